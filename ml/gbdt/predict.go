@@ -1,0 +1,261 @@
+package gbdt
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+)
+
+// predictor is a compact, flattened form of a Model for fast prediction.
+type predictor struct {
+	nodes     []pnode
+	leaves    []float64
+	roots     []int32 // per tree: node index, or ^leaf for a single-leaf tree
+	cats      []uint64
+	k         int
+	init      []float64
+	transform string
+	nfeat     int
+}
+
+type pnode struct {
+	threshold   float64
+	feature     int32
+	left, right int32 // node index, or ^leaf index
+	flags       uint32
+	catOff      int32 // offset of the category bitset in cats
+	catWords    int32
+}
+
+const (
+	flagDefaultLeft = 1
+	flagCategorical = 2
+)
+
+func compile(m *Model) *predictor {
+	p := &predictor{k: m.TreesPerIteration, init: m.InitScore, transform: m.Transform, nfeat: len(m.Features)}
+	if p.k < 1 {
+		p.k = 1
+	}
+	if len(p.init) < p.k {
+		init := make([]float64, p.k)
+		copy(init, p.init)
+		p.init = init
+	}
+	for ti := range m.Trees {
+		nodes := m.Trees[ti].Nodes
+		base := int32(len(p.nodes))
+		// Map node index -> compiled index (internal) or ^leaf.
+		ref := make([]int32, len(nodes))
+		ni := base
+		for i := range nodes {
+			if nodes[i].Leaf {
+				ref[i] = ^int32(len(p.leaves))
+				p.leaves = append(p.leaves, nodes[i].Value)
+			} else {
+				ref[i] = ni
+				ni++
+			}
+		}
+		for i := range nodes {
+			n := &nodes[i]
+			if n.Leaf {
+				continue
+			}
+			pn := pnode{threshold: n.Threshold, feature: int32(n.Feature), left: ref[n.Left], right: ref[n.Right]}
+			if n.DefaultLeft {
+				pn.flags |= flagDefaultLeft
+			}
+			if n.Categorical {
+				pn.flags |= flagCategorical
+				maxc := 0
+				for _, c := range n.Categories {
+					maxc = max(maxc, c)
+				}
+				words := maxc/64 + 1
+				pn.catOff = int32(len(p.cats))
+				pn.catWords = int32(words)
+				bs := make([]uint64, words)
+				for _, c := range n.Categories {
+					bs[c/64] |= 1 << (uint(c) % 64)
+				}
+				p.cats = append(p.cats, bs...)
+			}
+			p.nodes = append(p.nodes, pn)
+		}
+		if len(nodes) == 0 {
+			p.roots = append(p.roots, ^int32(len(p.leaves)))
+			p.leaves = append(p.leaves, 0)
+		} else {
+			p.roots = append(p.roots, ref[0])
+		}
+	}
+	return p
+}
+
+func (m *Model) predictor() *predictor {
+	if p := m.compiled.Load(); p != nil {
+		return p
+	}
+	p := compile(m)
+	m.compiled.Store(p)
+	return p
+}
+
+// evalTree returns the leaf value reached by x from root r.
+func (p *predictor) evalTree(r int32, x []float64) float64 {
+	nodes := p.nodes
+	i := r
+	for i >= 0 {
+		n := &nodes[i]
+		v := x[n.feature]
+		var left bool
+		if n.flags&flagCategorical == 0 {
+			if v <= n.threshold {
+				left = true
+			} else if v != v {
+				left = n.flags&flagDefaultLeft != 0
+			}
+		} else if v >= 0 && v < float64(n.catWords)*64 {
+			c := int32(v)
+			left = p.cats[n.catOff+c/64]&(1<<(uint32(c)%64)) != 0
+		}
+		if left {
+			i = n.left
+		} else {
+			i = n.right
+		}
+	}
+	return p.leaves[^i]
+}
+
+func (p *predictor) raw(x []float64, out []float64) {
+	k := p.k
+	out = out[:k]
+	copy(out, p.init)
+	roots := p.roots
+	if k == 1 {
+		s := out[0]
+		for _, r := range roots {
+			s += p.evalTree(r, x)
+		}
+		out[0] = s
+		return
+	}
+	for t, r := range roots {
+		out[t%k] += p.evalTree(r, x)
+	}
+}
+
+func (p *predictor) transformInPlace(out []float64) {
+	switch p.transform {
+	case "sigmoid":
+		for i, v := range out {
+			out[i] = 1 / (1 + math.Exp(-v))
+		}
+	case "softmax":
+		softmax(out)
+	}
+}
+
+func softmax(v []float64) {
+	mx := math.Inf(-1)
+	for _, x := range v {
+		mx = max(mx, x)
+	}
+	s := 0.0
+	for i, x := range v {
+		e := math.Exp(x - mx)
+		v[i] = e
+		s += e
+	}
+	for i := range v {
+		v[i] /= s
+	}
+}
+
+// NumOutputs returns the number of values Predict and PredictRaw write per
+// row: TreesPerIteration (1 for binary and regression, K for multiclass).
+func (m *Model) NumOutputs() int { return max(m.TreesPerIteration, 1) }
+
+// PredictRaw writes the raw scores of one row x (raw feature values, NaN =
+// missing, len(x) == len(m.Features)) into out[:m.NumOutputs()]. It does
+// not allocate after the first call and is safe for concurrent use.
+func (m *Model) PredictRaw(x []float64, out []float64) {
+	m.predictor().raw(x, out)
+}
+
+// Predict writes the transformed predictions of one row into
+// out[:m.NumOutputs()]: the probability of class 1 (binary), class
+// probabilities (multiclass) or the value (regression).
+func (m *Model) Predict(x []float64, out []float64) {
+	p := m.predictor()
+	p.raw(x, out)
+	p.transformInPlace(out[:p.k])
+}
+
+// PredictColumns predicts every row of column-major input cols (one slice per
+// feature, all of length n) and returns n*NumOutputs() values, row-major. With
+// raw true it returns raw scores, else transformed predictions. Work is split
+// across GOMAXPROCS goroutines; results do not depend on the split.
+func (m *Model) PredictColumns(cols [][]float64, raw bool) ([]float64, error) {
+	p := m.predictor()
+	if len(cols) != p.nfeat {
+		return nil, fmt.Errorf("predict: got %d columns, want %d", len(cols), p.nfeat)
+	}
+	n := 0
+	if len(cols) > 0 {
+		n = len(cols[0])
+	}
+	for j, c := range cols {
+		if len(c) != n {
+			return nil, fmt.Errorf("predict: column %d has %d rows, want %d", j, len(c), n)
+		}
+	}
+	out := make([]float64, n*p.k)
+	const block = 256
+	nblocks := (n + block - 1) / block
+	workers := min(runtime.GOMAXPROCS(0), nblocks)
+	var wg sync.WaitGroup
+	var next sync.Mutex
+	nb := 0
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			x := make([]float64, p.nfeat)
+			for {
+				next.Lock()
+				b := nb
+				nb++
+				next.Unlock()
+				if b >= nblocks {
+					return
+				}
+				lo, hi := b*block, min((b+1)*block, n)
+				for r := lo; r < hi; r++ {
+					for j, c := range cols {
+						x[j] = c[r]
+					}
+					o := out[r*p.k : (r+1)*p.k]
+					p.raw(x, o)
+					if !raw {
+						p.transformInPlace(o)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return out, nil
+}
+
+// PredictDataset is PredictColumns on the feature values of d.
+func (m *Model) PredictDataset(d *Dataset, raw bool) ([]float64, error) {
+	cols := make([][]float64, len(d.Features))
+	for i := range d.Features {
+		cols[i] = d.Features[i].Values
+	}
+	return m.PredictColumns(cols, raw)
+}
