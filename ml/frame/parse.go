@@ -1,0 +1,154 @@
+package frame
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ParseNumber parses a decimal number, ignoring surrounding spaces. It
+// accepts what strconv.ParseFloat accepts (including Inf) except NaN,
+// hexadecimal forms and underscores, which in data files are codes or
+// missing markers, not numbers.
+func ParseNumber(s string) (float64, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, false
+	}
+	c := s[0]
+	if !(c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.' || c == 'i' || c == 'I') {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == 'x' || c == 'X' || c == '_' || c == 'p' || c == 'P' {
+			return 0, false
+		}
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if v != v { // NaN
+		return 0, false
+	}
+	if err != nil {
+		// Out-of-range values come back as ±Inf with an error; keep them.
+		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+			return v, true
+		}
+		return 0, false
+	}
+	return v, true
+}
+
+// boolPair identifies the family a boolean token belongs to.
+type boolPair uint8
+
+const (
+	pairNone boolPair = iota
+	pairTrueFalse
+	pairTF
+	pairYesNo
+	pairYN
+)
+
+// ParseBool reads true/false, t/f, yes/no and y/n in any case, ignoring
+// surrounding spaces.
+func ParseBool(s string) (value, ok bool) {
+	v, p := boolToken(strings.TrimSpace(s))
+	return v, p != pairNone
+}
+
+// boolToken returns the truth value and the pair family of a token.
+func boolToken(s string) (bool, boolPair) {
+	switch len(s) {
+	case 1:
+		switch s[0] {
+		case 't', 'T':
+			return true, pairTF
+		case 'f', 'F':
+			return false, pairTF
+		case 'y', 'Y':
+			return true, pairYN
+		case 'n', 'N':
+			return false, pairYN
+		}
+	case 2:
+		if strings.EqualFold(s, "no") {
+			return false, pairYesNo
+		}
+	case 3:
+		if strings.EqualFold(s, "yes") {
+			return true, pairYesNo
+		}
+	case 4:
+		if strings.EqualFold(s, "true") {
+			return true, pairTrueFalse
+		}
+	case 5:
+		if strings.EqualFold(s, "false") {
+			return false, pairTrueFalse
+		}
+	}
+	return false, pairNone
+}
+
+// DatetimeLayouts returns the layouts tried, in order, when inferring a
+// Datetime column. Values without a zone are read as UTC.
+func DatetimeLayouts() []string {
+	return []string{
+		time.RFC3339Nano,
+		"2006-01-02T15:04:05",
+		"2006-01-02 15:04:05Z07:00",
+		"2006-01-02 15:04:05",
+		"2006-01-02T15:04Z07:00",
+		"2006-01-02T15:04",
+		"2006-01-02 15:04",
+		"2006-01-02",
+		"2006-01",
+		"2006/01/02 15:04:05",
+		"2006/01/02 15:04",
+		"2006/01/02",
+		"01/02/2006 15:04:05",
+		"01/02/2006 15:04",
+		"01/02/2006",
+		"02/01/2006 15:04:05",
+		"02/01/2006 15:04",
+		"02/01/2006",
+		"02.01.2006 15:04:05",
+		"02.01.2006",
+		"02-Jan-2006",
+		"Jan 2, 2006",
+		"2 Jan 2006",
+	}
+}
+
+// ParseDatetime parses s with layout (UTC unless s carries a zone) and
+// returns Unix seconds.
+func ParseDatetime(layout, s string) (float64, bool) {
+	t, err := time.Parse(layout, strings.TrimSpace(s))
+	if err != nil {
+		return 0, false
+	}
+	return UnixSeconds(t), true
+}
+
+// looksLikeDate is a cheap filter before trying layouts: a date starts with a
+// digit or a month name and holds a separator.
+func looksLikeDate(s string) bool {
+	if len(s) < 6 || len(s) > 40 {
+		return false
+	}
+	return strings.ContainsAny(s, "-/.: ")
+}
+
+// datetimeLayout finds the first layout that parses s.
+func datetimeLayout(s string, layouts []string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if !looksLikeDate(s) {
+		return "", false
+	}
+	for _, l := range layouts {
+		if _, err := time.Parse(l, s); err == nil {
+			return l, true
+		}
+	}
+	return "", false
+}
