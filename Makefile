@@ -1,0 +1,82 @@
+# Trainyard's build. The two commands a person needs: `make run` and `make test`.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := run
+
+GO      ?= go
+BIN     := bin/trainyard
+VENV    := .venv
+PY      := $(VENV)/bin/python
+BUF     := tools/node_modules/.bin/buf
+ADDR    ?= 127.0.0.1:8080
+
+.PHONY: run build web test test-go test-python check generate check-generate lint breaking \
+        tools venv bench-ml clean
+
+## run: build the web app and the server, then serve Trainyard on http://$(ADDR) (embedded default)
+run: web build
+	$(BIN) serve --addr $(ADDR)
+
+## build: compile the trainyard binary into bin/
+build:
+	$(GO) build -o $(BIN) ./cmd/trainyard
+
+## web: build the web app into the folder the binary embeds (a placeholder page without it)
+web:
+	@if [[ -f web/package.json ]]; then \
+	  (cd web && npm ci --no-audit --no-fund && npm run build); \
+	else \
+	  echo "web: no web app yet; the server serves its placeholder page"; \
+	fi
+
+## test: every test, against SQLite and a throwaway PostgreSQL
+test: venv
+	scripts/with-postgres.sh scripts/test.sh
+
+## check: generated code is current, buf lint passes, no breaking change against the last commit
+check: check-generate lint breaking
+
+## generate: reinstall the pinned generators and regenerate gen/, ent/ and third_party/proto
+generate: tools venv
+	cd tools/protovendor && $(GO) run . ../../third_party/proto
+	$(BUF) generate
+	scripts/gen-python.sh
+	$(GO) generate ./ent
+
+## check-generate: fail when `make generate` changes anything that is committed
+check-generate: generate
+	@changed=$$(git status --porcelain -- gen ent third_party); \
+	if [[ -n "$$changed" ]]; then \
+	  echo "generated code is stale; run 'make generate' and commit:"; echo "$$changed"; \
+	  git diff --stat -- gen ent third_party | tail -20; exit 1; \
+	fi
+
+## lint: buf lint on the API
+lint: tools
+	$(BUF) lint
+
+## breaking: buf breaking against the previous commit (skipped on the first commit)
+breaking: tools
+	@if git cat-file -e HEAD~1:proto 2>/dev/null; then \
+	  $(BUF) breaking proto --against '.git#ref=HEAD~1,subdir=proto'; \
+	else echo "breaking: the previous commit has no proto/ to compare with"; fi
+
+## tools: the pinned code generators (buf, protoc-gen-es); Go generators come from go.mod
+tools: tools/node_modules/.installed
+tools/node_modules/.installed: tools/package.json tools/package-lock.json
+	cd tools && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## venv: the Python packages for code generation and the client/runtime tests
+venv: $(VENV)/.installed
+$(VENV)/.installed: tools/requirements.txt
+	[[ -x $(PY) ]] || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r tools/requirements.txt
+	touch $@
+
+## bench-ml: the learning engine against LightGBM, XGBoost and scikit-learn (long)
+bench-ml:
+	bench/ml/run.sh
+
+clean:
+	rm -rf bin

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The test suite `make test` runs: Go (vet + tests), then the client and browser suites that
+# exist. Postgres variants run when TRAINYARD_TEST_POSTGRES_URL is set (make test sets it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export PATH="$PWD/.venv/bin:$PATH"
+export TRAINYARD_PYTHON="$PWD/.venv/bin/python"
+if [[ -z "${TRAINYARD_TEST_POSTGRES_URL:-}" ]]; then
+  echo "WARNING: TRAINYARD_TEST_POSTGRES_URL is not set: the PostgreSQL variants of the store tests will skip" >&2
+fi
+
+echo "== go vet"
+go vet ./...
+echo "== go test"
+go test -count=1 -timeout 30m ./...
