@@ -61,6 +61,7 @@ type grower struct {
 	leafDepth []int
 	leafNode  []int
 	best      []splitInfo
+	histOK    []bool // leaf's histogram slot is current
 	featBest  []splitInfo
 	og, oh    []float32
 
@@ -100,6 +101,7 @@ func newGrower(b *Binned, p Params, workers int, rng *rand.Rand) *grower {
 	gr.leafDepth = make([]int, L)
 	gr.leafNode = make([]int, L)
 	gr.best = make([]splitInfo, L)
+	gr.histOK = make([]bool, L)
 	gr.featBest = make([]splitInfo, len(gr.feats))
 	gr.og = make([]float32, b.n)
 	gr.oh = make([]float32, b.n)
@@ -290,6 +292,7 @@ func (gr *grower) grow(grad, hess []float32, rows []int32, shrinkage float64) (*
 	numLeaves := 1
 	if p.NumLeaves > 1 {
 		gr.buildHist(0, 0, grad, hess, identity)
+		gr.histOK[0] = true
 		gr.findBest(0)
 	}
 	for numLeaves < p.NumLeaves {
@@ -366,6 +369,7 @@ func (gr *grower) split(L, R int, grad, hess []float32, shrinkage float64, more 
 	if !more {
 		gr.best[L] = splitInfo{feat: -1}
 		gr.best[R] = splitInfo{feat: -1}
+		gr.histOK[L], gr.histOK[R] = false, false
 		return
 	}
 	// Histograms: build the smaller child, subtract for the larger.
@@ -380,6 +384,7 @@ func (gr *grower) split(L, R int, grad, hess []float32, shrinkage float64, more 
 	subtractInto(gr.slot(parentSlot), gr.slot(ns)) // parent slot becomes the larger child
 	gr.slotOf[large] = parentSlot
 	gr.slotOf[small] = ns
+	gr.histOK[L], gr.histOK[R] = true, true
 	gr.findBest(L)
 	gr.findBest(R)
 }

@@ -37,15 +37,22 @@ func Train(ctx context.Context, p Params, d *Dataset, opt Options) (*Model, erro
 // With early_stopping_round > 0 and a validation set, the model is cut to
 // its best iteration.
 func TrainBinned(ctx context.Context, p Params, b *Binned, opt Options) (*Model, error) {
+	m, _, err := trainBinned(ctx, p, b, opt)
+	return m, err
+}
+
+// trainBinned is TrainBinned that also returns the final training scores
+// (class-major), as accumulated in bin space.
+func trainBinned(ctx context.Context, p Params, b *Binned, opt Options) (*Model, []float64, error) {
 	if err := p.Validate(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if p.Objective != "multiclass" {
 		p.NumClass = 1
 	}
 	obj, err := newObjective(&p, b.label, b.weight)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	k := obj.k
 	n := b.n
@@ -93,7 +100,7 @@ func TrainBinned(ctx context.Context, p Params, b *Binned, opt Options) (*Model,
 	}
 	if opt.Valid != nil {
 		if vb, err = b.binWith(opt.Valid); err != nil {
-			return nil, fmt.Errorf("validation set: %w", err)
+			return nil, nil, fmt.Errorf("validation set: %w", err)
 		}
 		vscore = make([]float64, vb.n*k)
 		for c := 0; c < k; c++ {
@@ -187,7 +194,7 @@ func TrainBinned(ctx context.Context, p Params, b *Binned, opt Options) (*Model,
 		m.Iterations = bestIter
 		m.Trees = m.Trees[:bestIter*k]
 	}
-	return m, stopErr
+	return m, score, stopErr
 }
 
 // sampleBag draws round(frac*n) rows without replacement, in ascending order
