@@ -28,6 +28,10 @@ func Fit(ctx context.Context, x [][]float64, y, w []float64, params Params) (*Mo
 	}
 	m := numOutputs(params.Task, k)
 	obj := newObjective(params.Task, x, y, ws, m, params.L2, !params.NoIntercept)
+	obj.l1 = params.L1
+	if params.L1 > 0 {
+		return fitOWLQN(ctx, obj, k, params)
+	}
 
 	if params.Task == Regression && useClosedForm(params.Solver, len(y), len(x)) {
 		theta, err := ridgeClosedForm(ctx, obj)
@@ -78,8 +82,8 @@ func checkInput(x [][]float64, y, w []float64, params *Params) (int, error) {
 			return 0, badInput("weight of row %d is %v", i, v)
 		}
 	}
-	if params.L2 < 0 || math.IsNaN(params.L2) {
-		return 0, badInput("L2 = %v", params.L2)
+	if !(params.L2 >= 0) || math.IsInf(params.L2, 0) || !(params.L1 >= 0) || math.IsInf(params.L1, 0) {
+		return 0, badInput("penalties L2 = %v, L1 = %v", params.L2, params.L1)
 	}
 	if params.Tol < 0 || params.MaxIter < 0 {
 		return 0, badInput("tol %v and maxIter %d must not be negative", params.Tol, params.MaxIter)
@@ -218,6 +222,22 @@ func fitLBFGS(ctx context.Context, obj *objective, k int, params Params) (*Model
 	return obj.model(res.X, k, rec.iters, converged), nil
 }
 
+func fitOWLQN(ctx context.Context, obj *objective, k int, params Params) (*Model, error) {
+	tol, maxIter := params.Tol, params.MaxIter
+	if tol == 0 {
+		tol = DefaultTol
+	}
+	if maxIter == 0 {
+		maxIter = DefaultMaxIter
+	}
+	res, err := minimizeOWLQN(ctx, obj, obj.initial(), params.L1, obj.m*obj.p, tol, maxIter)
+	md := obj.model(res.theta, k, res.iters, res.converged)
+	if err != nil {
+		return md, fmt.Errorf("fit %s stopped after %d iterations: %w", params.Task, res.iters, err)
+	}
+	return md, nil
+}
+
 // initial returns the starting point: zero coefficients, and intercepts
 // that reproduce the weighted mean target or class frequencies.
 func (o *objective) initial() []float64 {
@@ -259,7 +279,7 @@ func (o *objective) model(theta []float64, k, iters int, converged bool) *Model 
 		Intercepts:   make([]float64, o.m),
 		Iterations:   iters,
 		Converged:    converged,
-		Objective:    o.Func(theta),
+		Objective:    o.Func(theta) + o.l1*l1Norm(theta[:o.m*o.p]),
 	}
 	if o.task != Regression {
 		md.NumClasses = k
@@ -272,8 +292,12 @@ func (o *objective) model(theta []float64, k, iters int, converged bool) *Model 
 	}
 	if o.task == Multiclass {
 		// Softmax is unchanged by adding one vector to every class; center
-		// coefficients and intercepts so the stored model is unique.
+		// intercepts (and, without L1, coefficients, which the L2 optimum
+		// already centers) so the stored model is unique.
 		for j := range o.p {
+			if o.l1 > 0 {
+				break
+			}
 			mean := 0.0
 			for c := range o.m {
 				mean += md.Coefficients[c][j]

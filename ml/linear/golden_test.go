@@ -21,6 +21,7 @@ type goldenCase struct {
 	Target       string      `json:"target"`
 	Task         Task        `json:"task"`
 	L2           float64     `json:"l2"`
+	L1           float64     `json:"l1"`
 	Balanced     bool        `json:"balanced"`
 	Weighted     bool        `json:"weighted"`
 	Coefficients [][]float64 `json:"coefficients"`
@@ -125,7 +126,7 @@ func maxAbs(a [][]float64) float64 {
 func TestMatchesScikitLearn(t *testing.T) {
 	for _, gc := range loadGolden(t) {
 		for _, solver := range []Solver{SolverAuto, SolverLBFGS} {
-			if solver == SolverLBFGS && gc.Task != Regression {
+			if solver == SolverLBFGS && (gc.Task != Regression || gc.L1 > 0) {
 				continue
 			}
 			t.Run(gc.Name+"/"+string(solver), func(t *testing.T) {
@@ -134,7 +135,7 @@ func TestMatchesScikitLearn(t *testing.T) {
 				if gc.Weighted {
 					w = cycleWeights(len(y))
 				}
-				p := Params{Task: gc.Task, L2: gc.L2, BalancedClassWeights: gc.Balanced, Tol: 1e-9, MaxIter: 5000, Solver: solver}
+				p := Params{Task: gc.Task, L2: gc.L2, L1: gc.L1, BalancedClassWeights: gc.Balanced, Tol: 1e-9, MaxIter: 5000, Solver: solver}
 				m, err := Fit(context.Background(), x, y, w, p)
 				if err != nil {
 					t.Fatal(err)
@@ -149,6 +150,9 @@ func TestMatchesScikitLearn(t *testing.T) {
 					for j, want := range gc.Coefficients[c] {
 						if got := m.Coefficients[c][j]; math.Abs(got-want) > 1e-4*scale {
 							t.Errorf("coefficient[%d][%d] = %.8g, want %.8g", c, j, got, want)
+						}
+						if got := m.Coefficients[c][j]; gc.L1 > 0 && (got == 0) != (want == 0) {
+							t.Errorf("coefficient[%d][%d] = %v, want %v: the L1 zero pattern differs", c, j, got, want)
 						}
 					}
 					if got, want := m.Intercepts[c], gc.Intercepts[c]; math.Abs(got-want) > 1e-4*scale {
@@ -189,7 +193,7 @@ func TestMatchesScikitLearn(t *testing.T) {
 // one, lands on scikit-learn's optimum for practical purposes.
 func TestDefaultsConverge(t *testing.T) {
 	for _, gc := range loadGolden(t) {
-		if gc.Task == Regression || gc.Weighted || gc.Balanced {
+		if gc.Task == Regression || gc.Weighted || gc.Balanced || gc.L1 > 0 {
 			continue
 		}
 		t.Run(gc.Name, func(t *testing.T) {

@@ -4,11 +4,12 @@
 // Features come in column-major order, one []float64 per feature, already
 // imputed, encoded and scaled by the preprocessing layer. Class labels are
 // class indices 0..K-1 stored as float64. The objective is the weighted mean
-// loss plus an L2 penalty on the coefficients (never on the intercepts):
+// loss plus L2 (and optionally L1) penalties on the coefficients, never on
+// the intercepts:
 //
-//	regression:  (1/2S) Σ wᵢ (zᵢ - yᵢ)²          + (L2/2) ‖W‖²
-//	binary:      (1/S)  Σ wᵢ [log(1+e^zᵢ) - yᵢzᵢ] + (L2/2) ‖W‖²
-//	multiclass:  (1/S)  Σ wᵢ [logΣₖe^zᵢₖ - zᵢyᵢ]  + (L2/2) ‖W‖²
+//	regression:  (1/2S) Σ wᵢ (zᵢ - yᵢ)²          + (L2/2) ‖W‖² + L1 ‖W‖₁
+//	binary:      (1/S)  Σ wᵢ [log(1+e^zᵢ) - yᵢzᵢ] + (L2/2) ‖W‖² + L1 ‖W‖₁
+//	multiclass:  (1/S)  Σ wᵢ [logΣₖe^zᵢₖ - zᵢyᵢ]  + (L2/2) ‖W‖² + L1 ‖W‖₁
 //
 // where S = Σ wᵢ is the sum of the effective weights (sample weight times
 // class weight). In scikit-learn's terms L2 = 1/(C·S) for LogisticRegression
@@ -16,7 +17,8 @@
 //
 // Ridge regression is solved in closed form (a Cholesky factorization of the
 // p×p normal equations) when p is moderate; logistic, softmax and wide ridge
-// problems use L-BFGS from gonum, checking the context every iteration.
+// problems use L-BFGS from gonum, and problems with an L1 penalty use OWL-QN
+// (orthant-wise L-BFGS); both check the context every iteration.
 package linear
 
 import (
@@ -68,6 +70,12 @@ type Params struct {
 	NumClasses int `json:"numClasses,omitempty"`
 	// L2 is the penalty strength on the coefficients (see the package doc).
 	L2 float64 `json:"l2,omitempty"`
+	// L1 adds L1·‖W‖₁ to the objective (lasso, or elastic net together
+	// with L2), which drives coefficients to exactly zero. A positive L1
+	// always uses OWL-QN. In scikit-learn's terms, with l1_ratio r:
+	// LogisticRegression has L1 = r/(C·S) and L2 = (1-r)/(C·S); ElasticNet
+	// has L1 = alpha·r and L2 = alpha·(1-r).
+	L1 float64 `json:"l1,omitempty"`
 	// NoIntercept fits the model through the origin.
 	NoIntercept bool `json:"noIntercept,omitempty"`
 	// ClassWeights multiplies each row's weight by the weight of its class;

@@ -282,3 +282,31 @@ func TestCollinearWithoutPenaltyFallsBack(t *testing.T) {
 		}
 	}
 }
+
+func TestElasticNetDefaultsAndDeadline(t *testing.T) {
+	x, y, w := randomProblem(4, 300, 12, 3, Multiclass)
+	p := Params{Task: Multiclass, L1: 0.01, L2: 0.01}
+	m, err := Fit(context.Background(), x, y, w, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Converged {
+		t.Errorf("elastic net not converged after %d iterations", m.Iterations)
+	}
+	zeros := 0
+	for _, row := range m.Coefficients {
+		for _, v := range row {
+			if v == 0 {
+				zeros++
+			}
+		}
+	}
+	if zeros == 0 {
+		t.Errorf("elastic net with L1 %v set no coefficient to zero: %v", p.L1, m.Coefficients)
+	}
+	ctx := &cancelAfter{Context: context.Background(), n: 3}
+	partial, err := Fit(ctx, x, y, w, p)
+	if !errors.Is(err, context.DeadlineExceeded) || partial == nil || partial.Objective < m.Objective {
+		t.Errorf("elastic net under deadline = %v, %v; want a partial model and DeadlineExceeded", partial, err)
+	}
+}

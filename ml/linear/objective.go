@@ -17,6 +17,7 @@ type objective struct {
 	ws        []float64 // effective weights divided by their sum
 	n, p, m   int
 	l2        float64
+	l1        float64 // not part of eval; OWL-QN adds it
 	intercept bool
 
 	z      []float64 // m*n scores, class-major, reused as residuals
