@@ -1,0 +1,68 @@
+// Package onnx writes trained models as ONNX files that onnxruntime (or any
+// ONNX runtime with the ai.onnx.ml operators) evaluates like the Go
+// predictor.
+//
+// The protobuf is written field by field with protowire and the field
+// numbers of onnx.proto3 (see proto.go); no generated code is involved.
+// Defaults: IR version 8, ai.onnx opset 17, ai.onnx.ml opset 3.
+//
+// # Graph
+//
+// Every table column the model reads is one graph input named after the
+// column, shaped [N, 1]: float for numeric and boolean columns, string for
+// categorical ones. The preprocessing that ONNX can express is part of the
+// graph (see Feature): Imputer and Scaler for numbers, LabelEncoder (string →
+// category code, NaN for a missing or unseen string) or OneHotEncoder (+
+// Reshape) for categories, then one Concat into an [N, F] float tensor.
+// What ONNX cannot express is done by the caller before the graph: parsing
+// datetimes (and expanding them into parts), cleaning or tokenizing text,
+// and parsing number cells; such derived features must be given as float
+// inputs.
+//
+// Outputs: a classifier gives `label` (string [N], the class labels
+// themselves) and `probabilities` (float [N, K], classes in the order of
+// Spec.Classes, which is sorted by label string), with no ZipMap; a
+// regression gives `value` (float [N, 1]). The class list is also stored in
+// the metadata_props entry "classes" (a JSON array).
+//
+// # Trees
+//
+// A gbdt.Model becomes a TreeEnsembleClassifier or TreeEnsembleRegressor:
+// numerical splits are BRANCH_LEQ with the left child as the true branch and
+// nodes_missing_value_tracks_true set to the learned missing direction; the
+// threshold is the largest float32 not above the Go threshold, so on float32
+// input `x <= t` decides exactly as the Go predictor does on the same
+// float32 value. Categorical set splits become chains of BRANCH_EQ nodes
+// (one per category going left, all true branches pointing to the left
+// child), which onnxruntime evaluates as a set membership; a category code
+// is compared as a float, so codes must be integers (the LabelEncoder
+// guarantees it for string columns). The initial scores are folded into the
+// leaves of the first tree of each output. Binary boosting uses one class
+// id with LOGISTIC (onnxruntime then returns [1-p, p]); multiclass uses
+// class id = tree index mod K with SOFTMAX; a random forest's averaged
+// probabilities use NONE (a binary forest keeps one class id and needs
+// non-negative leaf values, which onnxruntime requires to return [1-p, p]
+// and to label by p > 0.5). Scores are summed in float32 by onnxruntime, so results
+// agree with the float64 Go predictor to about 1e-6 relative.
+//
+// The ai.onnx.ml opset 5 TreeEnsemble operator (with BRANCH_MEMBER sets) is
+// not used: onnxruntime rejects TreeEnsembleClassifier under opset 5, and
+// the opset 3 operators run on every onnxruntime release of the last years.
+//
+// # Linear models
+//
+// A linear.Model becomes a LinearRegressor, or a LinearClassifier: binary as
+// coefficient rows [-w; w] and intercepts [-b, b] with LOGISTIC (so the two
+// scores are 1-p and p), multinomial with SOFTMAX.
+package onnx
+
+import "encoding/json"
+
+// jsonStrings returns the JSON array of ss.
+func jsonStrings(ss []string) string {
+	b, err := json.Marshal(ss)
+	if err != nil {
+		return "[]"
+	}
+	return string(b)
+}
