@@ -1,0 +1,115 @@
+package onnx
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/trainyard/trainyard/ml/linear"
+	"github.com/trainyard/trainyard/ml/onnx/ortcheck"
+)
+
+// linearSpec has two float columns (one imputed and scaled, one scaled), a
+// one-hot string column and a float column passed through.
+func linearSpec(classes []string) *Spec {
+	return &Spec{
+		Columns: []Column{{Name: "age"}, {Name: "income"}, {Name: "color", String: true}, {Name: "flag"}},
+		Features: []Feature{
+			{Column: 0, Imputed: true, Impute: 40, Offset: 38.5, Scale: 0.1},
+			{Column: 1, Offset: -2, Scale: 3},
+			{Column: 2, Levels: []string{"blue", "green", "red"}, OneHot: true},
+			{Column: 3},
+		},
+		Classes: classes,
+	}
+}
+
+func randomLinear(rng *rand.Rand, task linear.Task, rows, nfeat int) *linear.Model {
+	m := &linear.Model{Task: task, NumFeatures: nfeat}
+	if task != linear.Regression {
+		m.NumClasses = max(rows, 2)
+	}
+	for range rows {
+		w := make([]float64, nfeat)
+		for j := range w {
+			w[j] = rng.NormFloat64()
+		}
+		m.Coefficients = append(m.Coefficients, w)
+		m.Intercepts = append(m.Intercepts, rng.NormFloat64())
+	}
+	return m
+}
+
+func linearInputs(rng *rand.Rand, n int) []ortcheck.Input {
+	age := make([]float32, n)
+	income := make([]float32, n)
+	color := make([]string, n)
+	flag := make([]float32, n)
+	colors := []string{"blue", "green", "red", "purple", ""}
+	for i := range n {
+		age[i] = float32(20 + rng.Float64()*50)
+		if i%7 == 0 {
+			age[i] = float32(math.NaN())
+		}
+		income[i] = float32(rng.NormFloat64())
+		color[i] = colors[rng.IntN(len(colors))]
+		flag[i] = float32(rng.IntN(2))
+	}
+	return []ortcheck.Input{{Name: "age", Floats: age}, {Name: "income", Floats: income}, {Name: "color", Strings: color}, {Name: "flag", Floats: flag}}
+}
+
+func TestLinearParityWithOnnxruntime(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	cases := []struct {
+		name    string
+		m       *linear.Model
+		classes []string
+	}{
+		{"regression", randomLinear(rng, linear.Regression, 1, 6), nil},
+		{"binary", randomLinear(rng, linear.Binary, 1, 6), []string{"neg", "pos"}},
+		{"multiclass", randomLinear(rng, linear.Multiclass, 4, 6), []string{"a", "b", "c", "d"}},
+	}
+	const n = 300
+	var runs []ortcheck.Case
+	var specs []*Spec
+	for _, c := range cases {
+		s := linearSpec(c.classes)
+		om, err := Linear(s, c.m, Options{})
+		if err != nil {
+			t.Fatalf("Linear(%s): %v", c.name, err)
+		}
+		specs = append(specs, s)
+		runs = append(runs, ortcheck.Case{Model: om.Marshal(), Inputs: linearInputs(rng, n)})
+	}
+	res := ortcheck.Run(t, runs)
+	for i, c := range cases {
+		if res[i].Err != "" {
+			t.Errorf("%s: onnxruntime: %s", c.name, res[i].Err)
+			continue
+		}
+		checkOutputs(t, c.name, specs[i], runs[i].Inputs, res[i], n, func(x []float64) []float64 {
+			out := make([]float64, c.m.NumOutputs())
+			c.m.PredictProba(x, out)
+			return out
+		})
+	}
+}
+
+func TestSpecValidate(t *testing.T) {
+	bad := []Spec{
+		{Columns: []Column{{Name: "a"}, {Name: "a"}}, Features: []Feature{{Column: 0}}},
+		{Columns: []Column{{Name: "a"}}, Features: []Feature{{Column: 1}}},
+		{Columns: []Column{{Name: "a", String: true}}, Features: []Feature{{Column: 0}}},
+		{Columns: []Column{{Name: "a"}}, Features: []Feature{{Column: 0, OneHot: true, Levels: []string{"x"}}}},
+		{Columns: []Column{{Name: "a", String: true}}, Features: []Feature{{Column: 0, Levels: []string{"x", "x"}}}},
+		{Columns: []Column{{Name: ""}}, Features: []Feature{{Column: 0}}},
+	}
+	for i, s := range bad {
+		if err := s.Validate(); err == nil {
+			t.Errorf("Validate(bad spec %d) = nil, want an error", i)
+		}
+	}
+	if err := linearSpec(nil).Validate(); err != nil {
+		t.Errorf("Validate(linearSpec) = %v, want nil", err)
+	}
+}
