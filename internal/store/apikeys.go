@@ -1,0 +1,144 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"time"
+
+	"entgo.io/ent/dialect/sql"
+	"github.com/google/uuid"
+
+	"github.com/trainyard/trainyard/ent"
+	"github.com/trainyard/trainyard/ent/apikey"
+	"github.com/trainyard/trainyard/ent/predicate"
+)
+
+const (
+	// keyPrefixLen is how many leading characters of a secret are stored and shown in lists.
+	keyPrefixLen = 8
+	// secretPrefix starts every secret, so leaked keys are recognisable.
+	secretPrefix = "ty_"
+	// lastUsedGranularity is how stale last_used_at may get before a request updates it.
+	lastUsedGranularity = time.Minute
+)
+
+// NewAPIKey describes a key to create.
+type NewAPIKey struct {
+	// OwnerID is the user the key acts as.
+	OwnerID uuid.UUID
+	// DisplayName labels the key in lists.
+	DisplayName string
+	// Role is what the key may do.
+	Role Role
+	// ModelID, when set, limits the key to that model's predictions.
+	ModelID *uuid.UUID
+	// ExpiresAt, when set, ends the key's validity.
+	ExpiresAt *time.Time
+}
+
+// CreateAPIKey creates a key and returns its secret, which is not stored and cannot be shown
+// again: `ty_` and 43 URL-safe base64 characters (256 random bits).
+func (s *Store) CreateAPIKey(ctx context.Context, in NewAPIKey) (secret string, key *ent.ApiKey, err error) {
+	if !in.Role.Valid() {
+		return "", nil, newErr(ErrInvalidArgument, "unknown role %q", in.Role)
+	}
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", nil, err
+	}
+	secret = secretPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+	c := s.client.ApiKey.Create().
+		SetOwnerID(in.OwnerID).
+		SetDisplayName(in.DisplayName).
+		SetKeyPrefix(secret[:keyPrefixLen]).
+		SetSecretHash(hashSecret(secret)).
+		SetRole(in.Role).
+		SetNillableModelID(in.ModelID)
+	if in.ExpiresAt != nil {
+		c.SetExpiresAt(in.ExpiresAt.UTC())
+	}
+	key, err = c.Save(ctx)
+	if err != nil {
+		return "", nil, mapErr(err, "api key")
+	}
+	return secret, key, nil
+}
+
+// hashSecret returns the stored form of a secret.
+func hashSecret(secret string) string {
+	h := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(h[:])
+}
+
+// Authenticate returns the viewer of an API key secret, or ErrUnauthenticated for an unknown,
+// revoked or expired key. It needs no viewer in ctx and refreshes the key's last_used_at at
+// most once a minute.
+func (s *Store) Authenticate(ctx context.Context, secret string) (Viewer, *ent.ApiKey, error) {
+	sys := system(ctx)
+	key, err := s.client.ApiKey.Query().Where(apikey.SecretHash(hashSecret(secret))).Only(sys)
+	if ent.IsNotFound(err) {
+		return Viewer{}, nil, newErr(ErrUnauthenticated, "unknown API key")
+	}
+	if err != nil {
+		return Viewer{}, nil, mapErr(err, "api key")
+	}
+	now := nowUTC()
+	if key.RevokedAt != nil {
+		return Viewer{}, nil, newErr(ErrUnauthenticated, "API key %s… was revoked", key.KeyPrefix)
+	}
+	if key.ExpiresAt != nil && !now.Before(*key.ExpiresAt) {
+		return Viewer{}, nil, newErr(ErrUnauthenticated, "API key %s… expired", key.KeyPrefix)
+	}
+	if key.LastUsedAt == nil || now.Sub(*key.LastUsedAt) >= lastUsedGranularity {
+		// Best effort: a busy database must not fail the request.
+		n, err := s.client.ApiKey.Update().
+			Where(apikey.ID(key.ID), apikey.Or(apikey.LastUsedAtIsNil(), apikey.LastUsedAtLT(now.Add(-lastUsedGranularity)))).
+			SetLastUsedAt(now).Save(sys)
+		if err != nil {
+			s.log.WarnContext(ctx, "update api key last_used_at", "key_prefix", key.KeyPrefix, "err", err)
+		} else if n > 0 {
+			key.LastUsedAt = &now
+		}
+	}
+	v := Viewer{UserID: key.OwnerID, Role: key.Role}
+	if key.ModelID != nil {
+		v.ModelScope = *key.ModelID
+	}
+	return v, key, nil
+}
+
+// ListAPIKeys returns the keys of ownerID, newest first, revoked ones included.
+func (s *Store) ListAPIKeys(ctx context.Context, ownerID uuid.UUID, page PageRequest) ([]*ent.ApiKey, string, error) {
+	return listPage(ctx, page, "api_keys:"+ownerID.String(),
+		func(where, order func(*sql.Selector), limit int) ([]*ent.ApiKey, error) {
+			return s.client.ApiKey.Query().
+				Where(apikey.OwnerID(ownerID), predicate.ApiKey(where)).
+				Order(apikey.OrderOption(order)).Limit(limit).All(ctx)
+		},
+		func(k *ent.ApiKey) (time.Time, uuid.UUID) { return k.CreatedAt, k.ID })
+}
+
+// GetAPIKey returns a key the viewer may see.
+func (s *Store) GetAPIKey(ctx context.Context, id uuid.UUID) (*ent.ApiKey, error) {
+	k, err := s.client.ApiKey.Get(ctx, id)
+	return k, mapErr(err, "api key "+id.String())
+}
+
+// RevokeAPIKey revokes a key at once; revoking a revoked key changes nothing.
+func (s *Store) RevokeAPIKey(ctx context.Context, id uuid.UUID) (*ent.ApiKey, error) {
+	k, err := s.client.ApiKey.Get(ctx, id)
+	if err != nil {
+		return nil, mapErr(err, "api key "+id.String())
+	}
+	if k.RevokedAt != nil {
+		return k, nil
+	}
+	k, err = k.Update().SetRevokedAt(nowUTC()).Save(ctx)
+	return k, mapErr(err, "api key "+id.String())
+}
+
+// nowUTC returns the time in the form the store keeps (UTC, microseconds).
+func nowUTC() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
