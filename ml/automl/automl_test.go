@@ -1,0 +1,192 @@
+package automl
+
+import (
+	"context"
+	"encoding/csv"
+	"math"
+	"os"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/trainyard/trainyard/ml/internal/datasets"
+)
+
+// load reads an all-numeric dataset whose last column is the target: classes
+// (sorted by name) for classification, values for regression. The linear
+// encoding is the standardized features.
+func load(t *testing.T, name, task string) *Data {
+	t.Helper()
+	f, err := os.Open(datasets.MustPath(t, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, rows := rows[0], rows[1:]
+	p := len(head) - 1
+	d := &Data{Task: task, NumClass: 1}
+	d.Trees = Matrix{Names: head[:p], Cols: make([][]float64, p)}
+	for _, r := range rows {
+		for j := 0; j < p; j++ {
+			v, err := strconv.ParseFloat(r[j], 64)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			d.Trees.Cols[j] = append(d.Trees.Cols[j], v)
+		}
+	}
+	if task == Regression {
+		for _, r := range rows {
+			v, _ := strconv.ParseFloat(r[p], 64)
+			d.Label = append(d.Label, v)
+		}
+	} else {
+		var classes []string
+		for _, r := range rows {
+			if !slices.Contains(classes, r[p]) {
+				classes = append(classes, r[p])
+			}
+		}
+		slices.Sort(classes)
+		d.NumClass = len(classes)
+		for _, r := range rows {
+			d.Label = append(d.Label, float64(slices.Index(classes, r[p])))
+		}
+	}
+	lin := Matrix{Names: d.Trees.Names, Cols: make([][]float64, p)}
+	for j, c := range d.Trees.Cols {
+		mean, sd := 0.0, 0.0
+		for _, v := range c {
+			mean += v
+		}
+		mean /= float64(len(c))
+		for _, v := range c {
+			sd += (v - mean) * (v - mean)
+		}
+		sd = math.Sqrt(sd/float64(len(c))) + 1e-12
+		lin.Cols[j] = make([]float64, len(c))
+		for i, v := range c {
+			lin.Cols[j][i] = (v - mean) / sd
+		}
+	}
+	d.Linear = &lin
+	return d
+}
+
+func TestSearchBinaryWithinBudget(t *testing.T) {
+	d := load(t, "breast_cancer.csv", Binary)
+	budget := 3 * time.Second
+	start := time.Now()
+	res, err := Search(context.Background(), d, Config{Deadline: start.Add(budget), Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if over := time.Since(start) - budget; over > 2*time.Second {
+		t.Errorf("search overran its budget by %v", over)
+	}
+	if res.Finished < 3 {
+		t.Errorf("Finished = %d, want at least 3 trials in %v", res.Finished, budget)
+	}
+	first := res.Trials[0]
+	if first.Learner != GBDT || len(first.Params) != 0 {
+		t.Errorf("first trial = %s %v, want GBDT with LightGBM's defaults", first.Learner, first.Params)
+	}
+	if res.Metric.Name != "logloss" || res.Score > 0.15 {
+		t.Errorf("score = %s %.4f, want logloss below 0.15", res.Metric.Name, res.Score)
+	}
+	if len(res.Members) == 0 || (res.Members[0].GBDT == nil && res.Members[0].Linear == nil) {
+		t.Fatalf("no refit model: %+v", res.Members)
+	}
+	for _, tr := range res.Trials {
+		if tr.Status == "ok" && tr.Note == "" {
+			t.Errorf("trial %d has no note", tr.Number)
+		}
+	}
+	if len(res.OOF) != len(res.OOFRows)*2 || len(res.OOFRows) != d.NumRows() {
+		t.Errorf("OOF has %d values for %d rows, want 2 per row of all %d", len(res.OOF), len(res.OOFRows), d.NumRows())
+	}
+}
+
+func TestSearchReplaysExactly(t *testing.T) {
+	d := load(t, "iris.csv", Multiclass)
+	run := func(cfg Config) *Result {
+		res, err := Search(context.Background(), d, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	timed := run(Config{Deadline: time.Now().Add(2 * time.Second), Seed: 7})
+	replay := run(Config{Trials: timed.Finished, Seed: 7})
+	ignore := cmpopts.IgnoreFields(Trial{}, "Seconds")
+	var finished []Trial
+	for _, tr := range timed.Trials {
+		if tr.Status != "timeout" {
+			finished = append(finished, tr)
+		}
+	}
+	if diff := cmp.Diff(finished, replay.Trials, ignore, cmpopts.IgnoreUnexported(Trial{})); diff != "" {
+		t.Errorf("replay of %d trials differs (-timed +replay):\n%s", timed.Finished, diff)
+	}
+	other := run(Config{Trials: timed.Finished, Seed: 8})
+	if cmp.Equal(replay.Trials, other.Trials, ignore, cmpopts.IgnoreUnexported(Trial{})) && timed.Finished > 3 {
+		t.Errorf("seeds 7 and 8 ran the same %d trials", timed.Finished)
+	}
+}
+
+func TestSearchRegression(t *testing.T) {
+	d := load(t, "diabetes.csv", Regression)
+	res, err := Search(context.Background(), d, Config{Trials: 6, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The target's standard deviation is about 77; a useful model does far better.
+	if res.Metric.Name != "rmse" || res.Score > 62 {
+		t.Errorf("score = %s %.2f, want rmse below 62", res.Metric.Name, res.Score)
+	}
+	var learners []string
+	for _, tr := range res.Trials {
+		learners = append(learners, tr.Learner)
+	}
+	if !slices.Contains(learners, Linear) {
+		t.Errorf("learners tried = %v, want linear among them", learners)
+	}
+}
+
+func TestFixedCandidateIsOneFit(t *testing.T) {
+	d := load(t, "breast_cancer.csv", Binary)
+	c := Candidate{Learner: GBDT, Params: map[string]string{"num_iterations": "7", "num_leaves": "5"}}
+	res, err := Search(context.Background(), d, Config{Fixed: &c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Trials) != 1 || res.Members[0].GBDT == nil || res.Members[0].GBDT.Iterations != 7 {
+		t.Errorf("fixed fit = %d trials, model %+v; want one GBDT of 7 iterations", len(res.Trials), res.Members[0].GBDT)
+	}
+}
+
+func TestSignificantlyBetter(t *testing.T) {
+	s := &searcher{metric: mustMetric(t, "rmse")}
+	tests := []struct {
+		name string
+		a, b []float64
+		want bool
+	}{
+		{"consistent gain", []float64{1, 1.1, 0.9, 1, 1}, []float64{1.2, 1.3, 1.1, 1.2, 1.2}, true},
+		{"gain within noise", []float64{1, 1.5, 0.6, 1.3, 0.9}, []float64{1.1, 1.0, 1.0, 1.2, 1.1}, false},
+		{"worse", []float64{2, 2, 2, 2, 2}, []float64{1, 1, 1, 1, 1}, false},
+	}
+	for _, tc := range tests {
+		if got, _, _ := s.significantlyBetter(tc.a, tc.b); got != tc.want {
+			t.Errorf("%s: significantlyBetter = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

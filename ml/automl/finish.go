@@ -1,0 +1,192 @@
+package automl
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/trainyard/trainyard/ml/metrics"
+)
+
+// ensembleRounds bounds the greedy ensemble selection; ensembleTop is how many
+// of the best trials it draws from.
+const (
+	ensembleRounds = 20
+	ensembleTop    = 8
+)
+
+// finish picks the winner (a blend when one beats the best single model by
+// more than the noise), writes every trial's note and refits on all rows.
+func (s *searcher) finish(ctx context.Context) (*Result, error) {
+	res := &Result{Metric: s.metric, Validation: s.sch.desc, Finished: s.finished(), Width: width(s.d), OOFRows: s.sch.oofRows}
+	base := -1
+	for i, t := range s.trials {
+		if t.Status == "ok" {
+			base = i
+			break
+		}
+	}
+	if base < 0 {
+		res.Trials = s.trials
+		return nil, fmt.Errorf("%w (%d trials started)", ErrNoCandidate, len(s.trials))
+	}
+	best, _ := s.bestTrial()
+	winner := s.trials[base]
+	if best.Number != base {
+		if ok, gain, se := s.significantlyBetter(best.FoldScores, winner.FoldScores); ok {
+			winner = best
+			s.trials[best.Number].Note = fmt.Sprintf("won: %s %.5g beats the first candidate's %.5g by %.3g (noise ±%.3g)", s.metric.Name, best.Score, s.trials[base].Score, gain, se)
+		} else {
+			s.trials[best.Number].Note = fmt.Sprintf("best mean %s %.5g, but its gain %.3g over the first candidate is within the noise (±%.3g): the first candidate stays", s.metric.Name, best.Score, gain, se)
+		}
+	}
+	if winner.Number == base {
+		s.trials[base].Note = fmt.Sprintf("won: the first candidate, %s %.5g; no other beat it by more than the validation noise", s.metric.Name, winner.Score)
+	}
+	for i, t := range s.trials {
+		if t.Status == "ok" && i != winner.Number && s.trials[i].Note == "" {
+			s.trials[i].Note = fmt.Sprintf("lost: %s %.5g vs the winner's %.5g", s.metric.Name, t.Score, winner.Score)
+		}
+	}
+	res.Best = winner.Number
+	members, oof, score := []Member{{Trial: winner.Number, Candidate: winner.Candidate, Weight: 1}}, winner.oof, winner.Score
+	if !s.cfg.NoEnsemble {
+		if m, o, sc, note := s.ensemble(winner); m != nil && s.canRefit(m) {
+			members, oof, score = m, o, sc
+			s.trials[winner.Number].Note += "; " + note
+		}
+	}
+	res.Trials, res.OOF, res.Score = s.trials, oof, score
+	ctx, cancel := s.refitContext(ctx)
+	defer cancel()
+	for i := range members {
+		t := s.trials[members[i].Trial]
+		m, err := fit(ctx, s.d, refitCandidate(t), s.cfg, nil, nil)
+		if err != nil && m.gbdt == nil && m.linear == nil {
+			return nil, fmt.Errorf("refit %s: %w", t.Learner, err)
+		}
+		members[i].GBDT, members[i].Linear = m.gbdt, m.linear
+		members[i].Candidate = refitCandidate(t)
+	}
+	res.Members = members
+	return res, nil
+}
+
+// refitContext bounds the final fits by the deadline (not in a replay).
+func (s *searcher) refitContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if s.cfg.Deadline.IsZero() || s.cfg.Trials > 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithDeadline(ctx, s.cfg.Deadline)
+}
+
+// canRefit reports whether refitting every member fits in the time left.
+func (s *searcher) canRefit(members []Member) bool {
+	if s.cfg.Deadline.IsZero() || s.cfg.Trials > 0 {
+		return true
+	}
+	need := 0.0
+	for _, m := range members {
+		need += s.refitSeconds(s.trials[m.Trial])
+	}
+	return need*1.3 < time.Until(s.cfg.Deadline).Seconds()
+}
+
+// refitCandidate is trial t's configuration for a fit on all rows: early
+// stopping is replaced by the mean best iteration over folds, scaled up a
+// little for the larger data.
+func refitCandidate(t Trial) Candidate {
+	if _, ok := t.Params["early_stopping_round"]; !ok || t.Learner == Linear {
+		return t.Candidate
+	}
+	p := make(map[string]string, len(t.Params))
+	for k, v := range t.Params {
+		if k != "early_stopping_round" {
+			p[k] = v
+		}
+	}
+	p["num_iterations"] = strconv.Itoa(max(1, int(math.Round(float64(t.Iterations)*1.1))))
+	return Candidate{Learner: t.Learner, Params: p}
+}
+
+// ensemble runs greedy ensemble selection with replacement (Caruana et al.,
+// 2004) over the best trials' out-of-fold predictions, and returns the blend
+// when it beats the winner by more than the noise.
+func (s *searcher) ensemble(winner Trial) ([]Member, []float64, float64, string) {
+	var pool []Trial
+	for _, t := range s.trials {
+		if t.Status == "ok" && t.oof != nil {
+			pool = append(pool, t)
+		}
+	}
+	sort.SliceStable(pool, func(i, j int) bool { return s.metric.Better(pool[i].Score, pool[j].Score) })
+	if len(pool) > ensembleTop {
+		pool = pool[:ensembleTop]
+	}
+	if len(pool) < 2 {
+		return nil, nil, 0, ""
+	}
+	counts := make([]int, len(pool))
+	sum := make([]float64, len(winner.oof))
+	blend := make([]float64, len(sum))
+	total := 0
+	var bestScores []float64
+	bestScore := math.NaN()
+	for round := 0; round < ensembleRounds; round++ {
+		pick, pickScore := -1, math.NaN()
+		var pickFolds []float64
+		for i, t := range pool {
+			for q := range sum {
+				blend[q] = (sum[q] + t.oof[q]) / float64(total+1)
+			}
+			folds, sc := s.score(blend)
+			if pick < 0 || s.metric.Better(sc, pickScore) {
+				pick, pickScore, pickFolds = i, sc, folds
+			}
+		}
+		if total > 0 && !s.metric.Better(pickScore, bestScore) {
+			break
+		}
+		counts[pick]++
+		total++
+		for q := range sum {
+			sum[q] += pool[pick].oof[q]
+		}
+		bestScore, bestScores = pickScore, pickFolds
+	}
+	var members []Member
+	for i, c := range counts {
+		if c > 0 {
+			members = append(members, Member{Trial: pool[i].Number, Candidate: pool[i].Candidate, Weight: float64(c) / float64(total)})
+		}
+	}
+	if len(members) < 2 {
+		return nil, nil, 0, ""
+	}
+	ok, gain, se := s.significantlyBetter(bestScores, winner.FoldScores)
+	if !ok {
+		return nil, nil, 0, ""
+	}
+	oof := make([]float64, len(sum))
+	for q := range sum {
+		oof[q] = sum[q] / float64(total)
+	}
+	return members, oof, bestScore, fmt.Sprintf("blended with %d other models by ensemble selection: %s %.5g (+%.3g, noise ±%.3g)", len(members)-1, s.metric.Name, bestScore, gain, se)
+}
+
+// fitFixed fits one given candidate on all rows, with no search.
+func fitFixed(ctx context.Context, d *Data, cfg *Config, metric metrics.Metric, start time.Time) (*Result, error) {
+	m, err := fit(ctx, d, *cfg.Fixed, cfg, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	t := Trial{Candidate: *cfg.Fixed, Status: "ok", Iterations: m.iterations, Seconds: time.Since(start).Seconds(), Note: "the one candidate asked for; no search"}
+	return &Result{
+		Metric: metric, Validation: "none (one exact fit)", Trials: []Trial{t}, Finished: 1, Width: width(d),
+		Members: []Member{{Candidate: *cfg.Fixed, Weight: 1, GBDT: m.gbdt, Linear: m.linear}},
+		Seconds: time.Since(start).Seconds(),
+	}, nil
+}

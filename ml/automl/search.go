@@ -1,0 +1,353 @@
+package automl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/trainyard/trainyard/ml/metrics"
+)
+
+// maxTrials bounds a search whatever the budget; maxRepeats ends it when the
+// proposals keep repeating configurations already tried.
+const (
+	maxTrials  = 500
+	maxRepeats = 200
+)
+
+// Search runs a search on d and returns the refit winner. ctx cancels it
+// (with an error); the deadline in cfg ends it (with the best found so far).
+func Search(ctx context.Context, d *Data, cfg Config) (*Result, error) {
+	start := time.Now()
+	if err := check(d); err != nil {
+		return nil, err
+	}
+	metric, err := pickMetric(d, cfg.Metric)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Fixed != nil {
+		return fitFixed(ctx, d, &cfg, metric, start)
+	}
+	if cfg.Deadline.IsZero() && cfg.Trials <= 0 {
+		return nil, errors.New("automl: set a deadline or a number of trials")
+	}
+	sch, err := newScheme(d, &cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &searcher{d: d, cfg: &cfg, metric: metric, sch: sch, rng: rand.New(rand.NewPCG(cfg.Seed, 0x7261696e79617264))}
+	if err := s.run(ctx); err != nil {
+		return nil, err
+	}
+	res, err := s.finish(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res.Seconds = time.Since(start).Seconds()
+	return res, nil
+}
+
+func check(d *Data) error {
+	n := d.NumRows()
+	switch {
+	case n == 0:
+		return errors.New("automl: no rows")
+	case d.Task != Binary && d.Task != Multiclass && d.Task != Regression:
+		return fmt.Errorf("automl: unknown task %q", d.Task)
+	case d.Task != Regression && d.NumClass < 2:
+		return fmt.Errorf("automl: a %s task needs at least 2 classes, got %d", d.Task, d.NumClass)
+	case d.Weight != nil && len(d.Weight) != n:
+		return fmt.Errorf("automl: %d weights for %d rows", len(d.Weight), n)
+	}
+	for j, c := range d.Trees.Cols {
+		if len(c) != n {
+			return fmt.Errorf("automl: column %q has %d values for %d rows", d.Trees.Names[j], len(c), n)
+		}
+	}
+	return nil
+}
+
+func pickMetric(d *Data, name string) (metrics.Metric, error) {
+	if name == "" {
+		return metrics.Default(d.Task)
+	}
+	m, err := metrics.Lookup(name)
+	if err != nil {
+		return m, err
+	}
+	if !m.AppliesTo(d.Task) {
+		return m, fmt.Errorf("automl: metric %q does not apply to a %s task", name, d.Task)
+	}
+	return m, nil
+}
+
+// searcher holds the state of one search.
+type searcher struct {
+	d      *Data
+	cfg    *Config
+	metric metrics.Metric
+	sch    *scheme
+	rng    *rand.Rand
+	trials []Trial
+	seen   map[string]bool
+}
+
+// allowed reports whether family is searched.
+func (s *searcher) allowed(family string) bool {
+	if family == Linear && s.d.Linear == nil {
+		return false
+	}
+	return len(s.cfg.Learners) == 0 || slices.Contains(s.cfg.Learners, family)
+}
+
+// finished counts the trials that completed.
+func (s *searcher) finished() int {
+	n := 0
+	for _, t := range s.trials {
+		if t.Status != "timeout" {
+			n++
+		}
+	}
+	return n
+}
+
+// run evaluates candidates until the budget (or the replayed count) is spent.
+func (s *searcher) run(ctx context.Context) error {
+	s.seen = map[string]bool{}
+	var queue []Candidate
+	if s.allowed(GBDT) {
+		queue = append(queue, Candidate{Learner: GBDT}) // LightGBM's defaults, exactly
+	}
+	if s.allowed(Linear) {
+		queue = append(queue, linearCandidate(s.d.Task, 0))
+	}
+	space := gbdtSpace(len(s.sch.folds[0].Train))
+	ls := newLocalSearch(s.rng, gbdtDefaults(space))
+	nextLinear := 1
+	for repeats := 0; s.finished() < maxTrials && repeats < maxRepeats; {
+		if s.cfg.Trials > 0 && s.finished() >= s.cfg.Trials {
+			return nil
+		}
+		var c Candidate
+		var point []float64
+		switch {
+		case len(queue) > 0:
+			c, queue = queue[0], queue[1:]
+		case s.allowed(Linear) && nextLinear < len(linearGrid) && (!s.allowed(GBDT) || s.rng.Float64() < 0.2):
+			c = linearCandidate(s.d.Task, nextLinear)
+			nextLinear++
+		case s.allowed(GBDT):
+			point = ls.next()
+			c = gbdtCandidate(space, point)
+		default:
+			return nil // every family exhausted
+		}
+		key := c.key()
+		if s.seen[key] {
+			repeats++
+			continue
+		}
+		s.seen[key], repeats = true, 0
+		if !s.cfg.Deadline.IsZero() && s.cfg.Trials <= 0 && !s.affordable(c) {
+			return nil
+		}
+		t := s.evaluate(ctx, c)
+		if err := ctx.Err(); err != nil && t.Status == "timeout" && s.cfg.Deadline.IsZero() {
+			return err
+		}
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return ctx.Err()
+		}
+		s.trials = append(s.trials, t)
+		if s.cfg.OnTrial != nil {
+			s.cfg.OnTrial(t)
+		}
+		if t.Status == "timeout" {
+			return nil
+		}
+		if t.Status == "ok" && c.Learner == GBDT {
+			if point == nil {
+				point = gbdtDefaults(space)
+			}
+			ls.report(point, t.Score, s.metric.Better)
+		}
+	}
+	return nil
+}
+
+// key identifies a candidate's configuration.
+func (c Candidate) key() string {
+	keys := make([]string, 0, len(c.Params))
+	for k := range c.Params {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	b.WriteString(c.Learner)
+	for _, k := range keys {
+		b.WriteString("," + k + "=" + c.Params[k])
+	}
+	return b.String()
+}
+
+// String formats the parameters as "k=v,k=v" in name order.
+func (c Candidate) String() string {
+	k := c.key()
+	if i := strings.IndexByte(k, ','); i >= 0 {
+		return k[i+1:]
+	}
+	return ""
+}
+
+// affordable reports whether a trial of c is expected to end before the time
+// that must be kept for the final refit.
+func (s *searcher) affordable(c Candidate) bool {
+	left := time.Until(s.cfg.Deadline).Seconds() - s.reserve()
+	if left <= 0 {
+		return false
+	}
+	last := 0.0
+	for _, t := range s.trials {
+		if t.Learner == c.Learner && t.Status == "ok" {
+			last = t.Seconds
+		}
+	}
+	return last < left
+}
+
+// reserve is the time kept for refitting the best trial on all rows: its
+// per-fold time scaled to all rows, with a margin.
+func (s *searcher) reserve() float64 {
+	best, ok := s.bestTrial()
+	if !ok {
+		return 0.2
+	}
+	return 1.5*s.refitSeconds(best) + 0.2
+}
+
+// refitSeconds estimates the time to fit trial t on all rows.
+func (s *searcher) refitSeconds(t Trial) float64 {
+	n := float64(s.d.NumRows())
+	train := float64(len(s.sch.folds[0].Train))
+	return t.Seconds / float64(len(s.sch.folds)) * n / math.Max(1, train)
+}
+
+// bestTrial returns the best completed trial by mean score.
+func (s *searcher) bestTrial() (Trial, bool) {
+	var best Trial
+	found := false
+	for _, t := range s.trials {
+		if t.Status == "ok" && (!found || s.metric.Better(t.Score, best.Score)) {
+			best, found = t, true
+		}
+	}
+	return best, found
+}
+
+// evaluate fits c on every fold and scores its out-of-fold predictions.
+func (s *searcher) evaluate(ctx context.Context, c Candidate) Trial {
+	t0 := time.Now()
+	t := Trial{Number: len(s.trials), Candidate: c, Status: "ok"}
+	if !s.cfg.Deadline.IsZero() && s.cfg.Trials <= 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, s.cfg.Deadline.Add(-time.Duration(s.reserve()*float64(time.Second))))
+		defer cancel()
+	}
+	w := width(s.d)
+	oof := make([]float64, len(s.sch.oofRows)*w)
+	iters := 0
+	for _, f := range s.sch.folds {
+		m, err := fit(ctx, s.d, c, s.cfg, f.Train, f.Valid)
+		if err == nil {
+			err = ctx.Err()
+		}
+		if err != nil {
+			t.Seconds = time.Since(t0).Seconds()
+			if ctx.Err() != nil {
+				t.Status, t.Note = "timeout", "cut by the deadline; not counted"
+			} else {
+				t.Status, t.Note = "failed", err.Error()
+			}
+			return t
+		}
+		preds := make([]float64, len(f.Valid)*w)
+		if err := predict(s.d, m, f.Valid, preds); err != nil {
+			t.Status, t.Note = "failed", err.Error()
+			return t
+		}
+		for i, r := range f.Valid {
+			copy(oof[s.sch.pos[r]*w:], preds[i*w:(i+1)*w])
+		}
+		iters += m.iterations
+	}
+	t.Iterations = int(math.Round(float64(iters) / float64(len(s.sch.folds))))
+	t.oof = oof
+	t.FoldScores, t.Score = s.score(oof)
+	if math.IsNaN(t.Score) {
+		t.Status, t.Note = "failed", "its predictions could not be scored"
+	}
+	t.Seconds = time.Since(t0).Seconds()
+	return t
+}
+
+// score computes the metric of out-of-fold predictions per group and their mean.
+func (s *searcher) score(oof []float64) ([]float64, float64) {
+	w := width(s.d)
+	scores := make([]float64, len(s.sch.groups))
+	sum := 0.0
+	for g, pos := range s.sch.groups {
+		y := make([]float64, len(pos))
+		var p metrics.Predictions
+		if s.d.Task == Regression {
+			p.Values = make([]float64, len(pos))
+		} else {
+			p.Proba = make([][]float64, len(pos))
+		}
+		for i, q := range pos {
+			y[i] = s.d.Label[s.sch.oofRows[q]]
+			if p.Values != nil {
+				p.Values[i] = oof[q]
+			} else {
+				p.Proba[i] = oof[q*w : (q+1)*w]
+			}
+		}
+		v, err := s.metric.Compute(y, p)
+		if err != nil {
+			v = math.NaN()
+		}
+		scores[g] = v
+		sum += v
+	}
+	return scores, sum / float64(len(scores))
+}
+
+// significantlyBetter reports whether fold scores a beat b by more than the
+// noise: the mean paired difference exceeds its standard error.
+func (s *searcher) significantlyBetter(a, b []float64) (bool, float64, float64) {
+	k := len(a)
+	diff := make([]float64, k)
+	mean := 0.0
+	for i := range a {
+		diff[i] = a[i] - b[i]
+		if !s.metric.HigherIsBetter {
+			diff[i] = -diff[i]
+		}
+		mean += diff[i]
+	}
+	mean /= float64(k)
+	v := 0.0
+	for _, x := range diff {
+		v += (x - mean) * (x - mean)
+	}
+	se := 0.0
+	if k > 1 {
+		se = math.Sqrt(v / float64(k-1) / float64(k))
+	}
+	return mean > se, mean, se
+}
