@@ -9,16 +9,20 @@ import (
 	"github.com/trainyard/trainyard/ml/onnx/ortcheck"
 )
 
-// linearSpec has two float columns (one imputed and scaled, one scaled), a
-// one-hot string column and a float column passed through.
+// linearSpec has an imputed, scaled float column with a missing
+// indicator, a scaled float column, a one-hot string column with "other"
+// and "missing" columns, a target-encoded string column with two outputs
+// and a float column passed through: 2+1+5+2+1 = 11 features.
 func linearSpec(classes []string) *Spec {
 	return &Spec{
-		Columns: []Column{{Name: "age"}, {Name: "income"}, {Name: "color", String: true}, {Name: "flag"}},
+		Columns: []Column{{Name: "age"}, {Name: "income"}, {Name: "color", String: true}, {Name: "city", String: true}, {Name: "flag"}},
 		Features: []Feature{
-			{Column: 0, Imputed: true, Impute: 40, Offset: 38.5, Scale: 0.1},
-			{Column: 1, Offset: -2, Scale: 3},
-			{Column: 2, Levels: []string{"blue", "green", "red"}, OneHot: true},
-			{Column: 3},
+			{Kind: Number, Column: 0, Imputed: true, ImputeInf: true, Impute: 40, Offset: 38.5, Scale: 0.1, Indicator: true},
+			{Kind: Number, Column: 1, Offset: -2, Scale: 3},
+			{Kind: OneHot, Column: 2, Keys: []string{"blue", "green", "red", "teal", "navy", "", "NA"}, Codes: []int{0, 1, 2, 3, 3, 4, 4}, Width: 5},
+			{Kind: Lookup, Column: 3, Keys: []string{"paris", "rome", "oslo"}, Codes: []int{0, 1, 2},
+				Table: [][]float64{{0.1, 0.2, 0.3}, {-1, 0, 1}}, Default: []float64{0.15, 0.5}},
+			{Kind: Number, Column: 4},
 		},
 		Classes: classes,
 	}
@@ -44,18 +48,24 @@ func linearInputs(rng *rand.Rand, n int) []ortcheck.Input {
 	age := make([]float32, n)
 	income := make([]float32, n)
 	color := make([]string, n)
+	city := make([]string, n)
 	flag := make([]float32, n)
-	colors := []string{"blue", "green", "red", "purple", ""}
+	colors := []string{"blue", "green", "red", "purple", "", "NA", "teal", "navy"}
+	cities := []string{"paris", "rome", "oslo", "lima", ""}
 	for i := range n {
 		age[i] = float32(20 + rng.Float64()*50)
-		if i%7 == 0 {
+		switch i % 7 {
+		case 0:
 			age[i] = float32(math.NaN())
+		case 1:
+			age[i] = float32(math.Inf(1 - 2*(i%2)))
 		}
+		city[i] = cities[rng.IntN(len(cities))]
 		income[i] = float32(rng.NormFloat64())
 		color[i] = colors[rng.IntN(len(colors))]
 		flag[i] = float32(rng.IntN(2))
 	}
-	return []ortcheck.Input{{Name: "age", Floats: age}, {Name: "income", Floats: income}, {Name: "color", Strings: color}, {Name: "flag", Floats: flag}}
+	return []ortcheck.Input{{Name: "age", Floats: age}, {Name: "income", Floats: income}, {Name: "color", Strings: color}, {Name: "city", Strings: city}, {Name: "flag", Floats: flag}}
 }
 
 func TestLinearParityWithOnnxruntime(t *testing.T) {
@@ -65,9 +75,9 @@ func TestLinearParityWithOnnxruntime(t *testing.T) {
 		m       *linear.Model
 		classes []string
 	}{
-		{"regression", randomLinear(rng, linear.Regression, 1, 6), nil},
-		{"binary", randomLinear(rng, linear.Binary, 1, 6), []string{"neg", "pos"}},
-		{"multiclass", randomLinear(rng, linear.Multiclass, 4, 6), []string{"a", "b", "c", "d"}},
+		{"regression", randomLinear(rng, linear.Regression, 1, 11), nil},
+		{"binary", randomLinear(rng, linear.Binary, 1, 11), []string{"neg", "pos"}},
+		{"multiclass", randomLinear(rng, linear.Multiclass, 4, 11), []string{"a", "b", "c", "d"}},
 	}
 	const n = 300
 	var runs []ortcheck.Case
@@ -96,13 +106,16 @@ func TestLinearParityWithOnnxruntime(t *testing.T) {
 }
 
 func TestSpecValidate(t *testing.T) {
+	num := Feature{Kind: Number}
 	bad := []Spec{
-		{Columns: []Column{{Name: "a"}, {Name: "a"}}, Features: []Feature{{Column: 0}}},
-		{Columns: []Column{{Name: "a"}}, Features: []Feature{{Column: 1}}},
-		{Columns: []Column{{Name: "a", String: true}}, Features: []Feature{{Column: 0}}},
-		{Columns: []Column{{Name: "a"}}, Features: []Feature{{Column: 0, OneHot: true, Levels: []string{"x"}}}},
-		{Columns: []Column{{Name: "a", String: true}}, Features: []Feature{{Column: 0, Levels: []string{"x", "x"}}}},
-		{Columns: []Column{{Name: ""}}, Features: []Feature{{Column: 0}}},
+		{Columns: []Column{{Name: "a"}, {Name: "a"}}, Features: []Feature{num}},
+		{Columns: []Column{{Name: "a"}}, Features: []Feature{{Kind: Number, Column: 1}}},
+		{Columns: []Column{{Name: "a", String: true}}, Features: []Feature{num}},
+		{Columns: []Column{{Name: "a"}}, Features: []Feature{{Kind: Code, Keys: []string{"x"}, Codes: []int{0}}}},
+		{Columns: []Column{{Name: "a", String: true}}, Features: []Feature{{Kind: Code, Keys: []string{"x", "x"}, Codes: []int{0, 1}}}},
+		{Columns: []Column{{Name: "a", String: true}}, Features: []Feature{{Kind: OneHot, Keys: []string{"x", "y"}, Codes: []int{0, 1}, Width: 1}}},
+		{Columns: []Column{{Name: "a", String: true}}, Features: []Feature{{Kind: Lookup, Keys: []string{"x"}, Codes: []int{1}, Table: [][]float64{{1}}, Default: []float64{0}}}},
+		{Columns: []Column{{Name: ""}}, Features: []Feature{num}},
 	}
 	for i, s := range bad {
 		if err := s.Validate(); err == nil {

@@ -9,15 +9,16 @@
 // # Graph
 //
 // Every table column the model reads is one graph input named after the
-// column, shaped [N, 1]: float for numeric and boolean columns, string for
-// categorical ones. The preprocessing that ONNX can express is part of the
-// graph (see Feature): Imputer and Scaler for numbers, LabelEncoder (string →
-// category code, NaN for a missing or unseen string) or OneHotEncoder (+
-// Reshape) for categories, then one Concat into an [N, F] float tensor.
-// What ONNX cannot express is done by the caller before the graph: parsing
-// datetimes (and expanding them into parts), cleaning or tokenizing text,
-// and parsing number cells; such derived features must be given as float
-// inputs.
+// column, shaped [N, 1]: float for numeric and boolean columns (booleans as
+// 0/1), string for categorical ones. The preprocessing that ONNX can
+// express is part of the graph (see Feature): Imputer (NaN, and ±Inf when
+// asked), IsNaN/IsInf/Or/Cast for missing indicators and Scaler for
+// numbers; LabelEncoder for category codes (NaN for a missing or unseen
+// string) and target encoding; LabelEncoder + OneHotEncoder + Reshape for
+// one-hot; then one Concat into an [N, F] float tensor. What ONNX cannot
+// express is done by the caller before the graph: parsing datetimes (their
+// derived parts are float inputs of their own), cleaning or tokenizing
+// text, parsing number cells, and trimming spaces around category strings.
 //
 // Outputs: a classifier gives `label` (string [N], the class labels
 // themselves) and `probabilities` (float [N, K], classes in the order of

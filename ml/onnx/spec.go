@@ -15,34 +15,63 @@ type Column struct {
 	String bool `json:"string,omitempty"`
 }
 
-// Feature is one learner input computed from a Column: what the
+// FeatureKind says how a Feature is computed from its column.
+type FeatureKind string
+
+// The feature kinds.
+const (
+	// Number is a float column: NaN (and ±Inf with ImputeInf) replaced by
+	// Impute when Imputed, then (x - Offset) * Scale when Scale != 0, plus
+	// with Indicator a last 0/1 output that is 1 when the input was NaN or
+	// ±Inf.
+	Number FeatureKind = "number"
+	// Code is a string column mapped to its code (Keys → Codes) as a float;
+	// any other string gives NaN.
+	Code FeatureKind = "code"
+	// OneHot is a string column expanded into Width indicators, 1 at the
+	// string's code; any other string gives all zeros.
+	OneHot FeatureKind = "onehot"
+	// Lookup is a string column mapped to len(Default) values: Table[j][code]
+	// for output j, Default[j] for any other string (target encoding).
+	Lookup FeatureKind = "lookup"
+)
+
+// Feature is one block of learner inputs computed from one Column: what the
 // preprocessing does to that column, in the subset ONNX can express.
-//
-// For a float column the value is x, then NaN is replaced by Impute when
-// Imputed is set, then the result is (x - Offset) * Scale when Scale is not
-// zero. For a string column with OneHot false the value is the index of the
-// string in Levels, or NaN when it is not one of them (missing, unseen);
-// with OneHot true the feature expands to len(Levels) indicator features,
-// all zero for a string that is not a level.
 type Feature struct {
+	Kind FeatureKind
 	// Column is the index of the source column in Spec.Columns.
-	Column int `json:"column"`
-	// Levels are the categories of a string column, in code order.
-	Levels []string `json:"levels,omitempty"`
-	// OneHot expands a string column into one indicator per level.
-	OneHot bool `json:"one_hot,omitempty"`
-	// Imputed enables replacing NaN by Impute (float columns).
-	Imputed bool    `json:"imputed,omitempty"`
-	Impute  float64 `json:"impute,omitempty"`
-	// Offset and Scale standardize a float column when Scale != 0.
-	Offset float64 `json:"offset,omitempty"`
-	Scale  float64 `json:"scale,omitempty"`
+	Column int
+
+	// Number fields.
+	Imputed   bool
+	ImputeInf bool
+	Impute    float64
+	Offset    float64
+	Scale     float64
+	Indicator bool
+
+	// Code, OneHot and Lookup: Keys[i] has code Codes[i] (codes may repeat).
+	Keys  []string
+	Codes []int
+	// Width is the number of OneHot outputs; codes must be below it.
+	Width int
+	// Table and Default are the Lookup values.
+	Table   [][]float64
+	Default []float64
 }
 
-// Width is the number of learner features f produces.
-func (f *Feature) Width() int {
-	if f.OneHot {
-		return len(f.Levels)
+// width is the number of learner features f produces.
+func (f *Feature) width() int {
+	switch f.Kind {
+	case OneHot:
+		return f.Width
+	case Lookup:
+		return len(f.Default)
+	case Number:
+		if f.Indicator {
+			return 2
+		}
 	}
 	return 1
 }
@@ -64,7 +93,7 @@ type Spec struct {
 func (s *Spec) NumFeatures() int {
 	n := 0
 	for i := range s.Features {
-		n += s.Features[i].Width()
+		n += s.Features[i].width()
 	}
 	return n
 }
@@ -82,30 +111,56 @@ func (s *Spec) Validate() error {
 		seen[c.Name] = true
 	}
 	for i := range s.Features {
-		f := &s.Features[i]
-		if f.Column < 0 || f.Column >= len(s.Columns) {
-			return fmt.Errorf("spec: feature %d refers to column %d of %d", i, f.Column, len(s.Columns))
+		if err := s.Features[i].validate(s.Columns); err != nil {
+			return fmt.Errorf("spec: feature %d: %w", i, err)
 		}
-		c := s.Columns[f.Column]
-		if c.String {
-			if len(f.Levels) == 0 {
-				return fmt.Errorf("spec: feature %d: string column %q needs levels", i, c.Name)
+	}
+	return nil
+}
+
+func (f *Feature) validate(cols []Column) error {
+	if f.Column < 0 || f.Column >= len(cols) {
+		return fmt.Errorf("column %d of %d", f.Column, len(cols))
+	}
+	c := cols[f.Column]
+	if c.String == (f.Kind == Number) {
+		return fmt.Errorf("%s feature on column %q (string %v)", f.Kind, c.Name, c.String)
+	}
+	switch f.Kind {
+	case Number:
+		return nil
+	case Code, OneHot, Lookup:
+	default:
+		return fmt.Errorf("unknown kind %q", f.Kind)
+	}
+	if len(f.Keys) != len(f.Codes) || len(f.Keys) == 0 {
+		return fmt.Errorf("column %q: %d keys and %d codes", c.Name, len(f.Keys), len(f.Codes))
+	}
+	seen := make(map[string]bool, len(f.Keys))
+	maxCode := 0
+	for i, k := range f.Keys {
+		if seen[k] {
+			return fmt.Errorf("column %q: key %q appears twice", c.Name, k)
+		}
+		seen[k] = true
+		if f.Codes[i] < 0 || f.Codes[i] >= maxCategory {
+			return fmt.Errorf("column %q: code %d out of range", c.Name, f.Codes[i])
+		}
+		maxCode = max(maxCode, f.Codes[i])
+	}
+	switch f.Kind {
+	case OneHot:
+		if f.Width <= maxCode {
+			return fmt.Errorf("column %q: one-hot width %d for code %d", c.Name, f.Width, maxCode)
+		}
+	case Lookup:
+		if len(f.Default) == 0 || len(f.Table) != len(f.Default) {
+			return fmt.Errorf("column %q: %d lookup tables for %d defaults", c.Name, len(f.Table), len(f.Default))
+		}
+		for _, t := range f.Table {
+			if len(t) <= maxCode {
+				return fmt.Errorf("column %q: lookup table of %d values for code %d", c.Name, len(t), maxCode)
 			}
-			if f.Imputed || f.Scale != 0 {
-				return fmt.Errorf("spec: feature %d: string column %q cannot be imputed or scaled", i, c.Name)
-			}
-			if len(f.Levels) > maxCategory {
-				return fmt.Errorf("spec: feature %d: %d levels is more than %d", i, len(f.Levels), maxCategory)
-			}
-			lv := make(map[string]bool, len(f.Levels))
-			for _, l := range f.Levels {
-				if lv[l] {
-					return fmt.Errorf("spec: feature %d: level %q appears twice", i, l)
-				}
-				lv[l] = true
-			}
-		} else if len(f.Levels) > 0 || f.OneHot {
-			return fmt.Errorf("spec: feature %d: float column %q cannot have levels", i, c.Name)
 		}
 	}
 	return nil
@@ -158,46 +213,7 @@ func (b *graphBuilder) features(s *Spec) (string, error) {
 	}
 	parts := make([]string, 0, len(s.Features))
 	for i := range s.Features {
-		f := &s.Features[i]
-		col := s.Columns[f.Column]
-		cur := col.Name
-		switch {
-		case col.String && f.OneHot:
-			oh := b.name(col.Name + "_onehot")
-			b.node("OneHotEncoder", mlDomain, []string{cur}, []string{oh},
-				Strings("cats_strings", f.Levels...), Int("zeros", 1))
-			shape := b.name(col.Name + "_onehot_shape")
-			b.g.Initializers = append(b.g.Initializers, Tensor{
-				Name: shape, Dims: []int64{2}, DataType: Int64, Int64s: []int64{-1, int64(len(f.Levels))},
-			})
-			cur = b.name(col.Name + "_onehot2d")
-			b.node("Reshape", "", []string{oh, shape}, []string{cur})
-		case col.String:
-			codes := make([]float32, len(f.Levels))
-			for j := range codes {
-				codes[j] = float32(j)
-			}
-			out := b.name(col.Name + "_code")
-			b.node("LabelEncoder", mlDomain, []string{cur}, []string{out},
-				Strings("keys_strings", f.Levels...), Floats("values_floats", codes...),
-				FloatAttr("default_float", float32(math.NaN())))
-			cur = out
-		default:
-			if f.Imputed {
-				out := b.name(col.Name + "_imputed")
-				b.node("Imputer", mlDomain, []string{cur}, []string{out},
-					Floats("imputed_value_floats", float32(f.Impute)),
-					FloatAttr("replaced_value_float", float32(math.NaN())))
-				cur = out
-			}
-			if f.Scale != 0 {
-				out := b.name(col.Name + "_scaled")
-				b.node("Scaler", mlDomain, []string{cur}, []string{out},
-					Floats("offset", float32(f.Offset)), Floats("scale", float32(f.Scale)))
-				cur = out
-			}
-		}
-		parts = append(parts, cur)
+		parts = b.feature(&s.Features[i], s.Columns[s.Features[i].Column].Name, parts)
 	}
 	if len(parts) == 0 {
 		return "", fmt.Errorf("spec: no features")
@@ -205,4 +221,88 @@ func (b *graphBuilder) features(s *Spec) (string, error) {
 	out := b.name("features")
 	b.node("Concat", "", parts, []string{out}, Int("axis", 1))
 	return out, nil
+}
+
+// feature adds the nodes of one feature and appends its output tensors.
+func (b *graphBuilder) feature(f *Feature, col string, parts []string) []string {
+	cur := col
+	switch f.Kind {
+	case Number:
+		var ind string
+		if f.Indicator {
+			isNaN, isInf, or := b.name(col+"_isnan"), b.name(col+"_isinf"), b.name(col+"_notfinite")
+			b.node("IsNaN", "", []string{cur}, []string{isNaN})
+			b.node("IsInf", "", []string{cur}, []string{isInf})
+			b.node("Or", "", []string{isNaN, isInf}, []string{or})
+			ind = b.name(col + "_missing")
+			b.node("Cast", "", []string{or}, []string{ind}, Int("to", int64(Float)))
+		}
+		if f.Imputed {
+			replace := []float64{math.NaN()}
+			if f.ImputeInf {
+				replace = append(replace, math.Inf(1), math.Inf(-1))
+			}
+			for _, r := range replace {
+				out := b.name(col + "_imputed")
+				b.node("Imputer", mlDomain, []string{cur}, []string{out},
+					Floats("imputed_value_floats", float32(f.Impute)),
+					FloatAttr("replaced_value_float", float32(r)))
+				cur = out
+			}
+		}
+		if f.Scale != 0 {
+			out := b.name(col + "_scaled")
+			b.node("Scaler", mlDomain, []string{cur}, []string{out},
+				Floats("offset", float32(f.Offset)), Floats("scale", float32(f.Scale)))
+			cur = out
+		}
+		parts = append(parts, cur)
+		if ind != "" {
+			parts = append(parts, ind)
+		}
+	case Code:
+		codes := make([]float32, len(f.Codes))
+		for j, c := range f.Codes {
+			codes[j] = float32(c)
+		}
+		out := b.name(col + "_code")
+		b.node("LabelEncoder", mlDomain, []string{cur}, []string{out},
+			Strings("keys_strings", f.Keys...), Floats("values_floats", codes...),
+			FloatAttr("default_float", float32(math.NaN())))
+		parts = append(parts, out)
+	case OneHot:
+		codes := make([]int64, len(f.Codes))
+		for j, c := range f.Codes {
+			codes[j] = int64(c)
+		}
+		idx := b.name(col + "_index")
+		b.node("LabelEncoder", mlDomain, []string{cur}, []string{idx},
+			Strings("keys_strings", f.Keys...), Ints("values_int64s", codes...), Int("default_int64", -1))
+		cats := make([]int64, f.Width)
+		for j := range cats {
+			cats[j] = int64(j)
+		}
+		oh := b.name(col + "_onehot")
+		b.node("OneHotEncoder", mlDomain, []string{idx}, []string{oh}, Ints("cats_int64s", cats...), Int("zeros", 1))
+		shape := b.name(col + "_onehot_shape")
+		b.g.Initializers = append(b.g.Initializers, Tensor{
+			Name: shape, Dims: []int64{2}, DataType: Int64, Int64s: []int64{-1, int64(f.Width)},
+		})
+		out := b.name(col + "_onehot2d")
+		b.node("Reshape", "", []string{oh, shape}, []string{out})
+		parts = append(parts, out)
+	case Lookup:
+		for j, t := range f.Table {
+			vals := make([]float32, len(f.Codes))
+			for i, c := range f.Codes {
+				vals[i] = float32(t[c])
+			}
+			out := b.name(col + "_lookup")
+			b.node("LabelEncoder", mlDomain, []string{cur}, []string{out},
+				Strings("keys_strings", f.Keys...), Floats("values_floats", vals...),
+				FloatAttr("default_float", float32(f.Default[j])))
+			parts = append(parts, out)
+		}
+	}
+	return parts
 }

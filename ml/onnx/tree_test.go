@@ -72,10 +72,12 @@ func treeSpec(m *gbdt.Model, nlev int, classes []string) *Spec {
 	for j, f := range m.Features {
 		c := Column{Name: f.Name, String: f.Categorical}
 		s.Columns = append(s.Columns, c)
-		ft := Feature{Column: j}
+		ft := Feature{Kind: Number, Column: j}
 		if f.Categorical {
+			ft.Kind = Code
 			for l := range nlev {
-				ft.Levels = append(ft.Levels, "L"+strconv.Itoa(l))
+				ft.Keys = append(ft.Keys, "L"+strconv.Itoa(l))
+				ft.Codes = append(ft.Codes, l)
 			}
 		}
 		s.Features = append(s.Features, ft)
@@ -99,7 +101,7 @@ func edgeInputs(rng *rand.Rand, s *Spec, n int, grid []float64) []ortcheck.Input
 				case r == 1:
 					in.Strings[i] = "unseen"
 				default:
-					in.Strings[i] = "L" + strconv.Itoa(rng.IntN(len(s.Features[0].Levels)+len(grid)%3+6))
+					in.Strings[i] = "L" + strconv.Itoa(rng.IntN(8))
 				}
 			}
 		} else {
@@ -134,31 +136,47 @@ func encodeRow(s *Spec, ins []ortcheck.Input, i int, x []float64) []float64 {
 	x = x[:0]
 	for _, f := range s.Features {
 		in := ins[f.Column]
-		if s.Columns[f.Column].String {
-			v := in.Strings[i]
-			if f.OneHot {
-				for _, l := range f.Levels {
-					x = append(x, b2f(l == v))
-				}
-				continue
-			}
-			code := math.NaN()
-			for j, l := range f.Levels {
-				if l == v {
-					code = float64(j)
+		if f.Kind != Number {
+			code := -1
+			for j, k := range f.Keys {
+				if k == in.Strings[i] {
+					code = f.Codes[j]
 				}
 			}
-			x = append(x, code)
+			switch f.Kind {
+			case Code:
+				if code < 0 {
+					x = append(x, math.NaN())
+				} else {
+					x = append(x, float64(code))
+				}
+			case OneHot:
+				for j := range f.Width {
+					x = append(x, b2f(j == code))
+				}
+			case Lookup:
+				for j, t := range f.Table {
+					if code < 0 {
+						x = append(x, float64(float32(f.Default[j])))
+					} else {
+						x = append(x, float64(float32(t[code])))
+					}
+				}
+			}
 			continue
 		}
 		v := float64(in.Floats[i])
-		if f.Imputed && math.IsNaN(v) {
+		bad := math.IsNaN(v) || math.IsInf(v, 0)
+		if f.Imputed && (math.IsNaN(v) || f.ImputeInf && math.IsInf(v, 0)) {
 			v = float64(float32(f.Impute))
 		}
 		if f.Scale != 0 {
 			v = (v - f.Offset) * f.Scale
 		}
 		x = append(x, v)
+		if f.Indicator {
+			x = append(x, b2f(bad))
+		}
 	}
 	return x
 }
