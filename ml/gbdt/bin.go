@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sort"
 )
@@ -282,25 +283,35 @@ func NewBinned(d *Dataset, p Params) (*Binned, error) {
 	b := &Binned{n: n, label: d.Label, weight: d.Weight}
 	b.mappers = make([]*binMapper, len(d.Features))
 	b.names = make([]string, len(d.Features))
-	wide := false
-	sample := make([]float64, 0, min(n, max(p.BinConstructSample, 1)))
-	for j := range d.Features {
+	workers := p.NumThreads
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	pl := newPool(workers)
+	defer pl.close()
+	// Each feature is binned independently: the result does not depend on
+	// the number of workers.
+	pl.forEach(len(d.Features), true, func(j int) {
 		f := &d.Features[j]
 		b.names[j] = f.Name
-		sample = sample[:0]
+		var sample []float64
 		if sampleIdx != nil {
-			for _, i := range sampleIdx {
-				sample = append(sample, f.Values[i])
+			sample = make([]float64, len(sampleIdx))
+			for k, i := range sampleIdx {
+				sample[k] = f.Values[i]
 			}
 		} else {
-			sample = append(sample, f.Values...)
+			sample = f.Values
 		}
 		if f.Categorical {
 			b.mappers[j] = newCategoricalMapper(sample, p.MaxBin)
 		} else {
 			b.mappers[j] = newNumericalMapper(sample, p.MaxBin, p.MinDataInBin)
 		}
-		if b.mappers[j].numBins > 256 {
+	})
+	wide := false
+	for _, m := range b.mappers {
+		if m.numBins > 256 {
 			wide = true
 		}
 	}
@@ -309,24 +320,28 @@ func NewBinned(d *Dataset, p Params) (*Binned, error) {
 	} else {
 		b.bins8 = make([][]uint8, len(d.Features))
 	}
-	for j := range d.Features {
-		vals := d.Features[j].Values
-		m := b.mappers[j]
-		if wide {
-			col := make([]uint16, n)
-			for i, v := range vals {
-				col[i] = uint16(m.valueToBin(v))
-			}
-			b.bins16[j] = col
-		} else {
-			col := make([]uint8, n)
-			for i, v := range vals {
-				col[i] = uint8(m.valueToBin(v))
-			}
-			b.bins8[j] = col
-		}
-	}
+	pl.forEach(len(d.Features), true, func(j int) {
+		b.fillColumn(j, d.Features[j].Values)
+	})
 	return b, nil
+}
+
+// fillColumn bins the values of feature j.
+func (b *Binned) fillColumn(j int, vals []float64) {
+	m := b.mappers[j]
+	if b.bins16 != nil {
+		col := make([]uint16, len(vals))
+		for i, v := range vals {
+			col[i] = uint16(m.valueToBin(v))
+		}
+		b.bins16[j] = col
+		return
+	}
+	col := make([]uint8, len(vals))
+	for i, v := range vals {
+		col[i] = uint8(m.valueToBin(v))
+	}
+	b.bins8[j] = col
 }
 
 // binWith maps another dataset (validation) with the mappers of b.
@@ -345,24 +360,10 @@ func (b *Binned) binWith(d *Dataset) (*Binned, error) {
 		v.bins8 = make([][]uint8, len(b.mappers))
 	}
 	for j := range d.Features {
-		vals := d.Features[j].Values
-		if len(vals) != n {
-			return nil, fmt.Errorf("bin: feature %q has %d rows, want %d", d.Features[j].Name, len(vals), n)
+		if len(d.Features[j].Values) != n {
+			return nil, fmt.Errorf("bin: feature %q has %d rows, want %d", d.Features[j].Name, len(d.Features[j].Values), n)
 		}
-		m := b.mappers[j]
-		if b.bins16 != nil {
-			col := make([]uint16, n)
-			for i, x := range vals {
-				col[i] = uint16(m.valueToBin(x))
-			}
-			v.bins16[j] = col
-		} else {
-			col := make([]uint8, n)
-			for i, x := range vals {
-				col[i] = uint8(m.valueToBin(x))
-			}
-			v.bins8[j] = col
-		}
+		v.fillColumn(j, d.Features[j].Values)
 	}
 	return v, nil
 }

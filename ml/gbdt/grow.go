@@ -68,6 +68,7 @@ type grower struct {
 	treeFeat []bool // features allowed in the current tree
 	nodeFeat []bool // features allowed at the current node
 	extraThr []int
+	groups   []int // feature group boundaries for histogram tasks
 	rng      *rand.Rand
 
 	tree binTree
@@ -89,6 +90,12 @@ func newGrower(b *Binned, p Params, workers int, rng *rand.Rand) *grower {
 		gr.feats = append(gr.feats, fm)
 	}
 	gr.slotSize = off
+	// Groups of up to 4 features, at least 2 groups per worker when possible.
+	per := max(1, min(4, len(gr.feats)/(2*max(workers, 1))))
+	for f := 0; f < len(gr.feats); f += per {
+		gr.groups = append(gr.groups, f)
+	}
+	gr.groups = append(gr.groups, len(gr.feats))
 	L := p.NumLeaves
 	gr.slab = make([]float64, L*gr.slotSize)
 	gr.slotOf = make([]int, L)
@@ -171,24 +178,36 @@ func (gr *grower) buildHist(leaf, s int, grad, hess []float32, identity bool) {
 		}
 	}
 	b := gr.b
-	gr.pool.forEach(len(gr.feats), gr.parallelWork(cnt), func(f int) {
-		fm := &gr.feats[f]
-		if b.bins8 != nil {
-			hf := (*[512]float64)(h[fm.off : fm.off+512])
-			clear(hf[:2*fm.numBins])
-			if identity {
-				histAll8(b.bins8[fm.col], grad, hess, hf)
-			} else {
-				histIdx8(b.bins8[fm.col], rows, og, oh, hf)
-			}
-			return
+	groups := gr.groups
+	gr.pool.forEach(len(groups)-1, gr.parallelWork(cnt), func(gi int) {
+		feats := gr.feats[groups[gi]:groups[gi+1]]
+		for f := range feats {
+			fm := &feats[f]
+			clear(h[fm.off : fm.off+2*fm.numBins])
 		}
-		hf := h[fm.off : fm.off+2*fm.numBins]
-		clear(hf)
-		if identity {
-			histAll(b.bins16[fm.col], grad, hess, hf)
-		} else {
-			histIdx(b.bins16[fm.col], rows, og, oh, hf)
+		// Rows in chunks so the gradients of a chunk stay in cache while
+		// every feature of the group reads them.
+		const chunk = 2048
+		for lo := 0; lo < cnt; lo += chunk {
+			hi := min(lo+chunk, cnt)
+			for f := range feats {
+				fm := &feats[f]
+				if b.bins8 != nil {
+					hf := (*[512]float64)(h[fm.off : fm.off+512])
+					if identity {
+						histAll8(b.bins8[fm.col][lo:hi], grad[lo:hi], hess[lo:hi], hf)
+					} else {
+						histIdx8(b.bins8[fm.col], rows[lo:hi], og[lo:hi], oh[lo:hi], hf)
+					}
+					continue
+				}
+				hf := h[fm.off : fm.off+2*fm.numBins]
+				if identity {
+					histAll(b.bins16[fm.col][lo:hi], grad[lo:hi], hess[lo:hi], hf)
+				} else {
+					histIdx(b.bins16[fm.col], rows[lo:hi], og[lo:hi], oh[lo:hi], hf)
+				}
+			}
 		}
 	})
 }

@@ -214,7 +214,7 @@ func (m *Model) PredictColumns(cols [][]float64, raw bool) ([]float64, error) {
 		}
 	}
 	out := make([]float64, n*p.k)
-	const block = 256
+	const block = 64
 	nblocks := (n + block - 1) / block
 	workers := min(runtime.GOMAXPROCS(0), nblocks)
 	var wg sync.WaitGroup
@@ -224,7 +224,7 @@ func (m *Model) PredictColumns(cols [][]float64, raw bool) ([]float64, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			x := make([]float64, p.nfeat)
+			xs := make([]float64, block*p.nfeat)
 			for {
 				next.Lock()
 				b := nb
@@ -234,16 +234,7 @@ func (m *Model) PredictColumns(cols [][]float64, raw bool) ([]float64, error) {
 					return
 				}
 				lo, hi := b*block, min((b+1)*block, n)
-				for r := lo; r < hi; r++ {
-					for j, c := range cols {
-						x[j] = c[r]
-					}
-					o := out[r*p.k : (r+1)*p.k]
-					p.raw(x, o)
-					if !raw {
-						p.transformInPlace(o)
-					}
-				}
+				p.block(cols, lo, hi, xs, out[lo*p.k:hi*p.k], raw)
 			}
 		}()
 	}
@@ -258,4 +249,32 @@ func (m *Model) PredictDataset(d *Dataset, raw bool) ([]float64, error) {
 		cols[i] = d.Features[i].Values
 	}
 	return m.PredictColumns(cols, raw)
+}
+
+// block predicts rows [lo, hi) tree by tree, so each tree's nodes stay in
+// cache while the rows pass through it. out holds (hi-lo)*k values.
+func (p *predictor) block(cols [][]float64, lo, hi int, xs []float64, out []float64, raw bool) {
+	nf, k := p.nfeat, p.k
+	m := hi - lo
+	xs = xs[:m*nf]
+	for j, c := range cols {
+		c = c[lo:hi]
+		for r, v := range c {
+			xs[r*nf+j] = v
+		}
+	}
+	for r := 0; r < m; r++ {
+		copy(out[r*k:(r+1)*k], p.init)
+	}
+	for t, root := range p.roots {
+		c := t % k
+		for r := 0; r < m; r++ {
+			out[r*k+c] += p.evalTree(root, xs[r*nf:(r+1)*nf])
+		}
+	}
+	if !raw {
+		for r := 0; r < m; r++ {
+			p.transformInPlace(out[r*k : (r+1)*k])
+		}
+	}
 }

@@ -73,10 +73,7 @@ func trainBinned(ctx context.Context, p Params, b *Binned, opt Options) (*Model,
 	default:
 		m.Transform = "identity"
 	}
-	m.Features = make([]FeatureInfo, len(b.mappers))
-	for j, bm := range b.mappers {
-		m.Features[j] = FeatureInfo{Name: b.names[j], Categorical: bm.categorical, HasMissing: bm.hasNaN, NumBins: bm.numBins, Unused: bm.numBins < 2}
-	}
+	m.Features = b.FeatureInfo()
 	m.InitScore = make([]float64, k)
 	if p.BoostFromAverage {
 		m.InitScore = obj.initScores(b.weight)
