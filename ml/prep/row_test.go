@@ -1,0 +1,268 @@
+package prep
+
+import (
+	"context"
+	"encoding/csv"
+	"math"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/trainyard/trainyard/ml/frame"
+	"github.com/trainyard/trainyard/ml/internal/datasets"
+)
+
+// records reads a CSV file as raw string records.
+func records(t testing.TB, name string) [][]string {
+	t.Helper()
+	fh, err := os.Open(datasets.MustPath(t.(datasets.TB), name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	recs, err := csv.NewReader(fh).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
+// TestRowEncoderMatchesTransform checks single-row encoding against the
+// frame path on every row of titanic and penguins, in both modes.
+func TestRowEncoderMatchesTransform(t *testing.T) {
+	for _, tt := range []struct{ file, target string }{{"titanic.csv", "Survived"}, {"penguins.csv", "species"}, {"telco_churn.csv", "churn"}} {
+		f := load(t, tt.file)
+		recs := records(t, tt.file)
+		for _, mode := range []Mode{Trees, Linear} {
+			fit := fitT(t, f, Options{Target: tt.target, Mode: mode, TargetEncodeLevels: 20})
+			want, err := fit.Pipeline.Transform(f)
+			if err != nil {
+				t.Fatalf("Transform error: %v", err)
+			}
+			enc, err := fit.Pipeline.NewRowEncoder(recs[0])
+			if err != nil {
+				t.Fatalf("NewRowEncoder error: %v", err)
+			}
+			var x []float64
+			var text []string
+			for i, rec := range recs[1:] {
+				x, text, err = enc.Encode(rec, x, text)
+				if err != nil {
+					t.Fatalf("%s row %d: Encode error: %v", tt.file, i+1, err)
+				}
+				for j := range x {
+					if w := want.Cols[j][i]; !(x[j] == w || math.IsNaN(x[j]) && math.IsNaN(w)) {
+						t.Fatalf("%s %s row %d %s: Encode = %v, want %v", tt.file, mode, i+1, want.Names[j], x[j], w)
+					}
+				}
+				for j := range text {
+					if text[j] != want.Text[j][i] {
+						t.Fatalf("%s row %d text %s = %q, want %q", tt.file, i+1, want.TextNames[j], text[j], want.Text[j][i])
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestEncodeMap(t *testing.T) {
+	f := small(t)
+	for _, mode := range []Mode{Trees, Linear} {
+		p := fitT(t, f, Options{Target: "y", Mode: mode}).Pipeline
+		want, err := p.Transform(parse(t, "num,cat,flag,when,note\n4,b,no,2024-03-15 13:30:00,hello there\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		when := time.Date(2024, 3, 15, 13, 30, 0, 0, time.UTC)
+		for _, row := range []map[string]any{
+			{"num": 4.0, "cat": "b", "flag": false, "when": when, "note": "hello there", "extra": 1},
+			{"num": 4, "cat": "b", "flag": "no", "when": "2024-03-15 13:30:00", "note": "hello there"},
+			{"num": "4", "cat": "b", "flag": 0.0, "when": when, "note": "hello there"},
+		} {
+			x, text, err := p.EncodeMap(row, nil, nil)
+			if err != nil {
+				t.Fatalf("EncodeMap(%v) error: %v", row, err)
+			}
+			for j := range x {
+				if x[j] != want.Cols[j][0] {
+					t.Errorf("%s EncodeMap(%v) %s = %v, want %v", mode, row, want.Names[j], x[j], want.Cols[j][0])
+				}
+			}
+			if !cmp.Equal(text, []string{"hello there"}) {
+				t.Errorf("EncodeMap text = %q", text)
+			}
+		}
+		_, _, err = p.EncodeMap(map[string]any{"num": 1.0, "cat": nil}, nil, nil)
+		if mc, ok := err.(*frame.MissingColumnsError); !ok || !cmp.Equal(mc.Names, []string{"flag", "when", "note"}) {
+			t.Errorf("EncodeMap(absent columns) error = %v, want MissingColumnsError for flag, when, note", err)
+		}
+	}
+}
+
+func TestRowEncoderAllocs(t *testing.T) {
+	f := load(t, "adult.csv")
+	recs := records(t, "adult.csv")
+	for _, mode := range []Mode{Trees, Linear} {
+		p := fitT(t, f, Options{Target: "income", Mode: mode}).Pipeline
+		enc, err := p.NewRowEncoder(recs[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := make([]float64, len(p.Names))
+		allocs := testing.AllocsPerRun(100, func() {
+			if _, _, err := enc.Encode(recs[1], x, nil); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("%s: Encode allocates %v times per row, want 0", mode, allocs)
+		}
+	}
+}
+
+// TestTargetEncodingOutOfFold checks that target encoding at fit does not
+// leak: on a high-cardinality column unrelated to the target, in-sample
+// encoding correlates with the target but the out-of-fold one does not.
+func TestTargetEncodingOutOfFold(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	n := 2000
+	code := make([]string, n)
+	y := make([]string, n)
+	signal := make([]string, n)
+	for i := range n {
+		code[i] = "c" + strconv.Itoa(rng.IntN(400)) // ~5 rows per level, no signal
+		s := rng.IntN(100)
+		signal[i] = "s" + strconv.Itoa(s) // levels with a real effect
+		y[i] = "no"
+		if rng.Float64() < 0.2+0.6*float64(s%2) {
+			y[i] = "yes"
+		}
+	}
+	f, err := frame.New(
+		frame.NewStrings("code", frame.Categorical, code),
+		frame.NewStrings("signal", frame.Categorical, signal),
+		frame.NewStrings("y", frame.Categorical, y),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fit := fitT(t, f, Options{Target: "y", Mode: Linear, Seed: 7})
+	if diff := cmp.Diff([]string{"code__te", "signal__te"}, fit.X.Names); diff != "" {
+		t.Fatalf("names (-want +got):\n%s", diff)
+	}
+	inSample, err := fit.Pipeline.Transform(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	corr := func(x []float64) float64 { return pearson(x, fit.Y) }
+	if r := corr(column(t, fit.X, "code__te")); math.Abs(r) > 0.1 {
+		t.Errorf("out-of-fold encoding of a noise column correlates %v with the target, want about 0", r)
+	}
+	if r := corr(column(t, inSample, "code__te")); r < 0.3 {
+		t.Errorf("in-sample encoding of a noise column correlates %v, want the leak to show (> 0.3)", r)
+	}
+	if r := corr(column(t, fit.X, "signal__te")); r < 0.4 {
+		t.Errorf("out-of-fold encoding of a real signal correlates %v, want > 0.4", r)
+	}
+	// Unseen level: the prior, scaled.
+	m, err := fit.Pipeline.Transform(parse(t, "code,signal\nnever,s1\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := fit.Pipeline.Steps[0]
+	if got, want := column(t, m, "code__te")[0], (s.Prior[0]-s.Center[0])/s.Scale[0]; got != want {
+		t.Errorf("unseen level encodes to %v, want the scaled prior %v", got, want)
+	}
+	// Same seed, same encoding.
+	again := fitT(t, f, Options{Target: "y", Mode: Linear, Seed: 7})
+	if !cmp.Equal(fit.X, again.X) {
+		t.Errorf("FitTransform with the same seed differs")
+	}
+}
+
+func pearson(x, y []float64) float64 {
+	mx, sx := meanStd(x)
+	my, sy := meanStd(y)
+	c := 0.0
+	for i := range x {
+		c += (x[i] - mx) * (y[i] - my)
+	}
+	return c / float64(len(x)) / (sx * sy)
+}
+
+func TestFitDatasets(t *testing.T) {
+	for _, tt := range []struct {
+		file, target string
+		dropped      []string
+		text         []string
+	}{
+		{"titanic.csv", "Survived", []string{"PassengerId"}, []string{"Name"}},
+		{"fine_foods_reviews.csv", "label", []string{"product"}, []string{"text"}},
+		{"sms_spam.csv", "label", nil, []string{"text"}},
+		{"ames_housing.csv", "Sale_Price", nil, nil},
+		{"adult.csv", "income", nil, nil},
+		{"digits.csv", "digit", []string{"pixel_0_0", "pixel_4_0", "pixel_4_7"}, nil},
+	} {
+		f := load(t, tt.file)
+		for _, mode := range []Mode{Trees, Linear} {
+			fit := fitT(t, f, Options{Target: tt.target, Mode: mode})
+			var dropped []string
+			for _, d := range fit.Pipeline.Dropped {
+				dropped = append(dropped, d.Column)
+			}
+			if !cmp.Equal(tt.dropped, dropped) || !cmp.Equal(tt.text, fit.X.TextNames, cmpEmpty) {
+				t.Errorf("%s %s: dropped %q text %q, want %q and %q", tt.file, mode, dropped, fit.X.TextNames, tt.dropped, tt.text)
+			}
+			if len(fit.Y) != f.NRows() || fit.X.Rows != f.NRows() {
+				t.Errorf("%s: %d labels, %d rows, want %d", tt.file, len(fit.Y), fit.X.Rows, f.NRows())
+			}
+		}
+	}
+}
+
+var cmpEmpty = cmp.Comparer(func(a, b []string) bool { return len(a) == len(b) && (len(a) == 0 || cmp.Equal(a, b)) })
+
+func TestRowsWithoutTarget(t *testing.T) {
+	f := parse(t, "x,y\n1,a\n2,\n3,b\n4,a\n")
+	fit, err := FitTransform(context.Background(), f, Options{Target: "y"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cmp.Equal(fit.Rows, []int{0, 2, 3}) || !cmp.Equal(fit.Y, []float64{0, 1, 0}) || len(fit.Pipeline.Notes) != 1 {
+		t.Errorf("rows %v labels %v notes %q, want rows 0,2,3, labels 0,1,0 and a note", fit.Rows, fit.Y, fit.Pipeline.Notes)
+	}
+	if _, err := FitTransform(context.Background(), parse(t, "x,y\n1,\n2,\n"), Options{Target: "y"}); err == nil {
+		t.Errorf("FitTransform(all targets blank) error = nil, want one")
+	}
+	if _, err := FitTransform(context.Background(), f, Options{Target: "nope"}); err == nil {
+		t.Errorf("FitTransform(unknown target) error = nil, want one")
+	}
+}
+
+func BenchmarkEncodeRow(b *testing.B) {
+	f := load(b, "adult.csv")
+	recs := records(b, "adult.csv")
+	for _, mode := range []Mode{Trees, Linear} {
+		b.Run(string(mode), func(b *testing.B) {
+			fit, err := FitTransform(context.Background(), f, Options{Target: "income", Mode: mode})
+			if err != nil {
+				b.Fatal(err)
+			}
+			enc, err := fit.Pipeline.NewRowEncoder(recs[0])
+			if err != nil {
+				b.Fatal(err)
+			}
+			x := make([]float64, len(fit.Pipeline.Names))
+			i := 1
+			for b.Loop() {
+				if _, _, err := enc.Encode(recs[i], x, nil); err != nil {
+					b.Fatal(err)
+				}
+				i = i%(len(recs)-1) + 1
+			}
+		})
+	}
+}
