@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/optimize"
@@ -27,7 +28,11 @@ func Fit(ctx context.Context, x [][]float64, y, w []float64, params Params) (*Mo
 		return nil, err
 	}
 	m := numOutputs(params.Task, k)
-	obj := newObjective(params.Task, x, y, ws, m, params.L2, !params.NoIntercept)
+	workers := params.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	obj := newObjective(params.Task, x, y, ws, m, params.L2, !params.NoIntercept, workers)
 	obj.l1 = params.L1
 	if params.L1 > 0 {
 		return fitOWLQN(ctx, obj, k, params)

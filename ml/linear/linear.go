@@ -93,6 +93,10 @@ type Params struct {
 	MaxIter int `json:"maxIter,omitempty"`
 	// Solver picks the regression solver.
 	Solver Solver `json:"solver,omitempty"`
+	// Workers bounds the goroutines that evaluate the objective; zero means
+	// GOMAXPROCS. The fitted model does not depend on it: rows are cut into
+	// fixed chunks whose sums are added in order.
+	Workers int `json:"workers,omitempty"`
 }
 
 // Model is a fitted linear model. It is plain data: JSON-serializable and

@@ -60,7 +60,7 @@ func TestGradientMatchesFiniteDifferences(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			o := newObjective(tc.task, x, y, ws, numOutputs(tc.task, k), params.L2, true)
+			o := newObjective(tc.task, x, y, ws, numOutputs(tc.task, k), params.L2, true, 1)
 			r := rand.New(rand.NewPCG(3, 3))
 			theta := make([]float64, o.dim())
 			for i := range theta {
@@ -308,5 +308,22 @@ func TestElasticNetDefaultsAndDeadline(t *testing.T) {
 	partial, err := Fit(ctx, x, y, w, p)
 	if !errors.Is(err, context.DeadlineExceeded) || partial == nil || partial.Objective < m.Objective {
 		t.Errorf("elastic net under deadline = %v, %v; want a partial model and DeadlineExceeded", partial, err)
+	}
+}
+
+func TestWorkersDoNotChangeTheModel(t *testing.T) {
+	x, y, w := randomProblem(6, 3*minChunkRows+17, 6, 4, Multiclass)
+	var models []*Model
+	for _, workers := range []int{1, 2, 5} {
+		m, err := Fit(context.Background(), x, y, w, Params{Task: Multiclass, L2: 1e-3, Workers: workers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		models = append(models, m)
+	}
+	for i := 1; i < len(models); i++ {
+		if diff := cmp.Diff(models[0], models[i]); diff != "" {
+			t.Errorf("model with more workers differs (-1 worker +more):\n%s", diff)
+		}
 	}
 }

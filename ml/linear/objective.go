@@ -3,8 +3,19 @@ package linear
 import (
 	"math"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"gonum.org/v1/gonum/floats"
+)
+
+// Row chunks: the objective is evaluated chunk by chunk (each chunk's
+// features stay in cache between the score and gradient passes), chunks run
+// on several goroutines, and chunk results are summed in chunk order, so
+// the result does not depend on the number of workers.
+const (
+	minChunkRows = 2048
+	maxChunks    = 64
 )
 
 // objective evaluates the training loss and its gradient. The parameter
@@ -19,26 +30,40 @@ type objective struct {
 	l2        float64
 	l1        float64 // not part of eval; OWL-QN adds it
 	intercept bool
+	workers   int
 
-	z      []float64 // m*n scores, class-major, reused as residuals
-	lastX  []float64 // θ of the cached evaluation
-	lastF  float64
-	lastG  []float64
-	cached bool
+	chunk    int         // rows per chunk
+	z        []float64   // m*n scores, class-major, reused as residuals
+	partLoss []float64   // loss per chunk
+	partGrad [][]float64 // data gradient per chunk
+	lastX    []float64   // θ of the cached evaluation
+	lastF    float64
+	lastG    []float64
+	cached   bool
 }
 
-func newObjective(task Task, x [][]float64, y, ws []float64, m int, l2 float64, intercept bool) *objective {
+func newObjective(task Task, x [][]float64, y, ws []float64, m int, l2 float64, intercept bool, workers int) *objective {
 	n, p := len(y), len(x)
 	dim := m * p
 	if intercept {
 		dim += m
 	}
-	return &objective{
+	chunk := max(minChunkRows, (n+maxChunks-1)/maxChunks)
+	chunks := (n + chunk - 1) / chunk
+	o := &objective{
 		task: task, x: x, y: y, ws: ws, n: n, p: p, m: m, l2: l2, intercept: intercept,
-		z:     make([]float64, m*n),
-		lastX: make([]float64, dim),
-		lastG: make([]float64, dim),
+		workers:  max(1, min(workers, chunks)),
+		chunk:    chunk,
+		z:        make([]float64, m*n),
+		partLoss: make([]float64, chunks),
+		partGrad: make([][]float64, chunks),
+		lastX:    make([]float64, dim),
+		lastG:    make([]float64, dim),
 	}
+	for c := range o.partGrad {
+		o.partGrad[c] = make([]float64, dim)
+	}
+	return o
 }
 
 func (o *objective) dim() int { return len(o.lastX) }
@@ -66,14 +91,49 @@ func (o *objective) ensure(theta []float64) {
 	o.cached = true
 }
 
-// scores fills o.z with the linear scores of theta.
-func (o *objective) scores(theta []float64) {
-	n, p := o.n, o.p
-	for k := 0; k < o.m; k++ {
-		zk := o.z[k*n : (k+1)*n]
+// eval returns the objective at theta and writes its gradient into grad.
+func (o *objective) eval(theta, grad []float64) float64 {
+	chunks := len(o.partLoss)
+	if o.workers <= 1 {
+		for c := range chunks {
+			o.evalChunk(theta, c)
+		}
+	} else {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range o.workers {
+			wg.Go(func() {
+				for c := int(next.Add(1) - 1); c < chunks; c = int(next.Add(1) - 1) {
+					o.evalChunk(theta, c)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	loss := 0.0
+	clear(grad)
+	for c := range chunks {
+		loss += o.partLoss[c]
+		floats.Add(grad, o.partGrad[c])
+	}
+	pen := 0.0
+	for i, w := range theta[:o.m*o.p] {
+		grad[i] += o.l2 * w
+		pen += w * w
+	}
+	return loss + 0.5*o.l2*pen
+}
+
+// evalChunk computes the data loss and gradient of rows [c·chunk, ...).
+func (o *objective) evalChunk(theta []float64, c int) {
+	n, p, m := o.n, o.p, o.m
+	lo, hi := c*o.chunk, min((c+1)*o.chunk, n)
+	// Scores.
+	for k := 0; k < m; k++ {
+		zk := o.z[k*n+lo : k*n+hi]
 		b := 0.0
 		if o.intercept {
-			b = theta[o.m*p+k]
+			b = theta[m*p+k]
 		}
 		for i := range zk {
 			zk[i] = b
@@ -81,77 +141,71 @@ func (o *objective) scores(theta []float64) {
 		w := theta[k*p : (k+1)*p]
 		for j, xj := range o.x {
 			if w[j] != 0 {
-				floats.AddScaled(zk, w[j], xj)
+				floats.AddScaled(zk, w[j], xj[lo:hi])
 			}
 		}
 	}
-}
-
-// eval returns the objective at theta and writes its gradient into grad.
-func (o *objective) eval(theta, grad []float64) float64 {
-	o.scores(theta)
-	n, p, m := o.n, o.p, o.m
+	// Loss, and residuals in place of the scores.
 	loss := 0.0
-	ws, y := o.ws[:n], o.y[:n]
+	ws, y := o.ws[lo:hi], o.y[lo:hi]
 	switch o.task {
 	case Regression:
-		z := o.z[:n]
+		z := o.z[lo:hi]
 		for i := range z {
 			r := z[i] - y[i]
 			loss += 0.5 * ws[i] * r * r
 			z[i] = ws[i] * r
 		}
 	case Binary:
-		z := o.z[:n]
+		z := o.z[lo:hi]
 		for i := range z {
 			zi := z[i]
-			loss += ws[i] * (softplus(zi) - y[i]*zi)
-			z[i] = ws[i] * (sigmoid(zi) - y[i])
+			// One exponential serves both log(1+e^z) and the sigmoid.
+			e := math.Exp(-math.Abs(zi))
+			pr := 1 / (1 + e)
+			if zi < 0 {
+				pr = e / (1 + e)
+			}
+			loss += ws[i] * (max(zi, 0) + math.Log1p(e) - y[i]*zi)
+			z[i] = ws[i] * (pr - y[i])
 		}
 	case Multiclass:
-		for i := 0; i < n; i++ {
+		z := o.z[:m*n]
+		for r := lo; r < hi; r++ {
+			wi := ws[r-lo]
 			mx := math.Inf(-1)
-			for k := 0; k < m; k++ {
-				mx = max(mx, o.z[k*n+i])
+			for k := r; k < len(z); k += n {
+				mx = max(mx, z[k])
 			}
+			yi := int(y[r-lo])
+			zy := z[yi*n+r]
 			sum := 0.0
-			for k := 0; k < m; k++ {
-				sum += math.Exp(o.z[k*n+i] - mx)
+			for k := r; k < len(z); k += n {
+				e := math.Exp(z[k] - mx)
+				z[k] = e
+				sum += e
 			}
-			lse := mx + math.Log(sum)
-			yi := int(y[i])
-			loss += ws[i] * (lse - o.z[yi*n+i])
-			for k := 0; k < m; k++ {
-				pk := math.Exp(o.z[k*n+i] - lse)
-				if k == yi {
-					pk -= 1
-				}
-				o.z[k*n+i] = ws[i] * pk
+			loss += wi * (mx + math.Log(sum) - zy)
+			scale := wi / sum
+			for k := r; k < len(z); k += n {
+				z[k] *= scale
 			}
+			z[yi*n+r] -= wi
 		}
 	}
-	pen := 0.0
+	// Gradient of the data term.
+	g := o.partGrad[c]
 	for k := 0; k < m; k++ {
-		rk := o.z[k*n : (k+1)*n]
-		w := theta[k*p : (k+1)*p]
-		g := grad[k*p : (k+1)*p]
+		rk := o.z[k*n+lo : k*n+hi]
+		gk := g[k*p : (k+1)*p]
 		for j, xj := range o.x {
-			g[j] = floats.Dot(xj, rk) + o.l2*w[j]
-			pen += w[j] * w[j]
+			gk[j] = floats.Dot(xj[lo:hi], rk)
 		}
 		if o.intercept {
-			grad[m*p+k] = floats.Sum(rk)
+			g[m*p+k] = floats.Sum(rk)
 		}
 	}
-	return loss + 0.5*o.l2*pen
-}
-
-// softplus is log(1+e^z) without overflow.
-func softplus(z float64) float64 {
-	if z > 0 {
-		return z + math.Log1p(math.Exp(-z))
-	}
-	return math.Log1p(math.Exp(z))
+	o.partLoss[c] = loss
 }
 
 // sigmoid is 1/(1+e^-z) without overflow.
