@@ -122,6 +122,17 @@ func checkInput(x [][]float64, y, w []float64, params *Params) (int, error) {
 			return 0, badInput("label of row %d is %v, want a class index in [0, %d)", i, v, k)
 		}
 	}
+	seen := make([]bool, k)
+	distinct := 0
+	for i, v := range y {
+		if c := int(v); !seen[c] && (w == nil || w[i] > 0) {
+			seen[c] = true
+			distinct++
+		}
+	}
+	if distinct < 2 {
+		return 0, badInput("only one class present in the labels")
+	}
 	params.NumClasses = k
 	return k, nil
 }

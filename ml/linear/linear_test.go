@@ -261,6 +261,9 @@ func TestBadInput(t *testing.T) {
 		"zero weights":   {good, []float64{0, 1, 0}, []float64{0, 0, 0}, Params{Task: Binary}},
 		"unknown task":   {good, []float64{0, 1, 0}, nil, Params{Task: "ranking"}},
 		"class weights":  {good, []float64{0, 1, 0}, nil, Params{Task: Binary, ClassWeights: []float64{1}}},
+		"one class":      {good, []float64{1, 1, 1}, nil, Params{Task: Binary}},
+		"one weighted":   {good, []float64{0, 1, 1}, []float64{0, 1, 1}, Params{Task: Multiclass, NumClasses: 3}},
+		"negative L1":    {good, []float64{0, 1, 0}, nil, Params{Task: Binary, L1: -1}},
 	} {
 		if _, err := Fit(context.Background(), tc.x, tc.y, tc.w, tc.p); !errors.Is(err, ErrBadInput) {
 			t.Errorf("%s: Fit error = %v, want ErrBadInput", name, err)
@@ -325,5 +328,33 @@ func TestWorkersDoNotChangeTheModel(t *testing.T) {
 		if diff := cmp.Diff(models[0], models[i]); diff != "" {
 			t.Errorf("model with more workers differs (-1 worker +more):\n%s", diff)
 		}
+	}
+}
+
+func TestNoInterceptAndValidate(t *testing.T) {
+	x, y, _ := randomProblem(12, 200, 3, 1, Regression)
+	m, err := Fit(context.Background(), x, y, nil, Params{Task: Regression, NoIntercept: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Intercepts[0] != 0 {
+		t.Errorf("NoIntercept fit has intercept %v", m.Intercepts[0])
+	}
+	with, _ := Fit(context.Background(), x, y, nil, Params{Task: Regression})
+	if math.Abs(with.Intercepts[0]-3) > 0.2 || with.Objective >= m.Objective {
+		t.Errorf("intercept %v (want about 3), objective %v (want below the no-intercept %v)", with.Intercepts[0], with.Objective, m.Objective)
+	}
+	if err := with.Validate(); err != nil {
+		t.Errorf("Validate(fitted model) = %v", err)
+	}
+	broken := *with
+	broken.Coefficients = [][]float64{{1, 2}}
+	if err := broken.Validate(); !errors.Is(err, ErrBadInput) {
+		t.Errorf("Validate(short coefficient row) = %v, want ErrBadInput", err)
+	}
+	broken = *with
+	broken.Task = Multiclass
+	if err := broken.Validate(); !errors.Is(err, ErrBadInput) {
+		t.Errorf("Validate(multiclass without classes) = %v, want ErrBadInput", err)
 	}
 }

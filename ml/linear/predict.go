@@ -1,6 +1,49 @@
 package linear
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
+
+// Validate checks that a model, typically one decoded from JSON, has the
+// shape its task needs, so that prediction cannot index out of range.
+func (m *Model) Validate() error {
+	var outputs int
+	switch m.Task {
+	case Regression, Binary:
+		outputs = 1
+	case Multiclass:
+		outputs = m.NumClasses
+		if outputs < 2 {
+			return fmt.Errorf("linear model: multiclass with %d classes: %w", outputs, ErrBadInput)
+		}
+	default:
+		return fmt.Errorf("linear model: unknown task %q: %w", m.Task, ErrBadInput)
+	}
+	if m.Task == Binary && m.NumClasses != 2 {
+		return fmt.Errorf("linear model: binary with %d classes: %w", m.NumClasses, ErrBadInput)
+	}
+	if len(m.Coefficients) != outputs || len(m.Intercepts) != outputs {
+		return fmt.Errorf("linear model: %d coefficient rows and %d intercepts, want %d: %w",
+			len(m.Coefficients), len(m.Intercepts), outputs, ErrBadInput)
+	}
+	for k, row := range m.Coefficients {
+		if len(row) != m.NumFeatures {
+			return fmt.Errorf("linear model: coefficient row %d has %d values, want %d: %w", k, len(row), m.NumFeatures, ErrBadInput)
+		}
+		for _, v := range row {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("linear model: coefficient row %d holds %v: %w", k, v, ErrBadInput)
+			}
+		}
+	}
+	for _, b := range m.Intercepts {
+		if math.IsNaN(b) || math.IsInf(b, 0) {
+			return fmt.Errorf("linear model: intercept %v: %w", b, ErrBadInput)
+		}
+	}
+	return nil
+}
 
 // NumOutputs is the number of values PredictProba writes: the number of
 // classes for a classifier, 1 for a regression.
