@@ -67,6 +67,26 @@ func StratifiedHoldout(y []float64, f Fractions, seed uint64) (Holdout, error) {
 	return makeHoldout(train, valid, test), nil
 }
 
+// QuantileHoldout is StratifiedHoldout for a numeric target: rows are
+// ranked by y and cut into at most bins bins of equal count, and each bin
+// is divided like a class, so train, validation and test all cover the
+// range of the target. NaN targets are an error.
+func QuantileHoldout(y []float64, f Fractions, bins int, seed uint64) (Holdout, error) {
+	for i, v := range y {
+		if math.IsNaN(v) {
+			return Holdout{}, fmt.Errorf("target of row %d is NaN", i)
+		}
+	}
+	bins = max(1, min(bins, len(y)))
+	label := make([]float64, len(y))
+	for b, rows := range quantileBins(y, bins) {
+		for _, i := range rows {
+			label[i] = float64(b)
+		}
+	}
+	return StratifiedHoldout(label, f, seed)
+}
+
 // roundShare is round(n*frac).
 func roundShare(n int, frac float64) int {
 	return int(math.Round(float64(n) * frac))

@@ -71,6 +71,14 @@ func QuantileKFold(y []float64, k, bins int, seed uint64) ([]Fold, error) {
 		}
 	}
 	bins = max(1, min(bins, n/k))
+	classes := quantileBins(y, bins)
+	return stratifiedFolds(classes, n, k, seed), nil
+}
+
+// quantileBins ranks rows by y (ties in row order) and cuts them into bins
+// of equal count; it returns the rows of each bin in ascending order.
+func quantileBins(y []float64, bins int) [][]int {
+	n := len(y)
 	order := make([]int, n)
 	for i := range order {
 		order[i] = i
@@ -92,7 +100,7 @@ func QuantileKFold(y []float64, k, bins int, seed uint64) ([]Fold, error) {
 	for _, rows := range classes {
 		slices.Sort(rows)
 	}
-	return stratifiedFolds(classes, n, k, seed), nil
+	return classes
 }
 
 // GroupKFold divides rows into k folds so that all rows of a group (any

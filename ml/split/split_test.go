@@ -299,3 +299,27 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("KFold(k=1) error = nil")
 	}
 }
+
+func TestQuantileHoldout(t *testing.T) {
+	n := 500
+	y := make([]float64, n)
+	for i := range y {
+		y[i] = float64((i * 211) % n) // a permutation of 0..499
+	}
+	h, err := QuantileHoldout(y, Fractions{Valid: 0.2, Test: 0.2}, 5, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPartition(t, n, h.Train, h.Valid, h.Test)
+	for name, set := range map[string][]int{"valid": h.Valid, "test": h.Test} {
+		perBin := make([]int, 5)
+		for _, i := range set {
+			perBin[int(y[i])/100]++
+		}
+		for b, c := range perBin {
+			if c != 20 {
+				t.Errorf("%s: %d rows from quintile %d, want 20", name, c, b)
+			}
+		}
+	}
+}
