@@ -30,8 +30,7 @@ func (s *searcher) finish(ctx context.Context) (*Result, error) {
 		}
 	}
 	if base < 0 {
-		res.Trials = s.trials
-		return nil, fmt.Errorf("%w (%d trials started)", ErrNoCandidate, len(s.trials))
+		return s.fallback(ctx, res)
 	}
 	best, _ := s.bestTrial()
 	winner := s.trials[base]
@@ -189,4 +188,28 @@ func fitFixed(ctx context.Context, d *Data, cfg *Config, metric metrics.Metric, 
 		Members: []Member{{Candidate: *cfg.Fixed, Weight: 1, GBDT: m.gbdt, Linear: m.linear}},
 		Seconds: time.Since(start).Seconds(),
 	}, nil
+}
+
+// fallback fits the first candidate on all rows with the time left when no
+// trial finished validation: a budget too small for the data still yields the
+// best model it allows, and the result says so.
+func (s *searcher) fallback(ctx context.Context, res *Result) (*Result, error) {
+	if s.first.Learner == "" {
+		return nil, fmt.Errorf("%w (no learner allowed)", ErrNoCandidate)
+	}
+	ctx, cancel := s.refitContext(ctx)
+	defer cancel()
+	m, err := fit(ctx, s.d, s.first, s.cfg, nil, nil)
+	if m.gbdt == nil && m.linear == nil {
+		return nil, fmt.Errorf("%w: %v", ErrNoCandidate, err)
+	}
+	res.Validation += "; no candidate finished validation within the budget, so the first was fit on all rows unvalidated"
+	note := fmt.Sprintf("not validated: the budget ran out; fit on all rows (%d iterations)", m.iterations)
+	if len(s.trials) == 0 {
+		s.trials = append(s.trials, Trial{Candidate: s.first, Status: "timeout"})
+	}
+	s.trials[0].Note = note
+	res.Trials = s.trials
+	res.Members = []Member{{Trial: 0, Candidate: s.first, Weight: 1, GBDT: m.gbdt, Linear: m.linear}}
+	return res, nil
 }

@@ -129,7 +129,8 @@ func sumWeights(w []float64, n int) float64 {
 }
 
 // fit trains candidate c on rows train (all rows when nil), early-stopping
-// GBDT on rows valid when the candidate asks for it.
+// GBDT on rows valid when the candidate asks for it. When ctx ends during
+// training, fit returns the model so far (if any) with the error.
 func fit(ctx context.Context, d *Data, c Candidate, cfg *Config, train, valid []int) (fitted, error) {
 	switch c.Learner {
 	case GBDT, Forest:
@@ -142,10 +143,10 @@ func fit(ctx context.Context, d *Data, c Candidate, cfg *Config, train, valid []
 			opt.Valid = treeDataset(d, valid)
 		}
 		m, err := gbdt.Train(ctx, p, treeDataset(d, train), opt)
-		if err != nil {
+		if m == nil {
 			return fitted{}, err
 		}
-		return fitted{gbdt: m, iterations: m.Iterations}, nil
+		return fitted{gbdt: m, iterations: m.Iterations}, err
 	case Linear:
 		if d.Linear == nil {
 			return fitted{}, fmt.Errorf("no linear encoding of the data")
@@ -159,10 +160,10 @@ func fit(ctx context.Context, d *Data, c Candidate, cfg *Config, train, valid []
 			return fitted{}, err
 		}
 		m, err := linear.Fit(ctx, x, y, w, p)
-		if err != nil {
+		if m == nil {
 			return fitted{}, err
 		}
-		return fitted{linear: m, iterations: m.Iterations}, nil
+		return fitted{linear: m, iterations: m.Iterations}, err
 	}
 	return fitted{}, fmt.Errorf("unknown learner %q", c.Learner)
 }

@@ -41,7 +41,7 @@ func Search(ctx context.Context, d *Data, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &searcher{d: d, cfg: &cfg, metric: metric, sch: sch, rng: rand.New(rand.NewPCG(cfg.Seed, 0x7261696e79617264))}
+	s := &searcher{d: d, cfg: &cfg, metric: metric, sch: sch, start: start, rng: rand.New(rand.NewPCG(cfg.Seed, 0x7261696e79617264))}
 	if err := s.run(ctx); err != nil {
 		return nil, err
 	}
@@ -93,6 +93,8 @@ type searcher struct {
 	cfg    *Config
 	metric metrics.Metric
 	sch    *scheme
+	start  time.Time
+	first  Candidate // the first candidate, fit unvalidated when none finishes
 	rng    *rand.Rand
 	trials []Trial
 	seen   map[string]bool
@@ -126,6 +128,9 @@ func (s *searcher) run(ctx context.Context) error {
 	}
 	if s.allowed(Linear) {
 		queue = append(queue, linearCandidate(s.d.Task, 0))
+	}
+	if len(queue) > 0 {
+		s.first = queue[0]
 	}
 	space := gbdtSpace(len(s.sch.folds[0].Train))
 	ls := newLocalSearch(s.rng, gbdtDefaults(space))
@@ -226,7 +231,9 @@ func (s *searcher) affordable(c Candidate) bool {
 func (s *searcher) reserve() float64 {
 	best, ok := s.bestTrial()
 	if !ok {
-		return 0.2
+		// Before any trial has finished, keep a quarter of the budget for a
+		// fit on all rows in case none does.
+		return math.Max(0.2, 0.25*s.cfg.Deadline.Sub(s.start).Seconds())
 	}
 	return 1.5*s.refitSeconds(best) + 0.2
 }
