@@ -1,0 +1,79 @@
+package analyze
+
+import (
+	"github.com/trainyard/trainyard/agents/decision"
+)
+
+// ProblemType is the learning task.
+type ProblemType string
+
+// The problem types; they map to the API's PROBLEM_TYPE_* values.
+const (
+	// Binary is classification into two classes.
+	Binary ProblemType = "binary"
+	// Multiclass is classification into three or more classes.
+	Multiclass ProblemType = "multiclass"
+	// Regression predicts a number.
+	Regression ProblemType = "regression"
+)
+
+// SuccessCriterion is a measurable goal read from the description; it
+// mirrors the API's SuccessCriterion.
+type SuccessCriterion struct {
+	// Metric is the metric's short name ("recall", "accuracy", "rmse").
+	Metric string `json:"metric"`
+	// Threshold is the bound, on the metric's own scale (0.9 for 90%).
+	Threshold float64 `json:"threshold"`
+	// AtLeast is true when the metric must reach the threshold from above
+	// (recall ≥ 0.9), false when it must stay below it (rmse ≤ 20000).
+	AtLeast bool `json:"at_least"`
+	// ClassLabel is the class a per-class metric refers to, "" for none.
+	ClassLabel string `json:"class_label,omitempty"`
+	// Text is the words it came from.
+	Text string `json:"text"`
+}
+
+// Candidate is one column weighed as the target.
+type Candidate struct {
+	// Column is the column's name.
+	Column string `json:"column"`
+	// Score is the evidence for it, 0 to 1.
+	Score float64 `json:"score"`
+	// Evidence says what the score rests on.
+	Evidence []string `json:"evidence,omitempty"`
+}
+
+// Analysis is what the ProblemAnalyzer decided; it mirrors the API's
+// ProblemAnalysis, plus the candidates and the decisions behind it.
+type Analysis struct {
+	// ProblemType is the learning task.
+	ProblemType ProblemType `json:"problem_type"`
+	// TargetColumn is the column to predict.
+	TargetColumn string `json:"target_column"`
+	// Domain is the field the problem comes from ("telecom", "general").
+	Domain string `json:"domain"`
+	// Metrics are the metrics to optimize, most important first.
+	Metrics []string `json:"metrics"`
+	// SearchMetric is the threshold-free metric a model search should rank
+	// candidates by; it differs from Metrics[0] when the goal is on recall,
+	// precision or F1, which the decision threshold then meets.
+	SearchMetric string `json:"search_metric"`
+	// SuccessCriteria are the goals the description states.
+	SuccessCriteria []SuccessCriterion `json:"success_criteria,omitempty"`
+	// PositiveClass is the class of interest of a binary problem ("Yes" for
+	// churners); "" otherwise.
+	PositiveClass string `json:"positive_class,omitempty"`
+	// DataType is "tabular" or "text" (a table whose main input is free text).
+	DataType string `json:"data_type"`
+	// Complexity is how hard the problem looks, 0 (trivial) to 1 (hard).
+	Complexity float64 `json:"complexity"`
+	// Reasoning summarizes how the analysis was reached.
+	Reasoning string `json:"reasoning"`
+	// Confidence is the target decision's confidence: the margin between
+	// the best and the second-best column.
+	Confidence float64 `json:"confidence"`
+	// Candidates are the columns weighed as the target, best first.
+	Candidates []Candidate `json:"candidates"`
+	// Decisions are the decisions made, in order, ready to record.
+	Decisions []decision.Decision `json:"decisions"`
+}

@@ -1,0 +1,185 @@
+package analyze
+
+import (
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/trainyard/trainyard/ml/frame"
+)
+
+// corpusCase is one description of a shared dataset with the answer a
+// person would expect.
+type corpusCase struct {
+	File        string `json:"file"`
+	Description string `json:"description"`
+	Target      string `json:"target"`
+	ProblemType string `json:"problem_type"`
+	NamesTarget bool   `json:"names_target"`
+}
+
+// sampleRows is how much of each dataset the analyzer sees, as in the
+// pipeline, which hands it a sample.
+const sampleRows = 3000
+
+var (
+	framesMu sync.Mutex
+	frames   = map[string]*frame.Frame{}
+)
+
+// loadSample reads (once per test binary) the first rows of a shared dataset.
+func loadSample(t *testing.T, file string) *frame.Frame {
+	t.Helper()
+	framesMu.Lock()
+	defer framesMu.Unlock()
+	if f, ok := frames[file]; ok {
+		return f
+	}
+	f, err := frame.ReadFile(context.Background(), datasetPath(t, file), frame.ReadOptions{MaxRows: sampleRows})
+	if err != nil {
+		t.Fatalf("read %s: %v", file, err)
+	}
+	frames[file] = f
+	return f
+}
+
+func loadCorpus(t *testing.T, path string) []corpusCase {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []corpusCase
+	if err := json.Unmarshal(b, &cases); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return cases
+}
+
+// runCorpus analyzes every case and returns the share with the right target
+// and problem type, logging the misses.
+func runCorpus(t *testing.T, cases []corpusCase) float64 {
+	t.Helper()
+	ctx := context.Background()
+	a := New(nil)
+	right := 0
+	for _, c := range cases {
+		an, err := a.Analyze(ctx, c.Description, loadSample(t, c.File))
+		if err != nil {
+			t.Logf("MISS %s %q: error %v", c.File, c.Description, err)
+			continue
+		}
+		if an.TargetColumn == c.Target && string(an.ProblemType) == c.ProblemType {
+			right++
+			continue
+		}
+		top := an.Candidates[:min(3, len(an.Candidates))]
+		t.Logf("MISS %s %q: got %s/%s, want %s/%s; top %+v", c.File, c.Description,
+			an.TargetColumn, an.ProblemType, c.Target, c.ProblemType, top)
+	}
+	return float64(right) / float64(len(cases))
+}
+
+func TestCorpus(t *testing.T) {
+	cases := loadCorpus(t, "testdata/corpus.json")
+	files := map[string]bool{}
+	unnamed := 0
+	for _, c := range cases {
+		files[c.File] = true
+		if !c.NamesTarget {
+			unnamed++
+		}
+	}
+	if len(cases) < 40 || 2*unnamed < len(cases) {
+		t.Fatalf("corpus has %d cases, %d not naming the target; want ≥ 40, half unnamed", len(cases), unnamed)
+	}
+	dir, err := datasetsDir()
+	if err != nil {
+		t.Skip(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if n := e.Name(); len(n) > 4 && n[len(n)-4:] == ".csv" && n != "adult_test.csv" && !files[n] {
+			t.Errorf("corpus has no case for %s", n)
+		}
+	}
+	acc := runCorpus(t, cases)
+	t.Logf("corpus: %.1f%% of %d cases right (target and problem type)", 100*acc, len(cases))
+	if acc < 0.9 {
+		t.Errorf("corpus accuracy = %.3f, want ≥ 0.9", acc)
+	}
+}
+
+func TestHoldout(t *testing.T) {
+	cases := loadCorpus(t, "testdata/holdout.json")
+	acc := runCorpus(t, cases)
+	t.Logf("holdout: %.1f%% of %d cases right (target and problem type)", 100*acc, len(cases))
+}
+
+func TestCorpusColumnOrder(t *testing.T) {
+	ctx := context.Background()
+	a := New(nil)
+	rng := rand.New(rand.NewPCG(7, 11))
+	for _, c := range loadCorpus(t, "testdata/corpus.json") {
+		f := loadSample(t, c.File)
+		base, err := a.Analyze(ctx, c.Description, f)
+		if err != nil {
+			continue
+		}
+		for trial := range 3 {
+			perm := rng.Perm(f.NCols())
+			if trial == 0 {
+				for i := range perm {
+					perm[i] = f.NCols() - 1 - i
+				}
+			}
+			pf := &frame.Frame{}
+			for _, i := range perm {
+				pf.Columns = append(pf.Columns, f.Columns[i])
+			}
+			got, err := a.Analyze(ctx, c.Description, pf)
+			if err != nil {
+				t.Errorf("%s %q permuted %v: %v", c.File, c.Description, perm, err)
+				continue
+			}
+			if got.TargetColumn != base.TargetColumn || got.ProblemType != base.ProblemType {
+				t.Errorf("%s %q: permuted columns give %s/%s, original order %s/%s", c.File, c.Description,
+					got.TargetColumn, got.ProblemType, base.TargetColumn, base.ProblemType)
+			}
+		}
+	}
+}
+
+// datasetsDir finds the shared datasets as ml/internal/datasets does (that
+// package is internal to ml): TRAINYARD_DATASETS, else ../shared/datasets
+// beside the module root.
+func datasetsDir() (string, error) {
+	if dir := os.Getenv("TRAINYARD_DATASETS"); dir != "" {
+		return dir, nil
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for dir := wd; filepath.Dir(dir) != dir; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			data := filepath.Join(filepath.Dir(dir), "shared", "datasets")
+			_, err := os.Stat(data)
+			return data, err
+		}
+	}
+	return "", os.ErrNotExist
+}
+
+func datasetPath(t *testing.T, file string) string {
+	t.Helper()
+	dir, err := datasetsDir()
+	if err != nil {
+		t.Skipf("shared datasets not found (set TRAINYARD_DATASETS): %v", err)
+	}
+	return filepath.Join(dir, file)
+}

@@ -1,0 +1,249 @@
+package analyze
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/trainyard/trainyard/ml/frame"
+)
+
+// Target scoring weights. A column the description names scores up to 1;
+// what the data alone says about a column is capped at dataCap, below
+// minTarget, so data evidence alone never picks a target unless the
+// wording supports it or the column is named like a label.
+const (
+	conceptMatch = 0.8  // a word of the same concept group ("leave" for churn)
+	valueWeight  = 0.55 // the description mentions one of the column's values
+	dataCap      = 0.4
+	namedWeight  = 0.7  // the share of the score the description's naming carries
+	minTarget    = 0.33 // below this the analyzer asks the user to name the target
+	inputPenalty = 0.3  // a column named among the inputs
+	misfit       = 0.7  // a named column whose values do not fit the wording's task
+)
+
+// targetScore is the evidence for one column as the target.
+type targetScore struct {
+	col      *colFacts
+	mention  float64 // from the column's name
+	value    float64 // from its values
+	data     float64 // from its data and position
+	input    bool    // named among the inputs only
+	total    float64
+	evidence []string
+	mentions []string // the levels the description mentions
+}
+
+// scoreTargets scores every usable column.
+func scoreTargets(p parsed, cols []colFacts) []targetScore {
+	numericShare, nonNumeric := 0.0, 0
+	familyShare := 0.0
+	usable := 0
+	for i := range cols {
+		c := &cols[i]
+		if c.unusable != "" {
+			continue
+		}
+		usable++
+		if c.numeric() {
+			numericShare++
+		} else if c.labelLike() {
+			nonNumeric++
+		}
+		if c.family >= 3 {
+			familyShare++
+		}
+	}
+	if usable > 0 {
+		numericShare /= float64(usable)
+		familyShare /= float64(usable)
+	}
+	classWording := len(p.classCues) > 0
+	regressionWording := len(p.regressionCues) > 0
+
+	var out []targetScore
+	for i := range cols {
+		c := &cols[i]
+		if c.unusable != "" {
+			continue
+		}
+		s := targetScore{col: c}
+		s.mention, s.input = nameMention(p, c, &s.evidence)
+		s.value, s.mentions = valueMention(p, c, &s.evidence)
+
+		// What the data says, description aside.
+		if labelNames[normName(c.name)] {
+			s.data += 0.3
+			s.evidence = append(s.evidence, "named like a label")
+		}
+		if c.labelLike() {
+			s.data += 0.12
+			s.evidence = append(s.evidence, fmt.Sprintf("%d distinct values, label-like", c.distinct))
+			if !c.numeric() && nonNumeric == 1 && numericShare >= 0.75 {
+				s.data += 0.15
+				s.evidence = append(s.evidence, "the only label-like non-numeric column")
+			}
+			if c.family == 1 && familyShare >= 0.75 {
+				s.data += 0.1
+				s.evidence = append(s.evidence, "the only column outside the numbered column families")
+			}
+			if classWording {
+				s.data += 0.08
+				s.evidence = append(s.evidence, "the wording asks for classes")
+			}
+		}
+		if regressionWording && c.numeric() && c.distinct > 20 {
+			s.data += 0.08
+			s.evidence = append(s.evidence, "the wording asks for a quantity and the column has many numeric values")
+		}
+		if i == len(cols)-1 {
+			s.data += 0.03
+			s.evidence = append(s.evidence, "last column")
+		}
+		s.data = min(s.data, dataCap)
+
+		named := 1 - (1-s.mention)*(1-s.value)
+		switch {
+		case classWording && !regressionWording && c.numeric() && c.distinct > 30:
+			named *= misfit
+			s.evidence = append(s.evidence, "the wording asks for classes but it holds many numbers")
+		case regressionWording && !classWording && !c.numeric():
+			named *= misfit
+			s.evidence = append(s.evidence, "the wording asks for a quantity but it holds labels")
+		}
+		s.total = min(1, namedWeight*named+s.data)
+		if s.input && named == 0 {
+			s.total *= inputPenalty
+			s.evidence = append(s.evidence, "named among the inputs")
+		}
+		s.total = math.Round(s.total*1000) / 1000
+		out = append(out, s)
+	}
+	return out
+}
+
+// nameMention scores how clearly the description names the column, 0 to 1.
+// Each name token counts by how distinctive it is among all column names
+// and by the role of the word that matches it. input is true when the only
+// matches are among the inputs ("from tenure").
+func nameMention(p parsed, c *colFacts, ev *[]string) (score float64, input bool) {
+	var sum, total float64
+	var matched []string
+	inputOnly := false
+	for j, tok := range c.tokens {
+		w := c.weights[j]
+		total += w
+		best, bestRole, bestWord := 0.0, 0.0, ""
+		tokConcept := tokenConcept(tok)
+		for _, d := range p.words {
+			m := 0.0
+			if !strings.Contains(d.text, " ") {
+				m = wordMatch(d.text, tok)
+			}
+			if m == 0 && d.concept != "" && d.concept == tokConcept {
+				m = conceptMatch
+			}
+			if m > 0 && m*d.role > best*bestRole || (m > 0 && bestWord == "") {
+				best, bestRole, bestWord = m, d.role, d.text
+			}
+		}
+		if best == 0 {
+			continue
+		}
+		if bestRole == roleFeature {
+			inputOnly = true
+			continue
+		}
+		sum += w * best * bestRole
+		matched = append(matched, fmt.Sprintf("%s~%q", tok, bestWord))
+	}
+	// The whole name written as words: "sale price" for Sale_Price.
+	full := 0.0
+	if nn := normName(c.name); len(nn) >= 3 {
+		for i := range p.words {
+			joined := ""
+			for k := i; k < len(p.words) && k < i+4; k++ {
+				joined += normName(p.words[k].text)
+				if joined == nn && p.words[i].role != roleFeature {
+					full = p.words[i].role
+				}
+			}
+		}
+	}
+	if total > 0 {
+		score = sum / total
+	}
+	if full > score {
+		score = full
+		matched = []string{"whole name"}
+	}
+	if score > 0 {
+		*ev = append(*ev, fmt.Sprintf("the description names it (%s)", strings.Join(matched, ", ")))
+		return score, false
+	}
+	return 0, inputOnly
+}
+
+// valueMention scores how clearly the description mentions the column's
+// values ("spam", "more than 50K"), and lists the mentioned values.
+func valueMention(p parsed, c *colFacts, ev *[]string) (float64, []string) {
+	if c.levels == nil || c.distinct > 30 || c.kind == frame.Numeric {
+		return 0, nil
+	}
+	best := 0.0
+	var mentioned []string
+	for _, lv := range c.levels {
+		ws, _ := words(lv.Value)
+		var content []string
+		for _, w := range ws {
+			if !genericLevels[w] && !isNumber(w) && !stopwords[w] {
+				content = append(content, w)
+			}
+		}
+		if len(content) == 0 {
+			continue
+		}
+		role := 1.0
+		for _, w := range content {
+			r := 0.0
+			cc := conceptOf(w)
+			for _, d := range p.words {
+				if strings.Contains(d.text, " ") {
+					continue
+				}
+				if wordMatch(d.text, w) >= 0.85 || (cc != "" && d.concept == cc) {
+					r = max(r, d.role)
+				}
+			}
+			role = min(role, r)
+		}
+		if role == 0 || role == roleFeature {
+			continue
+		}
+		mentioned = append(mentioned, lv.Value)
+		best = max(best, valueWeight*role)
+	}
+	if len(mentioned) >= 2 {
+		best = min(1, best*1.15)
+	}
+	if best > 0 {
+		*ev = append(*ev, fmt.Sprintf("the description mentions its values %q", mentioned))
+	}
+	return best, mentioned
+}
+
+// tokenConcept maps a column-name token to its concept group, allowing
+// the abbreviations that column names use ("lettr").
+func tokenConcept(tok string) string {
+	if c := conceptOf(tok); c != "" {
+		return c
+	}
+	for name, ws := range concepts {
+		for _, w := range ws {
+			if !strings.Contains(w, " ") && len(tok) >= 4 && wordMatch(w, tok) >= 0.85 {
+				return name
+			}
+		}
+	}
+	return ""
+}
