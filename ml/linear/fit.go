@@ -235,7 +235,11 @@ func fitLBFGS(ctx context.Context, obj *objective, k int, params Params) (*Model
 	if !converged && res.Gradient != nil {
 		converged = floats.Norm(res.Gradient, math.Inf(1)) < tol
 	}
-	return obj.model(res.X, k, rec.iters, converged), nil
+	md := obj.model(res.X, k, rec.iters, converged)
+	if err := checkFinite(md); err != nil {
+		return nil, err
+	}
+	return md, nil
 }
 
 func fitOWLQN(ctx context.Context, obj *objective, k int, params Params) (*Model, error) {
@@ -251,7 +255,19 @@ func fitOWLQN(ctx context.Context, obj *objective, k int, params Params) (*Model
 	if err != nil {
 		return md, fmt.Errorf("fit %s stopped after %d iterations: %w", params.Task, res.iters, err)
 	}
+	if err := checkFinite(md); err != nil {
+		return nil, err
+	}
 	return md, nil
+}
+
+// checkFinite rejects a fit whose objective overflowed, which happens with
+// features of huge magnitude.
+func checkFinite(md *Model) error {
+	if math.IsNaN(md.Objective) || math.IsInf(md.Objective, 0) {
+		return badInput("fit %s: the objective is %v; scale the features", md.Task, md.Objective)
+	}
+	return nil
 }
 
 // initial returns the starting point: zero coefficients, and intercepts
