@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/trainyard/trainyard/internal/blob"
+	"github.com/trainyard/trainyard/internal/config"
+	"github.com/trainyard/trainyard/internal/queue"
+	"github.com/trainyard/trainyard/internal/store"
+	"github.com/trainyard/trainyard/server"
+)
+
+// runServe implements `trainyard serve`.
+func runServe(ctx context.Context, e env, args []string) error {
+	cfg := config.Default()
+	fs := flag.NewFlagSet("trainyard serve", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	cfg.RegisterStore(fs)
+	cfg.RegisterServer(fs)
+	cfg.RegisterLog(fs)
+	adminEmail := fs.String("admin-email", "admin@localhost", "email of the admin user created on first start (env TRAINYARD_ADMIN_EMAIL)")
+	if err := cfg.Parse(fs, args, e.lookup); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
+	}
+	if v, ok := e.lookup("TRAINYARD_ADMIN_EMAIL"); ok && !flagGiven(fs, "admin-email") {
+		*adminEmail = v
+	}
+	log := cfg.Log.NewLogger(e.stderr)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return serve(ctx, e, cfg, log, *adminEmail, nil)
+}
+
+// flagGiven reports whether the flag was set on the command line.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
+}
+
+// serve runs the server until ctx ends, then shuts it down gracefully. ln, when not nil, is
+// used instead of listening on cfg.Addr (tests).
+func serve(ctx context.Context, e env, cfg config.Config, log *slog.Logger, adminEmail string, ln net.Listener) error {
+	st, err := store.Open(ctx, cfg.DatabaseURL, store.Options{Logger: log})
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer st.Close()
+	if err := bootstrapAdmin(ctx, e, st, cfg.PublicURL, adminEmail); err != nil {
+		return err
+	}
+	bl, err := blob.Open(ctx, cfg.BlobURL, cfg.DataDir)
+	if err != nil {
+		return fmt.Errorf("open blob store: %w", err)
+	}
+	defer bl.Close()
+	q, err := queue.Open(ctx, cfg.QueueURL)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := q.Close(cctx); err != nil {
+			log.Warn("close queue", "err", err)
+		}
+	}()
+
+	srv, err := server.New(ctx, server.Options{
+		Store:             st,
+		Logger:            log,
+		PublicURL:         cfg.PublicURL,
+		RateLimit:         cfg.RateLimit,
+		MaxActiveProjects: cfg.MaxActiveProjects,
+	})
+	if err != nil {
+		return err
+	}
+	if err := mountDataServices(ctx, srv, st, bl, cfg); err != nil {
+		return err
+	}
+
+	relay := queue.NewRelay(st, q, log, time.Second)
+	srv.SetOutboxNotifier(relay.Wake)
+	relayCtx, stopRelay := context.WithCancel(store.SystemContext(context.WithoutCancel(ctx)))
+	var wg sync.WaitGroup
+	wg.Go(func() { relay.Run(relayCtx) })
+	defer func() {
+		stopRelay()
+		wg.Wait()
+	}()
+
+	if ln == nil {
+		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+			return fmt.Errorf("listen: %w", err)
+		}
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.Info("trainyard is up", "url", cfg.PublicURL, "database", st.Dialect(), "queue", q.URL())
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// mountDataServices mounts the dataset, model and prediction handlers and their hand-written
+// routes (uploads, downloads, reports) on srv. Until they exist the gateway answers those
+// routes with 501 Unimplemented.
+func mountDataServices(_ context.Context, _ *server.Server, _ *store.Store, _ *blob.Store, _ config.Config) error {
+	return nil
+}
