@@ -9,8 +9,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -135,6 +138,16 @@ func Read(ctx context.Context, r io.Reader, opts ReadOptions) (*Frame, error) {
 		return nil, err
 	}
 	notes = append(notes, hnotes...)
+	var unknown []string
+	for name := range opts.Kinds {
+		if !slices.Contains(names, name) {
+			unknown = append(unknown, name)
+		}
+	}
+	if len(unknown) > 0 {
+		slices.Sort(unknown)
+		return nil, fmt.Errorf("kinds given for columns %q, which the header lacks", unknown)
+	}
 	ncol := len(names)
 	cols := make([]colBuf, ncol)
 	replaced, unquoted, rows := 0, 0, 0
@@ -199,22 +212,42 @@ func Read(ctx context.Context, r io.Reader, opts ReadOptions) (*Frame, error) {
 	if replaced > 0 {
 		notes = append(notes, fmt.Sprintf("replaced invalid UTF-8 bytes in %d cells with U+FFFD", replaced))
 	}
-	quoteAll := unquoted == 0
 	f := &Frame{Columns: make([]*Column, ncol), Notes: notes}
-	for j := range cols {
-		col, err := inferColumn(names[j], &cols[j], opts.Kinds[names[j]], quoteAll)
-		if err != nil {
-			return nil, err
-		}
-		cols[j] = colBuf{} // let the raw bytes go
-		f.Columns[j] = col
-	}
-	for name := range opts.Kinds {
-		if f.Index(name) < 0 {
-			return nil, fmt.Errorf("kind given for column %q, which the header lacks", name)
-		}
+	if err := inferAll(f, names, cols, opts.Kinds, unquoted == 0); err != nil {
+		return nil, err
 	}
 	return f, nil
+}
+
+// inferAll types every column, spreading columns over GOMAXPROCS workers.
+// The first error in column order wins, so results do not depend on timing.
+func inferAll(f *Frame, names []string, cols []colBuf, kinds map[string]Kind, quoteAll bool) error {
+	errs := make([]error, len(cols))
+	next := make(chan int, len(cols))
+	for j := range cols {
+		next <- j
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(cols)) {
+		wg.Go(func() {
+			for j := range next {
+				f.Columns[j], errs[j] = inferColumn(names[j], &cols[j], kinds[names[j]], quoteAll)
+				cols[j] = colBuf{} // let the raw bytes go
+			}
+		})
+	}
+	wg.Wait()
+	return firstError(errs)
+}
+
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // headerNames validates the header record: blank names become column_N and

@@ -232,7 +232,7 @@ func TestReadErrors(t *testing.T) {
 		{"unclosed quote", "a,b\n1,\"abc\n2,3\n", ReadOptions{}, nil, "line 2 (row 1), column \"b\" (field 2): quoted field is never closed"},
 		{"junk after quote", "a,b\n\"x\"y,2\n", ReadOptions{}, nil, "line 2 (row 1), column \"a\" (field 1): unexpected character after closing quote"},
 		{"forced numeric", "a\n1\nx\n", ReadOptions{Kinds: map[string]Kind{"a": Numeric}}, ErrValue, "row 2, column \"a\""},
-		{"forced unknown column", "a\n1\n", ReadOptions{Kinds: map[string]Kind{"b": Numeric}}, nil, "column \"b\", which the header lacks"},
+		{"forced unknown column", "a\n1\n", ReadOptions{Kinds: map[string]Kind{"b": Numeric}}, nil, "columns [\"b\"], which the header lacks"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -307,5 +309,23 @@ func TestJSONRoundTrip(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(`{"version": 99}`), new(Pipeline)); err == nil {
 		t.Errorf("Unmarshal(version 99) error = nil, want one")
+	}
+}
+
+func TestMedian(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for n := 1; n < 300; n++ {
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = float64(rng.IntN(n/3 + 1)) // many ties
+		}
+		sorted := slices.Sorted(slices.Values(v))
+		want := sorted[n/2]
+		if n%2 == 0 {
+			want = (sorted[n/2-1] + sorted[n/2]) / 2
+		}
+		if got := median(v); got != want {
+			t.Fatalf("median(%v) = %v, want %v", sorted, got, want)
+		}
 	}
 }

@@ -264,14 +264,58 @@ func fitImpute(s *Step, c *frame.Column) {
 	}
 }
 
-// median of values (modified in place: sorted).
+// median of values (reordered in place), by selection in linear time.
 func median(v []float64) float64 {
-	slices.Sort(v)
 	n := len(v)
+	hi := selectKth(v, n/2)
 	if n%2 == 1 {
-		return v[n/2]
+		return hi
 	}
-	return (v[n/2-1] + v[n/2]) / 2
+	// The lower middle is the largest value left of position n/2.
+	return (slices.Max(v[:n/2]) + hi) / 2
+}
+
+// selectKth reorders v so that v[k] is the k-th smallest value, with smaller
+// or equal values before it, and returns v[k] (Hoare's selection with a
+// median-of-three pivot).
+func selectKth(v []float64, k int) float64 {
+	lo, hi := 0, len(v)-1
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		if v[mid] < v[lo] {
+			v[mid], v[lo] = v[lo], v[mid]
+		}
+		if v[hi] < v[lo] {
+			v[hi], v[lo] = v[lo], v[hi]
+		}
+		if v[hi] < v[mid] {
+			v[hi], v[mid] = v[mid], v[hi]
+		}
+		pivot := v[mid]
+		i, j := lo, hi
+		for i <= j {
+			for v[i] < pivot {
+				i++
+			}
+			for v[j] > pivot {
+				j--
+			}
+			if i <= j {
+				v[i], v[j] = v[j], v[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return v[k]
+		}
+	}
+	return v[k]
 }
 
 // parts writes the value outputs of a numeric-valued step for one present

@@ -29,7 +29,7 @@ type Column struct {
 	// Text summarizes the lengths of string values (Categorical, Text, ID).
 	Text *TextStats `json:"text,omitempty"`
 	// Top lists the most frequent present values, most frequent first (ties
-	// in order of first appearance).
+	// in order of first appearance for strings, by value for numbers).
 	Top []ValueCount `json:"top"`
 	// Examples lists a few distinct present values in order of appearance,
 	// cut to 200 characters.
@@ -89,14 +89,19 @@ func describe(c *frame.Column, opts Options) Column {
 	if n > 0 {
 		cp.MissingRatio = float64(cp.Missing) / float64(n)
 	}
-	counts, order := valueCounts(c)
-	cp.Distinct = len(order)
-	cp.Top = topValues(counts, order, opts.TopValues)
-	for _, v := range order[:min(len(order), opts.Examples)] {
-		cp.Examples = append(cp.Examples, truncate(v, 200))
-	}
-	if c.Num != nil {
-		cp.Numeric, cp.Histogram = numericStats(c, opts.Bins)
+	if c.Str == nil {
+		describeNumbers(c, &cp, opts)
+	} else {
+		counts, order := valueCounts(c)
+		cp.Distinct = len(order)
+		cp.Top = topValues(counts, order, opts.TopValues)
+		for _, v := range order[:min(len(order), opts.Examples)] {
+			cp.Examples = append(cp.Examples, truncate(v, 200))
+		}
+		if c.Num != nil { // Boolean: also 0/1 statistics
+			sorted := presentSorted(c)
+			cp.Numeric, cp.Histogram = numericStats(sorted, opts.Bins)
+		}
 	}
 	if c.Kind.IsStr() {
 		cp.Text = textStats(c)
@@ -104,36 +109,11 @@ func describe(c *frame.Column, opts Options) Column {
 	return cp
 }
 
-// valueCounts counts present values by their text form; order holds the
-// distinct values in order of first appearance.
+// valueCounts counts present string values; order holds the distinct
+// values in order of first appearance.
 func valueCounts(c *frame.Column) (map[string]int, []string) {
 	counts := make(map[string]int)
 	var order []string
-	if c.Str == nil {
-		// Numbers: count by value, then format once per distinct value.
-		type seen struct{ count, first int }
-		byVal := make(map[float64]seen)
-		var vals []float64
-		for i, v := range c.Num {
-			if c.Missing[i] {
-				continue
-			}
-			s, ok := byVal[v]
-			if !ok {
-				s.first = i
-				vals = append(vals, v)
-			}
-			s.count++
-			byVal[v] = s
-		}
-		for _, v := range vals {
-			s := byVal[v]
-			text := c.Value(s.first)
-			counts[text] = s.count
-			order = append(order, text)
-		}
-		return counts, order
-	}
 	for i, s := range c.Str {
 		if c.Missing[i] {
 			continue
@@ -146,6 +126,71 @@ func valueCounts(c *frame.Column) (map[string]int, []string) {
 	return counts, order
 }
 
+// presentSorted returns the present values of a numeric-valued column, sorted
+// (±Inf included at the ends).
+func presentSorted(c *frame.Column) []float64 {
+	vals := make([]float64, 0, len(c.Num))
+	for i, v := range c.Num {
+		if !c.Missing[i] && !math.IsNaN(v) {
+			vals = append(vals, v)
+		}
+	}
+	slices.Sort(vals)
+	return vals
+}
+
+// describeNumbers fills the summary of a Numeric or Datetime column from its
+// sorted values: distinct count and top values from runs, so that a column of
+// a million distinct numbers formats only the few values it reports.
+func describeNumbers(c *frame.Column, cp *Column, opts Options) {
+	sorted := presentSorted(c)
+	type run struct {
+		v     float64
+		count int
+	}
+	var runs []run
+	for i := 0; i < len(sorted); {
+		j := i + 1
+		for j < len(sorted) && sorted[j] == sorted[i] {
+			j++
+		}
+		runs = append(runs, run{sorted[i], j - i})
+		i = j
+	}
+	cp.Distinct = len(runs)
+	// Keep the TopValues most frequent runs; runs come in ascending value
+	// order, so on equal counts the smaller value stays ahead.
+	k := min(opts.TopValues, len(runs))
+	top := make([]run, 0, k+1)
+	for _, r := range runs {
+		if len(top) == k && r.count <= top[k-1].count {
+			continue
+		}
+		at := len(top)
+		for at > 0 && top[at-1].count < r.count {
+			at--
+		}
+		top = slices.Insert(top, at, r)
+		if len(top) > k {
+			top = top[:k]
+		}
+	}
+	for _, r := range top {
+		cp.Top = append(cp.Top, ValueCount{Value: numberText(c, r.v), Count: r.count})
+	}
+	seen := make(map[float64]bool, opts.Examples)
+	for i, v := range c.Num {
+		if len(seen) == opts.Examples {
+			break
+		}
+		if !c.Missing[i] && !math.IsNaN(v) && !seen[v] {
+			seen[v] = true
+			cp.Examples = append(cp.Examples, c.Value(i))
+		}
+	}
+	cp.Numeric, cp.Histogram = numericStats(sorted, opts.Bins)
+}
+
 // topValues returns the k most frequent values; ties keep first-appearance order.
 func topValues(counts map[string]int, order []string, k int) []ValueCount {
 	top := make([]ValueCount, len(order))
@@ -156,34 +201,32 @@ func topValues(counts map[string]int, order []string, k int) []ValueCount {
 	return top[:min(k, len(top))]
 }
 
-// numericStats summarizes the finite values of a numeric-valued column.
-func numericStats(c *frame.Column, bins int) (*NumericStats, []Bin) {
-	vals := make([]float64, 0, len(c.Num))
+// numericStats summarizes sorted present values; infinities are only counted.
+func numericStats(sorted []float64, bins int) (*NumericStats, []Bin) {
 	st := &NumericStats{Integer: true}
-	for i, v := range c.Num {
-		switch {
-		case c.Missing[i] || math.IsNaN(v):
-		case math.IsInf(v, 0):
-			st.Infinite++
-		default:
-			vals = append(vals, v)
-			if v == 0 {
-				st.Zeros++
-			}
-			if v != math.Trunc(v) {
-				st.Integer = false
-			}
-		}
+	lo, hi := 0, len(sorted)
+	for lo < hi && math.IsInf(sorted[lo], -1) {
+		lo++
 	}
+	for hi > lo && math.IsInf(sorted[hi-1], 1) {
+		hi--
+	}
+	st.Infinite = len(sorted) - (hi - lo)
+	vals := sorted[lo:hi]
 	if len(vals) == 0 {
 		return nil, nil
 	}
-	slices.Sort(vals)
-	st.Min, st.Max = vals[0], vals[len(vals)-1]
 	sum := 0.0
 	for _, v := range vals {
 		sum += v
+		if v == 0 {
+			st.Zeros++
+		}
+		if v != math.Trunc(v) {
+			st.Integer = false
+		}
 	}
+	st.Min, st.Max = vals[0], vals[len(vals)-1]
 	mean := sum / float64(len(vals))
 	m2 := 0.0
 	for _, v := range vals { // two passes: stable for large values such as timestamps
@@ -308,4 +351,10 @@ func idLike(c *frame.Column, cp *Column) (string, bool) {
 		return "distinct whole numbers increasing with the row order", true
 	}
 	return "", false
+}
+
+// numberText formats a value of a numeric-valued column like Column.Value.
+func numberText(c *frame.Column, v float64) string {
+	tmp := frame.Column{Kind: c.Kind, Num: []float64{v}, Missing: []bool{false}}
+	return tmp.Value(0)
 }

@@ -8,6 +8,8 @@ package profile
 import (
 	"context"
 	"fmt"
+	"runtime"
+	"sync"
 
 	"github.com/trainyard/trainyard/ml/frame"
 )
@@ -104,14 +106,13 @@ func Compute(ctx context.Context, f *frame.Frame, opts Options) (*Profile, error
 			return nil, fmt.Errorf("target column %q not found", opts.Target)
 		}
 	}
-	for _, c := range f.Columns {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		cp := describe(c, opts)
-		p.Columns = append(p.Columns, cp)
+	p.Columns = p.Columns[:f.NCols()]
+	if err := parallelFor(ctx, f.NCols(), func(j int) { p.Columns[j] = describe(f.Columns[j], opts) }); err != nil {
+		return nil, err
+	}
+	for j, c := range f.Columns {
 		if c != target {
-			p.Flags = append(p.Flags, columnFlags(c, &cp)...)
+			p.Flags = append(p.Flags, columnFlags(c, &p.Columns[j])...)
 		}
 	}
 	p.DuplicateRows = DuplicateRows(f)
@@ -173,4 +174,28 @@ func columnFlags(c *frame.Column, cp *Column) []Flag {
 			Detail: fmt.Sprintf("%d levels for %d present values", cp.Distinct, present)})
 	}
 	return flags
+}
+
+// parallelFor runs fn(0..n-1) on GOMAXPROCS workers and stops handing out
+// work once ctx ends.
+func parallelFor(ctx context.Context, n int, fn func(i int)) error {
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Go(func() {
+			for i := range next {
+				fn(i)
+			}
+		})
+	}
+	var err error
+	for i := range n {
+		if err = ctx.Err(); err != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return err
 }
