@@ -34,6 +34,7 @@ const maxOptions = 12
 // Analyzer is the ProblemAnalyzer.
 type Analyzer struct {
 	reasoner reasoner.Reasoner
+	lex      *lexicon
 	now      func() time.Time
 }
 
@@ -44,7 +45,7 @@ func New(r reasoner.Reasoner) *Analyzer {
 	if r == nil {
 		r = reasoner.Rules{}
 	}
-	return &Analyzer{reasoner: r, now: time.Now}
+	return &Analyzer{reasoner: r, lex: newLexicon(), now: time.Now}
 }
 
 // Analyze decides the problem from a description and a sample of the data
@@ -58,7 +59,7 @@ func (a *Analyzer) Analyze(ctx context.Context, description string, sample *fram
 	if err != nil {
 		return nil, err
 	}
-	p := parseDescription(description)
+	p := parseDescription(a.lex, description)
 	scores := scoreTargets(p, cols)
 	slices.SortFunc(scores, func(x, y targetScore) int {
 		if c := cmp.Compare(y.total, x.total); c != 0 {

@@ -32,7 +32,7 @@ var (
 )
 
 // loadSample reads (once per test binary) the first rows of a shared dataset.
-func loadSample(t *testing.T, file string) *frame.Frame {
+func loadSample(t testing.TB, file string) *frame.Frame {
 	t.Helper()
 	framesMu.Lock()
 	defer framesMu.Unlock()
@@ -175,7 +175,7 @@ func datasetsDir() (string, error) {
 	return "", os.ErrNotExist
 }
 
-func datasetPath(t *testing.T, file string) string {
+func datasetPath(t testing.TB, file string) string {
 	t.Helper()
 	dir, err := datasetsDir()
 	if err != nil {

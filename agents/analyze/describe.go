@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -21,21 +22,73 @@ type dword struct {
 
 // parsed is what the analyzer reads from a description.
 type parsed struct {
-	text  string   // lowercased description
-	all   []string // every word, in order
-	words []dword  // content words with roles
+	lx    *lexicon
+	memo  map[string]string // tokenConcept results of this analysis
+	text  string            // lowercased description
+	all   []string          // every word, in order
+	words []dword           // content words with roles
 	// regressionCues and classCues list the words that suggest a task.
 	regressionCues []string
 	classCues      []string
 }
 
-// conceptOf maps a word (or two-word phrase) to its concept group.
-func conceptOf(w string) string {
-	for name, ws := range concepts {
-		for _, c := range ws {
-			if c == w || (!strings.Contains(c, " ") && len(w) > 3 && stem(c) == stem(w)) {
-				return name
+// lexicon indexes the concept groups for fast look-up. It is built once per
+// Analyzer and only read afterwards, so analyses may share it.
+type lexicon struct {
+	byWord map[string]string // word or phrase → concept
+	byStem map[string]string // stem of a one-word entry → concept
+	words  []conceptWord     // one-word entries, for spelling matches
+}
+
+type conceptWord struct{ word, concept string }
+
+func newLexicon() *lexicon {
+	lx := &lexicon{byWord: map[string]string{}, byStem: map[string]string{}}
+	names := make([]string, 0, len(concepts))
+	for name := range concepts {
+		names = append(names, name)
+	}
+	slices.Sort(names) // the first group listing a word keeps it
+	for _, name := range names {
+		for _, w := range concepts[name] {
+			if _, ok := lx.byWord[w]; !ok {
+				lx.byWord[w] = name
 			}
+			if strings.Contains(w, " ") {
+				continue
+			}
+			if _, ok := lx.byStem[stem(w)]; !ok {
+				lx.byStem[stem(w)] = name
+			}
+			lx.words = append(lx.words, conceptWord{w, name})
+		}
+	}
+	return lx
+}
+
+// concept maps a word (or two-word phrase) of a description to its group.
+func (lx *lexicon) concept(w string) string {
+	if c, ok := lx.byWord[w]; ok {
+		return c
+	}
+	if len(w) > 3 && !strings.Contains(w, " ") {
+		return lx.byStem[stem(w)]
+	}
+	return ""
+}
+
+// tokenConcept maps a column-name token or a value to its group, allowing
+// the abbreviations that column names use ("lettr").
+func (lx *lexicon) tokenConcept(tok string) string {
+	if c := lx.concept(tok); c != "" {
+		return c
+	}
+	if len(tok) < 4 {
+		return ""
+	}
+	for _, cw := range lx.words {
+		if wordMatch(cw.word, tok) >= 0.85 {
+			return cw.concept
 		}
 	}
 	return ""
@@ -45,8 +98,8 @@ func conceptOf(w string) string {
 // by its role: words after a prediction cue are the likely target, words
 // after "from", "using", "based on" are inputs, and after a grouping verb
 // ("classify ... by") the word after "by" is the target.
-func parseDescription(desc string) parsed {
-	p := parsed{text: strings.ToLower(desc)}
+func parseDescription(lx *lexicon, desc string) parsed {
+	p := parsed{lx: lx, memo: map[string]string{}, text: strings.ToLower(desc)}
 	// Clauses end at sentence punctuation, commas and semicolons.
 	clauses := strings.FieldsFunc(p.text, func(r rune) bool {
 		return r == '.' || r == ',' || r == ';' || r == '?' || r == '!' || r == ':' || r == '\n' || r == '(' || r == ')'
@@ -92,20 +145,20 @@ func parseDescription(desc string) parsed {
 			if targetCues[w] {
 				role, left = roleTarget, 6
 				if !stopwords[w] && !isCueVerb(w) {
-					p.words = append(p.words, dword{text: w, stem: stem(w), role: role, concept: conceptOf(w)})
+					p.words = append(p.words, dword{text: w, stem: stem(w), role: role, concept: lx.concept(w)})
 				}
 				continue
 			}
 			// Two-word phrases that belong to a concept ("made it").
 			if i+1 < len(ws) {
-				if c := conceptOf(w + " " + ws[i+1]); c != "" {
+				if c := lx.concept(w + " " + ws[i+1]); c != "" {
 					p.words = append(p.words, dword{text: w + " " + ws[i+1], stem: w + " " + ws[i+1], role: role, concept: c})
 				}
 			}
 			if stopwords[w] {
 				continue
 			}
-			p.words = append(p.words, dword{text: w, stem: stem(w), role: role, concept: conceptOf(w)})
+			p.words = append(p.words, dword{text: w, stem: stem(w), role: role, concept: lx.concept(w)})
 			if role == roleTarget {
 				left--
 				if left == 0 {
@@ -122,12 +175,12 @@ func isCueVerb(w string) bool {
 	return targetCues[w] && !labelNames[w] && w != "project" && w != "figure"
 }
 
-// hasWordStem reports whether the description has a word with the given stem.
-func (p parsed) hasWord(w string) bool {
-	for _, x := range p.all {
-		if x == w {
-			return true
-		}
+// tokenConcept is lexicon.tokenConcept, remembered for this analysis.
+func (p parsed) tokenConcept(tok string) string {
+	c, ok := p.memo[tok]
+	if !ok {
+		c = p.lx.tokenConcept(tok)
+		p.memo[tok] = c
 	}
-	return false
+	return c
 }

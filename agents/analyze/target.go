@@ -134,7 +134,7 @@ func nameMention(p parsed, c *colFacts, ev *[]string) (score float64, input bool
 		w := c.weights[j]
 		total += w
 		best, bestRole, bestWord := 0.0, 0.0, ""
-		tokConcept := tokenConcept(tok)
+		tokConcept := p.tokenConcept(tok)
 		for _, d := range p.words {
 			m := 0.0
 			if !strings.Contains(d.text, " ") {
@@ -206,7 +206,7 @@ func valueMention(p parsed, c *colFacts, ev *[]string) (float64, []string) {
 		role := 1.0
 		for _, w := range content {
 			r := 0.0
-			cc := conceptOf(w)
+			cc := p.tokenConcept(w)
 			for _, d := range p.words {
 				if strings.Contains(d.text, " ") {
 					continue
@@ -230,20 +230,4 @@ func valueMention(p parsed, c *colFacts, ev *[]string) (float64, []string) {
 		*ev = append(*ev, fmt.Sprintf("the description mentions its values %q", mentioned))
 	}
 	return best, mentioned
-}
-
-// tokenConcept maps a column-name token to its concept group, allowing
-// the abbreviations that column names use ("lettr").
-func tokenConcept(tok string) string {
-	if c := conceptOf(tok); c != "" {
-		return c
-	}
-	for name, ws := range concepts {
-		for _, w := range ws {
-			if !strings.Contains(w, " ") && len(tok) >= 4 && wordMatch(w, tok) >= 0.85 {
-				return name
-			}
-		}
-	}
-	return ""
 }

@@ -78,9 +78,10 @@ func words(text string) (ws []string, offs []int) {
 
 // suffixes are stripped by stem, longest first; the replacement follows the
 // colon.
-var suffixes = []string{
-	"ational:ate", "ations:", "ation:", "ivals:", "ival:", "ions:", "ion:",
-	"ings:", "ing:", "ies:y", "ors:", "ers:", "or:", "er:", "ed:", "es:", "al:", "s:", "e:",
+var suffixes = []struct{ suf, rep string }{
+	{"ational", "ate"}, {"ations", ""}, {"ation", ""}, {"ivals", ""}, {"ival", ""}, {"ions", ""}, {"ion", ""},
+	{"ings", ""}, {"ing", ""}, {"ies", "y"}, {"ors", ""}, {"ers", ""}, {"or", ""}, {"er", ""}, {"ed", ""},
+	{"es", ""}, {"al", ""}, {"s", ""}, {"e", ""},
 }
 
 // stem reduces an English word to a crude stem so that inflections and
@@ -92,7 +93,7 @@ func stem(w string) string {
 		return w
 	}
 	for _, sf := range suffixes {
-		suf, rep, _ := strings.Cut(sf, ":")
+		suf, rep := sf.suf, sf.rep
 		if !strings.HasSuffix(w, suf) {
 			continue
 		}
