@@ -16,6 +16,9 @@ var (
 	ErrRagged = errors.New("row has the wrong number of fields")
 	// ErrInvalidUTF8 means a field holds bytes that are not UTF-8.
 	ErrInvalidUTF8 = errors.New("invalid UTF-8 (set ReadOptions.ReplaceInvalidUTF8 to replace such bytes)")
+	// ErrQuote means a quoted field is never closed or is followed by
+	// something other than a delimiter.
+	ErrQuote = errors.New("malformed quoted field")
 	// ErrValue means a value does not fit the kind forced on its column.
 	ErrValue = errors.New("value does not fit the column kind")
 	// ErrDuplicateHeader means two columns share a name and renaming is off.

@@ -229,8 +229,8 @@ func TestReadErrors(t *testing.T) {
 		{"ragged long", "a,b\n1,2,3\n", ReadOptions{}, ErrRagged, "line 2 (row 1): 3 fields, header has 2"},
 		{"ragged after multiline cell", "a,b\n\"x\ny\",1\n2\n", ReadOptions{}, ErrRagged, "line 4 (row 2)"},
 		{"invalid utf8", "a,b\n1,ok\n2,caf\xe9\n", ReadOptions{}, ErrInvalidUTF8, "line 3 (row 2), column \"b\" (field 2): byte 0xe9 at offset 3"},
-		{"unclosed quote", "a,b\n1,\"abc\n2,3\n", ReadOptions{}, nil, "line 2 (row 1), column \"b\" (field 2): quoted field is never closed"},
-		{"junk after quote", "a,b\n\"x\"y,2\n", ReadOptions{}, nil, "line 2 (row 1), column \"a\" (field 1): unexpected character after closing quote"},
+		{"unclosed quote", "a,b\n1,\"abc\n2,3\n", ReadOptions{}, ErrQuote, "line 2 (row 1), column \"b\" (field 2): quoted field is never closed"},
+		{"junk after quote", "a,b\n\"x\"y,2\n", ReadOptions{}, ErrQuote, "line 2 (row 1), column \"a\" (field 1): unexpected character after a closing quote"},
 		{"forced numeric", "a\n1\nx\n", ReadOptions{Kinds: map[string]Kind{"a": Numeric}}, ErrValue, "row 2, column \"a\""},
 		{"forced unknown column", "a\n1\n", ReadOptions{Kinds: map[string]Kind{"b": Numeric}}, nil, "columns [\"b\"], which the header lacks"},
 	}

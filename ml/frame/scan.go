@@ -3,7 +3,7 @@ package frame
 import (
 	"bufio"
 	"bytes"
-	"errors"
+	"fmt"
 	"io"
 )
 
@@ -23,9 +23,6 @@ type recordReader struct {
 	quoted  []bool
 	longBuf []byte
 }
-
-// errQuote reports a malformed quoted field.
-var errQuote = errors.New("malformed quoted field")
 
 // readLine returns the next physical line with its line break, or io.EOF.
 // The slice is valid until the next call.
@@ -87,7 +84,7 @@ func (r *recordReader) next() error {
 					r.rec = append(r.rec, line[pos:]...)
 					l, err := r.readLine()
 					if err == io.EOF {
-						return &ParseError{Line: r.startLine, Field: len(r.ends) + 1, Err: errors.New("quoted field is never closed: " + errQuote.Error())}
+						return &ParseError{Line: r.startLine, Field: len(r.ends) + 1, Err: fmt.Errorf("quoted field is never closed: %w", ErrQuote)}
 					}
 					if err != nil {
 						return err
@@ -114,7 +111,7 @@ func (r *recordReader) next() error {
 				return nil
 			}
 			if line[pos] != r.delim {
-				return &ParseError{Line: r.line, Field: len(r.ends), Err: errors.New("unexpected character after closing quote: " + errQuote.Error())}
+				return &ParseError{Line: r.line, Field: len(r.ends), Err: fmt.Errorf("unexpected character after a closing quote: %w", ErrQuote)}
 			}
 			pos++
 			if pos == end {

@@ -103,8 +103,9 @@ type Options struct {
 	Smoothing float64
 	// Seed drives the fold assignment of target encoding.
 	Seed uint64
-	// Profile reuses a profile of the same frame computed with this Target;
-	// nil computes one.
+	// Profile reuses a profile computed with this Target on the same rows or
+	// a superset of them (for example once for all cross-validation folds);
+	// only its flags are read. Nil computes one.
 	Profile *profile.Profile
 	// MissingMarkers are the strings read as missing by RowEncoder and
 	// EncodeMap; nil means frame.DefaultMissingMarkers.
@@ -351,6 +352,19 @@ func (p *Pipeline) InputNames() []string {
 		names[i] = s.Column
 	}
 	return names
+}
+
+// InputKinds returns the kind each input column had at fit. Passing it as
+// frame.ReadOptions.Kinds when reading prediction data keeps a column typed as
+// in training even when the new rows alone would suggest otherwise (zip codes
+// such as "02134" stay categories, a numeric column with a stray word fails
+// with the row and column named).
+func (p *Pipeline) InputKinds() map[string]frame.Kind {
+	kinds := make(map[string]frame.Kind, len(p.Steps))
+	for _, s := range p.Steps {
+		kinds[s.Column] = s.Kind
+	}
+	return kinds
 }
 
 // Transform applies the pipeline to a frame holding (at least) the input

@@ -329,3 +329,33 @@ func TestMedian(t *testing.T) {
 		}
 	}
 }
+
+func TestInputKinds(t *testing.T) {
+	train := parse(t, "zip,n,y\n\"02134\",1,a\n\"10001\",2,b\n\"02134\",3,a\n\"10001\",4,b\n")
+	p := fitT(t, train, Options{Target: "y"}).Pipeline
+	want := map[string]frame.Kind{"zip": frame.Categorical, "n": frame.Numeric}
+	if diff := cmp.Diff(want, p.InputKinds()); diff != "" {
+		t.Fatalf("InputKinds (-want +got):\n%s", diff)
+	}
+	// Unquoted at predict time: without the kinds the zip would read as a
+	// number and lose its leading zero.
+	in := "zip,n\n02134,5\n"
+	f, err := frame.Read(context.Background(), strings.NewReader(in), frame.ReadOptions{Kinds: p.InputKinds()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := p.Transform(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := column(t, m, "zip")[0]; got != 0 {
+		t.Errorf("zip code with InputKinds = %v, want code 0", got)
+	}
+	m, err = p.Transform(parse(t, in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := column(t, m, "zip")[0]; !math.IsNaN(got) {
+		t.Errorf("zip code read as a number = %v, want NaN (unseen \"2134\")", got)
+	}
+}
