@@ -3,6 +3,7 @@ package frame
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -66,12 +67,15 @@ func DefaultMissingMarkers() []string {
 	return []string{"", "NA", "N/A", "n/a", "na", "NaN", "nan", "null", "NULL", "Null", "#N/A", "?", "-", "--"}
 }
 
-// ReadFile reads a CSV or TSV file; .tsv and .tab files default to tabs.
-// Parquet is not supported.
+// ReadFile reads a CSV or TSV file, gzip-compressed when the name ends in
+// .gz; .tsv and .tab files default to tabs. Parquet is not supported.
 func ReadFile(ctx context.Context, path string, opts ReadOptions) (*Frame, error) {
-	switch strings.ToLower(filepath.Ext(path)) {
+	name := strings.ToLower(path)
+	gz := strings.HasSuffix(name, ".gz")
+	name = strings.TrimSuffix(name, ".gz")
+	switch filepath.Ext(name) {
 	case ".parquet", ".pq":
-		return nil, fmt.Errorf("read %s: parquet is not supported; convert to CSV", path)
+		return nil, fmt.Errorf("read %s: parquet is not supported; convert to CSV", filepath.Base(path))
 	case ".tsv", ".tab":
 		if opts.Delimiter == 0 {
 			opts.Delimiter = '\t'
@@ -82,7 +86,16 @@ func ReadFile(ctx context.Context, path string, opts ReadOptions) (*Frame, error
 		return nil, err
 	}
 	defer f.Close()
-	fr, err := Read(ctx, f, opts)
+	var r io.Reader = f
+	if gz {
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", filepath.Base(path), err)
+		}
+		defer zr.Close()
+		r = zr
+	}
+	fr, err := Read(ctx, r, opts)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", filepath.Base(path), err)
 	}

@@ -1,10 +1,13 @@
 package frame
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"strings"
 	"testing"
 
@@ -351,5 +354,42 @@ func TestFrameOps(t *testing.T) {
 		if err := back.UnmarshalText(b); err != nil || back != k {
 			t.Errorf("Kind round trip %v -> %s -> %v (%v)", k, b, back, err)
 		}
+	}
+}
+
+func TestReadFileFormats(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		p := dir + "/" + name
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	var zipped bytes.Buffer
+	zw := gzip.NewWriter(&zipped)
+	zw.Write([]byte("a\tb\n1,5\t2\n"))
+	zw.Close()
+	for _, tt := range []struct {
+		path string
+		want map[string][]string
+	}{
+		// A .tsv file is split on tabs even when commas would look consistent.
+		{write("x.tsv", []byte("a,b\tc\n1,2\t3\n")), map[string][]string{"a,b": {"categorical", "1,2"}, "c": {"numeric", "3"}}},
+		{write("x.tsv.gz", zipped.Bytes()), map[string][]string{"a": {"categorical", "1,5"}, "b": {"numeric", "2"}}},
+	} {
+		f, err := ReadFile(context.Background(), tt.path, ReadOptions{})
+		if err != nil {
+			t.Fatalf("ReadFile(%s) error: %v", tt.path, err)
+		}
+		if diff := cmp.Diff(tt.want, dump(f)); diff != "" {
+			t.Errorf("ReadFile(%s) mismatch (-want +got):\n%s", tt.path, diff)
+		}
+	}
+	if _, err := ReadFile(context.Background(), write("x.parquet", []byte("PAR1")), ReadOptions{}); err == nil || !strings.Contains(err.Error(), "parquet is not supported") {
+		t.Errorf("ReadFile(parquet) error = %v, want parquet is not supported", err)
+	}
+	if _, err := ReadFile(context.Background(), dir+"/absent.csv", ReadOptions{}); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("ReadFile(absent) error = %v, want os.ErrNotExist", err)
 	}
 }
