@@ -242,7 +242,10 @@ func FitTransform(ctx context.Context, f *frame.Frame, opts Options) (*Fitted, e
 		p.Steps = append(p.Steps, fitStep(c, y, &p.Label, opts))
 	}
 	p.finish()
-	x, err := p.transform(f, y, &opts)
+	x, err := p.transform(f, true)
+	for i := range p.Steps {
+		p.Steps[i].oof = nil // only the fit rows use it
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -371,12 +374,12 @@ func (p *Pipeline) InputKinds() map[string]frame.Kind {
 // columns; extra columns, the target included, are ignored. Missing input
 // columns give a *frame.MissingColumnsError naming them all.
 func (p *Pipeline) Transform(f *frame.Frame) (*Matrix, error) {
-	return p.transform(f, nil, nil)
+	return p.transform(f, false)
 }
 
-// transform builds the matrix; with y and opts (at fit) target-encoded
-// columns get out-of-fold values.
-func (p *Pipeline) transform(f *frame.Frame, y []float64, opts *Options) (*Matrix, error) {
+// transform builds the matrix; at fit, target-encoded columns get the
+// out-of-fold values computed while fitting.
+func (p *Pipeline) transform(f *frame.Frame, fit bool) (*Matrix, error) {
 	var missing []string
 	for _, s := range p.Steps {
 		if f.Col(s.Column) == nil {
@@ -400,8 +403,8 @@ func (p *Pipeline) transform(f *frame.Frame, y []float64, opts *Options) (*Matri
 			cols[k] = make([]float64, n)
 		}
 		var err error
-		if s.Encoder == EncTarget && y != nil {
-			err = s.outOfFold(c, y, cols, opts)
+		if s.Encoder == EncTarget && fit {
+			err = s.outOfFold(c, cols)
 		} else {
 			err = s.fillColumns(c, cols, p.Mode == Linear)
 		}

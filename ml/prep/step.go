@@ -48,9 +48,10 @@ type Step struct {
 	// Out are the output column names.
 	Out []string `json:"out"`
 
-	// Fill, Center and Scale hold, per value output (Linear numeric,
-	// boolean, datetime and target encoders), the imputed value and the
-	// standardization (x - Center) / Scale. Nil in Trees mode.
+	// Fill holds, per value output of Linear numeric, boolean and datetime
+	// steps, the value that replaces a missing one. Center and Scale hold
+	// the standardization (x - Center) / Scale of those steps and of target
+	// encoding. All three are nil in Trees mode.
 	Fill   []float64 `json:"fill,omitempty"`
 	Center []float64 `json:"center,omitempty"`
 	Scale  []float64 `json:"scale,omitempty"`

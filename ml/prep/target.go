@@ -81,8 +81,7 @@ func fitTargetEncoding(s *Step, c *frame.Column, y []float64, label *Label, opts
 	}
 	// Standardize with the out-of-fold distribution, which is what the
 	// learner sees at fit.
-	s.Fill, s.Center, s.Scale = slicesOf(k, 0), slicesOf(k, 0), slicesOf(k, 1)
-	copy(s.Fill, prior)
+	s.Center, s.Scale = slicesOf(k, 0), slicesOf(k, 1)
 	for j := range k {
 		mean, ss := 0.0, 0.0
 		for _, v := range s.oof[j] {
@@ -148,7 +147,7 @@ func slicesOf(n int, v float64) []float64 {
 }
 
 // outOfFold writes the scaled out-of-fold encoding computed at fit.
-func (s *Step) outOfFold(c *frame.Column, y []float64, cols [][]float64, opts *Options) error {
+func (s *Step) outOfFold(c *frame.Column, cols [][]float64) error {
 	if s.oof == nil || len(s.oof[0]) != c.Len() {
 		return s.fillColumns(c, cols, true)
 	}
