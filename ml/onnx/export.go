@@ -2,6 +2,7 @@ package onnx
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/trainyard/trainyard/ml/gbdt"
 	"github.com/trainyard/trainyard/ml/linear"
@@ -52,41 +53,147 @@ func (o Options) model(g Graph, classes []string) *Model {
 	return m
 }
 
+// Part is one model of an exported blend: its weight, the features it
+// reads (over the shared columns) and exactly one of Trees or Linear.
+type Part struct {
+	Weight   float64
+	Features []Feature
+	Trees    *gbdt.Model
+	Linear   *linear.Model
+}
+
 // GBDT exports a tree ensemble (gradient boosting or random forest) with the
 // preprocessing of spec. Classifiers (len(spec.Classes) > 0) get the outputs
 // `label` (string [N]) and `probabilities` (float [N, K], classes in
 // spec.Classes order); regressions get `value` (float [N, 1]).
 func GBDT(spec *Spec, m *gbdt.Model, opt Options) (*Model, error) {
+	return Blend(spec.Columns, spec.Classes, []Part{{Weight: 1, Features: spec.Features, Trees: m}}, opt)
+}
+
+// Linear exports a linear model with the preprocessing of spec: a
+// LinearRegressor (output `value`), or a LinearClassifier whose binary form
+// has the coefficient rows [-w; w] and intercepts [-b, b] with LOGISTIC, so
+// its two scores are the probabilities of the two classes; multinomial
+// models use SOFTMAX.
+func Linear(spec *Spec, m *linear.Model, opt Options) (*Model, error) {
+	return Blend(spec.Columns, spec.Classes, []Part{{Weight: 1, Features: spec.Features, Linear: m}}, opt)
+}
+
+// Blend exports the weighted average of several models' predictions
+// (probabilities or values) over shared inputs. One part is exported as
+// that model alone; several are combined with Mul and Sum, and a
+// classifier's label is the ArgMax of the blended probabilities mapped to
+// its class label by a LabelEncoder.
+func Blend(cols []Column, classes []string, parts []Part, opt Options) (*Model, error) {
 	opt = opt.withDefaults()
-	if opt.MLOpset < 1 || opt.MLOpset > 4 {
-		return nil, fmt.Errorf("export gbdt: ai.onnx.ml opset %d has no TreeEnsembleClassifier/Regressor (want 1..4)", opt.MLOpset)
+	if err := (&Spec{Columns: cols}).Validate(); err != nil {
+		return nil, fmt.Errorf("export: %w", err)
 	}
-	nfeat := spec.NumFeatures()
+	if len(parts) == 0 {
+		return nil, fmt.Errorf("export: no model")
+	}
+	b := newGraphBuilder()
+	b.inputs(cols)
+	single := len(parts) == 1
+	var outs []string
+	total := 0.0
+	for i := range parts {
+		p := &parts[i]
+		if !(p.Weight >= 0) || math.IsInf(p.Weight, 0) {
+			return nil, fmt.Errorf("export: part %d has weight %v", i, p.Weight)
+		}
+		total += p.Weight
+		x, err := b.features(cols, p.Features)
+		if err != nil {
+			return nil, fmt.Errorf("export: part %d: %w", i, err)
+		}
+		label, out := "label", "probabilities"
+		if len(classes) == 0 {
+			out = "value"
+		}
+		if !single {
+			label, out = b.name("label_part"), b.name(out+"_part")
+		}
+		nfeat := 0
+		for j := range p.Features {
+			nfeat += p.Features[j].width()
+		}
+		switch {
+		case p.Trees != nil && p.Linear == nil:
+			err = b.trees(p.Trees, x, nfeat, classes, label, out, opt)
+		case p.Linear != nil && p.Trees == nil:
+			err = b.linear(p.Linear, x, nfeat, classes, label, out)
+		default:
+			err = fmt.Errorf("needs exactly one of Trees and Linear")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("export: part %d: %w", i, err)
+		}
+		outs = append(outs, out)
+	}
+	if !(total > 0) {
+		return nil, fmt.Errorf("export: weights sum to %v", total)
+	}
+	if !single {
+		var weighted []string
+		for i, o := range outs {
+			w := b.name("weight_part")
+			b.g.Initializers = append(b.g.Initializers, Tensor{Name: w, DataType: Float, Floats: []float32{float32(parts[i].Weight / total)}})
+			wo := b.name(o + "_weighted")
+			b.node("Mul", "", []string{o, w}, []string{wo})
+			weighted = append(weighted, wo)
+		}
+		if len(classes) == 0 {
+			b.node("Sum", "", weighted, []string{"value"})
+		} else {
+			b.node("Sum", "", weighted, []string{"probabilities"})
+			idx := b.name("class_index")
+			b.node("ArgMax", "", []string{"probabilities"}, []string{idx}, Int("axis", 1), Int("keepdims", 0))
+			keys := make([]int64, len(classes))
+			for i := range keys {
+				keys[i] = int64(i)
+			}
+			b.node("LabelEncoder", mlDomain, []string{idx}, []string{"label"},
+				Ints("keys_int64s", keys...), Strings("values_strings", classes...), StringAttr("default_string", ""))
+		}
+	}
+	if len(classes) == 0 {
+		b.g.Outputs = append(b.g.Outputs, ValueInfo{Name: "value", ElemType: Float, Shape: []Dim{{Param: "N"}, {Value: 1}}})
+	} else {
+		b.g.Outputs = append(b.g.Outputs,
+			ValueInfo{Name: "label", ElemType: String, Shape: []Dim{{Param: "N"}}},
+			ValueInfo{Name: "probabilities", ElemType: Float, Shape: []Dim{{Param: "N"}, {Value: int64(len(classes))}}},
+		)
+	}
+	b.g.Name = "trainyard"
+	return opt.model(b.g, classes), nil
+}
+
+// trees adds a TreeEnsembleClassifier or TreeEnsembleRegressor reading x.
+func (b *graphBuilder) trees(m *gbdt.Model, x string, nfeat int, classes []string, label, out string, opt Options) error {
+	if opt.MLOpset < 1 || opt.MLOpset > 4 {
+		return fmt.Errorf("ai.onnx.ml opset %d has no TreeEnsembleClassifier/Regressor (want 1..4)", opt.MLOpset)
+	}
 	if nfeat != len(m.Features) {
-		return nil, fmt.Errorf("export gbdt: spec has %d features, model %d", nfeat, len(m.Features))
+		return fmt.Errorf("features make %d inputs, the trees read %d", nfeat, len(m.Features))
 	}
 	post, err := postTransform(m.Transform)
 	if err != nil {
-		return nil, fmt.Errorf("export gbdt: %w", err)
+		return err
 	}
 	k := max(m.TreesPerIteration, 1)
 	classifier := m.Objective == "binary" || m.Objective == "multiclass"
 	switch {
-	case classifier && m.Objective == "binary" && (len(spec.Classes) != 2 || k != 1):
-		return nil, fmt.Errorf("export gbdt: binary model needs 2 classes and 1 output, got %d and %d", len(spec.Classes), k)
-	case classifier && m.Objective == "multiclass" && len(spec.Classes) != k:
-		return nil, fmt.Errorf("export gbdt: %d classes for %d outputs", len(spec.Classes), k)
-	case !classifier && (len(spec.Classes) != 0 || k != 1):
-		return nil, fmt.Errorf("export gbdt: objective %q with %d classes and %d outputs", m.Objective, len(spec.Classes), k)
-	}
-	b := newGraphBuilder()
-	x, err := b.features(spec)
-	if err != nil {
-		return nil, fmt.Errorf("export gbdt: %w", err)
+	case classifier && m.Objective == "binary" && (len(classes) != 2 || k != 1):
+		return fmt.Errorf("binary model needs 2 classes and 1 output, got %d and %d", len(classes), k)
+	case classifier && m.Objective == "multiclass" && len(classes) != k:
+		return fmt.Errorf("%d classes for %d outputs", len(classes), k)
+	case !classifier && (len(classes) != 0 || k != 1):
+		return fmt.Errorf("objective %q with %d classes and %d outputs", m.Objective, len(classes), k)
 	}
 	e, err := treeEnsemble(m, nfeat)
 	if err != nil {
-		return nil, fmt.Errorf("export gbdt: %w", err)
+		return err
 	}
 	attrs := e.nodeAttrs()
 	attrs = append(attrs, StringAttr("post_transform", post))
@@ -96,60 +203,38 @@ func GBDT(spec *Spec, m *gbdt.Model, opt Options) (*Model, error) {
 			Ints("class_nodeids", e.leafNode...),
 			Ints("class_ids", e.leafTarget...),
 			Floats("class_weights", e.leafWeight...),
-			Strings("classlabels_strings", spec.Classes...),
+			Strings("classlabels_strings", classes...),
 		)
-		b.node("TreeEnsembleClassifier", mlDomain, []string{x}, []string{"label", "probabilities"}, attrs...)
-		b.classifierOutputs(len(spec.Classes))
-	} else {
-		attrs = append(attrs,
-			Ints("target_treeids", e.leafTree...),
-			Ints("target_nodeids", e.leafNode...),
-			Ints("target_ids", e.leafTarget...),
-			Floats("target_weights", e.leafWeight...),
-			Int("n_targets", 1),
-			StringAttr("aggregate_function", "SUM"),
-		)
-		b.node("TreeEnsembleRegressor", mlDomain, []string{x}, []string{"value"}, attrs...)
-		b.g.Outputs = append(b.g.Outputs, ValueInfo{Name: "value", ElemType: Float, Shape: []Dim{{Param: "N"}, {Value: 1}}})
+		b.node("TreeEnsembleClassifier", mlDomain, []string{x}, []string{label, out}, attrs...)
+		return nil
 	}
-	b.g.Name = "trainyard_gbdt"
-	return opt.model(b.g, spec.Classes), nil
-}
-
-func (b *graphBuilder) classifierOutputs(k int) {
-	b.g.Outputs = append(b.g.Outputs,
-		ValueInfo{Name: "label", ElemType: String, Shape: []Dim{{Param: "N"}}},
-		ValueInfo{Name: "probabilities", ElemType: Float, Shape: []Dim{{Param: "N"}, {Value: int64(k)}}},
+	attrs = append(attrs,
+		Ints("target_treeids", e.leafTree...),
+		Ints("target_nodeids", e.leafNode...),
+		Ints("target_ids", e.leafTarget...),
+		Floats("target_weights", e.leafWeight...),
+		Int("n_targets", 1),
+		StringAttr("aggregate_function", "SUM"),
 	)
+	b.node("TreeEnsembleRegressor", mlDomain, []string{x}, []string{out}, attrs...)
+	return nil
 }
 
-// Linear exports a linear model with the preprocessing of spec: a
-// LinearRegressor (output `value`), or a LinearClassifier whose binary form
-// has the coefficient rows [-w; w] and intercepts [-b, b] with LOGISTIC, so
-// its two scores are the probabilities of the two classes; multinomial
-// models use SOFTMAX.
-func Linear(spec *Spec, m *linear.Model, opt Options) (*Model, error) {
-	opt = opt.withDefaults()
-	nfeat := spec.NumFeatures()
+// linear adds a LinearClassifier or LinearRegressor reading x.
+func (b *graphBuilder) linear(m *linear.Model, x string, nfeat int, classes []string, label, out string) error {
 	if nfeat != m.NumFeatures {
-		return nil, fmt.Errorf("export linear: spec has %d features, model %d", nfeat, m.NumFeatures)
+		return fmt.Errorf("features make %d inputs, the linear model reads %d", nfeat, m.NumFeatures)
 	}
 	rows := len(m.Coefficients)
 	if rows == 0 || len(m.Intercepts) != rows {
-		return nil, fmt.Errorf("export linear: %d coefficient rows and %d intercepts", rows, len(m.Intercepts))
+		return fmt.Errorf("%d coefficient rows and %d intercepts", rows, len(m.Intercepts))
 	}
 	for _, w := range m.Coefficients {
 		if len(w) != nfeat {
-			return nil, fmt.Errorf("export linear: a coefficient row has %d values, want %d", len(w), nfeat)
+			return fmt.Errorf("a coefficient row has %d values, want %d", len(w), nfeat)
 		}
 	}
-	b := newGraphBuilder()
-	x, err := b.features(spec)
-	if err != nil {
-		return nil, fmt.Errorf("export linear: %w", err)
-	}
-	var coef []float32
-	var icpt []float32
+	var coef, icpt []float32
 	appendRow := func(w []float64, c, sign float64) {
 		for _, v := range w {
 			coef = append(coef, float32(sign*v))
@@ -158,37 +243,33 @@ func Linear(spec *Spec, m *linear.Model, opt Options) (*Model, error) {
 	}
 	switch m.Task {
 	case linear.Regression:
-		if len(spec.Classes) != 0 || rows != 1 {
-			return nil, fmt.Errorf("export linear: regression with %d classes and %d rows", len(spec.Classes), rows)
+		if len(classes) != 0 || rows != 1 {
+			return fmt.Errorf("regression with %d classes and %d rows", len(classes), rows)
 		}
 		appendRow(m.Coefficients[0], m.Intercepts[0], 1)
-		b.node("LinearRegressor", mlDomain, []string{x}, []string{"value"},
+		b.node("LinearRegressor", mlDomain, []string{x}, []string{out},
 			Floats("coefficients", coef...), Floats("intercepts", icpt...), Int("targets", 1))
-		b.g.Outputs = append(b.g.Outputs, ValueInfo{Name: "value", ElemType: Float, Shape: []Dim{{Param: "N"}, {Value: 1}}})
 	case linear.Binary:
-		if len(spec.Classes) != 2 || rows != 1 {
-			return nil, fmt.Errorf("export linear: binary with %d classes and %d rows", len(spec.Classes), rows)
+		if len(classes) != 2 || rows != 1 {
+			return fmt.Errorf("binary with %d classes and %d rows", len(classes), rows)
 		}
 		appendRow(m.Coefficients[0], m.Intercepts[0], -1)
 		appendRow(m.Coefficients[0], m.Intercepts[0], 1)
-		b.node("LinearClassifier", mlDomain, []string{x}, []string{"label", "probabilities"},
+		b.node("LinearClassifier", mlDomain, []string{x}, []string{label, out},
 			Floats("coefficients", coef...), Floats("intercepts", icpt...),
-			Strings("classlabels_strings", spec.Classes...), StringAttr("post_transform", "LOGISTIC"))
-		b.classifierOutputs(2)
+			Strings("classlabels_strings", classes...), StringAttr("post_transform", "LOGISTIC"))
 	case linear.Multiclass:
-		if len(spec.Classes) != rows {
-			return nil, fmt.Errorf("export linear: %d classes for %d rows", len(spec.Classes), rows)
+		if len(classes) != rows {
+			return fmt.Errorf("%d classes for %d rows", len(classes), rows)
 		}
 		for k := range rows {
 			appendRow(m.Coefficients[k], m.Intercepts[k], 1)
 		}
-		b.node("LinearClassifier", mlDomain, []string{x}, []string{"label", "probabilities"},
+		b.node("LinearClassifier", mlDomain, []string{x}, []string{label, out},
 			Floats("coefficients", coef...), Floats("intercepts", icpt...),
-			Strings("classlabels_strings", spec.Classes...), StringAttr("post_transform", "SOFTMAX"))
-		b.classifierOutputs(rows)
+			Strings("classlabels_strings", classes...), StringAttr("post_transform", "SOFTMAX"))
 	default:
-		return nil, fmt.Errorf("export linear: unknown task %q", m.Task)
+		return fmt.Errorf("unknown task %q", m.Task)
 	}
-	b.g.Name = "trainyard_linear"
-	return opt.model(b.g, spec.Classes), nil
+	return nil
 }

@@ -191,32 +191,36 @@ func (b *graphBuilder) node(op, domain string, in, out []string, attrs ...Attr) 
 	})
 }
 
-// features adds the inputs and preprocessing of s to the graph and returns
-// the name of the [N, F] float tensor of learner features.
-func (b *graphBuilder) features(s *Spec) (string, error) {
-	if err := s.Validate(); err != nil {
-		return "", err
-	}
-	for _, c := range s.Columns {
+// inputs adds one [N, 1] graph input per column and reserves the output
+// names.
+func (b *graphBuilder) inputs(cols []Column) {
+	for _, c := range cols {
 		b.used[c.Name] = true
 	}
-	// Reserve the output names so no intermediate tensor takes them.
 	for _, n := range []string{"label", "probabilities", "value"} {
 		b.used[n] = true
 	}
-	for _, c := range s.Columns {
+	for _, c := range cols {
 		et := Float
 		if c.String {
 			et = String
 		}
 		b.g.Inputs = append(b.g.Inputs, ValueInfo{Name: c.Name, ElemType: et, Shape: []Dim{{Param: "N"}, {Value: 1}}})
 	}
-	parts := make([]string, 0, len(s.Features))
-	for i := range s.Features {
-		parts = b.feature(&s.Features[i], s.Columns[s.Features[i].Column].Name, parts)
+}
+
+// features adds the preprocessing of feats (over the graph inputs cols) and
+// returns the name of the [N, F] float tensor of learner features.
+func (b *graphBuilder) features(cols []Column, feats []Feature) (string, error) {
+	parts := make([]string, 0, len(feats))
+	for i := range feats {
+		if err := feats[i].validate(cols); err != nil {
+			return "", fmt.Errorf("feature %d: %w", i, err)
+		}
+		parts = b.feature(&feats[i], cols[feats[i].Column].Name, parts)
 	}
 	if len(parts) == 0 {
-		return "", fmt.Errorf("spec: no features")
+		return "", fmt.Errorf("no features")
 	}
 	out := b.name("features")
 	b.node("Concat", "", parts, []string{out}, Int("axis", 1))
