@@ -167,14 +167,14 @@ func (a *Analyzer) decideTarget(ctx context.Context, an *Analysis, p parsed, des
 	var summaries []map[string]any
 	for i := range cols {
 		c := &cols[i]
-		m := map[string]any{"name": c.name, "kind": c.kind.String(), "distinct": c.distinct,
+		m := map[string]any{"column": c.name, "kind": c.kind.String(), "distinct": c.distinct,
 			"missing_ratio": round2(c.missing)}
 		if c.unusable != "" {
 			m["unusable"] = c.unusable
 		}
 		summaries = append(summaries, m)
 	}
-	slices.SortFunc(summaries, func(x, y map[string]any) int { return strings.Compare(x["name"].(string), y["name"].(string)) })
+	slices.SortFunc(summaries, func(x, y map[string]any) int { return strings.Compare(x["column"].(string), y["column"].(string)) })
 	req := reasoner.Request{
 		Type:     decision.TargetColumn,
 		Question: "Which column should the model predict?",

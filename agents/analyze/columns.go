@@ -105,7 +105,7 @@ func unusableReason(cp profile.Column, flags []profile.Flag) string {
 	return ""
 }
 
-// skeleton replaces the numbers in a name, so "pixel_3_4" and "pixel_0_1"
+// skeleton replaces the numbers in a name, so "px_3_4" and "px_0_1"
 // share one pattern.
 func skeleton(name string) string {
 	var b strings.Builder

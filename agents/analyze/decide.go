@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -85,6 +86,7 @@ func (a *Analyzer) decideMetrics(ctx context.Context, an *Analysis, c *colFacts)
 		minority = minorityShare(c)
 	}
 	opts := metricOptions(an.ProblemType, minority, an.SuccessCriteria)
+	slices.SortStableFunc(opts, func(x, y reasoner.Option) int { return cmp.Compare(y.Score, x.Score) })
 	var names []string
 	for _, o := range opts {
 		names = append(names, o.Value)

@@ -77,17 +77,17 @@ func (lx *lexicon) concept(w string) string {
 	return ""
 }
 
-// tokenConcept maps a column-name token or a value to its group, allowing
-// the abbreviations that column names use ("lettr").
+// tokenConcept maps a column-name token to its group, allowing the
+// abbreviations that column names use ("lettr" for letter).
 func (lx *lexicon) tokenConcept(tok string) string {
 	if c := lx.concept(tok); c != "" {
 		return c
 	}
-	if len(tok) < 4 {
+	if len(tok) < 4 || !isAlpha(tok) {
 		return ""
 	}
 	for _, cw := range lx.words {
-		if wordMatch(cw.word, tok) >= 0.85 {
+		if len(tok) < len(cw.word) && tok[0] == cw.word[0] && len(tok)*10 >= len(cw.word)*6 && subsequence(tok, cw.word) {
 			return cw.concept
 		}
 	}

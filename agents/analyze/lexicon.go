@@ -57,7 +57,7 @@ var labelNames = set("label", "labels", "target", "class", "y", "outcome", "resp
 // word and a column-name token (or a value) in one group match. Phrases are
 // written with a space.
 var concepts = map[string][]string{
-	"price":     {"price", "cost", "value", "worth", "sell", "sold", "sale", "selling", "pay", "paid", "expensive", "cheap", "dollar", "dollars", "amount", "fee", "charge", "spend", "spent", "bill", "billed"},
+	"price":     {"price", "cost", "value", "worth", "sell", "sold", "sale", "selling", "pay", "paid", "expensive", "cheap", "dollar", "dollars", "usd", "eur", "gbp", "amount", "fee", "charge", "spend", "spent", "bill", "billed"},
 	"survival":  {"survive", "survival", "survivor", "alive", "live", "lived", "die", "died", "dead", "death", "perish", "perished", "made it", "make it", "rescued", "saved", "drown", "drowned"},
 	"leaving":   {"churn", "leave", "leaving", "left", "quit", "quits", "cancel", "cancels", "unsubscribe", "attrition", "stay", "stays", "retain", "retention", "defect", "switch", "lose", "lost"},
 	"kind":      {"kind", "type", "sort", "variety", "category", "class", "group", "breed", "label"},

@@ -157,7 +157,7 @@ func nameMention(p parsed, c *colFacts, ev *[]string) (score float64, input bool
 		sum += w * best * bestRole
 		matched = append(matched, fmt.Sprintf("%s~%q", tok, bestWord))
 	}
-	// The whole name written as words: "sale price" for Sale_Price.
+	// The whole name written as words: "list price" for List_Price.
 	full := 0.0
 	if nn := normName(c.name); len(nn) >= 3 {
 		for i := range p.words {
@@ -206,7 +206,7 @@ func valueMention(p parsed, c *colFacts, ev *[]string) (float64, []string) {
 		role := 1.0
 		for _, w := range content {
 			r := 0.0
-			cc := p.tokenConcept(w)
+			cc := p.lx.concept(w)
 			for _, d := range p.words {
 				if strings.Contains(d.text, " ") {
 					continue

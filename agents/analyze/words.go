@@ -7,7 +7,7 @@ import (
 
 // splitName breaks a column name into lowercase tokens at non-alphanumeric
 // characters, camelCase humps and letter/digit boundaries:
-// "Sale_Price" → sale, price; "PassengerId" → passenger, id; "x2bar" → x, 2, bar.
+// "ListPrice" → list, price; "PassengerId" → passenger, id; "v2len" → v, 2, len.
 func splitName(name string) []string {
 	var toks []string
 	var cur []rune
@@ -42,7 +42,7 @@ func splitName(name string) []string {
 }
 
 // normName lowercases a name and drops everything but letters and digits, so
-// "Sale_Price", "sale price" and "SalePrice" compare equal.
+// "List_Price", "list price" and "ListPrice" compare equal.
 func normName(s string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(s) {
@@ -81,7 +81,7 @@ func words(text string) (ws []string, offs []int) {
 var suffixes = []struct{ suf, rep string }{
 	{"ational", "ate"}, {"ations", ""}, {"ation", ""}, {"ivals", ""}, {"ival", ""}, {"ions", ""}, {"ion", ""},
 	{"ings", ""}, {"ing", ""}, {"ies", "y"}, {"ors", ""}, {"ers", ""}, {"or", ""}, {"er", ""}, {"ed", ""},
-	{"es", ""}, {"al", ""}, {"s", ""}, {"e", ""},
+	{"es", ""}, {"al", ""}, {"ly", ""}, {"s", ""}, {"e", ""},
 }
 
 // stem reduces an English word to a crude stem so that inflections and

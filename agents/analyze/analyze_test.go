@@ -1,0 +1,275 @@
+package analyze
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/trainyard/trainyard/agents/decision"
+	"github.com/trainyard/trainyard/agents/reasoner"
+	"github.com/trainyard/trainyard/agents/reasoner/reasonertest"
+	"github.com/trainyard/trainyard/ml/frame"
+)
+
+func TestAnalyzeRecordsDecisions(t *testing.T) {
+	f := loadSample(t, "telco_churn.csv")
+	an, err := New(nil).Analyze(context.Background(), "Find the customers likely to churn; I need at least 90% recall on churners", f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if an.TargetColumn != "churn" || an.ProblemType != Binary || an.PositiveClass != "Yes" {
+		t.Errorf("Analyze = %s/%s positive %q, want churn/binary positive Yes", an.TargetColumn, an.ProblemType, an.PositiveClass)
+	}
+	wantCrit := []SuccessCriterion{{Metric: "recall", Threshold: 0.9, AtLeast: true, ClassLabel: "Yes", Text: "i need at least 90% recall on churners"}}
+	if diff := cmp.Diff(wantCrit, an.SuccessCriteria); diff != "" {
+		t.Errorf("criteria (-want +got):\n%s", diff)
+	}
+	if an.Metrics[0] != "recall" || an.SearchMetric != "pr_auc" || an.Domain != "telecom" {
+		t.Errorf("metrics %v, search %s, domain %s; want recall first, pr_auc, telecom", an.Metrics, an.SearchMetric, an.Domain)
+	}
+	var types []decision.Type
+	for _, d := range an.Decisions {
+		types = append(types, d.Type)
+		if d.Reasoning == "" || d.Reasoner != "rules" || d.Confidence < 0 || d.Confidence > 1 || len(d.Evidence) == 0 || d.Decision == "" || d.Time.IsZero() {
+			t.Errorf("decision %s is incomplete: %+v", d.Type, d)
+		}
+		if d.Type != decision.SuccessCriteria && len(d.Alternatives) < 2 {
+			t.Errorf("decision %s weighed %d alternatives, want ≥ 2", d.Type, len(d.Alternatives))
+		}
+	}
+	want := []decision.Type{decision.TargetColumn, decision.ProblemType, decision.SuccessCriteria, decision.Metric, decision.Domain}
+	if diff := cmp.Diff(want, types); diff != "" {
+		t.Errorf("decision types (-want +got):\n%s", diff)
+	}
+	if an.Confidence <= 0.3 || an.Complexity <= 0 || an.Complexity >= 1 || an.DataType != "tabular" {
+		t.Errorf("confidence %v, complexity %v, data type %s", an.Confidence, an.Complexity, an.DataType)
+	}
+	for _, w := range []string{"churn", "binary", "recall", "telecom"} {
+		if !strings.Contains(an.Reasoning, w) {
+			t.Errorf("reasoning %q does not mention %q", an.Reasoning, w)
+		}
+	}
+}
+
+func TestAnalyzeTwoCriteria(t *testing.T) {
+	an, err := New(nil).Analyze(context.Background(), "predict churn with 99% recall and 99% precision", loadSample(t, "telco_churn.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range an.SuccessCriteria {
+		got = append(got, describeCriterion(c))
+	}
+	want := []string{`recall ≥ 0.99 for class "Yes"`, `precision ≥ 0.99 for class "Yes"`}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("criteria (-want +got):\n%s", diff)
+	}
+}
+
+func TestAnalyzeNoTarget(t *testing.T) {
+	f := loadSample(t, "california_housing.csv")
+	for _, desc := range []string{"", "help me with this data", "Here is my spreadsheet, do your magic"} {
+		_, err := New(nil).Analyze(context.Background(), desc, f)
+		var nt *NoTargetError
+		if !errors.As(err, &nt) || !errors.Is(err, ErrNoTarget) {
+			t.Errorf("Analyze(%q) error = %v, want a *NoTargetError", desc, err)
+			continue
+		}
+		msg := err.Error()
+		for _, w := range []string{"Try: \"predict ", "median_house_value", "ocean_proximity"} {
+			if !strings.Contains(msg, w) {
+				t.Errorf("Analyze(%q) error %q does not contain %q", desc, msg, w)
+			}
+		}
+		if len(nt.Suggestions()) != 2 {
+			t.Errorf("Suggestions() = %q, want an example and the candidates", nt.Suggestions())
+		}
+	}
+}
+
+func TestAnalyzeFallsBackToRules(t *testing.T) {
+	f := loadSample(t, "telco_churn.csv")
+	for _, b := range []reasonertest.Behavior{reasonertest.BadJSON, reasonertest.OutOfSchema, reasonertest.UnknownValue, reasonertest.Hang, reasonertest.Fail} {
+		fake := &reasonertest.LLM{Behavior: b, Delay: time.Second}
+		g := &reasoner.Guard{Primary: fake, Fallback: reasoner.Rules{}, Timeout: 20 * time.Millisecond}
+		an, err := New(g).Analyze(context.Background(), "predict which customers will churn, at least 80% recall", f)
+		if err != nil {
+			t.Fatalf("behavior %d: %v", b, err)
+		}
+		if an.TargetColumn != "churn" || an.ProblemType != Binary {
+			t.Errorf("behavior %d: got %s/%s, want churn/binary", b, an.TargetColumn, an.ProblemType)
+		}
+		if len(an.Decisions) != 5 {
+			t.Errorf("behavior %d: %d decisions, want 5", b, len(an.Decisions))
+		}
+		for _, d := range an.Decisions {
+			if !strings.HasPrefix(d.Reasoner, "rules (fallback from fake-llm: ") {
+				t.Errorf("behavior %d: decision %s made by %q, want the rules as fallback", b, d.Type, d.Reasoner)
+			}
+		}
+	}
+	good := &reasonertest.LLM{Behavior: reasonertest.Echo}
+	an, err := New(reasoner.NewGuard(good)).Analyze(context.Background(), "predict which customers will churn", f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range an.Decisions {
+		if d.Reasoner != "fake-llm" {
+			t.Errorf("well-behaved model: decision %s made by %q, want fake-llm", d.Type, d.Reasoner)
+		}
+	}
+}
+
+// customers is a small table whose names exercise camelCase, units and a
+// label-like column.
+func customers(t *testing.T) *frame.Frame {
+	t.Helper()
+	n := 120
+	id := make([]string, n)
+	fee := make([]float64, n)
+	months := make([]float64, n)
+	will := make([]string, n)
+	region := make([]string, n)
+	for i := range n {
+		id[i] = fmt.Sprintf("C%04d", i*7+3)
+		fee[i] = 20 + float64(i*37%97) + float64(i%7)/10
+		months[i] = float64(i*13%72 + 1)
+		will[i] = []string{"No", "No", "Yes"}[i%3]
+		region[i] = []string{"North", "South", "East", "West"}[i*5%4]
+	}
+	f, err := frame.New(
+		frame.NewStrings("customerId", frame.ID, id),
+		frame.NewNumeric("monthlyFeeUSD", fee),
+		frame.NewNumeric("TenureMonths", months),
+		frame.NewStrings("WillChurn", frame.Categorical, will),
+		frame.NewStrings("sales_region", frame.Categorical, region),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func TestAnalyzeFindsTarget(t *testing.T) {
+	f := customers(t)
+	for _, tc := range []struct {
+		desc, target string
+		task         ProblemType
+	}{
+		{"which customers will churn?", "WillChurn", Binary},
+		{"I want to know who is going to leave", "WillChurn", Binary},
+		{"how much do they pay each month?", "monthlyFeeUSD", Regression},
+		{"estimate the monthly fee", "monthlyFeeUSD", Regression},
+		{"predict tenure in months from the fee and the region", "TenureMonths", Regression},
+		{"Classify customers by sales region", "sales_region", Multiclass},
+		{"predict willchurn", "WillChurn", Binary},
+	} {
+		an, err := New(nil).Analyze(context.Background(), tc.desc, f)
+		if err != nil {
+			t.Errorf("Analyze(%q): %v", tc.desc, err)
+			continue
+		}
+		if an.TargetColumn != tc.target || an.ProblemType != tc.task {
+			t.Errorf("Analyze(%q) = %s/%s, want %s/%s; candidates %+v", tc.desc, an.TargetColumn, an.ProblemType, tc.target, tc.task, an.Candidates)
+		}
+	}
+}
+
+func TestAnalyzeLabelNamedColumn(t *testing.T) {
+	n := 60
+	text := make([]string, n)
+	label := make([]string, n)
+	score := make([]float64, n)
+	for i := range n {
+		text[i] = fmt.Sprintf("review number %d says the thing was fine or not", i)
+		label[i] = []string{"pos", "neg"}[i%2]
+		score[i] = float64(i % 41)
+	}
+	f, err := frame.New(frame.NewStrings("label", frame.Categorical, label), frame.NewNumeric("votes", score), frame.NewStrings("body", frame.Text, text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	an, err := New(nil).Analyze(context.Background(), "train something on my reviews", f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if an.TargetColumn != "label" || an.ProblemType != Binary || an.PositiveClass != "pos" || an.DataType != "text" {
+		t.Errorf("Analyze = %s/%s positive %q data %s, want label/binary positive pos data text", an.TargetColumn, an.ProblemType, an.PositiveClass, an.DataType)
+	}
+}
+
+func TestConfidenceIsMeaningful(t *testing.T) {
+	ctx := context.Background()
+	named, err := New(nil).Analyze(ctx, "predict the species", loadSample(t, "iris.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vague, err := New(nil).Analyze(ctx, "I measured some flowers and want to know what kind each one is", loadSample(t, "iris.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if named.TargetColumn != vague.TargetColumn {
+		t.Fatalf("targets differ: %s vs %s", named.TargetColumn, vague.TargetColumn)
+	}
+	nc, vc := named.Decisions[0].Confidence, vague.Decisions[0].Confidence
+	if !(nc > vc+0.2) || vc <= 0 {
+		t.Errorf("target confidence named %v, from the data only %v; want the named one clearly higher, both > 0", nc, vc)
+	}
+	// The confidence is the margin between the two best candidates.
+	if got := named.Candidates[0].Score - named.Candidates[1].Score; abs(got-nc) > 1e-9 {
+		t.Errorf("confidence %v, margin of the candidates %v", nc, got)
+	}
+}
+
+func TestPositiveClass(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct{ file, desc, want string }{
+		{"adult.csv", "predict whether income is over 50K", ">50K"},
+		{"titanic.csv", "predict whether a passenger survived", "1"},
+		{"breast_cancer.csv", "is the tumour malignant?", "malignant"},
+		{"sms_spam.csv", "spam or ham?", "spam"},
+	} {
+		an, err := New(nil).Analyze(ctx, tc.desc, loadSample(t, tc.file))
+		if err != nil {
+			t.Errorf("%s: %v", tc.file, err)
+			continue
+		}
+		if an.PositiveClass != tc.want {
+			t.Errorf("Analyze(%s, %q).PositiveClass = %q, want %q", tc.file, tc.desc, an.PositiveClass, tc.want)
+		}
+	}
+}
+
+func TestMetricsByTask(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		file, desc string
+		want       []string
+	}{
+		{"breast_cancer.csv", "predict the diagnosis", []string{"roc_auc", "accuracy", "f1", "logloss"}},
+		{"telco_churn.csv", "predict churn", []string{"roc_auc", "pr_auc", "f1", "logloss", "accuracy"}},
+		{"iris.csv", "predict the species", []string{"accuracy", "f1_macro", "logloss"}},
+		{"diabetes.csv", "predict disease progression", []string{"rmse", "mae", "r2"}},
+		{"diabetes.csv", "predict disease progression with an R2 of at least 0.5", []string{"r2", "rmse", "mae"}},
+	} {
+		an, err := New(nil).Analyze(ctx, tc.desc, loadSample(t, tc.file))
+		if err != nil {
+			t.Errorf("%s: %v", tc.file, err)
+			continue
+		}
+		if diff := cmp.Diff(tc.want, an.Metrics); diff != "" {
+			t.Errorf("Analyze(%s, %q).Metrics (-want +got):\n%s", tc.file, tc.desc, diff)
+		}
+	}
+}
+
+func abs(v float64) float64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
