@@ -57,7 +57,7 @@ func (h *ProjectService) CreateProject(ctx context.Context, req *trainyardv1.Cre
 		DataType:           dataTypeFromProto(sub.GetDataType()),
 		RequiresApproval:   sub.GetRequiresApproval(),
 		WebhookURL:         sub.GetWebhookUrl(),
-		RequestID:          req.GetRequestId(),
+		RequestID:          requestIDOf(ctx, req.GetRequestId()),
 		MaxActive:          h.s.opts.MaxActiveProjects,
 	}
 	if b := sub.GetBudget(); b != nil {
@@ -81,6 +81,20 @@ func (h *ProjectService) CreateProject(ctx context.Context, req *trainyardv1.Cre
 	}
 	h.s.outboxWritten()
 	return projectToProto(p), nil
+}
+
+// requestIDOf returns the request's request_id, or else its Idempotency-Key header (which the
+// REST gateway forwards), so REST clients can make creates idempotent either way.
+func requestIDOf(ctx context.Context, fromBody string) string {
+	if fromBody != "" {
+		return fromBody
+	}
+	if ci, ok := connect.CallInfoForHandlerContext(ctx); ok {
+		if k := strings.TrimSpace(ci.RequestHeader().Get("Idempotency-Key")); k != "" && len(k) <= 100 {
+			return k
+		}
+	}
+	return ""
 }
 
 // GetProject implements trainyardv1connect.ProjectServiceHandler.
