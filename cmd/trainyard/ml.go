@@ -3,11 +3,16 @@ package main
 import (
 	"context"
 	"errors"
+
+	"github.com/trainyard/trainyard/ml/cli"
 )
 
-// runML is the hook of `trainyard ml ...`, the offline learning-engine CLI. The ML engineers
-// build it as a package with a Run(ctx, args) entry point; wire it here by calling that Run
-// with args (and stdout/stderr if it takes them).
-func runML(_ context.Context, _ env, _ []string) error {
-	return errors.New("the learning-engine CLI is not part of this build yet")
+// runML runs `trainyard ml ...`, the offline learning-engine CLI.
+func runML(ctx context.Context, e env, args []string) error {
+	err := cli.Run(ctx, cli.IO{Stdout: e.stdout, Stderr: e.stderr}, args)
+	var ue cli.UsageError
+	if errors.As(err, &ue) {
+		return usageError{ue.Err}
+	}
+	return err
 }
