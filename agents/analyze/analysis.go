@@ -69,8 +69,9 @@ type Analysis struct {
 	Complexity float64 `json:"complexity"`
 	// Reasoning summarizes how the analysis was reached.
 	Reasoning string `json:"reasoning"`
-	// Confidence is the target decision's confidence: the margin between
-	// the best and the second-best column.
+	// Confidence is the lower of the target's and the problem type's
+	// confidences, each the margin between the best and the second-best
+	// option; a low value means a person should check the plan.
 	Confidence float64 `json:"confidence"`
 	// Candidates are the columns weighed as the target, best first.
 	Candidates []Candidate `json:"candidates"`

@@ -179,6 +179,60 @@ func TestAnalyzeFindsTarget(t *testing.T) {
 	}
 }
 
+// loans is a small lending table: an identifier, two amounts, a grade and
+// a two-valued status written in words.
+func loans(t *testing.T) *frame.Frame {
+	t.Helper()
+	n := 150
+	id := make([]string, n)
+	amount := make([]float64, n)
+	income := make([]float64, n)
+	grade := make([]string, n)
+	status := make([]string, n)
+	for i := range n {
+		id[i] = fmt.Sprintf("L-%05d", 7919*i%100000)
+		amount[i] = float64(1000 + i*317%30000)
+		income[i] = float64(20000 + i*1231%90000)
+		grade[i] = string(rune('A' + i*3%7))
+		status[i] = []string{"Fully Paid", "Fully Paid", "Fully Paid", "Charged Off"}[i%4]
+	}
+	f, err := frame.New(
+		frame.NewStrings("loan_id", frame.ID, id),
+		frame.NewNumeric("loan_amnt", amount),
+		frame.NewNumeric("annual_inc", income),
+		frame.NewStrings("grade", frame.Categorical, grade),
+		frame.NewStrings("loan_status", frame.Categorical, status),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func TestAnalyzeLoans(t *testing.T) {
+	f := loans(t)
+	for _, tc := range []struct {
+		desc, target, positive string
+		task                   ProblemType
+	}{
+		{"Will the borrower pay back the loan?", "loan_status", "Charged Off", Binary},
+		{"which loans get charged off?", "loan_status", "Charged Off", Binary},
+		{"estimate how much each applicant earns per year", "annual_inc", "", Regression},
+		{"what grade should a new loan get", "grade", "", Multiclass},
+		{"predict the loan amount from income and grade", "loan_amnt", "", Regression},
+	} {
+		an, err := New(nil).Analyze(context.Background(), tc.desc, f)
+		if err != nil {
+			t.Errorf("Analyze(%q): %v", tc.desc, err)
+			continue
+		}
+		if an.TargetColumn != tc.target || an.ProblemType != tc.task || an.PositiveClass != tc.positive {
+			t.Errorf("Analyze(%q) = %s/%s positive %q, want %s/%s positive %q; candidates %+v", tc.desc,
+				an.TargetColumn, an.ProblemType, an.PositiveClass, tc.target, tc.task, tc.positive, an.Candidates)
+		}
+	}
+}
+
 func TestAnalyzeLabelNamedColumn(t *testing.T) {
 	n := 60
 	text := make([]string, n)

@@ -35,6 +35,7 @@ var (
 	numberRe = regexp.MustCompile(`(?:\$\s*)?(\d+(?:[.,]\d+)*)\s*(%|percent|k\b|thousand)?`)
 	moreRe   = regexp.MustCompile(`at least|above|over|more than|greater than|higher than|minimum|no less than|or better|or more|or higher|exceed|>=|≥|>`)
 	lessRe   = regexp.MustCompile(`at most|below|under|less than|lower than|no more than|maximum|or less|or lower|within|<=|≤|<`)
+	clauseRe = regexp.MustCompile(`\band\b|,\s|,$|;|\.\s|\.$|\bwith\b|\bwhile\b|\bbut\b`)
 )
 
 // parseCriteria reads measurable goals from the description: "at least 90%
@@ -45,7 +46,7 @@ var (
 func parseCriteria(desc string, target *colFacts, positive string, task ProblemType) []SuccessCriterion {
 	text := strings.ToLower(desc)
 	text = strings.NewReplacer("-", " ", "_", " ").Replace(text)
-	parts := regexp.MustCompile(`\band\b|,|;|\.\s|\.$|\bwith\b|\bwhile\b|\bbut\b`).Split(text, -1)
+	parts := clauseRe.Split(text, -1)
 	type clause struct {
 		text, metric string
 		num          float64

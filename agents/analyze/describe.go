@@ -83,11 +83,16 @@ func (lx *lexicon) tokenConcept(tok string) string {
 	if c := lx.concept(tok); c != "" {
 		return c
 	}
-	if len(tok) < 4 || !isAlpha(tok) {
+	if len(tok) < 3 || !isAlpha(tok) {
 		return ""
 	}
 	for _, cw := range lx.words {
-		if len(tok) < len(cw.word) && tok[0] == cw.word[0] && len(tok)*10 >= len(cw.word)*6 && subsequence(tok, cw.word) {
+		if len(tok) >= len(cw.word) || tok[0] != cw.word[0] {
+			continue
+		}
+		// Three letters must begin the word ("inc" for income); longer
+		// abbreviations keep its letters in order ("lettr").
+		if len(tok) == 3 && strings.HasPrefix(cw.word, tok) || len(tok) > 3 && len(tok)*10 >= len(cw.word)*6 && subsequence(tok, cw.word) {
 			return cw.concept
 		}
 	}
@@ -104,9 +109,16 @@ func parseDescription(lx *lexicon, desc string) parsed {
 	clauses := strings.FieldsFunc(p.text, func(r rune) bool {
 		return r == '.' || r == ',' || r == ';' || r == '?' || r == '!' || r == ':' || r == '\n' || r == '(' || r == ')'
 	})
+	// "Will the borrower pay back?" asks yes or no.
+	for _, q := range strings.SplitAfter(p.text, "?") {
+		if ws, _ := words(lastSentence(q)); strings.HasSuffix(q, "?") && len(ws) > 2 && yesNoStarts[ws[0]] {
+			p.classCues = append(p.classCues, "a yes/no question")
+		}
+	}
 	for _, cl := range clauses {
 		ws, _ := words(cl)
 		p.all = append(p.all, ws...)
+
 		role, left := roleNeutral, 0
 		grouping := false
 		clauseStart := len(p.words)
@@ -183,4 +195,12 @@ func (p parsed) tokenConcept(tok string) string {
 		p.memo[tok] = c
 	}
 	return c
+}
+
+// lastSentence returns the text after the last sentence end in s.
+func lastSentence(s string) string {
+	if i := strings.LastIndexAny(s, ".!\n"); i >= 0 {
+		return s[i+1:]
+	}
+	return s
 }

@@ -49,6 +49,9 @@ var classWords = set("whether", "if", "classify", "classifying", "classification
 	"category", "categories", "class", "classes", "kind", "kinds", "type", "types", "sort", "which",
 	"detect", "identify", "recognize", "recognise", "label", "yes", "flag", "spot", "group", "variety")
 
+// yesNoStarts begin questions answered yes or no.
+var yesNoStarts = set("will", "is", "are", "does", "do", "did", "can", "could", "would", "has", "have", "should", "was", "were")
+
 // labelNames are column names that mean "the thing to predict".
 var labelNames = set("label", "labels", "target", "class", "y", "outcome", "response", "result",
 	"category", "type", "answer", "goal")

@@ -79,7 +79,7 @@ func words(text string) (ws []string, offs []int) {
 // suffixes are stripped by stem, longest first; the replacement follows the
 // colon.
 var suffixes = []struct{ suf, rep string }{
-	{"ational", "ate"}, {"ations", ""}, {"ation", ""}, {"ivals", ""}, {"ival", ""}, {"ions", ""}, {"ion", ""},
+	{"ational", "ate"}, {"ations", ""}, {"ation", ""}, {"ions", ""}, {"ion", ""},
 	{"ings", ""}, {"ing", ""}, {"ies", "y"}, {"ors", ""}, {"ers", ""}, {"or", ""}, {"er", ""}, {"ed", ""},
 	{"es", ""}, {"al", ""}, {"ly", ""}, {"s", ""}, {"e", ""},
 }
