@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unsafe"
 )
 
 // Thresholds for telling Text, ID and Categorical apart.
@@ -18,12 +19,12 @@ const (
 // rawColumn gives indexed access to a column's raw cells.
 type rawColumn struct {
 	s       string
-	ends    []int
+	ends    []uint32
 	missing []bool
 }
 
 func (r *rawColumn) at(i int) string {
-	start := 0
+	start := uint32(0)
 	if i > 0 {
 		start = r.ends[i-1]
 	}
@@ -33,7 +34,14 @@ func (r *rawColumn) at(i int) string {
 // inferColumn turns the raw cells of a column into a typed Column, using the
 // forced kind when it is not zero.
 func inferColumn(name string, cb *colBuf, forced Kind, quoteAll bool) (*Column, error) {
-	raw := &rawColumn{s: string(cb.data), ends: cb.ends, missing: cb.missing}
+	// View the bytes as a string without copying them: the reader hands the
+	// buffer over and never writes to it again, and Text and ID values keep
+	// pointing into it.
+	var text string
+	if len(cb.data) > 0 {
+		text = unsafe.String(&cb.data[0], len(cb.data))
+	}
+	raw := &rawColumn{s: text, ends: cb.ends, missing: cb.missing}
 	n := len(cb.ends)
 	col := &Column{Name: name, Missing: cb.missing}
 	present := 0

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -58,6 +59,10 @@ type ReadOptions struct {
 	StrictHeaders bool
 	// MaxRows stops after this many data rows; 0 reads all.
 	MaxRows int
+	// SizeHint is the input's size in bytes, when known (ReadFile sets it
+	// for uncompressed files). Read uses it to size its buffers once instead
+	// of growing them, which keeps peak memory near the final frame's size.
+	SizeHint int64
 }
 
 // DefaultMissingMarkers returns the cell values read as missing by default:
@@ -86,6 +91,9 @@ func ReadFile(ctx context.Context, path string, opts ReadOptions) (*Frame, error
 		return nil, err
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err == nil && !gz && opts.SizeHint == 0 {
+		opts.SizeHint = st.Size()
+	}
 	var r io.Reader = f
 	if gz {
 		zr, err := gzip.NewReader(f)
@@ -105,7 +113,7 @@ func ReadFile(ctx context.Context, path string, opts ReadOptions) (*Frame, error
 // colBuf accumulates the raw cells of one column while reading.
 type colBuf struct {
 	data    []byte
-	ends    []int
+	ends    []uint32 // 4 bytes a cell: a column's text is limited to 4 GiB
 	missing []bool
 	// quoted counts the non-missing values that were quoted.
 	quoted int
@@ -183,6 +191,9 @@ func Read(ctx context.Context, r io.Reader, opts ReadOptions) (*Frame, error) {
 			return nil, err
 		}
 		rows++
+		if rows == sizingRows && opts.SizeHint > 0 {
+			reserve(cols, rows, rr.consumed, opts.SizeHint)
+		}
 		if rows&4095 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
@@ -213,9 +224,13 @@ func Read(ctx context.Context, r io.Reader, opts ReadOptions) (*Frame, error) {
 				unquoted++
 			}
 			if !miss {
+				if len(c.data)+len(b) > math.MaxUint32 {
+					return nil, &ParseError{Line: rr.startLine, Row: rows, Field: j + 1, Column: names[j],
+						Err: errors.New("column holds more than 4 GiB of text")}
+				}
 				c.data = append(c.data, b...)
 			}
-			c.ends = append(c.ends, len(c.data))
+			c.ends = append(c.ends, uint32(len(c.data)))
 			c.missing = append(c.missing, miss)
 		}
 	}
@@ -261,6 +276,26 @@ func firstError(errs []error) error {
 		}
 	}
 	return nil
+}
+
+// sizingRows is the number of rows read before buffers are sized from
+// SizeHint.
+const sizingRows = 1000
+
+// reserve grows every column buffer to the size the whole input will need,
+// extrapolated from the first rows, plus 5%.
+func reserve(cols []colBuf, rows int, consumed, size int64) {
+	if consumed <= 0 || size <= consumed {
+		return
+	}
+	scale := float64(size) / float64(consumed) * 1.05
+	want := int(float64(rows) * scale)
+	for j := range cols {
+		c := &cols[j]
+		c.data = slices.Grow(c.data, int(float64(len(c.data))*scale)-len(c.data))
+		c.ends = slices.Grow(c.ends, want-len(c.ends))
+		c.missing = slices.Grow(c.missing, want-len(c.missing))
+	}
 }
 
 // headerNames validates the header record: blank names become column_N and

@@ -22,6 +22,8 @@ type recordReader struct {
 	ends    []int
 	quoted  []bool
 	longBuf []byte
+	// consumed counts the bytes of the lines read so far.
+	consumed int64
 }
 
 // readLine returns the next physical line with its line break, or io.EOF.
@@ -38,6 +40,7 @@ func (r *recordReader) readLine() ([]byte, error) {
 	}
 	if len(line) > 0 {
 		r.line++
+		r.consumed += int64(len(line))
 		if err == io.EOF {
 			err = nil
 		}
