@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"time"
 	"unsafe"
 )
 
@@ -224,8 +223,11 @@ func (c *Column) fillDatetimes(raw *rawColumn) int {
 		return 0
 	}
 	fail := first
-	for _, layout := range DatetimeLayouts() {
-		if _, err := time.Parse(layout, strings.TrimSpace(raw.at(first))); err != nil || !looksLikeDate(strings.TrimSpace(raw.at(first))) {
+	if !looksLikeDate(strings.TrimSpace(raw.at(first))) {
+		return first
+	}
+	for _, layout := range append(DatetimeLayouts(), LayoutISO) {
+		if _, ok := ParseDatetime(layout, raw.at(first)); !ok {
 			continue
 		}
 		num := make([]float64, len(raw.ends))

@@ -91,7 +91,8 @@ func boolToken(s string) (bool, boolPair) {
 }
 
 // DatetimeLayouts returns the layouts tried, in order, when inferring a
-// Datetime column. Values without a zone are read as UTC.
+// Datetime column; when none fits every value, LayoutISO is tried last.
+// Values without a zone are read as UTC.
 func DatetimeLayouts() []string {
 	return []string{
 		time.RFC3339Nano,
@@ -120,10 +121,31 @@ func DatetimeLayouts() []string {
 	}
 }
 
+// LayoutISO is the Layout of a Datetime column whose values mix ISO 8601
+// forms (dates, date-times with "T" or a space, with or without a zone).
+const LayoutISO = "ISO 8601"
+
+// isoLayouts are the layouts LayoutISO accepts.
+func isoLayouts() []string {
+	return []string{
+		time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05Z07:00", "2006-01-02 15:04:05",
+		"2006-01-02T15:04Z07:00", "2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02",
+	}
+}
+
 // ParseDatetime parses s with layout (UTC unless s carries a zone) and
-// returns Unix seconds.
+// returns Unix seconds. Layout may be LayoutISO.
 func ParseDatetime(layout, s string) (float64, bool) {
-	t, err := time.Parse(layout, strings.TrimSpace(s))
+	s = strings.TrimSpace(s)
+	if layout == LayoutISO {
+		for _, l := range isoLayouts() {
+			if t, err := time.Parse(l, s); err == nil {
+				return UnixSeconds(t), true
+			}
+		}
+		return 0, false
+	}
+	t, err := time.Parse(layout, s)
 	if err != nil {
 		return 0, false
 	}

@@ -143,6 +143,11 @@ func TestReadParsing(t *testing.T) {
 			},
 		},
 		{
+			name: "mixed ISO forms are one datetime column",
+			in:   "d\n2024-01-31\n2024-02-01 10:30:00\n2024-02-02T11:00:00+01:00\n",
+			want: map[string][]string{"d": {"datetime", "2024-01-31T00:00:00Z", "2024-02-01T10:30:00Z", "2024-02-02T10:00:00Z"}},
+		},
+		{
 			name: "mixed date layouts are categories",
 			in:   "d\n2024-01-31\n31 Jan 2024\n",
 			want: map[string][]string{"d": {"categorical", "2024-01-31", "31 Jan 2024"}},
