@@ -50,19 +50,24 @@ func newTableStats(name string, delim byte, sampleBytes int) *tableStats {
 
 // Write consumes the next bytes of the file.
 func (t *tableStats) Write(p []byte) (int, error) {
+	n, kept := len(p), 0
 	if room := t.sampleBytes - len(t.head); room > 0 {
-		t.head = append(t.head, p[:min(room, len(p))]...)
+		kept = min(room, len(p))
+		t.head = append(t.head, p[:kept]...)
 	}
 	if t.sc == nil {
 		if len(t.head) < detectBytes {
 			return len(p), nil // all of p is in head; the scanner gets it once it exists
 		}
-		return len(p), t.start()
+		if err := t.start(); err != nil { // feeds head, which ends with p[:kept]
+			return 0, err
+		}
+		p = p[kept:]
 	}
 	if _, err := t.sc.Write(p); err != nil {
 		return 0, t.describe(err)
 	}
-	return len(p), nil
+	return n, nil
 }
 
 // start creates the scanner once the head is long enough to detect the delimiter, and feeds it
