@@ -324,9 +324,10 @@ func truncate(s string, n int) string {
 	return s
 }
 
-// idLike decides whether a column identifies rows: an ID column; or whole
-// numbers, all distinct and present, that count up in row order or fill a
-// range without gaps (1..n). Free text is never ID-like.
+// idLike decides whether a column identifies rows: an ID column; or, from
+// idMinRows rows on, whole numbers, all distinct and present, that fill a
+// range without gaps (1..n) or count up in row order with at most as many
+// gaps as values. Free text is never ID-like.
 func idLike(c *frame.Column, cp *Column) (string, bool) {
 	present := cp.Rows - cp.Missing
 	switch c.Kind {
@@ -337,21 +338,29 @@ func idLike(c *frame.Column, cp *Column) (string, bool) {
 		return "", false
 	}
 	st := cp.Numeric
-	if st == nil || cp.Missing > 0 || present < 20 || cp.Distinct != present || !st.Integer {
+	if st == nil || cp.Missing > 0 || present < idMinRows || cp.Distinct != present || !st.Integer {
 		return "", false
 	}
-	if st.Max-st.Min+1 == float64(present) {
+	span := st.Max - st.Min + 1
+	if span == float64(present) {
 		return fmt.Sprintf("whole numbers %s..%s, each once", frame.FormatNumber(st.Min), frame.FormatNumber(st.Max)), true
+	}
+	if span > 2*float64(present) {
+		return "", false // sparse: more likely a measurement sorted by value
 	}
 	up := true
 	for i := 1; i < len(c.Num) && up; i++ {
 		up = c.Num[i] > c.Num[i-1]
 	}
 	if up {
-		return "distinct whole numbers increasing with the row order", true
+		return "distinct whole numbers increasing with the row order, with few gaps", true
 	}
 	return "", false
 }
+
+// idMinRows is the number of rows below which a numeric column is never
+// called ID-like: a short table of consecutive years is data, not an ID.
+const idMinRows = 100
 
 // numberText formats a value of a numeric-valued column like Column.Value.
 func numberText(c *frame.Column, v float64) string {

@@ -229,3 +229,37 @@ func TestDetectTask(t *testing.T) {
 		t.Errorf("ClassCounts(num2) (-want +got):\n%s", diff)
 	}
 }
+
+func TestIDLikeNumbers(t *testing.T) {
+	seq := func(n int, f func(i int) float64) []float64 {
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = f(i)
+		}
+		return v
+	}
+	for _, tt := range []struct {
+		name string
+		v    []float64
+		want bool
+	}{
+		{"shuffled 1..n", seq(200, func(i int) float64 { return float64((i*37)%200 + 1) }), true},
+		{"increasing with gaps", seq(200, func(i int) float64 { return float64(1000 + i + i/3) }), true},
+		{"sorted sparse measurement", seq(200, func(i int) float64 { return float64(500 + 7*i) }), false},
+		{"short run of years", seq(30, func(i int) float64 { return float64(1990 + i) }), false},
+		{"fractions", seq(200, func(i int) float64 { return float64(i) + 0.5 }), false},
+		{"repeats", seq(200, func(i int) float64 { return float64(i / 2) }), false},
+	} {
+		f, err := frame.New(frame.NewNumeric("x", tt.v))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := Compute(context.Background(), f, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(flagsOf(p, FlagIDLike)) == 1; got != tt.want {
+			t.Errorf("%s: ID-like = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
