@@ -1,0 +1,97 @@
+package model
+
+import (
+	"context"
+	"encoding/csv"
+	"os"
+	"testing"
+
+	"github.com/trainyard/trainyard/ml/frame"
+	"github.com/trainyard/trainyard/ml/gbdt"
+	"github.com/trainyard/trainyard/ml/internal/datasets"
+	"github.com/trainyard/trainyard/ml/linear"
+	"github.com/trainyard/trainyard/ml/prep"
+)
+
+// table is a dataset read both as a frame and as raw records.
+type table struct {
+	frame  *frame.Frame
+	header []string
+	recs   [][]string
+}
+
+func readTable(t testing.TB, name string) *table {
+	t.Helper()
+	path := datasets.MustPath(t, name)
+	f, err := frame.ReadFile(context.Background(), path, frame.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fh, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	all, err := csv.NewReader(fh).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &table{frame: f, header: all[0], recs: all[1:]}
+}
+
+// fitPipeline fits a preprocessing pipeline of the given mode.
+func fitPipeline(t testing.TB, tb *table, target string, mode prep.Mode) *prep.Fitted {
+	t.Helper()
+	fit, err := prep.FitTransform(context.Background(), tb.frame, prep.Options{Target: target, Mode: mode})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fit
+}
+
+// trainTrees trains a GBDT with iters iterations (LightGBM defaults
+// otherwise) and returns its member.
+func trainTrees(t testing.TB, fit *prep.Fitted, iters int) Member {
+	t.Helper()
+	task := string(fit.Pipeline.Label.Task)
+	p := gbdt.DefaultParams(task)
+	p.NumIterations = iters
+	if task == Multiclass {
+		p.NumClass = fit.Pipeline.Label.NumClasses()
+	}
+	d := &gbdt.Dataset{Label: fit.Y}
+	for j, c := range fit.X.Cols {
+		d.Features = append(d.Features, gbdt.Feature{Name: fit.X.Names[j], Values: c, Categorical: fit.X.Categorical[j]})
+	}
+	m, err := gbdt.Train(context.Background(), p, d, gbdt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Member{Learner: GBDT, Weight: 1, Trees: m, Params: p.Map()}
+}
+
+// trainLinear fits a lightly regularized linear model.
+func trainLinear(t testing.TB, fit *prep.Fitted) Member {
+	t.Helper()
+	params := linear.Params{Task: linear.Task(fit.Pipeline.Label.Task), L2: 1e-2}
+	if params.Task == linear.Multiclass {
+		params.NumClasses = fit.Pipeline.Label.NumClasses()
+	}
+	m, err := linear.Fit(context.Background(), fit.X.Cols, fit.Y, nil, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Member{Learner: Linear, Weight: 1, Linear: m}
+}
+
+// treesArtifact trains a one-member GBDT artifact on a dataset.
+func treesArtifact(t testing.TB, name, target string, iters int) (*Artifact, *table, *prep.Fitted) {
+	t.Helper()
+	tb := readTable(t, name)
+	fit := fitPipeline(t, tb, target, prep.Trees)
+	a, err := New([]*prep.Pipeline{fit.Pipeline}, []Member{trainTrees(t, fit, iters)}, Training{Rows: fit.X.Rows, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, tb, fit
+}

@@ -1,0 +1,133 @@
+package model
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// MaxSize bounds the decompressed size of an artifact that Load reads.
+const MaxSize = 1 << 31
+
+// ErrFormat marks input that is not a readable artifact: not gzip or JSON,
+// another format, a newer min_reader_version, or an invalid model.
+var ErrFormat = errors.New("not a valid model artifact")
+
+// Save writes a as gzip-compressed JSON. It fills Format, Version and
+// MinReaderVersion, and validates a first.
+func (a *Artifact) Save(w io.Writer) error {
+	a.Format, a.Version = Format, Version
+	if a.MinReaderVersion == 0 {
+		a.MinReaderVersion = 1
+	}
+	if err := a.Validate(); err != nil {
+		return fmt.Errorf("save model: %w", err)
+	}
+	zw, err := gzip.NewWriterLevel(w, gzip.DefaultCompression)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(zw, 1<<16)
+	if err := json.NewEncoder(bw).Encode(a); err != nil {
+		return fmt.Errorf("save model: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("save model: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return fmt.Errorf("save model: %w", err)
+	}
+	return nil
+}
+
+// SaveFile writes a to path atomically (a temporary file renamed over it).
+func (a *Artifact) SaveFile(path string) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".model-*")
+	if err != nil {
+		return fmt.Errorf("save model: %w", err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if err := a.Save(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("save model: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("save model: %w", err)
+	}
+	return nil
+}
+
+// Load reads an artifact written by Save (gzip'd JSON) or its plain JSON,
+// and validates it. Any problem is reported as an error wrapping ErrFormat
+// (or the reader's error); Load never panics on bad input.
+func Load(r io.Reader) (*Artifact, error) {
+	br := bufio.NewReader(r)
+	var src io.Reader = br
+	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("load model: %w: %w", ErrFormat, err)
+		}
+		defer zr.Close()
+		src = zr
+	}
+	data, err := io.ReadAll(io.LimitReader(src, MaxSize+1))
+	if err != nil {
+		if errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, fmt.Errorf("load model: %w: %w", ErrFormat, err)
+		}
+		return nil, fmt.Errorf("load model: %w", err)
+	}
+	if len(data) > MaxSize {
+		return nil, fmt.Errorf("load model: %w: larger than %d bytes", ErrFormat, MaxSize)
+	}
+	return Unmarshal(data)
+}
+
+// LoadFile reads the artifact at path.
+func LoadFile(path string) (*Artifact, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("load model: %w", err)
+	}
+	defer f.Close()
+	return Load(f)
+}
+
+// Unmarshal decodes and validates the JSON form of an artifact.
+func Unmarshal(data []byte) (*Artifact, error) {
+	var head struct {
+		Format           string `json:"format"`
+		Version          int    `json:"version"`
+		MinReaderVersion int    `json:"min_reader_version"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, fmt.Errorf("load model: %w: %w", ErrFormat, err)
+	}
+	if head.Format != Format {
+		return nil, fmt.Errorf("load model: %w: format %q, want %q", ErrFormat, head.Format, Format)
+	}
+	if head.MinReaderVersion > Version {
+		return nil, fmt.Errorf("load model: %w: written by format version %d for readers of version %d and later; this build reads up to %d",
+			ErrFormat, head.Version, head.MinReaderVersion, Version)
+	}
+	a := new(Artifact)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(a); err != nil {
+		return nil, fmt.Errorf("load model: %w: %w", ErrFormat, err)
+	}
+	if err := a.Validate(); err != nil {
+		return nil, fmt.Errorf("load model: %w: %w", ErrFormat, err)
+	}
+	return a, nil
+}

@@ -1,0 +1,209 @@
+package model
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/trainyard/trainyard/ml/gbdt"
+	"github.com/trainyard/trainyard/ml/linear"
+	"github.com/trainyard/trainyard/ml/prep"
+)
+
+// Predictor makes predictions from raw rows with a validated Artifact. It is
+// safe for concurrent use.
+type Predictor struct {
+	a       *Artifact
+	width   int
+	members []member
+	expl    *explainer
+	scratch sync.Pool
+}
+
+type member struct {
+	weight float64 // normalized to sum to 1
+	pipe   int
+	trees  *gbdt.Model
+	lin    *linear.Model
+	// binary trees give the probability of class 1 only.
+	binary bool
+}
+
+// scratch holds one goroutine's buffers.
+type scratch struct {
+	x    [][]float64 // encoded features per pipeline
+	text [][]string
+	xr   []float64 // float32-rounded features for trees
+	out  []float64 // one member's outputs
+	raw  []float64 // raw scores (contributions)
+	phi  []float64 // contributions per feature
+}
+
+// Prediction is the result for one row.
+type Prediction struct {
+	// Label is the predicted class label (classifiers).
+	Label string
+	// Class is the index of Label in the artifact's Classes (classifiers).
+	Class int
+	// Probabilities of every class in Classes order (classifiers). Its
+	// storage is reused when the caller passes the same Prediction again.
+	Probabilities []float64
+	// Value is the predicted value (regression).
+	Value float64
+}
+
+// NewPredictor validates a and prepares it for prediction.
+func NewPredictor(a *Artifact) (*Predictor, error) {
+	if err := a.Validate(); err != nil {
+		return nil, fmt.Errorf("predictor: %w", err)
+	}
+	p := &Predictor{a: a, width: a.width()}
+	total := 0.0
+	for _, m := range a.Members {
+		total += m.Weight
+	}
+	for _, m := range a.Members {
+		pm := member{weight: m.Weight / total, pipe: m.Pipeline, trees: m.Trees, lin: m.Linear}
+		pm.binary = a.Task == Binary && m.Trees != nil
+		p.members = append(p.members, pm)
+	}
+	p.expl = newExplainer(a)
+	np := len(a.Pipelines)
+	p.scratch.New = func() any {
+		return &scratch{x: make([][]float64, np), text: make([][]string, np), out: make([]float64, max(p.width, 2))}
+	}
+	return p, nil
+}
+
+// Artifact returns the artifact the predictor uses; do not modify it.
+func (p *Predictor) Artifact() *Artifact { return p.a }
+
+// Classes returns the class labels in output order (nil for a regression).
+func (p *Predictor) Classes() []string { return p.a.Classes }
+
+// Task returns Binary, Multiclass or Regression.
+func (p *Predictor) Task() string { return p.a.Task }
+
+// PredictMap predicts one row given as column name → value (string,
+// float64, float32, int, int64, json.Number, bool, time.Time or nil for
+// missing). Columns the model does not read are ignored; a missing input
+// column is an error naming it (*frame.MissingColumnsError). The result is
+// written into dst, reusing its storage.
+func (p *Predictor) PredictMap(row map[string]any, dst *Prediction) error {
+	s := p.scratch.Get().(*scratch)
+	defer p.scratch.Put(s)
+	for i, pl := range p.a.Pipelines {
+		x, text, err := pl.EncodeMap(row, s.x[i], s.text[i])
+		if err != nil {
+			return err
+		}
+		s.x[i], s.text[i] = x, text
+	}
+	p.finish(s, dst)
+	return nil
+}
+
+// finish runs the members on the encoded features in s.
+func (p *Predictor) finish(s *scratch, dst *Prediction) {
+	w := p.width
+	var acc []float64
+	if p.a.Task == Regression {
+		dst.Value = 0
+	} else {
+		if cap(dst.Probabilities) < w {
+			dst.Probabilities = make([]float64, w)
+		}
+		acc = dst.Probabilities[:w]
+		dst.Probabilities = acc
+		clear(acc)
+	}
+	for i := range p.members {
+		m := &p.members[i]
+		out := s.out[:max(w, 2)]
+		x := s.x[m.pipe]
+		if m.trees != nil {
+			s.xr = roundFloat32(s.xr, x)
+			m.trees.Predict(s.xr, out)
+			if m.binary {
+				out[1] = out[0]
+				out[0] = 1 - out[1]
+			}
+		} else {
+			m.lin.PredictProba(x, out)
+		}
+		if acc == nil {
+			dst.Value += m.weight * out[0]
+			continue
+		}
+		for c := range acc {
+			acc[c] += m.weight * out[c]
+		}
+	}
+	if acc != nil {
+		best := 0
+		for c, v := range acc {
+			if v > acc[best] {
+				best = c
+			}
+		}
+		dst.Class, dst.Label = best, p.a.Classes[best]
+	}
+}
+
+// roundFloat32 copies x into dst with every value rounded to float32.
+func roundFloat32(dst, x []float64) []float64 {
+	if cap(dst) < len(x) {
+		dst = make([]float64, len(x))
+	}
+	dst = dst[:len(x)]
+	for j, v := range x {
+		dst[j] = float64(float32(v))
+	}
+	return dst
+}
+
+// Record predicts rows given as string cells in the order of a header.
+// It is safe for concurrent use.
+type Record struct {
+	p   *Predictor
+	enc []*prep.RowEncoder
+}
+
+// Bind prepares record prediction for rows whose cells follow header.
+// Header fields the model does not read are ignored; a missing input column
+// is an error naming it (*frame.MissingColumnsError).
+func (p *Predictor) Bind(header []string) (*Record, error) {
+	r := &Record{p: p}
+	for _, pl := range p.a.Pipelines {
+		e, err := pl.NewRowEncoder(header)
+		if err != nil {
+			return nil, err
+		}
+		r.enc = append(r.enc, e)
+	}
+	return r, nil
+}
+
+// Predict predicts one record into dst. Cells equal to a missing marker
+// (such as "" or "NA") are missing; a cell that cannot be read as its
+// column's type is an error naming the column.
+func (r *Record) Predict(rec []string, dst *Prediction) error {
+	p := r.p
+	s := p.scratch.Get().(*scratch)
+	defer p.scratch.Put(s)
+	if err := r.encode(s, rec); err != nil {
+		return err
+	}
+	p.finish(s, dst)
+	return nil
+}
+
+func (r *Record) encode(s *scratch, rec []string) error {
+	for i, e := range r.enc {
+		x, text, err := e.Encode(rec, s.x[i], s.text[i])
+		if err != nil {
+			return err
+		}
+		s.x[i], s.text[i] = x, text
+	}
+	return nil
+}
