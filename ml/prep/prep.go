@@ -4,7 +4,7 @@
 // Fit decides, from a training frame and its target, which columns are used
 // and how. Columns are dropped, with the reason recorded, when the caller asks
 // (Options.Drop), when they identify rows (profile's ID-like flag), hold at
-// most one value, or leak the target (profile's leak check; Options.KeepLeaks
+// most one value, name data splits (train/test), or leak the target (profile's leak check; Options.KeepLeaks
 // turns that off). Text columns pass through as raw strings (Matrix.Text).
 //
 // Two modes shape the numbers:
@@ -140,8 +140,8 @@ type Pipeline struct {
 // Dropped is an input column the pipeline does not use.
 type Dropped struct {
 	Column string `json:"column"`
-	// Reason is "requested", "id_like", "constant", "all_missing" or
-	// "target_leak", followed by the detail.
+	// Reason is "requested", or the profile flag ("id_like", "constant",
+	// "all_missing", "split_marker", "target_leak") followed by its detail.
 	Reason string `json:"reason"`
 }
 
@@ -303,7 +303,7 @@ func chooseDrops(ctx context.Context, f *frame.Frame, opts Options, task profile
 	prof := opts.Profile
 	if prof == nil {
 		var err error
-		prof, err = profile.Compute(ctx, f, profile.Options{Target: opts.Target, Task: task, TopValues: 1, Examples: 1, Bins: 1})
+		prof, err = profile.Compute(ctx, f, profile.Options{Target: opts.Target, Task: task, TopValues: 5, Examples: 1, Bins: 1})
 		if err != nil {
 			return nil, err
 		}
@@ -316,7 +316,7 @@ func chooseDrops(ctx context.Context, f *frame.Frame, opts Options, task profile
 			continue
 		}
 		switch {
-		case fl.Kind == profile.FlagConstant, fl.Kind == profile.FlagAllMissing,
+		case fl.Kind == profile.FlagConstant, fl.Kind == profile.FlagAllMissing, fl.Kind == profile.FlagSplitMarker,
 			fl.Kind == profile.FlagIDLike && !opts.KeepIDs,
 			fl.Kind == profile.FlagLeak && !opts.KeepLeaks:
 			drops[fl.Column] = string(fl.Kind) + ": " + fl.Detail

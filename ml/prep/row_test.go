@@ -200,7 +200,7 @@ func TestFitDatasets(t *testing.T) {
 		text         []string
 	}{
 		{"titanic.csv", "Survived", []string{"PassengerId"}, []string{"Name"}},
-		{"fine_foods_reviews.csv", "label", []string{"product"}, []string{"text"}},
+		{"fine_foods_reviews.csv", "label", []string{"product", "split"}, []string{"text"}},
 		{"sms_spam.csv", "label", nil, []string{"text"}},
 		{"ames_housing.csv", "Sale_Price", nil, nil},
 		{"adult.csv", "income", nil, nil},

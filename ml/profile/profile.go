@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/trainyard/trainyard/ml/frame"
@@ -70,6 +71,9 @@ const (
 	FlagLeak FlagKind = "target_leak"
 	// FlagImbalance marks a classification target with a rare class.
 	FlagImbalance FlagKind = "class_imbalance"
+	// FlagSplitMarker marks a column whose values name data splits (train,
+	// test, validation): bookkeeping from an earlier split, not a feature.
+	FlagSplitMarker FlagKind = "split_marker"
 	// FlagTargetMissing marks target values that are missing.
 	FlagTargetMissing FlagKind = "target_missing"
 )
@@ -167,6 +171,10 @@ func columnFlags(c *frame.Column, cp *Column) []Flag {
 		flags = append(flags, Flag{Kind: FlagHighMissing, Column: c.Name, Score: cp.MissingRatio,
 			Detail: fmt.Sprintf("%.0f%% of values are missing", 100*cp.MissingRatio)})
 	}
+	if isSplitMarker(cp) {
+		flags = append(flags, Flag{Kind: FlagSplitMarker, Column: c.Name, Score: 1,
+			Detail: "values name data splits (train/test/validation): bookkeeping, not a feature"})
+	}
 	if why, ok := idLike(c, cp); ok {
 		flags = append(flags, Flag{Kind: FlagIDLike, Column: c.Name, Score: float64(cp.Distinct) / float64(max(present, 1)), Detail: why})
 	} else if c.Kind == frame.Categorical && present >= 50 && cp.Distinct > 100 && float64(cp.Distinct) > 0.5*float64(present) {
@@ -198,4 +206,20 @@ func parallelFor(ctx context.Context, n int, fn func(i int)) error {
 	close(next)
 	wg.Wait()
 	return err
+}
+
+// isSplitMarker reports a categorical column whose two or more values all
+// name data splits.
+func isSplitMarker(cp *Column) bool {
+	if cp.Kind != frame.Categorical || cp.Distinct < 2 || cp.Distinct > 4 || len(cp.Top) < cp.Distinct {
+		return false
+	}
+	for _, v := range cp.Top {
+		switch strings.ToLower(strings.TrimSpace(v.Value)) {
+		case "train", "training", "test", "testing", "valid", "validation", "val", "dev", "holdout", "eval":
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -263,3 +263,20 @@ func TestIDLikeNumbers(t *testing.T) {
 		}
 	}
 }
+
+func TestSplitMarker(t *testing.T) {
+	p, err := Compute(context.Background(), load(t, "fine_foods_reviews.csv"), Options{Target: "label"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"split"}, flagsOf(p, FlagSplitMarker)); diff != "" {
+		t.Errorf("split markers (-want +got):\n%s", diff)
+	}
+	p, err = Compute(context.Background(), parse(t, "s\ntrain\nsomething\ntest\n"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := flagsOf(p, FlagSplitMarker); len(got) != 0 {
+		t.Errorf("split markers on mixed values = %q, want none", got)
+	}
+}
