@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +25,7 @@ func TestAnalyzeRecordsDecisions(t *testing.T) {
 	if an.TargetColumn != "churn" || an.ProblemType != Binary || an.PositiveClass != "Yes" {
 		t.Errorf("Analyze = %s/%s positive %q, want churn/binary positive Yes", an.TargetColumn, an.ProblemType, an.PositiveClass)
 	}
-	wantCrit := []SuccessCriterion{{Metric: "recall", Threshold: 0.9, AtLeast: true, ClassLabel: "Yes", Text: "i need at least 90% recall on churners"}}
+	wantCrit := []SuccessCriterion{{Metric: "recall", Threshold: 0.9, AtLeast: true, ClassLabel: "Yes", Text: "I need at least 90% recall on churners"}}
 	if diff := cmp.Diff(wantCrit, an.SuccessCriteria); diff != "" {
 		t.Errorf("criteria (-want +got):\n%s", diff)
 	}
@@ -274,7 +275,7 @@ func TestConfidenceIsMeaningful(t *testing.T) {
 		t.Errorf("target confidence named %v, from the data only %v; want the named one clearly higher, both > 0", nc, vc)
 	}
 	// The confidence is the margin between the two best candidates.
-	if got := named.Candidates[0].Score - named.Candidates[1].Score; abs(got-nc) > 1e-9 {
+	if got := named.Candidates[0].Score - named.Candidates[1].Score; math.Abs(got-nc) > 1e-9 {
 		t.Errorf("confidence %v, margin of the candidates %v", nc, got)
 	}
 }
@@ -319,11 +320,4 @@ func TestMetricsByTask(t *testing.T) {
 			t.Errorf("Analyze(%s, %q).Metrics (-want +got):\n%s", tc.file, tc.desc, diff)
 		}
 	}
-}
-
-func abs(v float64) float64 {
-	if v < 0 {
-		return -v
-	}
-	return v
 }

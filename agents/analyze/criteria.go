@@ -32,10 +32,10 @@ var lowerIsBetter = set("rmse", "mae", "mape", "logloss")
 var perClass = set("recall", "precision", "f1")
 
 var (
-	numberRe = regexp.MustCompile(`(?:\$\s*)?(\d+(?:[.,]\d+)*)\s*(%|percent|k\b|thousand)?`)
+	numberRe = regexp.MustCompile(`(?:\$\s*)?\b(\d+(?:[.,]\d+)*)\s*(%|percent|k\b|thousand)?`)
 	moreRe   = regexp.MustCompile(`at least|above|over|more than|greater than|higher than|minimum|no less than|or better|or more|or higher|exceed|>=|≥|>`)
 	lessRe   = regexp.MustCompile(`at most|below|under|less than|lower than|no more than|maximum|or less|or lower|within|<=|≤|<`)
-	clauseRe = regexp.MustCompile(`\band\b|,\s|,$|;|\.\s|\.$|\bwith\b|\bwhile\b|\bbut\b`)
+	clauseRe = regexp.MustCompile(`\band\b|,\s|,$|;|\?|!|\.\s|\.$|\bwith\b|\bwhile\b|\bbut\b`)
 )
 
 // parseCriteria reads measurable goals from the description: "at least 90%
@@ -59,9 +59,9 @@ func parseCriteria(desc string, target *colFacts, positive string, task ProblemT
 			continue
 		}
 		c := clause{text: part, metric: findMetric(part, task)}
-		if m := numberRe.FindStringSubmatch(part); m != nil {
+		if m := nearestNumber(part, c.metric); m != nil {
 			v, err := strconv.ParseFloat(strings.ReplaceAll(m[1], ",", ""), 64)
-			if err == nil && !(strings.Contains(m[1], ",") && !strings.Contains(m[1], ".") && len(m[1]) < 4) {
+			if err == nil {
 				switch m[2] {
 				case "%", "percent":
 					c.pct = true
@@ -88,9 +88,9 @@ func parseCriteria(desc string, target *colFacts, positive string, task ProblemT
 				continue
 			}
 		}
-		crit := SuccessCriterion{Metric: c.metric, Text: strings.TrimSpace(c.text)}
+		crit := SuccessCriterion{Metric: c.metric, Text: original(desc, text, c.text)}
 		if src.text != c.text {
-			crit.Text += " … " + src.text
+			crit.Text += " … " + original(desc, text, src.text)
 		}
 		v := src.num
 		if lowerIsBetter[c.metric] {
@@ -121,6 +121,59 @@ func parseCriteria(desc string, target *colFacts, positive string, task ProblemT
 		out = append(out, crit)
 	}
 	return out
+}
+
+// original returns the words of a clause as the user wrote them, when the
+// lowercased text lines up with the description byte for byte.
+func original(desc, lower, clause string) string {
+	if i := strings.Index(lower, clause); i >= 0 && len(desc) == len(lower) {
+		return desc[i : i+len(clause)]
+	}
+	return clause
+}
+
+// nearestNumber returns the submatches of the number closest to the
+// metric's name in a clause ("an F1 of 0.7 for people over 50"), or of the
+// first number when the clause names no metric.
+func nearestNumber(clause, metric string) []string {
+	locs := numberRe.FindAllStringSubmatchIndex(clause, -1)
+	if len(locs) == 0 {
+		return nil
+	}
+	at := -1
+	if metric != "" {
+		for _, mp := range metricPhrases {
+			if mp.metric == metric {
+				if i := strings.Index(clause, mp.phrase); i >= 0 {
+					at = i
+					break
+				}
+			}
+		}
+	}
+	best := locs[0]
+	if at >= 0 {
+		dist := func(l []int) int { return min(abs(l[0]-at), abs(l[1]-at)) }
+		for _, l := range locs[1:] {
+			if dist(l) < dist(best) {
+				best = l
+			}
+		}
+	}
+	out := make([]string, 3)
+	for i := range out {
+		if best[2*i] >= 0 {
+			out[i] = clause[best[2*i]:best[2*i+1]]
+		}
+	}
+	return out
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
 }
 
 // findMetric returns the first metric named in a clause. "within 10%" of a

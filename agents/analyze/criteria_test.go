@@ -30,6 +30,8 @@ func TestParseCriteria(t *testing.T) {
 		{"accurate to within 10% of the real price", price, "", Regression, []string{"mape ≤ 0.1"}},
 		{"an R² of at least 0.8", price, "", Regression, []string{"r2 ≥ 0.8"}},
 		{"predict whether income is over 50K", yesNo, "Yes", Binary, nil},
+		{"which people earn more than 50K a year? I'd like an F1 of 0.7", yesNo, "Yes", Binary, []string{`f1 ≥ 0.7 for class "Yes"`}},
+		{"an F1 of 0.75 for people over 50", yesNo, "Yes", Binary, []string{`f1 ≥ 0.75 for class "Yes"`}},
 		{"predict the price of 3 bedroom houses", price, "", Regression, nil},
 		{"which customers will churn", yesNo, "Yes", Binary, nil},
 	} {

@@ -39,6 +39,7 @@ var everydayWords = map[string]string{
 	"people":  "function word (stop word)",
 	"data":    "function word (stop word): 'this data'",
 	"table":   "function word (stop word): 'this table'",
+	"path":    "generic word for a file location (image datasets list their files by path)",
 	"project": "verb that asks for a prediction ('project next year's sales')",
 }
 

@@ -54,7 +54,7 @@ func (Rules) Decide(ctx context.Context, req Request) (Answer, error) {
 	return Answer{
 		Value:      value,
 		Reasoning:  explain(req, opts),
-		Confidence: clamp01(best.Score - second),
+		Confidence: round3(clamp01(best.Score - second)),
 		Reasoner:   RulesName,
 	}, nil
 }
