@@ -63,6 +63,9 @@ type Analysis struct {
 	// PositiveClass is the class of interest of a binary problem ("Yes" for
 	// churners); "" otherwise.
 	PositiveClass string `json:"positive_class,omitempty"`
+	// Unlabeled counts the sample's rows whose target is missing; the
+	// labeling stage is needed when it is not zero.
+	Unlabeled int `json:"unlabeled"`
 	// DataType is "tabular" or "text" (a table whose main input is free text).
 	DataType string `json:"data_type"`
 	// Complexity is how hard the problem looks, 0 (trivial) to 1 (hard).

@@ -81,6 +81,7 @@ func (a *Analyzer) Analyze(ctx context.Context, description string, sample *fram
 		return an, err
 	}
 	an.TargetColumn = target.col.name
+	an.Unlabeled = target.col.rows - target.col.present
 
 	// 2. Problem type.
 	task, err := a.decideTask(ctx, an, p, target.col)

@@ -257,6 +257,29 @@ func TestAnalyzeLabelNamedColumn(t *testing.T) {
 	}
 }
 
+func TestAnalyzePartlyLabeled(t *testing.T) {
+	n := 100
+	label := make([]string, n)
+	size := make([]float64, n)
+	for i := range n {
+		if i%10 < 3 {
+			label[i] = []string{"cat", "dog", "bird"}[i%3]
+		}
+		size[i] = float64(i*7%50) + 0.5
+	}
+	f, err := frame.New(frame.NewNumeric("size_cm", size), frame.NewStrings("animal", frame.Categorical, label))
+	if err != nil {
+		t.Fatal(err)
+	}
+	an, err := New(nil).Analyze(context.Background(), "tell me which animal each one is", f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if an.TargetColumn != "animal" || an.ProblemType != Multiclass || an.Unlabeled != 70 {
+		t.Errorf("Analyze = %s/%s with %d unlabeled, want animal/multiclass with 70", an.TargetColumn, an.ProblemType, an.Unlabeled)
+	}
+}
+
 func TestConfidenceIsMeaningful(t *testing.T) {
 	ctx := context.Background()
 	named, err := New(nil).Analyze(ctx, "predict the species", loadSample(t, "iris.csv"))

@@ -80,7 +80,9 @@ func columnFacts(ctx context.Context, f *frame.Frame) ([]colFacts, error) {
 	return out, nil
 }
 
-// unusableReason says why a column cannot be predicted, or "".
+// unusableReason says why a column cannot be predicted, or "". Missing
+// values do not disqualify a column: a target may be labeled on only some
+// rows, and the labeling stage fills the rest.
 func unusableReason(cp profile.Column, flags []profile.Flag) string {
 	for _, fl := range flags {
 		switch fl.Kind {
@@ -99,8 +101,6 @@ func unusableReason(cp profile.Column, flags []profile.Flag) string {
 		return "identifiers"
 	case cp.Kind == frame.Categorical && cp.Distinct > maxLevels && cp.Distinct*5 > cp.Rows-cp.Missing:
 		return fmt.Sprintf("%d distinct labels, too many to learn as classes", cp.Distinct)
-	case cp.MissingRatio > 0.5:
-		return fmt.Sprintf("%.0f%% missing", 100*cp.MissingRatio)
 	}
 	return ""
 }
