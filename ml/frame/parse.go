@@ -1,6 +1,7 @@
 package frame
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +15,9 @@ func ParseNumber(s string) (float64, bool) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return 0, false
+	}
+	if v, ok := parseSimpleDecimal(s); ok {
+		return v, true
 	}
 	c := s[0]
 	if !(c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.' || c == 'i' || c == 'I') {
@@ -34,6 +38,54 @@ func ParseNumber(s string) (float64, bool) {
 			return v, true
 		}
 		return 0, false
+	}
+	return v, true
+}
+
+// parseSimpleDecimal parses [+-]digits[.digits] with at most 15
+// significant digits and 22 fraction digits, the common case in data files,
+// exactly as strconv.ParseFloat would: the mantissa and the power of ten are
+// both exact in float64, so one division rounds correctly (Clinger's fast
+// path). Anything else reports false and goes to strconv.
+func parseSimpleDecimal(s string) (float64, bool) {
+	i, neg := 0, false
+	if s[0] == '-' || s[0] == '+' {
+		neg, i = s[0] == '-', 1
+	}
+	var mant uint64
+	digits, frac := 0, 0
+	dot, any := false, false
+	for ; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			any = true
+			if dot {
+				frac++
+			}
+			if mant == 0 && c == '0' {
+				continue // leading zeros are not significant
+			}
+			if digits == 15 {
+				return 0, false
+			}
+			mant = mant*10 + uint64(c-'0')
+			digits++
+		case c == '.' && !dot:
+			dot = true
+		default:
+			return 0, false
+		}
+	}
+	if !any || frac > 22 {
+		return 0, false
+	}
+	v := float64(mant)
+	if frac > 0 {
+		v /= math.Pow10(frac)
+	}
+	if neg {
+		v = -v
 	}
 	return v, true
 }

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -396,5 +398,40 @@ func TestReadFileFormats(t *testing.T) {
 	}
 	if _, err := ReadFile(context.Background(), dir+"/absent.csv", ReadOptions{}); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("ReadFile(absent) error = %v, want os.ErrNotExist", err)
+	}
+}
+
+// TestParseNumberMatchesStrconv checks the decimal fast path against
+// strconv.ParseFloat bit for bit.
+func TestParseNumberMatchesStrconv(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	cases := []string{"0", "-0", "+1", "007", "0.1", ".5", "5.", "123456789012345", "1234567890123456",
+		"0.000000000000000000001", "0.0000000000000000000001234", "9007199254740993", "3.14159265358979", "-2.5e3"}
+	for range 20000 {
+		digits := 1 + rng.IntN(18)
+		var b strings.Builder
+		if rng.IntN(2) == 0 {
+			b.WriteByte('-')
+		}
+		dot := rng.IntN(digits + 1)
+		for k := range digits {
+			if k == dot && k > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteByte(byte('0' + rng.IntN(10)))
+		}
+		cases = append(cases, b.String())
+	}
+	for _, s := range cases {
+		want, err := strconv.ParseFloat(s, 64)
+		got, ok := ParseNumber(s)
+		if err != nil || !ok || math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("ParseNumber(%q) = %v, %v, want %v (%v)", s, got, ok, want, err)
+		}
+	}
+	for _, s := range []string{".", "-", "+.", "1.2.3", "1-2", "--1"} {
+		if v, ok := ParseNumber(s); ok {
+			t.Errorf("ParseNumber(%q) = %v, true, want false", s, v)
+		}
 	}
 }
