@@ -420,6 +420,37 @@ func (p *Pipeline) transform(f *frame.Frame, fit bool) (*Matrix, error) {
 	return m, nil
 }
 
+// Index returns the position of the named numeric column, or -1.
+func (m *Matrix) Index(name string) int {
+	for j, n := range m.Names {
+		if n == name {
+			return j
+		}
+	}
+	return -1
+}
+
+// Take returns a matrix with the given rows, in order (for folds).
+func (m *Matrix) Take(rows []int) *Matrix {
+	out := &Matrix{Names: m.Names, Categorical: m.Categorical, NumCategories: m.NumCategories,
+		TextNames: m.TextNames, Rows: len(rows)}
+	for _, col := range m.Cols {
+		c := make([]float64, len(rows))
+		for i, r := range rows {
+			c[i] = col[r]
+		}
+		out.Cols = append(out.Cols, c)
+	}
+	for _, col := range m.Text {
+		c := make([]string, len(rows))
+		for i, r := range rows {
+			c[i] = col[r]
+		}
+		out.Text = append(out.Text, c)
+	}
+	return out
+}
+
 // RowMajor returns the matrix as rows (for learners that want them).
 func (m *Matrix) RowMajor() [][]float64 {
 	out := make([][]float64, m.Rows)

@@ -359,3 +359,19 @@ func TestInputKinds(t *testing.T) {
 		t.Errorf("zip code read as a number = %v, want NaN (unseen \"2134\")", got)
 	}
 }
+
+func TestMatrixHelpers(t *testing.T) {
+	fit := fitT(t, small(t), Options{Target: "y"})
+	m := fit.X.Take([]int{3, 0})
+	j := m.Index("num")
+	if j < 0 || !cmp.Equal(m.Cols[j], []float64{4, 1}) || m.Rows != 2 || m.Text[0][1] != fit.X.Text[0][0] {
+		t.Errorf("Take([3 0]) num = %v (index %d), rows %d", m.Cols[max(j, 0)], j, m.Rows)
+	}
+	if m.Index("nope") != -1 {
+		t.Errorf("Index(nope) = %d, want -1", m.Index("nope"))
+	}
+	rows := fit.X.RowMajor()
+	if len(rows) != fit.X.Rows || rows[3][j] != 4 || len(rows[0]) != len(fit.X.Cols) {
+		t.Errorf("RowMajor()[3] = %v", rows[3])
+	}
+}
