@@ -23,7 +23,7 @@ import (
 // runServe implements `trainyard serve`.
 func runServe(ctx context.Context, e env, args []string) error {
 	cfg := config.Default()
-	fs := flag.NewFlagSet("trainyard serve", flag.ContinueOnError)
+	fs := newFlagSet()
 	fs.SetOutput(e.stderr)
 	cfg.RegisterStore(fs)
 	cfg.RegisterServer(fs)
@@ -43,6 +43,9 @@ func runServe(ctx context.Context, e env, args []string) error {
 	defer stop()
 	return serve(ctx, e, cfg, log, *adminEmail, nil)
 }
+
+// newFlagSet returns the flag set of `trainyard serve`.
+func newFlagSet() *flag.FlagSet { return flag.NewFlagSet("trainyard serve", flag.ContinueOnError) }
 
 // flagGiven reports whether the flag was set on the command line.
 func flagGiven(fs *flag.FlagSet, name string) bool {
