@@ -177,6 +177,9 @@ type Fitted struct {
 // ErrOptions reports unusable options.
 var ErrOptions = errors.New("invalid preprocessing options")
 
+// ErrNoFeatures reports a frame with no usable feature column.
+var ErrNoFeatures = errors.New("nothing to learn from")
+
 // Fit fits a pipeline on f. Rows without a target are ignored.
 func Fit(ctx context.Context, f *frame.Frame, opts Options) (*Pipeline, error) {
 	fit, err := FitTransform(ctx, f, opts)
@@ -240,6 +243,13 @@ func FitTransform(ctx context.Context, f *frame.Frame, opts Options) (*Fitted, e
 			return nil, err
 		}
 		p.Steps = append(p.Steps, fitStep(c, y, &p.Label, opts))
+	}
+	if len(p.Steps) == 0 {
+		var why []string
+		for _, d := range p.Dropped {
+			why = append(why, d.Column+" ("+d.Reason+")")
+		}
+		return nil, fmt.Errorf("no usable feature columns; dropped: %s: %w", strings.Join(why, "; "), ErrNoFeatures)
 	}
 	p.finish()
 	x, err := p.transform(f, true)

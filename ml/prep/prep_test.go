@@ -375,3 +375,15 @@ func TestMatrixHelpers(t *testing.T) {
 		t.Errorf("RowMajor()[3] = %v", rows[3])
 	}
 }
+
+func TestNoFeatures(t *testing.T) {
+	f := parse(t, "k,y\nx,a\nx,b\nx,a\n")
+	_, err := FitTransform(context.Background(), f, Options{Target: "y"})
+	if !errors.Is(err, ErrNoFeatures) || !strings.Contains(err.Error(), "k (constant") {
+		t.Errorf("FitTransform(only a constant column) error = %v, want ErrNoFeatures naming k", err)
+	}
+	_, err = FitTransform(context.Background(), parse(t, "y\na\nb\n"), Options{Target: "y"})
+	if !errors.Is(err, ErrNoFeatures) {
+		t.Errorf("FitTransform(target only) error = %v, want ErrNoFeatures", err)
+	}
+}
