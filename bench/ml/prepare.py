@@ -18,7 +18,7 @@ def encode(train, test, target, task):
     for c in train.columns:
         if c == target:
             continue
-        if train[c].dtype == object or test[c].dtype == object:
+        if not (pd.api.types.is_numeric_dtype(train[c]) and pd.api.types.is_numeric_dtype(test[c])):
             levels = sorted(set(train[c].dropna().astype(str)) | set(test[c].dropna().astype(str)))
             code = {s: i for i, s in enumerate(levels)}
             train[c] = train[c].map(lambda v: code.get(str(v)) if pd.notna(v) else np.nan)
