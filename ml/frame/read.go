@@ -251,6 +251,10 @@ func Read(ctx context.Context, r io.Reader, opts ReadOptions) (*Frame, error) {
 // The first error in column order wins, so results do not depend on timing.
 func inferAll(f *Frame, names []string, cols []colBuf, kinds map[string]Kind, quoteAll bool) error {
 	errs := make([]error, len(cols))
+	quoted := make([]int, len(cols))
+	for j := range cols {
+		quoted[j] = cols[j].quoted
+	}
 	next := make(chan int, len(cols))
 	for j := range cols {
 		next <- j
@@ -266,7 +270,46 @@ func inferAll(f *Frame, names []string, cols []colBuf, kinds map[string]Kind, qu
 		})
 	}
 	wg.Wait()
-	return firstError(errs)
+	if err := firstError(errs); err != nil {
+		return err
+	}
+	for j, c := range f.Columns {
+		if kinds[names[j]] == 0 && quoted[j] == 0 {
+			if note := almostNumeric(c); note != "" {
+				f.Notes = append(f.Notes, note)
+			}
+		}
+	}
+	return nil
+}
+
+// almostNumeric explains a string column in which at least 90% of the
+// present values are numbers: usually a numeric column with a few stray
+// entries, which the caller may want to fix or force.
+func almostNumeric(c *Column) string {
+	if c.Str == nil || c.Kind == Boolean {
+		return ""
+	}
+	present, numbers, first := 0, 0, -1
+	for i, s := range c.Str {
+		if c.Missing[i] {
+			continue
+		}
+		present++
+		if _, ok := ParseNumber(s); ok {
+			numbers++
+		} else if first < 0 {
+			first = i
+		}
+		if present == 100 && numbers < 90 {
+			return "" // clearly not numeric: stop early
+		}
+	}
+	if present == 0 || float64(numbers) < 0.9*float64(present) {
+		return ""
+	}
+	return fmt.Sprintf("column %q: %d of %d values are numbers, but %q (row %d) and %d more are not; read as %s (set ReadOptions.Kinds or the missing markers to change that)",
+		c.Name, numbers, present, c.Str[first], first+1, present-numbers-1, c.Kind)
 }
 
 func firstError(errs []error) error {

@@ -209,6 +209,20 @@ func TestReadStringKinds(t *testing.T) {
 	}
 }
 
+func TestReadNoteAlmostNumeric(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("n,q,c\n")
+	for i := range 50 {
+		fmt.Fprintf(&b, "%d,\"%d\",c%d\n", i, i, i%3)
+	}
+	b.WriteString("n/a?,\"x\",c1\n")
+	f := read(t, b.String(), ReadOptions{})
+	want := []string{`column "n": 50 of 51 values are numbers, but "n/a?" (row 51) and 0 more are not; read as id (set ReadOptions.Kinds or the missing markers to change that)`}
+	if diff := cmp.Diff(want, f.Notes); diff != "" {
+		t.Errorf("notes (-want +got):\n%s", diff)
+	}
+}
+
 func TestReadHeaders(t *testing.T) {
 	f := read(t, "a, ,a,a_2,a\n1,2,3,4,5\n", ReadOptions{})
 	want := []string{"a", "column_2", "a_3", "a_2", "a_4"}
