@@ -11,7 +11,7 @@ BUF     := tools/node_modules/.bin/buf
 ADDR    ?= 127.0.0.1:8080
 
 .PHONY: run build web test test-go test-python check generate check-generate lint breaking \
-        tools venv bench-ml clean
+        tools venv bench-ml bench-automl clean
 
 ## run: build the web app and the server, then serve Trainyard on http://$(ADDR) (embedded default)
 run: web build
@@ -74,9 +74,13 @@ $(VENV)/.installed: tools/requirements.txt
 	$(PY) -m pip install -q --disable-pip-version-check -r tools/requirements.txt
 	touch $@
 
-## bench-ml: the learning engine against LightGBM, XGBoost and scikit-learn (long)
+## bench-ml: the GBDT against LightGBM, XGBoost and scikit-learn at the same parameters (long)
 bench-ml:
 	bench/ml/run.sh
+
+## bench-automl: the AutoML search against LightGBM defaults and FLAML with the same budget (long)
+bench-automl:
+	bench/automl/run.sh
 
 clean:
 	rm -rf bin
