@@ -170,6 +170,9 @@ func TestFitTrees(t *testing.T) {
 			t.Errorf("column %s = %v, want %v", name, got, want)
 		}
 	}
+	if flag := p.Steps[2]; !cmp.Equal(flag.TrueTokens, []string{"yes"}) || !cmp.Equal(flag.FalseTokens, []string{"no"}) {
+		t.Errorf("flag tokens = %q / %q, want yes / no", flag.TrueTokens, flag.FalseTokens)
+	}
 	if got := column(t, fit.X, "cat")[23]; !math.IsNaN(got) {
 		t.Errorf("missing category code = %v, want NaN", got)
 	}

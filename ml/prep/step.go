@@ -66,6 +66,12 @@ type Step struct {
 	// MissingLevel adds a one-hot column for missing values.
 	MissingLevel bool `json:"missingLevel,omitempty"`
 
+	// TrueTokens and FalseTokens are the raw spellings of a Boolean column
+	// seen at fit, sorted (for exporters that match strings exactly; the Go
+	// encoder accepts any true/false, t/f, yes/no, y/n spelling).
+	TrueTokens  []string `json:"trueTokens,omitempty"`
+	FalseTokens []string `json:"falseTokens,omitempty"`
+
 	// Layout parses datetime strings; Parts are the expanded fields among
 	// year, month, day, weekday, hour and unix.
 	Layout string   `json:"layout,omitempty"`
@@ -125,6 +131,19 @@ func fitStep(c *frame.Column, y []float64, label *Label, opts Options) Step {
 		s.Encoder, s.Out = EncNumeric, []string{c.Name}
 	case frame.Boolean:
 		s.Encoder, s.Out = EncBoolean, []string{c.Name}
+		seen := map[string]bool{}
+		for i := range c.Len() {
+			if tok := c.Value(i); !c.Missing[i] && !seen[tok] {
+				seen[tok] = true
+				if c.Num[i] == 1 {
+					s.TrueTokens = append(s.TrueTokens, tok)
+				} else {
+					s.FalseTokens = append(s.FalseTokens, tok)
+				}
+			}
+		}
+		slices.Sort(s.TrueTokens)
+		slices.Sort(s.FalseTokens)
 	case frame.Datetime:
 		s.Encoder, s.Layout = EncDatetime, c.Layout
 		s.Parts = []string{"year", "month", "day", "weekday"}
