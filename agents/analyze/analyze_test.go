@@ -221,6 +221,7 @@ func TestAnalyzeLoans(t *testing.T) {
 		{"estimate how much each applicant earns per year", "annual_inc", "", Regression},
 		{"what grade should a new loan get", "grade", "", Multiclass},
 		{"predict the loan amount from income and grade", "loan_amnt", "", Regression},
+		{"Will the loan go bad? I have the amount, the income and the grade.", "loan_status", "Charged Off", Binary},
 	} {
 		an, err := New(nil).Analyze(context.Background(), tc.desc, f)
 		if err != nil {

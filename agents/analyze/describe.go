@@ -18,6 +18,7 @@ type dword struct {
 	stem    string
 	role    float64
 	concept string // the concept group of the word or of the phrase it starts, "" for none
+	sent    int    // the sentence it is in
 }
 
 // parsed is what the analyzer reads from a description.
@@ -105,10 +106,21 @@ func (lx *lexicon) tokenConcept(tok string) string {
 // ("classify ... by") the word after "by" is the target.
 func parseDescription(lx *lexicon, desc string) parsed {
 	p := parsed{lx: lx, memo: map[string]string{}, text: strings.ToLower(desc)}
-	// Clauses end at sentence punctuation, commas and semicolons.
-	clauses := strings.FieldsFunc(p.text, func(r rune) bool {
-		return r == '.' || r == ',' || r == ';' || r == '?' || r == '!' || r == ':' || r == '\n' || r == '(' || r == ')'
+	// Sentences end at . ? ! ; and line ends; clauses also at commas,
+	// colons and brackets.
+	type clause struct {
+		text string
+		sent int
+	}
+	var clauses []clause
+	sentences := strings.FieldsFunc(p.text, func(r rune) bool {
+		return r == '.' || r == ';' || r == '?' || r == '!' || r == '\n'
 	})
+	for i, sent := range sentences {
+		for _, cl := range strings.FieldsFunc(sent, func(r rune) bool { return r == ',' || r == ':' || r == '(' || r == ')' }) {
+			clauses = append(clauses, clause{cl, i})
+		}
+	}
 	// "Will the borrower pay back?" asks yes or no.
 	for _, q := range strings.SplitAfter(p.text, "?") {
 		if ws, _ := words(lastSentence(q)); strings.HasSuffix(q, "?") && len(ws) > 2 && yesNoStarts[ws[0]] {
@@ -116,7 +128,7 @@ func parseDescription(lx *lexicon, desc string) parsed {
 		}
 	}
 	for _, cl := range clauses {
-		ws, _ := words(cl)
+		ws, _ := words(cl.text)
 		p.all = append(p.all, ws...)
 
 		role, left := roleNeutral, 0
@@ -157,20 +169,20 @@ func parseDescription(lx *lexicon, desc string) parsed {
 			if targetCues[w] {
 				role, left = roleTarget, 6
 				if !stopwords[w] && !isCueVerb(w) {
-					p.words = append(p.words, dword{text: w, stem: stem(w), role: role, concept: lx.concept(w)})
+					p.words = append(p.words, dword{text: w, stem: stem(w), role: role, concept: lx.concept(w), sent: cl.sent})
 				}
 				continue
 			}
 			// Two-word phrases that belong to a concept ("made it").
 			if i+1 < len(ws) {
 				if c := lx.concept(w + " " + ws[i+1]); c != "" {
-					p.words = append(p.words, dword{text: w + " " + ws[i+1], stem: w + " " + ws[i+1], role: role, concept: c})
+					p.words = append(p.words, dword{text: w + " " + ws[i+1], stem: w + " " + ws[i+1], role: role, concept: c, sent: cl.sent})
 				}
 			}
 			if stopwords[w] {
 				continue
 			}
-			p.words = append(p.words, dword{text: w, stem: stem(w), role: role, concept: lx.concept(w)})
+			p.words = append(p.words, dword{text: w, stem: stem(w), role: role, concept: lx.concept(w), sent: cl.sent})
 			if role == roleTarget {
 				left--
 				if left == 0 {

@@ -3,6 +3,7 @@ package analyze
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/trainyard/trainyard/ml/frame"
@@ -58,6 +59,7 @@ func scoreTargets(p parsed, cols []colFacts) []targetScore {
 		numericShare /= float64(usable)
 		familyShare /= float64(usable)
 	}
+	p = demoteLists(p, cols)
 	classWording := len(p.classCues) > 0
 	regressionWording := len(p.regressionCues) > 0
 
@@ -182,6 +184,53 @@ func nameMention(p parsed, c *colFacts, ev *[]string) (score float64, input bool
 		return score, false
 	}
 	return 0, inputOnly
+}
+
+// demoteLists treats a sentence that names three or more columns with three
+// or more different words outside a prediction cue ("I have bill length, flipper length and body mass") as a
+// list of inputs, since one asks for one target: its words get the input
+// role. It returns the description with the roles changed.
+func demoteLists(p parsed, cols []colFacts) parsed {
+	bySent := map[int]map[string]bool{}  // columns named per sentence
+	wordsIn := map[int]map[string]bool{} // words that name them
+	for i := range cols {
+		c := &cols[i]
+		if c.unusable != "" {
+			continue
+		}
+		for _, tok := range c.tokens {
+			tc := p.tokenConcept(tok)
+			for _, d := range p.words {
+				if d.role != roleNeutral {
+					continue
+				}
+				if (!strings.Contains(d.text, " ") && wordMatch(d.text, tok) > 0) || (d.concept != "" && d.concept == tc) {
+					if bySent[d.sent] == nil {
+						bySent[d.sent], wordsIn[d.sent] = map[string]bool{}, map[string]bool{}
+					}
+					bySent[d.sent][c.name] = true
+					wordsIn[d.sent][d.text] = true
+				}
+			}
+		}
+	}
+	var lists []int
+	for sent, names := range bySent {
+		if len(names) >= 3 && len(wordsIn[sent]) >= 3 {
+			lists = append(lists, sent)
+		}
+	}
+	if len(lists) == 0 {
+		return p
+	}
+	q := p
+	q.words = slices.Clone(p.words)
+	for i, d := range q.words {
+		if d.role == roleNeutral && slices.Contains(lists, d.sent) {
+			q.words[i].role = roleFeature
+		}
+	}
+	return q
 }
 
 // valueMention scores how clearly the description mentions the column's
