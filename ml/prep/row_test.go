@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/trainyard/trainyard/ml/frame"
 	"github.com/trainyard/trainyard/ml/internal/datasets"
+	"github.com/trainyard/trainyard/ml/profile"
 )
 
 // records reads a CSV file as raw string records.
@@ -105,8 +106,9 @@ func TestEncodeMap(t *testing.T) {
 func TestRowEncoderAllocs(t *testing.T) {
 	f := load(t, "adult.csv")
 	recs := records(t, "adult.csv")
+	prof := profileOf(t, f, "income")
 	for _, mode := range []Mode{Trees, Linear} {
-		p := fitT(t, f, Options{Target: "income", Mode: mode}).Pipeline
+		p := fitT(t, f, Options{Target: "income", Mode: mode, Profile: prof}).Pipeline
 		enc, err := p.NewRowEncoder(recs[0])
 		if err != nil {
 			t.Fatal(err)
@@ -207,8 +209,9 @@ func TestFitDatasets(t *testing.T) {
 		{"digits.csv", "digit", []string{"pixel_0_0", "pixel_4_0", "pixel_4_7"}, nil},
 	} {
 		f := load(t, tt.file)
+		prof := profileOf(t, f, tt.target)
 		for _, mode := range []Mode{Trees, Linear} {
-			fit := fitT(t, f, Options{Target: tt.target, Mode: mode})
+			fit := fitT(t, f, Options{Target: tt.target, Mode: mode, Profile: prof})
 			var dropped []string
 			for _, d := range fit.Pipeline.Dropped {
 				dropped = append(dropped, d.Column)
@@ -265,4 +268,14 @@ func BenchmarkEncodeRow(b *testing.B) {
 			}
 		})
 	}
+}
+
+// profileOf computes the profile that Fit would, once for several fits.
+func profileOf(t *testing.T, f *frame.Frame, target string) *profile.Profile {
+	t.Helper()
+	p, err := profile.Compute(context.Background(), f, profile.Options{Target: target})
+	if err != nil {
+		t.Fatalf("profile.Compute error: %v", err)
+	}
+	return p
 }
