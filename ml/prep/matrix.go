@@ -62,4 +62,3 @@ func (m *Matrix) RowMajor() [][]float64 {
 	}
 	return out
 }
-
