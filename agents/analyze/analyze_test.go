@@ -123,6 +123,10 @@ func TestAnalyzeFallsBackToRules(t *testing.T) {
 			t.Errorf("well-behaved model: decision %s made by %q, want fake-llm", d.Type, d.Reasoner)
 		}
 	}
+	if ps := good.Prompts(); len(ps) != len(an.Decisions) || !strings.Contains(ps[0], "Which column should the model predict?") ||
+		!strings.Contains(ps[0], `"churn" score`) || !strings.Contains(ps[0], `"column": "tenure"`) {
+		t.Errorf("prompts sent to the model: %d, first:\n%s", len(ps), ps[0])
+	}
 }
 
 // customers is a small table whose names exercise camelCase, units and a
