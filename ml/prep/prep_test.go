@@ -390,3 +390,25 @@ func TestNoFeatures(t *testing.T) {
 		t.Errorf("FitTransform(target only) error = %v, want ErrNoFeatures", err)
 	}
 }
+
+func TestUnmarshalRejectsInconsistentPipelines(t *testing.T) {
+	fit := fitT(t, small(t), Options{Target: "y", Mode: Linear, MinLevelCount: 4})
+	good, err := json.Marshal(fit.Pipeline)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ name, from, to string }{
+		{"one-hot column missing", `"out":["cat=a","cat=b","cat=__other__","cat=__missing__"]`, `"out":["cat=a","cat=b","cat=__missing__"]`},
+		{"unknown encoder", `"encoder":"boolean"`, `"encoder":"magic"`},
+		{"bad mode", `"mode":"linear"`, `"mode":"forest"`},
+		{"zero scale", `"scale":[`, `"scale":[0,`},
+	} {
+		bad := strings.Replace(string(good), tt.from, tt.to, 1)
+		if bad == string(good) {
+			t.Fatalf("%s: %q not found in %s", tt.name, tt.from, good)
+		}
+		if err := json.Unmarshal([]byte(bad), new(Pipeline)); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("%s: Unmarshal error = %v, want ErrCorrupt", tt.name, err)
+		}
+	}
+}

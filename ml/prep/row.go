@@ -194,6 +194,9 @@ func (p *Pipeline) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("pipeline version %d, this build reads 1..%d", q.Version, Version)
 	}
 	*p = Pipeline(q)
+	if err := p.validate(); err != nil {
+		return err
+	}
 	p.finish()
 	return nil
 }
