@@ -125,8 +125,12 @@ type colBuf struct {
 // and column; it never panics.
 func Read(ctx context.Context, r io.Reader, opts ReadOptions) (*Frame, error) {
 	br := bufio.NewReaderSize(r, 1<<16)
-	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
+	bom, _ := br.Peek(3)
+	switch {
+	case bytes.HasPrefix(bom, []byte{0xEF, 0xBB, 0xBF}):
 		br.Discard(3)
+	case bytes.HasPrefix(bom, []byte{0xFF, 0xFE}), bytes.HasPrefix(bom, []byte{0xFE, 0xFF}):
+		return nil, &ParseError{Line: 1, Err: fmt.Errorf("the input is UTF-16 (byte order mark % X); save it as UTF-8: %w", bom[:2], ErrInvalidUTF8)}
 	}
 	rr := &recordReader{br: br, delim: opts.Delimiter}
 	if rr.delim == 0 {

@@ -255,6 +255,7 @@ func TestReadErrors(t *testing.T) {
 		{"invalid utf8", "a,b\n1,ok\n2,caf\xe9\n", ReadOptions{}, ErrInvalidUTF8, "line 3 (row 2), column \"b\" (field 2): byte 0xe9 at offset 3"},
 		{"unclosed quote", "a,b\n1,\"abc\n2,3\n", ReadOptions{}, ErrQuote, "line 2 (row 1), column \"b\" (field 2): quoted field is never closed"},
 		{"junk after quote", "a,b\n\"x\"y,2\n", ReadOptions{}, ErrQuote, "line 2 (row 1), column \"a\" (field 1): unexpected character after a closing quote"},
+		{"utf-16", "\xff\xfea\x00,\x00b\x00\n\x00", ReadOptions{}, ErrInvalidUTF8, "line 1: the input is UTF-16 (byte order mark FF FE)"},
 		{"forced numeric", "a\n1\nx\n", ReadOptions{Kinds: map[string]Kind{"a": Numeric}}, ErrValue, "row 2, column \"a\""},
 		{"forced unknown column", "a\n1\n", ReadOptions{Kinds: map[string]Kind{"b": Numeric}}, nil, "columns [\"b\"], which the header lacks"},
 	}
