@@ -44,6 +44,20 @@ func NewStrings(name string, kind Kind, values []string) *Column {
 	return &Column{Name: name, Kind: kind, Str: values, Missing: miss}
 }
 
+// NewBoolean returns a Boolean column without missing values, spelled
+// "true" and "false".
+func NewBoolean(name string, values []bool) *Column {
+	c := &Column{Name: name, Kind: Boolean, Num: make([]float64, len(values)),
+		Str: make([]string, len(values)), Missing: make([]bool, len(values))}
+	for i, v := range values {
+		c.Str[i] = "false"
+		if v {
+			c.Num[i], c.Str[i] = 1, "true"
+		}
+	}
+	return c
+}
+
 // NewDatetime returns a Datetime column from times; the zero time is missing.
 func NewDatetime(name string, values []time.Time) *Column {
 	num := make([]float64, len(values))

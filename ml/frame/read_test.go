@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -363,6 +364,19 @@ func TestFrameOps(t *testing.T) {
 	odd := f.Filter(func(i int) bool { return f.Col("a").Num[i] != 2 })
 	if odd.NRows() != 2 || f.Head(1).NRows() != 1 {
 		t.Errorf("Filter rows = %d, Head(1) rows = %d, want 2 and 1", odd.NRows(), f.Head(1).NRows())
+	}
+	built, err := New(NewBoolean("b", []bool{true, false}), NewStrings("s", Text, []string{"a b c", ""}),
+		NewDatetime("d", []time.Time{time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC), {}}))
+	if err != nil {
+		t.Fatalf("New error: %v", err)
+	}
+	wantBuilt := map[string][]string{
+		"b": {"boolean", "true", "false"},
+		"s": {"text", "a b c", "<NA>"},
+		"d": {"datetime", "2024-05-06T07:08:09Z", "<NA>"},
+	}
+	if diff := cmp.Diff(wantBuilt, dump(built)); diff != "" {
+		t.Errorf("constructed frame (-want +got):\n%s", diff)
 	}
 	if _, err := New(NewNumeric("x", []float64{1}), NewNumeric("y", []float64{1, 2})); err == nil {
 		t.Errorf("New(unequal columns) error = nil, want one")
