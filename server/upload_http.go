@@ -91,7 +91,6 @@ func (d *data) upload(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	seen := up.RequestID != ""
 	ds, err := d.ds.Upload(r.Context(), up, next)
 	if err != nil {
 		d.writeUploadError(w, r, err)
@@ -105,7 +104,7 @@ func (d *data) upload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	code := http.StatusCreated
-	if seen && ds.CreatedAt.Before(start) {
+	if ds.CreatedAt.Before(start) { // made by an earlier request with the same request id
 		code = http.StatusOK
 	}
 	w.Header().Set("Location", "/api/v1/data/"+ds.ID.String())

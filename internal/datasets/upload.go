@@ -10,6 +10,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/google/uuid"
@@ -144,7 +145,8 @@ func (s *Service) upload(ctx context.Context, up *Upload, next NextFile, prefix 
 		RequestID:   up.RequestID,
 	}
 	if s.opts.Retention > 0 {
-		exp := s.opts.Now().Add(s.opts.Retention)
+		// Microsecond precision: what both SQLite and Postgres keep, so reads equal this answer.
+		exp := s.opts.Now().Add(s.opts.Retention).UTC().Truncate(time.Microsecond)
 		in.ExpiresAt = &exp
 	}
 	return s.st.CreateDataset(ctx, in)
