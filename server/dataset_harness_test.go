@@ -30,11 +30,11 @@ type dataHarness struct {
 	dir   string
 	now   *atomic.Pointer[time.Time]
 	// Clients of every protocol.
-	cds   trainyardv1connect.DatasetServiceClient
-	cms   trainyardv1connect.ModelServiceClient
-	gds   trainyardv1.DatasetServiceClient
-	gms   trainyardv1.ModelServiceClient
-	http  *http.Client
+	cds  trainyardv1connect.DatasetServiceClient
+	cms  trainyardv1connect.ModelServiceClient
+	gds  trainyardv1.DatasetServiceClient
+	gms  trainyardv1.ModelServiceClient
+	http *http.Client
 }
 
 // newDataHarness serves the API with the data plane until the test ends.
@@ -95,10 +95,10 @@ func newDataHarness(t *testing.T, dbURL string, opts datasets.Options) *dataHarn
 	hc := h2cClient()
 	return &dataHarness{
 		harness: h, blobs: blobs, dir: dir, now: now,
-		cds: trainyardv1connect.NewDatasetServiceClient(hc, base),
-		cms: trainyardv1connect.NewModelServiceClient(hc, base),
-		gds: trainyardv1.NewDatasetServiceClient(conn),
-		gms: trainyardv1.NewModelServiceClient(conn),
+		cds:  trainyardv1connect.NewDatasetServiceClient(hc, base),
+		cms:  trainyardv1connect.NewModelServiceClient(hc, base),
+		gds:  trainyardv1.NewDatasetServiceClient(conn),
+		gms:  trainyardv1.NewModelServiceClient(conn),
 		http: &http.Client{},
 	}
 }
