@@ -154,6 +154,10 @@ func (s *Step) encode(v *cell, linear bool, dst []float64) error {
 
 // fillColumns encodes every row of c into cols.
 func (s *Step) fillColumns(c *frame.Column, cols [][]float64, linear bool) error {
+	if s.Encoder == EncNumeric && c.Num != nil {
+		s.fillNumbers(c, cols, linear)
+		return nil
+	}
 	buf := make([]float64, len(cols))
 	for i := range c.Len() {
 		v := cellAt(c, i)
@@ -165,4 +169,38 @@ func (s *Step) fillColumns(c *frame.Column, cols [][]float64, linear bool) error
 		}
 	}
 	return nil
+}
+
+// fillNumbers is fillColumns for a numeric step fed by a numeric-valued
+// column: the common case, without per-cell calls.
+func (s *Step) fillNumbers(c *frame.Column, cols [][]float64, linear bool) {
+	num, miss := c.Num, c.Missing
+	out := cols[0][:len(num)]
+	if !linear {
+		for i, v := range num {
+			if miss[i] {
+				v = math.NaN()
+			}
+			out[i] = v
+		}
+		return
+	}
+	fill, center, scale := s.Fill[0], s.Center[0], s.Scale[0]
+	var ind []float64
+	if s.Indicator {
+		ind = cols[1][:len(num)]
+	}
+	for i, v := range num {
+		bad := miss[i] || math.IsNaN(v) || math.IsInf(v, 0)
+		if bad {
+			v = fill
+		}
+		out[i] = (v - center) / scale
+		if ind != nil {
+			ind[i] = 0
+			if bad {
+				ind[i] = 1
+			}
+		}
+	}
 }
