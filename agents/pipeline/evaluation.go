@@ -1,0 +1,469 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/trainyard/trainyard/agents/analyze"
+	"github.com/trainyard/trainyard/agents/decision"
+	"github.com/trainyard/trainyard/internal/store"
+	"github.com/trainyard/trainyard/ml/automl"
+	"github.com/trainyard/trainyard/ml/metrics"
+	"github.com/trainyard/trainyard/ml/model"
+)
+
+// evalKey names the evaluation state.
+const evalKey = "eval.json"
+
+// iterateGap is the largest shortfall on validation that another iteration is expected to
+// close; beyond it, the criterion is reported as out of reach.
+const iterateGap = 0.05
+
+// iterationChange is what the next training iteration changes.
+type iterationChange struct {
+	Iteration    int      `json:"iteration"`
+	Change       string   `json:"change"`
+	Balance      bool     `json:"balance,omitempty"`
+	BudgetFactor float64  `json:"budget_factor,omitempty"`
+	Families     []string `json:"families,omitempty"`
+}
+
+// iterationResult is one evaluated iteration, judged on validation data.
+type iterationResult struct {
+	Iteration int               `json:"iteration"`
+	Score     float64           `json:"score"`
+	Threshold float64           `json:"threshold"`
+	Met       int               `json:"met"`
+	Criteria  []criterionResult `json:"criteria,omitempty"`
+	Change    string            `json:"change,omitempty"`
+}
+
+// finalEval is the held-out evaluation of the chosen iteration.
+type finalEval struct {
+	Iteration int                `json:"iteration"`
+	HasThresh bool               `json:"has_threshold"`
+	Threshold float64            `json:"threshold"`
+	Positive  int                `json:"positive"`
+	Summary   metrics.Summary    `json:"summary"`
+	Values    map[string]float64 `json:"values"`
+	Criteria  []criterionResult  `json:"criteria,omitempty"`
+	// CriteriaMet is true when every criterion holds on the test rows.
+	CriteriaMet bool   `json:"criteria_met"`
+	Why         string `json:"why,omitempty"`
+	TestRows    int    `json:"test_rows"`
+}
+
+// evalState is the EVALUATION stage's memory across iterations.
+type evalState struct {
+	Iterations []iterationResult `json:"iterations"`
+	Next       *iterationChange  `json:"next,omitempty"`
+	Final      *finalEval        `json:"final,omitempty"`
+}
+
+// evaluateStage is EVALUATION: the TrainingManager turns the success criteria into a decision
+// threshold chosen on validation (out-of-fold) predictions, decides whether another iteration
+// can help, and, when it stops, evaluates the chosen model once on the held-out test rows.
+func (p *Pipeline) evaluateStage(ctx context.Context, r *run) (*outcome, error) {
+	iter := iterationOf(r)
+	an, err := p.loadAnalysis(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	var ds dataState
+	if err := p.getJSON(ctx, stateKey(r.proj.ID, dataKey), &ds); err != nil {
+		return nil, err
+	}
+	var st trainState
+	if err := p.getJSON(ctx, stateKey(r.proj.ID, trainKey(iter)), &st); err != nil {
+		return nil, err
+	}
+	var ev evalState
+	if err := p.getJSON(ctx, stateKey(r.proj.ID, evalKey), &ev); err != nil && !errors.Is(err, errNoState) {
+		return nil, err
+	}
+	// A re-run of this stage replaces what an interrupted run of it left.
+	ev.Iterations = slices.DeleteFunc(ev.Iterations, func(it iterationResult) bool { return it.Iteration >= iter })
+	ev.Next, ev.Final = nil, nil
+
+	out := &outcome{}
+	val := validationScores(&st, &ds)
+	thr, thrDecision, unreachable := p.chooseThreshold(val, an, &st)
+	if thrDecision != nil {
+		out.decide(*thrDecision)
+	}
+	val.threshold = thr
+	crit, err := val.check(an.SuccessCriteria)
+	if err != nil {
+		return nil, err
+	}
+	res := iterationResult{Iteration: iter, Score: st.Score, Threshold: thr, Criteria: crit}
+	for _, c := range crit {
+		if c.Met {
+			res.Met++
+		}
+	}
+	if len(ev.Iterations) > 0 {
+		res.Change = fmt.Sprintf("iteration %d", iter)
+	}
+	ev.Iterations = append(ev.Iterations, res)
+
+	next, d := p.decideIteration(iter, &st, &ds, an, crit, unreachable)
+	out.decide(d)
+	if next != nil {
+		ev.Next = next
+		if err := p.putJSON(ctx, stateKey(r.proj.ID, evalKey), &ev); err != nil {
+			return nil, err
+		}
+		n := next.Iteration
+		out.changes.Iteration = &n
+		out.next = store.StageTraining
+		out.message = fmt.Sprintf("iteration %d: %s", n, next.Change)
+		return out, nil
+	}
+
+	// Stop: pick the iteration that meets the most criteria on validation, then scores best.
+	bestIt := ev.Iterations[0]
+	for _, it := range ev.Iterations[1:] {
+		if it.Met > bestIt.Met || (it.Met == bestIt.Met && better(it.Score, bestIt.Score, st.HigherIsBetter)) {
+			bestIt = it
+		}
+	}
+	chosen := &st
+	if bestIt.Iteration != iter {
+		var other trainState
+		if err := p.getJSON(ctx, stateKey(r.proj.ID, trainKey(bestIt.Iteration)), &other); err != nil {
+			return nil, err
+		}
+		chosen = &other
+	}
+	if len(ev.Iterations) > 1 {
+		var alts []decision.Alternative
+		for _, it := range ev.Iterations {
+			alts = append(alts, alt(fmt.Sprintf("iteration %d", it.Iteration), it.Score, fmt.Sprintf("%d of %d criteria met on validation", it.Met, len(it.Criteria))))
+		}
+		out.decide(p.ruled(typeModelChoice, fmt.Sprintf("keep iteration %d's model", bestIt.Iteration),
+			fmt.Sprintf("Iterations are compared on validation data only (criteria met first, then %s), never on the test rows.", st.Metric),
+			alts, map[string]any{"metric": st.Metric, "higher_is_better": st.HigherIsBetter}))
+	}
+	art, err := p.getArtifact(ctx, stateKey(r.proj.ID, trainModelKey(bestIt.Iteration)))
+	if err != nil {
+		return nil, err
+	}
+	fin, err := p.testEvaluation(ctx, r, art, &ds, an, chosen, bestIt.Threshold)
+	if err != nil {
+		return nil, err
+	}
+	ev.Final = fin
+	if len(an.SuccessCriteria) > 0 && !fin.CriteriaMet {
+		fin.Why = unmetWhy(fin.Criteria, unreachable)
+	}
+	if err := p.putJSON(ctx, stateKey(r.proj.ID, evalKey), &ev); err != nil {
+		return nil, err
+	}
+	pa := analysisProto(an)
+	for i, c := range fin.Criteria {
+		met, ach := c.Met, round3(c.Achieved)
+		pa.SuccessCriteria[i].Met = &met
+		pa.SuccessCriteria[i].Achieved = &ach
+	}
+	out.changes.Analysis = protoJSON(pa)
+	out.logs = append(out.logs, "held-out test: "+metricLine(fin.Values))
+	if fin.Why != "" {
+		out.logs = append(out.logs, "success criteria not met: "+fin.Why)
+	}
+	out.next = store.StageDeployment
+	out.message = "evaluated on held-out data: " + metricLine(fin.Values)
+	return out, nil
+}
+
+// better reports whether a beats b.
+func better(a, b float64, higher bool) bool {
+	if higher {
+		return a > b
+	}
+	return a < b
+}
+
+// validationScores returns the out-of-fold predictions of a training iteration.
+func validationScores(st *trainState, ds *dataState) *scored {
+	s := &scored{task: ds.Task, classes: st.Classes, y: st.OOFLabels, width: st.Width, threshold: 0.5, pos: 1}
+	if ds.Task == automl.Regression {
+		s.values = st.OOF
+	} else {
+		s.proba = st.OOF
+		if ds.Task == automl.Binary {
+			s.pos = s.classIndex(ds.PositiveClass, 1)
+		}
+	}
+	return s
+}
+
+// chooseThreshold picks the decision threshold of a binary classifier on validation data from
+// the criteria on the positive class (or the best F1 when F1 is what counts). unreachable
+// explains criteria no threshold can meet together.
+func (p *Pipeline) chooseThreshold(val *scored, an *analyze.Analysis, st *trainState) (float64, *decision.Decision, string) {
+	if val.task != automl.Binary || len(val.y) == 0 {
+		return 0.5, nil, ""
+	}
+	score, y := val.positiveScores()
+	var recall, precision, f1 *analyze.SuccessCriterion
+	for i := range an.SuccessCriteria {
+		c := &an.SuccessCriteria[i]
+		if !c.AtLeast || (c.ClassLabel != "" && val.classIndex(c.ClassLabel, val.pos) != val.pos) {
+			continue
+		}
+		switch c.Metric {
+		case "recall":
+			recall = c
+		case "precision":
+			precision = c
+		case "f1":
+			f1 = c
+		}
+	}
+	def := metrics.Threshold{Threshold: 0.5}
+	if cs, err := (&scored{task: val.task, classes: val.classes, y: val.y, proba: val.proba, width: val.width, pos: val.pos, threshold: 0.5}).check(
+		[]analyze.SuccessCriterion{{Metric: "precision", AtLeast: true}, {Metric: "recall", AtLeast: true}}); err == nil {
+		def.Precision, def.Recall = cs[0].Achieved, cs[1].Achieved
+		if def.Precision+def.Recall > 0 {
+			def.F1 = 2 * def.Precision * def.Recall / (def.Precision + def.Recall)
+		}
+	}
+	maxF1, err := metrics.ThresholdMaxF1(y, score)
+	if err != nil {
+		return 0.5, nil, ""
+	}
+	var chosen metrics.Threshold
+	var why, unreachable string
+	switch {
+	case recall != nil:
+		chosen, err = metrics.ThresholdForRecall(y, score, recall.Threshold)
+		why = fmt.Sprintf("the highest threshold that keeps validation recall ≥ %.3g (fewest false alarms at that recall)", recall.Threshold)
+		if err == nil && precision != nil && chosen.Precision < precision.Threshold {
+			unreachable = fmt.Sprintf("at recall ≥ %.3g the best precision on validation data is %.3f, below the %.3g asked for: no threshold meets both", recall.Threshold, chosen.Precision, precision.Threshold)
+		}
+	case precision != nil:
+		chosen, err = metrics.ThresholdForPrecision(y, score, precision.Threshold)
+		why = fmt.Sprintf("the lowest threshold with validation precision ≥ %.3g (most recall at that precision)", precision.Threshold)
+		if err == nil && !chosen.Achieved {
+			unreachable = fmt.Sprintf("no threshold reaches precision %.3g on validation data; the best is %.3f", precision.Threshold, chosen.Precision)
+		}
+	case f1 != nil || (len(an.Metrics) > 0 && an.Metrics[0] == "f1"):
+		chosen = maxF1
+		why = "the threshold with the best validation F1"
+	default:
+		chosen = def
+		why = "the most probable class (0.5): no criterion asks to trade precision for recall"
+	}
+	if err != nil {
+		return 0.5, nil, ""
+	}
+	alts := []decision.Alternative{
+		alt(fmt.Sprintf("%.4f", chosen.Threshold), chosen.F1, fmt.Sprintf("precision %.3f, recall %.3f (F1 score)", chosen.Precision, chosen.Recall)),
+	}
+	if chosen.Threshold != 0.5 {
+		alts = append(alts, alt("0.5000", def.F1, fmt.Sprintf("precision %.3f, recall %.3f", def.Precision, def.Recall)))
+	}
+	if maxF1.Threshold != chosen.Threshold {
+		alts = append(alts, alt(fmt.Sprintf("%.4f", maxF1.Threshold), maxF1.F1, fmt.Sprintf("best F1: precision %.3f, recall %.3f", maxF1.Precision, maxF1.Recall)))
+	}
+	positive := ""
+	if val.pos < len(val.classes) {
+		positive = val.classes[val.pos]
+	}
+	d := p.ruled(typeThreshold, fmt.Sprintf("predict %s when its probability ≥ %.4f", positive, chosen.Threshold),
+		"Chosen on out-of-fold validation predictions, never on the test rows: "+why+".",
+		alts, map[string]any{"positive_class": positive, "validation_rows": len(y), "chosen": chosen, "max_f1": maxF1, "iteration": st.Iteration})
+	d.Confidence = 0.8
+	if unreachable != "" {
+		d.Confidence = 0.3
+		d.Reasoning += " " + strings.ToUpper(unreachable[:1]) + unreachable[1:] + "."
+	}
+	return chosen.Threshold, &d, unreachable
+}
+
+// decideIteration decides whether another training iteration can help and what it changes.
+func (p *Pipeline) decideIteration(iter int, st *trainState, ds *dataState, an *analyze.Analysis, crit []criterionResult, unreachable string) (*iterationChange, decision.Decision) {
+	var unmet []criterionResult
+	maxGap := 0.0
+	for _, c := range crit {
+		if !c.Met {
+			unmet = append(unmet, c)
+			maxGap = max(maxGap, c.Gap)
+		}
+	}
+	ev := map[string]any{"iteration": iter, "max_iterations": p.opts.MaxIterations, "validation_score": st.Score, "metric": st.Metric,
+		"criteria": crit, "families": st.Config.Families, "balance": st.Config.Balance, "budget_seconds": st.Config.BudgetSeconds}
+	stop := func(why string, conf float64, alts ...decision.Alternative) (*iterationChange, decision.Decision) {
+		alts = append([]decision.Alternative{alt("stop and deploy", conf, why)}, alts...)
+		return nil, p.ruled(typeIteration, "stop iterating: "+why, why, alts, ev)
+	}
+	switch {
+	case len(an.SuccessCriteria) == 0:
+		return stop(fmt.Sprintf("no success criterion was stated; the search already optimized %s within the budget (validation %.4g)", st.Metric, st.Score), 0.8,
+			alt("another iteration", 0.2, "no target to reach"))
+	case len(unmet) == 0:
+		return stop("every success criterion holds on validation data", 0.9, alt("another iteration", 0.1, "nothing to fix"))
+	case unreachable != "":
+		return stop(unreachable+"; another iteration cannot close a gap this large", 0.85, alt("another iteration", 0.15, "the trade-off is in the data, not the learner"))
+	case maxGap > iterateGap:
+		return stop(fmt.Sprintf("the shortfall on validation (%.3f) is beyond what another iteration is expected to close (%.2f)", maxGap, iterateGap), 0.7,
+			alt("another iteration", 0.3, "unlikely to close the gap"))
+	case iter >= p.opts.MaxIterations:
+		return stop(fmt.Sprintf("the iteration limit (%d) is reached", p.opts.MaxIterations), 1)
+	}
+	var opts []*iterationChange
+	var alts []decision.Alternative
+	if ds.Task != automl.Regression && !st.Config.Balance {
+		opts = append(opts, &iterationChange{Iteration: iter + 1, Change: "rebalance: weight classes inversely to their frequency", Balance: true})
+		alts = append(alts, alt("rebalance classes", 0.7, "the rare class gets more weight"))
+	}
+	if all := []string{automl.GBDT, automl.Linear, automl.Forest}; len(st.Config.Families) < len(all) {
+		opts = append(opts, &iterationChange{Iteration: iter + 1, Change: "search every learner family", Families: all})
+		alts = append(alts, alt("other families", 0.6, "another bias may fit better"))
+	}
+	if st.Config.BudgetSeconds*2 <= p.opts.MaxBudget.Seconds() {
+		opts = append(opts, &iterationChange{Iteration: iter + 1, Change: "double the budget", BudgetFactor: 2})
+		alts = append(alts, alt("more budget", 0.5, "more candidates"))
+	}
+	if len(opts) == 0 {
+		return stop("nothing is left to change (classes weighted, every family searched, budget at its cap)", 0.9)
+	}
+	ch := opts[0]
+	alts = append(alts, alt("stop and deploy", 0.3, fmt.Sprintf("criteria missed by at most %.3f", maxGap)))
+	var names []string
+	for _, c := range unmet {
+		names = append(names, fmt.Sprintf("%s (%.3f on validation)", describeCriterion(c.SuccessCriterion), c.Achieved))
+	}
+	return ch, p.ruled(typeIteration, fmt.Sprintf("train iteration %d: %s", ch.Iteration, ch.Change),
+		fmt.Sprintf("Not met on validation: %s. The shortfall is small enough that %s may close it.", strings.Join(names, "; "), ch.Change),
+		alts, ev)
+}
+
+// testEvaluation scores the chosen model once on the held-out test rows.
+func (p *Pipeline) testEvaluation(ctx context.Context, r *run, art *model.Artifact, ds *dataState, an *analyze.Analysis, st *trainState, thr float64) (*finalEval, error) {
+	f, err := p.loadFrame(ctx, r.proj)
+	if err != nil {
+		return nil, err
+	}
+	test := f.Take(ds.Test)
+	pred, err := model.NewPredictor(art)
+	if err != nil {
+		return nil, err
+	}
+	b, err := pred.PredictFrame(ctx, test)
+	if err != nil {
+		return nil, fmt.Errorf("predict test rows: %w", err)
+	}
+	s := &scored{task: ds.Task, classes: art.Classes, width: b.Width, threshold: thr, pos: 1}
+	target := test.Col(ds.Target)
+	s.y = make([]float64, test.NRows())
+	if ds.Task == automl.Regression {
+		copy(s.y, target.Num)
+		s.values = b.Values
+	} else {
+		idx := map[string]int{}
+		for i, c := range art.Classes {
+			idx[c] = i
+		}
+		keep := make([]int, 0, test.NRows())
+		for i := range s.y {
+			k, ok := idx[target.Value(i)]
+			if !ok {
+				continue // a class never seen in training cannot be scored
+			}
+			s.y[len(keep)] = float64(k)
+			keep = append(keep, i)
+		}
+		s.y = s.y[:len(keep)]
+		s.proba = make([]float64, 0, len(keep)*b.Width)
+		for _, i := range keep {
+			s.proba = append(s.proba, b.Probabilities[i*b.Width:(i+1)*b.Width]...)
+		}
+		if ds.Task == automl.Binary {
+			s.pos = s.classIndex(ds.PositiveClass, 1)
+		}
+	}
+	fin := &finalEval{Iteration: st.Iteration, Threshold: thr, HasThresh: ds.Task == automl.Binary, Positive: s.pos, TestRows: len(s.y), Values: map[string]float64{}}
+	var ps metrics.Predictions
+	if ds.Task == automl.Regression {
+		ps.Values = s.values
+	} else {
+		ps.Values = s.predicted()
+		ps.Proba = s.probaRows()
+	}
+	sum, err := metrics.Summarize(ds.Task, s.y, ps)
+	if err != nil {
+		return nil, fmt.Errorf("test metrics: %w", err)
+	}
+	fin.Summary = sum
+	names := []string{"rmse", "mae", "r2"}
+	if ds.Task != automl.Regression {
+		names = []string{"accuracy", "balanced_accuracy", "f1", "f1_macro", "precision", "recall", "logloss", "auc", "pr_auc"}
+	}
+	for _, n := range names {
+		m, err := metrics.Lookup(n)
+		if err != nil {
+			continue
+		}
+		var v float64
+		if ds.Task == automl.Binary && (n == "f1" || n == "precision" || n == "recall") {
+			v, err = s.value(analyze.SuccessCriterion{Metric: n})
+		} else {
+			v, err = m.Compute(s.y, ps)
+		}
+		if err == nil && v == v {
+			fin.Values[n] = v
+		}
+	}
+	if st.Metric != "" {
+		if _, ok := fin.Values[st.Metric]; !ok {
+			if m, err := metrics.Lookup(st.Metric); err == nil {
+				if v, err := m.Compute(s.y, ps); err == nil {
+					fin.Values[m.Name] = v
+				}
+			}
+		}
+	}
+	fin.Criteria, err = s.check(an.SuccessCriteria)
+	if err != nil {
+		return nil, err
+	}
+	fin.CriteriaMet = true
+	for _, c := range fin.Criteria {
+		fin.CriteriaMet = fin.CriteriaMet && c.Met
+	}
+	return fin, nil
+}
+
+// unmetWhy explains the criteria the test rows did not meet.
+func unmetWhy(cs []criterionResult, unreachable string) string {
+	var parts []string
+	for _, c := range cs {
+		if !c.Met {
+			parts = append(parts, fmt.Sprintf("%s reached %.3f on the held-out test rows", describeCriterion(c.SuccessCriterion), c.Achieved))
+		}
+	}
+	s := strings.Join(parts, "; ")
+	if unreachable != "" {
+		s += " (" + unreachable + ")"
+	}
+	return s
+}
+
+// metricLine formats metrics for a log line.
+func metricLine(v map[string]float64) string {
+	keys := make([]string, 0, len(v))
+	for k := range v {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %.4f", k, v[k]))
+	}
+	return strings.Join(parts, ", ")
+}

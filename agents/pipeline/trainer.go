@@ -1,0 +1,197 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/trainyard/trainyard/ml/automl"
+	"github.com/trainyard/trainyard/ml/frame"
+	"github.com/trainyard/trainyard/ml/model"
+	"github.com/trainyard/trainyard/ml/prep"
+	"github.com/trainyard/trainyard/ml/profile"
+)
+
+// Trainer is the training backend seam: the local Go engine now, a cloud service later. It
+// learns from a table and returns a saved-ready artifact with what the search measured.
+type Trainer interface {
+	// Name identifies the backend in plans and decisions ("local").
+	Name() string
+	// Train runs one search (or its replay) on job.
+	Train(ctx context.Context, job TrainJob) (*TrainResult, error)
+}
+
+// TrainJob is one training request.
+type TrainJob struct {
+	// Frame holds the rows to learn from; rows without a target are ignored. The test split is
+	// never part of it.
+	Frame *frame.Frame
+	// Target is the column to predict.
+	Target string
+	// Task is "binary", "multiclass" or "regression".
+	Task string
+	// Drop lists columns not to learn from.
+	Drop []string
+	// Metric is the metric the search optimizes ("" = the task's default).
+	Metric string
+	// Families restricts the learner families (nil = all).
+	Families []string
+	// Budget is the wall-clock budget of the search including its refit. Zero with Trials set
+	// replays a search without a clock.
+	Budget time.Duration
+	// Trials, when positive, replays exactly this many trials.
+	Trials int
+	// Seed drives every random choice.
+	Seed uint64
+	// BalanceClasses weights classes inversely to their frequency.
+	BalanceClasses bool
+	// TimeColumn, when set, orders rows in time: validation then looks forward only.
+	TimeColumn string
+	// OnTrial is called after every trial (progress).
+	OnTrial func(automl.Trial)
+}
+
+// TrainResult is what a training run produced.
+type TrainResult struct {
+	// Artifact is the trained model, refit on every row of the job.
+	Artifact *model.Artifact
+	// Trials are the candidates evaluated, in order.
+	Trials []automl.Trial
+	// Finished counts completed trials (a replay runs that many).
+	Finished int
+	// Best is the number of the best single trial.
+	Best int
+	// Score is the validation score of the final model on Metric.
+	Score float64
+	// Metric is the metric optimized, and HigherIsBetter its direction.
+	Metric         string
+	HigherIsBetter bool
+	// Validation names the validation scheme.
+	Validation string
+	// OOF are out-of-fold predictions, Width values per entry of OOFRows (frame rows of the
+	// job), for choosing a decision threshold on validation data.
+	OOF     []float64
+	OOFRows []int
+	Width   int
+	// Labels are the encoded labels of the job's frame rows (NaN where the target is missing).
+	Labels []float64
+	// Classes are the class labels in output order (classifiers).
+	Classes []string
+	// Seconds is the wall-clock time.
+	Seconds float64
+}
+
+// LocalTrainer trains with the local Go engine (ml/prep, ml/automl, ml/model).
+type LocalTrainer struct{}
+
+// Name returns "local".
+func (LocalTrainer) Name() string { return "local" }
+
+// Train fits the preprocessing and runs the search.
+func (LocalTrainer) Train(ctx context.Context, job TrainJob) (*TrainResult, error) {
+	start := time.Now()
+	task := profile.Task(job.Task)
+	useLinear := len(job.Families) == 0 || slices.Contains(job.Families, automl.Linear)
+	treeFit, err := prep.FitTransform(ctx, job.Frame, prep.Options{Target: job.Target, Task: task, Mode: prep.Trees, Drop: job.Drop, Seed: job.Seed})
+	if err != nil {
+		return nil, fmt.Errorf("prepare data: %w", err)
+	}
+	d := &automl.Data{
+		Task:  job.Task,
+		Label: treeFit.Y,
+		Trees: automl.Matrix{Names: treeFit.X.Names, Cols: treeFit.X.Cols, Categorical: treeFit.X.Categorical},
+	}
+	if job.Task == automl.Regression {
+		d.NumClass = 1
+	} else {
+		d.NumClass = treeFit.Pipeline.Label.NumClasses()
+	}
+	var linFit *prep.Fitted
+	if useLinear {
+		linFit, err = prep.FitTransform(ctx, job.Frame, prep.Options{Target: job.Target, Task: task, Mode: prep.Linear, Drop: job.Drop, Seed: job.Seed})
+		if err != nil {
+			return nil, fmt.Errorf("prepare data for linear learners: %w", err)
+		}
+		if len(linFit.X.Cols) > 0 {
+			d.Linear = &automl.Matrix{Names: linFit.X.Names, Cols: linFit.X.Cols}
+		} else {
+			linFit = nil
+		}
+	}
+	if len(d.Trees.Cols) == 0 {
+		return nil, errors.New("no usable input column is left after preprocessing")
+	}
+	if job.TimeColumn != "" {
+		if c := job.Frame.Col(job.TimeColumn); c != nil && c.Num != nil {
+			d.TimeKey = make([]float64, len(treeFit.Rows))
+			for i, r := range treeFit.Rows {
+				d.TimeKey[i] = c.Num[r]
+			}
+		}
+	}
+	cfg := automl.Config{
+		Seed:           job.Seed,
+		Metric:         job.Metric,
+		Learners:       job.Families,
+		Trials:         job.Trials,
+		BalanceClasses: job.BalanceClasses,
+		OnTrial:        job.OnTrial,
+	}
+	if job.Budget > 0 && job.Trials <= 0 {
+		cfg.Deadline = start.Add(job.Budget)
+	}
+	res, err := automl.Search(ctx, d, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	pipes := []*prep.Pipeline{treeFit.Pipeline}
+	linIdx := -1
+	var members []model.Member
+	for _, m := range res.Members {
+		mm := model.Member{Learner: m.Learner, Weight: m.Weight, Params: m.Params, Trees: m.GBDT, Linear: m.Linear}
+		if m.Linear != nil {
+			if linFit == nil {
+				return nil, errors.New("search returned a linear member without linear data")
+			}
+			if linIdx < 0 {
+				pipes = append(pipes, linFit.Pipeline)
+				linIdx = len(pipes) - 1
+			}
+			mm.Pipeline = linIdx
+		}
+		members = append(members, mm)
+	}
+	var notes []string
+	for _, t := range res.Trials {
+		if t.Note != "" && t.Status != "timeout" {
+			notes = append(notes, fmt.Sprintf("trial %d %s: %s", t.Number, t.Learner, t.Note))
+		}
+	}
+	art, err := model.New(pipes, members, model.Training{
+		CreatedAt: time.Now().UTC(), Engine: "trainyard-local", Rows: len(treeFit.Rows), Columns: job.Frame.NCols() - 1,
+		Seed: job.Seed, Trials: res.Finished, Metric: res.Metric.Name, Validation: res.Validation,
+		Seconds: time.Since(start).Seconds(), Notes: notes,
+	})
+	if err != nil {
+		return nil, err
+	}
+	labels := make([]float64, job.Frame.NRows())
+	for i := range labels {
+		labels[i] = nan()
+	}
+	for i, r := range treeFit.Rows {
+		labels[r] = treeFit.Y[i]
+	}
+	oofRows := make([]int, len(res.OOFRows))
+	for i, r := range res.OOFRows {
+		oofRows[i] = treeFit.Rows[r]
+	}
+	return &TrainResult{
+		Artifact: art, Trials: res.Trials, Finished: res.Finished, Best: res.Best, Score: res.Score,
+		Metric: res.Metric.Name, HigherIsBetter: res.Metric.HigherIsBetter, Validation: res.Validation,
+		OOF: res.OOF, OOFRows: oofRows, Width: res.Width, Labels: labels,
+		Classes: treeFit.Pipeline.Label.Classes, Seconds: time.Since(start).Seconds(),
+	}, nil
+}

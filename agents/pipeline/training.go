@@ -1,0 +1,334 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/trainyard/trainyard/agents/decision"
+	trainyardv1 "github.com/trainyard/trainyard/gen/go/trainyard/v1"
+	"github.com/trainyard/trainyard/internal/store"
+	"github.com/trainyard/trainyard/ml/automl"
+	"github.com/trainyard/trainyard/ml/frame"
+)
+
+// maxTrainAttempts bounds the tries of one training iteration.
+const maxTrainAttempts = 3
+
+// trainConfig is what one training iteration runs with.
+type trainConfig struct {
+	Families      []string `json:"families"`
+	BudgetSeconds float64  `json:"budget_seconds"`
+	Balance       bool     `json:"balance"`
+	Metric        string   `json:"metric"`
+	Seed          uint64   `json:"seed"`
+}
+
+// trialSummary is one search trial, for decisions and the report.
+type trialSummary struct {
+	Number  int     `json:"number"`
+	Learner string  `json:"learner"`
+	Params  string  `json:"params"`
+	Score   float64 `json:"score"`
+	Seconds float64 `json:"seconds"`
+	Status  string  `json:"status"`
+	Note    string  `json:"note,omitempty"`
+}
+
+// trainState is the output of one training iteration.
+type trainState struct {
+	Iteration      int            `json:"iteration"`
+	Config         trainConfig    `json:"config"`
+	Metric         string         `json:"metric"`
+	HigherIsBetter bool           `json:"higher_is_better"`
+	Validation     string         `json:"validation"`
+	Score          float64        `json:"score"`
+	Finished       int            `json:"finished"`
+	Best           int            `json:"best"`
+	Trials         []trialSummary `json:"trials"`
+	Members        []string       `json:"members"`
+	Seconds        float64        `json:"seconds"`
+	Attempts       int            `json:"attempts"`
+	// OOF are out-of-fold predictions (Width per row) with the encoded labels of those rows.
+	OOF       []float64 `json:"oof"`
+	OOFLabels []float64 `json:"oof_labels"`
+	Width     int       `json:"width"`
+	Classes   []string  `json:"classes,omitempty"`
+}
+
+// trainProgress is the checkpoint a running search writes, so a worker that resumes the stage
+// knows what was lost.
+type trainProgress struct {
+	Worker  string    `json:"worker"`
+	Started time.Time `json:"started"`
+	Trials  int       `json:"trials"`
+	Best    float64   `json:"best"`
+}
+
+func trainKey(iter int) string         { return fmt.Sprintf("train-%d.json", iter) }
+func trainModelKey(iter int) string    { return fmt.Sprintf("train-%d.model.gz", iter) }
+func trainProgressKey(iter int) string { return fmt.Sprintf("train-%d.progress.json", iter) }
+
+// iterationConfig derives the configuration of an iteration from the recorded plan and the
+// change the last evaluation asked for.
+func (p *Pipeline) iterationConfig(ctx context.Context, r *run, ds *dataState) (trainConfig, *iterationChange, error) {
+	var plan trainyardv1.TrainingPlan
+	if err := fromProtoJSON(r.proj.Plan, &plan); err != nil {
+		return trainConfig{}, nil, fmt.Errorf("read plan: %w", err)
+	}
+	cfg := trainConfig{Families: planFamilies(&plan), Balance: ds.Balance, Metric: plan.GetMetric(), Seed: p.opts.Seed}
+	if len(cfg.Families) == 0 {
+		cfg.Families = []string{automl.GBDT}
+	}
+	budget := p.opts.MinBudget
+	if plan.GetBudget() != nil {
+		budget = plan.GetBudget().AsDuration()
+	} else if r.proj.BudgetSeconds > 0 {
+		budget = time.Duration(r.proj.BudgetSeconds) * time.Second
+	}
+	cfg.BudgetSeconds = min(budget, p.opts.MaxBudget).Seconds()
+	var ev evalState
+	err := p.getJSON(ctx, stateKey(r.proj.ID, evalKey), &ev)
+	if err != nil && !errors.Is(err, errNoState) {
+		return cfg, nil, err
+	}
+	ch := ev.Next
+	if ch != nil && ch.Iteration == iterationOf(r) {
+		if ch.Balance {
+			cfg.Balance = true
+		}
+		if ch.BudgetFactor > 0 {
+			cfg.BudgetSeconds = min(cfg.BudgetSeconds*ch.BudgetFactor, p.opts.MaxBudget.Seconds())
+		}
+		if len(ch.Families) > 0 {
+			cfg.Families = ch.Families
+		}
+		cfg.Seed += uint64(ch.Iteration)
+		return cfg, ch, nil
+	}
+	return cfg, nil, nil
+}
+
+// iterationOf returns the project's iteration (at least 1).
+func iterationOf(r *run) int { return max(1, r.proj.Iteration) }
+
+// trainStage is TRAINING: the TrainingManager runs the search on the training rows with the
+// recorded plan, retrying failures with adjusted parameters.
+func (p *Pipeline) trainStage(ctx context.Context, r *run) (*outcome, error) {
+	iter := iterationOf(r)
+	var ds dataState
+	if err := p.getJSON(ctx, stateKey(r.proj.ID, dataKey), &ds); err != nil {
+		return nil, err
+	}
+	cfg, change, err := p.iterationConfig(ctx, r, &ds)
+	if err != nil {
+		return nil, err
+	}
+	out := &outcome{next: store.StageEvaluation, message: fmt.Sprintf("iteration %d trained", iter)}
+	if change != nil {
+		out.logs = append(out.logs, fmt.Sprintf("iteration %d: %s", iter, change.Change))
+	}
+
+	// A search that finished but was not committed (the worker died in between) is reused.
+	var done trainState
+	if err := p.getJSON(ctx, stateKey(r.proj.ID, trainKey(iter)), &done); err == nil && sameConfig(done.Config, cfg) {
+		out.logs = append(out.logs, fmt.Sprintf("reused the finished search of iteration %d from an interrupted attempt", iter))
+		out.decide(p.trainDecision(&done))
+		return out, nil
+	}
+	var prev trainProgress
+	if err := p.getJSON(ctx, stateKey(r.proj.ID, trainProgressKey(iter)), &prev); err == nil {
+		out.decide(p.ruled(typeRecovery, fmt.Sprintf("restart iteration %d's search: the previous worker stopped", iter),
+			fmt.Sprintf("Worker %s started this search at %s and stopped after %d trials without committing (its lease expired). The search is restarted with the full budget; the split and plan are unchanged, so the result is comparable.",
+				prev.Worker, prev.Started.Format(time.RFC3339), prev.Trials),
+			[]decision.Alternative{alt("restart the stage", 0.8, "same data and plan"), alt("fail the project", 0.1, "the work is recoverable")},
+			map[string]any{"previous_worker": prev.Worker, "trials_done": prev.Trials, "best_so_far": sanitize(prev.Best)}))
+	}
+
+	f, err := p.loadFrame(ctx, r.proj)
+	if err != nil {
+		return nil, err
+	}
+	trainFrame := f.Take(ds.Train)
+	var st *trainState
+	var res *TrainResult
+	for attempt := 1; ; attempt++ {
+		res, err = p.search(ctx, r, trainFrame, &ds, cfg, iter)
+		if err == nil {
+			st = newTrainState(iter, cfg, res, attempt)
+			break
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if attempt >= maxTrainAttempts {
+			return nil, &UserError{
+				Message:     fmt.Sprintf("training failed %d times; the last error: %v", attempt, err),
+				Suggestions: []string{"Check the data for columns with unusual values", "Try again with a larger budget"},
+			}
+		}
+		next := cfg
+		var change string
+		switch attempt {
+		case 1:
+			next.Families = []string{automl.GBDT}
+			change = "search gradient-boosted trees only"
+		default:
+			next.Balance = false
+			next.Seed++
+			change = "gradient-boosted trees without class weights, another seed"
+		}
+		out.decide(p.ruled(typeRecovery, fmt.Sprintf("retry training (attempt %d of %d): %s", attempt+1, maxTrainAttempts, change),
+			fmt.Sprintf("Attempt %d failed: %v. Retrying with adjusted parameters.", attempt, err),
+			[]decision.Alternative{alt("retry with "+change, 0.7, "the failure may depend on the learner"), alt("fail the project", 0.2, "attempts remain")},
+			map[string]any{"attempt": attempt, "error": err.Error(), "families": next.Families, "balance": next.Balance}))
+		r.logf(fmt.Sprintf("training attempt %d failed: %v; retrying with %s", attempt, err, change))
+		cfg = next
+	}
+	if err := p.putArtifact(ctx, stateKey(r.proj.ID, trainModelKey(iter)), res.Artifact); err != nil {
+		return nil, err
+	}
+	if err := p.putJSON(ctx, stateKey(r.proj.ID, trainKey(iter)), st); err != nil {
+		return nil, err
+	}
+	out.decide(p.trainDecision(st))
+	out.logs = append(out.logs, fmt.Sprintf("search finished: %d trials in %.1fs, validation %s %.4g (%s)", st.Finished, st.Seconds, st.Metric, st.Score, st.Validation))
+	return out, nil
+}
+
+// sameConfig reports whether a stored search ran with cfg.
+func sameConfig(a, b trainConfig) bool {
+	return slices.Equal(a.Families, b.Families) && a.BudgetSeconds == b.BudgetSeconds && a.Balance == b.Balance && a.Metric == b.Metric && a.Seed == b.Seed
+}
+
+// search runs one training attempt with progress and a checkpoint.
+func (p *Pipeline) search(ctx context.Context, r *run, f *frame.Frame, ds *dataState, cfg trainConfig, iter int) (*TrainResult, error) {
+	start := p.now()
+	budget := time.Duration(cfg.BudgetSeconds * float64(time.Second))
+	var mu sync.Mutex
+	var trialSecs float64
+	trials := 0
+	best := nan()
+	lastCkpt := time.Time{}
+	ckpt := func(force bool) {
+		if !force && time.Since(lastCkpt) < 2*time.Second {
+			return
+		}
+		lastCkpt = time.Now()
+		_ = p.putJSON(ctx, stateKey(r.proj.ID, trainProgressKey(iter)), trainProgress{Worker: p.opts.WorkerID, Started: start, Trials: trials, Best: best})
+	}
+	ckpt(true)
+	r.progress(0, budget.Seconds()*1.3, fmt.Sprintf("iteration %d: searching %s for %s", iter, strings.Join(cfg.Families, ", "), budget), true)
+	job := TrainJob{
+		Frame: f, Target: ds.Target, Task: ds.Task, Drop: ds.dropNames(), Metric: cfg.Metric,
+		Families: cfg.Families, Budget: budget, Seed: cfg.Seed, BalanceClasses: cfg.Balance, TimeColumn: ds.TimeColumn,
+		OnTrial: func(t automl.Trial) {
+			mu.Lock()
+			defer mu.Unlock()
+			trials++
+			trialSecs += t.Seconds
+			if t.Status == "ok" && (best != best || t.Score > best) {
+				best = t.Score
+			}
+			elapsed := p.now().Sub(start).Seconds()
+			frac := elapsed / max(1e-9, budget.Seconds())
+			// What is left of the budget, plus evaluation and the final refit on all rows,
+			// which replays the trials: their measured time, projected over the budget.
+			refit := trialSecs / max(frac, 1e-3) * 1.25
+			eta := max(0, budget.Seconds()-elapsed) + refit
+			r.progress(frac, eta, fmt.Sprintf("iteration %d: trial %d %s %s %.4g (%s)", iter, t.Number, t.Learner, t.Status, t.Score, trimNote(t.Note)), false)
+			ckpt(false)
+		},
+	}
+	return p.trainer.Train(ctx, job)
+}
+
+// trimNote shortens a trial note for a progress message.
+func trimNote(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "…"
+	}
+	return s
+}
+
+// newTrainState summarizes a result.
+func newTrainState(iter int, cfg trainConfig, res *TrainResult, attempts int) *trainState {
+	st := &trainState{Iteration: iter, Config: cfg, Metric: res.Metric, HigherIsBetter: res.HigherIsBetter,
+		Validation: res.Validation, Score: res.Score, Finished: res.Finished, Best: res.Best,
+		Seconds: res.Seconds, Attempts: attempts, Width: res.Width, Classes: res.Classes}
+	for _, t := range res.Trials {
+		st.Trials = append(st.Trials, trialSummary{Number: t.Number, Learner: t.Learner, Params: t.Candidate.String(),
+			Score: t.Score, Seconds: t.Seconds, Status: t.Status, Note: t.Note})
+	}
+	for _, m := range res.Artifact.Members {
+		st.Members = append(st.Members, fmt.Sprintf("%s×%.2f", m.Learner, m.Weight))
+	}
+	st.OOF = res.OOF
+	st.OOFLabels = make([]float64, len(res.OOFRows))
+	for i, r := range res.OOFRows {
+		st.OOFLabels[i] = res.Labels[r]
+	}
+	return st
+}
+
+// trainDecision records which model the search chose among its trials.
+func (p *Pipeline) trainDecision(st *trainState) decision.Decision {
+	ok := []trialSummary{}
+	for _, t := range st.Trials {
+		if t.Status == "ok" {
+			ok = append(ok, t)
+		}
+	}
+	sort.SliceStable(ok, func(i, j int) bool {
+		if st.HigherIsBetter {
+			return ok[i].Score > ok[j].Score
+		}
+		return ok[i].Score < ok[j].Score
+	})
+	var alts []decision.Alternative
+	for i, t := range ok {
+		if i == 6 {
+			break
+		}
+		alts = append(alts, decision.Alternative{Option: fmt.Sprintf("trial %d: %s", t.Number, t.Params), Score: decision.Score(t.Score), Note: trimNote(t.Note)})
+	}
+	winner := fmt.Sprintf("trial %d", st.Best)
+	for _, t := range st.Trials {
+		if t.Number == st.Best {
+			winner = fmt.Sprintf("trial %d (%s)", t.Number, t.Params)
+		}
+	}
+	conf := 0.5
+	if len(ok) > 1 {
+		gap := ok[0].Score - ok[1].Score
+		if !st.HigherIsBetter {
+			gap = -gap
+		}
+		conf = clamp01(0.5 + 10*gap/max(1e-9, absf(ok[0].Score)))
+	}
+	d := decision.Decision{
+		Type: typeModelChoice,
+		Decision: fmt.Sprintf("iteration %d: %s, validation %s %.4g (blend: %s)",
+			st.Iteration, winner, st.Metric, st.Score, strings.Join(st.Members, " + ")),
+		Alternatives: alts,
+		Evidence: map[string]any{"iteration": st.Iteration, "trials": len(st.Trials), "finished": st.Finished, "metric": st.Metric,
+			"higher_is_better": st.HigherIsBetter, "validation": st.Validation, "seconds": round3(st.Seconds),
+			"families": st.Config.Families, "budget_seconds": st.Config.BudgetSeconds, "balance": st.Config.Balance, "attempts": st.Attempts},
+		Reasoning: fmt.Sprintf("The search evaluated %d candidates by %s; a challenger replaced the first candidate only when it beat it by more than the validation noise, and the best were blended when the blend scored better out of fold. Alternatives are scored by their validation %s.",
+			st.Finished, st.Validation, st.Metric),
+		Confidence: conf, Reasoner: "rules", Time: p.now(),
+	}
+	return d
+}
+
+func absf(v float64) float64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
