@@ -6,6 +6,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/trainyard/trainyard/ml/forest"
 	"github.com/trainyard/trainyard/ml/frame"
 	"github.com/trainyard/trainyard/ml/gbdt"
 	"github.com/trainyard/trainyard/ml/internal/datasets"
@@ -59,15 +60,35 @@ func trainTrees(t testing.TB, fit *prep.Fitted, iters int) Member {
 	if task == Multiclass {
 		p.NumClass = fit.Pipeline.Label.NumClasses()
 	}
-	d := &gbdt.Dataset{Label: fit.Y}
-	for j, c := range fit.X.Cols {
-		d.Features = append(d.Features, gbdt.Feature{Name: fit.X.Names[j], Values: c, Categorical: fit.X.Categorical[j]})
-	}
-	m, err := gbdt.Train(context.Background(), p, d, gbdt.Options{})
+	m, err := gbdt.Train(context.Background(), p, dataset(fit), gbdt.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return Member{Learner: GBDT, Weight: 1, Trees: m, Params: p.Map()}
+}
+
+// trainForest grows a random forest of n trees.
+func trainForest(t testing.TB, fit *prep.Fitted, n int) Member {
+	t.Helper()
+	task := string(fit.Pipeline.Label.Task)
+	p := forest.DefaultParams(task)
+	p.NumIterations = n
+	if task == Multiclass {
+		p.NumClass = fit.Pipeline.Label.NumClasses()
+	}
+	m, err := forest.Train(context.Background(), p, dataset(fit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Member{Learner: Forest, Weight: 1, Trees: m}
+}
+
+func dataset(fit *prep.Fitted) *gbdt.Dataset {
+	d := &gbdt.Dataset{Label: fit.Y}
+	for j, c := range fit.X.Cols {
+		d.Features = append(d.Features, gbdt.Feature{Name: fit.X.Names[j], Values: c, Categorical: fit.X.Categorical[j]})
+	}
+	return d
 }
 
 // trainLinear fits a lightly regularized linear model.
@@ -94,4 +115,16 @@ func treesArtifact(t testing.TB, name, target string, iters int) (*Artifact, *ta
 		t.Fatal(err)
 	}
 	return a, tb, fit
+}
+
+// forestArtifact grows a one-member forest artifact on a dataset.
+func forestArtifact(t testing.TB, name, target string, n int) (*Artifact, *table) {
+	t.Helper()
+	tb := readTable(t, name)
+	fit := fitPipeline(t, tb, target, prep.Trees)
+	a, err := New([]*prep.Pipeline{fit.Pipeline}, []Member{trainForest(t, fit, n)}, Training{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, tb
 }

@@ -156,6 +156,14 @@ func TestONNXParityWithOnnxruntime(t *testing.T) {
 	// Target encoding of island (3 levels) and sex (2 levels + missing).
 	a, tb := linearArtifact(t, "penguins.csv", "species", 1)
 	cases = append(cases, parityCase{"linear-target-encoded/penguins.csv", a, tb})
+	for _, c := range []struct{ file, target string }{
+		{"breast_cancer.csv", "diagnosis"},
+		{"penguins.csv", "species"},
+		{"diabetes.csv", "disease_progression"},
+	} {
+		a, tb := forestArtifact(t, c.file, c.target, 20)
+		cases = append(cases, parityCase{"forest/" + c.file, a, tb})
+	}
 	a, tb = blendArtifact(t, "penguins.csv", "species")
 	cases = append(cases, parityCase{"blend/penguins.csv", a, tb})
 

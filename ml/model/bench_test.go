@@ -1,0 +1,115 @@
+package model
+
+import (
+	"bytes"
+	"context"
+	"testing"
+)
+
+// The benchmarks use a 100-tree GBDT on telco_churn (19 input columns,
+// numeric and categorical; 7043 rows).
+
+func benchArtifact(b *testing.B) (*Artifact, *table) {
+	b.Helper()
+	a, tb, _ := treesArtifact(b, "telco_churn.csv", "churn", 100)
+	if n := len(a.Members[0].Trees.Trees); n != 100 {
+		b.Fatalf("model has %d trees, want 100", n)
+	}
+	return a, tb
+}
+
+func BenchmarkPredictRecord(b *testing.B) {
+	a, tb := benchArtifact(b)
+	p, _ := NewPredictor(a)
+	rec, err := p.Bind(tb.header)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var d Prediction
+	i := 0
+	for b.Loop() {
+		if err := rec.Predict(tb.recs[i%len(tb.recs)], &d); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+func BenchmarkPredictMap(b *testing.B) {
+	a, tb := benchArtifact(b)
+	p, _ := NewPredictor(a)
+	rows := make([]map[string]any, 256)
+	for i := range rows {
+		rows[i] = map[string]any{}
+		for j, h := range tb.header {
+			rows[i][h] = tb.recs[i][j]
+		}
+	}
+	var d Prediction
+	i := 0
+	for b.Loop() {
+		if err := p.PredictMap(rows[i%len(rows)], &d); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+func BenchmarkPredictBatch(b *testing.B) {
+	a, tb := benchArtifact(b)
+	p, _ := NewPredictor(a)
+	rec, _ := p.Bind(tb.header)
+	var recs [][]string
+	for len(recs) < 100000 {
+		recs = append(recs, tb.recs...)
+	}
+	rows := 0
+	for b.Loop() {
+		out, err := rec.PredictBatch(context.Background(), recs)
+		if err != nil || len(out.Errors) > 0 {
+			b.Fatal(err, out.Errors)
+		}
+		rows += len(recs)
+	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+}
+
+func BenchmarkPredictFrame(b *testing.B) {
+	a, tb := benchArtifact(b)
+	p, _ := NewPredictor(a)
+	rows := 0
+	for b.Loop() {
+		if _, err := p.PredictFrame(context.Background(), tb.frame); err != nil {
+			b.Fatal(err)
+		}
+		rows += tb.frame.NRows()
+	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+}
+
+func BenchmarkExplain(b *testing.B) {
+	a, tb := benchArtifact(b)
+	p, _ := NewPredictor(a)
+	rec, _ := p.Bind(tb.header)
+	i := 0
+	for b.Loop() {
+		if _, err := rec.Explain(tb.recs[i%len(tb.recs)], 5); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+func BenchmarkLoad(b *testing.B) {
+	a, _ := benchArtifact(b)
+	var buf bytes.Buffer
+	if err := a.Save(&buf); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(buf.Len()), "bytes")
+	for b.Loop() {
+		if _, err := Load(bytes.NewReader(buf.Bytes())); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
