@@ -72,4 +72,3 @@ func TestExplanationsAddUp(t *testing.T) {
 		}
 	}
 }
-
