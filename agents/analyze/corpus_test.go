@@ -60,28 +60,56 @@ func loadCorpus(t *testing.T, path string) []corpusCase {
 	return cases
 }
 
+// corpusResult sums up a corpus run.
+type corpusResult struct {
+	accuracy float64
+	// mean target confidence of the right answers that name their target,
+	// of those that do not, and of the wrong answers.
+	named, unnamed, wrong float64
+}
+
 // runCorpus analyzes every case and returns the share with the right target
 // and problem type, logging the misses.
-func runCorpus(t *testing.T, cases []corpusCase) float64 {
+func runCorpus(t *testing.T, cases []corpusCase) corpusResult {
 	t.Helper()
 	ctx := context.Background()
 	a := New(nil)
 	right := 0
+	var sum [3]float64
+	var n [3]int
+	add := func(i int, v float64) { sum[i] += v; n[i]++ }
 	for _, c := range cases {
 		an, err := a.Analyze(ctx, c.Description, loadSample(t, c.File))
 		if err != nil {
 			t.Logf("MISS %s %q: error %v", c.File, c.Description, err)
 			continue
 		}
+		conf := an.Decisions[0].Confidence
 		if an.TargetColumn == c.Target && string(an.ProblemType) == c.ProblemType {
 			right++
+			if c.NamesTarget {
+				add(0, conf)
+			} else {
+				add(1, conf)
+			}
 			continue
 		}
+		add(2, conf)
 		top := an.Candidates[:min(3, len(an.Candidates))]
 		t.Logf("MISS %s %q: got %s/%s, want %s/%s; top %+v", c.File, c.Description,
 			an.TargetColumn, an.ProblemType, c.Target, c.ProblemType, top)
 	}
-	return float64(right) / float64(len(cases))
+	r := corpusResult{accuracy: float64(right) / float64(len(cases))}
+	mean := func(i int) float64 {
+		if n[i] == 0 {
+			return 0
+		}
+		return sum[i] / float64(n[i])
+	}
+	r.named, r.unnamed, r.wrong = mean(0), mean(1), mean(2)
+	t.Logf("mean target confidence: %.2f when named (%d), %.2f when not (%d), %.2f when wrong (%d)",
+		r.named, n[0], r.unnamed, n[1], r.wrong, n[2])
+	return r
 }
 
 func TestCorpus(t *testing.T) {
@@ -107,17 +135,25 @@ func TestCorpus(t *testing.T) {
 			t.Errorf("corpus has no case for %s", n)
 		}
 	}
-	acc := runCorpus(t, cases)
-	t.Logf("corpus: %.1f%% of %d cases right (target and problem type)", 100*acc, len(cases))
-	if acc < 0.9 {
-		t.Errorf("corpus accuracy = %.3f, want ≥ 0.9", acc)
+	r := runCorpus(t, cases)
+	t.Logf("corpus: %.1f%% of %d cases right (target and problem type)", 100*r.accuracy, len(cases))
+	if r.accuracy < 0.9 {
+		t.Errorf("corpus accuracy = %.3f, want ≥ 0.9", r.accuracy)
+	}
+	// Confidence must mean something: a target the user named is surer than
+	// one read from synonyms and data.
+	if r.named < r.unnamed+0.05 {
+		t.Errorf("mean confidence %.2f when the target is named, %.2f when not; want named clearly higher", r.named, r.unnamed)
 	}
 }
 
 func TestHoldout(t *testing.T) {
 	cases := loadCorpus(t, "testdata/holdout.json")
-	acc := runCorpus(t, cases)
-	t.Logf("holdout: %.1f%% of %d cases right (target and problem type)", 100*acc, len(cases))
+	r := runCorpus(t, cases)
+	t.Logf("holdout: %.1f%% of %d cases right (target and problem type)", 100*r.accuracy, len(cases))
+	if r.accuracy < 0.85 {
+		t.Errorf("holdout accuracy = %.3f, want ≥ 0.85", r.accuracy)
+	}
 }
 
 func TestCorpusColumnOrder(t *testing.T) {

@@ -85,7 +85,7 @@ func (a *Analyzer) decideMetrics(ctx context.Context, an *Analysis, c *colFacts)
 	if an.ProblemType != Regression {
 		minority = minorityShare(c)
 	}
-	opts := metricOptions(an.ProblemType, minority, an.SuccessCriteria)
+	opts := metricOptions(an.ProblemType, minority, c.distinct, an.SuccessCriteria)
 	slices.SortStableFunc(opts, func(x, y reasoner.Option) int { return cmp.Compare(y.Score, x.Score) })
 	var names []string
 	for _, o := range opts {

@@ -10,6 +10,7 @@ const (
 	roleTarget  = 1.0  // right after a prediction cue: "predict churn"
 	roleNeutral = 0.6  // anywhere else
 	roleFeature = 0.25 // among the inputs: "from tenure and contract"
+	roleEntity  = 0.3  // the thing each row is: "the price of each house"
 )
 
 // dword is one content word of the description.
@@ -127,12 +128,18 @@ func parseDescription(lx *lexicon, desc string) parsed {
 			p.classCues = append(p.classCues, "a yes/no question")
 		}
 	}
+	prevSent, prevRole := -1, roleNeutral
 	for _, cl := range clauses {
 		ws, _ := words(cl.text)
 		p.all = append(p.all, ws...)
 
+		// A list of inputs goes on across commas: "from age, sex and class".
 		role, left := roleNeutral, 0
+		if cl.sent == prevSent && prevRole == roleFeature {
+			role, left = roleFeature, 1<<30
+		}
 		grouping := false
+		entity := 0 // content words left that name the row entity
 		clauseStart := len(p.words)
 		for i, w := range ws {
 			if i+1 < len(ws) {
@@ -179,10 +186,20 @@ func parseDescription(lx *lexicon, desc string) parsed {
 					p.words = append(p.words, dword{text: w + " " + ws[i+1], stem: w + " " + ws[i+1], role: role, concept: c, sent: cl.sent})
 				}
 			}
+			if w == "each" || w == "every" {
+				entity = 1
+			}
 			if stopwords[w] {
 				continue
 			}
-			p.words = append(p.words, dword{text: w, stem: stem(w), role: role, concept: lx.concept(w), sent: cl.sent})
+			wr := role
+			if entity > 0 {
+				entity--
+				if role != roleFeature {
+					wr = roleEntity
+				}
+			}
+			p.words = append(p.words, dword{text: w, stem: stem(w), role: wr, concept: lx.concept(w), sent: cl.sent})
 			if role == roleTarget {
 				left--
 				if left == 0 {
@@ -190,6 +207,7 @@ func parseDescription(lx *lexicon, desc string) parsed {
 				}
 			}
 		}
+		prevSent, prevRole = cl.sent, role
 	}
 	return p
 }

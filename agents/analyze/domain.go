@@ -15,12 +15,12 @@ const generalDomain = "general"
 // use. Words are compared by stem.
 var domains = map[string][]string{
 	"telecom":     {"telecom", "telco", "phone", "mobile", "cellular", "carrier", "subscriber", "broadband", "streaming", "tariff", "roaming", "minutes", "calls", "wireless", "fiber"},
-	"finance":     {"bank", "banking", "loan", "debt", "finance", "financial", "fraud", "transaction", "payment", "account", "salary", "earn", "wage", "investment", "stock", "mortgage", "capital", "tax", "insurance", "wealth", "rich"},
+	"finance":     {"bank", "banking", "loan", "debt", "finance", "financial", "fraud", "transaction", "payment", "account", "salary", "earn", "wage", "investment", "stock", "mortgage", "tax", "insurance", "wealth", "rich"},
 	"healthcare":  {"patient", "medical", "clinical", "hospital", "disease", "diagnose", "tumor", "tumour", "cancer", "malignant", "benign", "cell", "blood", "glucose", "insulin", "cholesterol", "health", "symptom", "treatment", "doctor", "diabetic"},
 	"real_estate": {"house", "home", "housing", "property", "rent", "apartment", "bedroom", "bathroom", "garage", "basement", "roof", "realtor", "lot", "porch", "fireplace", "mortgage"},
 	"reviews":     {"review", "rating", "stars", "feedback", "taste", "flavor", "delicious", "opinion", "sentiment", "comment"},
 	"retail":      {"shop", "store", "purchase", "buyer", "shopper", "basket", "cart", "ecommerce", "retail", "sku", "inventory"},
-	"messaging":   {"message", "sms", "inbox", "spam", "junk", "phishing", "sender", "newsletter", "texts", "chat"},
+	"messaging":   {"message", "sms", "inbox", "spam", "junk", "phishing", "sender", "newsletter", "chat"},
 	"biology":     {"flower", "petal", "sepal", "plant", "penguin", "bird", "animal", "flipper", "genus", "wildlife", "botanical", "beak", "zoo"},
 	"food_drink":  {"wine", "grape", "vineyard", "beer", "acid", "phenol", "chemical", "beverage", "vintage", "food", "recipe"},
 	"vision":      {"pixel", "image", "images", "handwritten", "handwriting", "scanned", "ocr", "glyph", "photo", "picture"},

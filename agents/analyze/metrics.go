@@ -11,9 +11,10 @@ import (
 // imbalanced (a majority/minority ratio of 2.5 or more).
 const imbalanced = 1 / 3.5
 
-// metricOptions scores the metrics for a task. A metric the success criteria
+// metricOptions scores the metrics for a task, given the share of the
+// rarest class and the number of classes. A metric the success criteria
 // name comes first; the others follow by how well they suit the task.
-func metricOptions(task ProblemType, minority float64, criteria []SuccessCriterion) []reasoner.Option {
+func metricOptions(task ProblemType, minority float64, classes int, criteria []SuccessCriterion) []reasoner.Option {
 	var base []reasoner.Option
 	opt := func(name string, score float64, why string) {
 		base = append(base, reasoner.Option{Value: name, Score: score, Evidence: []string{why}})
@@ -37,9 +38,9 @@ func metricOptions(task ProblemType, minority float64, criteria []SuccessCriteri
 		opt("accuracy", 0.85, "share of correct classes, easy to read")
 		opt("f1_macro", 0.75, "weighs every class equally")
 		opt("logloss", 0.6, "rewards calibrated probabilities")
-		if minority > 0 && minority < 0.05 {
+		if minority > 0 && minority*float64(classes) < 0.25 {
 			base[1].Score = 0.9
-			base[1].Evidence = append(base[1].Evidence, fmt.Sprintf("the rarest class is %.1f%% of rows", 100*minority))
+			base[1].Evidence = append(base[1].Evidence, fmt.Sprintf("the rarest class is %.1f%% of rows, under a quarter of its even share", 100*minority))
 		}
 	case Regression:
 		opt("rmse", 0.85, "error in the target's own unit, penalizes large misses")

@@ -63,15 +63,38 @@ func scoreTargets(p parsed, cols []colFacts) []targetScore {
 	classWording := len(p.classCues) > 0
 	regressionWording := len(p.regressionCues) > 0
 
+	mentions := map[string]mention{}
+	evidence := map[string][]string{}
+	for i := range cols {
+		if c := &cols[i]; c.unusable == "" {
+			var ev []string
+			mentions[c.name] = nameMention(p, c, &ev)
+			evidence[c.name] = ev
+		}
+	}
+
+	claimed := map[int]bool{}
+	for _, m := range mentions {
+		if m.full {
+			for _, k := range m.used {
+				claimed[k] = true
+			}
+		}
+	}
+
 	var out []targetScore
 	for i := range cols {
 		c := &cols[i]
 		if c.unusable != "" {
 			continue
 		}
-		s := targetScore{col: c}
-		s.mention, s.input = nameMention(p, c, &s.evidence)
-		s.value, s.mentions = valueMention(p, c, &s.evidence)
+		s := targetScore{col: c, evidence: evidence[c.name]}
+		s.mention, s.input = mentions[c.name].score, mentions[c.name].input
+		if explainedAway(mentions, c.name) {
+			s.mention /= 2
+			s.evidence = append(s.evidence, "its words belong to another column's whole name")
+		}
+		s.value, s.mentions = valueMention(p, c, claimed, &s.evidence)
 
 		// What the data says, description aside.
 		if labelNames[normName(c.name)] {
@@ -128,16 +151,17 @@ func scoreTargets(p parsed, cols []colFacts) []targetScore {
 // Each name token counts by how distinctive it is among all column names
 // and by the role of the word that matches it. input is true when the only
 // matches are among the inputs ("from tenure").
-func nameMention(p parsed, c *colFacts, ev *[]string) (score float64, input bool) {
+func nameMention(p parsed, c *colFacts, ev *[]string) mention {
 	var sum, total float64
 	var matched []string
+	var used []int
 	inputOnly := false
 	for j, tok := range c.tokens {
 		w := c.weights[j]
 		total += w
-		best, bestRole, bestWord := 0.0, 0.0, ""
+		best, bestRole, bestWord, bestAt := 0.0, 0.0, "", -1
 		tokConcept := p.tokenConcept(tok)
-		for _, d := range p.words {
+		for k, d := range p.words {
 			m := 0.0
 			if !strings.Contains(d.text, " ") {
 				m = wordMatch(d.text, tok)
@@ -146,7 +170,7 @@ func nameMention(p parsed, c *colFacts, ev *[]string) (score float64, input bool
 				m = conceptMatch
 			}
 			if m > 0 && m*d.role > best*bestRole || (m > 0 && bestWord == "") {
-				best, bestRole, bestWord = m, d.role, d.text
+				best, bestRole, bestWord, bestAt = m, d.role, d.text, k
 			}
 		}
 		if best == 0 {
@@ -158,32 +182,81 @@ func nameMention(p parsed, c *colFacts, ev *[]string) (score float64, input bool
 		}
 		sum += w * best * bestRole
 		matched = append(matched, fmt.Sprintf("%s~%q", tok, bestWord))
+		used = append(used, bestAt)
 	}
 	// The whole name written as words: "list price" for List_Price.
-	full := 0.0
-	if nn := normName(c.name); len(nn) >= 3 {
+	full, fullAt, fullLen := 0.0, -1, 0
+	// The description drops function words: "miles per hour" reads as
+	// miles, hour.
+	var content strings.Builder
+	for _, t := range splitName(c.name) {
+		if !stopwords[t] {
+			content.WriteString(t)
+		}
+	}
+	for _, nn := range []string{normName(c.name), content.String()} {
+		if len(nn) < 3 {
+			continue
+		}
 		for i := range p.words {
 			joined := ""
 			for k := i; k < len(p.words) && k < i+4; k++ {
 				joined += normName(p.words[k].text)
-				if joined == nn && p.words[i].role != roleFeature {
-					full = p.words[i].role
+				if joined == nn && p.words[i].role != roleFeature && p.words[i].role > full {
+					full, fullAt, fullLen = p.words[i].role, i, k-i+1
 				}
 			}
 		}
 	}
+	var m mention
 	if total > 0 {
-		score = sum / total
+		m.score = sum / total
+		m.used = used
 	}
-	if full > score {
-		score = full
+	if full > 0 && full >= m.score {
+		m.score, m.full, m.used = full, true, nil
+		for k := fullAt; k < fullAt+fullLen; k++ {
+			m.used = append(m.used, k)
+		}
 		matched = []string{"whole name"}
 	}
-	if score > 0 {
+	if m.score > 0 {
 		*ev = append(*ev, fmt.Sprintf("the description names it (%s)", strings.Join(matched, ", ")))
-		return score, false
+		return m
 	}
-	return 0, inputOnly
+	m.input = inputOnly
+	return m
+}
+
+// mention is how a description names a column.
+type mention struct {
+	score float64 // 0 to 1
+	input bool    // named only among the inputs
+	full  bool    // named with its whole name ("list price" for ListPrice)
+	used  []int   // the description words that name it
+}
+
+// explainedAway halves a partial mention whose words all belong to another
+// column's whole name: with "list price" naming one column, the word "list"
+// says little about another that merely contains it.
+func explainedAway(ms map[string]mention, name string) bool {
+	m := ms[name]
+	if m.full || len(m.used) == 0 {
+		return false
+	}
+	for other, o := range ms {
+		if other == name || !o.full {
+			continue
+		}
+		all := true
+		for _, u := range m.used {
+			all = all && slices.Contains(o.used, u)
+		}
+		if all {
+			return true
+		}
+	}
+	return false
 }
 
 // demoteLists treats a sentence that names three or more columns with three
@@ -234,8 +307,9 @@ func demoteLists(p parsed, cols []colFacts) parsed {
 }
 
 // valueMention scores how clearly the description mentions the column's
-// values ("spam", "more than 50K"), and lists the mentioned values.
-func valueMention(p parsed, c *colFacts, ev *[]string) (float64, []string) {
+// values ("spam", "more than 50K"), and lists the mentioned values. Words
+// in claimed already form another column's whole name and do not count.
+func valueMention(p parsed, c *colFacts, claimed map[int]bool, ev *[]string) (float64, []string) {
 	if c.levels == nil || c.distinct > 30 || c.kind == frame.Numeric {
 		return 0, nil
 	}
@@ -256,8 +330,8 @@ func valueMention(p parsed, c *colFacts, ev *[]string) (float64, []string) {
 		for _, w := range content {
 			r := 0.0
 			cc := p.lx.concept(w)
-			for _, d := range p.words {
-				if strings.Contains(d.text, " ") {
+			for k, d := range p.words {
+				if strings.Contains(d.text, " ") || claimed[k] {
 					continue
 				}
 				if wordMatch(d.text, w) >= 0.85 || (cc != "" && d.concept == cc) {

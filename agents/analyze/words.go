@@ -125,12 +125,13 @@ func isAlpha(w string) bool {
 // wordMatch scores how well a description word matches a name token, 0 to 1:
 // 1 for the same word, 0.95 for the same stem, 0.85 for a close spelling (one
 // edit, or an abbreviation that keeps the word's letters in order, as in
-// "lettr" for "letter"), 0 otherwise. Short tokens must match exactly.
+// "lettr" for "letter"), 0 otherwise. Words under four letters must match
+// exactly.
 func wordMatch(word, token string) float64 {
 	switch {
 	case word == token:
 		return 1
-	case len(word) < 3 || len(token) < 3:
+	case len(word) < 4 || len(token) < 4:
 		return 0
 	case stem(word) == stem(token):
 		return 0.95
