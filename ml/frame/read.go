@@ -146,9 +146,14 @@ func Read(ctx context.Context, r io.Reader, opts ReadOptions) (*Frame, error) {
 	}
 	isMarker := make(map[string]bool, len(markers))
 	maxMarker := 0
+	var markerStart [256]bool // first bytes of markers: most cells skip the map
 	for _, m := range markers {
-		isMarker[strings.TrimSpace(m)] = true
+		m = strings.TrimSpace(m)
+		isMarker[m] = true
 		maxMarker = max(maxMarker, len(m))
+		if m != "" {
+			markerStart[m[0]] = true
+		}
 	}
 
 	if err := rr.next(); err != nil {
@@ -220,7 +225,7 @@ func Read(ctx context.Context, r io.Reader, opts ReadOptions) (*Frame, error) {
 			}
 			c := &cols[j]
 			miss := false
-			if t := trimSpace(b); len(t) <= maxMarker && isMarker[string(t)] {
+			if t := trimSpace(b); len(t) == 0 && isMarker[""] || len(t) > 0 && len(t) <= maxMarker && markerStart[t[0]] && isMarker[string(t)] {
 				miss = true
 			} else if rr.quoted[j] {
 				c.quoted++
