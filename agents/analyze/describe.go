@@ -110,16 +110,17 @@ func parseDescription(lx *lexicon, desc string) parsed {
 	// Sentences end at . ? ! ; and line ends; clauses also at commas,
 	// colons and brackets.
 	type clause struct {
-		text string
-		sent int
+		text  string
+		sent  int
+		first bool // the sentence's first clause
 	}
 	var clauses []clause
 	sentences := strings.FieldsFunc(p.text, func(r rune) bool {
 		return r == '.' || r == ';' || r == '?' || r == '!' || r == '\n'
 	})
 	for i, sent := range sentences {
-		for _, cl := range strings.FieldsFunc(sent, func(r rune) bool { return r == ',' || r == ':' || r == '(' || r == ')' }) {
-			clauses = append(clauses, clause{cl, i})
+		for j, cl := range strings.FieldsFunc(sent, func(r rune) bool { return r == ',' || r == ':' || r == '(' || r == ')' }) {
+			clauses = append(clauses, clause{cl, i, j == 0})
 		}
 	}
 	// "Will the borrower pay back?" asks yes or no.
@@ -167,6 +168,11 @@ func parseDescription(lx *lexicon, desc string) parsed {
 					}
 				}
 				role, left = roleTarget, 4
+				continue
+			}
+			if i == 0 && cl.first && w == "model" {
+				// "Model the median value ..." is an order to predict.
+				role, left = roleTarget, 6
 				continue
 			}
 			if featureMarkers[w] {
