@@ -250,6 +250,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldDisplayName: {Type: field.TypeString, Column: user.FieldDisplayName},
 			user.FieldDefaultRole: {Type: field.TypeEnum, Column: user.FieldDefaultRole},
 			user.FieldWebhookURL:  {Type: field.TypeString, Column: user.FieldWebhookURL},
+			user.FieldOidcSubject: {Type: field.TypeString, Column: user.FieldOidcSubject},
 		},
 	}
 	graph.MustAddE(
@@ -1655,6 +1656,11 @@ func (f *UserFilter) WhereDefaultRole(p entql.StringP) {
 // WhereWebhookURL applies the entql string predicate on the webhook_url field.
 func (f *UserFilter) WhereWebhookURL(p entql.StringP) {
 	f.Where(p.Field(user.FieldWebhookURL))
+}
+
+// WhereOidcSubject applies the entql string predicate on the oidc_subject field.
+func (f *UserFilter) WhereOidcSubject(p entql.StringP) {
+	f.Where(p.Field(user.FieldOidcSubject))
 }
 
 // WhereHasAPIKeys applies a predicate to check if query has an edge api_keys.

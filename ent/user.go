@@ -31,6 +31,8 @@ type User struct {
 	DefaultRole types.Role `json:"default_role,omitempty"`
 	// WebhookURL holds the value of the "webhook_url" field.
 	WebhookURL string `json:"webhook_url,omitempty"`
+	// issuer and subject of the user's OpenID Connect identity (Google sign-in)
+	OidcSubject *string `json:"oidc_subject,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UserQuery when eager-loading is set.
 	Edges        UserEdges `json:"edges"`
@@ -104,7 +106,7 @@ func (*User) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case user.FieldEmail, user.FieldDisplayName, user.FieldDefaultRole, user.FieldWebhookURL:
+		case user.FieldEmail, user.FieldDisplayName, user.FieldDefaultRole, user.FieldWebhookURL, user.FieldOidcSubject:
 			values[i] = new(sql.NullString)
 		case user.FieldCreatedAt, user.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -166,6 +168,13 @@ func (_m *User) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field webhook_url", values[i])
 			} else if value.Valid {
 				_m.WebhookURL = value.String
+			}
+		case user.FieldOidcSubject:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field oidc_subject", values[i])
+			} else if value.Valid {
+				_m.OidcSubject = new(string)
+				*_m.OidcSubject = value.String
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -245,6 +254,11 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("webhook_url=")
 	builder.WriteString(_m.WebhookURL)
+	builder.WriteString(", ")
+	if v := _m.OidcSubject; v != nil {
+		builder.WriteString("oidc_subject=")
+		builder.WriteString(*v)
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

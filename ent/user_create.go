@@ -106,6 +106,20 @@ func (_c *UserCreate) SetNillableWebhookURL(v *string) *UserCreate {
 	return _c
 }
 
+// SetOidcSubject sets the "oidc_subject" field.
+func (_c *UserCreate) SetOidcSubject(v string) *UserCreate {
+	_c.mutation.SetOidcSubject(v)
+	return _c
+}
+
+// SetNillableOidcSubject sets the "oidc_subject" field if the given value is not nil.
+func (_c *UserCreate) SetNillableOidcSubject(v *string) *UserCreate {
+	if v != nil {
+		_c.SetOidcSubject(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *UserCreate) SetID(v uuid.UUID) *UserCreate {
 	_c.mutation.SetID(v)
@@ -301,6 +315,11 @@ func (_c *UserCreate) check() error {
 			return &ValidationError{Name: "webhook_url", err: fmt.Errorf(`ent: validator failed for field "User.webhook_url": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.OidcSubject(); ok {
+		if err := user.OidcSubjectValidator(v); err != nil {
+			return &ValidationError{Name: "oidc_subject", err: fmt.Errorf(`ent: validator failed for field "User.oidc_subject": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -360,6 +379,10 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.WebhookURL(); ok {
 		_spec.SetField(user.FieldWebhookURL, field.TypeString, value)
 		_node.WebhookURL = value
+	}
+	if value, ok := _c.mutation.OidcSubject(); ok {
+		_spec.SetField(user.FieldOidcSubject, field.TypeString, value)
+		_node.OidcSubject = &value
 	}
 	if nodes := _c.mutation.APIKeysIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -559,6 +582,24 @@ func (u *UserUpsert) ClearWebhookURL() *UserUpsert {
 	return u
 }
 
+// SetOidcSubject sets the "oidc_subject" field.
+func (u *UserUpsert) SetOidcSubject(v string) *UserUpsert {
+	u.Set(user.FieldOidcSubject, v)
+	return u
+}
+
+// UpdateOidcSubject sets the "oidc_subject" field to the value that was provided on create.
+func (u *UserUpsert) UpdateOidcSubject() *UserUpsert {
+	u.SetExcluded(user.FieldOidcSubject)
+	return u
+}
+
+// ClearOidcSubject clears the value of the "oidc_subject" field.
+func (u *UserUpsert) ClearOidcSubject() *UserUpsert {
+	u.SetNull(user.FieldOidcSubject)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -684,6 +725,27 @@ func (u *UserUpsertOne) UpdateWebhookURL() *UserUpsertOne {
 func (u *UserUpsertOne) ClearWebhookURL() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearWebhookURL()
+	})
+}
+
+// SetOidcSubject sets the "oidc_subject" field.
+func (u *UserUpsertOne) SetOidcSubject(v string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetOidcSubject(v)
+	})
+}
+
+// UpdateOidcSubject sets the "oidc_subject" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateOidcSubject() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateOidcSubject()
+	})
+}
+
+// ClearOidcSubject clears the value of the "oidc_subject" field.
+func (u *UserUpsertOne) ClearOidcSubject() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearOidcSubject()
 	})
 }
 
@@ -979,6 +1041,27 @@ func (u *UserUpsertBulk) UpdateWebhookURL() *UserUpsertBulk {
 func (u *UserUpsertBulk) ClearWebhookURL() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearWebhookURL()
+	})
+}
+
+// SetOidcSubject sets the "oidc_subject" field.
+func (u *UserUpsertBulk) SetOidcSubject(v string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetOidcSubject(v)
+	})
+}
+
+// UpdateOidcSubject sets the "oidc_subject" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateOidcSubject() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateOidcSubject()
+	})
+}
+
+// ClearOidcSubject clears the value of the "oidc_subject" field.
+func (u *UserUpsertBulk) ClearOidcSubject() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearOidcSubject()
 	})
 }
 

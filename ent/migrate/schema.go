@@ -389,6 +389,7 @@ var (
 		{Name: "display_name", Type: field.TypeString, Size: 200, Default: ""},
 		{Name: "default_role", Type: field.TypeEnum, Enums: []string{"ADMIN", "MEMBER", "VIEWER"}, Default: "MEMBER"},
 		{Name: "webhook_url", Type: field.TypeString, Nullable: true, Size: 2048},
+		{Name: "oidc_subject", Type: field.TypeString, Unique: true, Nullable: true, Size: 512},
 	}
 	// UsersTable holds the schema information for the "users" table.
 	UsersTable = &schema.Table{

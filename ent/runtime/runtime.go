@@ -632,6 +632,10 @@ func init() {
 	userDescWebhookURL := userFields[3].Descriptor()
 	// user.WebhookURLValidator is a validator for the "webhook_url" field. It is called by the builders before save.
 	user.WebhookURLValidator = userDescWebhookURL.Validators[0].(func(string) error)
+	// userDescOidcSubject is the schema descriptor for oidc_subject field.
+	userDescOidcSubject := userFields[4].Descriptor()
+	// user.OidcSubjectValidator is a validator for the "oidc_subject" field. It is called by the builders before save.
+	user.OidcSubjectValidator = userDescOidcSubject.Validators[0].(func(string) error)
 	// userDescID is the schema descriptor for id field.
 	userDescID := userMixinFields0[0].Descriptor()
 	// user.DefaultID holds the default value on creation for the id field.

@@ -22,6 +22,8 @@ func (User) Fields() []ent.Field {
 		field.String("display_name").Default("").MaxLen(200),
 		field.Enum("default_role").GoType(types.RoleMember).Default(string(types.RoleMember)),
 		field.String("webhook_url").Optional().MaxLen(2048),
+		field.String("oidc_subject").Optional().Nillable().Unique().MaxLen(512).
+			Comment("issuer and subject of the user's OpenID Connect identity (Google sign-in)"),
 	}
 }
 
