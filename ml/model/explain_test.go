@@ -1,7 +1,9 @@
 package model
 
 import (
+	"context"
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -70,5 +72,29 @@ func TestExplanationsAddUp(t *testing.T) {
 		if len(ex.Contributions) != 3 || math.Abs(ex.Contributions[0].Value) < math.Abs(ex.Contributions[2].Value) {
 			t.Errorf("%s: Explain(top 3) = %v, want 3 by decreasing magnitude", c.name, ex.Contributions)
 		}
+	}
+}
+
+func TestPermutationImportance(t *testing.T) {
+	a, tb, _ := treesArtifact(t, "penguins.csv", "species", 30)
+	p, _ := NewPredictor(a)
+	imp, err := p.PermutationImportance(context.Background(), tb.frame, 3, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(imp) != len(a.Schema) {
+		t.Fatalf("PermutationImportance gave %d columns, want %d", len(imp), len(a.Schema))
+	}
+	// Flipper length and bill length separate the species; year does not.
+	byCol := map[string]float64{}
+	for _, im := range imp {
+		byCol[im.Column] = im.Permutation
+	}
+	if !(imp[0].Permutation > 0.05) || byCol["year"] > 0.01 {
+		t.Errorf("PermutationImportance = %v, want a clear leader and year near 0", imp)
+	}
+	again, _ := p.PermutationImportance(context.Background(), tb.frame, 3, 7)
+	if !slices.Equal(imp, again) {
+		t.Errorf("PermutationImportance with the same seed differs")
 	}
 }

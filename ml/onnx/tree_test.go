@@ -324,3 +324,13 @@ func TestBinaryForestRejectsNegativeLeaves(t *testing.T) {
 		t.Errorf("GBDT(binary forest with a negative leaf) succeeded, want an error")
 	}
 }
+
+func TestTreesNeedMLOpsetBelow5(t *testing.T) {
+	m := randomTreeModel(rand.New(rand.NewPCG(1, 1)), "regression", "identity", 1, 2, 2, 0, 0, []float64{0, 1})
+	if _, err := GBDT(treeSpec(m, 0, nil), m, Options{MLOpset: 5}); err == nil {
+		t.Errorf("GBDT(ai.onnx.ml opset 5) = nil error, want one (TreeEnsembleRegressor was removed there)")
+	}
+	if _, err := GBDT(treeSpec(m, 0, nil), m, Options{MLOpset: 4}); err != nil {
+		t.Errorf("GBDT(ai.onnx.ml opset 4) = %v", err)
+	}
+}
