@@ -66,7 +66,8 @@ type Analysis struct {
 	// Unlabeled counts the sample's rows whose target is missing; the
 	// labeling stage is needed when it is not zero.
 	Unlabeled int `json:"unlabeled"`
-	// DataType is "tabular" or "text" (a table whose main input is free text).
+	// DataType is "tabular", "text" (the main input is free text), "image"
+	// (a list of image files with labels) or "multimodal".
 	DataType string `json:"data_type"`
 	// Complexity is how hard the problem looks, 0 (trivial) to 1 (hard).
 	Complexity float64 `json:"complexity"`

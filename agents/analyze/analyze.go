@@ -261,11 +261,14 @@ func targetWords(p parsed) []string {
 	return out
 }
 
-// dataType says whether the table is mainly free text.
+// dataType says whether the table is mainly free text or a list of
+// images: "text", "image", "multimodal" or "tabular".
 func dataType(cols []colFacts) string {
-	text, other := 0, 0
+	text, other, images := 0, 0, 0
 	for i := range cols {
 		switch {
+		case cols[i].imagePaths():
+			images++
 		case cols[i].kind == frame.Text:
 			text++
 		case cols[i].unusable == "":
@@ -273,9 +276,11 @@ func dataType(cols []colFacts) string {
 		}
 	}
 	switch {
-	case text > 0 && other <= 3:
+	case images > 0 && text == 0 && other <= 3:
+		return "image"
+	case text > 0 && images == 0 && other <= 3:
 		return "text"
-	case text > 0:
+	case text > 0 || images > 0:
 		return "multimodal"
 	}
 	return "tabular"

@@ -285,6 +285,16 @@ func TestAnalyzePartlyLabeled(t *testing.T) {
 	}
 }
 
+func TestAnalyzeImageList(t *testing.T) {
+	an, err := New(nil).Analyze(context.Background(), "classify the clothing pictures", loadSample(t, "fashion_mnist/labels.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if an.TargetColumn != "label" || an.ProblemType != Multiclass || an.DataType != "image" {
+		t.Errorf("Analyze = %s/%s data %s, want label/multiclass data image; candidates %+v", an.TargetColumn, an.ProblemType, an.DataType, an.Candidates)
+	}
+}
+
 func TestConfidenceIsMeaningful(t *testing.T) {
 	ctx := context.Background()
 	named, err := New(nil).Analyze(ctx, "predict the species", loadSample(t, "iris.csv"))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"path"
 	"strings"
 
 	"github.com/trainyard/trainyard/ml/frame"
@@ -26,13 +27,14 @@ type colFacts struct {
 	missing  float64 // missing ratio
 	integer  bool    // numeric with whole values only
 	levels   []profile.ValueCount
+	examples []string // a few distinct values
 	family   int    // columns sharing this name's pattern of words and numbers
 	unusable string // why it cannot be a target, "" when it can
 }
 
 // columnFacts profiles the sample and summarizes each column.
 func columnFacts(ctx context.Context, f *frame.Frame) ([]colFacts, error) {
-	prof, err := profile.Compute(ctx, f, profile.Options{TopValues: maxLevels, Examples: 1, Bins: 1})
+	prof, err := profile.Compute(ctx, f, profile.Options{TopValues: maxLevels, Examples: 5, Bins: 1})
 	if err != nil {
 		return nil, fmt.Errorf("profile sample: %w", err)
 	}
@@ -50,6 +52,7 @@ func columnFacts(ctx context.Context, f *frame.Frame) ([]colFacts, error) {
 		if cp.Distinct <= maxLevels {
 			c.levels = cp.Top
 		}
+		c.examples = cp.Examples
 		for _, t := range splitName(cp.Name) {
 			if !isNumber(t) {
 				c.tokens = append(c.tokens, t)
@@ -150,3 +153,18 @@ func (c *colFacts) labelLike() bool {
 
 // numeric reports whether the column holds numbers (not booleans).
 func (c *colFacts) numeric() bool { return c.kind == frame.Numeric }
+
+// imagePaths reports whether the column's values name image files.
+func (c *colFacts) imagePaths() bool {
+	if !c.kind.IsStr() || len(c.examples) == 0 {
+		return false
+	}
+	for _, e := range c.examples {
+		switch strings.ToLower(path.Ext(e)) {
+		case ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff":
+		default:
+			return false
+		}
+	}
+	return true
+}
