@@ -3,6 +3,7 @@ package prep
 import (
 	"context"
 	"encoding/csv"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -278,4 +279,39 @@ func profileOf(t *testing.T, f *frame.Frame, target string) *profile.Profile {
 		t.Fatalf("profile.Compute error: %v", err)
 	}
 	return p
+}
+
+func TestRowEncoderConcurrent(t *testing.T) {
+	f := small(t)
+	p := fitT(t, f, Options{Target: "y", Mode: Linear}).Pipeline
+	enc, err := p.NewRowEncoder([]string{"num", "cat", "flag", "when", "note"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _, err := enc.Encode([]string{"2", "b", "no", "2024-03-15 13:30:00", "hi"}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			var x []float64
+			var err error
+			for range 200 {
+				x, _, err = enc.Encode([]string{"2", "b", "no", "2024-03-15 13:30:00", "hi"}, x, nil)
+				if err == nil && !cmp.Equal(x, want) {
+					err = fmt.Errorf("Encode = %v, want %v", x, want)
+				}
+				if err != nil {
+					break
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
 }
