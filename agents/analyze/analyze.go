@@ -50,7 +50,10 @@ func New(r reasoner.Reasoner) *Analyzer {
 
 // Analyze decides the problem from a description and a sample of the data
 // (a few thousand rows are plenty). A description that names no usable
-// target, on data that does not point to one either, gives a *NoTargetError.
+// target, on data that does not point to one either, gives a *NoTargetError;
+// the analysis returned with it lists the candidate columns. A vague
+// description is refused before any reasoner is asked: a model would be
+// guessing from the same words.
 func (a *Analyzer) Analyze(ctx context.Context, description string, sample *frame.Frame) (*Analysis, error) {
 	if sample == nil || sample.NCols() == 0 || sample.NRows() == 0 {
 		return nil, fmt.Errorf("analyze: the data sample is empty")
@@ -90,7 +93,13 @@ func (a *Analyzer) Analyze(ctx context.Context, description string, sample *fram
 	}
 	an.ProblemType = task
 	if task == Binary {
-		an.PositiveClass, _ = positiveClass(target.col, target.mentions)
+		var why string
+		an.PositiveClass, why = positiveClass(target.col, target.mentions)
+		// The class of interest is part of the task decision's record.
+		d := &an.Decisions[len(an.Decisions)-1]
+		d.Evidence["positive_class"] = an.PositiveClass
+		d.Evidence["positive_class_reason"] = why
+		d.Decision += fmt.Sprintf(", positive class %q", an.PositiveClass)
 	}
 
 	// 3. Success criteria, when the description states some.

@@ -29,6 +29,9 @@ func TestAnalyzeRecordsDecisions(t *testing.T) {
 	if diff := cmp.Diff(wantCrit, an.SuccessCriteria); diff != "" {
 		t.Errorf("criteria (-want +got):\n%s", diff)
 	}
+	if ev := an.Decisions[1].Evidence; ev["positive_class"] != "Yes" || ev["positive_class_reason"] != "it is the affirmative value" {
+		t.Errorf("problem type evidence %v lacks the positive class and why", ev)
+	}
 	if an.Metrics[0] != "recall" || an.SearchMetric != "pr_auc" || an.Domain != "telecom" {
 		t.Errorf("metrics %v, search %s, domain %s; want recall first, pr_auc, telecom", an.Metrics, an.SearchMetric, an.Domain)
 	}

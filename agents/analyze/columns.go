@@ -28,8 +28,8 @@ type colFacts struct {
 	integer  bool    // numeric with whole values only
 	levels   []profile.ValueCount
 	examples []string // a few distinct values
-	family   int    // columns sharing this name's pattern of words and numbers
-	unusable string // why it cannot be a target, "" when it can
+	family   int      // columns sharing this name's pattern of words and numbers
+	unusable string   // why it cannot be a target, "" when it can
 }
 
 // columnFacts profiles the sample and summarizes each column.
