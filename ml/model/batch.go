@@ -58,16 +58,6 @@ func (p *Predictor) newBatch(n int) *Batch {
 	return b
 }
 
-// set stores one row's prediction.
-func (b *Batch) set(i int, d *Prediction) {
-	if b.Values != nil {
-		b.Values[i] = d.Value
-		return
-	}
-	b.Class[i] = d.Class
-	copy(b.Probabilities[i*b.Width:(i+1)*b.Width], d.Probabilities)
-}
-
 // fail marks row i as failed.
 func (b *Batch) fail(i int) {
 	if b.Values != nil {
@@ -83,16 +73,26 @@ func (b *Batch) fail(i int) {
 // batchBlock is the number of rows a worker takes at a time.
 const batchBlock = 512
 
-// PredictBatch predicts many records, spread over GOMAXPROCS goroutines.
-// Rows that fail are listed in Batch.Errors (in row order); ctx is checked
-// between blocks of rows.
+// PredictBatch predicts many records: they are encoded in parallel into
+// feature columns, then each member predicts column-wise over all cores
+// (tree members visit one tree for a block of rows at a time). Rows that
+// fail are listed in Batch.Errors (in row order) with NaN outputs; ctx is
+// checked between blocks of rows.
 func (r *Record) PredictBatch(ctx context.Context, recs [][]string) (*Batch, error) {
 	p := r.p
-	b := p.newBatch(len(recs))
-	nblocks := (len(recs) + batchBlock - 1) / batchBlock
+	n := len(recs)
+	cols := make([][][]float64, len(p.a.Pipelines))
+	for i, pl := range p.a.Pipelines {
+		cols[i] = make([][]float64, len(pl.Names))
+		for j := range cols[i] {
+			cols[i][j] = make([]float64, n)
+		}
+	}
+	nblocks := (n + batchBlock - 1) / batchBlock
 	workers := min(runtime.GOMAXPROCS(0), nblocks)
 	var next atomic.Int64
 	var mu sync.Mutex
+	var errs []RowError
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
@@ -100,22 +100,23 @@ func (r *Record) PredictBatch(ctx context.Context, recs [][]string) (*Batch, err
 			defer wg.Done()
 			s := p.scratch.Get().(*scratch)
 			defer p.scratch.Put(s)
-			var d Prediction
 			for {
 				blk := int(next.Add(1) - 1)
 				if blk >= nblocks || ctx.Err() != nil {
 					return
 				}
-				for i := blk * batchBlock; i < min((blk+1)*batchBlock, len(recs)); i++ {
+				for i := blk * batchBlock; i < min((blk+1)*batchBlock, n); i++ {
 					if err := r.encode(s, recs[i]); err != nil {
-						b.fail(i)
 						mu.Lock()
-						b.Errors = append(b.Errors, RowError{Row: i, Err: err})
+						errs = append(errs, RowError{Row: i, Err: err})
 						mu.Unlock()
 						continue
 					}
-					p.finish(s, &d)
-					b.set(i, &d)
+					for pi, x := range s.x {
+						for j, v := range x {
+							cols[pi][j][i] = v
+						}
+					}
 				}
 			}
 		}()
@@ -124,7 +125,15 @@ func (r *Record) PredictBatch(ctx context.Context, recs [][]string) (*Batch, err
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	sortRowErrors(b.Errors)
+	b, err := p.combine(ctx, cols, n)
+	if err != nil {
+		return nil, err
+	}
+	sortRowErrors(errs)
+	for _, e := range errs {
+		b.fail(e.Row)
+	}
+	b.Errors = errs
 	return b, nil
 }
 
@@ -152,6 +161,12 @@ func (p *Predictor) PredictFrame(ctx context.Context, f *frame.Frame) (*Batch, e
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	return p.combine(ctx, cols, n)
+}
+
+// combine runs every member on its pipeline's feature columns and blends
+// the outputs of the n rows.
+func (p *Predictor) combine(ctx context.Context, cols [][][]float64, n int) (*Batch, error) {
 	b := p.newBatch(n)
 	acc := b.Values
 	if acc == nil {
