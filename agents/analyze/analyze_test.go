@@ -14,6 +14,7 @@ import (
 	"github.com/trainyard/trainyard/agents/reasoner"
 	"github.com/trainyard/trainyard/agents/reasoner/reasonertest"
 	"github.com/trainyard/trainyard/ml/frame"
+	"google.golang.org/protobuf/types/known/structpb"
 )
 
 func TestAnalyzeRecordsDecisions(t *testing.T) {
@@ -40,6 +41,10 @@ func TestAnalyzeRecordsDecisions(t *testing.T) {
 		types = append(types, d.Type)
 		if d.Reasoning == "" || d.Reasoner != "rules" || d.Confidence < 0 || d.Confidence > 1 || len(d.Evidence) == 0 || d.Decision == "" || d.Time.IsZero() {
 			t.Errorf("decision %s is incomplete: %+v", d.Type, d)
+		}
+		// The evidence converts to the API's protobuf Struct as it is.
+		if _, err := structpb.NewStruct(d.Evidence); err != nil {
+			t.Errorf("decision %s evidence is not a protobuf Struct: %v", d.Type, err)
 		}
 		if d.Type != decision.SuccessCriteria && len(d.Alternatives) < 2 {
 			t.Errorf("decision %s weighed %d alternatives, want ≥ 2", d.Type, len(d.Alternatives))

@@ -131,13 +131,15 @@ func Choice(value json.RawMessage) (string, error) {
 
 // Record turns a request and its answer into a Decision: the options become
 // the alternatives (best first, as scored by the asking agent), the facts the
-// evidence. summary states the choice in words.
+// evidence. summary states the choice in words. The evidence is normalized
+// to plain JSON values (map[string]any, []any, string, float64, bool, nil),
+// so it converts to a protobuf Struct as it is.
 func Record(req Request, ans Answer, summary string, now time.Time) decision.Decision {
 	d := decision.Decision{
 		Type:       req.Type,
 		Decision:   summary,
 		Value:      ans.Value,
-		Evidence:   req.Facts,
+		Evidence:   plainJSON(req.Facts),
 		Reasoning:  ans.Reasoning,
 		Confidence: ans.Confidence,
 		Reasoner:   ans.Reasoner,
@@ -149,4 +151,21 @@ func Record(req Request, ans Answer, summary string, now time.Time) decision.Dec
 		})
 	}
 	return d
+}
+
+// plainJSON round-trips facts through JSON; facts that do not marshal are
+// replaced by a note saying why.
+func plainJSON(facts map[string]any) map[string]any {
+	if facts == nil {
+		return map[string]any{}
+	}
+	b, err := json.Marshal(facts)
+	if err != nil {
+		return map[string]any{"unrecorded": err.Error()}
+	}
+	var out map[string]any
+	if err := json.Unmarshal(b, &out); err != nil {
+		return map[string]any{"unrecorded": err.Error()}
+	}
+	return out
 }

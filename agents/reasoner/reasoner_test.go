@@ -214,4 +214,8 @@ func TestRecord(t *testing.T) {
 	if _, err := json.Marshal(d); err != nil {
 		t.Errorf("decision does not marshal: %v", err)
 	}
+	// Evidence holds plain JSON values only, ready for structpb.NewStruct.
+	if diff := cmp.Diff([]any{"churn", "tenure", "contract"}, d.Evidence["columns"]); diff != "" {
+		t.Errorf("evidence columns (-want +got):\n%s", diff)
+	}
 }
