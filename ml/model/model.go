@@ -9,8 +9,10 @@
 // Load also accepts the uncompressed JSON). JSON was chosen over a binary
 // encoding because every part of the engine is already plain JSON-able data,
 // because it stays readable with `zcat | jq`, and because later versions can
-// add fields that older readers skip; gzip brings a 100-tree model from
-// about 1 MB to under 200 kB and loads in a few milliseconds.
+// add fields that older readers skip. gzip brings a 100-tree GBDT on 19
+// columns from 920 kB to 195 kB; decoding it with encoding/json takes tens
+// of milliseconds (about 50 ms measured on a heavily shared machine), which
+// a serving registry pays once per model load.
 //
 // Versioning: the top-level "format" is always "trainyard-model"; "version"
 // is the format version that wrote the file and "min_reader_version" the
@@ -25,8 +27,9 @@
 //
 // NewPredictor compiles an Artifact into a Predictor that is safe for
 // concurrent use: single rows from a map (JSON-like values) or from a
-// record of string cells bound to a header, batches of records spread over
-// the cores, and frames. Classifiers return the label, its class index and
+// record of string cells bound to a header (no allocation per row), and
+// batches of records or frames, encoded in parallel into feature columns
+// that the tree members evaluate tree-major over all cores. Classifiers return the label, its class index and
 // the probability of every class (in Classes order, sorted by label);
 // regressions return the value; on request, each row's top feature
 // contributions (TreeSHAP for trees, w·x for linear models).
