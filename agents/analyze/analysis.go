@@ -17,6 +17,15 @@ const (
 	Regression ProblemType = "regression"
 )
 
+// ReviewBelow is the confidence under which an analysis should be shown to
+// a person before training, even when no approval was asked for. On the
+// description corpus every wrong target the rules chose scored below it.
+const ReviewBelow = 0.2
+
+// NeedsReview reports whether the analysis is unsure enough that a person
+// should confirm the target and the task.
+func (a *Analysis) NeedsReview() bool { return a.Confidence < ReviewBelow }
+
 // SuccessCriterion is a measurable goal read from the description; it
 // mirrors the API's SuccessCriterion.
 type SuccessCriterion struct {

@@ -74,7 +74,7 @@ func runCorpus(t *testing.T, cases []corpusCase) corpusResult {
 	t.Helper()
 	ctx := context.Background()
 	a := New(nil)
-	right := 0
+	right, review := 0, 0
 	var sum [3]float64
 	var n [3]int
 	add := func(i int, v float64) { sum[i] += v; n[i]++ }
@@ -87,6 +87,9 @@ func runCorpus(t *testing.T, cases []corpusCase) corpusResult {
 		conf := an.Decisions[0].Confidence
 		if an.TargetColumn == c.Target && string(an.ProblemType) == c.ProblemType {
 			right++
+			if an.NeedsReview() {
+				review++
+			}
 			if c.NamesTarget {
 				add(0, conf)
 			} else {
@@ -95,6 +98,10 @@ func runCorpus(t *testing.T, cases []corpusCase) corpusResult {
 			continue
 		}
 		add(2, conf)
+		if an.Confidence >= ReviewBelow {
+			t.Errorf("%s %q: wrong target %s with confidence %.2f, not flagged for review (below %.2f)",
+				c.File, c.Description, an.TargetColumn, an.Confidence, ReviewBelow)
+		}
 		top := an.Candidates[:min(3, len(an.Candidates))]
 		t.Logf("MISS %s %q: got %s/%s, want %s/%s; top %+v", c.File, c.Description,
 			an.TargetColumn, an.ProblemType, c.Target, c.ProblemType, top)
@@ -107,8 +114,8 @@ func runCorpus(t *testing.T, cases []corpusCase) corpusResult {
 		return sum[i] / float64(n[i])
 	}
 	r.named, r.unnamed, r.wrong = mean(0), mean(1), mean(2)
-	t.Logf("mean target confidence: %.2f when named (%d), %.2f when not (%d), %.2f when wrong (%d)",
-		r.named, n[0], r.unnamed, n[1], r.wrong, n[2])
+	t.Logf("mean target confidence: %.2f when named (%d), %.2f when not (%d), %.2f when wrong (%d); %d right answers flagged for review",
+		r.named, n[0], r.unnamed, n[1], r.wrong, n[2], review)
 	return r
 }
 
