@@ -23,6 +23,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/trainyard/trainyard/ml/forest"
@@ -44,6 +45,7 @@ type result struct {
 	LoadSeconds     float64            `json:"load_seconds"`
 	BinSeconds      float64            `json:"bin_seconds"`
 	TrainSeconds    float64            `json:"train_seconds"`
+	TrainCPUSeconds float64            `json:"train_cpu_seconds"`
 	PeakRSSMB       float64            `json:"peak_rss_mb"`
 	Iterations      int                `json:"iterations"`
 	PredFiles       map[string]string  `json:"pred_files"`
@@ -125,23 +127,25 @@ func run(dataDir, name, params, engine, checkpoints, outDir string) error {
 			return err
 		}
 		res.BinSeconds = time.Since(t1).Seconds()
-		t2 := time.Now()
+		t2, c2 := time.Now(), cpuSeconds()
 		model, err = gbdt.TrainBinned(context.Background(), p, b, gbdt.Options{})
 		if err != nil {
 			return err
 		}
 		res.TrainSeconds = time.Since(t2).Seconds()
+		res.TrainCPUSeconds = cpuSeconds() - c2
 	case "forest":
 		p, err := forest.ParseParams(md.Task, ps)
 		if err != nil {
 			return err
 		}
-		t2 := time.Now()
+		t2, c2 := time.Now(), cpuSeconds()
 		model, err = forest.Train(context.Background(), p, train)
 		if err != nil {
 			return err
 		}
 		res.TrainSeconds = time.Since(t2).Seconds()
+		res.TrainCPUSeconds = cpuSeconds() - c2
 	default:
 		return fmt.Errorf("unknown engine %q", engine)
 	}
@@ -217,6 +221,15 @@ func writeF64(path string, v []float64) error {
 		binary.LittleEndian.PutUint64(buf[8*i:], math.Float64bits(x))
 	}
 	return os.WriteFile(path, buf, 0o644)
+}
+
+// cpuSeconds returns the user+system CPU time of the process so far.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return math.NaN()
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 func peakRSSMB() float64 {
