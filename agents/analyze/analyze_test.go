@@ -303,6 +303,29 @@ func TestAnalyzeImageList(t *testing.T) {
 	}
 }
 
+func TestAnalyzeGenericNames(t *testing.T) {
+	n := 80
+	x1, x2, y := make([]float64, n), make([]float64, n), make([]float64, n)
+	for i := range n {
+		x1[i], x2[i] = float64(i%13), float64(i*7%31)
+		y[i] = 2*x1[i] - x2[i] + float64(i%5)/10
+	}
+	f, err := frame.New(frame.NewNumeric("y", y), frame.NewNumeric("x1", x1), frame.NewNumeric("x2", x2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, desc := range []string{"predict y from x1 and x2", "fit a regression model", "estimate Y"} {
+		an, err := New(nil).Analyze(context.Background(), desc, f)
+		if err != nil {
+			t.Errorf("Analyze(%q): %v", desc, err)
+			continue
+		}
+		if an.TargetColumn != "y" || an.ProblemType != Regression {
+			t.Errorf("Analyze(%q) = %s/%s, want y/regression; candidates %+v", desc, an.TargetColumn, an.ProblemType, an.Candidates)
+		}
+	}
+}
+
 func TestConfidenceIsMeaningful(t *testing.T) {
 	ctx := context.Background()
 	named, err := New(nil).Analyze(ctx, "predict the species", loadSample(t, "iris.csv"))
