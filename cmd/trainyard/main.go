@@ -34,9 +34,10 @@ type command struct {
 // one entry each, with their code in their own file.
 func commands() map[string]command {
 	return map[string]command{
-		"serve": {"run the API server, the web app and the embedded backends on one port", runServe},
-		"admin": {"administer users and keys offline (admin create-key)", runAdmin},
-		"ml":    {"the offline learning-engine CLI", runML},
+		"serve":  {"run the API server, the web app and the embedded backends on one port", runServe},
+		"admin":  {"administer users and keys offline (admin create-key)", runAdmin},
+		"ml":     {"the offline learning-engine CLI", runML},
+		"worker": {"run only the agent workers, against the same store, blob and queue URLs as serve", runWorker},
 	}
 }
 

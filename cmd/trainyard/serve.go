@@ -105,6 +105,11 @@ func serve(ctx context.Context, e env, cfg config.Config, log *slog.Logger, admi
 		stopRelay()
 		wg.Wait()
 	}()
+	stopWorkers, err := startEmbeddedWorkers(ctx, e, cfg, st, bl, q, log)
+	if err != nil {
+		return err
+	}
+	defer stopWorkers()
 
 	if ln == nil {
 		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/trainyard/trainyard/agents/pipeline"
+	"github.com/trainyard/trainyard/agents/worker"
+	"github.com/trainyard/trainyard/internal/blob"
+	"github.com/trainyard/trainyard/internal/config"
+	"github.com/trainyard/trainyard/internal/queue"
+	"github.com/trainyard/trainyard/internal/store"
+)
+
+// workerConfig is what `trainyard worker` (and the workers `serve` embeds) run with.
+type workerConfig struct {
+	concurrency   int
+	leaseTTL      time.Duration
+	sweepInterval time.Duration
+	sweepGrace    time.Duration
+	minBudget     time.Duration
+	maxBudget     time.Duration
+	workerID      string
+	subscription  string
+}
+
+// defaultWorkerConfig returns the defaults.
+func defaultWorkerConfig() workerConfig {
+	return workerConfig{concurrency: 2, leaseTTL: 30 * time.Second, sweepInterval: 5 * time.Second, sweepGrace: 3 * time.Second,
+		minBudget: 20 * time.Second, maxBudget: 24 * time.Hour}
+}
+
+// register adds the worker flags to fs.
+func (w *workerConfig) register(fs *flag.FlagSet) {
+	fs.IntVar(&w.concurrency, "concurrency", w.concurrency, "projects run at once (env TRAINYARD_CONCURRENCY)")
+	fs.DurationVar(&w.leaseTTL, "lease-ttl", w.leaseTTL, "how long a project claim lasts without renewal (env TRAINYARD_LEASE_TTL)")
+	fs.DurationVar(&w.sweepInterval, "sweep-interval", w.sweepInterval, "how often unclaimed running projects are re-triggered (env TRAINYARD_SWEEP_INTERVAL)")
+	fs.DurationVar(&w.sweepGrace, "sweep-grace", w.sweepGrace, "idle time before an unclaimed project is re-triggered (env TRAINYARD_SWEEP_GRACE)")
+	fs.DurationVar(&w.minBudget, "min-budget", w.minBudget, "smallest derived training budget (env TRAINYARD_MIN_BUDGET)")
+	fs.DurationVar(&w.maxBudget, "max-budget", w.maxBudget, "largest training budget, at most 24h (env TRAINYARD_MAX_BUDGET)")
+	fs.StringVar(&w.workerID, "worker-id", w.workerID, "name of this worker in leases; default host-pid (env TRAINYARD_WORKER_ID)")
+	fs.StringVar(&w.subscription, "subscription-url", w.subscription, "broker subscription of the trigger topic, e.g. gcppubsub://projects/P/subscriptions/S; not needed for mem:// (env TRAINYARD_SUBSCRIPTION_URL)")
+}
+
+// runWorker implements `trainyard worker`: the agent workers alone, against the same store,
+// blob and queue URLs as `serve`.
+func runWorker(ctx context.Context, e env, args []string) error {
+	cfg := config.Default()
+	wc := defaultWorkerConfig()
+	fs := flag.NewFlagSet("trainyard worker", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	cfg.RegisterStore(fs)
+	cfg.RegisterLog(fs)
+	fs.StringVar(&cfg.QueueURL, "queue-url", cfg.QueueURL, "work queue: mem://, gcppubsub://projects/P/topics/PREFIX, nats://... (env TRAINYARD_QUEUE_URL)")
+	fs.StringVar(&cfg.PublicURL, "public-url", "http://127.0.0.1:8080", "base URL of the API, for the code examples of models (env TRAINYARD_PUBLIC_URL)")
+	wc.register(fs)
+	if err := cfg.Parse(fs, args, e.lookup); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
+	}
+	log := cfg.Log.NewLogger(e.stderr)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	st, err := store.Open(ctx, cfg.DatabaseURL, store.Options{Logger: log, PollInterval: time.Second})
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer st.Close()
+	bl, err := blob.Open(ctx, cfg.BlobURL, cfg.DataDir)
+	if err != nil {
+		return fmt.Errorf("open blob store: %w", err)
+	}
+	defer bl.Close()
+	q, err := queue.Open(ctx, cfg.QueueURL)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = q.Close(cctx)
+	}()
+	w := newWorker(cfg, wc, st, bl, q, true, log)
+	log.Info("trainyard worker is up", "worker", wc.workerID, "database", st.Dialect(), "queue", q.URL(), "concurrency", wc.concurrency)
+	err = w.Run(ctx)
+	log.Info("worker stopped", "stages", w.Handled())
+	return err
+}
+
+// newWorker builds a worker and its pipeline.
+func newWorker(cfg config.Config, wc workerConfig, st *store.Store, bl *blob.Store, q *queue.Queue, relay bool, log *slog.Logger) *worker.Worker {
+	if wc.workerID == "" {
+		host, _ := os.Hostname()
+		wc.workerID = host + "-" + strconv.Itoa(os.Getpid())
+	}
+	pipe := pipeline.New(pipeline.Deps{Store: st, Blobs: bl}, pipeline.Options{
+		WorkerID: wc.workerID, LeaseTTL: wc.leaseTTL, MinBudget: wc.minBudget, MaxBudget: wc.maxBudget,
+		PublicURL: cfg.PublicURL, Logger: log,
+	})
+	return worker.New(st, q, pipe, worker.Options{
+		Concurrency: wc.concurrency, Relay: relay, SweepInterval: wc.sweepInterval, SweepGrace: wc.sweepGrace,
+		SubscriptionURL: wc.subscription, Logger: log,
+	})
+}
+
+// startEmbeddedWorkers starts the agent workers inside `serve` (TRAINYARD_WORKERS projects at
+// once, default 2; 0 runs none, for an API-only replica); the other worker settings come from
+// the same TRAINYARD_* variables as `trainyard worker`'s flags. The workers run their own outbox
+// relay so a stage's next trigger goes out at once. The returned function stops the workers and waits for them.
+func startEmbeddedWorkers(ctx context.Context, e env, cfg config.Config, st *store.Store, bl *blob.Store, q *queue.Queue, log *slog.Logger) (func(), error) {
+	wc := defaultWorkerConfig()
+	fs := flag.NewFlagSet("embedded workers", flag.ContinueOnError)
+	wc.register(fs)
+	fs.IntVar(&wc.concurrency, "workers", wc.concurrency, "")
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := config.EnvPrefix + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := e.lookup(name); ok {
+			if err := fs.Set(f.Name, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %w", name, v, err))
+			}
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("worker settings: %w", err)
+	}
+	if wc.concurrency <= 0 {
+		log.Info("no embedded workers (TRAINYARD_WORKERS=0)")
+		return func() {}, nil
+	}
+	w := newWorker(cfg, wc, st, bl, q, true, log)
+	wctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := w.Run(wctx); err != nil {
+			log.Error("embedded workers", "err", err)
+		}
+	})
+	return func() { stop(); wg.Wait() }, nil
+}
