@@ -140,7 +140,8 @@ func parseDescription(lx *lexicon, desc string) parsed {
 			role, left = roleFeature, 1<<30
 		}
 		grouping := false
-		entity := 0 // content words left that name the row entity
+		entity := 0     // content words left that name the row entity
+		object := false // the next content word is an outcome verb's object
 		clauseStart := len(p.words)
 		for i, w := range ws {
 			if i+1 < len(ws) {
@@ -196,15 +197,21 @@ func parseDescription(lx *lexicon, desc string) parsed {
 				entity = 1
 			}
 			if stopwords[w] {
+				if !determiners[w] {
+					object = false
+				}
 				continue
 			}
 			wr := role
-			if entity > 0 {
-				entity--
+			if entity > 0 || object {
+				entity = max(entity-1, 0)
 				if role != roleFeature {
 					wr = roleEntity
 				}
 			}
+			// The object of an outcome verb is not the outcome: in "cancel
+			// their contract" the target is the cancelling.
+			object = i+1 < len(ws) && determiners[ws[i+1]] && eventConcepts[lx.concept(w)]
 			p.words = append(p.words, dword{text: w, stem: stem(w), role: wr, concept: lx.concept(w), sent: cl.sent})
 			if role == roleTarget {
 				left--

@@ -74,6 +74,13 @@ var concepts = map[string][]string{
 	"home":      {"home", "homes", "house", "houses", "housing", "property", "properties", "apartment", "dwelling", "real estate"},
 }
 
+// determiners introduce a noun: "their contract", "the ship".
+var determiners = set("the", "a", "an", "their", "his", "her", "its", "our", "my", "your", "this", "that")
+
+// eventConcepts are the concept groups of outcome verbs, whose objects
+// are not targets: "leave the company", "survive the sinking".
+var eventConcepts = set("leaving", "survival")
+
 // positiveWords name the "yes" side of a binary label.
 var positiveWords = set("yes", "y", "true", "t", "1", "positive", "pos")
 

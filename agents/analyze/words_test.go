@@ -77,4 +77,13 @@ func TestParseDescriptionRoles(t *testing.T) {
 	if diff := cmp.Diff(want, roles); diff != "" {
 		t.Errorf("roles (-want +got):\n%s", diff)
 	}
+	p = parseDescription(newLexicon(), "Which members will cancel their plan, and the price of each house?")
+	roles = map[string]float64{}
+	for _, w := range p.words {
+		roles[w.text] = w.role
+	}
+	want = map[string]float64{"members": roleTarget, "cancel": roleTarget, "plan": roleEntity, "price": roleNeutral, "house": roleEntity}
+	if diff := cmp.Diff(want, roles); diff != "" {
+		t.Errorf("roles of objects and row entities (-want +got):\n%s", diff)
+	}
 }
