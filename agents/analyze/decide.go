@@ -117,7 +117,7 @@ func (a *Analyzer) decideMetrics(ctx context.Context, an *Analysis, c *colFacts)
 }
 
 func (a *Analyzer) decideDomain(ctx context.Context, an *Analysis, p parsed, cols []colFacts) error {
-	opts, _ := domainOptions(p, cols)
+	opts := domainOptions(p, cols)
 	var names []string
 	for _, o := range opts {
 		names = append(names, o.Value)

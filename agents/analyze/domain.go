@@ -31,14 +31,13 @@ var domains = map[string][]string{
 
 // domainOptions scores each field by the description's words (weight 1) and
 // the column names' words (weight 0.5 each, counted once).
-func domainOptions(p parsed, cols []colFacts) ([]reasoner.Option, map[string][]string) {
+func domainOptions(p parsed, cols []colFacts) []reasoner.Option {
 	colWords := map[string]bool{}
 	for i := range cols {
 		for _, t := range cols[i].tokens {
 			colWords[t] = true
 		}
 	}
-	hits := map[string][]string{}
 	var opts []reasoner.Option
 	names := make([]string, 0, len(domains))
 	for d := range domains {
@@ -76,11 +75,10 @@ func domainOptions(p parsed, cols []colFacts) ([]reasoner.Option, map[string][]s
 		if weight == 0 {
 			continue
 		}
-		hits[d] = ev
 		score := weight / (weight + 1.5)
 		opts = append(opts, reasoner.Option{Value: d, Score: score, Evidence: []string{strings.Join(ev, ", ")}})
 	}
 	opts = append(opts, reasoner.Option{Value: generalDomain, Score: 0.2,
 		Evidence: []string{"no field's vocabulary stands out"}})
-	return opts, hits
+	return opts
 }
