@@ -10,6 +10,18 @@
 // trees with raw-value thresholds, used by the Go predictor, ONNX export and
 // TreeSHAP alike.
 //
+// Missing values: a numerical feature with NaN in the training data gets a
+// NaN bin, and every split on it learns whether NaN goes left or right (both
+// are tried). A NaN at prediction time in a feature that had no NaN in
+// training goes where 0 goes (LightGBM's rule); the trainer writes that
+// direction into Node.DefaultLeft, so predictors need no special case.
+// Categorical features: NaN, negative, rare (beyond max_bin-1 categories)
+// and unseen codes always go right.
+//
+// Training is deterministic for a given seed and does not depend on the
+// number of threads: work is split by feature (histograms) or by row ranges
+// whose results are combined in a fixed order.
+//
 // The package depends on nothing else in the module: it reads column-major
 // float64 features (NaN = missing; categorical columns hold codes 0..k-1).
 package gbdt

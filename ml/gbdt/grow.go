@@ -400,7 +400,12 @@ func (gr *grower) split(L, R int, grad, hess []float32, shrinkage float64, more 
 	ns := gr.free[len(gr.free)-1]
 	gr.free = gr.free[:len(gr.free)-1]
 	gr.buildHist(small, ns, grad, hess, false)
-	subtractInto(gr.slot(parentSlot), gr.slot(ns)) // parent slot becomes the larger child
+	// The parent slot becomes the larger child (only the used bins).
+	ph, sh := gr.slot(parentSlot), gr.slot(ns)
+	for f := range gr.feats {
+		fm := &gr.feats[f]
+		subtractInto(ph[fm.off:fm.off+2*fm.numBins], sh[fm.off:fm.off+2*fm.numBins])
+	}
 	gr.slotOf[large] = parentSlot
 	gr.slotOf[small] = ns
 	gr.histOK[L], gr.histOK[R] = true, true
