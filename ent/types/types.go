@@ -14,7 +14,9 @@ const (
 )
 
 // Values lists the roles; ent uses it for the enum column.
-func (Role) Values() []string { return []string{string(RoleAdmin), string(RoleMember), string(RoleViewer)} }
+func (Role) Values() []string {
+	return []string{string(RoleAdmin), string(RoleMember), string(RoleViewer)}
+}
 
 // Valid reports whether r is one of the known roles.
 func (r Role) Valid() bool { return r == RoleAdmin || r == RoleMember || r == RoleViewer }

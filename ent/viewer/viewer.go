@@ -25,7 +25,9 @@ type Viewer struct {
 }
 
 // Admin reports whether v sees every user's rows.
-func (v Viewer) Admin() bool { return v.System || (v.Role == types.RoleAdmin && v.ModelScope == uuid.Nil) }
+func (v Viewer) Admin() bool {
+	return v.System || (v.Role == types.RoleAdmin && v.ModelScope == uuid.Nil)
+}
 
 // ReadOnly reports whether v may not change anything (besides what its scope allows).
 func (v Viewer) ReadOnly() bool { return !v.System && v.Role == types.RoleViewer }

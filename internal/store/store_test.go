@@ -15,14 +15,14 @@ import (
 // backend names a database kind and makes a fresh database URL of that kind.
 type backend struct {
 	name string
-	url  func(t *testing.T) string
+	url  func(t testing.TB) string
 }
 
 // backends are the databases every store test runs against.
 func backends() []backend {
 	return []backend{
-		{"sqlite", func(t *testing.T) string { return "sqlite://" + filepath.Join(t.TempDir(), "trainyard.db") }},
-		{"postgres", func(t *testing.T) string { return pgtest.New(t) }},
+		{"sqlite", func(t testing.TB) string { return "sqlite://" + filepath.Join(t.TempDir(), "trainyard.db") }},
+		{"postgres", func(t testing.TB) string { return pgtest.New(t) }},
 	}
 }
 
@@ -39,7 +39,7 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, s *Store)) {
 }
 
 // openTest opens a store and closes it at cleanup.
-func openTest(t *testing.T, url string) *Store {
+func openTest(t testing.TB, url string) *Store {
 	t.Helper()
 	s, err := Open(context.Background(), url, Options{})
 	if err != nil {
@@ -65,7 +65,7 @@ type fixture struct {
 }
 
 // newFixture populates s.
-func newFixture(t *testing.T, s *Store) *fixture {
+func newFixture(t testing.TB, s *Store) *fixture {
 	t.Helper()
 	f := &fixture{s: s, sys: SystemContext(context.Background())}
 	mk := func(email string, role Role) (*ent.User, context.Context) {
@@ -86,7 +86,7 @@ func newFixture(t *testing.T, s *Store) *fixture {
 }
 
 // dataset creates a dataset as the viewer of ctx.
-func (f *fixture) dataset(t *testing.T, ctx context.Context, name string) *ent.Dataset {
+func (f *fixture) dataset(t testing.TB, ctx context.Context, name string) *ent.Dataset {
 	t.Helper()
 	d, err := f.s.CreateDataset(ctx, NewDataset{
 		DisplayName: name, DataType: DataTypeTabular, SizeBytes: 1234, NumRows: 100, NumColumns: 5, Labeled: true,
@@ -99,7 +99,7 @@ func (f *fixture) dataset(t *testing.T, ctx context.Context, name string) *ent.D
 }
 
 // project creates a project on ds as the viewer of ctx.
-func (f *fixture) project(t *testing.T, ctx context.Context, ds uuid.UUID, desc string) *ent.Project {
+func (f *fixture) project(t testing.TB, ctx context.Context, ds uuid.UUID, desc string) *ent.Project {
 	t.Helper()
 	p, err := f.s.CreateProject(ctx, NewProject{DatasetID: ds, ProblemDescription: desc})
 	if err != nil {
