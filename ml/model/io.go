@@ -54,6 +54,10 @@ func (a *Artifact) SaveFile(path string) error {
 	}
 	tmp := f.Name()
 	defer os.Remove(tmp)
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return fmt.Errorf("save model: %w", err)
+	}
 	if err := a.Save(f); err != nil {
 		f.Close()
 		return err
