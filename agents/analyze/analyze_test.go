@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -388,5 +389,31 @@ func TestMetricsByTask(t *testing.T) {
 		if diff := cmp.Diff(tc.want, an.Metrics); diff != "" {
 			t.Errorf("Analyze(%s, %q).Metrics (-want +got):\n%s", tc.file, tc.desc, diff)
 		}
+	}
+}
+
+func TestAnalyzerIsSafeToShare(t *testing.T) {
+	a := New(nil)
+	cases := loadCorpus(t, "testdata/corpus.json")[:12]
+	want := make([]string, len(cases))
+	for i, c := range cases {
+		an, err := a.Analyze(context.Background(), c.Description, loadSample(t, c.File))
+		if err == nil {
+			want[i] = an.TargetColumn
+		}
+	}
+	got := make([]string, len(cases))
+	var wg sync.WaitGroup
+	for i, c := range cases {
+		f := loadSample(t, c.File)
+		wg.Go(func() {
+			if an, err := a.Analyze(context.Background(), c.Description, f); err == nil {
+				got[i] = an.TargetColumn
+			}
+		})
+	}
+	wg.Wait()
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("targets analyzed concurrently (-sequential +concurrent):\n%s", diff)
 	}
 }
