@@ -181,6 +181,7 @@ func TestAnalyzeFindsTarget(t *testing.T) {
 		{"predict tenure in months from the fee and the region", "TenureMonths", Regression},
 		{"Classify customers by sales region", "sales_region", Multiclass},
 		{"predict willchurn", "WillChurn", Binary},
+		{"predcit who will chrun", "WillChurn", Binary},
 	} {
 		an, err := New(nil).Analyze(context.Background(), tc.desc, f)
 		if err != nil {

@@ -180,7 +180,7 @@ func parseDescription(lx *lexicon, desc string) parsed {
 				role, left = roleFeature, 1<<30
 				continue
 			}
-			if targetCues[w] {
+			if targetCues[w] || isCueTypo(w) {
 				role, left = roleTarget, 6
 				if !stopwords[w] && !isCueVerb(w) {
 					p.words = append(p.words, dword{text: w, stem: stem(w), role: role, concept: lx.concept(w), sent: cl.sent})
@@ -246,4 +246,17 @@ func lastSentence(s string) string {
 		return s[i+1:]
 	}
 	return s
+}
+
+// isCueTypo reports a misspelt prediction verb ("predcit", "estimte").
+func isCueTypo(w string) bool {
+	if len(w) < 6 || stopwords[w] {
+		return false
+	}
+	for cue := range targetCues {
+		if len(cue) >= 6 && editDistance(w, cue) == 1 {
+			return true
+		}
+	}
+	return false
 }

@@ -154,10 +154,13 @@ func subsequence(a, b string) bool {
 	return i == len(a)
 }
 
-// editDistance is the Levenshtein distance between two short strings.
+// editDistance is the edit distance between two short strings, counting an
+// insertion, a deletion, a substitution or a swap of neighbours ("chrun"
+// for "churn") as one edit.
 func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
+	older := make([]int, len(b)+1) // row i-2
+	prev := make([]int, len(b)+1)  // row i-1
+	cur := make([]int, len(b)+1)   // row i
 	for j := range prev {
 		prev[j] = j
 	}
@@ -169,8 +172,11 @@ func editDistance(a, b string) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], older[j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
+		older, prev, cur = prev, cur, older
 	}
 	return prev[len(b)]
 }

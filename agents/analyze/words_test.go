@@ -60,6 +60,8 @@ func TestWordMatch(t *testing.T) {
 		{"y", "y", 1},
 		{"price", "prize", 0.85},
 		{"age", "wage", 0},
+		{"chrun", "churn", 0.85}, // swapped letters
+		{"predcit", "predict", 0.85},
 	} {
 		if got := wordMatch(tc.word, tc.token); got != tc.want {
 			t.Errorf("wordMatch(%q, %q) = %v, want %v", tc.word, tc.token, got, tc.want)
