@@ -9,10 +9,11 @@ import (
 	"github.com/trainyard/trainyard/ml/frame"
 )
 
-// Target scoring weights. A column the description names scores up to 1;
-// what the data alone says about a column is capped at dataCap, below
-// minTarget, so data evidence alone never picks a target unless the
-// wording supports it or the column is named like a label.
+// Target scoring weights. A column's score is namedWeight times how clearly
+// the description names it (by name or by its values) plus what its data
+// says, capped at dataCap. Data alone reaches minTarget only when several
+// signals agree (label-like values, the odd one out among the columns,
+// wording that asks for classes) or the column is named like a label.
 const (
 	conceptMatch = 0.8  // a word of the same concept group ("leave" for churn)
 	valueWeight  = 0.55 // the description mentions one of the column's values
