@@ -106,3 +106,22 @@ func (s *Store) ListExpiredDatasets(ctx context.Context, now time.Time, limit in
 		Order(ent.Asc(dataset.FieldExpiresAt)).Limit(limit).All(ctx)
 	return ds, mapErr(err, "datasets")
 }
+
+// DeleteDataset deletes a dataset row (its blobs are the caller's to delete first). A dataset
+// that projects still use is ErrFailedPrecondition.
+func (s *Store) DeleteDataset(ctx context.Context, id uuid.UUID) error {
+	return s.inTx(ctx, func(tx *Tx) error {
+		d, err := tx.c.Dataset.Get(ctx, id)
+		if err != nil {
+			return mapErr(err, "dataset "+id.String())
+		}
+		n, err := d.QueryProjects().Count(system(ctx))
+		if err != nil {
+			return mapErr(err, "dataset "+id.String())
+		}
+		if n > 0 {
+			return newErr(ErrFailedPrecondition, "dataset is used by %d projects", n)
+		}
+		return mapErr(tx.c.Dataset.DeleteOneID(id).Exec(ctx), "dataset "+id.String())
+	})
+}

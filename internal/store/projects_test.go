@@ -331,3 +331,20 @@ func TestTransitionIsCompareAndSet(t *testing.T) {
 		}
 	})
 }
+
+func TestDeleteDataset(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		f := newFixture(t, s)
+		f.project(t, f.ctxA, f.dsA.ID, "uses the dataset")
+		err := s.DeleteDataset(f.ctxA, f.dsA.ID)
+		wantErr(t, "DeleteDataset(used)", err, ErrFailedPrecondition)
+		unused := f.dataset(t, f.ctxA, "unused.csv")
+		err = s.DeleteDataset(f.ctxB, unused.ID)
+		wantErr(t, "DeleteDataset(B, A's)", err, ErrNotFound)
+		if err := s.DeleteDataset(f.ctxA, unused.ID); err != nil {
+			t.Fatalf("DeleteDataset = %v", err)
+		}
+		_, err = s.GetDataset(f.ctxA, unused.ID)
+		wantErr(t, "GetDataset(deleted)", err, ErrNotFound)
+	})
+}

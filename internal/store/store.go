@@ -7,6 +7,24 @@
 // reach everything, and workers use SystemContext. A context without a viewer is denied.
 // Errors are typed (ErrNotFound, ErrConflict, ErrPermissionDenied, ...) and carry a message
 // that is safe to show to the caller.
+//
+// A pipeline worker commits a stage in one transaction, fenced by its lease:
+//
+//	ok, err := s.ClaimProject(sys, id, worker, ttl) // skip the trigger when !ok
+//	... run the stage, calling s.RenewLease and s.AppendProgress meanwhile ...
+//	err = s.InTx(sys, func(tx *store.Tx) error {
+//		if err := tx.RenewLease(sys, id, worker, ttl); err != nil {
+//			return err // ErrLeaseLost: another worker took over; drop the work
+//		}
+//		tx.AppendAudit(sys, id, decision)            // also a DECISION progress event
+//		tx.UpdateProject(sys, id, outputs)
+//		_, err := tx.Transition(sys, id, []store.Stage{cur}, next, msg, nil) // + next trigger
+//		return err // ErrFailedPrecondition: cancelled meanwhile
+//	})
+//	s.ReleaseLease(sys, id, worker)
+//
+// The outbox relay publishes PendingOutbox messages and calls MarkPublished. Watchers call
+// Subscribe before ListProgress and re-read after each wake-up.
 package store
 
 import (
