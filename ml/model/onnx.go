@@ -59,6 +59,22 @@ func (a *Artifact) ONNX(opt ONNXOptions) ([]byte, error) {
 	return m.Marshal(), nil
 }
 
+// ONNXInputs returns the graph inputs ONNX gives the artifact, in order:
+// their names and whether each is a string tensor (else float), all shaped
+// [N, 1].
+func (a *Artifact) ONNXInputs() ([]onnx.Column, error) {
+	x := &onnxSpec{index: map[string]int{}}
+	for i, p := range a.Pipelines {
+		if p == nil {
+			return nil, fmt.Errorf("onnx inputs: pipeline %d is missing", i)
+		}
+		if _, err := x.pipeline(p); err != nil {
+			return nil, fmt.Errorf("onnx inputs: pipeline %d: %w", i, err)
+		}
+	}
+	return x.cols, nil
+}
+
 // onnxSpec collects the graph inputs shared by all pipelines.
 type onnxSpec struct {
 	cols  []onnx.Column

@@ -14,13 +14,11 @@ import (
 // onnxColumns returns the graph inputs the export makes for a.
 func onnxColumns(t *testing.T, a *Artifact) []onnx.Column {
 	t.Helper()
-	x := &onnxSpec{index: map[string]int{}}
-	for _, p := range a.Pipelines {
-		if _, err := x.pipeline(p); err != nil {
-			t.Fatal(err)
-		}
+	cols, err := a.ONNXInputs()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return x.cols
+	return cols
 }
 
 // thresholds returns the split thresholds of each numeric input column of
