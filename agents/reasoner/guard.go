@@ -14,7 +14,9 @@ const DefaultTimeout = 30 * time.Second
 // answers out of schema, names something the data does not have, or takes
 // longer than Timeout, Guard answers with Fallback instead and records it as
 // "rules (fallback from NAME: WHY)". A caller's own cancellation is returned
-// as an error, not hidden behind a fallback.
+// as an error, not hidden behind a fallback. A primary that ignores its
+// context runs on in the background until it returns; its late answer is
+// dropped.
 type Guard struct {
 	// Primary is the preferred reasoner.
 	Primary Reasoner
