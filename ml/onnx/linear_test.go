@@ -15,7 +15,7 @@ import (
 // and a float column passed through: 2+1+5+2+1 = 11 features.
 func linearSpec(classes []string) *Spec {
 	return &Spec{
-		Columns: []Column{{Name: "age"}, {Name: "income"}, {Name: "color", String: true}, {Name: "city", String: true}, {Name: "flag"}},
+		Columns: []Column{{Name: "age"}, {Name: "income (€) per year"}, {Name: "color", String: true}, {Name: "city", String: true}, {Name: "flag"}},
 		Features: []Feature{
 			{Kind: Number, Column: 0, Imputed: true, ImputeInf: true, Impute: 40, Offset: 38.5, Scale: 0.1, Indicator: true},
 			{Kind: Number, Column: 1, Offset: -2, Scale: 3},
@@ -65,7 +65,7 @@ func linearInputs(rng *rand.Rand, n int) []ortcheck.Input {
 		color[i] = colors[rng.IntN(len(colors))]
 		flag[i] = float32(rng.IntN(2))
 	}
-	return []ortcheck.Input{{Name: "age", Floats: age}, {Name: "income", Floats: income}, {Name: "color", Strings: color}, {Name: "city", Strings: city}, {Name: "flag", Floats: flag}}
+	return []ortcheck.Input{{Name: "age", Floats: age}, {Name: "income (€) per year", Floats: income}, {Name: "color", Strings: color}, {Name: "city", Strings: city}, {Name: "flag", Floats: flag}}
 }
 
 func TestLinearParityWithOnnxruntime(t *testing.T) {
