@@ -29,8 +29,11 @@ func (v Viewer) Admin() bool {
 	return v.System || (v.Role == types.RoleAdmin && v.ModelScope == uuid.Nil)
 }
 
-// ReadOnly reports whether v may not change anything (besides what its scope allows).
-func (v Viewer) ReadOnly() bool { return !v.System && v.Role == types.RoleViewer }
+// ReadOnly reports whether v may not change anything: the VIEWER role, and (failing closed)
+// any role that is not ADMIN or MEMBER.
+func (v Viewer) ReadOnly() bool {
+	return !v.System && v.Role != types.RoleAdmin && v.Role != types.RoleMember
+}
 
 // Scoped reports whether v is limited to one model.
 func (v Viewer) Scoped() bool { return !v.System && v.ModelScope != uuid.Nil }

@@ -101,6 +101,9 @@ func openSQLite(ctx context.Context, path string, extra url.Values, opts Options
 	if n <= 0 {
 		n = 8
 	}
+	if path == ":memory:" || extra.Get("mode") == "memory" {
+		n = 1 // every connection would get its own empty in-memory database
+	}
 	db.SetMaxOpenConns(n)
 	db.SetMaxIdleConns(n)
 	db.SetConnMaxIdleTime(5 * time.Minute)

@@ -60,3 +60,12 @@ func TestNoMigrateRefusesEmptyDatabase(t *testing.T) {
 		t.Fatal("Open(NoMigrate) on an empty database = nil error, want one")
 	}
 }
+
+func TestOpenInMemory(t *testing.T) {
+	s := openTest(t, "sqlite://:memory:")
+	f := newFixture(t, s)
+	p := f.project(t, f.ctxA, f.dsA.ID, "in memory")
+	if _, err := s.GetProject(f.ctxA, p.ID); err != nil {
+		t.Errorf("GetProject(in-memory store) = %v", err)
+	}
+}

@@ -211,6 +211,9 @@ func TestViewerCannotWrite(t *testing.T) {
 		wantErr(t, "AppendProgress(member)", err, ErrPermissionDenied)
 		_, err = s.PendingOutbox(f.ctxAdmin, 10)
 		wantErr(t, "PendingOutbox(admin)", err, ErrPermissionDenied)
+		noRole := WithViewer(context.Background(), Viewer{UserID: f.a.ID})
+		_, err = s.CancelProject(noRole, p.ID)
+		wantErr(t, "CancelProject(viewer without a role)", err, ErrPermissionDenied)
 		got, _ := s.GetProject(f.ctxA, p.ID)
 		if got.Stage != StageAnalyzing || got.DisplayName != "" {
 			t.Errorf("project after denied writes = %s %q, want unchanged", got.Stage, got.DisplayName)
