@@ -94,7 +94,11 @@ func Blend(cols []Column, classes []string, parts []Part, opt Options) (*Model, 
 	}
 	b := newGraphBuilder()
 	b.inputs(cols)
-	single := len(parts) == 1
+	// One part writes the outputs itself, except a two-class tree ensemble
+	// with one score per class: onnxruntime labels two-class ensembles by
+	// the sign of the class-1 score, which is wrong for softmax or averaged
+	// probabilities, so its label comes from ArgMax like a blend's.
+	single := len(parts) == 1 && !(parts[0].Trees != nil && len(classes) == 2 && parts[0].Trees.TreesPerIteration == 2)
 	var outs []string
 	total := 0.0
 	for i := range parts {

@@ -217,6 +217,7 @@ func TestGBDTParityWithOnnxruntime(t *testing.T) {
 		tc{"regression", randomTreeModel(rng, "regression", "identity", 1, 40, 4, 2, 6, grid), nil},
 		tc{"forest-binary", scaleLeaves(randomTreeModel(rng, "binary", "identity", 1, 10, 3, 1, 4, grid), 0.01), []string{"0", "1"}},
 		tc{"forest-multiclass", randomTreeModel(rng, "multiclass", "identity", 3, 10, 3, 1, 4, grid), []string{"x", "y", "z"}},
+		tc{"multiclass-two-classes", randomTreeModel(rng, "multiclass", "softmax", 2, 10, 3, 1, 4, grid), []string{"p", "q"}},
 	)
 	// A tree with only a root leaf, and an empty category set.
 	cases[2].m.Trees[0] = gbdt.Tree{Nodes: []gbdt.Node{{Leaf: true, Value: 0.5}}}
