@@ -78,6 +78,7 @@ func TestLinearParityWithOnnxruntime(t *testing.T) {
 		{"regression", randomLinear(rng, linear.Regression, 1, 11), nil},
 		{"binary", randomLinear(rng, linear.Binary, 1, 11), []string{"neg", "pos"}},
 		{"multiclass", randomLinear(rng, linear.Multiclass, 4, 11), []string{"a", "b", "c", "d"}},
+		{"multiclass-two-classes", randomLinear(rng, linear.Multiclass, 2, 11), []string{"a", "b"}},
 	}
 	const n = 300
 	var runs []ortcheck.Case
