@@ -94,11 +94,13 @@ func Blend(cols []Column, classes []string, parts []Part, opt Options) (*Model, 
 	}
 	b := newGraphBuilder()
 	b.inputs(cols)
-	// One part writes the outputs itself, except a two-class tree ensemble
-	// with one score per class: onnxruntime labels two-class ensembles by
-	// the sign of the class-1 score, which is wrong for softmax or averaged
-	// probabilities, so its label comes from ArgMax like a blend's.
-	single := len(parts) == 1 && !(parts[0].Trees != nil && len(classes) == 2 && parts[0].Trees.TreesPerIteration == 2)
+	// One part writes the outputs itself, except a two-class tree
+	// ensemble: onnxruntime labels those from the raw class-1 score (by its
+	// sign, or by > 0.5 when no weight is negative), which disagrees with
+	// the probabilities for softmax scores, and for a logistic score in
+	// (0, 0.5] when all weights are positive. Their label comes from ArgMax
+	// of the probabilities, as a blend's does.
+	single := len(parts) == 1 && !(parts[0].Trees != nil && len(classes) == 2)
 	var outs []string
 	total := 0.0
 	for i := range parts {

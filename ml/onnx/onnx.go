@@ -39,7 +39,9 @@
 // is compared as a float, so codes must be integers (the LabelEncoder
 // guarantees it for string columns). The initial scores are folded into the
 // leaves of the first tree of each output. Binary boosting uses one class
-// id with LOGISTIC (onnxruntime then returns [1-p, p]); multiclass uses
+// id with LOGISTIC (onnxruntime then returns [1-p, p]; its own label output
+// is not used, see Blend, because onnxruntime derives it from the raw score
+// with a rule that is wrong when all weights are positive); multiclass uses
 // class id = tree index mod K with SOFTMAX; a random forest's averaged
 // probabilities use NONE (a binary forest keeps one class id and needs
 // non-negative leaf values, which onnxruntime requires to return [1-p, p]

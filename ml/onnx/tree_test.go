@@ -219,6 +219,11 @@ func TestGBDTParityWithOnnxruntime(t *testing.T) {
 		tc{"forest-multiclass", randomTreeModel(rng, "multiclass", "identity", 3, 10, 3, 1, 4, grid), []string{"x", "y", "z"}},
 		tc{"multiclass-two-classes", randomTreeModel(rng, "multiclass", "softmax", 2, 10, 3, 1, 4, grid), []string{"p", "q"}},
 	)
+	// A binary model whose weights are all positive, with raw scores in
+	// (0, 0.5]: probabilities above 0.5.
+	pos := scaleLeaves(randomTreeModel(rng, "binary", "sigmoid", 1, 10, 3, 1, 4, grid), 0.01)
+	pos.InitScore[0] = 0.05
+	cases = append(cases, tc{"binary-positive-weights", pos, []string{"n", "y"}})
 	// A tree with only a root leaf, and an empty category set.
 	cases[2].m.Trees[0] = gbdt.Tree{Nodes: []gbdt.Node{{Leaf: true, Value: 0.5}}}
 	cases[2].m.Trees[1] = gbdt.Tree{Nodes: []gbdt.Node{
