@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"os"
 	"testing"
@@ -9,10 +10,12 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/trainyard/trainyard/agents/pipeline"
 	"github.com/trainyard/trainyard/agents/pipeline/pipelinetest"
 	"github.com/trainyard/trainyard/ent"
+	trainyardv1 "github.com/trainyard/trainyard/gen/go/trainyard/v1"
 	"github.com/trainyard/trainyard/internal/store"
+	mlmodel "github.com/trainyard/trainyard/ml/model"
+	"google.golang.org/protobuf/encoding/protojson"
 )
 
 // startEnv starts a pipeline with a worker on a fresh SQLite store.
@@ -88,6 +91,7 @@ func audit(t *testing.T, e *pipelinetest.Env, id uuid.UUID) []*ent.AuditEntry {
 }
 
 func TestTelcoEndToEnd(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, pipelinetest.Config{})
 	ds := upload(t, e, "telco_churn.csv")
 	start := time.Now()
@@ -96,10 +100,96 @@ func TestTelcoEndToEnd(t *testing.T) {
 	if p.Stage != store.StageCompleted {
 		t.Fatalf("stage = %s (%s), want COMPLETED", p.Stage, p.ErrorMessage)
 	}
-	t.Logf("completed in %s", time.Since(start))
+	took := time.Since(start)
+	t.Logf("completed in %s", took)
+	if took > 60*time.Second {
+		t.Errorf("submission to deployed took %s, want under 60s", took)
+	}
+	if p.ModelID == nil {
+		t.Fatal("no model id on the completed project")
+	}
+	sys := store.SystemContext(context.Background())
+	m, err := e.Store.GetModel(sys, *p.ModelID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.State != store.ModelDeployed || m.ArtifactKey == "" || len(m.Metrics) == 0 || len(m.Report) == 0 || len(m.CodeExamples) == 0 {
+		t.Errorf("model = state %s, artifact %q, %d bytes of metrics, %d of report, %d of code examples; want a deployed model with all of them",
+			m.State, m.ArtifactKey, len(m.Metrics), len(m.Report), len(m.CodeExamples))
+	}
+	var metrics trainyardv1.Metrics
+	if err := protojson.Unmarshal(m.Metrics, &metrics); err != nil {
+		t.Fatal(err)
+	}
+	if auc := metrics.GetValues()["auc"]; auc < 0.8 {
+		t.Errorf("held-out AUC = %v, want at least 0.8", auc)
+	}
+	if metrics.GetTestRows() < 1000 {
+		t.Errorf("test rows = %d, want the 20%% held out", metrics.GetTestRows())
+	}
+	// The deployed artifact loads and answers.
+	r, err := e.Blobs.Open(context.Background(), m.ArtifactKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	art, err := mlmodel.Load(r)
+	r.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pred, err := mlmodel.NewPredictor(art)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d mlmodel.Prediction
+	var specs []json.RawMessage
+	if err := json.Unmarshal(m.FeatureSchema, &specs); err != nil || len(specs) == 0 {
+		t.Fatalf("feature schema %s: %v", m.FeatureSchema, err)
+	}
+	row := map[string]any{}
+	for _, raw := range specs {
+		var fs trainyardv1.FeatureSpec
+		if err := protojson.Unmarshal(raw, &fs); err != nil {
+			t.Fatal(err)
+		}
+		row[fs.GetName()] = fs.GetExample()
+	}
+	if err := pred.PredictMap(row, &d); err != nil {
+		t.Errorf("PredictMap = %v", err)
+	}
+	if art.Training.Rows != 7043 {
+		t.Errorf("deployed model trained on %d rows, want all 7043 labeled rows", art.Training.Rows)
+	}
+
 	es := audit(t, e, p.ID)
+	meaningful := 0
 	for _, a := range es {
 		t.Logf("%s %s: %s (%.2f)", a.Stage, a.DecisionType, a.Decision, a.Confidence)
+		if a.Reasoning != "" && len(a.Alternatives) > 0 && len(a.Evidence) > 0 && a.Reasoner != "" {
+			meaningful++
+		}
 	}
-	_ = pipeline.LocalTrainer{}
+	if meaningful < 10 {
+		t.Errorf("%d decisions with reasoning, alternatives and evidence, want at least 10", meaningful)
+	}
+	evs, err := e.Store.ListProgress(sys, p.ID, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[store.EventKind]int{}
+	etas := 0
+	for _, ev := range evs {
+		kinds[ev.Kind]++
+		if ev.Kind == store.EventProgress && ev.EstimatedSecondsRemaining != nil {
+			etas++
+		}
+	}
+	for _, k := range []store.EventKind{store.EventStageChanged, store.EventProgress, store.EventLog, store.EventDecision, store.EventTerminal} {
+		if kinds[k] == 0 {
+			t.Errorf("no %s progress events (got %v)", k, kinds)
+		}
+	}
+	if etas == 0 {
+		t.Error("no progress event carries an ETA")
+	}
 }

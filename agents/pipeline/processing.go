@@ -177,6 +177,39 @@ func (p *Pipeline) decideDrops(out *outcome, ds *dataState, f *frame.Frame, prof
 			fmt.Sprintf("Column %q %s (%s). Keeping it would let the model learn something that does not hold for new rows.", fl.Column, note, fl.Detail),
 			[]decision.Alternative{alt("drop", dropScore, note), alt("keep", keepScore, "use it as a feature")}, ev))
 	}
+	// Strings that almost never repeat (names, ticket or order numbers) identify rows as well,
+	// even when the profiler does not call them identifiers: a value seen once cannot teach
+	// the model anything about new rows.
+	for _, c := range f.Columns {
+		if c.Name == ds.Target || seen[c.Name] || !c.Kind.IsStr() {
+			continue
+		}
+		present, singles, distinct := uniqueness(c)
+		if present < 20 {
+			continue
+		}
+		single := float64(singles) / float64(present)
+		var why, note string
+		switch {
+		case c.Kind == frame.Text && float64(distinct)/float64(present) >= 0.9:
+			why, note = "unique free text", "free text that differs on almost every row (like names); the tabular learners cannot use it"
+		case single >= 0.5:
+			why, note = "near-identifier", fmt.Sprintf("%.0f%% of the rows hold a value seen only once, so the values act as row labels rather than categories", 100*single)
+		default:
+			continue
+		}
+		seen[c.Name] = true
+		detail := fmt.Sprintf("%d distinct values in %d rows, %d seen once", distinct, present, singles)
+		ds.Dropped = append(ds.Dropped, droppedColumn{Column: c.Name, Reason: why + ": " + detail})
+		ev := map[string]any{"column": c.Name, "kind": c.Kind.String(), "distinct": distinct, "rows": present, "singletons": singles, "singleton_share": round3(single)}
+		if pc := byCol[c.Name]; pc != nil {
+			ev["examples"] = pc.Examples
+			ev["missing_ratio"] = round3(pc.MissingRatio)
+		}
+		out.decide(p.ruled(typeDropColumn, fmt.Sprintf("drop column %s (%s)", c.Name, why),
+			fmt.Sprintf("Column %q is %s (%s). Keeping it would add noise the model can memorize but not generalize from.", c.Name, note, detail),
+			[]decision.Alternative{alt("drop", 0.5+single/2, note), alt("keep as a category", 0.5-single/2, "only repeated values carry signal")}, ev))
+	}
 	if len(ds.Dropped) > 0 {
 		names := ds.dropNames()
 		ds.Preprocessing = append(ds.Preprocessing, "dropped "+strings.Join(names, ", "))
@@ -219,7 +252,7 @@ func (p *Pipeline) decideMissing(out *outcome, ds *dataState, f *frame.Frame, pr
 		fmt.Sprintf("%d columns have missing values (%s). Dropping the rows would lose %.0f%% of the data; imputing keeps every row and the indicator lets the model learn whether missingness itself matters.",
 			len(cols), strings.Join(cols, ", "), 100*lost),
 		[]decision.Alternative{
-			alt("impute with indicator", 0.8, choice),
+			alt("impute with indicator", 0.9, choice),
 			alt("drop rows with missing values", 1-lost-0.2, fmt.Sprintf("loses %.0f%% of the rows", 100*lost)),
 			alt("drop the columns", 0.2, "loses the information the present values hold"),
 		}, ev))
@@ -446,4 +479,22 @@ func gatherRows(rows, pos []int) []int {
 		out[i] = rows[j]
 	}
 	return out
+}
+
+// uniqueness counts a string column's present rows, the values seen once and the distinct
+// values.
+func uniqueness(c *frame.Column) (present, singles, distinct int) {
+	counts := map[string]int{}
+	for i := range c.Len() {
+		if !c.Missing[i] {
+			present++
+			counts[c.Str[i]]++
+		}
+	}
+	for _, n := range counts {
+		if n == 1 {
+			singles++
+		}
+	}
+	return present, singles, len(counts)
 }

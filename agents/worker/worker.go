@@ -225,3 +225,10 @@ func (w *Worker) sweepOnce(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Running returns how many projects this worker runs now.
+func (w *Worker) Running() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.inflight)
+}
