@@ -273,6 +273,8 @@ def versions():
             pass
     r = subprocess.run(["go", "version"], capture_output=True, text=True)
     v["go"] = r.stdout.strip()
+    r = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
+    v["commit"] = r.stdout.strip()
     return v
 
 

@@ -233,3 +233,49 @@ func TestSingleRowNoAlloc(t *testing.T) {
 		t.Errorf("Predict allocates %v times per row, want 0", allocs)
 	}
 }
+
+// TestPredictPathsAgree feeds NaN, ±Inf, ±0, thresholds and their float32
+// neighbours through Tree.Eval (the documented rules), PredictRaw and the
+// batch path, which must agree exactly.
+func TestPredictPathsAgree(t *testing.T) {
+	d := synth(4000, 31)
+	m := mustTrain(t, mustParams(t, "binary", "num_iterations=30"), d, Options{})
+	var special []float64
+	for _, tr := range m.Trees {
+		for _, n := range tr.Nodes {
+			if !n.Leaf && !n.Categorical {
+				f := float32(n.Threshold)
+				special = append(special, n.Threshold, float64(math.Nextafter32(f, 1e38)), float64(math.Nextafter32(f, -1e38)))
+			}
+		}
+	}
+	special = append(special, math.NaN(), math.Inf(1), math.Inf(-1), 0, math.Copysign(0, -1), -1, 3, 11, 1e300)
+	rng := rand.New(rand.NewPCG(3, 4))
+	const n = 3001
+	cols := make([][]float64, len(d.Features))
+	for j := range cols {
+		cols[j] = make([]float64, n)
+		for i := range cols[j] {
+			cols[j][i] = special[rng.IntN(len(special))]
+		}
+	}
+	batch, err := m.PredictColumns(cols, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := make([]float64, len(cols))
+	out := []float64{0}
+	for i := 0; i < n; i++ {
+		for j := range cols {
+			x[j] = cols[j][i]
+		}
+		want := m.InitScore[0]
+		for t := range m.Trees {
+			want += m.Trees[t].Eval(x)
+		}
+		m.PredictRaw(x, out)
+		if out[0] != want || batch[i] != want {
+			t.Fatalf("row %v: PredictRaw = %v, batch = %v, want %v (Tree.Eval)", x, out[0], batch[i], want)
+		}
+	}
+}

@@ -21,11 +21,19 @@ type predictor struct {
 
 type pnode struct {
 	threshold   float64
+	key         uint64 // orderKey of the threshold
+	defaultLeft uint64 // 1 when NaN goes left
 	feature     int32
 	left, right int32 // node index, or ^leaf index
 	flags       uint32
 	catOff      int32 // offset of the category bitset in cats
 	catWords    int32
+}
+
+// orderKey maps float64 bits to a uint64 whose unsigned order is the float
+// order (-0 just below +0; callers normalize zero thresholds to +0).
+func orderKey(bits uint64) uint64 {
+	return bits ^ (uint64(int64(bits)>>63) | 1<<63)
 }
 
 const (
@@ -63,9 +71,14 @@ func compile(m *Model) *predictor {
 			if n.Leaf {
 				continue
 			}
-			pn := pnode{threshold: n.Threshold, feature: int32(n.Feature), left: ref[n.Left], right: ref[n.Right]}
+			t := n.Threshold
+			if t == 0 {
+				t = 0 // -0 -> +0: -0 <= t and +0 <= t must both hold
+			}
+			pn := pnode{threshold: n.Threshold, key: orderKey(math.Float64bits(t)), feature: int32(n.Feature), left: ref[n.Left], right: ref[n.Right]}
 			if n.DefaultLeft {
 				pn.flags |= flagDefaultLeft
+				pn.defaultLeft = 1
 			}
 			if n.Categorical {
 				pn.flags |= flagCategorical
@@ -103,31 +116,38 @@ func (m *Model) predictor() *predictor {
 	return p
 }
 
-// evalTree returns the leaf value reached by x from root r.
+// evalTree returns the leaf value reached by x from root r (one row: the
+// branchy walk lets the CPU speculate down the likely path).
 func (p *predictor) evalTree(r int32, x []float64) float64 {
 	nodes := p.nodes
 	i := r
 	for i >= 0 {
 		n := &nodes[i]
 		v := x[n.feature]
-		var left bool
-		if n.flags&flagCategorical == 0 {
-			if v <= n.threshold {
-				left = true
-			} else if v != v {
-				left = n.flags&flagDefaultLeft != 0
-			}
-		} else if v >= 0 && v < float64(n.catWords)*64 {
-			c := int32(v)
-			left = p.cats[n.catOff+c/64]&(1<<(uint32(c)%64)) != 0
+		if n.flags&flagCategorical != 0 {
+			i = p.catStep(n, v)
+			continue
 		}
-		if left {
+		if v <= n.threshold {
+			i = n.left
+		} else if v != v && n.defaultLeft != 0 {
 			i = n.left
 		} else {
 			i = n.right
 		}
 	}
 	return p.leaves[^i]
+}
+
+// catStep routes v at a categorical node.
+func (p *predictor) catStep(n *pnode, v float64) int32 {
+	if v >= 0 && v < float64(n.catWords)*64 {
+		c := int32(v)
+		if p.cats[n.catOff+c/64]&(1<<(uint32(c)%64)) != 0 {
+			return n.left
+		}
+	}
+	return n.right
 }
 
 func (p *predictor) raw(x []float64, out []float64) {
@@ -268,7 +288,15 @@ func (p *predictor) block(cols [][]float64, lo, hi int, xs []float64, out []floa
 	}
 	for t, root := range p.roots {
 		c := t % k
-		for r := 0; r < m; r++ {
+		r := 0
+		for ; r+4 <= m; r += 4 {
+			v0, v1, v2, v3 := p.eval4(root, xs[r*nf:(r+4)*nf], nf)
+			out[r*k+c] += v0
+			out[(r+1)*k+c] += v1
+			out[(r+2)*k+c] += v2
+			out[(r+3)*k+c] += v3
+		}
+		for ; r < m; r++ {
 			out[r*k+c] += p.evalTree(root, xs[r*nf:(r+1)*nf])
 		}
 	}
@@ -277,4 +305,41 @@ func (p *predictor) block(cols [][]float64, lo, hi int, xs []float64, out []floa
 			p.transformInPlace(out[r*k : (r+1)*k])
 		}
 	}
+}
+
+// step moves one row from internal node i (i >= 0) to a child; a leaf
+// (i < 0) stays where it is.
+func (p *predictor) step(i int32, x []float64) int32 {
+	if i < 0 {
+		return i
+	}
+	n := &p.nodes[i]
+	v := x[n.feature]
+	if n.flags&flagCategorical != 0 {
+		return p.catStep(n, v)
+	}
+	bits := math.Float64bits(v)
+	var le, nan uint64
+	if orderKey(bits) <= n.key {
+		le = 1
+	}
+	if bits&^(1<<63) > 0x7FF0000000000000 {
+		nan = 1
+	}
+	left := (le &^ nan) | (nan & n.defaultLeft)
+	return n.right + (n.left-n.right)*int32(left)
+}
+
+// eval4 walks four rows (xs holds 4*nf values) through one tree in
+// lockstep, so their independent dependency chains overlap.
+func (p *predictor) eval4(root int32, xs []float64, nf int) (float64, float64, float64, float64) {
+	x0, x1, x2, x3 := xs[:nf], xs[nf:2*nf], xs[2*nf:3*nf], xs[3*nf:4*nf]
+	i0, i1, i2, i3 := root, root, root, root
+	for (i0 & i1 & i2 & i3) >= 0 { // until all four reached a leaf (negative)
+		i0 = p.step(i0, x0)
+		i1 = p.step(i1, x1)
+		i2 = p.step(i2, x2)
+		i3 = p.step(i3, x3)
+	}
+	return p.leaves[^i0], p.leaves[^i1], p.leaves[^i2], p.leaves[^i3]
 }
