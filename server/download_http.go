@@ -182,7 +182,11 @@ func (d *data) batchOutput(w http.ResponseWriter, r *http.Request) {
 // signedRoute wraps a route reached by a signed link rather than a key: panic recovery, logs
 // and metrics as for every route; the handler checks the signature itself.
 func (s *Server) signedRoute(h http.HandlerFunc) http.Handler {
-	const label = downloadPattern + " (signed)"
+	return s.signedRouteNamed(downloadPattern+" (signed)", h)
+}
+
+// signedRouteNamed is signedRoute with the route's name in logs and metrics.
+func (s *Server) signedRouteNamed(label string, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
