@@ -2,7 +2,6 @@ package model
 
 import (
 	"bufio"
-	"bytes"
 	"compress/gzip"
 	"encoding/json"
 	"errors"
@@ -110,28 +109,46 @@ func LoadFile(path string) (*Artifact, error) {
 
 // Unmarshal decodes and validates the JSON form of an artifact.
 func Unmarshal(data []byte) (*Artifact, error) {
+	a := new(Artifact)
+	if err := json.Unmarshal(data, a); err != nil {
+		// Say why when the file is another format or a newer layout.
+		if herr := checkHeader(data); herr != nil {
+			return nil, herr
+		}
+		return nil, fmt.Errorf("load model: %w: %w", ErrFormat, err)
+	}
+	if a.Format != Format {
+		return nil, fmt.Errorf("load model: %w: format %q, want %q", ErrFormat, a.Format, Format)
+	}
+	if a.MinReaderVersion > Version {
+		return nil, tooNew(a.Version, a.MinReaderVersion)
+	}
+	if err := a.Validate(); err != nil {
+		return nil, fmt.Errorf("load model: %w: %w", ErrFormat, err)
+	}
+	return a, nil
+}
+
+// checkHeader reads only the format and version fields of data.
+func checkHeader(data []byte) error {
 	var head struct {
 		Format           string `json:"format"`
 		Version          int    `json:"version"`
 		MinReaderVersion int    `json:"min_reader_version"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, fmt.Errorf("load model: %w: %w", ErrFormat, err)
+		return fmt.Errorf("load model: %w: %w", ErrFormat, err)
 	}
 	if head.Format != Format {
-		return nil, fmt.Errorf("load model: %w: format %q, want %q", ErrFormat, head.Format, Format)
+		return fmt.Errorf("load model: %w: format %q, want %q", ErrFormat, head.Format, Format)
 	}
 	if head.MinReaderVersion > Version {
-		return nil, fmt.Errorf("load model: %w: written by format version %d for readers of version %d and later; this build reads up to %d",
-			ErrFormat, head.Version, head.MinReaderVersion, Version)
+		return tooNew(head.Version, head.MinReaderVersion)
 	}
-	a := new(Artifact)
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(a); err != nil {
-		return nil, fmt.Errorf("load model: %w: %w", ErrFormat, err)
-	}
-	if err := a.Validate(); err != nil {
-		return nil, fmt.Errorf("load model: %w: %w", ErrFormat, err)
-	}
-	return a, nil
+	return nil
+}
+
+func tooNew(version, minReader int) error {
+	return fmt.Errorf("load model: %w: written by format version %d for readers of version %d and later; this build reads up to %d",
+		ErrFormat, version, minReader, Version)
 }
