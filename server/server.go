@@ -74,9 +74,10 @@ type Server struct {
 	public     *http.Server
 	health     *grpchealth.StaticChecker
 
-	mu       sync.Mutex
-	services []string
-	onOutbox func()
+	mu        sync.Mutex
+	services  []string
+	onOutbox  func()
+	finalized bool
 
 	draining  chan struct{}
 	drainOnce sync.Once
@@ -183,7 +184,7 @@ func (s *Server) HandlerOptions() []connect.HandlerOption { return slices.Clone(
 
 // MountConnect serves a Connect handler (from a generated trainyardv1connect.New*Handler built
 // with HandlerOptions) on the public port and to the REST gateway, and lists its service for
-// reflection and health. Call it before Serve.
+// reflection and health. Call it before Serve (or Handler).
 func (s *Server) MountConnect(path string, h http.Handler) {
 	s.mux.Handle(path, h)
 	s.connectMux.Handle(path, h)
@@ -199,8 +200,45 @@ func (s *Server) MountConnect(path string, h http.Handler) {
 // Call it before Serve.
 func (s *Server) HandleRoute(rt Route) { s.mux.Handle(rt.Pattern, s.guardRoute(rt)) }
 
-// Handler returns the server's whole HTTP handler (for tests and embedding).
-func (s *Server) Handler() http.Handler { return s.public.Handler }
+// Handler returns the server's whole HTTP handler (for tests and embedding). Like Serve, it
+// completes the mounts: services nobody mounted answer Unimplemented (after the usual checks).
+func (s *Server) Handler() http.Handler {
+	s.finalize()
+	return s.public.Handler
+}
+
+// unimplemented lists a fallback handler per service of the contract.
+var unimplemented = []func(opts ...connect.HandlerOption) (string, http.Handler){
+	func(o ...connect.HandlerOption) (string, http.Handler) {
+		return trainyardv1connect.NewDatasetServiceHandler(trainyardv1connect.UnimplementedDatasetServiceHandler{}, o...)
+	},
+	func(o ...connect.HandlerOption) (string, http.Handler) {
+		return trainyardv1connect.NewModelServiceHandler(trainyardv1connect.UnimplementedModelServiceHandler{}, o...)
+	},
+	func(o ...connect.HandlerOption) (string, http.Handler) {
+		return trainyardv1connect.NewPredictionServiceHandler(trainyardv1connect.UnimplementedPredictionServiceHandler{}, o...)
+	},
+}
+
+// finalize mounts an Unimplemented handler for every service of the contract nobody mounted,
+// so their RPCs and REST routes answer Unimplemented instead of falling through to the web app.
+func (s *Server) finalize() {
+	s.mu.Lock()
+	if s.finalized {
+		s.mu.Unlock()
+		return
+	}
+	s.finalized = true
+	mounted := slices.Clone(s.services)
+	s.mu.Unlock()
+	for _, mk := range unimplemented {
+		path, h := mk(s.chain...)
+		if !slices.Contains(mounted, trimSlashes(path)) {
+			s.mux.Handle(path, h)
+			s.connectMux.Handle(path, h)
+		}
+	}
+}
 
 // Draining is closed when Shutdown begins. Long-lived streams watch it and end, so that a
 // graceful shutdown does not wait for them forever.
@@ -208,6 +246,7 @@ func (s *Server) Draining() <-chan struct{} { return s.draining }
 
 // Serve accepts connections on ln until Shutdown; it returns nil after a graceful shutdown.
 func (s *Server) Serve(ln net.Listener) error {
+	s.finalize()
 	s.log.Info("serving", "addr", ln.Addr().String(), "public_url", s.opts.PublicURL)
 	if err := s.public.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return err
