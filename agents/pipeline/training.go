@@ -67,7 +67,7 @@ type trainProgress struct {
 	Worker  string    `json:"worker"`
 	Started time.Time `json:"started"`
 	Trials  int       `json:"trials"`
-	Best    float64   `json:"best"`
+	Best    *float64  `json:"best,omitempty"`
 }
 
 func trainKey(iter int) string         { return fmt.Sprintf("train-%d.json", iter) }
@@ -147,7 +147,7 @@ func (p *Pipeline) trainStage(ctx context.Context, r *run) (*outcome, error) {
 			fmt.Sprintf("Worker %s started this search at %s and stopped after %d trials without committing (its lease expired). The search is restarted with the full budget; the split and plan are unchanged, so the result is comparable.",
 				prev.Worker, prev.Started.Format(time.RFC3339), prev.Trials),
 			[]decision.Alternative{alt("restart the stage", 0.8, "same data and plan"), alt("fail the project", 0.1, "the work is recoverable")},
-			map[string]any{"previous_worker": prev.Worker, "trials_done": prev.Trials, "best_so_far": sanitize(prev.Best)}))
+			map[string]any{"previous_worker": prev.Worker, "trials_done": prev.Trials, "best_so_far": prev.Best}))
 	}
 
 	f, err := p.loadFrame(ctx, r.proj)
@@ -220,7 +220,14 @@ func (p *Pipeline) search(ctx context.Context, r *run, f *frame.Frame, ds *dataS
 			return
 		}
 		lastCkpt = time.Now()
-		_ = p.putJSON(ctx, stateKey(r.proj.ID, trainProgressKey(iter)), trainProgress{Worker: p.opts.WorkerID, Started: start, Trials: trials, Best: best})
+		tp := trainProgress{Worker: p.opts.WorkerID, Started: start, Trials: trials}
+		if best == best {
+			b := best
+			tp.Best = &b
+		}
+		if err := p.putJSON(ctx, stateKey(r.proj.ID, trainProgressKey(iter)), tp); err != nil && ctx.Err() == nil {
+			p.log.Warn("training checkpoint", "project", r.proj.ID, "err", err)
+		}
 	}
 	ckpt(true)
 	r.progress(0, budget.Seconds()*1.3, fmt.Sprintf("iteration %d: searching %s for %s", iter, strings.Join(cfg.Families, ", "), budget), true)
