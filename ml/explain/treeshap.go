@@ -65,6 +65,24 @@ func (e *TreeExplainer) Explain(x []float64, phi []float64) {
 	}
 }
 
+// ExplainOutput writes the contributions of row x to output k only into
+// phi (F+1 values, the last the expected value of output k): for a
+// multiclass model it visits one tree in K.
+func (e *TreeExplainer) ExplainOutput(x []float64, k int, phi []float64) {
+	phi = phi[:e.nfeat+1]
+	clear(phi)
+	phi[e.nfeat] = e.expected[k]
+	w := walker{x: x, path: make([]pathElem, e.pathLen)}
+	for t := k; t < len(e.m.Trees); t += e.k {
+		nodes := e.m.Trees[t].Nodes
+		if len(nodes) < 2 {
+			continue
+		}
+		w.nodes, w.phi, w.top = nodes, phi[:e.nfeat], 0
+		w.recurse(0, nil, 1, 1, -1)
+	}
+}
+
 // fractions returns the fractions of a node's cover that go to each child.
 func fractions(nodes []gbdt.Node, n *gbdt.Node) (left, right float64) {
 	l, r := cover(&nodes[n.Left]), cover(&nodes[n.Right])

@@ -157,7 +157,14 @@ func TestTreeSHAPAdditivity(t *testing.T) {
 			x := randomRow(rng, len(m.Features))
 			e.Explain(x, phi)
 			m.PredictRaw(x, raw)
+			one := make([]float64, f1)
 			for c := range k {
+				e.ExplainOutput(x, c, one)
+				for j := range one {
+					if math.Abs(one[j]-phi[c*f1+j]) > 1e-12 {
+						t.Fatalf("ExplainOutput(k=%d)[%d] = %v, Explain gives %v", c, j, one[j], phi[c*f1+j])
+					}
+				}
 				s := 0.0
 				for _, v := range phi[c*f1 : (c+1)*f1] {
 					s += v

@@ -127,11 +127,8 @@ func (p *Predictor) explain(s *scratch, top int) *Explanation {
 		if m.trees.Transform == "identity" && p.a.Task != Regression {
 			ex.Scale = "probability"
 		}
-		k := e.trees.NumOutputs()
-		full := make([]float64, k*(nf+1))
 		s.xr = roundFloat32(s.xr, x)
-		e.trees.Explain(s.xr, full)
-		copy(phi, full[out*(nf+1):(out+1)*(nf+1)])
+		e.trees.ExplainOutput(s.xr, out, phi)
 	} else {
 		w := m.lin.Coefficients[out]
 		for j := range nf {
