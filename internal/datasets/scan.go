@@ -75,11 +75,27 @@ func (s *scanner) Write(p []byte) (int, error) {
 	if s.err != nil {
 		return 0, s.err
 	}
-	for i, c := range p {
-		if err := s.step(c); err != nil {
+	for i := 0; i < len(p); {
+		if s.st == stUnquoted {
+			// Fast path: copy the rest of an unquoted field in one go.
+			j := i
+			for j < len(p) && p[j] != s.delim && p[j] != '\n' {
+				j++
+			}
+			if run := min(j-i, maxRecordBytes-s.rawLen); run > 0 {
+				s.rec.buf = append(s.rec.buf, p[i:i+run]...)
+				s.offset += int64(run)
+				s.rawLen += run
+				i += run
+				continue
+			}
+			// No room left: step reports the overflow.
+		}
+		if err := s.step(p[i]); err != nil {
 			s.err = err
 			return i, err
 		}
+		i++
 	}
 	return len(p), nil
 }

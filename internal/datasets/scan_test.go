@@ -113,3 +113,12 @@ func TestScannerStop(t *testing.T) {
 		t.Errorf("stop after 2 records: n = %d, err = %v, stopped = %v", n, err, sc.stopped())
 	}
 }
+
+func TestScannerLongRow(t *testing.T) {
+	in := "a\n" + strings.Repeat("x", maxRecordBytes+10) + "\n"
+	_, err := scanAll(in, ',', 1<<20)
+	var pe *frame.ParseError
+	if !errors.As(err, &pe) || pe.Line != 2 || !strings.Contains(err.Error(), "longer than 16 MiB") {
+		t.Errorf("scan(17 MiB row) error = %v, want a ParseError at line 2 about the length", err)
+	}
+}

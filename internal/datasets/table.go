@@ -243,4 +243,12 @@ func (t *tableStats) profileOf(ctx context.Context) (*FileProfile, error) {
 }
 
 // trimSpace trims ASCII spaces and tabs, as ml/frame does before matching missing markers.
-func trimSpace(b []byte) []byte { return bytes.Trim(b, " \t") }
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
