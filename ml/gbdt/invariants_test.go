@@ -279,3 +279,30 @@ func TestPredictPathsAgree(t *testing.T) {
 		}
 	}
 }
+
+func TestValidate(t *testing.T) {
+	d := synth(2000, 41)
+	m := mustTrain(t, mustParams(t, "binary", "num_iterations=5"), d, Options{})
+	if err := m.Validate(); err != nil {
+		t.Fatalf("Validate(trained model) = %v, want nil", err)
+	}
+	js, _ := json.Marshal(m)
+	breakers := map[string]func(*Model){
+		"cycle":        func(m *Model) { m.Trees[0].Nodes[0].Left = 0 },
+		"feature":      func(m *Model) { m.Trees[1].Nodes[0].Feature = 99 },
+		"init scores":  func(m *Model) { m.InitScore = nil },
+		"objective":    func(m *Model) { m.Objective = "poisson" },
+		"empty tree":   func(m *Model) { m.Trees[2].Nodes = nil },
+		"out of range": func(m *Model) { m.Trees[0].Nodes[0].Right = 1000 },
+	}
+	for name, br := range breakers {
+		var c Model
+		if err := json.Unmarshal(js, &c); err != nil {
+			t.Fatal(err)
+		}
+		br(&c)
+		if err := c.Validate(); err == nil {
+			t.Errorf("Validate(model with broken %s) = nil, want an error", name)
+		}
+	}
+}
