@@ -113,6 +113,16 @@ func TestLoadRejectsBrokenModels(t *testing.T) {
 		"no members": func(doc map[string]any) {
 			doc["members"] = []any{}
 		},
+		"too deep": func(doc map[string]any) {
+			m := doc["members"].([]any)[0].(map[string]any)
+			var nodes []any
+			for i := range 1100 {
+				nodes = append(nodes, map[string]any{"feature": 0, "threshold": i, "left": 2*i + 1, "right": 2*i + 2})
+				nodes = append(nodes, map[string]any{"leaf": true, "value": 0.1})
+			}
+			nodes = append(nodes, map[string]any{"leaf": true})
+			m["trees"].(map[string]any)["trees"].([]any)[0].(map[string]any)["nodes"] = nodes
+		},
 		"huge category": func(doc map[string]any) {
 			n := tree(doc)[0].(map[string]any)
 			n["categorical"], n["categories"] = true, []int{1 << 30}

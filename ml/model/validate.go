@@ -15,6 +15,8 @@ import (
 const (
 	maxCategory     = 1 << 20
 	maxCategoryBits = 1 << 28
+	// maxDepth bounds tree depth: TreeSHAP needs O(depth²) path memory.
+	maxDepth = 1000
 )
 
 // Validate checks that a is complete and consistent: everything the
@@ -242,16 +244,20 @@ func validateTree(nodes []gbdt.Node, nfeat int) (int, error) {
 		return bits, nil
 	}
 	seen := make([]bool, len(nodes))
-	stack := []int{0}
+	type item struct{ node, depth int }
+	stack := []item{{0, 0}}
 	for len(stack) > 0 {
-		i := stack[len(stack)-1]
+		it := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		if seen[i] {
-			return 0, fmt.Errorf("node %d is reached twice", i)
+		if seen[it.node] {
+			return 0, fmt.Errorf("node %d is reached twice", it.node)
 		}
-		seen[i] = true
-		if !nodes[i].Leaf {
-			stack = append(stack, nodes[i].Left, nodes[i].Right)
+		if it.depth > maxDepth {
+			return 0, fmt.Errorf("deeper than %d levels", maxDepth)
+		}
+		seen[it.node] = true
+		if n := &nodes[it.node]; !n.Leaf {
+			stack = append(stack, item{n.Left, it.depth + 1}, item{n.Right, it.depth + 1})
 		}
 	}
 	return bits, nil
