@@ -268,6 +268,11 @@ func NewBinned(d *Dataset, p Params) (*Binned, error) {
 	if d.Weight != nil && len(d.Weight) != n {
 		return nil, fmt.Errorf("bin: %d weights for %d rows", len(d.Weight), n)
 	}
+	for i, w := range d.Weight {
+		if !(w >= 0) || math.IsInf(w, 0) {
+			return nil, fmt.Errorf("bin: weight of row %d is %v, want a finite number >= 0", i, w)
+		}
+	}
 	if p.MaxBin < 2 {
 		p.MaxBin = 255
 	}
