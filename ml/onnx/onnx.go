@@ -44,9 +44,16 @@
 // with a rule that is wrong when all weights are positive); multiclass uses
 // class id = tree index mod K with SOFTMAX; a random forest's averaged
 // probabilities use NONE (a binary forest keeps one class id and needs
-// non-negative leaf values, which onnxruntime requires to return [1-p, p]
-// and to label by p > 0.5). Scores are summed in float32 by onnxruntime, so results
+// non-negative leaf values, which onnxruntime requires to return [1-p, p]).
+// A two-class ensemble's label is the ArgMax of its probabilities mapped by
+// a LabelEncoder. Scores are summed in float32 by onnxruntime, so results
 // agree with the float64 Go predictor to about 1e-6 relative.
+//
+// # Blends
+//
+// Blend exports a weighted average of several models over shared inputs:
+// each part has its own preprocessing branch and model node, the outputs
+// are combined with Mul and Sum, and the label is ArgMax + LabelEncoder.
 //
 // The ai.onnx.ml opset 5 TreeEnsemble operator (with BRANCH_MEMBER sets) is
 // not used: onnxruntime rejects TreeEnsembleClassifier under opset 5, and
