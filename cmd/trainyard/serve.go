@@ -15,6 +15,7 @@ import (
 
 	"github.com/trainyard/trainyard/internal/blob"
 	"github.com/trainyard/trainyard/internal/config"
+	"github.com/trainyard/trainyard/internal/datasets"
 	"github.com/trainyard/trainyard/internal/queue"
 	"github.com/trainyard/trainyard/internal/store"
 	"github.com/trainyard/trainyard/server"
@@ -138,9 +139,17 @@ func serve(ctx context.Context, e env, cfg config.Config, log *slog.Logger, admi
 	return nil
 }
 
-// mountDataServices mounts the dataset, model and prediction handlers and their hand-written
-// routes (uploads, downloads, reports) on srv. Until they exist the gateway answers those
-// routes with 501 Unimplemented.
-func mountDataServices(_ context.Context, _ *server.Server, _ *store.Store, _ *blob.Store, _ config.Config) error {
-	return nil
+// mountDataServices mounts the dataset and model handlers and their hand-written routes
+// (uploads, downloads, reports) on srv. Services not mounted answer Unimplemented.
+func mountDataServices(_ context.Context, srv *server.Server, st *store.Store, bl *blob.Store, cfg config.Config) error {
+	secret, err := blob.LoadOrCreateSecret(cfg.DataDir)
+	if err != nil {
+		return fmt.Errorf("link-signing secret: %w", err)
+	}
+	signer, err := blob.NewSigner(secret)
+	if err != nil {
+		return fmt.Errorf("link signer: %w", err)
+	}
+	ds := datasets.New(st, bl, datasets.Options{MaxBytes: cfg.MaxDatasetBytes, Retention: cfg.DataRetention})
+	return srv.MountDataPlane(server.DataPlane{Datasets: ds, Blobs: bl, Signer: signer})
 }

@@ -43,6 +43,10 @@ type Server struct {
 	MaxActiveProjects int
 	// ShutdownTimeout bounds how long a graceful shutdown waits for in-flight requests.
 	ShutdownTimeout time.Duration
+	// MaxDatasetBytes bounds one dataset (all its files); 0 means the built-in 10 GB.
+	MaxDatasetBytes int64
+	// DataRetention is how long uploaded data is kept; 0 means the built-in 90 days.
+	DataRetention time.Duration
 }
 
 // Log configures the structured logger.
@@ -100,6 +104,8 @@ func (c *Config) RegisterServer(fs *flag.FlagSet) {
 	fs.StringVar(&c.QueueURL, "queue-url", c.QueueURL, "work queue: mem://, gcppubsub://projects/P/topics/PREFIX, nats://... (env "+envName("queue-url")+")")
 	fs.IntVar(&c.RateLimit, "rate-limit", c.RateLimit, "requests per minute per user, 0 for no limit (env "+envName("rate-limit")+")")
 	fs.IntVar(&c.MaxActiveProjects, "max-active-projects", c.MaxActiveProjects, "running projects per user (env "+envName("max-active-projects")+")")
+	fs.Int64Var(&c.MaxDatasetBytes, "max-dataset-bytes", c.MaxDatasetBytes, "largest dataset in bytes, 0 for the default 10 GB (env "+envName("max-dataset-bytes")+")")
+	fs.DurationVar(&c.DataRetention, "data-retention", c.DataRetention, "how long uploaded data is kept, 0 for the default 90 days (env "+envName("data-retention")+")")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a graceful shutdown waits for in-flight requests (env "+envName("shutdown-timeout")+")")
 }
 
@@ -154,6 +160,9 @@ func (c *Config) finish() error {
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	if c.RateLimit < 0 {
 		return fmt.Errorf("--rate-limit %d: must not be negative", c.RateLimit)
+	}
+	if c.MaxDatasetBytes < 0 || c.DataRetention < 0 {
+		return errors.New("--max-dataset-bytes and --data-retention must not be negative")
 	}
 	if c.MaxActiveProjects < 0 {
 		return fmt.Errorf("--max-active-projects %d: must not be negative", c.MaxActiveProjects)
