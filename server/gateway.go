@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/textproto"
+	"regexp"
 	"strconv"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -63,6 +65,9 @@ func restErrorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Mars
 		st = status.Convert(e.Err)
 		httpStatus = custom.HTTPStatus
 	}
+	if st.Code() == codes.InvalidArgument && len(st.Details()) == 0 {
+		st = withDecodeViolation(st)
+	}
 	for _, d := range st.Details() {
 		if ri, ok := d.(*errdetails.RetryInfo); ok {
 			w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(ri.GetRetryDelay().AsDuration())))
@@ -80,6 +85,32 @@ func restErrorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Mars
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(httpStatus)
 	_, _ = w.Write(body)
+}
+
+// decodeErrorField finds the field a protojson decoding error is about: an unknown field or a
+// value of the wrong type or an unknown enum name.
+var decodeErrorField = regexp.MustCompile(`unknown field "([^"]+)"|invalid value for \w+ field (\w+)`)
+
+// withDecodeViolation adds a google.rpc.BadRequest naming the offending field to the gateway's
+// InvalidArgument for a body it could not decode, so REST clients see which field, as they do
+// for validation errors.
+func withDecodeViolation(st *status.Status) *status.Status {
+	m := decodeErrorField.FindStringSubmatch(st.Message())
+	if m == nil {
+		return st
+	}
+	field := m[1] + m[2]
+	desc := "unknown field"
+	if m[2] != "" {
+		desc = "invalid value (wrong type or unknown enum name)"
+	}
+	out, err := st.WithDetails(&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{
+		{Field: field, Description: desc},
+	}})
+	if err != nil {
+		return st
+	}
+	return out
 }
 
 // gatewayRegistrations lists the generated REST handlers of every service.

@@ -214,18 +214,27 @@ func TestInvalidArgument(t *testing.T) {
 	})
 	t.Run("rest-raw", func(t *testing.T) {
 		rc := restClient{base: h.base, hc: http.DefaultClient}
-		bodies := map[string]string{
-			"malformed JSON":    `{"problemDescription": "predict churn", `,
-			"unknown field":     `{"problemDescription": "predict churn", "datasetId": "` + ds + `", "colour": "red"}`,
-			"unknown enum name": `{"problemDescription": "predict churn", "datasetId": "` + ds + `", "dataType": "DATA_TYPE_HOLOGRAM"}`,
-			"wrong type":        `{"problemDescription": 7, "datasetId": "` + ds + `"}`,
+		bodies := []struct{ name, body, field string }{
+			{"malformed JSON", `{"problemDescription": "predict churn", `, ""},
+			{"unknown field", `{"problemDescription": "predict churn", "datasetId": "` + ds + `", "colour": "red"}`, "colour"},
+			{"unknown enum name", `{"problemDescription": "predict churn", "datasetId": "` + ds + `", "dataType": "DATA_TYPE_HOLOGRAM"}`, "dataType"},
+			{"wrong type", `{"problemDescription": 7, "datasetId": "` + ds + `"}`, "problemDescription"},
 		}
-		for name, body := range bodies {
-			err := rc.do(context.Background(), alice.key, http.MethodPost, "/api/v1/projects", []byte(body), &trainyardv1.Project{})
+		for _, tc := range bodies {
+			err := rc.do(context.Background(), alice.key, http.MethodPost, "/api/v1/projects", []byte(tc.body), &trainyardv1.Project{})
 			var ae *apiError
 			if !asAPIError(err, &ae) || ae.httpStatus != http.StatusBadRequest || ae.code != connect.CodeInvalidArgument {
-				t.Errorf("%s: POST /api/v1/projects = %v, want 400 InvalidArgument", name, err)
+				t.Errorf("%s: POST /api/v1/projects = %v, want 400 InvalidArgument", tc.name, err)
+				continue
 			}
+			if tc.field != "" && !slices.Contains(ae.fields, tc.field) {
+				t.Errorf("%s: POST /api/v1/projects fields = %v, want %s named", tc.name, ae.fields, tc.field)
+			}
+		}
+		// Unknown enum names in the query are refused too.
+		err := rc.do(context.Background(), alice.key, http.MethodGet, "/api/v1/projects?stage=PIPELINE_STAGE_NAPPING", nil, &trainyardv1.ListProjectsResponse{})
+		if codeOf(err) != connect.CodeInvalidArgument {
+			t.Errorf("GET /api/v1/projects?stage=PIPELINE_STAGE_NAPPING = %v, want 400 InvalidArgument", err)
 		}
 	})
 	t.Run("connect-json-raw", func(t *testing.T) {
