@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 
 export PATH="$PWD/.venv/bin:$PATH"
 export TRAINYARD_PYTHON="$PWD/.venv/bin/python"
+# The ONNX parity tests must run, not skip: make test installs onnxruntime into .venv.
+export TRAINYARD_REQUIRE_ONNXRUNTIME=1
 if [[ -z "${TRAINYARD_TEST_POSTGRES_URL:-}" ]]; then
   echo "WARNING: TRAINYARD_TEST_POSTGRES_URL is not set: the PostgreSQL variants of the store tests will skip" >&2
 fi

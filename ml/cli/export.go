@@ -2,8 +2,11 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
+	"fmt"
+	"os"
+
+	"github.com/trainyard/trainyard/ml/model"
 )
 
 func runExport(ctx context.Context, io IO, args []string) error {
@@ -18,6 +21,17 @@ func runExport(ctx context.Context, io IO, args []string) error {
 	if *format != "onnx" {
 		return usagef("--format %q: only onnx is supported", *format)
 	}
-	_, _ = modelPath, out
-	return errors.New("ONNX export of a whole model is not wired yet")
+	a, err := model.LoadFile(*modelPath)
+	if err != nil {
+		return err
+	}
+	b, err := a.ONNX(model.ONNXOptions{})
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(*out, b, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(io.Stderr, "wrote %s (%d bytes, ONNX IR 8, opset 17, ai.onnx.ml 3)\n", *out, len(b))
+	return nil
 }

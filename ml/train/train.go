@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/trainyard/trainyard/ml/automl"
+	"github.com/trainyard/trainyard/ml/explain"
 	"github.com/trainyard/trainyard/ml/frame"
 	"github.com/trainyard/trainyard/ml/model"
 	"github.com/trainyard/trainyard/ml/prep"
@@ -148,8 +149,36 @@ func Train(ctx context.Context, f *frame.Frame, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if a.Importance == nil {
+		// No tree member to read gains from: measure by permutation on a
+		// sample of the training rows (recorded as such).
+		if a.Importance, err = permutationImportance(ctx, a, f.Take(sample(res.Rows, 2000)), opts.Seed); err != nil {
+			return nil, err
+		}
+		a.Training.Notes = append(a.Training.Notes, "feature importance: permutation on up to 2000 training rows")
+	}
 	res.Artifact = a
 	return res, nil
+}
+
+func permutationImportance(ctx context.Context, a *model.Artifact, f *frame.Frame, seed uint64) ([]model.Importance, error) {
+	p, err := model.NewPredictor(a)
+	if err != nil {
+		return nil, err
+	}
+	return p.PermutationImportance(ctx, f, 3, seed)
+}
+
+// sample returns at most n of rows, evenly spaced.
+func sample(rows []int, n int) []int {
+	if len(rows) <= n {
+		return rows
+	}
+	out := make([]int, n)
+	for i := range out {
+		out[i] = rows[i*len(rows)/n]
+	}
+	return out
 }
 
 // reserveForArtifact is the time kept after the search for the artifact.
@@ -265,9 +294,9 @@ func usesLinear(members []model.Member) bool {
 	return false
 }
 
-// gainImportance sums the split gain of the tree members per input column
-// (over the outputs a column expands into), weighted by member weight and
-// normalized to 1.
+// gainImportance is the normalized split gain of the tree members per input
+// column (summed over the outputs a column expands into), weighted by member
+// weight.
 func gainImportance(a *model.Artifact) []model.Importance {
 	byCol := map[string]float64{}
 	total := 0.0
@@ -275,13 +304,10 @@ func gainImportance(a *model.Artifact) []model.Importance {
 		if m.Trees == nil {
 			continue
 		}
-		p := a.Pipelines[m.Pipeline]
-		owner := outputOwners(p)
-		for j, g := range m.Trees.Importance(true) {
-			if j < len(owner) {
-				byCol[owner[j]] += m.Weight * g
-				total += m.Weight * g
-			}
+		cols, groups := inputGroups(a.Pipelines[m.Pipeline])
+		for g, v := range explain.Group(explain.Gain(m.Trees), groups) {
+			byCol[cols[g]] += m.Weight * v
+			total += m.Weight * v
 		}
 	}
 	if total == 0 {
@@ -300,16 +326,20 @@ func gainImportance(a *model.Artifact) []model.Importance {
 	return out
 }
 
-// outputOwners maps each numeric output of p to its input column.
-func outputOwners(p *prep.Pipeline) []string {
-	var owner []string
+// inputGroups lists the input columns of p with the indices of the numeric
+// outputs each expands into.
+func inputGroups(p *prep.Pipeline) (cols []string, groups [][]int) {
+	j := 0
 	for _, s := range p.Steps {
-		if s.Encoder == prep.EncText {
+		if len(s.Out) == 0 {
 			continue
 		}
-		for range s.Out {
-			owner = append(owner, s.Column)
+		g := make([]int, len(s.Out))
+		for i := range g {
+			g[i] = j + i
 		}
+		j += len(s.Out)
+		cols, groups = append(cols, s.Column), append(groups, g)
 	}
-	return owner
+	return cols, groups
 }
