@@ -82,14 +82,12 @@ func newGrower(b *Binned, p Params, workers int, rng *rand.Rand) *grower {
 			continue
 		}
 		fm := featMeta{col: j, numBins: m.numBins, off: off, categorical: m.categorical, hasNaN: m.hasNaN, zeroBin: m.zeroBin, mapper: m}
-		if b.bins8 != nil {
-			off += 512
-		} else {
-			off += 2 * m.numBins
-		}
+		off += 2 * m.numBins
 		gr.feats = append(gr.feats, fm)
 	}
-	gr.slotSize = off
+	// Features are packed tightly; the 512-value tail lets the 8-bit kernels
+	// view any feature's region as a [512]float64 (they only touch its bins).
+	gr.slotSize = off + 512
 	// Groups of up to 4 features, at least 2 groups per worker when possible.
 	per := max(1, min(4, len(gr.feats)/(2*max(workers, 1))))
 	for f := 0; f < len(gr.feats); f += per {
