@@ -34,10 +34,15 @@ type command struct {
 // one entry each, with their code in their own file.
 func commands() map[string]command {
 	return map[string]command{
-		"serve":  {"run the API server, the web app and the embedded backends on one port", runServe},
-		"admin":  {"administer users and keys offline (admin create-key)", runAdmin},
-		"ml":     {"the offline learning-engine CLI", runML},
-		"worker": {"run only the agent workers, against the same store, blob and queue URLs as serve", runWorker},
+		"serve":    {"run the API server, the web app and the embedded backends on one port", runServe},
+		"admin":    {"administer users and keys offline (admin create-key)", runAdmin},
+		"ml":       {"the offline learning-engine CLI", runML},
+		"worker":   {"run only the agent workers, against the same store, blob and queue URLs as serve", runWorker},
+		"login":    {"check a server URL and API key and save them for the CLI and the SDKs", runLogin},
+		"train":    {"upload data, start a project and follow it live to a deployed model", runTrain},
+		"predict":  {"score rows from a CSV or JSON file with a deployed model", runPredict},
+		"projects": {"list, get, watch, approve, cancel projects and read their logs", runProjects},
+		"models":   {"get, list and download trained models (ONNX or native)", runModels},
 	}
 }
 

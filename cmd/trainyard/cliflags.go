@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/trainyard/trainyard/internal/client"
+)
+
+// clientFlags are the flags every verb that calls a server takes.
+type clientFlags struct {
+	url, apiKey, output string
+}
+
+// register adds --url, --api-key and --output to fs.
+func (c *clientFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.url, "url", "", "server URL (else TRAINYARD_URL, else the credentials file, else "+client.DefaultURL+")")
+	fs.StringVar(&c.apiKey, "api-key", "", "API key (else TRAINYARD_API_KEY, else the credentials file)")
+	fs.StringVar(&c.output, "output", "text", "text, or json: exactly one JSON document on stdout, progress on stderr")
+}
+
+// json reports whether --output json was asked for.
+func (c *clientFlags) json() bool { return c.output == "json" }
+
+// client resolves the settings and returns a client; needKey makes a missing key an error.
+func (c *clientFlags) client(e env, needKey bool) (*client.Client, error) {
+	if c.output != "text" && c.output != "json" {
+		return nil, usageError{fmt.Errorf("--output %q: want text or json", c.output)}
+	}
+	s, err := client.Resolve(c.url, c.apiKey, e.lookup)
+	if err != nil {
+		return nil, err
+	}
+	if needKey {
+		if err := s.RequireKey(); err != nil {
+			return nil, err
+		}
+	}
+	return client.New(s), nil
+}
+
+// parseInterspersed parses args with fs, letting flags follow positional arguments
+// ("train data.csv --goal ..."); "--" ends the flags. It returns the positional arguments.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if len(args) > 0 && len(rest) < len(args) && args[len(args)-len(rest)-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// newVerbFlags returns a flag set for a verb that writes its help to e.stderr.
+func newVerbFlags(e env, name, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet("trainyard "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "Usage: trainyard %s\n\nFlags:\n", usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseVerb parses args and checks the count of positional arguments.
+func parseVerb(fs *flag.FlagSet, args []string, minPos, maxPos int, usage string) ([]string, error) {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, usageError{err}
+	}
+	if len(pos) < minPos || (maxPos >= 0 && len(pos) > maxPos) {
+		return nil, usageError{fmt.Errorf("usage: trainyard %s", usage)}
+	}
+	return pos, nil
+}
+
+// writeProto writes m to w as one indented protojson document (camelCase names, as REST).
+func writeProto(w io.Writer, m proto.Message) error {
+	b, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(m)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+// writeJSON writes v to w as one indented JSON document; proto messages inside v must be
+// converted with protoValue first.
+func writeJSON(w io.Writer, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+// protoValue returns m as a JSON value (its protojson form) for embedding in writeJSON.
+func protoValue(m proto.Message) json.RawMessage {
+	b, err := protojson.Marshal(m)
+	if err != nil {
+		return json.RawMessage(`null`)
+	}
+	return b
+}
+
+// progressBar draws a one-line transfer bar on w (stderr), at most every 100 ms.
+type progressBar struct {
+	w     io.Writer
+	label string
+	last  time.Time
+	start time.Time
+}
+
+// newProgressBar returns a bar labelled label.
+func newProgressBar(w io.Writer, label string) *progressBar {
+	return &progressBar{w: w, label: label, start: time.Now()}
+}
+
+// update draws done of total bytes; it is a client.Progress.
+func (p *progressBar) update(done, total int64) {
+	now := time.Now()
+	if now.Sub(p.last) < 100*time.Millisecond && done != total {
+		return
+	}
+	p.last = now
+	if total > 0 {
+		const width = 30
+		n := int(float64(width) * float64(done) / float64(total))
+		fmt.Fprintf(p.w, "\r%s [%s%s] %3.0f%% %s/%s", p.label, strings.Repeat("=", n), strings.Repeat(" ", width-n),
+			100*float64(done)/float64(total), byteSize(done), byteSize(total))
+	} else {
+		fmt.Fprintf(p.w, "\r%s %s", p.label, byteSize(done))
+	}
+}
+
+// finish ends the bar's line.
+func (p *progressBar) finish() {
+	fmt.Fprintf(p.w, " in %s\n", time.Since(p.start).Round(10*time.Millisecond))
+}
+
+// byteSize formats n bytes for people.
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f kB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// isTerminal reports whether f is a character device (a terminal), for interactive prompts.
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// subcommand dispatches args[0] to one of verbs (for `projects get`, `models download`, ...).
+func subcommand(ctx context.Context, e env, group string, verbs map[string]func(context.Context, env, []string) error, args []string) error {
+	names := make([]string, 0, len(verbs))
+	for n := range verbs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprintf(e.stderr, "Usage: trainyard %s %s ... (add -h for a verb's flags)\n", group, strings.Join(names, "|"))
+		if len(args) == 0 {
+			return usageError{fmt.Errorf("missing verb: want one of %s", strings.Join(names, ", "))}
+		}
+		return flag.ErrHelp
+	}
+	fn, ok := verbs[args[0]]
+	if !ok {
+		return usageError{fmt.Errorf("unknown verb %q: want one of %s", args[0], strings.Join(names, ", "))}
+	}
+	return fn(ctx, e, args[1:])
+}

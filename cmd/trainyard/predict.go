@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	trainyardv1 "github.com/trainyard/trainyard/gen/go/trainyard/v1"
+	"github.com/trainyard/trainyard/internal/client"
+)
+
+const predictUsage = "predict MODEL --input rows.csv|rows.json|- [--out preds.csv] [--explain] [--output json]"
+
+// runPredict implements `trainyard predict`: score the rows of a CSV or JSON file (or stdin)
+// with a deployed model and print them with their predictions (a table, --out CSV, or the
+// PredictResponse with --output json).
+func runPredict(ctx context.Context, e env, args []string) error {
+	var cf clientFlags
+	fs := newVerbFlags(e, "predict", predictUsage)
+	cf.register(fs)
+	input := fs.String("input", "", "rows to score: a CSV with a header line, a JSON array of objects, or - for stdin")
+	out := fs.String("out", "", "write the rows with their predictions to this CSV file")
+	explain := fs.Bool("explain", false, "also return each row's top feature contributions")
+	pos, err := parseVerb(fs, args, 1, 1, predictUsage)
+	if err != nil {
+		return err
+	}
+	if *input == "" {
+		return usageError{fmt.Errorf("--input is required: usage: trainyard %s", predictUsage)}
+	}
+	c, err := cf.client(e, true)
+	if err != nil {
+		return err
+	}
+	var r io.Reader = os.Stdin
+	if *input != "-" {
+		f, err := os.Open(*input)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		r = f
+	}
+	rows, err := client.ReadRows(r, strings.HasSuffix(strings.ToLower(*input), ".json"))
+	if err != nil {
+		return fmt.Errorf("%s: %w", *input, err)
+	}
+	m, err := c.Models.GetModel(ctx, &trainyardv1.GetModelRequest{Name: client.ModelName(pos[0])})
+	if err != nil {
+		return c.Explain(err)
+	}
+	inst, err := client.Instances(rows, m.GetFeatures())
+	if err != nil {
+		return fmt.Errorf("%s: %w", *input, err)
+	}
+	res, err := c.Predictions.Predict(ctx, &trainyardv1.PredictRequest{Name: client.ModelName(pos[0]), Instances: inst, Explain: *explain})
+	if err != nil {
+		return c.Explain(err)
+	}
+	if *out != "" {
+		f, err := os.Create(*out)
+		if err != nil {
+			return err
+		}
+		if err := client.WritePredictions(f, rows, res.GetPredictions(), m.GetClasses()); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+		if !cf.json() {
+			fmt.Fprintf(e.stderr, "Wrote %d predictions to %s\n", len(res.GetPredictions()), *out)
+		}
+	}
+	if cf.json() {
+		return writeProto(e.stdout, res)
+	}
+	if *out != "" {
+		return nil
+	}
+	return printPredictions(e.stdout, rows, res.GetPredictions(), m.GetClasses())
+}
+
+// printPredictions writes one line per row: its number, the prediction, the probability of the
+// predicted class, and any error or warning.
+func printPredictions(w io.Writer, rows client.Rows, preds []*trainyardv1.Prediction, classes []string) error {
+	failed := 0
+	for i, p := range preds {
+		if p.GetError() != "" {
+			failed++
+			fmt.Fprintf(w, "%4d  error: %s\n", i+1, p.GetError())
+			continue
+		}
+		ans := client.PredictionText(p)
+		line := fmt.Sprintf("%4d  %s", i+1, ans)
+		if pr, ok := p.GetProbabilities()[ans]; ok && len(classes) > 0 {
+			line += fmt.Sprintf("  (p=%.3f)", pr)
+		}
+		for _, wn := range p.GetWarnings() {
+			line += "  note: " + wn
+		}
+		fmt.Fprintln(w, line)
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d rows could not be scored", failed, len(preds))
+	}
+	return nil
+}

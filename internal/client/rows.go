@@ -1,0 +1,236 @@
+package client
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"google.golang.org/protobuf/types/known/structpb"
+
+	trainyardv1 "github.com/trainyard/trainyard/gen/go/trainyard/v1"
+)
+
+// Rows are instances to score: the column names in input order and one map per row.
+type Rows struct {
+	// Columns are the names in the order the input had them.
+	Columns []string
+	// Values holds each row's cells by column; CSV cells are strings, JSON keeps its types.
+	Values []map[string]any
+}
+
+// ReadRows reads rows from CSV (a header line, then rows) or JSON (an array of objects, one
+// object, or {"instances": [...]}). json says which; otherwise the first non-space byte
+// decides ('[' or '{' is JSON).
+func ReadRows(r io.Reader, isJSON bool) (Rows, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return Rows{}, err
+	}
+	trimmed := bytes.TrimSpace(b)
+	if isJSON || (len(trimmed) > 0 && (trimmed[0] == '[' || trimmed[0] == '{')) {
+		return readJSONRows(trimmed)
+	}
+	return readCSVRows(b)
+}
+
+func readCSVRows(b []byte) (Rows, error) {
+	cr := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\ufeff"))))
+	cr.FieldsPerRecord = -1
+	recs, err := cr.ReadAll()
+	if err != nil {
+		return Rows{}, fmt.Errorf("read CSV: %w", err)
+	}
+	if len(recs) < 2 {
+		return Rows{}, errors.New("the CSV has no rows under its header line")
+	}
+	out := Rows{Columns: recs[0]}
+	for i, rec := range recs[1:] {
+		if len(rec) != len(out.Columns) {
+			return Rows{}, fmt.Errorf("CSV line %d has %d cells, the header has %d", i+2, len(rec), len(out.Columns))
+		}
+		m := make(map[string]any, len(rec))
+		for j, v := range rec {
+			m[out.Columns[j]] = v
+		}
+		out.Values = append(out.Values, m)
+	}
+	return out, nil
+}
+
+func readJSONRows(b []byte) (Rows, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return Rows{}, fmt.Errorf("read JSON: %w", err)
+	}
+	if m, ok := v.(map[string]any); ok {
+		if inst, ok := m["instances"]; ok && len(m) == 1 {
+			v = inst
+		} else {
+			v = []any{m}
+		}
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return Rows{}, errors.New(`read JSON: want an array of objects or {"instances": [...]}`)
+	}
+	var out Rows
+	seen := map[string]bool{}
+	for i, item := range list {
+		m, ok := item.(map[string]any)
+		if !ok {
+			return Rows{}, fmt.Errorf("read JSON: row %d is not an object", i+1)
+		}
+		keys := make([]string, 0, len(m))
+		for k, x := range m {
+			if n, ok := x.(json.Number); ok {
+				f, err := n.Float64()
+				if err != nil {
+					return Rows{}, fmt.Errorf("read JSON: row %d, %q: %w", i+1, k, err)
+				}
+				m[k] = f
+			}
+			if !seen[k] {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			seen[k] = true
+			out.Columns = append(out.Columns, k)
+		}
+		out.Values = append(out.Values, m)
+	}
+	if len(out.Values) == 0 {
+		return Rows{}, errors.New("read JSON: no rows")
+	}
+	return out, nil
+}
+
+// Instances converts rows into Predict's instances, typing text cells by the model's
+// features: numeric inputs become numbers, boolean inputs true/false, empty cells null.
+// Columns the model does not take are passed on as they are (the server ignores or reports
+// them).
+func Instances(rows Rows, features []*trainyardv1.FeatureSpec) ([]*structpb.Struct, error) {
+	kinds := make(map[string]trainyardv1.FeatureKind, len(features))
+	for _, f := range features {
+		kinds[f.GetName()] = f.GetKind()
+	}
+	out := make([]*structpb.Struct, 0, len(rows.Values))
+	for i, row := range rows.Values {
+		fields := make(map[string]*structpb.Value, len(row))
+		for k, v := range row {
+			val, err := cellValue(v, kinds[k])
+			if err != nil {
+				return nil, fmt.Errorf("row %d, column %q: %w", i+1, k, err)
+			}
+			fields[k] = val
+		}
+		out = append(out, &structpb.Struct{Fields: fields})
+	}
+	return out, nil
+}
+
+// cellValue types one cell.
+func cellValue(v any, kind trainyardv1.FeatureKind) (*structpb.Value, error) {
+	s, isText := v.(string)
+	if !isText {
+		return structpb.NewValue(v)
+	}
+	t := strings.TrimSpace(s)
+	switch kind {
+	case trainyardv1.FeatureKind_FEATURE_KIND_NUMERIC:
+		if t == "" || strings.EqualFold(t, "na") || strings.EqualFold(t, "nan") || strings.EqualFold(t, "null") {
+			return structpb.NewNullValue(), nil
+		}
+		f, err := strconv.ParseFloat(t, 64)
+		if err != nil {
+			return structpb.NewStringValue(s), nil // let the server say what is wrong
+		}
+		return structpb.NewNumberValue(f), nil
+	case trainyardv1.FeatureKind_FEATURE_KIND_UNSPECIFIED:
+		if t == "" {
+			return structpb.NewNullValue(), nil
+		}
+		return structpb.NewStringValue(s), nil
+	}
+	if t == "" {
+		return structpb.NewNullValue(), nil
+	}
+	return structpb.NewStringValue(s), nil
+}
+
+// PredictionColumns are the column names WritePredictions adds after the input's.
+func PredictionColumns(classes []string) []string {
+	cols := []string{"prediction"}
+	for _, c := range classes {
+		cols = append(cols, "probability_"+c)
+	}
+	return append(cols, "error")
+}
+
+// WritePredictions writes the input rows with their predictions as CSV: the input's columns,
+// then prediction, one probability_<class> column per class, and error.
+func WritePredictions(w io.Writer, rows Rows, preds []*trainyardv1.Prediction, classes []string) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(append(append([]string{}, rows.Columns...), PredictionColumns(classes)...)); err != nil {
+		return err
+	}
+	for i, p := range preds {
+		var rec []string
+		if i < len(rows.Values) {
+			for _, c := range rows.Columns {
+				rec = append(rec, cellText(rows.Values[i][c]))
+			}
+		} else {
+			rec = make([]string, len(rows.Columns))
+		}
+		rec = append(rec, PredictionText(p))
+		for _, c := range classes {
+			if pr, ok := p.GetProbabilities()[c]; ok {
+				rec = append(rec, strconv.FormatFloat(pr, 'g', 6, 64))
+			} else {
+				rec = append(rec, "")
+			}
+		}
+		rec = append(rec, p.GetError())
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// PredictionText is a prediction's answer as text: the label, or the value.
+func PredictionText(p *trainyardv1.Prediction) string {
+	switch r := p.GetResult().(type) {
+	case *trainyardv1.Prediction_Label:
+		return r.Label
+	case *trainyardv1.Prediction_Value:
+		return strconv.FormatFloat(r.Value, 'g', -1, 64)
+	}
+	return ""
+}
+
+func cellText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	case bool:
+		return strconv.FormatBool(x)
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
