@@ -40,3 +40,17 @@ func BenchmarkHistIdx8(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/cell")
 }
+
+func BenchmarkTrainBinary50k(b *testing.B) {
+	d := synth(50000, 51)
+	p := mustParams(b, "binary", "num_iterations=20")
+	bd, err := NewBinned(d, p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := TrainBinned(b.Context(), p, bd, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
