@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -17,6 +19,7 @@ import (
 	"github.com/trainyard/trainyard/internal/config"
 	"github.com/trainyard/trainyard/internal/datasets"
 	"github.com/trainyard/trainyard/internal/queue"
+	"github.com/trainyard/trainyard/internal/serving"
 	"github.com/trainyard/trainyard/internal/store"
 	"github.com/trainyard/trainyard/server"
 )
@@ -93,7 +96,8 @@ func serve(ctx context.Context, e env, cfg config.Config, log *slog.Logger, admi
 	if err != nil {
 		return err
 	}
-	if err := mountDataServices(ctx, srv, st, bl, cfg); err != nil {
+	batcher, err := mountDataServices(ctx, srv, st, bl, cfg)
+	if err != nil {
 		return err
 	}
 
@@ -102,6 +106,11 @@ func serve(ctx context.Context, e env, cfg config.Config, log *slog.Logger, admi
 	relayCtx, stopRelay := context.WithCancel(store.SystemContext(context.WithoutCancel(ctx)))
 	var wg sync.WaitGroup
 	wg.Go(func() { relay.Run(relayCtx) })
+	if err := consumeBatches(relayCtx, &wg, q, st.BatchTopic(), batcher, log); err != nil {
+		stopRelay()
+		wg.Wait()
+		return err
+	}
 	defer func() {
 		stopRelay()
 		wg.Wait()
@@ -139,17 +148,57 @@ func serve(ctx context.Context, e env, cfg config.Config, log *slog.Logger, admi
 	return nil
 }
 
-// mountDataServices mounts the dataset and model handlers and their hand-written routes
-// (uploads, downloads, reports) on srv. Services not mounted answer Unimplemented.
-func mountDataServices(_ context.Context, srv *server.Server, st *store.Store, bl *blob.Store, cfg config.Config) error {
+// mountDataServices mounts the dataset, model and prediction handlers and their hand-written
+// routes (uploads, downloads, reports, predictions, the Open Inference Protocol) on srv, and
+// returns the batch prediction runner.
+func mountDataServices(_ context.Context, srv *server.Server, st *store.Store, bl *blob.Store, cfg config.Config) (*serving.Batcher, error) {
 	secret, err := blob.LoadOrCreateSecret(cfg.DataDir)
 	if err != nil {
-		return fmt.Errorf("link-signing secret: %w", err)
+		return nil, fmt.Errorf("link-signing secret: %w", err)
 	}
 	signer, err := blob.NewSigner(secret)
 	if err != nil {
-		return fmt.Errorf("link signer: %w", err)
+		return nil, fmt.Errorf("link signer: %w", err)
 	}
 	ds := datasets.New(st, bl, datasets.Options{MaxBytes: cfg.MaxDatasetBytes, Retention: cfg.DataRetention})
-	return srv.MountDataPlane(server.DataPlane{Datasets: ds, Blobs: bl, Signer: signer})
+	dp := server.DataPlane{Datasets: ds, Blobs: bl, Signer: signer}
+	if err := srv.MountDataPlane(dp); err != nil {
+		return nil, err
+	}
+	return srv.MountServing(dp, server.Serving{})
+}
+
+// consumeBatches runs batch predictions in this process: the jobs left PENDING by an earlier
+// run, then every trigger published to the batch topic, one job at a time, until ctx ends. Only
+// the in-process queue is consumed here; with a broker, `trainyard worker` consumes it.
+func consumeBatches(ctx context.Context, wg *sync.WaitGroup, q *queue.Queue, topic string, b *serving.Batcher, log *slog.Logger) error {
+	if !strings.HasPrefix(q.URL(), "mem://") {
+		return nil
+	}
+	sub, err := q.Subscribe(ctx, topic, "")
+	if err != nil {
+		return err
+	}
+	wg.Go(func() {
+		defer sub.Shutdown(context.WithoutCancel(ctx))
+		if err := b.ResumePending(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("resume pending batch predictions", "err", err)
+		}
+		for {
+			m, err := sub.Receive(ctx)
+			if err != nil {
+				return // ctx ended
+			}
+			m.Ack()
+			var t store.BatchTrigger
+			if err := json.Unmarshal(m.Body, &t); err != nil {
+				log.Warn("malformed batch trigger", "err", err)
+				continue
+			}
+			if err := b.Run(ctx, t.BatchPredictionID); err != nil && ctx.Err() == nil {
+				log.Error("batch prediction", "id", t.BatchPredictionID, "err", err)
+			}
+		}
+	})
+	return nil
 }
