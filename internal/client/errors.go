@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"syscall"
 
 	"connectrpc.com/connect"
@@ -39,11 +40,21 @@ func (c *Client) Explain(err error) error {
 			"`trainyard login --url %s`: %w", s.URL, s.KeyFrom, s.URL, err)
 	case connect.CodePermissionDenied:
 		return fmt.Errorf("the API key from %s may not do this (a viewer key, or one limited to one model): %w", s.KeyFrom, err)
-	case connect.CodeUnimplemented:
-		// A wrong path answers 404, which Connect reads as Unimplemented: some other server.
-		return fmt.Errorf("%s does not answer like a Trainyard server (wrong URL or port? from %s): %w", s.URL, s.URLFrom, err)
+	}
+	if notTrainyard(ce) {
+		return fmt.Errorf("%s does not answer like a Trainyard server (wrong URL, path or port? from %s): %w", s.URL, s.URLFrom, err)
 	}
 	return err
+}
+
+// notTrainyard reports whether a call's error is an HTTP answer that no Connect handler gave:
+// a 404 or 405 from a wrong path, or another server's page.
+func notTrainyard(ce *connect.Error) bool {
+	if ce.Code() != connect.CodeUnimplemented && ce.Code() != connect.CodeUnknown {
+		return false
+	}
+	m := ce.Message()
+	return strings.Contains(m, "404") || strings.Contains(m, "405") || strings.Contains(m, "content-type")
 }
 
 // isUnreachable reports whether err means nothing answered at the URL.
