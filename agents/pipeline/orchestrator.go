@@ -162,8 +162,11 @@ func (p *Pipeline) commit(ctx context.Context, r *run, out *outcome) error {
 			}
 			changes.ModelID = &m.ID
 		}
-		_, err := tx.Transition(sys, id, []store.Stage{r.stage}, out.next, out.message, &changes)
-		return err
+		moved, err := tx.Transition(sys, id, []store.Stage{r.stage}, out.next, out.message, &changes)
+		if err != nil {
+			return err
+		}
+		return p.enqueueWebhook(sys, tx, r.proj, moved, out.message)
 	})
 }
 

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -40,6 +41,17 @@ type Options struct {
 	SweepGrace time.Duration
 	// SubscriptionURL names the broker subscription (empty for mem://).
 	SubscriptionURL string
+	// WebhookSecret signs webhook notifications; nil delivers none (they stay in the queue
+	// for a worker that has one).
+	WebhookSecret []byte
+	// WebhookAttempts bounds the tries of one notification (default 6).
+	WebhookAttempts int
+	// WebhookBackoff is the first wait between tries, doubled each time (default 1s).
+	WebhookBackoff time.Duration
+	// WebhookSubscriptionURL names the broker subscription of the webhook topic.
+	WebhookSubscriptionURL string
+	// HTTPClient sends webhooks (default a client with a 10s timeout).
+	HTTPClient *http.Client
 	// Logger receives operational messages (default: discard).
 	Logger *slog.Logger
 }
@@ -71,6 +83,15 @@ func New(st *store.Store, q *queue.Queue, pipe *pipeline.Pipeline, opts Options)
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.WebhookAttempts <= 0 {
+		opts.WebhookAttempts = 6
+	}
+	if opts.WebhookBackoff <= 0 {
+		opts.WebhookBackoff = time.Second
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second}
 	}
 	w := &Worker{st: st, q: q, pipe: pipe, opts: opts, log: opts.Logger, inflight: map[uuid.UUID]bool{}}
 	if opts.Relay {
@@ -112,6 +133,13 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	if w.opts.SweepInterval > 0 {
 		bg.Go(func() { w.sweep(sys) })
+	}
+	if len(w.opts.WebhookSecret) > 0 {
+		bg.Go(func() {
+			if err := w.deliverWebhooks(ctx); err != nil {
+				w.log.Error("webhook delivery", "err", err)
+			}
+		})
 	}
 	defer bg.Wait()
 

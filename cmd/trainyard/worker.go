@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
@@ -32,6 +34,7 @@ type workerConfig struct {
 	maxBudget     time.Duration
 	workerID      string
 	subscription  string
+	webhookSecret string
 }
 
 // defaultWorkerConfig returns the defaults.
@@ -49,6 +52,7 @@ func (w *workerConfig) register(fs *flag.FlagSet) {
 	fs.DurationVar(&w.minBudget, "min-budget", w.minBudget, "smallest derived training budget (env TRAINYARD_MIN_BUDGET)")
 	fs.DurationVar(&w.maxBudget, "max-budget", w.maxBudget, "largest training budget, at most 24h (env TRAINYARD_MAX_BUDGET)")
 	fs.StringVar(&w.workerID, "worker-id", w.workerID, "name of this worker in leases; default host-pid (env TRAINYARD_WORKER_ID)")
+	fs.StringVar(&w.webhookSecret, "webhook-secret", w.webhookSecret, "secret that signs webhook notifications; shared by every worker of an installation; default derived from the data dir's secret (env TRAINYARD_WEBHOOK_SECRET)")
 	fs.StringVar(&w.subscription, "subscription-url", w.subscription, "broker subscription of the trigger topic, e.g. gcppubsub://projects/P/subscriptions/S; not needed for mem:// (env TRAINYARD_SUBSCRIPTION_URL)")
 }
 
@@ -110,9 +114,19 @@ func newWorker(cfg config.Config, wc workerConfig, st *store.Store, bl *blob.Sto
 		WorkerID: wc.workerID, LeaseTTL: wc.leaseTTL, MinBudget: wc.minBudget, MaxBudget: wc.maxBudget,
 		PublicURL: cfg.PublicURL, Logger: log,
 	})
+	secret := []byte(wc.webhookSecret)
+	if len(secret) == 0 {
+		if base, err := blob.LoadOrCreateSecret(cfg.DataDir); err == nil {
+			m := hmac.New(sha256.New, base)
+			m.Write([]byte("webhooks"))
+			secret = m.Sum(nil)
+		} else {
+			log.Warn("no webhook secret: webhooks are not sent", "err", err)
+		}
+	}
 	return worker.New(st, q, pipe, worker.Options{
 		Concurrency: wc.concurrency, Relay: relay, SweepInterval: wc.sweepInterval, SweepGrace: wc.sweepGrace,
-		SubscriptionURL: wc.subscription, Logger: log,
+		SubscriptionURL: wc.subscription, WebhookSecret: secret, Logger: log,
 	})
 }
 

@@ -152,12 +152,14 @@ type Submission struct {
 	Description      string
 	BudgetSeconds    int64
 	RequiresApproval bool
+	WebhookURL       string
 }
 
 // Submit creates a project as the member user and wakes the worker.
 func (e *Env) Submit(ctx context.Context, s Submission) (*ent.Project, error) {
 	p, err := e.Store.CreateProject(e.userCtx(ctx), store.NewProject{
 		DatasetID: s.DatasetID, ProblemDescription: s.Description, BudgetSeconds: s.BudgetSeconds, RequiresApproval: s.RequiresApproval,
+		WebhookURL: s.WebhookURL,
 	})
 	if err == nil && e.Worker != nil {
 		e.Worker.Wake()
