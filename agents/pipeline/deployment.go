@@ -12,6 +12,7 @@ import (
 	"github.com/trainyard/trainyard/ent"
 	trainyardv1 "github.com/trainyard/trainyard/gen/go/trainyard/v1"
 	"github.com/trainyard/trainyard/internal/store"
+	"github.com/trainyard/trainyard/ml/automl"
 	"github.com/trainyard/trainyard/ml/frame"
 	"github.com/trainyard/trainyard/ml/model"
 )
@@ -71,18 +72,26 @@ func (p *Pipeline) deployStage(ctx context.Context, r *run) (*outcome, error) {
 	}
 	out := &outcome{next: store.StageCompleted}
 
-	// Refit on every labeled row with the chosen configuration: the same trials, no clock.
+	// Refit on every labeled row the exact configurations of the evaluated blend.
+	evaluated, err := p.getArtifact(ctx, stateKey(r.proj.ID, trainModelKey(fin.Iteration)))
+	if err != nil {
+		return nil, err
+	}
+	var members []RefitMember
+	for _, m := range evaluated.Members {
+		members = append(members, RefitMember{Candidate: automl.Candidate{Learner: m.Learner, Params: m.Params}, Weight: m.Weight})
+	}
 	all := append(append([]int{}, ds.Train...), ds.Test...)
 	slices.Sort(all)
-	r.progress(0.05, st.Seconds*1.3, fmt.Sprintf("refitting on all %d labeled rows", len(all)), true)
+	r.progress(0.05, -1, fmt.Sprintf("refitting the chosen blend (%d models) on all %d labeled rows", len(members), len(all)), true)
 	var art *model.Artifact
 	var refitErr error
 	for attempt := 1; attempt <= refitAttemptLimit; attempt++ {
 		var res *TrainResult
 		res, refitErr = p.trainer.Train(ctx, TrainJob{
 			Frame: f.Take(all), Target: ds.Target, Task: ds.Task, Drop: ds.dropNames(), Metric: st.Config.Metric,
-			Families: st.Config.Families, Trials: max(1, st.Finished), Seed: st.Config.Seed, BalanceClasses: st.Config.Balance,
-			TimeColumn: ds.TimeColumn,
+			Families: st.Config.Families, Seed: st.Config.Seed, BalanceClasses: st.Config.Balance,
+			TimeColumn: ds.TimeColumn, Refit: members,
 		})
 		if refitErr == nil {
 			art = res.Artifact
@@ -94,10 +103,7 @@ func (p *Pipeline) deployStage(ctx context.Context, r *run) (*outcome, error) {
 	}
 	refitRows := len(all)
 	if art == nil {
-		art, err = p.getArtifact(ctx, stateKey(r.proj.ID, trainModelKey(fin.Iteration)))
-		if err != nil {
-			return nil, err
-		}
+		art = evaluated
 		refitRows = len(ds.Train)
 		out.decide(p.ruled(typeRecovery, "deploy the model trained on the training rows: the refit on all rows failed",
 			fmt.Sprintf("Refitting on all %d labeled rows failed twice (%v); the model evaluated on the test rows is deployed instead.", len(all), refitErr),

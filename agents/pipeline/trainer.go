@@ -49,8 +49,17 @@ type TrainJob struct {
 	BalanceClasses bool
 	// TimeColumn, when set, orders rows in time: validation then looks forward only.
 	TimeColumn string
+	// Refit, when set, fits exactly these configurations on every row, with no search and no
+	// validation, and blends them with the given weights (the deployed model's refit).
+	Refit []RefitMember
 	// OnTrial is called after every trial (progress).
 	OnTrial func(automl.Trial)
+}
+
+// RefitMember is one configuration of a blend to refit.
+type RefitMember struct {
+	automl.Candidate
+	Weight float64
 }
 
 // TrainResult is what a training run produced.
@@ -94,6 +103,9 @@ func (LocalTrainer) Train(ctx context.Context, job TrainJob) (*TrainResult, erro
 	start := time.Now()
 	task := profile.Task(job.Task)
 	useLinear := len(job.Families) == 0 || slices.Contains(job.Families, automl.Linear)
+	if len(job.Refit) > 0 {
+		useLinear = slices.ContainsFunc(job.Refit, func(m RefitMember) bool { return m.Learner == automl.Linear })
+	}
 	treeFit, err := prep.FitTransform(ctx, job.Frame, prep.Options{Target: job.Target, Task: task, Mode: prep.Trees, Drop: job.Drop, Seed: job.Seed})
 	if err != nil {
 		return nil, fmt.Errorf("prepare data: %w", err)
@@ -142,7 +154,12 @@ func (LocalTrainer) Train(ctx context.Context, job TrainJob) (*TrainResult, erro
 	if job.Budget > 0 && job.Trials <= 0 {
 		cfg.Deadline = start.Add(job.Budget)
 	}
-	res, err := automl.Search(ctx, d, cfg)
+	var res *automl.Result
+	if len(job.Refit) > 0 {
+		res, err = refit(ctx, d, cfg, job.Refit)
+	} else {
+		res, err = automl.Search(ctx, d, cfg)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
@@ -194,4 +211,27 @@ func (LocalTrainer) Train(ctx context.Context, job TrainJob) (*TrainResult, erro
 		OOF: res.OOF, OOFRows: oofRows, Width: res.Width, Labels: labels,
 		Classes: treeFit.Pipeline.Label.Classes, Seconds: time.Since(start).Seconds(),
 	}, nil
+}
+
+// refit fits each member's configuration on every row and blends them.
+func refit(ctx context.Context, d *automl.Data, cfg automl.Config, members []RefitMember) (*automl.Result, error) {
+	start := time.Now()
+	out := &automl.Result{Validation: "none (refit of the chosen blend on every row)"}
+	for i, m := range members {
+		c := cfg
+		c.Fixed = &automl.Candidate{Learner: m.Learner, Params: m.Params}
+		c.OnTrial = nil
+		r, err := automl.Search(ctx, d, c)
+		if err != nil {
+			return nil, fmt.Errorf("refit member %d (%s): %w", i, m.Learner, err)
+		}
+		mm := r.Members[0]
+		mm.Weight = m.Weight
+		out.Members = append(out.Members, mm)
+		out.Trials = append(out.Trials, r.Trials...)
+		out.Metric, out.Width = r.Metric, r.Width
+	}
+	out.Finished = len(out.Trials)
+	out.Seconds = time.Since(start).Seconds()
+	return out, nil
 }
