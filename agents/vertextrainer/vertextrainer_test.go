@@ -188,4 +188,3 @@ func TestVertexTrainerInThePipelineRetriesAFailedJob(t *testing.T) {
 		t.Errorf("no retry decision citing the job's failure among %d audit entries", len(entries))
 	}
 }
-

@@ -146,4 +146,3 @@ func (e *JobError) Error() string {
 
 // Unwrap returns ErrJobFailed.
 func (e *JobError) Unwrap() error { return ErrJobFailed }
-

@@ -205,7 +205,9 @@ func TestVertexAutoMLImageObjectDetectionAndFailure(t *testing.T) {
 		t.Errorf("ImportData calls = %d, GetOperation = %d", srv.Calls("ImportData"), srv.Calls("GetOperation"))
 	}
 
-	srv.TrainAutoML = func(*aiplatformpb.TrainingPipeline) error { return errors.New("too few labeled images: 3 of label cat") }
+	srv.TrainAutoML = func(*aiplatformpb.TrainingPipeline) error {
+		return errors.New("too few labeled images: 3 of label cat")
+	}
 	_, err = c.TrainImage(context.Background(), vertex.ImageTask{DisplayName: "cats", ImportURI: "gs://b/cats.csv", Budget: time.Hour}, nil)
 	var je *vertex.JobError
 	if !errors.As(err, &je) || je.State != "PIPELINE_STATE_FAILED" || !strings.Contains(je.Message, "too few") {
