@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"connectrpc.com/connect"
+
 	"github.com/trainyard/trainyard/gen/go/trainyard/v1/trainyardv1connect"
 	"github.com/trainyard/trainyard/internal/blob"
 	"github.com/trainyard/trainyard/internal/datasets"
@@ -51,7 +53,9 @@ func (s *Server) MountDataPlane(dp DataPlane) error {
 	d := &data{s: s, ds: dp.Datasets, blobs: dp.Blobs, signer: dp.Signer, linkTTL: dp.LinkTTL,
 		public: strings.TrimSuffix(s.opts.PublicURL, "/")}
 	s.MountConnect(trainyardv1connect.NewDatasetServiceHandler(&DatasetService{d: d}, s.chain...))
-	s.MountConnect(trainyardv1connect.NewModelServiceHandler(&ModelService{d: d}, s.chain...))
+	// Model artifacts hardly compress: gzip would cut DownloadModel to a few MB/s for nothing.
+	noGzip := append(s.HandlerOptions(), connect.WithCompression("gzip", nil, nil))
+	s.MountConnect(trainyardv1connect.NewModelServiceHandler(&ModelService{d: d}, noGzip...))
 	s.HandleRoute(Route{Pattern: "POST /api/v1/data/upload", Handler: http.HandlerFunc(d.upload), Write: true})
 	s.HandleRoute(Route{Pattern: "GET /api/v1/models/{id}/report", Handler: http.HandlerFunc(d.report), ModelScoped: true})
 	s.HandleRoute(Route{Pattern: "GET /api/v1/batch-predictions/{id}/output", Handler: http.HandlerFunc(d.batchOutput), ModelScoped: true})
