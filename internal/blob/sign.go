@@ -156,3 +156,27 @@ func LoadOrCreateSecret(dataDir string) ([]byte, error) {
 	}
 	return secret, nil
 }
+
+// SecretFrom returns the signing secret given in configuration (hex or base64, at least
+// MinSecretLen bytes), or, when none is given, the one kept in dataDir (LoadOrCreateSecret).
+// Replicas behind one load balancer must be given the same secret.
+func SecretFrom(configured, dataDir string) ([]byte, error) {
+	configured = strings.TrimSpace(configured)
+	if configured == "" {
+		return LoadOrCreateSecret(dataDir)
+	}
+	secret, err := hex.DecodeString(configured)
+	if err != nil {
+		secret, err = base64.StdEncoding.DecodeString(configured)
+	}
+	if err != nil {
+		secret, err = base64.RawURLEncoding.DecodeString(configured)
+	}
+	if err != nil {
+		return nil, errors.New("link-signing secret: not hex or base64")
+	}
+	if len(secret) < MinSecretLen {
+		return nil, fmt.Errorf("link-signing secret has %d bytes, want at least %d", len(secret), MinSecretLen)
+	}
+	return secret, nil
+}

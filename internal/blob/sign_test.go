@@ -106,3 +106,27 @@ func TestLoadOrCreateSecret(t *testing.T) {
 		t.Error("LoadOrCreateSecret(corrupt file) succeeded, want an error")
 	}
 }
+
+func TestSecretFrom(t *testing.T) {
+	dir := t.TempDir()
+	key := bytes.Repeat([]byte{0xab}, 32)
+	for _, in := range []string{strings.Repeat("ab", 32), "q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s="} {
+		got, err := SecretFrom(in, dir)
+		if err != nil || !bytes.Equal(got, key) {
+			t.Errorf("SecretFrom(%q) = %x, %v; want %x", in, got, err, key)
+		}
+	}
+	if _, err := SecretFrom("abcd", dir); err == nil {
+		t.Error("SecretFrom(2 bytes) succeeded, want an error")
+	}
+	if _, err := SecretFrom("not a secret!", dir); err == nil {
+		t.Error("SecretFrom(garbage) succeeded, want an error")
+	}
+	gen, err := SecretFrom("", dir)
+	if err != nil || len(gen) != 32 {
+		t.Fatalf("SecretFrom(\"\") = %x, %v; want a generated secret", gen, err)
+	}
+	if again, _ := LoadOrCreateSecret(dir); !bytes.Equal(again, gen) {
+		t.Error("SecretFrom(\"\") did not persist the secret in the data dir")
+	}
+}
