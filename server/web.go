@@ -9,18 +9,27 @@ import (
 )
 
 // WebDistDir is the folder, relative to the repository root, whose files the binary serves at
-// "/": `make web` builds the web app into it, and a committed placeholder index.html keeps
-// `go build` working without Node. Every file in it is embedded at build time.
+// "/": `make web` builds the web app into it. The build output is not committed (it is
+// gitignored and made by `make web`, which `make run` and the browser tests call), so a
+// checkout without Node still builds: when the folder is absent at build time the binary
+// serves the committed placeholder page in server/web/placeholder instead.
 const WebDistDir = "server/web/dist"
 
-//go:embed all:web/dist
-var webDist embed.FS
+// webFiles holds server/web: the committed placeholder and, when it was built, dist/.
+//
+//go:embed all:web
+var webFiles embed.FS
 
-// WebFS returns the embedded web app.
+// WebFS returns the embedded web app: the built app when dist/index.html was embedded, the
+// placeholder page otherwise.
 func WebFS() fs.FS {
-	sub, err := fs.Sub(webDist, "web/dist")
+	dir := "web/placeholder"
+	if _, err := fs.Stat(webFiles, "web/dist/index.html"); err == nil {
+		dir = "web/dist"
+	}
+	sub, err := fs.Sub(webFiles, dir)
 	if err != nil {
-		panic(err) // the embed pattern above guarantees the folder
+		panic(err) // fs.Sub fails only on an invalid path, and dir is a constant
 	}
 	return sub
 }

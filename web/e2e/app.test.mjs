@@ -1,0 +1,210 @@
+// The browser test: a real server, Debian's chromium driven by playwright-core, the whole path a
+// person takes: sign in, upload a real CSV, approve the plan, watch to COMPLETED, read the
+// decision log, predict in the playground, download the ONNX model, manage API keys. Each page
+// is saved as a screenshot in e2e/artifacts/ (gitignored) to be looked at.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { buildServer, startServer } from "./server.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const web = resolve(here, "..");
+const repo = resolve(web, "..");
+const artifacts = join(here, "artifacts");
+const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const dataset = resolve(repo, "..", "shared", "datasets", "titanic.csv");
+const completeTimeout = Number(process.env.TRAINYARD_E2E_TIMEOUT_MS ?? 240_000);
+
+const skip = !existsSync(chromiumPath) ? `no chromium at ${chromiumPath}` : !existsSync(dataset) ? `no dataset at ${dataset}` : false;
+
+test("the web app end to end in chromium", { skip, timeout: completeTimeout + 240_000 }, async (t) => {
+  mkdirSync(artifacts, { recursive: true });
+  if (!process.env.TRAINYARD_E2E_NO_BUILD) execFileSync("npm", ["run", "build"], { cwd: web, stdio: "inherit" });
+  const bin = buildServer(repo, artifacts);
+  const srv = await startServer(bin, join(artifacts, "server.log"));
+  t.after(() => srv.stop());
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+  });
+  t.after(() => browser.close());
+  const ctx = await browser.newContext({ viewport: { width: 1366, height: 820 }, acceptDownloads: true, baseURL: srv.url });
+  await ctx.grantPermissions(["clipboard-read", "clipboard-write"], { origin: srv.url });
+  const page = await ctx.newPage();
+  const consoleErrors = [];
+  page.on("console", (m) => {
+    if (m.type() === "error") consoleErrors.push(m.text());
+  });
+  page.on("pageerror", (e) => consoleErrors.push(String(e)));
+  const requests = [];
+  page.on("request", (r) => requests.push(r.url()));
+  // Every screenshot also checks that the page does not scroll sideways.
+  const shot = async (name) => {
+    await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `${name}: the page scrolls sideways by ${overflow}px`);
+  };
+  // A failing step leaves a screenshot of what the browser showed.
+  const step = (name, fn) =>
+    t.test(name, async () => {
+      try {
+        await fn();
+      } catch (e) {
+        await page.screenshot({ path: join(artifacts, `failed-${name.replace(/\W+/g, "-")}.png`), fullPage: true }).catch(() => {});
+        throw e;
+      }
+    });
+
+  await step("sign in", async () => {
+    await page.goto("/");
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    const banner = page.getByRole("banner");
+    assert.match(await banner.innerText(), /Trainyard/);
+    // Nothing but the page and its assets before sign-in.
+    const api = requests.filter((u) => u.includes("/trainyard.v1.") || u.includes("/api/"));
+    assert.deepEqual(api, [], "API requests before sign-in");
+    const key = page.getByLabel("API key");
+    assert.equal(await key.getAttribute("type"), "password");
+    assert.equal(await key.evaluate((el) => !!el.closest("form")), true, "the key field is in a form");
+    await shot("01-sign-in");
+    await key.fill("ty_not-a-real-key");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByText("That key was not accepted").waitFor();
+    consoleErrors.length = 0; // the refused key's 401 is the one expected error
+    await key.fill(srv.apiKey);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Projects" }).waitFor();
+    await page.getByText("No projects yet").waitFor();
+    await shot("02-projects-empty");
+  });
+
+  await step("new project: upload, preview, profile", async () => {
+    await page.getByRole("link", { name: "New project" }).first().click();
+    await page.getByRole("heading", { name: "New project" }).waitFor();
+    await page.getByText("Predict whether a passenger survived", { exact: false }).first().click();
+    const desc = page.getByLabel("Describe the problem");
+    assert.match(await desc.inputValue(), /passenger survived/);
+    await page.getByLabel("Data file").setInputFiles(dataset);
+    await page.getByText(/titanic\.csv.*uploaded/).waitFor({ timeout: 30_000 });
+    const preview = page.getByRole("table", { name: "Data preview" });
+    await preview.waitFor();
+    assert.match(await preview.innerText(), /Braund/);
+    const profile = page.getByRole("table", { name: "Column profile" });
+    assert.match(await profile.innerText(), /Survived/);
+    await page.getByLabel(/Ask me before training/).check();
+    await page.getByLabel("Time budget (minutes)").fill("0.5");
+    await shot("03-new-project");
+    await page.getByRole("button", { name: "Start training" }).click();
+    await page.waitForURL(/\/projects\/[0-9a-f-]+$/);
+  });
+
+  await step("approve the plan", async () => {
+    await page.getByRole("heading", { name: /approval is needed/ }).waitFor({ timeout: 90_000 });
+    const plan = page.getByRole("region", { name: /approval is needed/ });
+    assert.match(await plan.innerText(), /Survived/);
+    await shot("04-approval");
+    await page.getByLabel("Minutes").fill("0.25");
+    await page.getByRole("button", { name: /^Approve/ }).click();
+    await page.getByRole("heading", { name: /approval is needed/ }).waitFor({ state: "detached", timeout: 30_000 });
+  });
+
+  await step("watch to COMPLETED", async () => {
+    await page.getByText("Training", { exact: false }).first().waitFor();
+    await shot("05-progress");
+    await page.getByTestId("headline").waitFor({ timeout: completeTimeout });
+    assert.match(await page.getByTestId("headline").innerText(), /unseen passengers|guessing|\d/);
+    await page.getByText("Completed").first().waitFor();
+    await shot("06-results");
+  });
+
+  await step("decision log", async () => {
+    const log = page.getByTestId("decision-log");
+    const items = log.locator(".MuiAccordion-root");
+    assert.ok((await items.count()) >= 3, `only ${await items.count()} decisions`);
+    const target = log.getByRole("button", { name: /Target column/i }).first();
+    await target.click();
+    const details = log.locator(".MuiAccordion-root.Mui-expanded").first();
+    await details.getByText(/decided by/).waitFor();
+    assert.ok((await details.innerText()).length > 40, "the decision has reasoning");
+    await details.scrollIntoViewIfNeeded();
+    await shot("07-decision-log");
+  });
+
+  await step("predict in the playground", async () => {
+    await page.getByRole("tab", { name: "Try it" }).click();
+    const form = page.getByRole("form", { name: "Prediction input" });
+    await form.waitFor();
+    await page.getByRole("button", { name: "Predict", exact: true }).click();
+    const pred = page.getByTestId("prediction");
+    await pred.waitFor({ timeout: 30_000 });
+    const text = await pred.innerText();
+    assert.match(text, /Predicted Survived/i);
+    assert.match(text, /Why/);
+    await shot("08-playground");
+  });
+
+  await step("code examples and report", async () => {
+    await page.getByRole("tab", { name: "Use it from code" }).click();
+    await page.getByRole("button", { name: /Copy the curl example/ }).click();
+    await page.getByRole("button", { name: "Copied" }).waitFor();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    assert.match(copied, /predict/);
+    await shot("09-code");
+    await page.getByRole("tab", { name: "Report" }).click();
+    const frame = page.frameLocator('iframe[title="Model report"]');
+    await frame.locator("body").waitFor({ timeout: 20_000 });
+    await shot("10-report");
+  });
+
+  await step("download the ONNX model", async () => {
+    const [dl] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Model (ONNX)" }).click()]);
+    const file = join(artifacts, dl.suggestedFilename() || "model.onnx");
+    await dl.saveAs(file);
+    const bytes = readFileSync(file);
+    assert.ok(statSync(file).size > 200, `the ONNX file has ${bytes.length} bytes`);
+    assert.match(dl.suggestedFilename(), /\.onnx$/);
+    assert.equal(bytes[0], 0x08, "an ONNX ModelProto starts with its ir_version field");
+  });
+
+  await step("projects list shows the result", async () => {
+    await page.getByRole("link", { name: "Projects" }).first().click();
+    const table = page.getByRole("table", { name: "Projects" });
+    await table.waitFor();
+    assert.match(await table.innerText(), /Completed/);
+    await page.getByLabel("Search projects").fill("passenger");
+    await page.waitForTimeout(600);
+    assert.match(await table.innerText(), /passenger/);
+    await shot("11-projects");
+  });
+
+  await step("API keys: create, list, revoke", async () => {
+    await page.getByRole("link", { name: "API keys" }).click();
+    await page.getByRole("heading", { name: "API keys" }).waitFor();
+    await page.getByLabel("Name").fill("e2e scoring job");
+    await page.getByRole("button", { name: "Create key" }).click();
+    const secret = await page.getByTestId("new-secret").innerText();
+    assert.ok(secret.length > 16, "the new secret is shown");
+    const keys = page.getByRole("table", { name: "Your API keys" });
+    await keys.getByText("e2e scoring job").waitFor();
+    await shot("12-api-keys");
+    await page.getByRole("button", { name: "Revoke e2e scoring job" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Revoke" }).click();
+    await keys.getByText("e2e scoring job").waitFor({ state: "detached" });
+    const r = await fetch(`${srv.url}/api/v1/projects`, { headers: { Authorization: `Bearer ${secret}` } });
+    assert.equal(r.status, 401, "a revoked key is refused");
+  });
+
+  await step("a laptop screen and no console errors", async () => {
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.goto("/new");
+    await page.getByRole("heading", { name: "New project" }).waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px at 1280 wide`);
+    assert.deepEqual(consoleErrors, []);
+  });
+});

@@ -1,0 +1,147 @@
+import { useQuery } from "@connectrpc/connect-query";
+import { Alert, Box, Chip, Paper, Skeleton, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, Tooltip, Typography } from "@mui/material";
+import { DatasetService } from "@gen/trainyard/v1/dataset_service_pb.js";
+import { ColumnKind, type ColumnProfile, type Dataset } from "@gen/trainyard/v1/dataset_pb.js";
+
+const kindLabel: Record<ColumnKind, string> = {
+  [ColumnKind.UNSPECIFIED]: "unknown",
+  [ColumnKind.NUMERIC]: "number",
+  [ColumnKind.CATEGORICAL]: "category",
+  [ColumnKind.BOOLEAN]: "yes/no",
+  [ColumnKind.DATETIME]: "date/time",
+  [ColumnKind.TEXT]: "text",
+  [ColumnKind.ID]: "identifier",
+  [ColumnKind.IMAGE]: "image",
+};
+
+/** The first rows of an uploaded dataset and the profile of each column. */
+export function DataPreview({ dataset }: { dataset: Dataset }) {
+  const q = useQuery(DatasetService.method.getDataPreview, { name: dataset.name, rows: 8 });
+  if (q.error) return <Alert severity="warning">Could not load a preview: {q.error.rawMessage}</Alert>;
+  if (!q.data) return <Skeleton variant="rounded" height={240} />;
+  const pv = q.data;
+  const profiles = pv.columns.length ? pv.columns : dataset.columns;
+  return (
+    <Box sx={{ display: "grid", gridTemplateColumns: "minmax(0, 1fr)", gap: 3 }}>
+      <section aria-labelledby="preview-h">
+        <Typography id="preview-h" variant="h6" component="h3" gutterBottom>
+          First rows <Typography component="span" color="text.secondary">of {Number(pv.totalRows || dataset.numRows).toLocaleString()}</Typography>
+        </Typography>
+        <TableContainer component={Paper} sx={{ maxHeight: 320 }}>
+          <Table size="small" stickyHeader aria-label="Data preview">
+            <TableHead>
+              <TableRow>
+                {pv.columnNames.map((c) => (
+                  <TableCell key={c} sx={{ fontWeight: 700, whiteSpace: "nowrap" }}>
+                    {c}
+                  </TableCell>
+                ))}
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {pv.rows.map((r, i) => (
+                <TableRow key={i}>
+                  {r.values.map((v, j) => (
+                    <TableCell key={j} sx={{ whiteSpace: "nowrap", maxWidth: 220, overflow: "hidden", textOverflow: "ellipsis" }}>
+                      {v === "" ? <Typography component="span" variant="body2" color="text.secondary">empty</Typography> : v}
+                    </TableCell>
+                  ))}
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </TableContainer>
+      </section>
+      {dataset.warnings.length > 0 && (
+        <Alert severity="warning">
+          {dataset.warnings.map((w) => (
+            <div key={w}>{w}</div>
+          ))}
+        </Alert>
+      )}
+      <section aria-labelledby="profile-h">
+        <Typography id="profile-h" variant="h6" component="h3" gutterBottom>
+          Columns
+        </Typography>
+        <TableContainer component={Paper}>
+          <Table size="small" aria-label="Column profile">
+            <TableHead>
+              <TableRow>
+                <TableCell>Column</TableCell>
+                <TableCell>Type</TableCell>
+                <TableCell align="right">Missing</TableCell>
+                <TableCell align="right">Distinct</TableCell>
+                <TableCell>Distribution</TableCell>
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {profiles.map((c) => (
+                <TableRow key={c.name}>
+                  <TableCell sx={{ fontWeight: 600 }}>
+                    {c.name}
+                    {c.flags.map((f) => (
+                      <Chip key={f} label={f.replace(/_/g, " ")} size="small" color="warning" variant="outlined" sx={{ ml: 1 }} />
+                    ))}
+                  </TableCell>
+                  <TableCell>{kindLabel[c.kind]}</TableCell>
+                  <TableCell align="right" sx={{ color: c.missingRatio > 0.2 ? "warning.dark" : undefined }}>
+                    {c.missingRatio > 0 ? `${(c.missingRatio * 100).toFixed(1)}%` : "none"}
+                  </TableCell>
+                  <TableCell align="right">{Number(c.cardinality).toLocaleString()}</TableCell>
+                  <TableCell>
+                    <Distribution c={c} />
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </TableContainer>
+      </section>
+    </Box>
+  );
+}
+
+/** A small histogram for numbers, or the top values for categories. */
+export function Distribution({ c }: { c: ColumnProfile }) {
+  const counts = c.histogram?.counts.map(Number) ?? [];
+  if (counts.length > 1) {
+    const max = Math.max(...counts, 1);
+    const w = 120;
+    const bw = w / counts.length;
+    const label = `from ${fmt(c.min)} to ${fmt(c.max)}${c.mean !== undefined ? `, mean ${fmt(c.mean)}` : ""}`;
+    return (
+      <Tooltip title={label}>
+        <Box component="span" sx={{ display: "inline-flex", alignItems: "center", gap: 1 }}>
+          <svg width={w} height={24} role="img" aria-label={`Histogram ${label}`}>
+            {counts.map((n, i) => (
+              <rect key={i} x={i * bw + 0.5} y={24 - (22 * n) / max} width={Math.max(1, bw - 1)} height={(22 * n) / max} fill="#2e7d32" />
+            ))}
+          </svg>
+          <Typography variant="caption" color="text.secondary">
+            {fmt(c.min)} – {fmt(c.max)}
+          </Typography>
+        </Box>
+      </Tooltip>
+    );
+  }
+  if (c.topValues.length) {
+    return (
+      <Typography variant="body2" color="text.secondary" sx={{ maxWidth: 320, overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" }}>
+        {c.topValues
+          .slice(0, 4)
+          .map((v) => `${v.value || "(empty)"} (${Number(v.count).toLocaleString()})`)
+          .join(", ")}
+      </Typography>
+    );
+  }
+  return (
+    <Typography variant="body2" color="text.secondary">
+      {c.examples.slice(0, 3).join(", ")}
+    </Typography>
+  );
+}
+
+function fmt(v: number | undefined): string {
+  if (v === undefined) return "?";
+  return Math.abs(v) >= 1000 ? v.toLocaleString(undefined, { maximumFractionDigits: 0 }) : String(Number(v.toPrecision(3)));
+}

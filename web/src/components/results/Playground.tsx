@@ -1,0 +1,182 @@
+import { useState, type FormEvent } from "react";
+import { useMutation } from "@connectrpc/connect-query";
+import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
+import { Alert, Box, Button, FormControl, InputLabel, MenuItem, Paper, Select, TextField, Typography } from "@mui/material";
+import { PredictionService } from "@gen/trainyard/v1/prediction_service_pb.js";
+import { FeatureKind, type FeatureSpec, type Model } from "@gen/trainyard/v1/model_pb.js";
+import type { Prediction } from "@gen/trainyard/v1/prediction_pb.js";
+
+/** The starting value of a feature's field: its example, else the middle of its range. */
+export function initialValue(f: FeatureSpec): string {
+  if (f.example) return f.example;
+  if (f.kind === FeatureKind.CATEGORICAL && f.categories.length) return f.categories[0];
+  if (f.kind === FeatureKind.BOOLEAN) return "false";
+  if (f.kind === FeatureKind.NUMERIC && f.min !== undefined && f.max !== undefined) return String(Number(((f.min + f.max) / 2).toPrecision(4)));
+  return "";
+}
+
+/** Turns the form's strings into an instance: numbers as numbers, empty optional fields left out. */
+export function toInstance(features: FeatureSpec[], values: Record<string, string>): JsonObject {
+  const out: JsonObject = {};
+  for (const f of features) {
+    const v = (values[f.name] ?? "").trim();
+    if (v === "") continue;
+    let j: JsonValue = v;
+    if (f.kind === FeatureKind.NUMERIC && isFinite(Number(v))) j = Number(v);
+    if (f.kind === FeatureKind.BOOLEAN) j = v === "true";
+    out[f.name] = j;
+  }
+  return out;
+}
+
+/** A form built from the model's feature schema that predicts one row and explains the answer. */
+export function Playground({ model }: { model: Model }) {
+  const [values, setValues] = useState<Record<string, string>>(() => Object.fromEntries(model.features.map((f) => [f.name, initialValue(f)])));
+  const predict = useMutation(PredictionService.method.predict);
+  const pred = predict.data?.predictions[0];
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    predict.mutate({ name: model.name, instances: [toInstance(model.features, values)], explain: true });
+  }
+
+  return (
+    <Box sx={{ display: "grid", gridTemplateColumns: { xs: "1fr", md: "minmax(0, 3fr) minmax(0, 2fr)" }, gap: 3, alignItems: "start" }}>
+      <Box component="form" onSubmit={submit} aria-label="Prediction input">
+        <Box sx={{ display: "grid", gridTemplateColumns: { xs: "1fr", sm: "1fr 1fr" }, gap: 2 }}>
+          {model.features.map((f) => (
+            <FeatureField key={f.name} f={f} value={values[f.name] ?? ""} onChange={(v) => setValues({ ...values, [f.name]: v })} />
+          ))}
+        </Box>
+        <Box sx={{ display: "flex", gap: 2, mt: 2 }}>
+          <Button type="submit" variant="contained" disabled={predict.isPending}>
+            {predict.isPending ? "Predicting…" : "Predict"}
+          </Button>
+          <Button onClick={() => setValues(Object.fromEntries(model.features.map((f) => [f.name, initialValue(f)])))}>Reset to examples</Button>
+        </Box>
+      </Box>
+      <Box aria-live="polite">
+        {predict.error && <Alert severity="error">{predict.error.rawMessage}</Alert>}
+        {pred && <PredictionView p={pred} target={model.targetColumn} />}
+        {!pred && !predict.error && (
+          <Paper sx={{ p: 3, color: "text.secondary" }}>Change the values and press Predict to see what the model answers, and which inputs pushed it there.</Paper>
+        )}
+      </Box>
+    </Box>
+  );
+}
+
+function FeatureField({ f, value, onChange }: { f: FeatureSpec; value: string; onChange: (v: string) => void }) {
+  const id = `feat-${f.name.replace(/[^a-zA-Z0-9_-]/g, "_")}`;
+  const hint = f.kind === FeatureKind.NUMERIC && f.min !== undefined && f.max !== undefined ? `seen from ${fmt(f.min)} to ${fmt(f.max)}` : f.optional ? "optional" : "";
+  if ((f.kind === FeatureKind.CATEGORICAL && f.categories.length) || f.kind === FeatureKind.BOOLEAN) {
+    const options = f.kind === FeatureKind.BOOLEAN ? ["true", "false"] : f.categories;
+    return (
+      <FormControl size="small" fullWidth>
+        <InputLabel id={`${id}-l`}>{f.name}</InputLabel>
+        <Select labelId={`${id}-l`} id={id} label={f.name} value={options.includes(value) ? value : ""} onChange={(e) => onChange(String(e.target.value))}>
+          {f.optional && (
+            <MenuItem value="">
+              <em>missing</em>
+            </MenuItem>
+          )}
+          {options.map((c) => (
+            <MenuItem key={c} value={c}>
+              {c}
+            </MenuItem>
+          ))}
+        </Select>
+      </FormControl>
+    );
+  }
+  return (
+    <TextField
+      id={id}
+      size="small"
+      fullWidth
+      label={f.name}
+      value={value}
+      onChange={(e) => onChange(e.target.value)}
+      type={f.kind === FeatureKind.NUMERIC ? "number" : "text"}
+      multiline={f.kind === FeatureKind.TEXT}
+      helperText={hint}
+      slotProps={{ htmlInput: f.kind === FeatureKind.NUMERIC ? { step: "any" } : {} }}
+    />
+  );
+}
+
+/** One prediction: the answer, class probabilities, and the features that moved it most. */
+export function PredictionView({ p, target }: { p: Prediction; target: string }) {
+  if (p.error) return <Alert severity="error">{p.error}</Alert>;
+  const probs = Object.entries(p.probabilities).sort((a, b) => b[1] - a[1]);
+  const answer = p.result.case === "label" ? p.result.value : p.result.case === "value" ? Number(p.result.value.toPrecision(5)).toLocaleString() : "—";
+  const maxC = Math.max(1e-12, ...p.contributions.map((c) => Math.abs(c.contribution)));
+  return (
+    <Paper sx={{ p: 3 }} data-testid="prediction">
+      <Typography variant="overline" color="text.secondary">
+        Predicted {target || "value"}
+      </Typography>
+      <Typography variant="h4" component="p" sx={{ mb: 2 }}>
+        {answer}
+      </Typography>
+      {probs.length > 0 && (
+        <Box sx={{ mb: 2 }}>
+          <Typography variant="subtitle2">How sure</Typography>
+          {probs.slice(0, 5).map(([k, v]) => (
+            <Box key={k} sx={{ display: "grid", gridTemplateColumns: "110px 1fr 48px", gap: 1, alignItems: "center" }}>
+              <Typography variant="body2" noWrap title={k}>
+                {k}
+              </Typography>
+              <Box sx={{ bgcolor: "#e8ece8", height: 10, borderRadius: 1 }}>
+                <Box sx={{ width: `${v * 100}%`, height: "100%", bgcolor: "secondary.main", borderRadius: 1 }} />
+              </Box>
+              <Typography variant="caption" sx={{ textAlign: "right" }}>
+                {(v * 100).toFixed(0)}%
+              </Typography>
+            </Box>
+          ))}
+        </Box>
+      )}
+      {p.contributions.length > 0 && (
+        <Box>
+          <Typography variant="subtitle2">Why: the inputs that moved this prediction most</Typography>
+          <Box component="ul" sx={{ listStyle: "none", p: 0, m: 0 }} aria-label="Feature contributions">
+            {p.contributions.map((c) => (
+              <Box component="li" key={c.feature} sx={{ display: "grid", gridTemplateColumns: "minmax(0,1fr) 120px", gap: 1, alignItems: "center", py: 0.25 }}>
+                <Typography variant="body2" noWrap title={`${c.feature} = ${c.value}`}>
+                  {c.feature} = <strong>{c.value}</strong>
+                </Typography>
+                <Box sx={{ position: "relative", height: 10 }} title={`${c.contribution > 0 ? "+" : ""}${c.contribution.toPrecision(3)}`}>
+                  <Box sx={{ position: "absolute", left: "50%", top: 0, bottom: 0, width: "1px", bgcolor: "#9e9e9e" }} />
+                  <Box
+                    sx={{
+                      position: "absolute",
+                      top: 1,
+                      height: 8,
+                      borderRadius: 1,
+                      bgcolor: c.contribution >= 0 ? "primary.main" : "error.main",
+                      left: c.contribution >= 0 ? "50%" : `${50 - (50 * Math.abs(c.contribution)) / maxC}%`,
+                      width: `${(50 * Math.abs(c.contribution)) / maxC}%`,
+                    }}
+                  />
+                </Box>
+              </Box>
+            ))}
+          </Box>
+          <Typography variant="caption" color="text.secondary">
+            Green pushed the answer up (toward the predicted class), red pushed it down.
+          </Typography>
+        </Box>
+      )}
+      {p.warnings.map((w) => (
+        <Alert key={w} severity="warning" sx={{ mt: 1 }}>
+          {w}
+        </Alert>
+      ))}
+    </Paper>
+  );
+}
+
+function fmt(v: number): string {
+  return Math.abs(v) >= 1000 ? v.toLocaleString(undefined, { maximumFractionDigits: 0 }) : String(Number(v.toPrecision(3)));
+}

@@ -1,0 +1,54 @@
+import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from "react";
+
+/** Where the API key is kept: this browser tab's session storage, never a cookie. */
+const storageKey = "trainyard.apiKey";
+
+/** What the app knows about who is signed in. */
+export interface Auth {
+  /** The API key, or "" before sign-in. */
+  apiKey: string;
+  /** Stores a key that GetCurrentUser accepted. */
+  signIn: (key: string) => void;
+  /** Forgets the key. */
+  signOut: () => void;
+}
+
+const AuthContext = createContext<Auth | null>(null);
+
+/** Provides the signed-in key to the app; the key survives a reload of the tab. */
+export function AuthProvider({ children, initialKey }: { children: ReactNode; initialKey?: string }) {
+  const [apiKey, setKey] = useState<string>(() => initialKey ?? readKey());
+  const signIn = useCallback((key: string) => {
+    try {
+      sessionStorage.setItem(storageKey, key);
+    } catch {
+      // Storage can be disabled; the key then lasts until the tab closes.
+    }
+    setKey(key);
+  }, []);
+  const signOut = useCallback(() => {
+    try {
+      sessionStorage.removeItem(storageKey);
+    } catch {
+      // nothing stored
+    }
+    setKey("");
+  }, []);
+  const value = useMemo(() => ({ apiKey, signIn, signOut }), [apiKey, signIn, signOut]);
+  return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
+}
+
+function readKey(): string {
+  try {
+    return sessionStorage.getItem(storageKey) ?? "";
+  } catch {
+    return "";
+  }
+}
+
+/** Returns the current sign-in state. */
+export function useAuth(): Auth {
+  const a = useContext(AuthContext);
+  if (!a) throw new Error("useAuth outside AuthProvider");
+  return a;
+}
