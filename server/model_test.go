@@ -322,3 +322,31 @@ func TestReportAndBatchOutput(t *testing.T) {
 		t.Errorf("output of another user's job = %d, want 404", res.StatusCode)
 	}
 }
+
+func TestModelScopedKeyDownloads(t *testing.T) {
+	h := newDataHarness(t, sqliteURL(t), datasets.Options{})
+	ctx := context.Background()
+	a := h.newUser("a@example.com", store.RoleMember)
+	m1 := h.newModel(a, []byte("one"), []byte("onnx one"))
+	m2 := h.newModel(a, []byte("two"), []byte("onnx two"))
+	scoped, _, err := h.st.CreateAPIKey(store.SystemContext(ctx), store.NewAPIKey{OwnerID: a.id, Role: store.RoleMember, DisplayName: "m1 only", ModelID: &m1.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := h.base + "/api/v1/models/"
+	if res, body := h.get(t, base+m1.ID.String()+"/download", scoped); res.StatusCode != 200 || string(body) != "one" {
+		t.Errorf("scoped key downloading its model = %d %q, want 200 \"one\"", res.StatusCode, body)
+	}
+	if res, _ := h.get(t, base+m2.ID.String()+"/download", scoped); res.StatusCode != 404 {
+		t.Errorf("scoped key downloading another model = %d, want 404", res.StatusCode)
+	}
+	if res, _ := h.get(t, base+m2.ID.String()+"/report", scoped); res.StatusCode != 404 {
+		t.Errorf("scoped key reading another model's report = %d, want 404", res.StatusCode)
+	}
+	if status, body := h.restUpload(scoped, nil, fileOf("a.csv", []byte("x\n1\n"))); status != 403 {
+		t.Errorf("scoped key uploading = %d %s, want 403", status, body)
+	}
+	if _, err := h.cds.ListDatasets(withKey(ctx, scoped), &trainyardv1.ListDatasetsRequest{}); codeOf(connectErr(err)) != connect.CodePermissionDenied {
+		t.Errorf("scoped key listing datasets = %v, want PermissionDenied", err)
+	}
+}
