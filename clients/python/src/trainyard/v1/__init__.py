@@ -1,0 +1,2 @@
+# Copied from gen/python by clients/python/scripts/sync_generated.py. DO NOT EDIT.
+"""Generated Protobuf messages and gRPC stubs of trainyard.v1."""
