@@ -111,6 +111,9 @@ func (p *Pipeline) deployStage(ctx context.Context, r *run) (*outcome, error) {
 			map[string]any{"error": refitErr.Error()}))
 	}
 	r.progress(0.7, 2, "saving the model", true)
+	if len(art.Importance) == 0 {
+		art.Importance = evaluated.Importance // measured on the evaluated blend, same configuration
+	}
 	art.Metrics = fin.Values
 	if fin.HasThresh && fin.Positive < len(art.Classes) {
 		art.Training.Notes = append(art.Training.Notes, fmt.Sprintf("decision threshold: predict %s when its probability is at least %.4f (chosen on validation)", art.Classes[fin.Positive], fin.Threshold))

@@ -95,9 +95,14 @@ func (p *Pipeline) evaluateStage(ctx context.Context, r *run) (*outcome, error) 
 		out.decide(*thrDecision)
 	}
 	val.threshold = thr
-	crit, err := val.check(an.SuccessCriteria)
-	if err != nil {
-		return nil, err
+	var crit []criterionResult
+	if len(val.y) > 0 {
+		if crit, err = val.check(an.SuccessCriteria); err != nil {
+			return nil, err
+		}
+	} else {
+		out.logs = append(out.logs, "no validation predictions: the budget allowed only one unvalidated fit; the criteria are checked on the test rows only")
+		unreachable = "the budget was too small for any validated candidate"
 	}
 	res := iterationResult{Iteration: iter, Score: st.Score, Threshold: thr, Criteria: crit}
 	for _, c := range crit {
@@ -190,6 +195,10 @@ func better(a, b float64, higher bool) bool {
 // validationScores returns the out-of-fold predictions of a training iteration.
 func validationScores(st *trainState, ds *dataState) *scored {
 	s := &scored{task: ds.Task, classes: st.Classes, y: st.OOFLabels, width: st.Width, threshold: 0.5, pos: 1}
+	if st.Width <= 0 || len(st.OOF) != len(st.OOFLabels)*st.Width {
+		s.y = nil // no out-of-fold predictions (no trial finished validation)
+		return s
+	}
 	if ds.Task == automl.Regression {
 		s.values = st.OOF
 	} else {
@@ -305,6 +314,9 @@ func (p *Pipeline) decideIteration(iter int, st *trainState, ds *dataState, an *
 	case len(an.SuccessCriteria) == 0:
 		return stop(fmt.Sprintf("no success criterion was stated; the search already optimized %s within the budget (validation %.4g)", st.Metric, st.Score), 0.8,
 			alt("another iteration", 0.2, "no target to reach"))
+	case len(crit) == 0:
+		return stop("there are no validation predictions to judge the criteria by ("+unreachable+"); a larger budget is needed", 0.6,
+			alt("another iteration", 0.4, "with the same budget it would end the same way"))
 	case len(unmet) == 0:
 		return stop("every success criterion holds on validation data", 0.9, alt("another iteration", 0.1, "nothing to fix"))
 	case unreachable != "":

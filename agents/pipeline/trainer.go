@@ -12,6 +12,7 @@ import (
 	"github.com/trainyard/trainyard/ml/model"
 	"github.com/trainyard/trainyard/ml/prep"
 	"github.com/trainyard/trainyard/ml/profile"
+	"github.com/trainyard/trainyard/ml/train"
 )
 
 // Trainer is the training backend seam: the local Go engine now, a cloud service later. It
@@ -92,20 +93,59 @@ type TrainResult struct {
 	Seconds float64
 }
 
-// LocalTrainer trains with the local Go engine (ml/prep, ml/automl, ml/model).
+// LocalTrainer trains with the local Go engine: ml/train for searches, and a direct refit of
+// given configurations (ml/prep, ml/automl, ml/model) for deployment.
 type LocalTrainer struct{}
 
 // Name returns "local".
 func (LocalTrainer) Name() string { return "local" }
 
-// Train fits the preprocessing and runs the search.
+// Train runs the search (or the refit of job.Refit).
 func (LocalTrainer) Train(ctx context.Context, job TrainJob) (*TrainResult, error) {
+	if len(job.Refit) > 0 {
+		return refitLocal(ctx, job)
+	}
+	start := time.Now()
+	opts := train.Options{
+		Target: job.Target, Task: profile.Task(job.Task), Learners: job.Families, Seed: job.Seed, Trials: job.Trials,
+		Metric: job.Metric, Drop: job.Drop, BalanceClasses: job.BalanceClasses, TimeColumn: job.TimeColumn, OnTrial: job.OnTrial,
+	}
+	if job.Budget > 0 && job.Trials <= 0 {
+		opts.Deadline = start.Add(job.Budget)
+	}
+	res, err := train.Train(ctx, job.Frame, opts)
+	if err != nil {
+		return nil, err
+	}
+	labels := make([]float64, job.Frame.NRows())
+	for i := range labels {
+		labels[i] = nan()
+	}
+	y, err := res.Label.Encode(job.Frame.Take(res.Rows).Col(job.Target))
+	if err != nil {
+		return nil, err
+	}
+	for i, r := range res.Rows {
+		labels[r] = y[i]
+	}
+	s := res.Search
+	oofRows := make([]int, len(s.OOFRows))
+	for i, r := range s.OOFRows {
+		oofRows[i] = res.Rows[r]
+	}
+	return &TrainResult{
+		Artifact: res.Artifact, Trials: s.Trials, Finished: s.Finished, Best: s.Best, Score: s.Score,
+		Metric: s.Metric.Name, HigherIsBetter: s.Metric.HigherIsBetter, Validation: s.Validation,
+		OOF: s.OOF, OOFRows: oofRows, Width: s.Width, Labels: labels,
+		Classes: res.Label.Classes, Seconds: time.Since(start).Seconds(),
+	}, nil
+}
+
+// refitLocal fits the preprocessing on every row of the job and the given configurations.
+func refitLocal(ctx context.Context, job TrainJob) (*TrainResult, error) {
 	start := time.Now()
 	task := profile.Task(job.Task)
-	useLinear := len(job.Families) == 0 || slices.Contains(job.Families, automl.Linear)
-	if len(job.Refit) > 0 {
-		useLinear = slices.ContainsFunc(job.Refit, func(m RefitMember) bool { return m.Learner == automl.Linear })
-	}
+	useLinear := slices.ContainsFunc(job.Refit, func(m RefitMember) bool { return m.Learner == automl.Linear })
 	treeFit, err := prep.FitTransform(ctx, job.Frame, prep.Options{Target: job.Target, Task: task, Mode: prep.Trees, Drop: job.Drop, Seed: job.Seed})
 	if err != nil {
 		return nil, fmt.Errorf("prepare data: %w", err)
@@ -151,17 +191,9 @@ func (LocalTrainer) Train(ctx context.Context, job TrainJob) (*TrainResult, erro
 		BalanceClasses: job.BalanceClasses,
 		OnTrial:        job.OnTrial,
 	}
-	if job.Budget > 0 && job.Trials <= 0 {
-		cfg.Deadline = start.Add(job.Budget)
-	}
-	var res *automl.Result
-	if len(job.Refit) > 0 {
-		res, err = refit(ctx, d, cfg, job.Refit)
-	} else {
-		res, err = automl.Search(ctx, d, cfg)
-	}
+	res, err := refit(ctx, d, cfg, job.Refit)
 	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
+		return nil, err
 	}
 	pipes := []*prep.Pipeline{treeFit.Pipeline}
 	linIdx := -1
@@ -187,7 +219,7 @@ func (LocalTrainer) Train(ctx context.Context, job TrainJob) (*TrainResult, erro
 		}
 	}
 	art, err := model.New(pipes, members, model.Training{
-		CreatedAt: time.Now().UTC(), Engine: "trainyard-local", Rows: len(treeFit.Rows), Columns: job.Frame.NCols() - 1,
+		CreatedAt: time.Now().UTC(), Engine: train.Engine, Rows: len(treeFit.Rows), Columns: job.Frame.NCols() - 1,
 		Seed: job.Seed, Trials: res.Finished, Metric: res.Metric.Name, Validation: res.Validation,
 		Seconds: time.Since(start).Seconds(), Notes: notes,
 	})
