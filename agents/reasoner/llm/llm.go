@@ -86,7 +86,9 @@ func (m *Meter) Call(ctx context.Context, in, out int64) {
 }
 
 // Hit records a decision answered from the cache.
-func (m *Meter) Hit(ctx context.Context) { m.record(ProjectFrom(ctx), func(u *Usage) { u.CacheHits++ }) }
+func (m *Meter) Hit(ctx context.Context) {
+	m.record(ProjectFrom(ctx), func(u *Usage) { u.CacheHits++ })
+}
 
 // Failure records a failed or unusable request.
 func (m *Meter) Failure(ctx context.Context) {
