@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/trainyard/trainyard/agents/decision"
@@ -79,16 +81,19 @@ func (p *Pipeline) deployStage(ctx context.Context, r *run) (*outcome, error) {
 	}
 	var members []RefitMember
 	for _, m := range evaluated.Members {
-		members = append(members, RefitMember{Candidate: automl.Candidate{Learner: m.Learner, Params: m.Params}, Weight: m.Weight})
+		members = append(members, RefitMember{Candidate: automl.Candidate{Learner: m.Learner, Params: refitParams(m)}, Weight: m.Weight})
 	}
 	all := append(append([]int{}, ds.Train...), ds.Test...)
 	slices.Sort(all)
 	r.progress(0.05, -1, fmt.Sprintf("refitting the chosen blend (%d models) on all %d labeled rows", len(members), len(all)), true)
 	var art *model.Artifact
 	var refitErr error
+	// The refit is a few single fits; it gets the training budget as its limit.
+	refitCtx, cancelRefit := context.WithTimeout(ctx, time.Duration(max(60, 2*st.Config.BudgetSeconds)*float64(time.Second)))
+	defer cancelRefit()
 	for attempt := 1; attempt <= refitAttemptLimit; attempt++ {
 		var res *TrainResult
-		res, refitErr = p.trainer.Train(ctx, TrainJob{
+		res, refitErr = p.trainer.Train(refitCtx, TrainJob{
 			Frame: f.Take(all), Target: ds.Target, Task: ds.Task, Drop: ds.dropNames(), Metric: st.Config.Metric,
 			Families: st.Config.Families, Seed: st.Config.Seed, BalanceClasses: st.Config.Balance,
 			TimeColumn: ds.TimeColumn, Refit: members,
@@ -99,6 +104,9 @@ func (p *Pipeline) deployStage(ctx context.Context, r *run) (*outcome, error) {
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
+		}
+		if refitCtx.Err() != nil {
+			break
 		}
 	}
 	refitRows := len(all)
@@ -200,4 +208,23 @@ func (p *Pipeline) saveAndCheck(ctx context.Context, key string, art *model.Arti
 		return fmt.Errorf("predict with saved model: %w", b.Errors[0])
 	}
 	return nil
+}
+
+// refitParams returns a member's parameters for a fit on all rows: a boosted model keeps the
+// number of rounds it reached with early stopping, 10% more for the larger data, and fits
+// without early stopping (there is no validation set left).
+func refitParams(m model.Member) map[string]string {
+	p := make(map[string]string, len(m.Params)+1)
+	for k, v := range m.Params {
+		if k != "early_stopping_round" && k != "early_stopping_rounds" {
+			p[k] = v
+		}
+	}
+	if m.Trees != nil && m.Learner == model.GBDT {
+		per := max(1, m.Trees.TreesPerIteration)
+		p["num_iterations"] = strconv.Itoa(max(1, int(math.Round(float64(len(m.Trees.Trees)/per)*1.1))))
+	} else if m.Trees != nil {
+		p["num_iterations"] = strconv.Itoa(max(1, len(m.Trees.Trees)/max(1, m.Trees.TreesPerIteration)))
+	}
+	return p
 }
