@@ -62,6 +62,7 @@ type Config struct {
 	Store
 	Server
 	Log
+	Backends
 }
 
 // Default returns the built-in defaults.
@@ -75,7 +76,8 @@ func Default() Config {
 			MaxActiveProjects: 5,
 			ShutdownTimeout:   30 * time.Second,
 		},
-		Log: Log{Level: "info", Format: "text"},
+		Log:      Log{Level: "info", Format: "text"},
+		Backends: defaultBackends(),
 	}
 }
 
@@ -166,6 +168,9 @@ func (c *Config) finish() error {
 	}
 	if c.MaxActiveProjects < 0 {
 		return fmt.Errorf("--max-active-projects %d: must not be negative", c.MaxActiveProjects)
+	}
+	if err := c.checkBackends(); err != nil {
+		return err
 	}
 	if _, err := c.SlogLevel(); err != nil {
 		return err
