@@ -440,3 +440,50 @@ func mustProfile(t *testing.T, d *ent.Dataset) *Profile {
 	}
 	return p
 }
+
+// failingReader returns n bytes of data, then err.
+type failingReader struct {
+	data string
+	err  error
+}
+
+func (r *failingReader) Read(p []byte) (int, error) {
+	if r.data == "" {
+		return 0, r.err
+	}
+	n := copy(p, r.data)
+	r.data = r.data[n:]
+	return n, nil
+}
+
+func TestUploadCutOffLeavesNothing(t *testing.T) {
+	e := newEnv(t, "sqlite://"+filepath.Join(t.TempDir(), "t.db"), Options{})
+	cut := errors.New("connection reset")
+	good := csvFile("iris.csv", readShared(t, "iris.csv"))
+	_, err := e.svc.Upload(e.a, &Upload{}, files(good, File{Name: "b.csv", Body: &failingReader{data: "x,y\n1,2\n", err: cut}}))
+	if !errors.Is(err, cut) {
+		t.Errorf("Upload with a body cut off = %v, want %v", err, cut)
+	}
+	ctx, cancel := context.WithCancel(e.a)
+	cancel()
+	if _, err := e.svc.Upload(ctx, &Upload{}, files(csvFile("iris.csv", readShared(t, "iris.csv")))); !errors.Is(err, context.Canceled) {
+		t.Errorf("Upload with a cancelled context = %v, want context.Canceled", err)
+	}
+	assertNoBlobs(t, e)
+}
+
+func TestUploadTSV(t *testing.T) {
+	e := newEnv(t, "sqlite://"+filepath.Join(t.TempDir(), "t.db"), Options{})
+	tsv := strings.ReplaceAll(readShared(t, "iris.csv"), ",", "\t")
+	d, err := e.svc.Upload(e.a, &Upload{}, files(csvFile("iris.tsv", tsv)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.NumRows != 150 || d.NumColumns != 5 || d.Files[0].ContentType != "text/tab-separated-values" {
+		t.Errorf("Upload(iris.tsv) = %d rows, %d columns, %s; want 150, 5, text/tab-separated-values", d.NumRows, d.NumColumns, d.Files[0].ContentType)
+	}
+	p, err := e.svc.Preview(e.a, d.ID, 1)
+	if err != nil || len(p.Rows) != 1 || len(p.Rows[0]) != 5 {
+		t.Errorf("Preview(iris.tsv) = %v, %v; want one row of 5 cells", p, err)
+	}
+}
