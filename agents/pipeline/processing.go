@@ -96,6 +96,9 @@ func (p *Pipeline) processStage(ctx context.Context, r *run) (*outcome, error) {
 		Rows: f.NRows(), Columns: f.NCols(), Dropped: []droppedColumn{}}
 
 	p.decideDrops(out, ds, f, prof)
+	if err := usableInputs(f, ds); err != nil {
+		return nil, err
+	}
 	p.decideMissing(out, ds, f, prof)
 	p.decideEncoding(out, ds, f)
 
@@ -497,4 +500,41 @@ func uniqueness(c *frame.Column) (present, singles, distinct int) {
 		}
 	}
 	return present, singles, len(counts)
+}
+
+// usableInputs fails when no column is left for the learners: every other column is dropped
+// or free text, which the tabular learners cannot use yet.
+func usableInputs(f *frame.Frame, ds *dataState) error {
+	dropped := map[string]bool{}
+	for _, d := range ds.Dropped {
+		dropped[d.Column] = true
+	}
+	var text []string
+	for _, c := range f.Columns {
+		if c.Name == ds.Target || dropped[c.Name] {
+			continue
+		}
+		if c.Kind != frame.Text {
+			return nil
+		}
+		text = append(text, c.Name)
+	}
+	for _, d := range ds.Dropped {
+		if strings.HasPrefix(d.Reason, "unique free text") {
+			text = append(text, d.Column)
+		}
+	}
+	if len(text) > 0 {
+		return &UserError{
+			Message: fmt.Sprintf("the only inputs left to predict %q are free text (%s), and learning from text is not available yet", ds.Target, strings.Join(text, ", ")),
+			Suggestions: []string{"Add tabular columns (numbers, categories, dates) that describe each row",
+				"Or derive features from the text (length, keywords) as extra columns and upload again"},
+			Evidence: map[string]any{"text_columns": text, "dropped": ds.dropNames()},
+		}
+	}
+	return &UserError{
+		Message:     fmt.Sprintf("no column is left to predict %q from: every other column was dropped (%s)", ds.Target, strings.Join(ds.dropNames(), ", ")),
+		Suggestions: []string{"Upload data with columns that describe each row besides identifiers"},
+		Evidence:    map[string]any{"dropped": ds.dropNames()},
+	}
 }
