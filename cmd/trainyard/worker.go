@@ -35,12 +35,14 @@ type workerConfig struct {
 	workerID      string
 	subscription  string
 	webhookSecret string
+	expiryEvery   time.Duration
+	expiryDryRun  bool
 }
 
 // defaultWorkerConfig returns the defaults.
 func defaultWorkerConfig() workerConfig {
 	return workerConfig{concurrency: 2, leaseTTL: 30 * time.Second, sweepInterval: 5 * time.Second, sweepGrace: 3 * time.Second,
-		minBudget: 20 * time.Second, maxBudget: 24 * time.Hour}
+		minBudget: 20 * time.Second, maxBudget: 24 * time.Hour, expiryEvery: time.Hour}
 }
 
 // register adds the worker flags to fs.
@@ -53,6 +55,8 @@ func (w *workerConfig) register(fs *flag.FlagSet) {
 	fs.DurationVar(&w.maxBudget, "max-budget", w.maxBudget, "largest training budget, at most 24h (env TRAINYARD_MAX_BUDGET)")
 	fs.StringVar(&w.workerID, "worker-id", w.workerID, "name of this worker in leases; default host-pid (env TRAINYARD_WORKER_ID)")
 	fs.StringVar(&w.webhookSecret, "webhook-secret", w.webhookSecret, "secret that signs webhook notifications; shared by every worker of an installation; default derived from the data dir's secret (env TRAINYARD_WEBHOOK_SECRET)")
+	fs.DurationVar(&w.expiryEvery, "expiry-interval", w.expiryEvery, "how often expired datasets are cleaned up, 0 to never (env TRAINYARD_EXPIRY_INTERVAL)")
+	fs.BoolVar(&w.expiryDryRun, "expiry-dry-run", w.expiryDryRun, "only log what the expiry cleanup would delete (env TRAINYARD_EXPIRY_DRY_RUN)")
 	fs.StringVar(&w.subscription, "subscription-url", w.subscription, "broker subscription of the trigger topic, e.g. gcppubsub://projects/P/subscriptions/S; not needed for mem:// (env TRAINYARD_SUBSCRIPTION_URL)")
 }
 
@@ -98,6 +102,12 @@ func runWorker(ctx context.Context, e env, args []string) error {
 		_ = q.Close(cctx)
 	}()
 	w := newWorker(cfg, wc, st, bl, q, true, log)
+	var bg sync.WaitGroup
+	defer bg.Wait()
+	if wc.expiryEvery > 0 {
+		x := &worker.Expiry{Store: st, Blobs: bl, DryRun: wc.expiryDryRun, Logger: log}
+		bg.Go(func() { x.Run(ctx, wc.expiryEvery) })
+	}
 	log.Info("trainyard worker is up", "worker", wc.workerID, "database", st.Dialect(), "queue", q.URL(), "concurrency", wc.concurrency)
 	err = w.Run(ctx)
 	log.Info("worker stopped", "stages", w.Handled())
@@ -163,5 +173,9 @@ func startEmbeddedWorkers(ctx context.Context, e env, cfg config.Config, st *sto
 			log.Error("embedded workers", "err", err)
 		}
 	})
+	if wc.expiryEvery > 0 {
+		x := &worker.Expiry{Store: st, Blobs: bl, DryRun: wc.expiryDryRun, Logger: log}
+		wg.Go(func() { x.Run(store.SystemContext(wctx), wc.expiryEvery) })
+	}
 	return func() { stop(); wg.Wait() }, nil
 }
