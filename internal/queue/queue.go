@@ -41,6 +41,8 @@ func Open(ctx context.Context, baseURL string) (*Queue, error) {
 		opener := new(mempubsub.URLOpener)
 		mux.RegisterTopic(mempubsub.Scheme, opener)
 		mux.RegisterSubscription(mempubsub.Scheme, opener)
+	} else if m := cloudMux(u.Scheme); m != nil {
+		mux = m // gcppubsub:// (gcp.go): ordering keys and this package's own clients
 	} else if !mux.ValidTopicScheme(u.Scheme) {
 		return nil, fmt.Errorf("queue url %q: scheme %q is not supported by this build", baseURL, u.Scheme)
 	}
