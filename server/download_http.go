@@ -99,6 +99,9 @@ func streamFile(log *slog.Logger, w http.ResponseWriter, r *http.Request, rd io.
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "private, no-store")
 	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return // the headers say it all; do not read the blob
+	}
 	buf := make([]byte, 256<<10)
 	if n, err := io.CopyBuffer(w, onlyReader{rd}, buf); err != nil {
 		log.WarnContext(r.Context(), "download cut short", "path", r.URL.Path, "sent", n, "size", size, "err", err)

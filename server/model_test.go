@@ -157,6 +157,14 @@ func TestModelGetAndSignedLinks(t *testing.T) {
 			t.Errorf("GET onnx_download_url = %d, %d bytes, %q; want 200, the ONNX bytes, a .onnx name", res.StatusCode, len(body), res.Header.Get("Content-Disposition"))
 		}
 
+		// HEAD answers the headers without reading the artifact.
+		head, _ := http.NewRequest(http.MethodHead, cm.GetDownloadUrl(), nil)
+		if res, err := h.http.Do(head); err != nil || res.StatusCode != 200 || res.ContentLength != int64(len(native)) {
+			t.Errorf("HEAD download_url = %v, %v; want 200 with Content-Length %d", res, err, len(native))
+		} else {
+			res.Body.Close()
+		}
+
 		// Tampered links.
 		u, _ := url.Parse(cm.GetOnnxDownloadUrl())
 		tamper := func(desc string, edit func(u *url.URL), want int) {

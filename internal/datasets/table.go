@@ -131,9 +131,10 @@ func (t *tableStats) onRecord(r *record) error {
 	if r.n() != len(t.header) {
 		return invalid(ReasonRagged, "file %q: line %d (row %d) has %d fields but the header has %d: quote values that contain the delimiter %s, or fix that row", t.name, r.line, t.rows, r.n(), len(t.header), delimName(t.delim))
 	}
+	valid := utf8.Valid(r.buf) // one pass for the record; fields are checked only when it fails
 	for j := range t.header {
 		f := r.field(j)
-		if !utf8.Valid(f) {
+		if !valid && !utf8.Valid(f) {
 			at := invalidAt(f)
 			return invalid(ReasonNotUTF8, "file %q: line %d (row %d), column %q holds byte 0x%02x, which is not UTF-8: save the file as UTF-8 (in Excel: \"CSV UTF-8\") and upload it again", t.name, r.line, t.rows, t.header[j], f[at])
 		}

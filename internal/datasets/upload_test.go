@@ -47,7 +47,7 @@ func forEachBackend(t *testing.T, opts Options, fn func(t *testing.T, e *env)) {
 	}
 }
 
-func newEnv(t *testing.T, dbURL string, opts Options) *env {
+func newEnv(t testing.TB, dbURL string, opts Options) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, dbURL, store.Options{})
