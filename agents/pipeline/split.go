@@ -130,4 +130,3 @@ func gatherRows(rows, pos []int) []int {
 	}
 	return out
 }
-
