@@ -1,5 +1,8 @@
 import { Accordion, AccordionDetails, AccordionSummary, Box, Chip, LinearProgress, Paper, Table, TableBody, TableCell, TableHead, TableRow, Typography } from "@mui/material";
+import { useEffect, useMemo } from "react";
+import { useQuery } from "@connectrpc/connect-query";
 import { DecisionType, type AuditEntry } from "@gen/trainyard/v1/project_pb.js";
+import { ProjectService } from "@gen/trainyard/v1/project_service_pb.js";
 import { enumWords, stageLabel } from "../lib/format";
 
 /** Plain words for a confidence between 0 and 1. */
@@ -7,6 +10,32 @@ export function confidenceWords(c: number): string {
   if (c >= 0.85) return "high confidence";
   if (c >= 0.6) return "fair confidence";
   return "low confidence";
+}
+
+/**
+ * Merges the full audit entries (ListAuditEntries) with the summaries the progress stream
+ * carries: a decision the list does not have yet shows as its summary until the next fetch.
+ */
+export function mergeDecisions(full: AuditEntry[], streamed: AuditEntry[]): AuditEntry[] {
+  const ids = new Set(full.map((d) => d.id));
+  const out = [...full, ...streamed.filter((d) => !ids.has(d.id))];
+  return out.sort((a, b) => (a.sequence < b.sequence ? -1 : a.sequence > b.sequence ? 1 : 0));
+}
+
+/**
+ * Follows a project's decisions: the stream's summaries at once, and the full entries (with
+ * reasoning, alternatives and evidence) fetched again whenever a new decision arrives.
+ */
+export function useDecisions(project: string, streamed: AuditEntry[]): AuditEntry[] {
+  const q = useQuery(ProjectService.method.listAuditEntries, { parent: project, pageSize: 1000 });
+  const { refetch } = q;
+  const count = streamed.length;
+  useEffect(() => {
+    if (count === 0) return;
+    const t = setTimeout(() => void refetch(), 400);
+    return () => clearTimeout(t);
+  }, [count, refetch]);
+  return useMemo(() => mergeDecisions(q.data?.auditEntries ?? [], streamed), [q.data, streamed]);
 }
 
 /** The decision log: each decision with its reasoning and confidence, expandable for detail. */
@@ -52,7 +81,7 @@ function Decision({ d }: { d: AuditEntry }) {
         </Box>
       </AccordionSummary>
       <AccordionDetails>
-        <Typography sx={{ mb: 1, overflowWrap: "anywhere" }}>{d.reasoning}</Typography>
+        <Typography sx={{ mb: 1, overflowWrap: "anywhere" }}>{d.reasoning || "Loading the reasoning…"}</Typography>
         <Box sx={{ display: "flex", gap: 1, flexWrap: "wrap", mb: 1 }}>
           <Chip size="small" label={stageLabel[d.stage]} />
           {d.reasoner && <Chip size="small" variant="outlined" label={`decided by: ${d.reasoner}`} />}

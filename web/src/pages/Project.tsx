@@ -9,7 +9,7 @@ import { useProjectWatch } from "../lib/watch";
 import { useLinkClick } from "../lib/router";
 import { StageChip } from "../components/StageChip";
 import { LogView, ProgressPanel } from "../components/Progress";
-import { DecisionLog } from "../components/DecisionLog";
+import { DecisionLog, useDecisions } from "../components/DecisionLog";
 import { ApprovalPanel } from "../components/Approval";
 import { Results } from "../components/results/Results";
 
@@ -38,6 +38,7 @@ function ProjectView({ project }: { project: Project }) {
     void qc.invalidateQueries();
   }, [qc]);
   const w = useProjectWatch(transport, project.name, project.currentStage, refetch);
+  const decisions = useDecisions(project.name, w.decisions);
   // The stream is fresher than the last fetch of the project, except for fields only GetProject has.
   const stage = w.lastSequence > 0n ? w.stage : project.currentStage;
   const [confirmCancel, setConfirmCancel] = useState(false);
@@ -86,7 +87,7 @@ function ProjectView({ project }: { project: Project }) {
       {completed && <Results project={project} />}
       <ProgressPanel w={{ ...w, stage }} requiresApproval={project.requiresApproval} />
       <Box sx={{ display: "grid", gridTemplateColumns: { xs: "1fr", lg: terminal ? "1fr" : "minmax(0, 3fr) minmax(0, 2fr)" }, gap: 3, alignItems: "start" }}>
-        <DecisionLog decisions={w.decisions} />
+        <DecisionLog decisions={decisions} />
         <LogView logs={w.logs} />
       </Box>
       <Dialog open={confirmCancel} onClose={() => setConfirmCancel(false)} aria-labelledby="cancel-h">

@@ -28,7 +28,7 @@ export function CodeExamples({ code }: { code: CE }) {
         ))}
       </Tabs>
       <Paper id="code-panel" role="tabpanel" aria-labelledby={`code-tab-${cur.id}`} sx={{ position: "relative", mt: 1, bgcolor: "#1e2420" }}>
-        <Button size="small" variant="contained" color={copied === cur.id ? "success" : "inherit"} onClick={copy} sx={{ position: "absolute", right: 8, top: 8, color: "#1c1f1c", bgcolor: copied === cur.id ? undefined : "#e8ece8" }} aria-label={`Copy the ${cur.label} example`}>
+        <Button size="small" variant="contained" color={copied === cur.id ? "success" : "inherit"} onClick={copy} sx={{ position: "absolute", right: 8, top: 8, color: "#1c1f1c", bgcolor: copied === cur.id ? undefined : "#e8ece8" }} aria-label={copied === cur.id ? `Copied the ${cur.label} example` : `Copy the ${cur.label} example`}>
           {copied === cur.id ? "Copied" : "Copy"}
         </Button>
         <Box component="pre" tabIndex={0} sx={{ m: 0, p: 2, pr: 12, color: "#e8ece8", overflowX: "auto", fontSize: 13, fontFamily: "ui-monospace, SFMono-Regular, Menlo, monospace" }}>

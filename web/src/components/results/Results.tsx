@@ -1,7 +1,9 @@
-import { useState } from "react";
+import { useMemo, useState } from "react";
 import { useQuery } from "@connectrpc/connect-query";
 import { Alert, Box, Button, Chip, Paper, Skeleton, Tab, Tabs, Typography } from "@mui/material";
 import { ModelService } from "@gen/trainyard/v1/model_service_pb.js";
+import { DatasetService } from "@gen/trainyard/v1/dataset_service_pb.js";
+import { featuresFromProfile } from "./features";
 import { ModelState, type Model } from "@gen/trainyard/v1/model_pb.js";
 import { ProblemType } from "@gen/trainyard/v1/common_pb.js";
 import type { Metric, Project } from "@gen/trainyard/v1/project_pb.js";
@@ -25,16 +27,26 @@ export function rowNoun(description: string): string {
 /** The results of a completed project: headline, charts, playground, batch, code, report, downloads. */
 export function Results({ project }: { project: Project }) {
   const q = useQuery(ModelService.method.getModel, { name: `models/${project.modelId}` }, { enabled: !!project.modelId });
+  const needProfile = !!q.data && q.data.features.length === 0;
+  const ds = useQuery(DatasetService.method.getDataset, { name: `datasets/${project.datasetId}` }, { enabled: needProfile });
   const [tab, setTab] = useState(0);
+  const m = useMemo(() => {
+    if (!q.data) return undefined;
+    const target = q.data.targetColumn || project.plan?.targetColumn || project.analysis?.targetColumn || "";
+    const problemType = q.data.problemType || project.plan?.problemType || project.analysis?.problemType || ProblemType.UNSPECIFIED;
+    const features = q.data.features.length
+      ? q.data.features
+      : featuresFromProfile(ds.data?.columns ?? [], target, project.plan?.droppedColumns.map((d) => d.column) ?? []);
+    return { ...q.data, targetColumn: target, problemType, features };
+  }, [q.data, ds.data, project]);
   if (q.error) return <Alert severity="error">Could not load the model: {q.error.rawMessage}</Alert>;
-  if (!q.data) return <Skeleton variant="rounded" height={200} />;
-  const m = q.data;
+  if (!m || (needProfile && !ds.data && !ds.error)) return <Skeleton variant="rounded" height={200} />;
   const tabs = ["Performance", "Try it", "Batch predictions", "Use it from code", "Report"];
   return (
     <Box sx={{ display: "grid", gridTemplateColumns: "minmax(0, 1fr)", gap: 3 }}>
       <Headline model={m} project={project} />
       <Paper sx={{ p: 0 }}>
-        <Tabs value={tab} onChange={(_, v) => setTab(v)} aria-label="Results" variant="scrollable" sx={{ borderBottom: 1, borderColor: "divider", px: 2 }}>
+        <Tabs value={tab} onChange={(_, v) => setTab(v)} aria-label="Results" variant="scrollable" scrollButtons={false} sx={{ borderBottom: 1, borderColor: "divider", px: 2 }}>
           {tabs.map((t, i) => (
             <Tab key={t} label={t} id={`res-tab-${i}`} aria-controls={`res-panel-${i}`} />
           ))}
@@ -55,7 +67,7 @@ function Headline({ model, project }: { model: Model; project: Project }) {
   const primary = model.metrics?.primary ?? project.headlineMetric;
   const values = model.metrics?.values ?? {};
   const noun = rowNoun(project.problemDescription);
-  const problemType = model.problemType || project.analysis?.problemType || ProblemType.UNSPECIFIED;
+  const problemType = model.problemType;
   // Accuracy is the easiest number to grasp; when the model was optimized for something else,
   // that metric follows in the second line.
   const acc = values["accuracy"];
