@@ -20,13 +20,13 @@ import (
 // backend is a store the suite runs against.
 type backend struct {
 	name string
-	url  func(t *testing.T) string
+	url  func(t testing.TB) string
 }
 
 // backends are SQLite in a temp dir, and Postgres when TRAINYARD_TEST_POSTGRES_URL is set.
 var backends = []backend{
-	{"sqlite", func(t *testing.T) string { return "sqlite://" + filepath.Join(t.TempDir(), "trainyard.db") }},
-	{"postgres", func(t *testing.T) string { return pgtest.New(t) }},
+	{"sqlite", func(t testing.TB) string { return "sqlite://" + filepath.Join(t.TempDir(), "trainyard.db") }},
+	{"postgres", func(t testing.TB) string { return pgtest.New(t) }},
 }
 
 // forEachBackend runs fn once per store backend.
@@ -43,7 +43,7 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, url string)) {
 
 // harness is a real server on 127.0.0.1:0 over a real store.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	st    *store.Store
 	srv   *server.Server
 	base  string
@@ -58,7 +58,7 @@ type options struct {
 }
 
 // newHarness opens the store at dbURL and serves it until the test ends.
-func newHarness(t *testing.T, dbURL string, o options) *harness {
+func newHarness(t testing.TB, dbURL string, o options) *harness {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, dbURL, store.Options{PollInterval: 200 * time.Millisecond})
@@ -90,7 +90,7 @@ func newHarness(t *testing.T, dbURL string, o options) *harness {
 }
 
 // testWriter sends log lines to t.Log.
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Helper()
