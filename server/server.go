@@ -332,12 +332,19 @@ func trimSlashes(p string) string {
 
 // SetOutboxNotifier registers fn to be called after a handler wrote outbox messages (a created,
 // approved or cancelled project), so the relay publishes them at once instead of at its next
-// poll. Call it before Serve.
-func (s *Server) SetOutboxNotifier(fn func()) { s.onOutbox = fn }
+// poll. It may be called at any time.
+func (s *Server) SetOutboxNotifier(fn func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onOutbox = fn
+}
 
 // outboxWritten calls the outbox notifier, if any.
 func (s *Server) outboxWritten() {
-	if s.onOutbox != nil {
-		s.onOutbox()
+	s.mu.Lock()
+	fn := s.onOutbox
+	s.mu.Unlock()
+	if fn != nil {
+		fn()
 	}
 }
