@@ -17,10 +17,18 @@ const missingKeyMessage = `missing API key: send the header "Authorization: Bear
 	"the first `trainyard serve` saved an admin key in ~/.config/trainyard/credentials.json, " +
 	"and `trainyard admin create-key --email you@example.com` makes more"
 
-// authenticator turns an Authorization header into a viewer through the store.
+// SessionVerifier checks a session token (a JWT issued after sign-in, see internal/oidc) and
+// returns its viewer.
+type SessionVerifier interface {
+	VerifySession(ctx context.Context, token string) (store.Viewer, error)
+}
+
+// authenticator turns an Authorization header into a viewer: an API key through the store,
+// or a session token (three dot-separated parts; keys have no dots) through sessions.
 type authenticator struct {
-	store *store.Store
-	log   *slog.Logger
+	store    *store.Store
+	log      *slog.Logger
+	sessions SessionVerifier
 }
 
 // bearer returns the token of an "Authorization: Bearer <token>" header.
@@ -44,8 +52,12 @@ func (a authenticator) authenticate(ctx context.Context, procedure string, h htt
 	if err != nil {
 		return ctx, err
 	}
-	v, _, err := a.store.Authenticate(ctx, token)
-	if err != nil {
+	var v store.Viewer
+	if a.sessions != nil && strings.Count(token, ".") == 2 {
+		if v, err = a.sessions.VerifySession(ctx, token); err != nil {
+			return ctx, connect.NewError(connect.CodeUnauthenticated, errors.New("invalid or expired session token: sign in again"))
+		}
+	} else if v, _, err = a.store.Authenticate(ctx, token); err != nil {
 		return ctx, toConnectError(ctx, a.log, procedure, err)
 	}
 	ci := callInfoFrom(ctx)
@@ -82,3 +94,7 @@ func (i authInterceptor) WrapStreamingHandler(next connect.StreamingHandlerFunc)
 		return next(ctx, conn)
 	}
 }
+
+// HandleSignIn serves a sign-in exchange (internal/oidc's Handler) at pattern without a
+// credential, since it is how a browser gets one.
+func (s *Server) HandleSignIn(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }

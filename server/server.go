@@ -52,6 +52,9 @@ type Options struct {
 	Registry *prometheus.Registry
 	// Web is served at "/". Default: the embedded WebFS.
 	Web fs.FS
+	// Sessions, when set, also accepts the session tokens of Google sign-in (internal/oidc)
+	// as bearer credentials; nil accepts API keys only.
+	Sessions SessionVerifier
 }
 
 // Server is the API server. Create it with New, add the other engineers' handlers with
@@ -111,7 +114,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		health:     grpchealth.NewStaticChecker(),
 		draining:   make(chan struct{}),
 	}
-	s.auth = authenticator{store: opts.Store, log: opts.Logger}
+	s.auth = authenticator{store: opts.Store, log: opts.Logger, sessions: opts.Sessions}
 	validate, err := newValidateInterceptor()
 	if err != nil {
 		return nil, err

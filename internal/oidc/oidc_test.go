@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -20,78 +19,18 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/trainyard/trainyard/internal/oidc"
+	"github.com/trainyard/trainyard/internal/oidc/oidctest"
 	"github.com/trainyard/trainyard/internal/store"
 )
-
-// issuer is a local OpenID Connect issuer: discovery, JWKS and a signing key.
-type issuer struct {
-	srv *httptest.Server
-	key *rsa.PrivateKey
-	kid string
-}
-
-// newIssuer serves discovery and the JWKS of a fresh RSA key.
-func newIssuer(t *testing.T) *issuer {
-	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	is := &issuer{key: key, kid: "k1"}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
-		json.NewEncoder(w).Encode(map[string]any{
-			"issuer": is.srv.URL, "jwks_uri": is.srv.URL + "/oauth2/v3/certs",
-			"authorization_endpoint": is.srv.URL + "/o/oauth2/v2/auth", "token_endpoint": is.srv.URL + "/token",
-			"id_token_signing_alg_values_supported": []string{"RS256"}, "response_types_supported": []string{"code", "id_token"},
-			"subject_types_supported": []string{"public"},
-		})
-	})
-	mux.HandleFunc("GET /oauth2/v3/certs", func(w http.ResponseWriter, r *http.Request) {
-		b64 := base64.RawURLEncoding.EncodeToString
-		json.NewEncoder(w).Encode(map[string]any{"keys": []any{map[string]any{
-			"kty": "RSA", "use": "sig", "alg": "RS256", "kid": is.kid,
-			"n": b64(key.N.Bytes()), "e": b64(big.NewInt(int64(key.E)).Bytes()),
-		}}})
-	})
-	is.srv = httptest.NewServer(mux)
-	t.Cleanup(is.srv.Close)
-	return is
-}
-
-// idToken signs claims (over defaults for a verified Google-like account) with key.
-func (is *issuer) idToken(t *testing.T, key *rsa.PrivateKey, over map[string]any) string {
-	t.Helper()
-	now := time.Now()
-	c := jwt.MapClaims{
-		"iss": is.srv.URL, "aud": "client-1.apps.example.com", "sub": "110169484474386276334",
-		"email": "ada@example.com", "email_verified": true, "name": "Ada Lovelace",
-		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(),
-	}
-	for k, v := range over {
-		if v == nil {
-			delete(c, k)
-		} else {
-			c[k] = v
-		}
-	}
-	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, c)
-	tok.Header["kid"] = is.kid
-	s, err := tok.SignedString(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
 
 // signingKey is a 32-byte session key.
 var signingKey = []byte("0123456789abcdef0123456789abcdef")
 
 // setup returns an issuer, sessions trusting it and a fresh store.
-func setup(t *testing.T, cfg oidc.Config) (*issuer, *oidc.Sessions, *store.Store) {
+func setup(t *testing.T, cfg oidc.Config) (*oidctest.Issuer, *oidc.Sessions, *store.Store) {
 	t.Helper()
-	is := newIssuer(t)
-	cfg.Issuer, cfg.ClientID, cfg.SigningKey, cfg.HTTPClient = is.srv.URL, "client-1.apps.example.com", signingKey, is.srv.Client()
+	is := oidctest.Start(t)
+	cfg.Issuer, cfg.ClientID, cfg.SigningKey, cfg.HTTPClient = is.URL(), oidctest.ClientID, signingKey, is.Server.Client()
 	s, err := oidc.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("New = %v", err)
@@ -118,7 +57,7 @@ func signIn(t *testing.T, h http.Handler, idToken string) (int, map[string]any) 
 func TestOIDCSignInIssuesSession(t *testing.T) {
 	is, s, st := setup(t, oidc.Config{SessionTTL: 10 * time.Minute})
 	h := oidc.Handler(s, st, nil)
-	code, out := signIn(t, h, is.idToken(t, is.key, nil))
+	code, out := signIn(t, h, is.Token(t, nil, nil))
 	if code != 200 {
 		t.Fatalf("sign-in = %d %v, want 200", code, out)
 	}
@@ -135,11 +74,11 @@ func TestOIDCSignInIssuesSession(t *testing.T) {
 		t.Fatalf("VerifySession = %+v, %v", v, err)
 	}
 	u, err := st.GetUserByEmail(store.SystemContext(context.Background()), "ada@example.com")
-	if err != nil || u.OidcSubject == nil || *u.OidcSubject != is.srv.URL+"|110169484474386276334" || u.DisplayName != "Ada Lovelace" {
+	if err != nil || u.OidcSubject == nil || *u.OidcSubject != is.URL()+"|110169484474386276334" || u.DisplayName != "Ada Lovelace" {
 		t.Fatalf("user = %+v, %v; want linked to the identity", u, err)
 	}
 	// Signing in again (even after an email change at the issuer) finds the same user.
-	_, out2 := signIn(t, h, is.idToken(t, is.key, map[string]any{"email": "ada.l@example.com"}))
+	_, out2 := signIn(t, h, is.Token(t, nil, map[string]any{"email": "ada.l@example.com"}))
 	if out2["userId"] != out["userId"] {
 		t.Errorf("second sign-in user = %v, want %v", out2["userId"], out["userId"])
 	}
@@ -156,19 +95,19 @@ func TestOIDCRejectsBadIDTokens(t *testing.T) {
 	h := oidc.Handler(s, st, nil)
 	hour := time.Now().Add(-2 * time.Hour)
 	for name, tok := range map[string]string{
-		"other audience":    is.idToken(t, is.key, map[string]any{"aud": "someone-else"}),
-		"other issuer":      is.idToken(t, is.key, map[string]any{"iss": "https://evil.example.com"}),
-		"expired":           is.idToken(t, is.key, map[string]any{"iat": hour.Unix(), "exp": hour.Add(time.Hour).Unix()}),
-		"foreign key":       is.idToken(t, other, nil),
-		"unverified email":  is.idToken(t, is.key, map[string]any{"email_verified": false}),
-		"no email":          is.idToken(t, is.key, map[string]any{"email": nil}),
-		"other domain":      is.idToken(t, is.key, map[string]any{"hd": "gmail.com"}),
+		"other audience":    is.Token(t, nil, map[string]any{"aud": "someone-else"}),
+		"other issuer":      is.Token(t, nil, map[string]any{"iss": "https://evil.example.com"}),
+		"expired":           is.Token(t, nil, map[string]any{"iat": hour.Unix(), "exp": hour.Add(time.Hour).Unix()}),
+		"foreign key":       is.Token(t, other, nil),
+		"unverified email":  is.Token(t, nil, map[string]any{"email_verified": false}),
+		"no email":          is.Token(t, nil, map[string]any{"email": nil}),
+		"other domain":      is.Token(t, nil, map[string]any{"hd": "gmail.com"}),
 		"hmac with the key": hmacToken(t, is),
 		"garbage":           "not.a.token",
 	} {
 		if name == "other domain" {
 			// the default claims carry no hd at all, which is refused too
-			if code, _ := signIn(t, h, is.idToken(t, is.key, nil)); code != 401 {
+			if code, _ := signIn(t, h, is.Token(t, nil, nil)); code != 401 {
 				t.Errorf("sign-in without hd = %d, want 401", code)
 			}
 		}
@@ -176,7 +115,7 @@ func TestOIDCRejectsBadIDTokens(t *testing.T) {
 			t.Errorf("sign-in with %s = %d %v, want 401", name, code, out)
 		}
 	}
-	if code, _ := signIn(t, h, is.idToken(t, is.key, map[string]any{"hd": "example.com"})); code != 200 {
+	if code, _ := signIn(t, h, is.Token(t, nil, map[string]any{"hd": "example.com"})); code != 200 {
 		t.Errorf("sign-in of example.com = %d, want 200", code)
 	}
 	rec := httptest.NewRecorder()
@@ -187,11 +126,11 @@ func TestOIDCRejectsBadIDTokens(t *testing.T) {
 }
 
 // hmacToken forges a token signed with HS256 (a classic algorithm-confusion attempt).
-func hmacToken(t *testing.T, is *issuer) string {
-	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"iss": is.srv.URL, "aud": "client-1.apps.example.com", "sub": "1",
+func hmacToken(t *testing.T, is *oidctest.Issuer) string {
+	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"iss": is.URL(), "aud": "client-1.apps.example.com", "sub": "1",
 		"email": "x@example.com", "email_verified": true, "exp": time.Now().Add(time.Hour).Unix()})
-	tok.Header["kid"] = is.kid
-	s, err := tok.SignedString(is.key.N.Bytes())
+	tok.Header["kid"] = "k1"
+	s, err := tok.SignedString(is.Key.N.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,15 +195,15 @@ func TestOIDCRejectsForgedSessions(t *testing.T) {
 func TestOIDCIdentityConflict(t *testing.T) {
 	is, s, st := setup(t, oidc.Config{})
 	h := oidc.Handler(s, st, nil)
-	if code, _ := signIn(t, h, is.idToken(t, is.key, nil)); code != 200 {
+	if code, _ := signIn(t, h, is.Token(t, nil, nil)); code != 200 {
 		t.Fatal(code)
 	}
 	// Another account at the issuer claiming the same email cannot take the user over.
-	code, out := signIn(t, h, is.idToken(t, is.key, map[string]any{"sub": "999"}))
+	code, out := signIn(t, h, is.Token(t, nil, map[string]any{"sub": "999"}))
 	if code != 409 {
 		t.Errorf("sign-in of another identity with a linked email = %d %v, want 409", code, out)
 	}
-	if _, err := oidc.New(context.Background(), oidc.Config{Issuer: is.srv.URL, ClientID: "c", SigningKey: []byte("short")}); err == nil {
+	if _, err := oidc.New(context.Background(), oidc.Config{Issuer: is.URL(), ClientID: "c", SigningKey: []byte("short")}); err == nil {
 		t.Error("New with a short key = nil error")
 	}
 }
