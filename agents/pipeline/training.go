@@ -15,6 +15,8 @@ import (
 	"github.com/trainyard/trainyard/internal/store"
 	"github.com/trainyard/trainyard/ml/automl"
 	"github.com/trainyard/trainyard/ml/frame"
+	"github.com/trainyard/trainyard/ml/prep"
+	"github.com/trainyard/trainyard/ml/train"
 )
 
 // maxTrainAttempts bounds the tries of one training iteration.
@@ -165,6 +167,13 @@ func (p *Pipeline) trainStage(ctx context.Context, r *run) (*outcome, error) {
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
+		}
+		if errors.Is(err, train.ErrOptions) || errors.Is(err, prep.ErrNoFeatures) {
+			// The data leaves nothing to learn from: retrying with other learners cannot help.
+			return nil, &UserError{
+				Message:     fmt.Sprintf("the data leaves nothing to train on: %v", err),
+				Suggestions: []string{"Add columns that describe each row (numbers, categories, dates)", "Check that the columns are not identifiers or constant"},
+			}
 		}
 		if attempt >= maxTrainAttempts {
 			return nil, &UserError{
