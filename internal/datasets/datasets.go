@@ -34,17 +34,18 @@ func (e *Error) Unwrap() error { return e.Kind }
 
 // The reasons of Error.
 const (
-	ReasonTooLarge     = "TOO_LARGE"
-	ReasonEmpty        = "EMPTY_FILE"
-	ReasonNoRows       = "NO_DATA_ROWS"
-	ReasonRagged       = "RAGGED_ROW"
-	ReasonNotUTF8      = "NOT_UTF8"
-	ReasonMalformed    = "MALFORMED_CSV"
-	ReasonUnsupported  = "UNSUPPORTED_FORMAT"
-	ReasonNoFiles      = "NO_FILES"
-	ReasonBadArgument  = "BAD_ARGUMENT"
-	ReasonNoImages     = "NO_IMAGES"
-	ReasonNotAvailable = "NOT_AVAILABLE"
+	ReasonTooLarge     = "TOO_LARGE"          // the upload passed the size limit
+	ReasonEmpty        = "EMPTY_FILE"         // a file with no bytes or no header
+	ReasonNoRows       = "NO_DATA_ROWS"       // a header and nothing else
+	ReasonRagged       = "RAGGED_ROW"         // a row with more or fewer fields than the header
+	ReasonNotUTF8      = "NOT_UTF8"           // bytes that are not UTF-8
+	ReasonMalformed    = "MALFORMED_CSV"      // broken quoting, endless rows, a fake zip
+	ReasonUnsupported  = "UNSUPPORTED_FORMAT" // Parquet, spreadsheets, JSON
+	ReasonNoFiles      = "NO_FILES"           // an upload without a file
+	ReasonNoImages     = "NO_IMAGES"          // a zip without images
+	ReasonNotAvailable = "NOT_AVAILABLE"      // the stored file is gone
+	ReasonInUse        = "IN_USE"             // a dataset that projects still use
+	ReasonReadOnly     = "READ_ONLY"          // a key that may not change anything
 )
 
 // invalid returns an InvalidArgument error.

@@ -157,17 +157,17 @@ func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
 		return fmt.Errorf("count projects of dataset: %w", err)
 	}
 	if used > 0 {
-		return &Error{Kind: store.ErrFailedPrecondition, Reason: "IN_USE",
+		return &Error{Kind: store.ErrFailedPrecondition, Reason: ReasonInUse,
 			Msg: fmt.Sprintf("dataset %s is used by %d project(s): delete those projects first", id, used)}
 	}
 	if err := c.Dataset.DeleteOneID(id).Exec(ctx); err != nil {
 		switch {
 		case errors.Is(err, privacy.Deny):
-			return &Error{Kind: store.ErrPermissionDenied, Reason: "READ_ONLY", Msg: "this API key may not delete datasets"}
+			return &Error{Kind: store.ErrPermissionDenied, Reason: ReasonReadOnly, Msg: "this API key may not delete datasets"}
 		case ent.IsNotFound(err):
 			return &Error{Kind: store.ErrNotFound, Msg: fmt.Sprintf("dataset %s not found", id)}
 		case ent.IsConstraintError(err):
-			return &Error{Kind: store.ErrFailedPrecondition, Reason: "IN_USE",
+			return &Error{Kind: store.ErrFailedPrecondition, Reason: ReasonInUse,
 				Msg: fmt.Sprintf("dataset %s is used by a project: delete that project first", id)}
 		}
 		return fmt.Errorf("delete dataset: %w", err)

@@ -487,3 +487,22 @@ func TestUploadTSV(t *testing.T) {
 		t.Errorf("Preview(iris.tsv) = %v, %v; want one row of 5 cells", p, err)
 	}
 }
+
+func TestDeleteDatasetInUse(t *testing.T) {
+	e := newEnv(t, "sqlite://"+filepath.Join(t.TempDir(), "t.db"), Options{})
+	d, err := e.svc.Upload(e.a, &Upload{}, files(csvFile("iris.csv", readShared(t, "iris.csv"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.CreateProject(e.a, store.NewProject{DatasetID: d.ID, ProblemDescription: "predict the species"}); err != nil {
+		t.Fatal(err)
+	}
+	err = e.svc.Delete(e.a, d.ID)
+	if !errors.Is(err, store.ErrFailedPrecondition) || ReasonOf(err) != ReasonInUse || !strings.Contains(err.Error(), "1 project") {
+		t.Errorf("Delete(dataset used by a project) = %v, want FailedPrecondition naming 1 project", err)
+	}
+	if _, err := e.svc.Get(e.a, d.ID); err != nil {
+		t.Errorf("Get after the refused delete = %v, want the dataset", err)
+	}
+	assertBlobCount(t, e, 1)
+}
