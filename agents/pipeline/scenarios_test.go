@@ -290,8 +290,9 @@ func TestUnreachableCriteria(t *testing.T) {
 		t.Fatalf("criteria = %v, want recall and precision", pa.GetSuccessCriteria())
 	}
 	for _, c := range pa.GetSuccessCriteria() {
-		if c.Met == nil || c.GetMet() {
-			t.Errorf("criterion %s met = %v, want false", c.GetMetric(), c.Met)
+		// The threshold buys the recall; the precision that goes with it is out of reach.
+		if c.Met == nil || (c.GetMetric() == "precision" && c.GetMet()) {
+			t.Errorf("criterion %s met = %v, want false", c.GetMetric(), c.GetMet())
 		}
 		if c.Achieved == nil {
 			t.Errorf("criterion %s has no achieved value", c.GetMetric())
