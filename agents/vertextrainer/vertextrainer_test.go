@@ -3,7 +3,7 @@ package vertextrainer_test
 import (
 	"context"
 	"errors"
-	"flag"
+	"io"
 	"math"
 	"path/filepath"
 	"strings"
@@ -24,9 +24,9 @@ import (
 	"github.com/trainyard/trainyard/ml/frame"
 )
 
-// container returns a RunJob hook that does what the worker image does on Vertex: it parses
-// the job's arguments as `trainyard ml vertex-job` would, opens the blob store by its URL and
-// runs the job with the local engine. fail, when it returns an error, makes the container
+// container returns a RunJob hook that does what the worker image does on Vertex: it runs
+// `trainyard ml vertex-job` with the job's arguments (Main), which opens the blob store by its
+// URL and runs the job with the local engine. fail, when it returns an error, makes the container
 // exit non-zero first.
 func container(fail func() error) func(context.Context, *aiplatformpb.CustomJob) error {
 	return func(ctx context.Context, j *aiplatformpb.CustomJob) error {
@@ -39,18 +39,7 @@ func container(fail func() error) func(context.Context, *aiplatformpb.CustomJob)
 		if len(args) < 2 || args[0] != "ml" || args[1] != "vertex-job" {
 			return errors.New("unexpected arguments")
 		}
-		fs := flag.NewFlagSet("vertex-job", flag.ContinueOnError)
-		blobURL := fs.String("blob-url", "", "")
-		prefix := fs.String("job", "", "")
-		if err := fs.Parse(args[2:]); err != nil {
-			return err
-		}
-		bl, err := blob.Open(ctx, *blobURL, "")
-		if err != nil {
-			return err
-		}
-		defer bl.Close()
-		return vertextrainer.RunJob(ctx, bl, *prefix, pipeline.LocalTrainer{})
+		return vertextrainer.Main(ctx, args[2:], io.Discard)
 	}
 }
 
@@ -186,5 +175,24 @@ func TestVertexTrainerInThePipelineRetriesAFailedJob(t *testing.T) {
 	}
 	if !retried {
 		t.Errorf("no retry decision citing the job's failure among %d audit entries", len(entries))
+	}
+}
+
+func TestVertexTrainerFromURL(t *testing.T) {
+	ctx := context.Background()
+	if tr, err := vertextrainer.FromURL(ctx, "local", "", nil, ""); tr != nil || err != nil {
+		t.Errorf("FromURL(local) = %v, %v; want nil, nil", tr, err)
+	}
+	for _, tc := range [][3]string{
+		{"vertex://projects/p/locations/l", "", "gs://b"},
+		{"vertex://projects/p/locations/l", "img", "file:///tmp/blobs"},
+		{"vertex://p/l", "img", "gs://b"},
+	} {
+		if _, err := vertextrainer.FromURL(ctx, tc[0], tc[1], nil, tc[2]); err == nil {
+			t.Errorf("FromURL(%q, %q, %q) = nil error, want one", tc[0], tc[1], tc[2])
+		}
+	}
+	if err := vertextrainer.Main(ctx, []string{"--job", "x/"}, io.Discard); err == nil {
+		t.Error("Main without --blob-url = nil error")
 	}
 }

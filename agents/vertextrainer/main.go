@@ -1,0 +1,66 @@
+package vertextrainer
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/trainyard/trainyard/agents/pipeline"
+	"github.com/trainyard/trainyard/internal/blob"
+	"github.com/trainyard/trainyard/internal/vertex"
+)
+
+// Main is the job's entry point inside the container, for `trainyard ml vertex-job`: it
+// parses the arguments Train gives the job (--blob-url gs://BUCKET --job vertex-jobs/ID/),
+// opens the blob store and runs the job with the local engine. A non-nil error must make the
+// process exit non-zero, which is how Vertex AI learns that the job failed.
+func Main(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("vertex-job", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	blobURL := fs.String("blob-url", "", "blob store shared with the worker (gs://BUCKET)")
+	prefix := fs.String("job", "", "the job's folder in the blob store (vertex-jobs/ID/)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *blobURL == "" || *prefix == "" || fs.NArg() > 0 {
+		return errors.New("usage: trainyard ml vertex-job --blob-url gs://BUCKET --job vertex-jobs/ID/")
+	}
+	bl, err := blob.Open(ctx, *blobURL, "")
+	if err != nil {
+		return err
+	}
+	defer bl.Close()
+	start := time.Now()
+	if err := RunJob(ctx, bl, *prefix, pipeline.LocalTrainer{}); err != nil {
+		return fmt.Errorf("vertex job %s: %w", *prefix, err)
+	}
+	fmt.Fprintf(stderr, "vertex job %s done in %s\n", *prefix, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// FromURL returns the trainer a --trainer-url names: nil for "local" (the pipeline's default,
+// pipeline.LocalTrainer) and a Trainer for vertex://projects/P/locations/L, running image and
+// exchanging data through blobs, which must be a gs:// bucket (blobURL) the jobs can read.
+func FromURL(ctx context.Context, trainerURL, image string, blobs *blob.Store, blobURL string) (pipeline.Trainer, error) {
+	if trainerURL == "" || trainerURL == "local" {
+		return nil, nil
+	}
+	loc, err := vertex.ParseURL(trainerURL)
+	if err != nil {
+		return nil, err
+	}
+	if image == "" {
+		return nil, fmt.Errorf("--trainer-url %s needs --trainer-image", trainerURL)
+	}
+	if len(blobURL) < 5 || blobURL[:5] != "gs://" {
+		return nil, fmt.Errorf("--trainer-url %s needs a gs:// --blob-url the training jobs can read, not %q", trainerURL, blobURL)
+	}
+	c, err := vertex.New(ctx, loc, vertex.Backoff{})
+	if err != nil {
+		return nil, err
+	}
+	return &Trainer{Client: c, Blobs: blobs, BlobURL: blobURL, Image: image}, nil
+}
