@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -166,5 +167,39 @@ func TestUploadStreamErrors(t *testing.T) {
 				t.Errorf("%s %s: UploadDataset error = %v, want %v containing %q", proto, tt.name, err, tt.code, tt.msg)
 			}
 		}
+	}
+}
+
+func TestUploadStreamIdempotencyAndImages(t *testing.T) {
+	h := newDataHarness(t, sqliteURL(t), datasets.Options{})
+	ctx := context.Background()
+	a := h.newUser("a@example.com", store.RoleMember)
+	iris := readShared(t, "iris.csv")
+	hdr := &trainyardv1.UploadHeader{Filename: "iris.csv", RequestId: "stream-1"}
+	first, err := h.streamUpload(ctx, "connect", a.key, uploadMsgs(hdr, iris, 512)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := h.streamUpload(ctx, "grpc", a.key, uploadMsgs(hdr, iris, 512)...)
+	if err != nil || again.GetId() != first.GetId() {
+		t.Errorf("second upload with request_id = %v, %v; want dataset %s", again.GetId(), err, first.GetId())
+	}
+
+	// A zip of class folders is an IMAGE dataset; the preview lists images and labels.
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, p := range []string{"cats/1.png", "cats/2.png", "dogs/1.png"} {
+		w, _ := zw.Create(p)
+		w.Write([]byte("\x89PNG fake image bytes"))
+	}
+	zw.Close()
+	status, body := h.restUpload(a.key, nil, fileOf("pets.zip", buf.Bytes()))
+	d := restDataset(t, status, body, http.StatusCreated)
+	if d.GetDataType() != trainyardv1.DataType_DATA_TYPE_IMAGE || d.GetNumRows() != 3 || !d.GetIsLabeled() {
+		t.Errorf("zip upload = %v, %d rows, labeled %v; want IMAGE, 3, true", d.GetDataType(), d.GetNumRows(), d.GetIsLabeled())
+	}
+	p, err := h.preview(ctx, "rest", a.key, d.GetId(), 5)
+	if err != nil || len(p.GetRows()) != 3 || p.GetRows()[2].GetValues()[1] != "dogs" || p.GetColumns()[1].GetCardinality() != 2 {
+		t.Errorf("zip preview = %v, %v; want 3 rows, the last labeled dogs, 2 classes", p, err)
 	}
 }
