@@ -1,0 +1,79 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/trainyard/trainyard/internal/store"
+	"github.com/trainyard/trainyard/ml/model"
+)
+
+// batchResult is the batch measurement.
+type batchResult struct {
+	rows       int
+	inputBytes int64
+	job        time.Duration // CSV in the blob store → predictions CSV in the blob store
+	predict    time.Duration // Record.PredictBatch on parsed records only
+	predictN   int
+}
+
+// measureBatch writes an input CSV of n rows (the data's rows repeated) to the blob store and
+// times a batch prediction job over it end to end, then times PredictBatch alone.
+func measureBatch(ctx context.Context, ts *trainyard, art *model.Artifact, header []string, rows [][]string, n int) (batchResult, error) {
+	key := "bench/input.csv"
+	w, err := ts.blobs.Create(ctx, key, "text/csv")
+	if err != nil {
+		return batchResult{}, err
+	}
+	bw := bufio.NewWriterSize(w, 1<<20)
+	bw.WriteString(strings.Join(header, ",") + "\n")
+	for i := range n {
+		bw.WriteString(strings.Join(rows[i%len(rows)], ",") + "\n")
+	}
+	if err := bw.Flush(); err != nil {
+		return batchResult{}, err
+	}
+	if err := w.Close(); err != nil {
+		return batchResult{}, err
+	}
+	res := batchResult{rows: n, inputBytes: w.Written()}
+	job, err := ts.st.CreateBatchPrediction(ts.viewer, store.NewBatchPrediction{ModelID: ts.model, InputKey: key})
+	if err != nil {
+		return res, err
+	}
+	start := time.Now()
+	if err := ts.batcher.Run(ctx, job.ID); err != nil {
+		return res, err
+	}
+	res.job = time.Since(start)
+	done, err := ts.st.GetBatchPrediction(store.SystemContext(ctx), job.ID)
+	if err != nil {
+		return res, err
+	}
+	if done.State != store.BatchSucceeded || done.RowsProcessed != int64(n) {
+		return res, fmt.Errorf("batch job ended %s with %d rows: %s", done.State, done.RowsProcessed, done.Error)
+	}
+	p, err := model.NewPredictor(art)
+	if err != nil {
+		return res, err
+	}
+	rec, err := p.Bind(header)
+	if err != nil {
+		return res, err
+	}
+	recs := make([][]string, 0, 200_000)
+	for i := range cap(recs) {
+		recs = append(recs, rows[i%len(rows)])
+	}
+	start = time.Now()
+	if _, err := rec.PredictBatch(ctx, recs); err != nil {
+		return res, err
+	}
+	res.predict, res.predictN = time.Since(start), len(recs)
+	fmt.Printf("batch: %d rows (%d MB) in %v end to end = %.0f rows/s; PredictBatch alone %.0f rows/s\n",
+		n, res.inputBytes>>20, res.job.Round(time.Millisecond), float64(n)/res.job.Seconds(), float64(res.predictN)/res.predict.Seconds())
+	return res, nil
+}

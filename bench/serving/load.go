@@ -1,0 +1,229 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"connectrpc.com/connect"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	trainyardv1 "github.com/trainyard/trainyard/gen/go/trainyard/v1"
+	"github.com/trainyard/trainyard/gen/go/trainyard/v1/trainyardv1connect"
+)
+
+// target is one server and protocol under load; call scores row i and returns its label.
+type target interface {
+	name() string
+	call(ctx context.Context, i int) (string, error)
+}
+
+// instance returns row i as a JSON-ready object of numbers (text when not a number).
+func instance(header []string, row []string) map[string]any {
+	m := make(map[string]any, len(header))
+	for j, h := range header {
+		if f, err := strconv.ParseFloat(row[j], 64); err == nil {
+			m[h] = f
+		} else {
+			m[h] = row[j]
+		}
+	}
+	return m
+}
+
+// rpcTarget calls Predict over Connect or gRPC.
+type rpcTarget struct {
+	label string
+	reqs  []*trainyardv1.PredictRequest
+	fn    func(ctx context.Context, req *trainyardv1.PredictRequest) (*trainyardv1.PredictResponse, error)
+}
+
+func (t *rpcTarget) name() string { return t.label }
+
+func (t *rpcTarget) call(ctx context.Context, i int) (string, error) {
+	res, err := t.fn(ctx, t.reqs[i%len(t.reqs)])
+	if err != nil {
+		return "", err
+	}
+	p := res.GetPredictions()[0]
+	if p.GetError() != "" {
+		return "", fmt.Errorf("row error: %s", p.GetError())
+	}
+	return p.GetLabel(), nil
+}
+
+// requests builds one PredictRequest per row.
+func requests(model string, header []string, rows [][]string) []*trainyardv1.PredictRequest {
+	reqs := make([]*trainyardv1.PredictRequest, len(rows))
+	for i, r := range rows {
+		s, err := structpb.NewStruct(instance(header, r))
+		if err != nil {
+			panic(err)
+		}
+		reqs[i] = &trainyardv1.PredictRequest{Name: model, Instances: []*structpb.Struct{s}}
+	}
+	return reqs
+}
+
+// newConnectTarget calls Predict with the Connect protocol over HTTP/2 (binary protobuf).
+func newConnectTarget(ts *trainyard, header []string, rows [][]string) target {
+	tr := &http.Transport{MaxIdleConnsPerHost: 64}
+	tr.Protocols = new(http.Protocols)
+	tr.Protocols.SetUnencryptedHTTP2(true)
+	c := trainyardv1connect.NewPredictionServiceClient(&http.Client{Transport: tr}, ts.base)
+	return &rpcTarget{label: "trainyard Connect", reqs: requests(ts.model.String(), header, rows),
+		fn: func(ctx context.Context, req *trainyardv1.PredictRequest) (*trainyardv1.PredictResponse, error) {
+			ctx, ci := connect.NewClientContext(ctx)
+			ci.RequestHeader().Set("Authorization", "Bearer "+ts.key)
+			return c.Predict(ctx, req)
+		}}
+}
+
+// newGRPCTarget calls Predict with grpc-go over one connection.
+func newGRPCTarget(ts *trainyard, header []string, rows [][]string) target {
+	conn, err := grpc.NewClient(ts.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		panic(err)
+	}
+	c := trainyardv1.NewPredictionServiceClient(conn)
+	return &rpcTarget{label: "trainyard gRPC", reqs: requests(ts.model.String(), header, rows),
+		fn: func(ctx context.Context, req *trainyardv1.PredictRequest) (*trainyardv1.PredictResponse, error) {
+			return c.Predict(metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+ts.key), req)
+		}}
+}
+
+// restTarget posts {"instances": [row]} as JSON over HTTP/1.1 with keep-alive.
+type restTarget struct {
+	label, url, key string
+	bodies          [][]byte
+	client          *http.Client
+}
+
+func newRESTTarget(label, url, key string, header []string, rows [][]string) target {
+	t := &restTarget{label: label, url: url, key: key,
+		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128, MaxConnsPerHost: 0}}}
+	for _, r := range rows {
+		b, _ := json.Marshal(map[string]any{"instances": []any{instance(header, r)}})
+		t.bodies = append(t.bodies, b)
+	}
+	return t
+}
+
+func (t *restTarget) name() string { return t.label }
+
+func (t *restTarget) call(ctx context.Context, i int) (string, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, t.url, bytes.NewReader(t.bodies[i%len(t.bodies)]))
+	req.Header.Set("Content-Type", "application/json")
+	if t.key != "" {
+		req.Header.Set("Authorization", "Bearer "+t.key)
+	}
+	res, err := t.client.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return "", err
+	}
+	if res.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("status %d: %s", res.StatusCode, b)
+	}
+	var out struct {
+		Predictions []struct {
+			Label string `json:"label"`
+			Error string `json:"error"`
+		} `json:"predictions"`
+	}
+	if err := json.Unmarshal(b, &out); err != nil || len(out.Predictions) != 1 {
+		return "", fmt.Errorf("answer %s: %v", b, err)
+	}
+	if out.Predictions[0].Error != "" {
+		return "", fmt.Errorf("row error: %s", out.Predictions[0].Error)
+	}
+	return out.Predictions[0].Label, nil
+}
+
+// agreement is the share of the first n rows on which a and b predict the same label.
+func agreement(a, b target, n int) (float64, error) {
+	same := 0
+	for i := range n {
+		la, err := a.call(context.Background(), i)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", a.name(), err)
+		}
+		lb, err := b.call(context.Background(), i)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", b.name(), err)
+		}
+		if la == lb {
+			same++
+		}
+	}
+	return float64(same) / float64(n), nil
+}
+
+// cell is the measurement of one target at one client count.
+type cell struct {
+	target     string
+	clients    int
+	requests   int
+	throughput float64 // requests per second
+	p50, p99   float64 // milliseconds
+	cpu        string
+}
+
+// measure runs clients goroutines against t for warmup, then for d, recording latencies.
+func measure(ctx context.Context, t target, clients int, warmup, d time.Duration) (cell, error) {
+	var wg sync.WaitGroup
+	lat := make([][]time.Duration, clients)
+	errs := make([]error, clients)
+	begin := time.Now()
+	measureFrom, end := begin.Add(warmup), begin.Add(warmup+d)
+	for c := range clients {
+		wg.Go(func() {
+			i := c * 7919
+			for {
+				s := time.Now()
+				if s.After(end) {
+					return
+				}
+				if _, err := t.call(ctx, i); err != nil {
+					errs[c] = err
+					return
+				}
+				i++
+				if s.After(measureFrom) {
+					lat[c] = append(lat[c], time.Since(s))
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return cell{}, err
+		}
+	}
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	slices.Sort(all)
+	if len(all) == 0 {
+		return cell{}, fmt.Errorf("no request finished")
+	}
+	ms := func(q float64) float64 { return float64(all[min(len(all)-1, int(q*float64(len(all))))]) / 1e6 }
+	return cell{target: t.name(), clients: clients, requests: len(all),
+		throughput: float64(len(all)) / d.Seconds(), p50: ms(0.50), p99: ms(0.99), cpu: loadAverage()}, nil
+}

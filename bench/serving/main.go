@@ -1,0 +1,354 @@
+// Command benchserving measures Trainyard's prediction serving side by side with a FastAPI +
+// LightGBM server (peer.py) serving a model trained on the same data with the same
+// parameters: single-row latency (p50, p99) and throughput at several client counts over
+// Connect, gRPC and REST, and batch prediction rows per second for a 100-tree model. Run it
+// through run.sh.
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/trainyard/trainyard/ent/types"
+	"github.com/trainyard/trainyard/internal/blob"
+	"github.com/trainyard/trainyard/internal/datasets"
+	"github.com/trainyard/trainyard/internal/serving"
+	"github.com/trainyard/trainyard/internal/store"
+	"github.com/trainyard/trainyard/ml/frame"
+	"github.com/trainyard/trainyard/ml/model"
+	"github.com/trainyard/trainyard/ml/train"
+	"github.com/trainyard/trainyard/server"
+)
+
+// config is the command line.
+type config struct {
+	data, target, out string
+	duration, warmup  time.Duration
+	clients           []int
+	batchRows         int
+	peerWorkers       int
+	peerPort          int
+}
+
+func main() {
+	var cfg config
+	var clients string
+	flag.StringVar(&cfg.data, "data", "", "CSV to train on (default: spambase.csv of the shared datasets)")
+	flag.StringVar(&cfg.target, "target", "type", "target column")
+	flag.StringVar(&cfg.out, "out", "", "write the markdown table here too")
+	flag.DurationVar(&cfg.duration, "duration", 5*time.Second, "measured time per cell")
+	flag.DurationVar(&cfg.warmup, "warmup", time.Second, "unmeasured time before each cell")
+	flag.StringVar(&clients, "clients", "1,8,64", "concurrent clients per cell")
+	flag.IntVar(&cfg.batchRows, "batch-rows", 1_000_000, "rows of the batch prediction input")
+	flag.IntVar(&cfg.peerWorkers, "peer-workers", 2, "uvicorn workers of the peer (one per core is fair)")
+	flag.IntVar(&cfg.peerPort, "peer-port", 18777, "the peer's port")
+	flag.Parse()
+	for _, c := range strings.Split(clients, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(c))
+		if err != nil || n <= 0 {
+			log.Fatalf("-clients %q: want positive integers", clients)
+		}
+		cfg.clients = append(cfg.clients, n)
+	}
+	if cfg.data == "" {
+		cfg.data = sharedDataset("spambase.csv")
+	}
+	if err := run(context.Background(), cfg); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// sharedDataset finds a dataset in TRAINYARD_DATASETS or ../shared/datasets beside the repo.
+func sharedDataset(name string) string {
+	if dir := os.Getenv("TRAINYARD_DATASETS"); dir != "" {
+		return filepath.Join(dir, name)
+	}
+	wd, _ := os.Getwd()
+	for d := wd; filepath.Dir(d) != d; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return filepath.Join(filepath.Dir(d), "shared", "datasets", name)
+		}
+	}
+	return name
+}
+
+func run(ctx context.Context, cfg config) error {
+	start := time.Now()
+	f, err := frame.ReadFile(ctx, cfg.data, frame.ReadOptions{})
+	if err != nil {
+		return err
+	}
+	res, err := train.Train(ctx, f, train.Options{Target: cfg.target, Learners: []string{"gbdt"}, Seed: 1,
+		Params: map[string]string{"num_iterations": "100", "num_leaves": "31", "learning_rate": "0.1", "min_data_in_leaf": "20"}})
+	if err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	art := res.Artifact
+	trees := 0
+	for _, m := range art.Members {
+		if m.Trees != nil {
+			trees += len(m.Trees.Trees)
+		}
+	}
+	fmt.Printf("trained %d trees on %s in %v\n", trees, filepath.Base(cfg.data), time.Since(start).Round(time.Millisecond))
+
+	header, rows, err := readRows(cfg.data, cfg.target)
+	if err != nil {
+		return err
+	}
+	ts, err := startTrainyard(ctx, art)
+	if err != nil {
+		return err
+	}
+	defer ts.close()
+	peer, err := startPeer(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer peer.stop()
+
+	targets := []target{
+		newConnectTarget(ts, header, rows),
+		newGRPCTarget(ts, header, rows),
+		newRESTTarget("trainyard REST", ts.base+"/api/v1/models/"+ts.model.String()+"/predict", ts.key, header, rows),
+		newRESTTarget("FastAPI + LightGBM", peer.url+"/predict", "", header, rows),
+	}
+	agree, err := agreement(targets[2], targets[3], 200)
+	if err != nil {
+		return err
+	}
+	var cells []cell
+	for _, c := range cfg.clients {
+		for _, t := range targets {
+			r, err := measure(ctx, t, c, cfg.warmup, cfg.duration)
+			if err != nil {
+				return fmt.Errorf("%s at %d clients: %w", t.name(), c, err)
+			}
+			fmt.Printf("%-20s %3d clients: %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms\n", t.name(), c, r.throughput, r.p50, r.p99)
+			cells = append(cells, r)
+		}
+	}
+	batch, err := measureBatch(ctx, ts, art, header, rows, cfg.batchRows)
+	if err != nil {
+		return err
+	}
+	table := render(cfg, art, trees, cells, batch, agree)
+	fmt.Print("\n" + table)
+	if cfg.out != "" {
+		return os.WriteFile(cfg.out, []byte(table), 0o644)
+	}
+	return nil
+}
+
+// readRows reads the CSV's feature columns (the target left out) as text records.
+func readRows(path, target string) ([]string, [][]string, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer fh.Close()
+	recs, err := csv.NewReader(fh).ReadAll()
+	if err != nil {
+		return nil, nil, err
+	}
+	ti := -1
+	for i, h := range recs[0] {
+		if h == target {
+			ti = i
+		}
+	}
+	if ti < 0 {
+		return nil, nil, fmt.Errorf("no column %q in %s", target, path)
+	}
+	drop := func(r []string) []string { return append(append([]string{}, r[:ti]...), r[ti+1:]...) }
+	var rows [][]string
+	for _, r := range recs[1:] {
+		rows = append(rows, drop(r))
+	}
+	return drop(recs[0]), rows, nil
+}
+
+// trainyard is an in-process Trainyard server with one deployed model.
+type trainyard struct {
+	srv     *server.Server
+	st      *store.Store
+	blobs   *blob.Store
+	batcher *serving.Batcher
+	base    string
+	addr    string
+	key     string
+	model   uuid.UUID
+	viewer  context.Context
+	dir     string
+}
+
+// startTrainyard serves the API on 127.0.0.1 with the model deployed, as the pipeline deploys.
+func startTrainyard(ctx context.Context, art *model.Artifact) (*trainyard, error) {
+	dir, err := os.MkdirTemp("", "bench-serving-")
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, "sqlite://"+filepath.Join(dir, "trainyard.db"), store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	blobs, err := blob.Open(ctx, "", dir)
+	if err != nil {
+		return nil, err
+	}
+	secret, err := blob.LoadOrCreateSecret(dir)
+	if err != nil {
+		return nil, err
+	}
+	signer, err := blob.NewSigner(secret)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	base := "http://" + ln.Addr().String()
+	srv, err := server.New(ctx, server.Options{Store: st, PublicURL: base, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return nil, err
+	}
+	dp := server.DataPlane{Datasets: datasets.New(st, blobs, datasets.Options{}), Blobs: blobs, Signer: signer}
+	if err := srv.MountDataPlane(dp); err != nil {
+		return nil, err
+	}
+	batcher, err := srv.MountServing(dp, server.Serving{})
+	if err != nil {
+		return nil, err
+	}
+	go func() { _ = srv.Serve(ln) }()
+
+	sys := store.SystemContext(ctx)
+	u, err := st.GetOrCreateUser(sys, "bench@example.com", "", store.RoleMember)
+	if err != nil {
+		return nil, err
+	}
+	key, _, err := st.CreateAPIKey(sys, store.NewAPIKey{OwnerID: u.ID, Role: store.RoleMember, DisplayName: "bench"})
+	if err != nil {
+		return nil, err
+	}
+	vctx := store.WithViewer(ctx, store.Viewer{UserID: u.ID, Role: store.RoleMember})
+	ds, err := st.CreateDataset(vctx, store.NewDataset{DisplayName: "bench.csv", DataType: store.DataTypeTabular, NumRows: 1, NumColumns: 1, Labeled: true})
+	if err != nil {
+		return nil, err
+	}
+	p, err := st.CreateProject(vctx, store.NewProject{DatasetID: ds.ID, ProblemDescription: "benchmark"})
+	if err != nil {
+		return nil, err
+	}
+	id := uuid.Must(uuid.NewV7())
+	akey := blob.ModelPrefix(id.String()) + "model.json.gz"
+	w, err := blobs.Create(ctx, akey, "application/gzip")
+	if err != nil {
+		return nil, err
+	}
+	if err := art.Save(w); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	if _, err := st.Client().Model.Create().SetID(id).SetOwnerID(u.ID).SetProjectID(p.ID).SetLearner("gbdt").
+		SetArtifactKey(akey).SetState(types.ModelDeployed).Save(sys); err != nil {
+		return nil, err
+	}
+	return &trainyard{srv: srv, st: st, blobs: blobs, batcher: batcher, base: base, addr: ln.Addr().String(),
+		key: key, model: id, viewer: vctx, dir: dir}, nil
+}
+
+func (t *trainyard) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = t.srv.Shutdown(ctx)
+	t.blobs.Close()
+	t.st.Close()
+	os.RemoveAll(t.dir)
+}
+
+// peerProc is the running FastAPI peer.
+type peerProc struct {
+	cmd *exec.Cmd
+	url string
+}
+
+// startPeer starts peer.py with uvicorn and waits until it answers.
+func startPeer(ctx context.Context, cfg config) (*peerProc, error) {
+	py, err := filepath.Abs(".venv/bin/python")
+	if err != nil {
+		return nil, err
+	}
+	data, err := filepath.Abs(cfg.data)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, py, "peer.py", data, cfg.target, strconv.Itoa(cfg.peerPort), strconv.Itoa(cfg.peerWorkers))
+	cmd.Dir = "bench/serving"
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start peer: %w", err)
+	}
+	p := &peerProc{cmd: cmd, url: "http://127.0.0.1:" + strconv.Itoa(cfg.peerPort)}
+	deadline := time.Now().Add(4 * time.Minute)
+	for time.Now().Before(deadline) {
+		res, err := http.Get(p.url + "/health")
+		if err == nil {
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return p, nil
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	p.stop()
+	return nil, errors.New("the peer did not answer within 4 minutes")
+}
+
+func (p *peerProc) stop() {
+	if p.cmd.Process != nil {
+		_ = p.cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = p.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			_ = p.cmd.Process.Kill()
+		}
+	}
+}
+
+// loadAverage reads /proc/loadavg's first figure ("" when unavailable).
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	return strings.Fields(string(b))[0]
+}
+
+// cpuInfo names the machine.
+func cpuInfo() string {
+	return fmt.Sprintf("%d cores (GOMAXPROCS %d), %s/%s, %s", runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version())
+}
