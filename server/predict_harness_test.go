@@ -95,10 +95,10 @@ func newServingHarness(t *testing.T) *servingHarness {
 	hc := h2cClient()
 	dh := &dataHarness{
 		harness: h, blobs: blobs, dir: dir, now: now,
-		cds: trainyardv1connect.NewDatasetServiceClient(hc, base),
-		cms: trainyardv1connect.NewModelServiceClient(hc, base),
-		gds: trainyardv1.NewDatasetServiceClient(conn),
-		gms: trainyardv1.NewModelServiceClient(conn),
+		cds:  trainyardv1connect.NewDatasetServiceClient(hc, base),
+		cms:  trainyardv1connect.NewModelServiceClient(hc, base),
+		gds:  trainyardv1.NewDatasetServiceClient(conn),
+		gms:  trainyardv1.NewModelServiceClient(conn),
 		http: &http.Client{},
 	}
 	return &servingHarness{dataHarness: dh,

@@ -27,7 +27,9 @@ import (
 const BatchChunk = 16384
 
 // BatchOutputKey is where a batch job writes its predictions.
-func BatchOutputKey(id uuid.UUID) string { return "batch-predictions/" + id.String() + "/predictions.csv" }
+func BatchOutputKey(id uuid.UUID) string {
+	return "batch-predictions/" + id.String() + "/predictions.csv"
+}
 
 // Batcher runs batch prediction jobs: it streams the job's input CSV from the blob store
 // through the model and streams the output CSV back, recording progress on the job's row.
