@@ -16,3 +16,8 @@ echo "== go vet"
 go vet ./...
 echo "== go test"
 go test -count=1 -timeout 30m ./...
+
+# ---- web app (owned by the web UI; details in web/scripts/test.sh) -----------------------------
+# Vitest component tests, then the browser tests against a real server in Debian's chromium;
+# without chromium the browser tests are skipped with a loud notice.
+web/scripts/test.sh

@@ -1,6 +1,7 @@
 import { Accordion, AccordionDetails, AccordionSummary, Box, Chip, LinearProgress, Paper, Table, TableBody, TableCell, TableHead, TableRow, Typography } from "@mui/material";
 import { useEffect, useMemo } from "react";
 import { useQuery } from "@connectrpc/connect-query";
+import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { DecisionType, type AuditEntry } from "@gen/trainyard/v1/project_pb.js";
 import { ProjectService } from "@gen/trainyard/v1/project_service_pb.js";
 import { enumWords, stageLabel } from "../lib/format";
@@ -122,8 +123,8 @@ function Decision({ d }: { d: AuditEntry }) {
                   <Typography component="dt" variant="body2" color="text.secondary">
                     {k}
                   </Typography>
-                  <Typography component="dd" variant="body2" sx={{ m: 0, fontFamily: typeof v === "object" ? "monospace" : undefined, wordBreak: "break-word" }}>
-                    {typeof v === "object" ? JSON.stringify(v) : String(v)}
+                  <Typography component="dd" variant="body2" sx={{ m: 0, wordBreak: "break-word", minWidth: 0 }}>
+                    <EvidenceValue v={v} />
                   </Typography>
                 </Box>
               ))}
@@ -133,4 +134,37 @@ function Decision({ d }: { d: AuditEntry }) {
       </AccordionDetails>
     </Accordion>
   );
+}
+
+/** Shows one evidence value: a list of records as a small table, a list as text, JSON otherwise. */
+function EvidenceValue({ v }: { v: JsonValue }) {
+  if (Array.isArray(v) && v.length > 0 && v.every((x) => x !== null && typeof x === "object" && !Array.isArray(x))) {
+    const rows = v as JsonObject[];
+    const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+    return (
+      <Box sx={{ overflowX: "auto" }}>
+        <Table size="small" aria-label="Evidence">
+          <TableHead>
+            <TableRow>
+              {keys.map((k) => (
+                <TableCell key={k}>{k.replace(/_/g, " ")}</TableCell>
+              ))}
+            </TableRow>
+          </TableHead>
+          <TableBody>
+            {rows.slice(0, 50).map((r, i) => (
+              <TableRow key={i}>
+                {keys.map((k) => (
+                  <TableCell key={k}>{r[k] === undefined ? "" : typeof r[k] === "object" ? JSON.stringify(r[k]) : String(r[k])}</TableCell>
+                ))}
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      </Box>
+    );
+  }
+  if (Array.isArray(v) && v.every((x) => typeof x !== "object" || x === null)) return <>{v.map(String).join(", ")}</>;
+  if (v !== null && typeof v === "object") return <Box component="code" sx={{ fontSize: 12 }}>{JSON.stringify(v)}</Box>;
+  return <>{String(v)}</>;
 }

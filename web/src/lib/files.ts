@@ -1,5 +1,16 @@
 import { authHeaders } from "./transport";
 
+/** The error of a failed request to a hand-written route, with its HTTP status. */
+export class HttpError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = "HttpError";
+  }
+}
+
 /** Fetches a file from a hand-written route with the API key and returns it with its file name. */
 export async function fetchFile(apiKey: string, url: string): Promise<{ blob: Blob; filename: string }> {
   const res = await fetch(url, { headers: authHeaders(apiKey) });
@@ -11,7 +22,7 @@ export async function fetchFile(apiKey: string, url: string): Promise<{ blob: Bl
     } catch {
       // not JSON
     }
-    throw new Error(msg || `HTTP ${res.status}`);
+    throw new HttpError(msg || `HTTP ${res.status}`, res.status);
   }
   const cd = res.headers.get("Content-Disposition") ?? "";
   const m = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(cd);

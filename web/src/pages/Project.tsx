@@ -86,10 +86,10 @@ function ProjectView({ project }: { project: Project }) {
       {stage === PipelineStage.AWAITING_APPROVAL && project.currentStage === PipelineStage.AWAITING_APPROVAL && <ApprovalPanel project={project} onDone={refetch} />}
       {completed && <Results project={project} />}
       <ProgressPanel w={{ ...w, stage }} requiresApproval={project.requiresApproval} />
-      <Box sx={{ display: "grid", gridTemplateColumns: { xs: "1fr", lg: terminal ? "1fr" : "minmax(0, 3fr) minmax(0, 2fr)" }, gap: 3, alignItems: "start" }}>
-        <DecisionLog decisions={decisions} />
-        <LogView logs={w.logs} />
-      </Box>
+      {/* While it runs the log is the liveliest part, so it comes first; afterwards the decisions. */}
+      {!terminal && <LogView logs={w.logs} />}
+      <DecisionLog decisions={decisions} />
+      {terminal && <LogView logs={w.logs} />}
       <Dialog open={confirmCancel} onClose={() => setConfirmCancel(false)} aria-labelledby="cancel-h">
         <DialogTitle id="cancel-h">Cancel this project?</DialogTitle>
         <DialogContent>

@@ -71,8 +71,11 @@ export function SignIn({ transportFor = (k: string) => apiTransport(k, () => {})
           </Button>
         </Box>
         <Typography variant="body2" color="text.secondary" sx={{ mt: 3 }}>
-          No key? On the server, run <code>trainyard admin create-key --email you@example.com</code>. The first key is also
-          saved in <code>~/.config/trainyard/credentials.json</code> on the machine that started the server.
+          No key? On the server, run
+          <Box component="code" sx={{ display: "block", my: 1, p: 1, bgcolor: "#f1f3f1", borderRadius: 1 }}>
+            trainyard admin create-key --email you@example.com
+          </Box>
+          The first key is also saved in <code>~/.config/trainyard/credentials.json</code> on the machine that started the server.
         </Typography>
       </Paper>
     </Box>

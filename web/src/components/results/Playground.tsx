@@ -68,7 +68,14 @@ export function Playground({ model }: { model: Model }) {
 
 function FeatureField({ f, value, onChange }: { f: FeatureSpec; value: string; onChange: (v: string) => void }) {
   const id = `feat-${f.name.replace(/[^a-zA-Z0-9_-]/g, "_")}`;
-  const hint = f.kind === FeatureKind.NUMERIC && f.min !== undefined && f.max !== undefined ? `seen from ${fmt(f.min)} to ${fmt(f.max)}` : f.optional ? "optional" : "";
+  const hint =
+    f.kind === FeatureKind.NUMERIC && f.min !== undefined && f.max !== undefined
+      ? `seen from ${fmt(f.min)} to ${fmt(f.max)}`
+      : f.optional
+        ? `optional${f.example ? `, e.g. ${f.example}` : ""}`
+        : f.example
+          ? `e.g. ${f.example}`
+          : "";
   if ((f.kind === FeatureKind.CATEGORICAL && f.categories.length) || f.kind === FeatureKind.BOOLEAN) {
     const options = f.kind === FeatureKind.BOOLEAN ? ["true", "false"] : f.categories;
     return (

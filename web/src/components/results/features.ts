@@ -22,7 +22,8 @@ export function featuresFromProfile(columns: ColumnProfile[], target: string, dr
       create(FeatureSpecSchema, {
         name: c.name,
         kind: kinds[c.kind],
-        categories: c.kind === ColumnKind.CATEGORICAL ? c.topValues.map((v) => v.value).filter((v) => v !== "") : [],
+        // A menu only when the profile lists every category; otherwise a text field.
+        categories: c.kind === ColumnKind.CATEGORICAL && c.topValues.length >= Number(c.cardinality) ? c.topValues.map((v) => v.value).filter((v) => v !== "") : [],
         min: c.min,
         max: c.max,
         example: c.examples.find((e) => e !== "") ?? "",
