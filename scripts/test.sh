@@ -21,3 +21,14 @@ go test -count=1 -timeout 30m ./...
 # Vitest component tests, then the browser tests against a real server in Debian's chromium;
 # without chromium the browser tests are skipped with a loud notice.
 web/scripts/test.sh
+
+# ---- Python SDK (owned by the SDK/CLI; details in clients/python/scripts/test.sh) --------------
+# Generated modules current, `pip install ./clients/python` into clients/python/.venv, then pytest
+# against a real server: upload → create → watch (through a dropped connection) → COMPLETED →
+# predict → ONNX download run in onnxruntime.
+clients/python/scripts/test.sh
+
+# ---- TypeScript SDK (owned by the SDK/CLI; details in clients/typescript/scripts/test.sh) ------
+# src/gen current, npm ci (builds dist with tsc), then vitest against a real server: the same flow
+# over Connect and gRPC from Node, and the browser client's REST upload.
+clients/typescript/scripts/test.sh

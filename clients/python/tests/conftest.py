@@ -1,4 +1,4 @@
-"""Builds the trainyard binary, starts a real server on a free port with its own data dir, and
+"""Builds the trainyard binary (or takes TRAINYARD_BIN), starts a real server on a free port with its own data dir, and
 makes a member key for the tests."""
 from __future__ import annotations
 
@@ -46,8 +46,11 @@ class Server:
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("trainyard")
-    binary = tmp / "trainyard"
-    subprocess.run(["go", "build", "-o", str(binary), "./cmd/trainyard"], cwd=REPO, check=True)
+    if os.environ.get("TRAINYARD_BIN"):
+        binary = pathlib.Path(os.environ["TRAINYARD_BIN"])
+    else:
+        binary = tmp / "trainyard"
+        subprocess.run(["go", "build", "-o", str(binary), "./cmd/trainyard"], cwd=REPO, check=True)
     data_dir = tmp / "data"
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRAINYARD_")}
     env["XDG_CONFIG_HOME"] = str(tmp / "config")
