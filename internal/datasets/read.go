@@ -107,8 +107,7 @@ func (s *Service) csvHead(ctx context.Context, key string, fp *FileProfile, n in
 		}
 		row := make([]string, rec.n())
 		for j := range row {
-			f := trimSpace(rec.field(j))
-			if len(f) <= markers.maxMarker && markers.markers[string(f)] {
+			if markers.isMissing(rec.field(j)) {
 				continue
 			}
 			row[j] = strings.ToValidUTF8(string(rec.field(j)), "\uFFFD")

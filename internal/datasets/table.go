@@ -34,16 +34,18 @@ type tableStats struct {
 	sampleEnd int64 // bytes of head that hold whole records (header included)
 	sampleRow int64 // data rows within them
 
-	markers   map[string]bool
-	maxMarker int
+	// markers lists the missing markers by length, so most cells are ruled out by their length.
+	markers [][]string
 }
 
 // newTableStats returns a consumer for the file called name; delim 0 detects it.
 func newTableStats(name string, delim byte, sampleBytes int) *tableStats {
-	t := &tableStats{name: name, delim: delim, sampleBytes: max(sampleBytes, detectBytes), markers: map[string]bool{}}
+	t := &tableStats{name: name, delim: delim, sampleBytes: max(sampleBytes, detectBytes)}
 	for _, m := range frame.DefaultMissingMarkers() {
-		t.markers[m] = true
-		t.maxMarker = max(t.maxMarker, len(m))
+		for len(t.markers) <= len(m) {
+			t.markers = append(t.markers, nil)
+		}
+		t.markers[len(m)] = append(t.markers[len(m)], m)
 	}
 	return t
 }
@@ -138,7 +140,7 @@ func (t *tableStats) onRecord(r *record) error {
 			at := invalidAt(f)
 			return invalid(ReasonNotUTF8, "file %q: line %d (row %d), column %q holds byte 0x%02x, which is not UTF-8: save the file as UTF-8 (in Excel: \"CSV UTF-8\") and upload it again", t.name, r.line, t.rows, t.header[j], f[at])
 		}
-		if tr := trimSpace(f); len(tr) <= t.maxMarker && t.markers[string(tr)] {
+		if t.isMissing(f) {
 			t.missing[j]++
 		}
 	}
@@ -241,6 +243,21 @@ func (t *tableStats) profileOf(ctx context.Context) (*FileProfile, error) {
 		c.MissingRatio = float64(t.missing[j]) / float64(t.rows)
 	}
 	return fp, nil
+}
+
+// isMissing reports whether a cell, trimmed of spaces, is a missing marker (as ml/frame reads
+// it).
+func (t *tableStats) isMissing(cell []byte) bool {
+	tr := trimSpace(cell)
+	if len(tr) >= len(t.markers) {
+		return false
+	}
+	for _, m := range t.markers[len(tr)] {
+		if string(tr) == m {
+			return true
+		}
+	}
+	return false
 }
 
 // trimSpace trims ASCII spaces and tabs, as ml/frame does before matching missing markers.
