@@ -9,7 +9,20 @@ import { uploadDataset, UploadError, type UploadHandle } from "../lib/upload";
  * A drop zone (and a file button, for the keyboard) that uploads the chosen files at once, with
  * a real progress bar and a cancel button. onUploaded receives the stored dataset.
  */
-export function UploadBox({ dataType, onUploaded, onCleared, dataset }: { dataType: string; onUploaded: (d: Dataset) => void; onCleared: () => void; dataset?: Dataset }) {
+export function UploadBox({
+  dataType,
+  onUploaded,
+  onCleared,
+  dataset,
+  baseUrl,
+}: {
+  dataType: string;
+  onUploaded: (d: Dataset) => void;
+  onCleared: () => void;
+  dataset?: Dataset;
+  /** The server's origin; default the page's. */
+  baseUrl?: string;
+}) {
   const { apiKey } = useAuth();
   const input = useRef<HTMLInputElement>(null);
   const [over, setOver] = useState(false);
@@ -24,7 +37,7 @@ export function UploadBox({ dataType, onUploaded, onCleared, dataset }: { dataTy
     const total = files.reduce((n, f) => n + f.size, 0);
     const name = files.length === 1 ? files[0].name : `${files.length} files`;
     setProgress({ loaded: 0, total, name });
-    const h = uploadDataset({ apiKey, files, dataType, requestId: crypto.randomUUID(), onProgress: (p) => setProgress({ ...p, name }) });
+    const h = uploadDataset({ apiKey, files, dataType, baseUrl, requestId: crypto.randomUUID(), onProgress: (p) => setProgress({ ...p, name }) });
     setHandle(h);
     h.done
       .then((d) => onUploaded(d))
