@@ -291,6 +291,10 @@ func TestReportAndBatchOutput(t *testing.T) {
 	a := h.newUser("a@example.com", store.RoleMember)
 	b := h.newUser("b@example.com", store.RoleMember)
 	m := h.newModel(a, []byte("native"), []byte("onnx"))
+	// Without stored results there is nothing to show yet.
+	if err := m.Update().ClearMetrics().ClearReport().Exec(store.SystemContext(ctx)); err != nil {
+		t.Fatal(err)
+	}
 	report := h.base + "/api/v1/models/" + m.ID.String() + "/report"
 	if res, body := h.get(t, report, a.key); res.StatusCode != 404 || !strings.Contains(string(body), "no report yet") {
 		t.Errorf("report before it exists = %d %s, want 404 no report yet", res.StatusCode, body)
