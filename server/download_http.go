@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -126,21 +127,31 @@ func (d *data) report(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		rd, err := d.blobs.Open(r.Context(), blob.ModelReportKey(m.ID.String()))
-		if errors.Is(err, blob.ErrNotFound) {
-			return &store.Error{Kind: store.ErrNotFound, Msg: fmt.Sprintf("model %s has no report yet: it is written when the model's project completes", id)}
-		}
-		if err != nil {
-			return err
-		}
-		defer rd.Close()
 		disposition := "inline"
 		if v := r.URL.Query().Get("download"); v == "1" || v == "true" {
 			disposition = "attachment"
 		}
 		// The report is self-contained: inline styles and SVG, no scripts, nothing fetched.
 		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
-		streamFile(d.s.log, w, r, rd, rd.Size(), "text/html; charset=utf-8", disposition, "report-"+id.String()+".html")
+		name := "report-" + id.String() + ".html"
+		rd, err := d.blobs.Open(r.Context(), blob.ModelReportKey(m.ID.String()))
+		if errors.Is(err, blob.ErrNotFound) {
+			// No stored page: render it from the model's results and decision log.
+			if len(m.Report) == 0 && len(m.Metrics) == 0 {
+				return &store.Error{Kind: store.ErrNotFound, Msg: fmt.Sprintf("model %s has no report yet: it is written when the model's project completes", id)}
+			}
+			page, err := d.renderReport(r.Context(), m)
+			if err != nil {
+				return err
+			}
+			streamFile(d.s.log, w, r, bytes.NewReader(page), int64(len(page)), "text/html; charset=utf-8", disposition, name)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		defer rd.Close()
+		streamFile(d.s.log, w, r, rd, rd.Size(), "text/html; charset=utf-8", disposition, name)
 		return nil
 	}()
 	if err != nil {

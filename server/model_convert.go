@@ -8,6 +8,7 @@ import (
 	"github.com/trainyard/trainyard/ent"
 	"github.com/trainyard/trainyard/ent/types"
 	trainyardv1 "github.com/trainyard/trainyard/gen/go/trainyard/v1"
+	"github.com/trainyard/trainyard/internal/examples"
 )
 
 // modelStates maps stored model states to the API's; TRAINING and FAILED models have no API
@@ -44,6 +45,11 @@ func (d *data) modelToProto(ctx context.Context, m *ent.Model, links bool) *trai
 	if m.State == types.ModelDeleted {
 		out.ApiEndpoint = ""
 		return out
+	}
+	if links && len(out.Features) > 0 {
+		// Examples follow the server's public URL and the model's inputs, so they are made
+		// here rather than stored.
+		out.CodeExamples = examples.Generate(d.public, out, nil)
 	}
 	if links && m.ArtifactKey != "" {
 		out.DownloadUrl = d.signedLink(m.ID, "native")
