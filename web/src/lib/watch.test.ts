@@ -25,7 +25,7 @@ describe("reduceWatch", () => {
     for (const ev of [logEvent(1, "reading"), decision, logEvent(1, "reading"), stageEvent(3, PipelineStage.ANALYZING, PipelineStage.LABELING), decision]) {
       s = reduceWatch(s, { type: "event", ev });
     }
-    expect(s.logs.map((l) => l.message)).toEqual(["reading"]);
+    expect(s.logs.map((l) => l.message)).toEqual(["reading", "→ Labeling"]);
     expect(s.decisions.map((d) => d.decision)).toEqual(["predict column churn"]);
     expect(s.stage).toBe(PipelineStage.LABELING);
     expect(s.seenStages).toEqual([PipelineStage.ANALYZING, PipelineStage.LABELING]);
@@ -57,7 +57,7 @@ describe("useProjectWatch", () => {
     await waitFor(() => expect(result.current.status).toBe("done"), { timeout: 5000 });
     await act(async () => {});
     expect(cursors).toEqual([0n, 2n]);
-    expect(result.current.logs.map((l) => l.message)).toEqual(["one", "two", "three"]);
+    expect(result.current.logs.map((l) => l.message)).toEqual(["one", "two", "three", "→ Completed"]);
     expect(result.current.stage).toBe(PipelineStage.COMPLETED);
     expect(stages).toContain(PipelineStage.COMPLETED);
   });

@@ -1,8 +1,9 @@
 import { useEffect, useReducer, useRef } from "react";
 import { ConnectError, Code, createClient, type Transport } from "@connectrpc/connect";
 import { ProjectService } from "@gen/trainyard/v1/project_service_pb.js";
-import { PipelineStage, type AuditEntry, type LogEntry, type ProgressEvent } from "@gen/trainyard/v1/project_pb.js";
-import { isTerminal } from "./format";
+import { create } from "@bufbuild/protobuf";
+import { LogEntrySchema, LogLevel, PipelineStage, type AuditEntry, type LogEntry, type ProgressEvent } from "@gen/trainyard/v1/project_pb.js";
+import { isTerminal, stageLabel } from "./format";
 
 /** What the progress page shows, folded from the project's event stream. */
 export interface WatchState {
@@ -38,23 +39,34 @@ export function reduceWatch(s: WatchState, a: Action): WatchState {
   if (ev.stage && !next.seenStages.includes(ev.stage)) next.seenStages = [...next.seenStages, ev.stage];
   switch (ev.detail.case) {
     case "log":
-      next.logs = [...s.logs, ev.detail.value];
+      next.logs = appendLog(s.logs, ev.detail.value);
       break;
     case "decision":
       next.decisions = [...s.decisions, ev.detail.value];
       break;
     case "progress":
       next.message = ev.detail.value.message;
+      if (next.message) next.logs = appendLog(s.logs, create(LogEntrySchema, { time: ev.time, level: LogLevel.INFO, stage: ev.stage, message: next.message }));
       break;
     case "stageChange": {
       const st = ev.detail.value.newStage;
       next.stage = st;
       if (!next.seenStages.includes(st)) next.seenStages = [...next.seenStages, st];
       next.message = ev.detail.value.message;
+      next.logs = appendLog(s.logs, create(LogEntrySchema, { time: ev.time, level: LogLevel.INFO, stage: st, message: `→ ${stageLabel[st]}${next.message ? `: ${next.message}` : ""}` }));
       break;
     }
   }
   return next;
+}
+
+/** The log keeps its newest lines; a long search can report thousands of trials. */
+const maxLogLines = 2000;
+
+function appendLog(logs: LogEntry[], l: LogEntry): LogEntry[] {
+  const out = logs.length >= maxLogLines ? logs.slice(logs.length - maxLogLines + 1) : logs.slice();
+  out.push(l);
+  return out;
 }
 
 /**

@@ -60,7 +60,12 @@ export function ProjectsPage() {
           value={search}
           onChange={(e) => setSearch(e.target.value)}
           sx={{ width: 280 }}
-          slotProps={{ input: { startAdornment: <InputAdornment position="start">⌕</InputAdornment> } }}
+          slotProps={{ input: { startAdornment: <InputAdornment position="start">
+                  <svg width="18" height="18" viewBox="0 0 24 24" aria-hidden="true">
+                    <circle cx="10.5" cy="10.5" r="6.5" stroke="#4a514a" strokeWidth="2" fill="none" />
+                    <path d="M15.5 15.5L21 21" stroke="#4a514a" strokeWidth="2" strokeLinecap="round" />
+                  </svg>
+                </InputAdornment> } }}
         />
         <Button variant="contained" href="/new" onClick={newProject}>
           New project

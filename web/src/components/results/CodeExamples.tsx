@@ -22,7 +22,7 @@ export function CodeExamples({ code }: { code: CE }) {
   }
   return (
     <Box>
-      <Tabs value={Math.min(tab, all.length - 1)} onChange={(_, v) => setTab(v)} aria-label="Code example language" variant="scrollable">
+      <Tabs value={Math.min(tab, all.length - 1)} onChange={(_, v) => setTab(v)} aria-label="Code example language" variant="scrollable" scrollButtons={false}>
         {all.map((x) => (
           <Tab key={x.id} label={x.label} id={`code-tab-${x.id}`} aria-controls="code-panel" />
         ))}
