@@ -233,6 +233,7 @@ func TestDuplicateTriggersAreHarmless(t *testing.T) {
 	e := startEnv(t, pipelinetest.Config{})
 	p := submit(t, e, pipelinetest.Submission{DatasetID: upload(t, e, "iris.csv"), Description: "predict the species", BudgetSeconds: 2})
 	// Flood the queue with triggers for every stage while the project runs.
+	id := p.ID
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
@@ -244,7 +245,7 @@ func TestDuplicateTriggersAreHarmless(t *testing.T) {
 				return
 			case <-time.After(20 * time.Millisecond):
 			}
-			b, _ := json.Marshal(store.ProjectTrigger{ProjectID: p.ID, Stage: stages[i%len(stages)]})
+			b, _ := json.Marshal(store.ProjectTrigger{ProjectID: id, Stage: stages[i%len(stages)]})
 			_ = e.Queue.Publish(context.Background(), e.Store.TriggerTopic(), b, nil)
 		}
 	}()
