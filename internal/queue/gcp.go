@@ -11,6 +11,7 @@ import (
 
 	raw "cloud.google.com/go/pubsub/v2"
 	"cloud.google.com/go/pubsub/v2/apiv1/pubsubpb"
+	"github.com/nats-io/nats.go"
 	"gocloud.dev/gcerrors"
 	"gocloud.dev/pubsub"
 	"gocloud.dev/pubsub/batcher"
@@ -33,13 +34,19 @@ const OrderingKeyMetadata = "ordering_key"
 
 // cloudMux returns a private URL mux for the schemes this package opens itself, or nil.
 func cloudMux(scheme string) *pubsub.URLMux {
-	if scheme != GCPScheme {
+	mux := new(pubsub.URLMux)
+	switch scheme {
+	case GCPScheme:
+		o := &gcpOpener{clients: map[string]*raw.Client{}}
+		mux.RegisterTopic(GCPScheme, o)
+		mux.RegisterSubscription(GCPScheme, o)
+	case NATSScheme:
+		o := &natsOpener{conns: map[string]*nats.Conn{}}
+		mux.RegisterTopic(NATSScheme, o)
+		mux.RegisterSubscription(NATSScheme, o)
+	default:
 		return nil
 	}
-	mux := new(pubsub.URLMux)
-	o := &gcpOpener{clients: map[string]*raw.Client{}}
-	mux.RegisterTopic(GCPScheme, o)
-	mux.RegisterSubscription(GCPScheme, o)
 	return mux
 }
 

@@ -42,7 +42,7 @@ func Open(ctx context.Context, baseURL string) (*Queue, error) {
 		mux.RegisterTopic(mempubsub.Scheme, opener)
 		mux.RegisterSubscription(mempubsub.Scheme, opener)
 	} else if m := cloudMux(u.Scheme); m != nil {
-		mux = m // gcppubsub:// (gcp.go): ordering keys and this package's own clients
+		mux = m // gcppubsub:// (gcp.go) and nats:// (nats.go): this package's own drivers
 	} else if !mux.ValidTopicScheme(u.Scheme) {
 		return nil, fmt.Errorf("queue url %q: scheme %q is not supported by this build", baseURL, u.Scheme)
 	}
