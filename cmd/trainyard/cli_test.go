@@ -2,8 +2,8 @@ package main
 
 import (
 	"bytes"
-	"encoding/csv"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"io"
 	"net"
@@ -12,6 +12,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -330,4 +333,105 @@ func (p *cutProxy) serve(down net.Conn) {
 		return
 	}
 	_, _ = io.Copy(down, up)
+}
+
+func TestParseInterspersed(t *testing.T) {
+	for _, tc := range []struct {
+		args     []string
+		wantPos  []string
+		wantGoal string
+		wantFlag bool
+	}{
+		{[]string{"data.csv", "--goal", "g", "--approve"}, []string{"data.csv"}, "g", true},
+		{[]string{"--goal", "g", "data.csv"}, []string{"data.csv"}, "g", false},
+		{[]string{"a", "--approve", "b"}, []string{"a", "b"}, "", true},
+		{[]string{"--goal", "g", "--", "--not-a-flag"}, []string{"--not-a-flag"}, "g", false},
+	} {
+		fs := newVerbFlags(env{stderr: io.Discard}, "t", "t")
+		goal := fs.String("goal", "", "")
+		approve := fs.Bool("approve", false, "")
+		pos, err := parseInterspersed(fs, tc.args)
+		if err != nil || !cmp.Equal(pos, tc.wantPos) || *goal != tc.wantGoal || *approve != tc.wantFlag {
+			t.Errorf("parseInterspersed(%q) = %q, goal %q, approve %v, %v; want %q, %q, %v", tc.args, pos, *goal, *approve, err, tc.wantPos, tc.wantGoal, tc.wantFlag)
+		}
+	}
+}
+
+// TestCLIApproveAndText trains with --approve: the project waits for approval, `projects
+// approve` (with a new budget) lets it go on, and the text output ends with the metrics, the
+// model id and a predict command that works as printed.
+func TestCLIApproveAndText(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a model")
+	}
+	dir := t.TempDir()
+	vars := map[string]string{"XDG_CONFIG_HOME": filepath.Join(dir, "config")}
+	_, _, stop := startServe(t, filepath.Join(dir, "data"), vars)
+	defer stop()
+	c := cliRunner{t, vars}
+	data := sharedDataset(t, "iris.csv")
+
+	type result struct {
+		code     int
+		out, err string
+	}
+	done := make(chan result, 1)
+	go func() {
+		code, out, errOut := c.run("train", data, "--target", "species", "--approve", "--budget", "1h")
+		done <- result{code, out, errOut}
+	}()
+	var id string
+	deadline := time.Now().Add(60 * time.Second)
+	for id == "" {
+		out, _ := c.ok("projects", "list", "--stage", "awaiting_approval", "--output", "json")
+		var list trainyardv1.ListProjectsResponse
+		if err := protojson.Unmarshal([]byte(out), &list); err != nil {
+			t.Fatal(err)
+		}
+		if len(list.GetProjects()) == 1 {
+			id = list.GetProjects()[0].GetId()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no project reached AWAITING_APPROVAL within 60 s")
+		}
+		time.Sleep(time.Second)
+	}
+	out, _ := c.ok("projects", "approve", id, "--budget", "2s", "--comment", "looks right", "--output", "json")
+	var p trainyardv1.Project
+	if err := protojson.Unmarshal([]byte(out), &p); err != nil || p.GetCurrentStage() == trainyardv1.PipelineStage_PIPELINE_STAGE_AWAITING_APPROVAL {
+		t.Fatalf("projects approve = %s (%v), want the project past AWAITING_APPROVAL", out, err)
+	}
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(120 * time.Second):
+		t.Fatal("train did not finish within 120 s of the approval")
+	}
+	if r.code != 0 {
+		t.Fatalf("train = exit %d; stdout:\n%s\nstderr:\n%s", r.code, r.out, r.err)
+	}
+	for _, want := range []string{"Plan for project " + id, "Waiting for approval: trainyard projects approve " + id, "▸ completed", "accuracy", "Predict with:"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("train's stdout lacks %q:\n%s", want, r.out)
+		}
+	}
+	// Run the printed predict command on a few rows of the data.
+	i := strings.Index(r.out, "trainyard predict ")
+	if i < 0 {
+		t.Fatalf("no predict command in:\n%s", r.out)
+	}
+	cmdLine := strings.Fields(strings.SplitN(r.out[i:], "\n", 2)[0])
+	rows := filepath.Join(dir, "rows.csv")
+	writeHead(t, data, rows, 6)
+	args := append(cmdLine[1:len(cmdLine)-1], rows)
+	out, _ = c.ok(args...)
+	if n := strings.Count(out, "\n"); n != 5 {
+		t.Errorf("%s printed %d lines, want 5:\n%s", strings.Join(cmdLine, " "), n, out)
+	}
+
+	// Cancelling a finished project is refused with the server's reason.
+	if code, _, errOut := c.run("projects", "cancel", id); code != 1 || errOut == "" {
+		t.Errorf("projects cancel of a completed project = exit %d, %q; want exit 1 with a reason", code, errOut)
+	}
 }

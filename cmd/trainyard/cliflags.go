@@ -174,10 +174,17 @@ func byteSize(n int64) string {
 	return fmt.Sprintf("%d B", n)
 }
 
-// isTerminal reports whether f is a character device (a terminal), for interactive prompts.
+// isTerminal reports whether f is a character device other than the null device (a terminal,
+// in practice), for interactive prompts.
 func isTerminal(f *os.File) bool {
 	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		return false
+	}
+	if null, err := os.Stat(os.DevNull); err == nil && os.SameFile(fi, null) {
+		return false
+	}
+	return true
 }
 
 // subcommand dispatches args[0] to one of verbs (for `projects get`, `models download`, ...).

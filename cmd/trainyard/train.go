@@ -139,12 +139,15 @@ func awaitApproval(ctx context.Context, e env, c *client.Client, id string, live
 		fmt.Fprintf(live, "Waiting for approval: trainyard projects approve %s (or cancel %s)\n", id, id)
 		return nil
 	}
-	fmt.Fprint(e.stderr, "Approve this plan and start training? [y/N] ")
+	fmt.Fprint(e.stderr, "Approve this plan and start training? [y/n] ")
 	line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
-	if a := strings.ToLower(strings.TrimSpace(line)); a == "y" || a == "yes" {
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
 		_, err = c.Projects.ApproveProject(ctx, &trainyardv1.ApproveProjectRequest{Name: client.ProjectName(id), Comment: "approved from the CLI"})
-	} else {
+	case "n", "no":
 		_, err = c.Projects.RejectProject(ctx, &trainyardv1.RejectProjectRequest{Name: client.ProjectName(id), Reason: "rejected from the CLI"})
+	default:
+		fmt.Fprintf(live, "No answer; still waiting: trainyard projects approve %s (or cancel %s)\n", id, id)
 	}
 	return c.Explain(err)
 }

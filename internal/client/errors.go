@@ -66,11 +66,19 @@ func isUnreachable(err error) bool {
 	return errors.As(err, &dns)
 }
 
-// retryable reports whether a watch should reconnect after err: the connection dropped or
-// the server was briefly unavailable, rather than the request being wrong.
+// retryable reports whether a watch should reconnect after err: the connection dropped (an
+// error the client raised itself, such as a truncated message or a reset stream) or the server
+// said it was briefly unavailable, rather than the request being wrong.
 func retryable(err error) bool {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
+	}
+	if isUnreachable(err) {
+		return true
+	}
+	var ce *connect.Error
+	if errors.As(err, &ce) && !connect.IsWireError(ce) {
+		return true
 	}
 	switch connect.CodeOf(err) {
 	case connect.CodeUnavailable, connect.CodeUnknown, connect.CodeInternal, connect.CodeAborted,

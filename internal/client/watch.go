@@ -31,6 +31,7 @@ type WatchHooks struct {
 // Watch returns the last sequence seen.
 func (c *Client) Watch(ctx context.Context, project string, after int64, hooks WatchHooks, fn func(*trainyardv1.ProgressEvent) error) (int64, error) {
 	name := ProjectName(project)
+	start := after
 	pause := c.retry
 	failures := 0
 	for {
@@ -49,7 +50,8 @@ func (c *Client) Watch(ctx context.Context, project string, after int64, hooks W
 		if ctx.Err() != nil {
 			return after, ctx.Err()
 		}
-		if !retryable(err) {
+		if !retryable(err) || (after == start && isUnreachable(err)) {
+			// A server that was never reached is a wrong URL, not a dropped stream.
 			return after, c.Explain(err)
 		}
 		if failures > 0 {
