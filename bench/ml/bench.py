@@ -240,6 +240,8 @@ def main():
                     continue
                 if rep == 0:
                     rec["metrics"] = {c: score(meta, yt, f) for c, f in rec["pred_files"].items()}
+                # Record paths relative to the repository.
+                rec["pred_files"] = {c: os.path.relpath(f, ROOT) for c, f in rec["pred_files"].items()}
                 runs[e].append(rec)
                 results["runs"].append(rec)
                 print(f"{name:11s} {e:12s} rep {rep}: train {rec['train_seconds']:.2f}s load {rec['load_avg_1m']:.1f}", flush=True)
