@@ -92,7 +92,7 @@ var aliases = map[string]string{
 // the model this trainer builds).
 var ignored = map[string]bool{
 	"verbosity": true, "deterministic": true, "force_col_wise": true, "force_row_wise": true,
-	"boosting": true, "use_missing": true, "bagging_seed": true, "feature_fraction_seed": true,
+	"boosting": true, "bagging_seed": true, "feature_fraction_seed": true,
 	"data_random_seed": true, "extra_seed": true,
 }
 
@@ -236,6 +236,12 @@ func (p *Params) Set(key, val string) error {
 		b(&p.ExtraTrees)
 	case "sigmoid":
 		f(&p.Sigmoid)
+	case "use_missing":
+		var u bool
+		b(&u)
+		if err == nil && !u {
+			return fmt.Errorf("parameter use_missing=false is not supported (NaN always gets its own bin)")
+		}
 	default:
 		return fmt.Errorf("unknown parameter %q", key)
 	}
