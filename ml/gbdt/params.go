@@ -92,7 +92,7 @@ var aliases = map[string]string{
 // the model this trainer builds).
 var ignored = map[string]bool{
 	"verbosity": true, "deterministic": true, "force_col_wise": true, "force_row_wise": true,
-	"boosting": true, "bagging_seed": true, "feature_fraction_seed": true,
+	"bagging_seed": true, "feature_fraction_seed": true,
 	"data_random_seed": true, "extra_seed": true,
 }
 
@@ -236,6 +236,10 @@ func (p *Params) Set(key, val string) error {
 		b(&p.ExtraTrees)
 	case "sigmoid":
 		f(&p.Sigmoid)
+	case "boosting", "boosting_type", "boost":
+		if v := strings.ToLower(val); v != "gbdt" && v != "gbrt" {
+			return fmt.Errorf("parameter boosting=%q: only gbdt is supported here (use ml/forest for random forests)", val)
+		}
 	case "use_missing":
 		var u bool
 		b(&u)
