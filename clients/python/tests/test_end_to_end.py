@@ -133,3 +133,34 @@ class socket_closed_port:
 
     def __exit__(self, *exc: object) -> None:
         pass
+
+
+def test_async_client(server: Server, tmp_path) -> None:
+    import asyncio
+
+    from trainyard.aio import AsyncClient
+
+    async def flow() -> None:
+        async with AsyncClient(url=server.url, api_key=server.key) as client:
+            ds = await client.upload(dataset("iris.csv"))
+            assert ds.num_rows == 150
+            project = await client.create_project("predict the species", ds, target="species", budget=2)
+            events = [ev async for ev in client.watch(project.id)]
+            assert [e.sequence for e in events] == list(range(1, len(events) + 1))
+            assert events[-1].stage == "COMPLETED"
+            done = await client.get_project(project.id)
+            rows = pd.read_csv(dataset("iris.csv")).head(10)
+            preds = await client.predict(done.model_id, rows.drop(columns=["species"]))
+            assert sum(p.label == s for p, s in zip(preds, rows["species"])) >= 9
+            path = await client.download(done.model_id, tmp_path / "iris.onnx")
+            assert ort.InferenceSession(str(path)).get_inputs()
+
+    asyncio.run(flow())
+
+
+def test_path_upload_with_progress_bar(server: Server, capsys) -> None:
+    client = trainyard.Client(url=server.url, api_key=server.key)
+    ds = client.datasets.upload(dataset("iris.csv"), progress=True)
+    assert ds.num_rows == 150 and ds.files[0].filename == "iris.csv"
+    assert "Uploading iris.csv" in capsys.readouterr().err
+    assert client.datasets.get(ds.id).id == ds.id

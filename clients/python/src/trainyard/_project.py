@@ -16,11 +16,11 @@ if TYPE_CHECKING:
 
 TERMINAL = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
 
-# Status codes after which a watch reconnects from its cursor: the stream dropped or the
-# server restarted, rather than the request being wrong.
+# Status codes after which a watch reconnects from its cursor: the stream dropped (a reset
+# stream reads as CANCELLED) or the server restarted, rather than the request being wrong.
 _RESUMABLE = frozenset({
     grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.UNKNOWN, grpc.StatusCode.INTERNAL,
-    grpc.StatusCode.ABORTED, grpc.StatusCode.RESOURCE_EXHAUSTED,
+    grpc.StatusCode.ABORTED, grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.CANCELLED,
 })
 
 
