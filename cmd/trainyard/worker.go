@@ -17,6 +17,9 @@ import (
 	"time"
 
 	"github.com/trainyard/trainyard/agents/pipeline"
+	"github.com/trainyard/trainyard/agents/reasoner"
+	"github.com/trainyard/trainyard/agents/reasoner/providers"
+	"github.com/trainyard/trainyard/agents/vertextrainer"
 	"github.com/trainyard/trainyard/agents/worker"
 	"github.com/trainyard/trainyard/internal/blob"
 	"github.com/trainyard/trainyard/internal/config"
@@ -72,6 +75,7 @@ func runWorker(ctx context.Context, e env, args []string) error {
 	fs.StringVar(&cfg.QueueURL, "queue-url", cfg.QueueURL, "work queue: mem://, gcppubsub://projects/P/topics/PREFIX, nats://... (env TRAINYARD_QUEUE_URL)")
 	fs.StringVar(&cfg.PublicURL, "public-url", "http://127.0.0.1:8080", "base URL of the API, for the code examples of models (env TRAINYARD_PUBLIC_URL)")
 	wc.register(fs)
+	cfg.RegisterBackends(fs)
 	if err := cfg.Parse(fs, args, e.lookup); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -101,7 +105,11 @@ func runWorker(ctx context.Context, e env, args []string) error {
 		defer cancel()
 		_ = q.Close(cctx)
 	}()
-	w := newWorker(cfg, wc, st, bl, q, true, log)
+	tr, rs, err := openBackends(ctx, e, cfg, bl)
+	if err != nil {
+		return err
+	}
+	w := newWorker(cfg, wc, st, bl, q, tr, rs, true, log)
 	var bg sync.WaitGroup
 	defer bg.Wait()
 	if wc.expiryEvery > 0 {
@@ -115,12 +123,12 @@ func runWorker(ctx context.Context, e env, args []string) error {
 }
 
 // newWorker builds a worker and its pipeline.
-func newWorker(cfg config.Config, wc workerConfig, st *store.Store, bl *blob.Store, q *queue.Queue, relay bool, log *slog.Logger) *worker.Worker {
+func newWorker(cfg config.Config, wc workerConfig, st *store.Store, bl *blob.Store, q *queue.Queue, tr pipeline.Trainer, rs reasoner.Reasoner, relay bool, log *slog.Logger) *worker.Worker {
 	if wc.workerID == "" {
 		host, _ := os.Hostname()
 		wc.workerID = host + "-" + strconv.Itoa(os.Getpid())
 	}
-	pipe := pipeline.New(pipeline.Deps{Store: st, Blobs: bl}, pipeline.Options{
+	pipe := pipeline.New(pipeline.Deps{Store: st, Blobs: bl, Trainer: tr, Reasoner: rs}, pipeline.Options{
 		WorkerID: wc.workerID, LeaseTTL: wc.leaseTTL, MinBudget: wc.minBudget, MaxBudget: wc.maxBudget,
 		PublicURL: cfg.PublicURL, Logger: log,
 	})
@@ -165,7 +173,11 @@ func startEmbeddedWorkers(ctx context.Context, e env, cfg config.Config, st *sto
 		log.Info("no embedded workers (TRAINYARD_WORKERS=0)")
 		return func() {}, nil
 	}
-	w := newWorker(cfg, wc, st, bl, q, true, log)
+	tr, rs, err := openBackends(ctx, e, cfg, bl)
+	if err != nil {
+		return nil, err
+	}
+	w := newWorker(cfg, wc, st, bl, q, tr, rs, true, log)
 	wctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -178,4 +190,19 @@ func startEmbeddedWorkers(ctx context.Context, e env, cfg config.Config, st *sto
 		wg.Go(func() { x.Run(store.SystemContext(wctx), wc.expiryEvery) })
 	}
 	return func() { stop(); wg.Wait() }, nil
+}
+
+// openBackends opens the training backend and the reasoner the configuration names (nil for
+// the local engine and the rules).
+func openBackends(ctx context.Context, e env, cfg config.Config, bl *blob.Store) (pipeline.Trainer, reasoner.Reasoner, error) {
+	tr, err := vertextrainer.FromURL(ctx, cfg.TrainerURL, cfg.TrainerImage, bl, cfg.BlobURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	getenv := func(k string) string { v, _ := e.lookup(k); return v }
+	rs, err := providers.Open(ctx, cfg.ReasonerURL, providers.Options{Getenv: getenv})
+	if err != nil {
+		return nil, nil, err
+	}
+	return tr, rs, nil
 }
