@@ -56,6 +56,14 @@ test("the web app end to end in chromium", { skip, timeout: completeTimeout + 24
     await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(overflow <= 0, `${name}: the page scrolls sideways by ${overflow}px`);
+    // Every form control a person can reach has an accessible name.
+    const unlabeled = await page.evaluate(() =>
+      [...document.querySelectorAll("input, select, textarea, button")]
+        .filter((el) => !el.hidden && el.getAttribute("aria-hidden") !== "true" && el.type !== "hidden" && !el.closest("[aria-hidden=true]"))
+        .filter((el) => !(el.labels?.length || el.getAttribute("aria-label") || el.getAttribute("aria-labelledby") || (el.tagName === "BUTTON" && el.textContent.trim())))
+        .map((el) => el.outerHTML.slice(0, 120)),
+    );
+    assert.deepEqual(unlabeled, [], `${name}: controls without a label`);
   };
   // A failing step leaves a screenshot of what the browser showed.
   const step = (name, fn) =>

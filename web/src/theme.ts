@@ -6,6 +6,9 @@ export const theme = createTheme({
     mode: "light",
     primary: { main: "#1b5e20" },
     secondary: { main: "#4527a0" },
+    // Darker than MUI's defaults so white chip text keeps a 4.5:1 contrast.
+    info: { main: "#0b5c8c" },
+    warning: { main: "#a84f00" },
     background: { default: "#f6f7f5", paper: "#ffffff" },
     text: { primary: "#1c1f1c", secondary: "#4a514a" },
   },

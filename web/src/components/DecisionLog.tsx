@@ -140,7 +140,8 @@ function Decision({ d }: { d: AuditEntry }) {
 function EvidenceValue({ v }: { v: JsonValue }) {
   if (Array.isArray(v) && v.length > 0 && v.every((x) => x !== null && typeof x === "object" && !Array.isArray(x))) {
     const rows = v as JsonObject[];
-    const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+    // Name-like keys first, so each row reads from what it is about.
+    const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))].sort((a, b) => rank(a) - rank(b));
     return (
       <Box sx={{ overflowX: "auto" }}>
         <Table size="small" aria-label="Evidence">
@@ -167,4 +168,8 @@ function EvidenceValue({ v }: { v: JsonValue }) {
   if (Array.isArray(v) && v.every((x) => typeof x !== "object" || x === null)) return <>{v.map(String).join(", ")}</>;
   if (v !== null && typeof v === "object") return <Box component="code" sx={{ fontSize: 12 }}>{JSON.stringify(v)}</Box>;
   return <>{String(v)}</>;
+}
+
+function rank(key: string): number {
+  return ["column", "name", "feature", "option", "learner"].includes(key) ? 0 : 1;
 }
