@@ -1,0 +1,134 @@
+package image
+
+import (
+	"archive/zip"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+)
+
+// Example is one image file and its label ("" when it has none).
+type Example struct {
+	Name  string
+	Label string
+	Data  []byte
+}
+
+// MaxImageBytes bounds one image read from an archive.
+const MaxImageBytes = 32 << 20
+
+var imageExt = map[string]bool{".png": true, ".jpg": true, ".jpeg": true, ".gif": true, ".webp": true}
+
+// ReadZip returns the images of a zip archive in archive order. The label of
+// an image is the name of the folder holding it; images at the top of the
+// archive have no label. Folders such as __MACOSX, hidden files and files
+// that are not images by extension are skipped.
+func ReadZip(r io.ReaderAt, size int64) ([]Example, error) {
+	zr, err := zip.NewReader(r, size)
+	if err != nil {
+		return nil, fmt.Errorf("read zip: %w", err)
+	}
+	var out []Example
+	for _, f := range zr.File {
+		if f.FileInfo().IsDir() || skipName(f.Name) {
+			continue
+		}
+		if f.UncompressedSize64 > MaxImageBytes {
+			return nil, fmt.Errorf("read zip: %s is larger than %d bytes", f.Name, MaxImageBytes)
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return nil, fmt.Errorf("read zip %s: %w", f.Name, err)
+		}
+		b, err := io.ReadAll(io.LimitReader(rc, MaxImageBytes+1))
+		rc.Close()
+		if err != nil {
+			return nil, fmt.Errorf("read zip %s: %w", f.Name, err)
+		}
+		label := path.Base(path.Dir(f.Name))
+		if label == "." || label == "/" {
+			label = ""
+		}
+		out = append(out, Example{Name: f.Name, Label: label, Data: b})
+	}
+	if len(out) == 0 {
+		return nil, errors.New("read zip: no images (.png, .jpg, .gif, .webp) in the archive")
+	}
+	return out, nil
+}
+
+// ReadZipFile is ReadZip on a file.
+func ReadZipFile(name string) ([]Example, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	return ReadZip(f, st.Size())
+}
+
+func skipName(name string) bool {
+	if strings.HasPrefix(name, "__MACOSX/") {
+		return true
+	}
+	base := path.Base(name)
+	if strings.HasPrefix(base, ".") {
+		return true
+	}
+	return !imageExt[strings.ToLower(path.Ext(base))]
+}
+
+// ReadCSV reads a CSV with a header holding a path column (named path,
+// file, filename or image) and optionally a label column (label, class or
+// target); relative paths are resolved against dir. Rows keep their order.
+func ReadCSV(r io.Reader, dir string) ([]Example, error) {
+	recs, err := csv.NewReader(r).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("read image csv: %w", err)
+	}
+	if len(recs) < 2 {
+		return nil, errors.New("read image csv: no rows")
+	}
+	pc, lc := -1, -1
+	for i, h := range recs[0] {
+		switch strings.ToLower(strings.TrimSpace(h)) {
+		case "path", "file", "filename", "image":
+			if pc < 0 {
+				pc = i
+			}
+		case "label", "class", "target":
+			if lc < 0 {
+				lc = i
+			}
+		}
+	}
+	if pc < 0 {
+		return nil, errors.New("read image csv: no path column (path, file, filename or image)")
+	}
+	out := make([]Example, 0, len(recs)-1)
+	for _, rec := range recs[1:] {
+		p := rec[pc]
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, filepath.FromSlash(p))
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("read image csv: %w", err)
+		}
+		ex := Example{Name: rec[pc], Data: b}
+		if lc >= 0 {
+			ex.Label = rec[lc]
+		}
+		out = append(out, ex)
+	}
+	return out, nil
+}
