@@ -64,7 +64,7 @@ type ClassifierParams struct {
 	// Seed fixes the validation split, initialization and shuffling.
 	Seed uint64
 	// Arch overrides the network's blocks and hidden width (defaults:
-	// blocks 16, 32; hidden 64).
+	// blocks 8, 16; hidden 64).
 	Blocks []int
 	Hidden int
 	// Epochs is the most epochs for the network (15 when <= 0).
@@ -112,7 +112,7 @@ func FitClassifier(ctx context.Context, examples []Example, p ClassifierParams) 
 		p.Epochs = 15
 	}
 	if p.Blocks == nil {
-		p.Blocks = []int{16, 32}
+		p.Blocks = []int{8, 16}
 	}
 	if p.Hidden == 0 {
 		p.Hidden = 64
@@ -157,7 +157,7 @@ func FitClassifier(ctx context.Context, examples []Example, p ClassifierParams) 
 	// Baseline: softmax regression on at most 16×16 gray pixels.
 	t0 := time.Now()
 	side := min(16, shape.Height, shape.Width)
-	lr, err := text.FitLogistic(ctx, pixelRows(trX, shape, side), trY, len(classes), text.LogisticParams{C: 1, MaxIter: 300})
+	lr, err := text.FitLogistic(ctx, pixelRows(trX, shape, side), trY, len(classes), text.LogisticParams{C: 1, MaxIter: 100})
 	if err != nil {
 		return nil, fmt.Errorf("pixel baseline: %w", err)
 	}

@@ -34,7 +34,8 @@ func dense(x, out, w, b []float32) {
 }
 
 // convForward computes a 3×3 same-padded convolution of in (cin planes of
-// h×w) into out (cout planes of h×w).
+// h×w, w >= 2) into out (cout planes of h×w). The three taps of a kernel row
+// are applied in one pass over each input row.
 func convForward(in, out, w, b []float32, cin, cout, h, wd int) {
 	plane := h * wd
 	for co := range cout {
@@ -46,21 +47,22 @@ func convForward(in, out, w, b []float32, cin, cout, h, wd int) {
 		for ci := range cin {
 			src := in[ci*plane : (ci+1)*plane]
 			k := w[(co*cin+ci)*9 : (co*cin+ci)*9+9]
-			for ky := range 3 {
-				dy := ky - 1
-				y0, y1 := max(0, -dy), min(h, h-dy)
-				for kx := range 3 {
-					dx := kx - 1
-					kv := k[ky*3+kx]
-					x0, x1 := max(0, -dx), min(wd, wd-dx)
-					for y := y0; y < y1; y++ {
-						orow := o[y*wd+x0 : y*wd+x1]
-						srow := src[(y+dy)*wd+x0+dx : (y+dy)*wd+x1+dx]
-						srow = srow[:len(orow)]
-						for x := range orow {
-							orow[x] += kv * srow[x]
-						}
+			for y := range h {
+				orow := o[y*wd : (y+1)*wd]
+				for ky := range 3 {
+					sy := y + ky - 1
+					if sy < 0 || sy >= h {
+						continue
 					}
+					srow := src[sy*wd : (sy+1)*wd]
+					srow = srow[:len(orow)]
+					k0, k1, k2 := k[ky*3], k[ky*3+1], k[ky*3+2]
+					last := wd - 1
+					orow[0] += k1*srow[0] + k2*srow[1]
+					for x := 1; x < last; x++ {
+						orow[x] += k0*srow[x-1] + k1*srow[x] + k2*srow[x+1]
+					}
+					orow[last] += k0*srow[last-1] + k1*srow[last]
 				}
 			}
 		}
@@ -68,8 +70,8 @@ func convForward(in, out, w, b []float32, cin, cout, h, wd int) {
 }
 
 // convBackward adds the weight and bias gradients of a 3×3 convolution for
-// the output gradient dout to gw and gb, and writes the input gradient into
-// din (already zeroed) unless it is nil.
+// the output gradient dout to gw and gb, and adds the input gradient to din
+// (zeroed by the caller) unless it is nil.
 func convBackward(in, dout, w, gw, gb, din []float32, cin, cout, h, wd int) {
 	plane := h * wd
 	for co := range cout {
@@ -82,30 +84,47 @@ func convBackward(in, dout, w, gw, gb, din []float32, cin, cout, h, wd int) {
 		for ci := range cin {
 			src := in[ci*plane : (ci+1)*plane]
 			base := (co*cin + ci) * 9
-			for ky := range 3 {
-				dy := ky - 1
-				y0, y1 := max(0, -dy), min(h, h-dy)
-				for kx := range 3 {
-					dx := kx - 1
-					x0, x1 := max(0, -dx), min(wd, wd-dx)
-					var acc float32
-					kv := w[base+ky*3+kx]
-					for y := y0; y < y1; y++ {
-						drow := d[y*wd+x0 : y*wd+x1]
-						srow := src[(y+dy)*wd+x0+dx : (y+dy)*wd+x1+dx]
-						srow = srow[:len(drow)]
-						for x, dv := range drow {
-							acc += dv * srow[x]
-						}
-						if din != nil {
-							irow := din[ci*plane+(y+dy)*wd+x0+dx : ci*plane+(y+dy)*wd+x1+dx]
-							irow = irow[:len(drow)]
-							for x, dv := range drow {
-								irow[x] += kv * dv
-							}
-						}
+			k := w[base : base+9]
+			g := gw[base : base+9]
+			var ip []float32
+			if din != nil {
+				ip = din[ci*plane : (ci+1)*plane]
+			}
+			for y := range h {
+				drow := d[y*wd : (y+1)*wd]
+				last := wd - 1
+				for ky := range 3 {
+					sy := y + ky - 1
+					if sy < 0 || sy >= h {
+						continue
 					}
-					gw[base+ky*3+kx] += acc
+					srow := src[sy*wd : (sy+1)*wd]
+					srow = srow[:len(drow)]
+					var g0, g1, g2 float32
+					g1 += drow[0] * srow[0]
+					g2 += drow[0] * srow[1]
+					for x := 1; x < last; x++ {
+						dv := drow[x]
+						g0 += dv * srow[x-1]
+						g1 += dv * srow[x]
+						g2 += dv * srow[x+1]
+					}
+					g0 += drow[last] * srow[last-1]
+					g1 += drow[last] * srow[last]
+					g[ky*3] += g0
+					g[ky*3+1] += g1
+					g[ky*3+2] += g2
+					if ip == nil {
+						continue
+					}
+					irow := ip[sy*wd : (sy+1)*wd]
+					irow = irow[:len(drow)]
+					k0, k1, k2 := k[ky*3], k[ky*3+1], k[ky*3+2]
+					irow[0] += k1*drow[0] + k0*drow[1]
+					for x := 1; x < last; x++ {
+						irow[x] += k2*drow[x-1] + k1*drow[x] + k0*drow[x+1]
+					}
+					irow[last] += k2*drow[last-1] + k1*drow[last]
 				}
 			}
 		}
