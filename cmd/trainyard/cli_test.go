@@ -19,6 +19,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	trainyardv1 "github.com/trainyard/trainyard/gen/go/trainyard/v1"
+	"github.com/trainyard/trainyard/internal/store"
 )
 
 // sharedDataset returns the path of a shared dataset: TRAINYARD_DATASETS, else
@@ -214,6 +215,27 @@ func TestCLIErrors(t *testing.T) {
 			t.Errorf("%s: trainyard %s = exit %d, stdout %q, stderr %q; want exit %d, no stdout, stderr with %q",
 				tc.name, strings.Join(tc.args, " "), code, out, errOut, tc.code, tc.want)
 		}
+	}
+
+	// An expired key says so and what to do.
+	st, err := store.Open(context.Background(), "sqlite://"+filepath.Join(dir, "data", "trainyard.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys := store.SystemContext(context.Background())
+	u, err := st.GetOrCreateUser(sys, "old@example.com", "", store.RoleMember)
+	if err != nil {
+		t.Fatal(err)
+	}
+	past := time.Now().Add(-time.Hour)
+	expired, _, err := st.CreateAPIKey(sys, store.NewAPIKey{OwnerID: u.ID, Role: store.RoleMember, ExpiresAt: &past})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := empty.run("projects", "list", "--url", base, "--api-key", expired)
+	if code != 1 || out != "" || !strings.Contains(errOut, "expired") || !strings.Contains(errOut, "trainyard login") {
+		t.Errorf("projects list with an expired key = exit %d, %q, %q; want exit 1 saying it expired and how to log in again", code, out, errOut)
 	}
 
 	// login checks the key and saves it; later verbs use it.
