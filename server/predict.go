@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -27,6 +28,10 @@ type Serving struct {
 	Registry *serving.Registry
 	// MaxBatchJobs is how many batch prediction jobs run at once in this process (default 1).
 	MaxBatchJobs int
+	// ModelCacheTTL is how long predictions reuse a model's record before reading it again,
+	// which is also the longest a redeployment takes to reach them (default
+	// DefaultModelCacheTTL; negative: read it on every request).
+	ModelCacheTTL time.Duration
 }
 
 // plane is the mounted prediction plane of a server.
@@ -36,6 +41,7 @@ type plane struct {
 	batcher *serving.Batcher
 	jobs    chan struct{}
 	log     *slog.Logger
+	models  *modelCache
 }
 
 // MountServing serves the PredictionService (Connect, gRPC, gRPC-Web and REST, including
@@ -64,7 +70,10 @@ func (s *Server) MountServing(dp DataPlane, sv Serving) (*serving.Batcher, error
 	}
 	d := &data{s: s, ds: dp.Datasets, blobs: dp.Blobs, signer: dp.Signer, linkTTL: dp.LinkTTL,
 		public: strings.TrimSuffix(s.opts.PublicURL, "/")}
-	p := &plane{d: d, reg: sv.Registry, jobs: make(chan struct{}, sv.MaxBatchJobs), log: s.log}
+	if sv.ModelCacheTTL == 0 {
+		sv.ModelCacheTTL = DefaultModelCacheTTL
+	}
+	p := &plane{d: d, reg: sv.Registry, jobs: make(chan struct{}, sv.MaxBatchJobs), log: s.log, models: newModelCache(sv.ModelCacheTTL)}
 	p.batcher = serving.NewBatcher(s.store, dp.Blobs, sv.Registry, s.log)
 	s.MountConnect(trainyardv1connect.NewPredictionServiceHandler(&PredictionService{p: p}, s.chain...))
 	s.MountConnect(inferenceconnect.NewGRPCInferenceServiceHandler(&InferenceService{p: p}, s.oipChain()...))
@@ -117,7 +126,7 @@ func (p *plane) servedModel(ctx context.Context, name string) (*ent.Model, *serv
 		return nil, nil, connect.NewError(connect.CodePermissionDenied,
 			fmt.Errorf("this API key may only call predictions of model %s", v.ModelScope))
 	}
-	m, err := p.d.getModel(ctx, id)
+	m, err := p.models.get(ctx, p.d, id)
 	if err != nil {
 		return nil, nil, err
 	}

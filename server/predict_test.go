@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"connectrpc.com/connect"
 	"github.com/google/go-cmp/cmp"
@@ -23,6 +24,7 @@ import (
 	trainyardv1 "github.com/trainyard/trainyard/gen/go/trainyard/v1"
 	"github.com/trainyard/trainyard/internal/store"
 	"github.com/trainyard/trainyard/ml/model"
+	"github.com/trainyard/trainyard/server"
 )
 
 // predictOver calls Predict over Connect, gRPC and REST and returns each answer, or the
@@ -270,9 +272,21 @@ func TestPredictHotSwapUnderLoad(t *testing.T) {
 	if err := h.st.Client().Model.UpdateOneID(m.ID).SetArtifactKey(key).Exec(store.SystemContext(context.Background())); err != nil {
 		t.Fatal(err)
 	}
+	// The redeploy reaches predictions within the record cache's TTL.
+	deadline := time.Now().Add(server.DefaultModelCacheTTL + 2*time.Second)
+	for {
+		v, err := call()
+		if err == nil && v == vStrong {
+			break
+		}
+		if err != nil || time.Now().After(deadline) {
+			t.Fatalf("Predict after redeploy = %v, %v; want %v within %v", v, err, vStrong, server.DefaultModelCacheTTL)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	for range 20 {
 		if v, err := call(); err != nil || v != vStrong {
-			t.Errorf("Predict after redeploy = %v, %v; want %v", v, err, vStrong)
+			t.Errorf("Predict after redeploy = %v, %v; want %v every time once it was seen", v, err, vStrong)
 			break
 		}
 	}

@@ -26,6 +26,8 @@ import (
 type target interface {
 	name() string
 	call(ctx context.Context, i int) (string, error)
+	// cpu returns the CPU time the serving side has used so far.
+	cpu() time.Duration
 }
 
 // instance returns row i as a JSON-ready object of numbers (text when not a number).
@@ -49,6 +51,9 @@ type rpcTarget struct {
 }
 
 func (t *rpcTarget) name() string { return t.label }
+
+// cpu counts this whole process: the server and the load generator (an overestimate).
+func (t *rpcTarget) cpu() time.Duration { return selfCPU() }
 
 func (t *rpcTarget) call(ctx context.Context, i int) (string, error) {
 	res, err := t.fn(ctx, t.reqs[i%len(t.reqs)])
@@ -107,6 +112,8 @@ type restTarget struct {
 	label, url, key string
 	bodies          [][]byte
 	client          *http.Client
+	// pid is the serving process when it is not this one (0: this process).
+	pid int
 }
 
 func newRESTTarget(label, url, key string, header []string, rows [][]string) target {
@@ -120,6 +127,14 @@ func newRESTTarget(label, url, key string, header []string, rows [][]string) tar
 }
 
 func (t *restTarget) name() string { return t.label }
+
+// cpu counts the peer's processes, or this whole process (server and load generator).
+func (t *restTarget) cpu() time.Duration {
+	if t.pid != 0 {
+		return treeCPU(t.pid)
+	}
+	return selfCPU()
+}
 
 func (t *restTarget) call(ctx context.Context, i int) (string, error) {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, t.url, bytes.NewReader(t.bodies[i%len(t.bodies)]))
@@ -180,12 +195,15 @@ type cell struct {
 	requests   int
 	throughput float64 // requests per second
 	p50, p99   float64 // milliseconds
+	cpuPerReq  float64 // serving-side CPU milliseconds per request
 	cpu        string
 }
 
 // measure runs clients goroutines against t for warmup, then for d, recording latencies.
 func measure(ctx context.Context, t target, clients int, warmup, d time.Duration) (cell, error) {
 	var wg sync.WaitGroup
+	counts := make([]int, clients)
+	cpu0 := t.cpu()
 	lat := make([][]time.Duration, clients)
 	errs := make([]error, clients)
 	begin := time.Now()
@@ -203,6 +221,7 @@ func measure(ctx context.Context, t target, clients int, warmup, d time.Duration
 					return
 				}
 				i++
+				counts[c]++
 				if s.After(measureFrom) {
 					lat[c] = append(lat[c], time.Since(s))
 				}
@@ -210,6 +229,11 @@ func measure(ctx context.Context, t target, clients int, warmup, d time.Duration
 		})
 	}
 	wg.Wait()
+	cpuUsed := t.cpu() - cpu0
+	calls := 0
+	for _, n := range counts {
+		calls += n
+	}
 	for _, err := range errs {
 		if err != nil {
 			return cell{}, err
@@ -225,5 +249,6 @@ func measure(ctx context.Context, t target, clients int, warmup, d time.Duration
 	}
 	ms := func(q float64) float64 { return float64(all[min(len(all)-1, int(q*float64(len(all))))]) / 1e6 }
 	return cell{target: t.name(), clients: clients, requests: len(all),
-		throughput: float64(len(all)) / d.Seconds(), p50: ms(0.50), p99: ms(0.99), cpu: loadAverage()}, nil
+		throughput: float64(len(all)) / d.Seconds(), p50: ms(0.50), p99: ms(0.99), cpu: loadAverage(),
+		cpuPerReq: float64(cpuUsed) / 1e6 / float64(max(calls, 1))}, nil
 }

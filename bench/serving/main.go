@@ -20,6 +20,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -59,7 +60,18 @@ func main() {
 	flag.IntVar(&cfg.batchRows, "batch-rows", 1_000_000, "rows of the batch prediction input")
 	flag.IntVar(&cfg.peerWorkers, "peer-workers", 2, "uvicorn workers of the peer (one per core is fair)")
 	flag.IntVar(&cfg.peerPort, "peer-port", 18777, "the peer's port")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run here")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	for _, c := range strings.Split(clients, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(c))
 		if err != nil || n <= 0 {
@@ -71,6 +83,7 @@ func main() {
 		cfg.data = sharedDataset("spambase.csv")
 	}
 	if err := run(context.Background(), cfg); err != nil {
+		pprof.StopCPUProfile()
 		log.Fatal(err)
 	}
 }
@@ -130,6 +143,7 @@ func run(ctx context.Context, cfg config) error {
 		newRESTTarget("trainyard REST", ts.base+"/api/v1/models/"+ts.model.String()+"/predict", ts.key, header, rows),
 		newRESTTarget("FastAPI + LightGBM", peer.url+"/predict", "", header, rows),
 	}
+	targets[3].(*restTarget).pid = peer.cmd.Process.Pid
 	agree, err := agreement(targets[2], targets[3], 200)
 	if err != nil {
 		return err
@@ -141,7 +155,7 @@ func run(ctx context.Context, cfg config) error {
 			if err != nil {
 				return fmt.Errorf("%s at %d clients: %w", t.name(), c, err)
 			}
-			fmt.Printf("%-20s %3d clients: %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms\n", t.name(), c, r.throughput, r.p50, r.p99)
+			fmt.Printf("%-20s %3d clients: %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  CPU %.3f ms/req  load %s\n", t.name(), c, r.throughput, r.p50, r.p99, r.cpuPerReq, r.cpu)
 			cells = append(cells, r)
 		}
 	}
