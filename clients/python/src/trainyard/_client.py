@@ -130,7 +130,7 @@ class Datasets:
                 if report and total < 0:
                     report(sent, sent)
 
-            return self._c._call(self._c._datasets.UploadDataset, requests(), retry=False)
+            return self._c._call(self._c._datasets.UploadDataset, requests())
         finally:
             for fn in cleanup:
                 fn()
@@ -274,10 +274,10 @@ class Client:
     def _error(self, err: grpc.RpcError) -> TrainyardError:
         return from_rpc_error(err, url=self.settings.url, key_source=self.settings.key_source)
 
-    def _call(self, method: Callable[..., T], request: Any, *, retry: bool = True) -> T:
+    def _call(self, method: Callable[..., T], request: Any) -> T:
         """Calls a unary (or client-streaming) method with the client's timeout, turning gRPC
-        errors into typed exceptions. gRPC itself retries UNAVAILABLE (see _channel)."""
-        del retry  # retries are the channel's service config
+        errors into typed exceptions. gRPC itself retries UNAVAILABLE before an answer arrived
+        (the channel's service config), so an upload whose stream started is not resent."""
         try:
             return method(request, timeout=self.timeout)
         except grpc.RpcError as e:
