@@ -281,7 +281,7 @@ func TestDuplicateTriggersAreHarmless(t *testing.T) {
 func TestUnreachableCriteria(t *testing.T) {
 	t.Parallel()
 	e := startEnv(t, pipelinetest.Config{})
-	p := submit(t, e, pipelinetest.Submission{DatasetID: upload(t, e, "telco_churn.csv"), Description: "predict churn with 99% recall and 99% precision", BudgetSeconds: 8})
+	p := submit(t, e, pipelinetest.Submission{DatasetID: upload(t, e, "telco_churn.csv"), Description: "predict churn with 99% recall and 99% precision", BudgetSeconds: 20})
 	p = wait(t, e, p.ID, 90*time.Second)
 	if p.Stage != store.StageCompleted {
 		t.Fatalf("stage = %s (%s), want COMPLETED", p.Stage, p.ErrorMessage)
