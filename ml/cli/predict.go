@@ -25,7 +25,7 @@ func runPredict(ctx context.Context, io IO, args []string) error {
 	fs := flag.NewFlagSet("ml predict", flag.ContinueOnError)
 	fs.SetOutput(io.Stderr)
 	modelPath := fs.String("model", "", "a model written by `trainyard ml train`")
-	data := fs.String("data", "", "rows to predict: a CSV or TSV file with a header row")
+	data := fs.String("data", "", "rows to predict: a CSV or TSV file with a header row, or a zip of images for an image model")
 	out := fs.String("out", "", "where to write the predictions (default: standard output)")
 	if err := parse(fs, args, "model", "data"); err != nil {
 		return err
@@ -33,6 +33,9 @@ func runPredict(ctx context.Context, io IO, args []string) error {
 	a, err := model.LoadFile(*modelPath)
 	if err != nil {
 		return err
+	}
+	if a.Image != nil {
+		return predictImages(ctx, io, a, *data, *out)
 	}
 	p, err := model.NewPredictor(a)
 	if err != nil {

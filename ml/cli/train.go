@@ -17,8 +17,8 @@ func runTrain(ctx context.Context, io IO, args []string) error {
 	start := time.Now() // the budget covers everything from here to the file written
 	fs := flag.NewFlagSet("ml train", flag.ContinueOnError)
 	fs.SetOutput(io.Stderr)
-	data := fs.String("data", "", "training data: a CSV or TSV file with a header row")
-	target := fs.String("target", "", "the column to predict")
+	data := fs.String("data", "", "training data: a CSV or TSV file with a header row, or a zip of class folders of images")
+	target := fs.String("target", "", "the column to predict (not for a zip of images: the folder is the label)")
 	task := fs.String("task", "auto", "auto, binary, multiclass or regression")
 	learner := fs.String("learner", "auto", "auto (search every family), gbdt, linear or forest")
 	params := fs.String("params", "", "k=v,... learner parameters (LightGBM names for gbdt): one exact fit, no search")
@@ -28,8 +28,17 @@ func runTrain(ctx context.Context, io IO, args []string) error {
 	metric := fs.String("metric", "", "metric to optimize (default: logloss for classifiers, rmse for regression)")
 	out := fs.String("out", "", "where to write the model")
 	quiet := fs.Bool("quiet", false, "do not print trials")
-	if err := parse(fs, args, "data", "target", "out"); err != nil {
+	if err := parse(fs, args, "data", "out"); err != nil {
 		return err
+	}
+	if isZip(*data) {
+		if *target != "" {
+			return usagef("--target does not apply to a zip of images: the folder of each image is its label")
+		}
+		return trainImages(ctx, io, *data, *out, *budget, *seed, start)
+	}
+	if *target == "" {
+		return usagef("missing --target")
 	}
 	opts := train.Options{Target: *target, Seed: *seed, Trials: *trials, Metric: *metric}
 	switch *task {

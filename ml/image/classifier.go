@@ -278,3 +278,45 @@ func (c *Classifier) Predict(examples []Example) ([]string, error) {
 	}
 	return out, nil
 }
+
+// Validate checks that c can predict without panicking: a positive shape,
+// one model whose sizes agree with the shape and the classes.
+func (c *Classifier) Validate() error {
+	s := c.Shape
+	if s.Channels != 1 && s.Channels != 3 || s.Height <= 0 || s.Width <= 0 || s.Height > 1024 || s.Width > 1024 {
+		return fmt.Errorf("image shape %+v", s)
+	}
+	k := len(c.Classes)
+	switch {
+	case c.Net != nil:
+		a := c.Net.Arch
+		if a.Channels != s.Channels || a.Height != s.Height || a.Width != s.Width || a.Classes != k {
+			return fmt.Errorf("network %+v does not match shape %+v and %d classes", a, s, k)
+		}
+		for _, b := range a.Blocks {
+			if b <= 0 || b > 1024 {
+				return fmt.Errorf("network block of %d channels", b)
+			}
+		}
+		if a.Hidden < 0 || a.Hidden > 1<<16 {
+			return fmt.Errorf("network hidden width %d", a.Hidden)
+		}
+		return c.Net.ensureLayout()
+	case c.Logistic != nil:
+		m := c.Logistic
+		rows := k
+		if k == 2 {
+			rows = 1
+		}
+		if c.Pixels <= 0 || m.NumClasses != k || len(m.Coef) != rows || len(m.Intercept) != rows {
+			return fmt.Errorf("pixel model for %d classes has %d weight rows", k, len(m.Coef))
+		}
+		for _, r := range m.Coef {
+			if len(r) != c.Pixels*c.Pixels {
+				return fmt.Errorf("pixel model row of %d weights, want %d", len(r), c.Pixels*c.Pixels)
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("image classifier has no model")
+}

@@ -46,6 +46,7 @@ import (
 	"time"
 
 	"github.com/trainyard/trainyard/ml/gbdt"
+	"github.com/trainyard/trainyard/ml/image"
 	"github.com/trainyard/trainyard/ml/linear"
 	"github.com/trainyard/trainyard/ml/prep"
 )
@@ -94,6 +95,10 @@ type Artifact struct {
 	// Members are the learned models; predictions are their weighted
 	// average (probabilities for classifiers, values for regression).
 	Members []Member `json:"members"`
+	// Image, when set, makes this an image classifier: it decodes, scales
+	// and classifies images itself, and the artifact has no schema,
+	// pipelines or members.
+	Image *image.Classifier `json:"image,omitempty"`
 
 	// Metrics are held-out scores by metric name.
 	Metrics map[string]float64 `json:"metrics,omitempty"`

@@ -28,6 +28,9 @@ func (a *Artifact) ONNX(opt ONNXOptions) ([]byte, error) {
 	if err := a.Validate(); err != nil {
 		return nil, fmt.Errorf("onnx export: %w", err)
 	}
+	if a.Image != nil {
+		return nil, fmt.Errorf("onnx export: image models are native only (no ONNX export of the Go network yet)")
+	}
 	x := &onnxSpec{index: map[string]int{}}
 	feats := make([][]onnx.Feature, len(a.Pipelines))
 	for i, p := range a.Pipelines {

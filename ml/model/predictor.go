@@ -53,6 +53,9 @@ type Prediction struct {
 
 // NewPredictor validates a and prepares it for prediction.
 func NewPredictor(a *Artifact) (*Predictor, error) {
+	if a.Image != nil {
+		return nil, fmt.Errorf("predictor: %w", ErrImageModel)
+	}
 	if err := a.Validate(); err != nil {
 		return nil, fmt.Errorf("predictor: %w", err)
 	}

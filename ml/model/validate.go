@@ -43,6 +43,9 @@ func (a *Artifact) Validate() error {
 		}
 		seen[c] = true
 	}
+	if a.Image != nil {
+		return a.validateImage()
+	}
 	inSchema := make(map[string]bool, len(a.Schema))
 	for _, c := range a.Schema {
 		if inSchema[c.Name] {
