@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 
 	trainyardv1 "github.com/trainyard/trainyard/gen/go/trainyard/v1"
@@ -59,12 +60,16 @@ func runPredict(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return c.Explain(err)
 	}
+	classes := m.GetClasses()
+	if len(classes) == 0 {
+		classes = probabilityLabels(res.GetPredictions())
+	}
 	if *out != "" {
 		f, err := os.Create(*out)
 		if err != nil {
 			return err
 		}
-		if err := client.WritePredictions(f, rows, res.GetPredictions(), m.GetClasses()); err != nil {
+		if err := client.WritePredictions(f, rows, res.GetPredictions(), classes); err != nil {
 			f.Close()
 			return err
 		}
@@ -81,12 +86,29 @@ func runPredict(ctx context.Context, e env, args []string) error {
 	if *out != "" {
 		return nil
 	}
-	return printPredictions(e.stdout, rows, res.GetPredictions(), m.GetClasses())
+	return printPredictions(e.stdout, res.GetPredictions())
+}
+
+// probabilityLabels returns the sorted class labels the predictions give probabilities for,
+// for a model whose metadata lists no classes.
+func probabilityLabels(preds []*trainyardv1.Prediction) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range preds {
+		for c := range p.GetProbabilities() {
+			if !seen[c] {
+				seen[c] = true
+				out = append(out, c)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // printPredictions writes one line per row: its number, the prediction, the probability of the
 // predicted class, and any error or warning.
-func printPredictions(w io.Writer, rows client.Rows, preds []*trainyardv1.Prediction, classes []string) error {
+func printPredictions(w io.Writer, preds []*trainyardv1.Prediction) error {
 	failed := 0
 	for i, p := range preds {
 		if p.GetError() != "" {
@@ -96,7 +118,7 @@ func printPredictions(w io.Writer, rows client.Rows, preds []*trainyardv1.Predic
 		}
 		ans := client.PredictionText(p)
 		line := fmt.Sprintf("%4d  %s", i+1, ans)
-		if pr, ok := p.GetProbabilities()[ans]; ok && len(classes) > 0 {
+		if pr, ok := p.GetProbabilities()[ans]; ok {
 			line += fmt.Sprintf("  (p=%.3f)", pr)
 		}
 		for _, wn := range p.GetWarnings() {
