@@ -169,13 +169,26 @@ test("the web app end to end in chromium", { skip, timeout: completeTimeout + 24
     await shot("08-playground");
   });
 
+  await step("batch prediction", async () => {
+    await page.getByRole("tab", { name: "Batch predictions" }).click();
+    await page.getByLabel("File to score").setInputFiles(dataset);
+    const button = page.getByRole("button", { name: "Download predictions (CSV)" });
+    await button.waitFor({ timeout: 60_000 });
+    const [dl] = await Promise.all([page.waitForEvent("download"), button.click()]);
+    const file = join(artifacts, "batch-predictions.csv");
+    await dl.saveAs(file);
+    const lines = readFileSync(file, "utf8").trim().split("\n");
+    assert.ok(lines.length >= 891, `the batch output has ${lines.length} lines, want a header and 891 rows`);
+    await shot("09-batch");
+  });
+
   await step("code examples and report", async () => {
     await page.getByRole("tab", { name: "Use it from code" }).click();
     await page.getByRole("button", { name: /Copy the curl example/ }).click();
     await page.getByRole("button", { name: /Copied the curl example/ }).waitFor();
     const copied = await page.evaluate(() => navigator.clipboard.readText());
     assert.match(copied, /predict/);
-    await shot("09-code");
+    await shot("10-code");
     await page.getByRole("tab", { name: "Report" }).click();
     const frame = page.locator('iframe[title="Model report"]');
     const missing = page.getByText("The report is not available");
@@ -186,7 +199,7 @@ test("the web app end to end in chromium", { skip, timeout: completeTimeout + 24
     } else {
       await page.frameLocator('iframe[title="Model report"]').locator("body").waitFor();
     }
-    await shot("10-report");
+    await shot("11-report");
   });
 
   await step("download the ONNX model", async () => {
@@ -207,7 +220,7 @@ test("the web app end to end in chromium", { skip, timeout: completeTimeout + 24
     await page.getByLabel("Search projects").fill("passenger");
     await page.waitForTimeout(600);
     assert.match(await table.innerText(), /passenger/);
-    await shot("11-projects");
+    await shot("12-projects");
   });
 
   await step("API keys: create, list, revoke", async () => {
@@ -219,7 +232,7 @@ test("the web app end to end in chromium", { skip, timeout: completeTimeout + 24
     assert.ok(secret.length > 16, "the new secret is shown");
     const keys = page.getByRole("table", { name: "Your API keys" });
     await keys.getByText("e2e scoring job").waitFor();
-    await shot("12-api-keys");
+    await shot("13-api-keys");
     await page.getByRole("button", { name: "Revoke e2e scoring job" }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Revoke" }).click();
     await keys.getByText("e2e scoring job").waitFor({ state: "detached" });
