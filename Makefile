@@ -42,13 +42,17 @@ generate: tools venv
 	$(BUF) generate
 	scripts/gen-python.sh
 	$(GO) generate ./ent
+	$(PY) clients/python/scripts/sync_generated.py
+	node clients/typescript/scripts/sync-gen.mjs
 
 ## check-generate: fail when `make generate` changes anything that is committed
+GENERATED := gen ent third_party clients/python/src/trainyard/v1 clients/python/src/trainyard/_buf \
+             clients/typescript/src/gen
 check-generate: generate
-	@changed=$$(git status --porcelain -- gen ent third_party); \
+	@changed=$$(git status --porcelain -- $(GENERATED)); \
 	if [[ -n "$$changed" ]]; then \
 	  echo "generated code is stale; run 'make generate' and commit:"; echo "$$changed"; \
-	  git diff --stat -- gen ent third_party | tail -20; exit 1; \
+	  git diff --stat -- $(GENERATED) | tail -20; exit 1; \
 	fi
 
 ## lint: buf lint on the API
