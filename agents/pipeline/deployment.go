@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -165,9 +164,11 @@ func (p *Pipeline) deployStage(ctx context.Context, r *run) (*outcome, error) {
 	}
 
 	specs := featureSpecs(art, f)
-	var schema []json.RawMessage
-	for _, s := range specs {
-		schema = append(schema, protoJSON(s))
+	// The feature schema is the part of the API's Model that the artifact defines; the
+	// server fills the rest.
+	schema := &trainyardv1.Model{
+		DisplayName: r.proj.DisplayName, Features: specs, Classes: art.Classes,
+		TargetColumn: art.Target, ProblemType: problemTypeProto(art.Task),
 	}
 	learner := "ensemble"
 	if len(art.Members) == 1 {
@@ -177,7 +178,7 @@ func (p *Pipeline) deployStage(ctx context.Context, r *run) (*outcome, error) {
 		ProjectID: r.proj.ID, Learner: learner, ArtifactKey: key, ONNXKey: onnx,
 		Metrics:       protoJSON(metricsProto(fin, &st, art)),
 		Report:        protoJSON(reportProto(an, &ds, &st, fin, &ev, nil)),
-		FeatureSchema: mustJSON(schema),
+		FeatureSchema: protoJSON(schema),
 		State:         state,
 	}}
 	out.message = "model deployed"

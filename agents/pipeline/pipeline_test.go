@@ -2,7 +2,6 @@ package pipeline_test
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"os"
 	"testing"
@@ -142,16 +141,18 @@ func TestTelcoEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	var d mlmodel.Prediction
-	var specs []json.RawMessage
-	if err := json.Unmarshal(m.FeatureSchema, &specs); err != nil || len(specs) == 0 {
+	var schema trainyardv1.Model
+	if err := protojson.Unmarshal(m.FeatureSchema, &schema); err != nil || len(schema.GetFeatures()) == 0 {
 		t.Fatalf("feature schema %s: %v", m.FeatureSchema, err)
 	}
+	if got := schema.GetClasses(); len(got) != 2 || got[0] != "No" || got[1] != "Yes" {
+		t.Errorf("schema classes = %v, want [No Yes]", got)
+	}
+	if schema.GetTargetColumn() == "" || schema.GetProblemType() != trainyardv1.ProblemType_PROBLEM_TYPE_BINARY_CLASSIFICATION {
+		t.Errorf("schema target %q, problem type %v; want both set", schema.GetTargetColumn(), schema.GetProblemType())
+	}
 	row := map[string]any{}
-	for _, raw := range specs {
-		var fs trainyardv1.FeatureSpec
-		if err := protojson.Unmarshal(raw, &fs); err != nil {
-			t.Fatal(err)
-		}
+	for _, fs := range schema.GetFeatures() {
 		row[fs.GetName()] = fs.GetExample()
 	}
 	if err := pred.PredictMap(row, &d); err != nil {
