@@ -12,8 +12,10 @@
 // when it stops. Result.Finished records how many trials completed, and
 // Config.Trials replays exactly that many without a clock.
 //
-// The package knows no files or columns: the caller prepares the two encodings
-// of the same rows (Data.Trees for tree learners, Data.Linear for linear ones).
+// The package knows no files or columns: the caller prepares the encodings of
+// the same rows (Data.Trees for tree learners, Data.Linear for linear ones and
+// Data.Text, sparse TF-IDF stacked with the linear encoding, for the text
+// learner, which classifiers with free-text columns try first).
 package automl
 
 import (
@@ -23,6 +25,7 @@ import (
 	"github.com/trainyard/trainyard/ml/gbdt"
 	"github.com/trainyard/trainyard/ml/linear"
 	"github.com/trainyard/trainyard/ml/metrics"
+	"github.com/trainyard/trainyard/ml/text"
 )
 
 // Tasks, as the metrics package names them.
@@ -37,6 +40,9 @@ const (
 	GBDT   = "gbdt"
 	Linear = "linear"
 	Forest = "forest"
+	// Text is logistic / softmax regression over Data.Text (classifiers
+	// only), parameter "c" as for Linear.
+	Text = "text"
 )
 
 // ErrNoCandidate is returned when no trial finished before the deadline.
@@ -68,6 +74,10 @@ type Data struct {
 	// Linear is the encoding for linear learners (imputed, one-hot, scaled);
 	// nil leaves linear learners out.
 	Linear *Matrix
+	// Text is the encoding for the text learner: TF-IDF features of the
+	// text columns, usually stacked with the linear encoding, one sparse row
+	// per row; nil leaves the text learner out.
+	Text *text.CSR
 	// TimeKey, when set, orders the rows in time: validation then only
 	// looks forward.
 	TimeKey []float64
@@ -150,6 +160,8 @@ type Member struct {
 	GBDT *gbdt.Model `json:"gbdt,omitempty"`
 	// Linear is the refit model of a Linear member.
 	Linear *linear.Model `json:"linear,omitempty"`
+	// Text is the refit model of a Text member.
+	Text *text.Logistic `json:"text,omitempty"`
 }
 
 // Result is the outcome of a search.

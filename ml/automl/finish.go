@@ -64,10 +64,10 @@ func (s *searcher) finish(ctx context.Context) (*Result, error) {
 	for i := range members {
 		t := s.trials[members[i].Trial]
 		m, err := fit(ctx, s.d, refitCandidate(t), s.cfg, nil, nil)
-		if err != nil && m.gbdt == nil && m.linear == nil {
+		if err != nil && m.gbdt == nil && m.linear == nil && m.text == nil {
 			return nil, fmt.Errorf("refit %s: %w", t.Learner, err)
 		}
-		members[i].GBDT, members[i].Linear = m.gbdt, m.linear
+		members[i].GBDT, members[i].Linear, members[i].Text = m.gbdt, m.linear, m.text
 		members[i].Candidate = refitCandidate(t)
 	}
 	res.Members = members
@@ -185,7 +185,7 @@ func fitFixed(ctx context.Context, d *Data, cfg *Config, metric metrics.Metric, 
 	t := Trial{Candidate: *cfg.Fixed, Status: "ok", Iterations: m.iterations, Seconds: time.Since(start).Seconds(), Note: "the one candidate asked for; no search"}
 	return &Result{
 		Metric: metric, Validation: "none (one exact fit)", Trials: []Trial{t}, Finished: 1, Width: width(d),
-		Members: []Member{{Candidate: *cfg.Fixed, Weight: 1, GBDT: m.gbdt, Linear: m.linear}},
+		Members: []Member{{Candidate: *cfg.Fixed, Weight: 1, GBDT: m.gbdt, Linear: m.linear, Text: m.text}},
 		Seconds: time.Since(start).Seconds(),
 	}, nil
 }
@@ -200,7 +200,7 @@ func (s *searcher) fallback(ctx context.Context, res *Result) (*Result, error) {
 	ctx, cancel := s.refitContext(ctx)
 	defer cancel()
 	m, err := fit(ctx, s.d, s.first, s.cfg, nil, nil)
-	if m.gbdt == nil && m.linear == nil {
+	if m.gbdt == nil && m.linear == nil && m.text == nil {
 		return nil, fmt.Errorf("%w: %v", ErrNoCandidate, err)
 	}
 	res.Validation += "; no candidate finished validation within the budget, so the first was fit on all rows unvalidated"
@@ -210,6 +210,6 @@ func (s *searcher) fallback(ctx context.Context, res *Result) (*Result, error) {
 	}
 	s.trials[0].Note = note
 	res.Trials = s.trials
-	res.Members = []Member{{Trial: 0, Candidate: s.first, Weight: 1, GBDT: m.gbdt, Linear: m.linear}}
+	res.Members = []Member{{Trial: 0, Candidate: s.first, Weight: 1, GBDT: m.gbdt, Linear: m.linear, Text: m.text}}
 	return res, nil
 }

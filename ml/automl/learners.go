@@ -7,12 +7,14 @@ import (
 
 	"github.com/trainyard/trainyard/ml/gbdt"
 	"github.com/trainyard/trainyard/ml/linear"
+	"github.com/trainyard/trainyard/ml/text"
 )
 
 // fitted is a model of any family, with the boosting iterations it kept.
 type fitted struct {
 	gbdt       *gbdt.Model
 	linear     *linear.Model
+	text       *text.Logistic
 	iterations int
 }
 
@@ -164,6 +166,8 @@ func fit(ctx context.Context, d *Data, c Candidate, cfg *Config, train, valid []
 			return fitted{}, err
 		}
 		return fitted{linear: m, iterations: m.Iterations}, err
+	case Text:
+		return fitText(ctx, d, c, cfg, train)
 	}
 	return fitted{}, fmt.Errorf("unknown learner %q", c.Learner)
 }
@@ -195,6 +199,10 @@ func predict(d *Data, m fitted, idx []int, out []float64) error {
 			return nil
 		}
 		copy(out, p)
+	case m.text != nil:
+		for i, r := range m.text.PredictProba(d.Text.SelectRows(idx)) {
+			copy(out[i*w:(i+1)*w], r)
+		}
 	case m.linear != nil:
 		rows := m.linear.PredictProbaBatch(gatherCols(d.Linear.Cols, idx))
 		for i, r := range rows {

@@ -102,7 +102,13 @@ type searcher struct {
 
 // allowed reports whether family is searched.
 func (s *searcher) allowed(family string) bool {
-	if family == Linear && s.d.Linear == nil {
+	if family == Linear && (s.d.Linear == nil || len(s.d.Linear.Cols) == 0) {
+		return false
+	}
+	if family == Text && (s.d.Text == nil || s.d.Task == Regression) {
+		return false
+	}
+	if (family == GBDT || family == Forest) && len(s.d.Trees.Cols) == 0 {
 		return false
 	}
 	return len(s.cfg.Learners) == 0 || slices.Contains(s.cfg.Learners, family)
@@ -126,6 +132,11 @@ func (s *searcher) run(ctx context.Context) error {
 	if s.allowed(GBDT) {
 		queue = append(queue, Candidate{Learner: GBDT}) // LightGBM's defaults, exactly
 	}
+	if s.allowed(Text) {
+		// Text first: with free text it is the family most likely to win,
+		// and a short budget should not end before it is tried.
+		queue = append([]Candidate{textCandidate(0)}, queue...)
+	}
 	if s.allowed(Linear) {
 		queue = append(queue, linearCandidate(s.d.Task, 0))
 	}
@@ -134,7 +145,7 @@ func (s *searcher) run(ctx context.Context) error {
 	}
 	space := gbdtSpace(len(s.sch.folds[0].Train))
 	ls := newLocalSearch(s.rng, gbdtDefaults(space))
-	nextLinear := 1
+	nextLinear, nextText := 1, 1
 	for repeats := 0; s.finished() < maxTrials && repeats < maxRepeats; {
 		if s.cfg.Trials > 0 && s.finished() >= s.cfg.Trials {
 			return nil
@@ -144,6 +155,9 @@ func (s *searcher) run(ctx context.Context) error {
 		switch {
 		case len(queue) > 0:
 			c, queue = queue[0], queue[1:]
+		case s.allowed(Text) && nextText < len(textGrid) && (!s.allowed(GBDT) || s.rng.Float64() < 0.4):
+			c = textCandidate(nextText)
+			nextText++
 		case s.allowed(Linear) && nextLinear < len(linearGrid) && (!s.allowed(GBDT) || s.rng.Float64() < 0.2):
 			c = linearCandidate(s.d.Task, nextLinear)
 			nextLinear++

@@ -1,9 +1,13 @@
 // Package cli is the offline command line of the learning engine:
 //
 //	trainyard ml train   --data F --target C [--task auto|binary|multiclass|regression]
-//	                     [--learner auto|gbdt|linear|forest] [--params k=v,...]
+//	                     [--learner auto|gbdt|linear|forest|text] [--params k=v,...]
 //	                     [--budget 60s] [--seed N] [--trials N] --out MODEL
-//	trainyard ml predict --model MODEL --data F [--out PREDS.csv]
+//	trainyard ml train   --data IMAGES.zip [--budget 60s] [--seed N] --out MODEL
+//	trainyard ml predict --model MODEL --data F|IMAGES.zip [--out PREDS.csv]
+//
+// A zip of class folders trains an image classifier (the folder is the
+// label); predicting a zip writes one row per image in archive order.
 //	trainyard ml export  --model MODEL --format onnx --out F
 //	trainyard ml profile --data F [--target C]
 //

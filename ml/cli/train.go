@@ -20,7 +20,7 @@ func runTrain(ctx context.Context, io IO, args []string) error {
 	data := fs.String("data", "", "training data: a CSV or TSV file with a header row, or a zip of class folders of images")
 	target := fs.String("target", "", "the column to predict (not for a zip of images: the folder is the label)")
 	task := fs.String("task", "auto", "auto, binary, multiclass or regression")
-	learner := fs.String("learner", "auto", "auto (search every family), gbdt, linear or forest")
+	learner := fs.String("learner", "auto", "auto (search every family), gbdt, linear, forest or text")
 	params := fs.String("params", "", "k=v,... learner parameters (LightGBM names for gbdt): one exact fit, no search")
 	budget := fs.Duration("budget", 60*time.Second, "wall-clock budget from start to the model written")
 	seed := fs.Uint64("seed", 0, "seed of every random choice")
@@ -50,10 +50,10 @@ func runTrain(ctx context.Context, io IO, args []string) error {
 	}
 	switch *learner {
 	case "auto":
-	case automl.GBDT, automl.Linear, automl.Forest:
+	case automl.GBDT, automl.Linear, automl.Forest, automl.Text:
 		opts.Learners = []string{*learner}
 	default:
-		return usagef("--learner %q: want auto, gbdt, linear or forest", *learner)
+		return usagef("--learner %q: want auto, gbdt, linear, forest or text", *learner)
 	}
 	if *params != "" {
 		if *learner == "auto" {

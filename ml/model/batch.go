@@ -82,10 +82,17 @@ func (r *Record) PredictBatch(ctx context.Context, recs [][]string) (*Batch, err
 	p := r.p
 	n := len(recs)
 	cols := make([][][]float64, len(p.a.Pipelines))
+	texts := make([][][]string, len(p.a.Pipelines))
 	for i, pl := range p.a.Pipelines {
 		cols[i] = make([][]float64, len(pl.Names))
 		for j := range cols[i] {
 			cols[i][j] = make([]float64, n)
+		}
+		if p.readsText(i) {
+			texts[i] = make([][]string, len(pl.TextNames))
+			for j := range texts[i] {
+				texts[i][j] = make([]string, n)
+			}
 		}
 	}
 	nblocks := (n + batchBlock - 1) / batchBlock
@@ -116,6 +123,9 @@ func (r *Record) PredictBatch(ctx context.Context, recs [][]string) (*Batch, err
 						for j, v := range x {
 							cols[pi][j][i] = v
 						}
+						for j, v := range texts[pi] {
+							v[i] = s.text[pi][j]
+						}
 					}
 				}
 			}
@@ -125,7 +135,7 @@ func (r *Record) PredictBatch(ctx context.Context, recs [][]string) (*Batch, err
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	b, err := p.combine(ctx, cols, n)
+	b, err := p.combine(ctx, cols, texts, n)
 	if err != nil {
 		return nil, err
 	}
@@ -151,22 +161,33 @@ func sortRowErrors(errs []RowError) {
 func (p *Predictor) PredictFrame(ctx context.Context, f *frame.Frame) (*Batch, error) {
 	n := f.NRows()
 	cols := make([][][]float64, len(p.a.Pipelines))
+	texts := make([][][]string, len(p.a.Pipelines))
 	for i, pl := range p.a.Pipelines {
 		m, err := pl.Transform(f)
 		if err != nil {
 			return nil, err
 		}
-		cols[i] = m.Cols
+		cols[i], texts[i] = m.Cols, m.Text
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return p.combine(ctx, cols, n)
+	return p.combine(ctx, cols, texts, n)
 }
 
-// combine runs every member on its pipeline's feature columns and blends
-// the outputs of the n rows.
-func (p *Predictor) combine(ctx context.Context, cols [][][]float64, n int) (*Batch, error) {
+// readsText reports whether a text member uses pipeline i.
+func (p *Predictor) readsText(i int) bool {
+	for _, m := range p.members {
+		if m.text != nil && m.pipe == i {
+			return true
+		}
+	}
+	return false
+}
+
+// combine runs every member on its pipeline's feature columns (and raw
+// text, for text members) and blends the outputs of the n rows.
+func (p *Predictor) combine(ctx context.Context, cols [][][]float64, texts [][][]string, n int) (*Batch, error) {
 	b := p.newBatch(n)
 	acc := b.Values
 	if acc == nil {
@@ -193,6 +214,12 @@ func (p *Predictor) combine(ctx context.Context, cols [][][]float64, n int) (*Ba
 				}
 				for c := range w {
 					acc[i*w+c] += m.weight * out[i*k+c]
+				}
+			}
+		} else if m.text != nil {
+			for i, r := range m.text.predictBatch(x, texts[m.pipe], n) {
+				for c := range w {
+					acc[i*w+c] += m.weight * r[c]
 				}
 			}
 		} else {

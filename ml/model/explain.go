@@ -119,6 +119,7 @@ func (p *Predictor) explain(s *scratch, top int) *Explanation {
 		out, ex.Output, ex.Scale = d.Class, d.Label, "softmax score"
 	}
 	nf := len(x)
+	var textContrib []Contribution
 	if cap(s.phi) < nf+1 {
 		s.phi = make([]float64, nf+1)
 	}
@@ -129,6 +130,8 @@ func (p *Predictor) explain(s *scratch, top int) *Explanation {
 		}
 		s.xr = roundFloat32(s.xr, x)
 		e.trees.ExplainOutput(s.xr, out, phi)
+	} else if m.text != nil {
+		textContrib = m.text.explain(x, s.text[m.pipe], out, phi)
 	} else {
 		w := m.lin.Coefficients[out]
 		for j := range nf {
@@ -142,6 +145,7 @@ func (p *Predictor) explain(s *scratch, top int) *Explanation {
 	for i, v := range per {
 		ex.Contributions[i] = Contribution{Column: e.columns[i], Value: v}
 	}
+	ex.Contributions = append(ex.Contributions, textContrib...)
 	slices.SortStableFunc(ex.Contributions, func(a, b Contribution) int {
 		return cmp.Compare(abs(b.Value), abs(a.Value))
 	})

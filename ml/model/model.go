@@ -119,7 +119,7 @@ type Column struct {
 
 // Member is one learned model of the artifact.
 type Member struct {
-	// Learner is GBDT, Forest or Linear.
+	// Learner is GBDT, Forest, Linear or Text.
 	Learner string `json:"learner"`
 	// Weight of the member in the blend; the weights sum to 1.
 	Weight float64 `json:"weight"`
@@ -132,6 +132,9 @@ type Member struct {
 	Trees *gbdt.Model `json:"trees,omitempty"`
 	// Linear holds a Linear model.
 	Linear *linear.Model `json:"linear,omitempty"`
+	// Text holds a Text model (TF-IDF of the text columns, stacked with the
+	// pipeline's numbers, and logistic regression).
+	Text *TextModel `json:"text,omitempty"`
 }
 
 // Importance is the importance of one input column.

@@ -31,6 +31,11 @@ func (a *Artifact) ONNX(opt ONNXOptions) ([]byte, error) {
 	if a.Image != nil {
 		return nil, fmt.Errorf("onnx export: image models are native only (no ONNX export of the Go network yet)")
 	}
+	for _, m := range a.Members {
+		if m.Text != nil {
+			return nil, fmt.Errorf("onnx export: models with a text member are native only (our tokenizer cleans HTML and Unicode text, which ONNX's TfIdfVectorizer cannot reproduce)")
+		}
+	}
 	x := &onnxSpec{index: map[string]int{}}
 	feats := make([][]onnx.Feature, len(a.Pipelines))
 	for i, p := range a.Pipelines {

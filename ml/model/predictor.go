@@ -24,6 +24,7 @@ type member struct {
 	pipe   int
 	trees  *gbdt.Model
 	lin    *linear.Model
+	text   *textMember
 	// binary trees give the probability of class 1 only.
 	binary bool
 }
@@ -66,6 +67,13 @@ func NewPredictor(a *Artifact) (*Predictor, error) {
 	}
 	for _, m := range a.Members {
 		pm := member{weight: m.Weight / total, pipe: m.Pipeline, trees: m.Trees, lin: m.Linear}
+		if m.Text != nil {
+			idx, err := m.Text.textIndex(a.Pipelines[m.Pipeline].TextNames)
+			if err != nil {
+				return nil, fmt.Errorf("predictor: %w", err)
+			}
+			pm.text = &textMember{m: m.Text, idx: idx}
+		}
 		pm.binary = a.Task == Binary && m.Trees != nil
 		p.members = append(p.members, pm)
 	}
@@ -130,6 +138,8 @@ func (p *Predictor) finish(s *scratch, dst *Prediction) {
 				out[1] = out[0]
 				out[0] = 1 - out[1]
 			}
+		} else if m.text != nil {
+			m.text.predictRow(x, s.text[m.pipe], out)
 		} else {
 			m.lin.PredictProba(x, out)
 		}

@@ -180,6 +180,8 @@ func (a *Artifact) validateMember(m *Member) error {
 			return fmt.Errorf("linear member needs a linear model (only)")
 		}
 		return validateLinear(m.Linear, nfeat, a.Task, len(a.Classes))
+	case Text:
+		return a.validateText(m, nfeat)
 	}
 	return fmt.Errorf("unknown learner %q", m.Learner)
 }
