@@ -8,6 +8,7 @@
 //
 // A zip of class folders trains an image classifier (the folder is the
 // label); predicting a zip writes one row per image in archive order.
+//
 //	trainyard ml export  --model MODEL --format onnx --out F
 //	trainyard ml profile --data F [--target C]
 //
