@@ -202,6 +202,34 @@ func TestSemiSupervisedTitanic(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("self-training", self, 0.5, 0.75)
+	// The final model against one fit on the 50 labels alone, both scored
+	// on every row that had no label.
+	var lab, labY, unl []int
+	for i, l := range y {
+		if l == Unlabeled {
+			unl = append(unl, i)
+		} else {
+			lab, labY = append(lab, i), append(labY, l)
+		}
+	}
+	only50, err := text.FitLogistic(context.Background(), x.SelectRows(lab), labY, 2, text.LogisticParams{C: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	score := func(m *text.Logistic) float64 {
+		ok := 0
+		for j, p := range m.PredictProba(x.SelectRows(unl)) {
+			if (p[1] > 0.5) == (truth[unl[j]] == 1) {
+				ok++
+			}
+		}
+		return float64(ok) / float64(len(unl))
+	}
+	base, final := score(only50), score(self.Model)
+	t.Logf("accuracy on the %d unlabeled rows: 50 labels only %.3f, after self-training %.3f", len(unl), base, final)
+	if final < base-0.03 {
+		t.Errorf("self-training lowered accuracy from %.3f to %.3f", base, final)
+	}
 	prop, err := Propagate(x, y, 2, PropagateParams{})
 	if err != nil {
 		t.Fatal(err)
