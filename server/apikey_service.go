@@ -88,7 +88,11 @@ func (h *ApiKeyService) CreateApiKey(ctx context.Context, req *trainyardv1.Creat
 // ListApiKeys implements trainyardv1connect.ApiKeyServiceHandler.
 func (h *ApiKeyService) ListApiKeys(ctx context.Context, req *trainyardv1.ListApiKeysRequest) (*trainyardv1.ListApiKeysResponse, error) {
 	v, _ := store.ViewerFrom(ctx)
-	keys, next, err := h.s.store.ListAPIKeys(ctx, v.UserID, store.PageRequest{Size: int(req.GetPageSize()), Token: req.GetPageToken()})
+	owner := v.UserID
+	if v.Role == store.RoleAdmin {
+		owner = uuid.Nil // admins manage every user's keys
+	}
+	keys, next, err := h.s.store.ListAPIKeys(ctx, owner, store.PageRequest{Size: int(req.GetPageSize()), Token: req.GetPageToken()})
 	if err != nil {
 		return nil, err
 	}

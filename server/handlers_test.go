@@ -129,6 +129,11 @@ func TestApiKeys(t *testing.T) {
 			t.Errorf("ListApiKeys shows a secret for %s", lk.GetName())
 		}
 	}
+	// Admins manage every user's keys: mia's two and their own.
+	all, err := keys.ListApiKeys(withKey(bg, admin.key), &trainyardv1.ListApiKeysRequest{})
+	if err != nil || len(all.GetApiKeys()) != 3 {
+		t.Errorf("admin ListApiKeys = %d keys, %v; want all 3 users' keys", len(all.GetApiKeys()), err)
+	}
 	// Role ceiling and admin-only creation for others.
 	if _, err := keys.CreateApiKey(withKey(bg, member.key), &trainyardv1.CreateApiKeyRequest{ApiKey: &trainyardv1.ApiKey{Role: trainyardv1.Role_ROLE_ADMIN}}); connect.CodeOf(err) != connect.CodePermissionDenied {
 		t.Errorf("member creating an admin key = %v, want PermissionDenied", err)

@@ -110,13 +110,16 @@ func (s *Store) Authenticate(ctx context.Context, secret string) (Viewer, *ent.A
 	return v, key, nil
 }
 
-// ListAPIKeys returns the keys of ownerID, newest first, revoked ones included.
+// ListAPIKeys returns the keys of ownerID, newest first, revoked ones included;
+// uuid.Nil lists every key the viewer may see (an admin's: all users' keys).
 func (s *Store) ListAPIKeys(ctx context.Context, ownerID uuid.UUID, page PageRequest) ([]*ent.ApiKey, string, error) {
 	return listPage(ctx, page, "api_keys:"+ownerID.String(),
 		func(where, order func(*sql.Selector), limit int) ([]*ent.ApiKey, error) {
-			return s.client.ApiKey.Query().
-				Where(apikey.OwnerID(ownerID), predicate.ApiKey(where)).
-				Order(apikey.OrderOption(order)).Limit(limit).All(ctx)
+			q := s.client.ApiKey.Query().Where(predicate.ApiKey(where))
+			if ownerID != uuid.Nil {
+				q = q.Where(apikey.OwnerID(ownerID))
+			}
+			return q.Order(apikey.OrderOption(order)).Limit(limit).All(ctx)
 		},
 		func(k *ent.ApiKey) (time.Time, uuid.UUID) { return k.CreatedAt, k.ID })
 }
