@@ -67,7 +67,8 @@ type ClassifierParams struct {
 	// blocks 8, 16; hidden 64).
 	Blocks []int
 	Hidden int
-	// Epochs is the most epochs for the network (15 when <= 0).
+	// Epochs is the most epochs for the network (30 when <= 0; fewer when
+	// the budget allows fewer).
 	Epochs int
 	// ValidationShare is the share of rows held out to choose between the
 	// network and the pixel baseline (0.1 when <= 0).
@@ -109,7 +110,7 @@ func FitClassifier(ctx context.Context, examples []Example, p ClassifierParams) 
 		p.ValidationShare = 0.1
 	}
 	if p.Epochs <= 0 {
-		p.Epochs = 15
+		p.Epochs = 30
 	}
 	if p.Blocks == nil {
 		p.Blocks = []int{8, 16}

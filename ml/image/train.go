@@ -12,7 +12,9 @@ import (
 
 // TrainParams configures Net.Train.
 type TrainParams struct {
-	// Epochs is the most passes over the data (10 when <= 0).
+	// Epochs is the most passes over the data (10 when <= 0). With a
+	// Budget, the schedule is planned after the first epoch for the epochs
+	// that fit.
 	Epochs int
 	// Batch is the mini-batch size (32 when <= 0).
 	Batch int
@@ -92,7 +94,8 @@ func (n *Net) Train(ctx context.Context, x [][]float32, y []int, p TrainParams) 
 	var rep TrainReport
 	var slowest time.Duration
 	step := 0
-	for ep := range p.Epochs {
+	planned := p.Epochs
+	for ep := 0; ep < planned; ep++ {
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
@@ -101,7 +104,7 @@ func (n *Net) Train(ctx context.Context, x [][]float32, y []int, p TrainParams) 
 		}
 		epStart := time.Now()
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-		lr := p.LR * (0.1 + 0.9*0.5*(1+math.Cos(math.Pi*float64(ep)/float64(p.Epochs))))
+		lr := p.LR * (0.1 + 0.9*0.5*(1+math.Cos(math.Pi*float64(ep)/float64(planned))))
 		var epLoss float64
 		for b := 0; b < len(order); b += p.Batch {
 			batch := order[b:min(b+p.Batch, len(order))]
@@ -136,6 +139,11 @@ func (n *Net) Train(ctx context.Context, x [][]float32, y []int, p TrainParams) 
 			p.Progress(ep+1, rep.Loss)
 		}
 		slowest = max(slowest, time.Since(epStart))
+		if ep == 0 && p.Budget > 0 {
+			// Plan the learning-rate schedule for the epochs that fit.
+			fit := int((p.Budget-time.Since(start))/slowest) + 1
+			planned = max(1, min(planned, fit))
+		}
 	}
 	rep.Duration = time.Since(start)
 	return rep, nil
