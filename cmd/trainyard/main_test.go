@@ -50,6 +50,7 @@ func startServe(t *testing.T, dataDir string, vars map[string]string) (base stri
 	cfg.RegisterStore(fs)
 	cfg.RegisterServer(fs)
 	cfg.RegisterLog(fs)
+	cfg.RegisterBackends(fs)
 	if err := cfg.Parse(fs, []string{"--data-dir", dataDir}, func(k string) (string, bool) { v, ok := vars[k]; return v, ok }); err != nil {
 		t.Fatal(err)
 	}

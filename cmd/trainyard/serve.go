@@ -18,6 +18,7 @@ import (
 	"github.com/trainyard/trainyard/internal/blob"
 	"github.com/trainyard/trainyard/internal/config"
 	"github.com/trainyard/trainyard/internal/datasets"
+	"github.com/trainyard/trainyard/internal/oidc"
 	"github.com/trainyard/trainyard/internal/queue"
 	"github.com/trainyard/trainyard/internal/serving"
 	"github.com/trainyard/trainyard/internal/store"
@@ -32,6 +33,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	cfg.RegisterStore(fs)
 	cfg.RegisterServer(fs)
 	cfg.RegisterLog(fs)
+	cfg.RegisterBackends(fs)
 	adminEmail := fs.String("admin-email", "admin@localhost", "email of the admin user created on first start (env TRAINYARD_ADMIN_EMAIL)")
 	if err := cfg.Parse(fs, args, e.lookup); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -86,15 +88,26 @@ func serve(ctx context.Context, e env, cfg config.Config, log *slog.Logger, admi
 		}
 	}()
 
-	srv, err := server.New(ctx, server.Options{
+	sessions, err := openSessions(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	opts := server.Options{
 		Store:             st,
 		Logger:            log,
 		PublicURL:         cfg.PublicURL,
 		RateLimit:         cfg.RateLimit,
 		MaxActiveProjects: cfg.MaxActiveProjects,
-	})
+	}
+	if sessions != nil {
+		opts.Sessions = sessions
+	}
+	srv, err := server.New(ctx, opts)
 	if err != nil {
 		return err
+	}
+	if sessions != nil {
+		srv.HandleSignIn("POST /api/v1/auth/google", oidc.Handler(sessions, st, log))
 	}
 	batcher, err := mountDataServices(ctx, srv, st, bl, cfg)
 	if err != nil {
