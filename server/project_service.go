@@ -107,7 +107,7 @@ func (h *ProjectService) GetProject(ctx context.Context, req *trainyardv1.GetPro
 	if err != nil {
 		return nil, err
 	}
-	return projectToProto(p), nil
+	return h.projectsToProto(ctx, p)[0], nil
 }
 
 // ListProjects implements trainyardv1connect.ProjectServiceHandler.
@@ -121,11 +121,7 @@ func (h *ProjectService) ListProjects(ctx context.Context, req *trainyardv1.List
 	if err != nil {
 		return nil, err
 	}
-	out := &trainyardv1.ListProjectsResponse{NextPageToken: next}
-	for _, p := range ps {
-		out.Projects = append(out.Projects, projectToProto(p))
-	}
-	return out, nil
+	return &trainyardv1.ListProjectsResponse{Projects: h.projectsToProto(ctx, ps...), NextPageToken: next}, nil
 }
 
 // DeleteProject implements trainyardv1connect.ProjectServiceHandler.
