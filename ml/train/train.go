@@ -124,7 +124,13 @@ func Train(ctx context.Context, f *frame.Frame, opts Options) (*Result, error) {
 		data.Linear = &automl.Matrix{Names: lin.X.Names, Cols: lin.X.Cols}
 		pipelines = append(pipelines, lin.Pipeline)
 	}
-	if len(data.Trees.Cols) == 0 && data.Linear == nil {
+	var textModel *model.TextModel
+	if len(trees.X.TextNames) > 0 && data.Task != automl.Regression && wants(opts.Learners, automl.Text) {
+		if data.Text, textModel, err = textEncoding(ctx, trees.X, data.Linear); err != nil {
+			return nil, err
+		}
+	}
+	if len(data.Trees.Cols) == 0 && data.Linear == nil && data.Text == nil {
 		return nil, fmt.Errorf("%w: no usable feature columns remain after dropping %v", ErrOptions, droppedNames(res.Dropped))
 	}
 	res.TimeColumn, data.TimeKey = timeKey(f, trees.Rows, opts.TimeColumn, opts.Target)
@@ -145,7 +151,7 @@ func Train(ctx context.Context, f *frame.Frame, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res.Search = search
-	a, err := assemble(pipelines, search, data, prof, opts, start)
+	a, err := assemble(pipelines, search, data, prof, opts, start, textModel)
 	if err != nil {
 		return nil, err
 	}
@@ -248,12 +254,20 @@ func nonDecreasing(c *frame.Column) bool {
 }
 
 // assemble builds the artifact from the search's refit members.
-func assemble(pipelines []*prep.Pipeline, s *automl.Result, d *automl.Data, prof *profile.Profile, opts Options, start time.Time) (*model.Artifact, error) {
+func assemble(pipelines []*prep.Pipeline, s *automl.Result, d *automl.Data, prof *profile.Profile, opts Options, start time.Time, tm *model.TextModel) (*model.Artifact, error) {
 	members := make([]model.Member, len(s.Members))
 	for i, m := range s.Members {
 		mm := model.Member{Learner: m.Learner, Weight: m.Weight, Params: m.Params, Trees: m.GBDT, Linear: m.Linear}
 		if m.Learner == automl.Linear {
 			mm.Pipeline = 1
+		}
+		if m.Text != nil && tm != nil {
+			t := *tm
+			t.Logistic = m.Text
+			mm.Text = &t
+			if t.Dense {
+				mm.Pipeline = 1 // the linear encoding is stacked after the text
+			}
 		}
 		if mm.Trees != nil && mm.Trees.Params != nil {
 			mm.Params = mm.Trees.Params
@@ -289,7 +303,7 @@ func assemble(pipelines []*prep.Pipeline, s *automl.Result, d *automl.Data, prof
 
 func usesLinear(members []model.Member) bool {
 	for _, m := range members {
-		if m.Learner == automl.Linear {
+		if m.Learner == automl.Linear || m.Pipeline == 1 {
 			return true
 		}
 	}
