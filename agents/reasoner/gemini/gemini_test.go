@@ -88,7 +88,7 @@ func TestGeminiStructuredAnswerTokensAndCache(t *testing.T) {
 		t.Errorf("generationConfig = %v", gc)
 	}
 	schema, _ := json.Marshal(gc["responseJsonSchema"])
-	if !strings.Contains(string(schema), `"enum":["churn","tenure","contract"]`) || !strings.Contains(string(schema), `"confidence"`) {
+	if !strings.Contains(string(schema), `"enum":["churn","months_active","plan_length"]`) || !strings.Contains(string(schema), `"confidence"`) {
 		t.Errorf("responseJsonSchema = %s", schema)
 	}
 	prompt, _ := json.Marshal(req["contents"])
@@ -131,7 +131,7 @@ func TestGeminiBadAnswersFallBackToRules(t *testing.T) {
 		{"quota", 429, `{"error":{"code":429,"message":"Resource has been exhausted (e.g. check quota).","status":"RESOURCE_EXHAUSTED"}}`, 0, "429"},
 		{"server error", 500, `{"error":{"code":500,"message":"An internal error has occurred.","status":"INTERNAL"}}`, 0, "500"},
 		{"not json at all", 200, `<html>bad gateway</html>`, 0, "gemini"},
-		{"slow", 200, candidate(`{"value":"tenure","reasoning":"late","confidence":0.9}`, "STOP", 10, 5), 2 * time.Second, "no answer within"},
+		{"slow", 200, candidate(`{"value":"months_active","reasoning":"late","confidence":0.9}`, "STOP", 10, 5), 2 * time.Second, "no answer within"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -155,7 +155,7 @@ func TestGeminiVertexBackend(t *testing.T) {
 	var path string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		path = r.URL.Path
-		io.WriteString(w, candidate(`{"value":"contract","reasoning":"asked","confidence":0.6}`, "STOP", 5, 5))
+		io.WriteString(w, candidate(`{"value":"plan_length","reasoning":"asked","confidence":0.6}`, "STOP", 5, 5))
 	}))
 	defer srv.Close()
 	r, err := gemini.New(context.Background(), gemini.Config{Vertex: true, Project: "p1", Location: "europe-west4", Model: "gemini-2.5-pro",
@@ -164,7 +164,7 @@ func TestGeminiVertexBackend(t *testing.T) {
 		t.Fatal(err)
 	}
 	ans, err := r.Decide(context.Background(), llmtest.ColumnRequest())
-	if err != nil || string(ans.Value) != `"contract"` {
+	if err != nil || string(ans.Value) != `"plan_length"` {
 		t.Fatalf("Decide = %+v, %v", ans, err)
 	}
 	if want := "/v1beta1/projects/p1/locations/europe-west4/publishers/google/models/gemini-2.5-pro:generateContent"; path != want {

@@ -68,7 +68,7 @@ func TestOpenAIJSONSchemaAnswerTokensAndCache(t *testing.T) {
 	}
 	rf := got["response_format"].(map[string]any)
 	js, _ := json.Marshal(rf["json_schema"])
-	if rf["type"] != "json_schema" || !strings.Contains(string(js), `"enum":["churn","tenure","contract"]`) || got["model"] != "llama3.1:8b" || got["temperature"] != 0.0 {
+	if rf["type"] != "json_schema" || !strings.Contains(string(js), `"enum":["churn","months_active","plan_length"]`) || got["model"] != "llama3.1:8b" || got["temperature"] != 0.0 {
 		t.Errorf("request = %v", got)
 	}
 	msgs := got["messages"].([]any)
@@ -91,11 +91,11 @@ func TestOpenAIJSONObjectModeAndFences(t *testing.T) {
 		if req["response_format"].(map[string]any)["type"] != "json_object" {
 			return 400, `{"error":{"message":"want json_object"}}`
 		}
-		return 200, completion("```json\n{\"value\":\"tenure\",\"reasoning\":\"r\",\"confidence\":0.5}\n```", "stop", 1, 1)
+		return 200, completion("```json\n{\"value\":\"months_active\",\"reasoning\":\"r\",\"confidence\":0.5}\n```", "stop", 1, 1)
 	})
 	r, _ := openai.New(openai.Config{BaseURL: srv.URL + "/v1", Model: "m", JSONObject: true})
 	ans, err := r.Decide(context.Background(), llmtest.ColumnRequest())
-	if err != nil || string(ans.Value) != `"tenure"` {
+	if err != nil || string(ans.Value) != `"months_active"` {
 		t.Errorf("Decide = %+v, %v", ans, err)
 	}
 }
@@ -117,7 +117,7 @@ func TestOpenAIBadAnswersFallBackToRules(t *testing.T) {
 		{"not a completion", 200, `upstream connect error`, 0, "not a chat completion"},
 		{"model missing", 404, `{"error":{"message":"model \"m\" not found, try pulling it first","type":"api_error"}}`, 0, "try pulling it"},
 		{"overloaded", 503, `server busy`, 0, "HTTP 503"},
-		{"slow", 200, completion(`{"value":"tenure","reasoning":"late","confidence":0.9}`, "stop", 5, 5), 3 * time.Second, "no answer within"},
+		{"slow", 200, completion(`{"value":"months_active","reasoning":"late","confidence":0.9}`, "stop", 5, 5), 3 * time.Second, "no answer within"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

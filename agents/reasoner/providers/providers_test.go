@@ -32,7 +32,7 @@ func TestOpenAIThroughTheURL(t *testing.T) {
 	var auth string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		auth = r.Header.Get("Authorization")
-		io.WriteString(w, `{"choices":[{"message":{"role":"assistant","content":"{\"value\":\"tenure\",\"reasoning\":\"r\",\"confidence\":0.7}"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":4}}`)
+		io.WriteString(w, `{"choices":[{"message":{"role":"assistant","content":"{\"value\":\"months_active\",\"reasoning\":\"r\",\"confidence\":0.7}"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":4}}`)
 	}))
 	defer srv.Close()
 	host := strings.TrimPrefix(srv.URL, "http://")
@@ -47,7 +47,7 @@ func TestOpenAIThroughTheURL(t *testing.T) {
 		t.Fatalf("Open = %#v, want a guarded openai reasoner with a 2s timeout", r)
 	}
 	ans, err := r.Decide(context.Background(), llmtest.ColumnRequest())
-	if err != nil || string(ans.Value) != `"tenure"` || auth != "Bearer k1" {
+	if err != nil || string(ans.Value) != `"months_active"` || auth != "Bearer k1" {
 		t.Errorf("Decide = %+v, %v (auth %q)", ans, err, auth)
 	}
 }

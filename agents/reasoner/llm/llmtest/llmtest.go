@@ -12,7 +12,7 @@ import (
 )
 
 // Columns are the columns ColumnRequest offers.
-var Columns = []string{"churn", "tenure", "contract"}
+var Columns = []string{"churn", "months_active", "plan_length"}
 
 // ColumnRequest asks for the target among Columns, as the analyzer does; the rules pick churn.
 func ColumnRequest() reasoner.Request {
@@ -21,9 +21,9 @@ func ColumnRequest() reasoner.Request {
 		Question: "Which column should the model predict?",
 		Facts:    map[string]any{"description": "predict which customers will leave", "columns": Columns},
 		Options: []reasoner.Option{
-			{Value: "tenure", Score: 0.2, Evidence: []string{"numeric"}},
+			{Value: "months_active", Score: 0.2, Evidence: []string{"numeric"}},
 			{Value: "churn", Score: 0.9, Evidence: []string{"yes/no outcome"}},
-			{Value: "contract", Score: 0.3, Evidence: []string{"3 levels"}},
+			{Value: "plan_length", Score: 0.3, Evidence: []string{"3 levels"}},
 		},
 		Schema: reasoner.StringEnum("column", Columns...),
 	}
