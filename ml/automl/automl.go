@@ -147,6 +147,10 @@ type Trial struct {
 	Note string `json:"note,omitempty"`
 
 	oof []float64 // out-of-fold predictions, row-major n x width
+	// holdout is the model fit on the training rows of a single-holdout
+	// scheme, kept for the best trial so far: deployed as is when there is
+	// no time left to refit on all rows.
+	holdout *fitted
 }
 
 // Member is one model of the final blend.

@@ -206,3 +206,29 @@ func TestTinyBudgetStillYieldsAModel(t *testing.T) {
 		t.Fatalf("members = %+v, want one GBDT model", res.Members)
 	}
 }
+
+// TestNoTimeToRefitKeepsTheHoldoutModel: when the budget leaves no time to refit the
+// winner on all rows, the model validated on the holdout is deployed as it is.
+func TestNoTimeToRefitKeepsTheHoldoutModel(t *testing.T) {
+	d := load(t, "breast_cancer.csv", Binary)
+	cfg := Config{Deadline: time.Now().Add(time.Hour), CVRows: 100, Seed: 1}
+	sch, err := newScheme(d, &cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &searcher{d: d, cfg: &cfg, metric: mustMetric(t, "logloss"), sch: sch, start: time.Now()}
+	tr := s.evaluate(context.Background(), Candidate{Learner: GBDT, Params: map[string]string{"num_iterations": "5"}})
+	if tr.Status != "ok" || tr.holdout == nil || tr.holdout.gbdt == nil {
+		t.Fatalf("trial = %+v, want an ok trial holding its holdout model", tr)
+	}
+	tr.Seconds = 3600 // as if refitting would take an hour
+	s.trials = []Trial{tr}
+	cfg.Deadline = time.Now().Add(time.Second)
+	res, err := s.finish(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Members[0].GBDT != tr.holdout.gbdt {
+		t.Errorf("deployed model is not the holdout model: %+v", res.Members[0])
+	}
+}

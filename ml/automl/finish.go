@@ -59,6 +59,14 @@ func (s *searcher) finish(ctx context.Context) (*Result, error) {
 		}
 	}
 	res.Trials, res.OOF, res.Score = s.trials, oof, score
+	if h := winner.holdout; len(members) == 1 && h != nil && !s.canRefit(members) {
+		// No time to refit on all rows: deploy the model validated on the holdout,
+		// rather than a refit cut short by the deadline.
+		members[0].GBDT, members[0].Linear, members[0].Text = h.gbdt, h.linear, h.text
+		s.trials[winner.Number].Note += "; kept as trained on the training split: the budget leaves no time to refit on all rows"
+		res.Members = members
+		return res, nil
+	}
 	ctx, cancel := s.refitContext(ctx)
 	defer cancel()
 	for i := range members {

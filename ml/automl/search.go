@@ -184,6 +184,7 @@ func (s *searcher) run(ctx context.Context) error {
 			return ctx.Err()
 		}
 		s.trials = append(s.trials, t)
+		s.keepBestHoldout()
 		if s.cfg.OnTrial != nil {
 			s.cfg.OnTrial(t)
 		}
@@ -306,6 +307,9 @@ func (s *searcher) evaluate(ctx context.Context, c Candidate) Trial {
 			copy(oof[s.sch.pos[r]*w:], preds[i*w:(i+1)*w])
 		}
 		iters += m.iterations
+		if len(s.sch.folds) == 1 {
+			t.holdout = &m
+		}
 	}
 	t.Iterations = int(math.Round(float64(iters) / float64(len(s.sch.folds))))
 	t.oof = oof
@@ -371,4 +375,15 @@ func (s *searcher) significantlyBetter(a, b []float64) (bool, float64, float64) 
 		se = math.Sqrt(v / float64(k-1) / float64(k))
 	}
 	return mean > se, mean, se
+}
+
+// keepBestHoldout drops the holdout models of every trial but the best, so a
+// long search holds one extra model at most.
+func (s *searcher) keepBestHoldout() {
+	best, ok := s.bestTrial()
+	for i := range s.trials {
+		if !ok || s.trials[i].Number != best.Number {
+			s.trials[i].holdout = nil
+		}
+	}
 }
