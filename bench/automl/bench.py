@@ -119,7 +119,7 @@ def run_trainyard(train, test, target, task, classes, budget, seed, tmp):
     test.drop(columns=[target]).to_csv(te, index=False)
     model, preds = os.path.join(tmp, "model"), os.path.join(tmp, "preds.csv")
     t0 = time.time()
-    subprocess.run([BIN, "ml", "train", "--data", tr, "--target", target, "--budget", f"{budget}s",
+    subprocess.run([BIN, "ml", "train", "--data", tr, "--target", target, "--task", task, "--budget", f"{budget}s",
                     "--seed", str(seed), "--quiet", "--out", model], check=True, stdout=subprocess.DEVNULL,
                    env={**os.environ, "GOMAXPROCS": "2"})
     elapsed = time.time() - t0
@@ -137,9 +137,15 @@ def main():
     ap.add_argument("--splits", type=int, default=3)
     ap.add_argument("--datasets", default=",".join(DATASETS))
     ap.add_argument("--engines", default="trainyard,lightgbm,flaml")
+    ap.add_argument("--merge", action="store_true", help="keep the other datasets' rows of the last results file")
     args = ap.parse_args()
     engines = args.engines.split(",")
     results = []
+    out_json = os.path.join(ROOT, "bench", "results", "automl.json")
+    if args.merge and os.path.exists(out_json):
+        with open(out_json) as f:
+            rerun = set(args.datasets.split(","))
+            results = [r for r in json.load(f)["results"] if r["dataset"] not in rerun]
     for name in args.datasets.split(","):
         df, target, task = load(name)
         cats = [c for c in df.columns if c != target and not pd.api.types.is_numeric_dtype(df[c])]
@@ -159,7 +165,7 @@ def main():
             results.append(row)
             print(json.dumps(row), flush=True)
     os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
-    with open(os.path.join(ROOT, "bench", "results", "automl.json"), "w") as f:
+    with open(out_json, "w") as f:
         json.dump({"budget": args.budget, "splits": args.splits, "load": os.getloadavg(), "results": results}, f, indent=1)
     table = summarize(results, engines, args.budget)
     with open(os.path.join(ROOT, "bench", "results", "automl.md"), "w") as f:
