@@ -78,7 +78,7 @@ test("the web app end to end in chromium", { skip, timeout: completeTimeout + 24
 
   await step("sign in", async () => {
     await page.goto("/");
-    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
     const banner = page.getByRole("banner");
     assert.match(await banner.innerText(), /Trainyard/);
     // Nothing but the page and its assets before sign-in.
@@ -94,14 +94,14 @@ test("the web app end to end in chromium", { skip, timeout: completeTimeout + 24
     consoleErrors.length = 0; // the refused key's 401 is the one expected error
     await key.fill(srv.apiKey);
     await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("heading", { name: "Projects" }).waitFor();
+    await page.getByRole("heading", { name: "Projects", exact: true }).waitFor();
     await page.getByText("No projects yet").waitFor();
     await shot("02-projects-empty");
   });
 
   await step("new project: upload, preview, profile", async () => {
     await page.getByRole("link", { name: "New project" }).first().click();
-    await page.getByRole("heading", { name: "New project" }).waitFor();
+    await page.getByRole("heading", { name: "New project", exact: true }).waitFor();
     await page.getByText("Predict whether a passenger survived", { exact: false }).first().click();
     const desc = page.getByLabel("Describe the problem");
     assert.match(await desc.inputValue(), /passenger survived/);
@@ -225,7 +225,7 @@ test("the web app end to end in chromium", { skip, timeout: completeTimeout + 24
 
   await step("API keys: create, list, revoke", async () => {
     await page.getByRole("link", { name: "API keys" }).click();
-    await page.getByRole("heading", { name: "API keys" }).waitFor();
+    await page.getByRole("heading", { name: "API keys", exact: true }).waitFor();
     await page.getByLabel("Name").fill("e2e scoring job");
     await page.getByRole("button", { name: "Create key" }).click();
     const secret = await page.getByTestId("new-secret").innerText();
@@ -243,7 +243,7 @@ test("the web app end to end in chromium", { skip, timeout: completeTimeout + 24
   await step("a laptop screen and no console errors", async () => {
     await page.setViewportSize({ width: 1280, height: 720 });
     await page.goto("/new");
-    await page.getByRole("heading", { name: "New project" }).waitFor();
+    await page.getByRole("heading", { name: "New project", exact: true }).waitFor();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px at 1280 wide`);
     assert.deepEqual(consoleErrors, []);
