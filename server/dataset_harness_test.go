@@ -2,11 +2,11 @@ package server_test
 
 import (
 	"context"
+	shared "github.com/trainyard/trainyard/ml/datasets"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -109,28 +109,8 @@ func (h *dataHarness) advance(d time.Duration) {
 	h.now.Store(&t)
 }
 
-// sharedPath returns the path of a shared dataset: TRAINYARD_DATASETS, or ../shared/datasets
-// next to the module root.
-func sharedPath(t testing.TB, name string) string {
-	t.Helper()
-	dir := os.Getenv("TRAINYARD_DATASETS")
-	if dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for d := wd; ; d = filepath.Dir(d) {
-			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-				dir = filepath.Join(filepath.Dir(d), "shared", "datasets")
-				break
-			}
-			if filepath.Dir(d) == d {
-				t.Fatalf("no go.mod above %s (set TRAINYARD_DATASETS)", wd)
-			}
-		}
-	}
-	return filepath.Join(dir, name)
-}
+// sharedPath returns the path of a shared dataset.
+func sharedPath(t testing.TB, name string) string { return shared.MustPath(t, name) }
 
 // readShared returns a shared dataset's bytes.
 func readShared(t testing.TB, name string) []byte {

@@ -3,9 +3,9 @@ package analyze
 import (
 	"context"
 	"encoding/json"
+	"github.com/trainyard/trainyard/ml/datasets"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 
@@ -132,7 +132,7 @@ func TestCorpus(t *testing.T) {
 	if len(cases) < 40 || 2*unnamed < len(cases) {
 		t.Fatalf("corpus has %d cases, %d not naming the target; want ≥ 40, half unnamed", len(cases), unnamed)
 	}
-	dir, err := datasetsDir()
+	dir, err := datasets.Dir()
 	if err != nil {
 		t.Skip(err)
 	}
@@ -202,32 +202,5 @@ func TestCorpusColumnOrder(t *testing.T) {
 	}
 }
 
-// datasetsDir finds the shared datasets as ml/internal/datasets does (that
-// package is internal to ml): TRAINYARD_DATASETS, else ../shared/datasets
-// beside the module root.
-func datasetsDir() (string, error) {
-	if dir := os.Getenv("TRAINYARD_DATASETS"); dir != "" {
-		return dir, nil
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for dir := wd; filepath.Dir(dir) != dir; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			data := filepath.Join(filepath.Dir(dir), "shared", "datasets")
-			_, err := os.Stat(data)
-			return data, err
-		}
-	}
-	return "", os.ErrNotExist
-}
-
-func datasetPath(t testing.TB, file string) string {
-	t.Helper()
-	dir, err := datasetsDir()
-	if err != nil {
-		t.Skipf("shared datasets not found (set TRAINYARD_DATASETS): %v", err)
-	}
-	return filepath.Join(dir, file)
-}
+// datasetPath returns the path of a shared dataset; a missing one fails the test.
+func datasetPath(t testing.TB, file string) string { return datasets.MustPath(t, file) }

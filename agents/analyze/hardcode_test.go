@@ -3,6 +3,7 @@ package analyze
 import (
 	"encoding/csv"
 	"fmt"
+	"github.com/trainyard/trainyard/ml/datasets"
 	"go/scanner"
 	"go/token"
 	"io/fs"
@@ -47,7 +48,7 @@ var everydayWords = map[string]string{
 // and the column names of every CSV among them, lowercased.
 func datasetNames(t *testing.T) (files, columns []string) {
 	t.Helper()
-	dir, err := datasetsDir()
+	dir, err := datasets.Dir()
 	if err != nil {
 		t.Skipf("shared datasets not found: %v", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	shared "github.com/trainyard/trainyard/ml/datasets"
 	"io"
 	"log"
 	"log/slog"
@@ -88,16 +89,10 @@ func main() {
 	}
 }
 
-// sharedDataset finds a dataset in TRAINYARD_DATASETS or ../shared/datasets beside the repo.
+// sharedDataset returns the path of a shared dataset, or name itself when it is not found.
 func sharedDataset(name string) string {
-	if dir := os.Getenv("TRAINYARD_DATASETS"); dir != "" {
-		return filepath.Join(dir, name)
-	}
-	wd, _ := os.Getwd()
-	for d := wd; filepath.Dir(d) != d; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return filepath.Join(filepath.Dir(d), "shared", "datasets", name)
-		}
+	if p, err := shared.Path(name); err == nil {
+		return p
 	}
 	return name
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"github.com/trainyard/trainyard/ml/datasets"
 	"io"
 	"net"
 	"os"
@@ -22,20 +23,8 @@ import (
 	"github.com/trainyard/trainyard/internal/store"
 )
 
-// sharedDataset returns the path of a shared dataset: TRAINYARD_DATASETS, else
-// ../shared/datasets beside the module root.
-func sharedDataset(t *testing.T, name string) string {
-	t.Helper()
-	dir := os.Getenv("TRAINYARD_DATASETS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "datasets")
-	}
-	p := filepath.Join(dir, name)
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("dataset %s: %v (set TRAINYARD_DATASETS)", name, err)
-	}
-	return p
-}
+// sharedDataset returns the path of a shared dataset.
+func sharedDataset(t *testing.T, name string) string { return datasets.MustPath(t, name) }
 
 // cliRunner runs the binary's verbs in-process with the given environment.
 type cliRunner struct {

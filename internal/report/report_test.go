@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"github.com/trainyard/trainyard/ml/datasets"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,21 +22,8 @@ import (
 // out, when set, is a folder the rendered reports are written to (to look at them).
 var out = flag.String("out", "", "write the rendered reports into this folder")
 
-// datasetPath finds a shared dataset beside the module root (or in TRAINYARD_DATASETS).
-func datasetPath(t testing.TB, name string) string {
-	t.Helper()
-	if dir := os.Getenv("TRAINYARD_DATASETS"); dir != "" {
-		return filepath.Join(dir, name)
-	}
-	wd, _ := os.Getwd()
-	for d := wd; filepath.Dir(d) != d; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return filepath.Join(filepath.Dir(d), "shared", "datasets", name)
-		}
-	}
-	t.Fatalf("no go.mod above %s", wd)
-	return ""
-}
+// datasetPath returns the path of a shared dataset.
+func datasetPath(t testing.TB, name string) string { return datasets.MustPath(t, name) }
 
 // heldOut trains on the first rows of a dataset and predicts the rest.
 func heldOut(t *testing.T, name, target string, drop ...string) (*model.Artifact, *frame.Frame, *model.Batch) {

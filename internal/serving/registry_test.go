@@ -4,8 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
+	"github.com/trainyard/trainyard/ml/datasets"
 	"sync"
 	"testing"
 	"time"
@@ -19,22 +18,8 @@ import (
 	"github.com/trainyard/trainyard/ml/train"
 )
 
-// datasetPath finds a shared dataset: TRAINYARD_DATASETS, or ../shared/datasets beside the
-// module root.
-func datasetPath(t testing.TB, name string) string {
-	t.Helper()
-	if dir := os.Getenv("TRAINYARD_DATASETS"); dir != "" {
-		return filepath.Join(dir, name)
-	}
-	wd, _ := os.Getwd()
-	for d := wd; filepath.Dir(d) != d; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return filepath.Join(filepath.Dir(d), "shared", "datasets", name)
-		}
-	}
-	t.Fatalf("no go.mod above %s", wd)
-	return ""
-}
+// datasetPath returns the path of a shared dataset.
+func datasetPath(t testing.TB, name string) string { return datasets.MustPath(t, name) }
 
 // irisArtifact trains a small GBDT on iris with iters iterations.
 func irisArtifact(t testing.TB, iters string) *model.Artifact {

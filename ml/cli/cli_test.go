@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/trainyard/trainyard/ml/internal/datasets"
+	"github.com/trainyard/trainyard/ml/datasets"
 )
 
 func run(t *testing.T, args ...string) (stdout, stderr string, err error) {

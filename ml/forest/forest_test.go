@@ -10,8 +10,8 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/trainyard/trainyard/ml/datasets"
 	"github.com/trainyard/trainyard/ml/gbdt"
-	"github.com/trainyard/trainyard/ml/internal/datasets"
 )
 
 // load reads a shared dataset with numeric features; the target becomes

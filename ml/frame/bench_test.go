@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trainyard/trainyard/ml/internal/datasets"
+	"github.com/trainyard/trainyard/ml/datasets"
 )
 
 // cpuTime is the user plus system CPU time of the process so far.

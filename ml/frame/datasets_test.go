@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/trainyard/trainyard/ml/internal/datasets"
+	"github.com/trainyard/trainyard/ml/datasets"
 )
 
 func readDataset(t testing.TB, name string) *Frame {

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/trainyard/trainyard/ml/internal/datasets"
+	"github.com/trainyard/trainyard/ml/datasets"
 )
 
 // loadCSV reads a shared dataset: numeric columns as numbers, others as

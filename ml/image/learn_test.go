@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trainyard/trainyard/ml/internal/datasets"
+	"github.com/trainyard/trainyard/ml/datasets"
 )
 
 // fashion returns up to perClass train and test images per class of the

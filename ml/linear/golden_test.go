@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/trainyard/trainyard/ml/internal/datasets"
+	"github.com/trainyard/trainyard/ml/datasets"
 )
 
 // goldenCase is one scikit-learn reference fit from testdata/golden.json

@@ -6,10 +6,10 @@ import (
 	"os"
 	"testing"
 
+	"github.com/trainyard/trainyard/ml/datasets"
 	"github.com/trainyard/trainyard/ml/forest"
 	"github.com/trainyard/trainyard/ml/frame"
 	"github.com/trainyard/trainyard/ml/gbdt"
-	"github.com/trainyard/trainyard/ml/internal/datasets"
 	"github.com/trainyard/trainyard/ml/linear"
 	"github.com/trainyard/trainyard/ml/prep"
 )

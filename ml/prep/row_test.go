@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/trainyard/trainyard/ml/datasets"
 	"github.com/trainyard/trainyard/ml/frame"
-	"github.com/trainyard/trainyard/ml/internal/datasets"
 	"github.com/trainyard/trainyard/ml/profile"
 )
 

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/trainyard/trainyard/ml/datasets"
 	"github.com/trainyard/trainyard/ml/frame"
-	"github.com/trainyard/trainyard/ml/internal/datasets"
 )
 
 func load(t *testing.T, name string) *frame.Frame {

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/trainyard/trainyard/ml/internal/datasets"
+	"github.com/trainyard/trainyard/ml/datasets"
 )
 
 func TestTokenize(t *testing.T) {

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trainyard/trainyard/ml/datasets"
 	"github.com/trainyard/trainyard/ml/frame"
-	"github.com/trainyard/trainyard/ml/internal/datasets"
 	"github.com/trainyard/trainyard/ml/metrics"
 	"github.com/trainyard/trainyard/ml/model"
 	"github.com/trainyard/trainyard/ml/profile"

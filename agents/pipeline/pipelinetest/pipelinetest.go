@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	shared "github.com/trainyard/trainyard/ml/datasets"
 	"io"
 	"log/slog"
 	"os"
@@ -202,28 +203,5 @@ func (e *Env) Wait(ctx context.Context, id uuid.UUID, timeout time.Duration, sta
 	}
 }
 
-// DatasetPath returns the path of a shared dataset: TRAINYARD_DATASETS, else ../shared/datasets
-// next to the module root.
-func DatasetPath(name string) (string, error) {
-	dir := os.Getenv("TRAINYARD_DATASETS")
-	if dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			return "", err
-		}
-		for d := wd; ; d = filepath.Dir(d) {
-			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-				dir = filepath.Join(filepath.Dir(d), "shared", "datasets")
-				break
-			}
-			if filepath.Dir(d) == d {
-				return "", fmt.Errorf("no go.mod above %s (set TRAINYARD_DATASETS)", wd)
-			}
-		}
-	}
-	p := filepath.Join(dir, name)
-	if _, err := os.Stat(p); err != nil {
-		return "", err
-	}
-	return p, nil
-}
+// DatasetPath returns the path of a shared dataset (see ml/datasets).
+func DatasetPath(name string) (string, error) { return shared.Path(name) }
