@@ -124,8 +124,15 @@ type Config struct {
 	BalanceClasses bool
 	// NoEnsemble keeps the single best candidate.
 	NoEnsemble bool
-	// OnTrial, when set, is called after every trial.
+	// OnTrial, when set, is called after every trial the search runs (not
+	// for those taken from Resume); Trial.Record gives what Resume needs.
 	OnTrial func(Trial)
+	// Resume holds the records of the trials an interrupted search finished,
+	// in order (Trial.Record of each, timed-out ones left out). Given the same
+	// data and Config otherwise, the search takes them instead of fitting
+	// them again, and its result is the one the uninterrupted search would
+	// have reached. Records that do not fit the search give ErrResumeMismatch.
+	Resume []TrialRecord
 }
 
 // Trial is one evaluated candidate.
@@ -151,6 +158,8 @@ type Trial struct {
 	// scheme, kept for the best trial so far: deployed as is when there is
 	// no time left to refit on all rows.
 	holdout *fitted
+	// fingerprint identifies the search (see TrialRecord).
+	fingerprint uint64
 }
 
 // Member is one model of the final blend.

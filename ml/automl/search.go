@@ -98,6 +98,8 @@ type searcher struct {
 	rng    *rand.Rand
 	trials []Trial
 	seen   map[string]bool
+	fp     uint64        // fingerprint of the search, for resume records
+	resume []TrialRecord // records still to replay
 }
 
 // allowed reports whether family is searched.
@@ -128,6 +130,8 @@ func (s *searcher) finished() int {
 // run evaluates candidates until the budget (or the replayed count) is spent.
 func (s *searcher) run(ctx context.Context) error {
 	s.seen = map[string]bool{}
+	s.fp = s.fingerprint()
+	s.resume = replayable(s.cfg.Resume)
 	var queue []Candidate
 	if s.allowed(GBDT) {
 		queue = append(queue, Candidate{Learner: GBDT}) // LightGBM's defaults, exactly
@@ -173,20 +177,31 @@ func (s *searcher) run(ctx context.Context) error {
 			continue
 		}
 		s.seen[key], repeats = true, 0
-		if !s.cfg.Deadline.IsZero() && s.cfg.Trials <= 0 && !s.affordable(c) {
-			return nil
-		}
-		t := s.evaluate(ctx, c)
-		if err := ctx.Err(); err != nil && t.Status == "timeout" && s.cfg.Deadline.IsZero() {
-			return err
-		}
-		if errors.Is(ctx.Err(), context.Canceled) {
-			return ctx.Err()
-		}
-		s.trials = append(s.trials, t)
-		s.keepBestHoldout()
-		if s.cfg.OnTrial != nil {
-			s.cfg.OnTrial(t)
+		var t Trial
+		if len(s.resume) > 0 {
+			var err error
+			if t, err = s.replay(s.resume[0], c); err != nil {
+				return err
+			}
+			s.resume = s.resume[1:]
+			s.trials = append(s.trials, t)
+			s.keepBestHoldout()
+		} else {
+			if !s.cfg.Deadline.IsZero() && s.cfg.Trials <= 0 && !s.affordable(c) {
+				return nil
+			}
+			t = s.evaluate(ctx, c)
+			if err := ctx.Err(); err != nil && t.Status == "timeout" && s.cfg.Deadline.IsZero() {
+				return err
+			}
+			if errors.Is(ctx.Err(), context.Canceled) {
+				return ctx.Err()
+			}
+			s.trials = append(s.trials, t)
+			s.keepBestHoldout()
+			if s.cfg.OnTrial != nil {
+				s.cfg.OnTrial(t)
+			}
 		}
 		if t.Status == "timeout" {
 			return nil
@@ -275,7 +290,7 @@ func (s *searcher) bestTrial() (Trial, bool) {
 // evaluate fits c on every fold and scores its out-of-fold predictions.
 func (s *searcher) evaluate(ctx context.Context, c Candidate) Trial {
 	t0 := time.Now()
-	t := Trial{Number: len(s.trials), Candidate: c, Status: "ok"}
+	t := Trial{Number: len(s.trials), Candidate: c, Status: "ok", fingerprint: s.fp}
 	if !s.cfg.Deadline.IsZero() && s.cfg.Trials <= 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, s.cfg.Deadline.Add(-time.Duration(s.reserve()*float64(time.Second))))
