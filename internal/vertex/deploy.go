@@ -171,6 +171,14 @@ func (c *Client) Predict(ctx context.Context, endpoint string, instances []any) 
 // Undeploy removes the model from its endpoint and deletes the endpoint, so nothing is billed
 // any more. Parts already gone are not an error.
 func (c *Client) Undeploy(ctx context.Context, d Deployment) error {
+	if err := c.undeployModel(ctx, d); err != nil {
+		return err
+	}
+	return c.deleteEndpoint(ctx, d.Endpoint)
+}
+
+// undeployModel removes one deployed model from its endpoint; one already gone is fine.
+func (c *Client) undeployModel(ctx context.Context, d Deployment) error {
 	op, err := c.endpoints.UndeployModel(ctx, &aiplatformpb.UndeployModelRequest{Endpoint: d.Endpoint, DeployedModelId: d.DeployedModelID})
 	if err == nil {
 		err = c.backoff.waitOp(ctx, op, func(ctx context.Context) error { _, err := op.Poll(ctx); return err })
@@ -178,7 +186,7 @@ func (c *Client) Undeploy(ctx context.Context, d Deployment) error {
 	if err != nil && !isNotFound(err) {
 		return fmt.Errorf("undeploy %s from %s: %w", d.DeployedModelID, d.Endpoint, err)
 	}
-	return c.deleteEndpoint(ctx, d.Endpoint)
+	return nil
 }
 
 // deleteEndpoint deletes an endpoint without deployed models; a missing one is fine.

@@ -47,6 +47,24 @@ func (ms *modelService) GetModel(_ context.Context, req *aiplatformpb.GetModelRe
 	return proto.Clone(m).(*aiplatformpb.Model), nil
 }
 
+// DeleteModel deletes a model through an operation; Vertex refuses while it is deployed.
+func (ms *modelService) DeleteModel(_ context.Context, req *aiplatformpb.DeleteModelRequest) (*longrunningOp, error) {
+	s := ms.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.models[req.GetName()] == nil {
+		return nil, status.Errorf(codes.NotFound, "model %q not found", req.GetName())
+	}
+	for _, e := range s.endpoints {
+		for _, dm := range e.GetDeployedModels() {
+			if dm.GetModel() == req.GetName() {
+				return nil, status.Errorf(codes.FailedPrecondition, "model %s is deployed on endpoint %s; undeploy it first", req.GetName(), e.GetName())
+			}
+		}
+	}
+	return s.newOp(nil, nil, func() { delete(s.models, req.GetName()) }), nil
+}
+
 // endpointService implements the EndpointService calls used.
 type endpointService struct {
 	aiplatformpb.UnimplementedEndpointServiceServer

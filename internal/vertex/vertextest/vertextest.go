@@ -1,7 +1,7 @@
 // Package vertextest is an in-process fake of the Vertex AI API (aiplatform v1) over real
 // gRPC, for tests of code that uses cloud.google.com/go/aiplatform: JobService (custom jobs),
 // PipelineService (training pipelines), DatasetService (create, import), ModelService
-// (upload, get), EndpointService (create, deploy, undeploy, delete), PredictionService
+// (upload, get, delete), EndpointService (create, deploy, undeploy, delete), PredictionService
 // (predict) and google.longrunning.Operations.
 //
 // It keeps Vertex's state machines: a custom job goes QUEUED → PENDING → RUNNING → SUCCEEDED
