@@ -107,7 +107,7 @@ func (s *searcher) allowed(family string) bool {
 	if family == Linear && (s.d.Linear == nil || len(s.d.Linear.Cols) == 0) {
 		return false
 	}
-	if family == Text && (s.d.Text == nil || s.d.Task == Regression) {
+	if family == Text && s.d.Text == nil {
 		return false
 	}
 	if (family == GBDT || family == Forest) && len(s.d.Trees.Cols) == 0 {
@@ -139,7 +139,7 @@ func (s *searcher) run(ctx context.Context) error {
 	if s.allowed(Text) {
 		// Text first: with free text it is the family most likely to win,
 		// and a short budget should not end before it is tried.
-		queue = append([]Candidate{textCandidate(0)}, queue...)
+		queue = append([]Candidate{textGrid(s.d.Task)[0]}, queue...)
 	}
 	if s.allowed(Linear) {
 		queue = append(queue, linearCandidate(s.d.Task, 0))
@@ -159,8 +159,8 @@ func (s *searcher) run(ctx context.Context) error {
 		switch {
 		case len(queue) > 0:
 			c, queue = queue[0], queue[1:]
-		case s.allowed(Text) && nextText < len(textGrid) && (!s.allowed(GBDT) || s.rng.Float64() < 0.4):
-			c = textCandidate(nextText)
+		case s.allowed(Text) && nextText < len(textGrid(s.d.Task)) && (!s.allowed(GBDT) || s.rng.Float64() < 0.4):
+			c = textGrid(s.d.Task)[nextText]
 			nextText++
 		case s.allowed(Linear) && nextLinear < len(linearGrid) && (!s.allowed(GBDT) || s.rng.Float64() < 0.2):
 			c = linearCandidate(s.d.Task, nextLinear)

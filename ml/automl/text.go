@@ -8,39 +8,143 @@ import (
 	"github.com/trainyard/trainyard/ml/text"
 )
 
-// textGrid is the order in which text candidates are tried: C from the
-// value that suits TF-IDF best in practice (10) outward.
-var textGrid = []float64{10, 1, 100, 3, 30}
+// The text learners a Text candidate names in its "model" parameter; no
+// "model" means logistic regression.
+const (
+	textLogistic    = "logistic"
+	textMultinomial = "multinomial_nb"
+	textComplement  = "complement_nb"
+	textRidge       = "ridge"
+)
 
-// textCandidate is the i-th text candidate.
-func textCandidate(i int) Candidate {
-	return Candidate{Learner: Text, Params: map[string]string{"c": strconv.FormatFloat(textGrid[i], 'g', -1, 64)}}
+// textClassGrid is the order in which text candidates of a classifier are
+// tried: logistic regression from the C that suits TF-IDF best in practice
+// (10) outward, interleaved with naive Bayes (complement and multinomial,
+// smoothing from 0.3 and 0.1), which fits in a fraction of the time and wins
+// on short documents and small data.
+var textClassGrid = []Candidate{
+	textCand("", "c", "10"),
+	textCand(textComplement, "alpha", "0.3"),
+	textCand("", "c", "1"),
+	textCand(textMultinomial, "alpha", "0.1"),
+	textCand("", "c", "100"),
+	textCand(textComplement, "alpha", "1"),
+	textCand("", "c", "3"),
+	textCand(textMultinomial, "alpha", "1"),
+	textCand("", "c", "30"),
+	textCand(textComplement, "alpha", "0.1"),
+	textCand(textMultinomial, "alpha", "0.01"),
 }
 
-// fitText fits logistic regression on the sparse text encoding of rows
-// train (all rows when nil).
-func fitText(ctx context.Context, d *Data, c Candidate, cfg *Config, train []int) (fitted, error) {
-	if d.Text == nil || d.Task == Regression {
-		return fitted{}, fmt.Errorf("no text encoding of the data (or a regression)")
+// textRegressionGrid is the order of the ridge penalties tried for a
+// numeric target.
+var textRegressionGrid = []Candidate{
+	textCand(textRidge, "alpha", "1"),
+	textCand(textRidge, "alpha", "0.3"),
+	textCand(textRidge, "alpha", "3"),
+	textCand(textRidge, "alpha", "0.1"),
+	textCand(textRidge, "alpha", "10"),
+}
+
+func textCand(model, k, v string) Candidate {
+	p := map[string]string{k: v}
+	if model != "" {
+		p["model"] = model
 	}
-	p := text.LogisticParams{C: 10, MaxIter: 300}
-	for k, v := range c.Params {
+	return Candidate{Learner: Text, Params: p}
+}
+
+// textGrid returns the text candidates of a task in the order they are
+// tried.
+func textGrid(task string) []Candidate {
+	if task == Regression {
+		return textRegressionGrid
+	}
+	return textClassGrid
+}
+
+// textParams are a text candidate's parameters, read.
+type textParams struct {
+	model   string
+	c       float64 // logistic
+	alpha   float64 // naive Bayes smoothing, ridge penalty
+	maxIter int
+}
+
+func parseTextParams(task string, params map[string]string) (textParams, error) {
+	p := textParams{model: textLogistic, c: 10, maxIter: 300}
+	if task == Regression {
+		p.model = textRidge
+	}
+	for k, v := range params {
+		if k == "model" {
+			switch v {
+			case textLogistic, textMultinomial, textComplement, textRidge:
+				p.model = v
+			default:
+				return p, fmt.Errorf("text model %q: want logistic, multinomial_nb, complement_nb or ridge", v)
+			}
+			continue
+		}
 		x, err := strconv.ParseFloat(v, 64)
 		if err != nil || x <= 0 {
-			return fitted{}, fmt.Errorf("text parameter %s=%q: want a positive number", k, v)
+			return p, fmt.Errorf("text parameter %s=%q: want a positive number", k, v)
 		}
 		switch k {
 		case "c":
-			p.C = x
+			p.c = x
+		case "alpha":
+			p.alpha = x
 		case "max_iter":
-			p.MaxIter = int(x)
+			p.maxIter = int(x)
 		default:
-			return fitted{}, fmt.Errorf("unknown text parameter %q (want c or max_iter)", k)
+			return p, fmt.Errorf("unknown text parameter %q (want model, c, alpha or max_iter)", k)
 		}
+	}
+	if (task == Regression) != (p.model == textRidge) {
+		return p, fmt.Errorf("text model %q does not fit a %s task", p.model, task)
+	}
+	return p, nil
+}
+
+// fitText fits the text candidate c (logistic regression, naive Bayes or,
+// for a numeric target, ridge regression) on the sparse text encoding of
+// rows train (all rows when nil). Naive Bayes reads only the non-negative
+// columns (TF-IDF, one-hot) and ignores sample and class weights.
+func fitText(ctx context.Context, d *Data, c Candidate, cfg *Config, train []int) (fitted, error) {
+	if d.Text == nil {
+		return fitted{}, fmt.Errorf("no text encoding of the data")
+	}
+	p, err := parseTextParams(d.Task, c.Params)
+	if err != nil {
+		return fitted{}, err
 	}
 	x, y, w := d.Text, d.Label, d.Weight
 	if train != nil {
 		x, y, w = x.SelectRows(train), gather(y, train), gather(w, train)
+	}
+	if p.model == textRidge {
+		m, err := text.FitRidge(ctx, x, y, text.RidgeParams{Alpha: p.alpha, MaxIter: p.maxIter, Weights: w})
+		if err != nil {
+			return fitted{}, err
+		}
+		return fitted{text: m, iterations: m.Iterations}, nil
+	}
+	labels := make([]int, len(y))
+	for i, l := range y {
+		labels[i] = int(l)
+	}
+	switch p.model {
+	case textMultinomial, textComplement:
+		kind := text.Multinomial
+		if p.model == textComplement {
+			kind = text.Complement
+		}
+		m, err := text.FitBayesLinear(x, labels, d.NumClass, kind, p.alpha)
+		if err != nil {
+			return fitted{}, err
+		}
+		return fitted{text: m}, nil
 	}
 	if cfg.BalanceClasses {
 		cw := balancedWeights(y, d.NumClass)
@@ -53,12 +157,7 @@ func fitText(ctx context.Context, d *Data, c Candidate, cfg *Config, train []int
 		}
 		w = w2
 	}
-	labels := make([]int, len(y))
-	for i, l := range y {
-		labels[i] = int(l)
-	}
-	p.Weights = w
-	m, err := text.FitLogistic(ctx, x, labels, d.NumClass, p)
+	m, err := text.FitLogistic(ctx, x, labels, d.NumClass, text.LogisticParams{C: p.c, MaxIter: p.maxIter, Weights: w})
 	if err != nil {
 		return fitted{}, err
 	}

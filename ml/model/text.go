@@ -12,15 +12,18 @@ const Text = "text"
 
 // TextModel is a text member: a TF-IDF vectorizer per text column, whose
 // features are stacked (in Columns order) in front of the member pipeline's
-// numeric encoding when Dense is set, and a logistic / softmax regression
-// over the stacked sparse row. Only classifiers have text members.
+// numeric encoding when Dense is set, and a linear model over the stacked
+// sparse row: logistic / softmax regression or naive Bayes (multinomial or
+// complement, stored in its equivalent linear form; Logistic.Family says
+// which) for classifiers, ridge regression for a numeric target.
 type TextModel struct {
 	// Columns are the text columns, each with its vectorizer.
 	Columns     []string           `json:"columns"`
 	Vectorizers []*text.Vectorizer `json:"vectorizers"`
 	// Dense appends the pipeline's numeric features after the text ones.
 	Dense bool `json:"dense,omitempty"`
-	// Logistic is the model over the stacked row.
+	// Logistic is the model over the stacked row (its Family names the
+	// learner: logistic, multinomial_nb, complement_nb or ridge).
 	Logistic *text.Logistic `json:"logistic"`
 }
 
@@ -88,9 +91,6 @@ func (a *Artifact) validateText(m *Member, nfeat int) error {
 	if t == nil || m.Trees != nil || m.Linear != nil {
 		return fmt.Errorf("text member needs a text model (only)")
 	}
-	if a.Task == Regression {
-		return fmt.Errorf("text member in a regression")
-	}
 	if len(t.Columns) != len(t.Vectorizers) || len(t.Columns) == 0 {
 		return fmt.Errorf("text member has %d columns and %d vectorizers", len(t.Columns), len(t.Vectorizers))
 	}
@@ -108,11 +108,26 @@ func (a *Artifact) validateText(m *Member, nfeat int) error {
 	l := t.Logistic
 	k := len(a.Classes)
 	rows := k
-	if k == 2 {
+	if k == 2 || a.Task == Regression {
 		rows = 1
 	}
+	if a.Task == Regression {
+		k = 1
+	}
 	if l == nil || l.NumClasses != k || len(l.Coef) != rows || len(l.Intercept) != rows {
-		return fmt.Errorf("text logistic model does not fit %d classes", k)
+		return fmt.Errorf("text linear model does not fit %d outputs", k)
+	}
+	switch l.Family {
+	case "", "logistic", "multinomial_nb", "complement_nb":
+		if a.Task == Regression {
+			return fmt.Errorf("text %q model in a regression", l.Family)
+		}
+	case "ridge":
+		if a.Task != Regression {
+			return fmt.Errorf("text ridge model in a classifier")
+		}
+	default:
+		return fmt.Errorf("unknown text model family %q", l.Family)
 	}
 	want := t.NumFeatures(nfeat)
 	for _, r := range l.Coef {
@@ -159,7 +174,7 @@ func (t *textMember) predictBatch(x [][]float64, raw [][]string, n int) [][]floa
 // TF-IDF features), for output out of the logistic model.
 func (t *textMember) explain(x []float64, raw []string, out int, phi []float64) []Contribution {
 	l := t.m.Logistic
-	if l.NumClasses == 2 {
+	if l.NumClasses <= 2 {
 		out = 0
 	}
 	w := l.Coef[out]

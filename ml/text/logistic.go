@@ -27,9 +27,15 @@ type LogisticParams struct {
 	Workers int `json:"-"`
 }
 
-// Logistic is a fitted logistic (2 classes: one weight row for class 1) or
-// softmax (K > 2 classes: a row per class) regression over sparse rows.
+// Logistic is a fitted linear model over sparse rows: logistic (2 classes:
+// one weight row for class 1), softmax (K > 2 classes: a row per class), or,
+// with NumClasses 1, a regression whose one row gives the value itself.
+// Naive Bayes fits are stored in this form too (their class scores are
+// linear in the features), with Family saying which learner made it.
 type Logistic struct {
+	// Family names the learner that fit the weights: "" or "logistic",
+	// "multinomial_nb", "complement_nb" or "ridge".
+	Family     string      `json:"family,omitempty"`
 	NumClasses int         `json:"numClasses"`
 	NumFeat    int         `json:"numFeatures"`
 	Coef       [][]float64 `json:"coef"`
@@ -252,7 +258,8 @@ func sigmoid(z float64) float64 {
 	return e / (1 + e)
 }
 
-// PredictProba returns a probability per class for every row of x.
+// PredictProba returns a probability per class for every row of x (for a
+// regression, NumClasses 1, the predicted value).
 func (m *Logistic) PredictProba(x *CSR) [][]float64 {
 	out := make([][]float64, x.Rows)
 	for i := range out {
@@ -266,6 +273,10 @@ func (m *Logistic) PredictProba(x *CSR) [][]float64 {
 				}
 			}
 			z[r] = s
+		}
+		if m.NumClasses == 1 {
+			out[i] = z
+			continue
 		}
 		if m.NumClasses == 2 {
 			p1 := sigmoid(z[0])

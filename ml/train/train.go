@@ -125,7 +125,7 @@ func Train(ctx context.Context, f *frame.Frame, opts Options) (*Result, error) {
 		pipelines = append(pipelines, lin.Pipeline)
 	}
 	var textModel *model.TextModel
-	if len(trees.X.TextNames) > 0 && data.Task != automl.Regression && wants(opts.Learners, automl.Text) {
+	if len(trees.X.TextNames) > 0 && wants(opts.Learners, automl.Text) {
 		if data.Text, textModel, err = textEncoding(ctx, trees.X, data.Linear); err != nil {
 			return nil, err
 		}
