@@ -95,7 +95,7 @@ func (p *Pipeline) deployStage(ctx context.Context, r *run) (*outcome, error) {
 		res, refitErr = p.trainer.Train(refitCtx, TrainJob{
 			Frame: f.Take(all), Target: ds.Target, Task: ds.Task, Drop: ds.dropNames(), Metric: st.Config.Metric,
 			Families: st.Config.Families, Seed: st.Config.Seed, BalanceClasses: st.Config.Balance,
-			TimeColumn: ds.TimeColumn, Refit: members,
+			TimeColumn: ds.TimeColumn, Refit: members, Profile: p.profiles.get(r.proj.DatasetID, ds.Target),
 		})
 		if refitErr == nil {
 			art = res.Artifact
@@ -139,6 +139,10 @@ func (p *Pipeline) deployStage(ctx context.Context, r *run) (*outcome, error) {
 		r.logf(fmt.Sprintf("deployment attempt %d failed: %v", attempt, deployErr))
 		time.Sleep(time.Duration(attempt) * 200 * time.Millisecond)
 	}
+	var endpoint *Endpoint // a trainer that serves models (Vertex AI) deploys on its endpoint
+	if deployErr == nil {
+		endpoint, deployErr = p.deployEndpoint(ctx, r, key, out)
+	}
 	onnx := ""
 	if b, err := art.ONNX(model.ONNXOptions{}); err != nil {
 		out.logs = append(out.logs, "no ONNX export: "+err.Error())
@@ -181,6 +185,9 @@ func (p *Pipeline) deployStage(ctx context.Context, r *run) (*outcome, error) {
 		FeatureSchema: protoJSON(schema),
 		State:         state,
 	}}
+	if endpoint != nil {
+		out.model.in.EndpointID, out.model.in.ExternalID = endpoint.EndpointID, endpoint.ExternalID
+	}
 	out.message = "model deployed"
 	if state != store.ModelDeployed {
 		out.message = "model ready for download"
