@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -64,6 +65,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, in NewAPIKey) (secret string, 
 	if err != nil {
 		return "", nil, mapErr(err, "api key")
 	}
+	s.keys.forget(keyHash(sha256.Sum256([]byte(secret))))
 	return secret, key, nil
 }
 
@@ -75,10 +77,43 @@ func hashSecret(secret string) string {
 
 // Authenticate returns the viewer of an API key secret, or ErrUnauthenticated for an unknown,
 // revoked or expired key. It needs no viewer in ctx and refreshes the key's last_used_at at
-// most once a minute.
+// most once a minute. Results are cached by the secret's hash (see Options.AuthCacheTTL): a
+// known key then costs no database read, a revoke through this Store applies at once and one
+// through another process within the TTL. The returned key is shared: do not modify it.
 func (s *Store) Authenticate(ctx context.Context, secret string) (Viewer, *ent.ApiKey, error) {
+	h := keyHash(sha256.Sum256([]byte(secret)))
+	now := time.Now()
+	if e := s.keys.get(h, now); e != nil {
+		if e.err != nil {
+			return Viewer{}, nil, e.err
+		}
+		if e.key.ExpiresAt != nil && !now.Before(*e.key.ExpiresAt) {
+			return Viewer{}, nil, newErr(ErrUnauthenticated, "API key %s… expired", e.key.KeyPrefix)
+		}
+		if used := e.used.Load(); now.UnixNano()-used >= int64(lastUsedGranularity) && e.used.CompareAndSwap(used, now.UnixNano()) {
+			s.touchAPIKey(ctx, e.key, nowUTC())
+		}
+		return e.view, e.key, nil
+	}
+	gen := s.keys.generation()
+	v, key, err := s.authenticate(ctx, hex.EncodeToString(h[:]))
+	e := &keyEntry{until: now.Add(s.keys.ttl), err: err, key: key, view: v}
+	if err != nil {
+		if !errors.Is(err, ErrUnauthenticated) {
+			return v, key, err // a database error: nothing learnt
+		}
+		e.until = now.Add(min(authNegativeTTL, s.keys.ttl))
+	} else if key.LastUsedAt != nil {
+		e.used.Store(key.LastUsedAt.UnixNano())
+	}
+	s.keys.put(h, e, gen)
+	return v, key, err
+}
+
+// authenticate reads the key with the hex SHA-256 hash from the database.
+func (s *Store) authenticate(ctx context.Context, hash string) (Viewer, *ent.ApiKey, error) {
 	sys := system(ctx)
-	key, err := s.client.ApiKey.Query().Where(apikey.SecretHash(hashSecret(secret))).Only(sys)
+	key, err := s.client.ApiKey.Query().Where(apikey.SecretHash(hash)).Only(sys)
 	if ent.IsNotFound(err) {
 		return Viewer{}, nil, newErr(ErrUnauthenticated, "unknown API key")
 	}
@@ -93,13 +128,7 @@ func (s *Store) Authenticate(ctx context.Context, secret string) (Viewer, *ent.A
 		return Viewer{}, nil, newErr(ErrUnauthenticated, "API key %s… expired", key.KeyPrefix)
 	}
 	if key.LastUsedAt == nil || now.Sub(*key.LastUsedAt) >= lastUsedGranularity {
-		// Best effort: a busy database must not fail the request.
-		n, err := s.client.ApiKey.Update().
-			Where(apikey.ID(key.ID), apikey.Or(apikey.LastUsedAtIsNil(), apikey.LastUsedAtLT(now.Add(-lastUsedGranularity)))).
-			SetLastUsedAt(now).Save(sys)
-		if err != nil {
-			s.log.WarnContext(ctx, "update api key last_used_at", "key_prefix", key.KeyPrefix, "err", err)
-		} else if n > 0 {
+		if s.touchAPIKey(ctx, key, now) {
 			key.LastUsedAt = &now
 		}
 	}
@@ -108,6 +137,19 @@ func (s *Store) Authenticate(ctx context.Context, secret string) (Viewer, *ent.A
 		v.ModelScope = *key.ModelID
 	}
 	return v, key, nil
+}
+
+// touchAPIKey sets the key's last_used_at to now unless another request did within the
+// granularity. Best effort: a busy database must not fail the request.
+func (s *Store) touchAPIKey(ctx context.Context, key *ent.ApiKey, now time.Time) bool {
+	n, err := s.client.ApiKey.Update().
+		Where(apikey.ID(key.ID), apikey.Or(apikey.LastUsedAtIsNil(), apikey.LastUsedAtLT(now.Add(-lastUsedGranularity)))).
+		SetLastUsedAt(now).Save(system(ctx))
+	if err != nil {
+		s.log.WarnContext(ctx, "update api key last_used_at", "key_prefix", key.KeyPrefix, "err", err)
+		return false
+	}
+	return n > 0
 }
 
 // ListAPIKeys returns the keys of ownerID, newest first, revoked ones included;
@@ -130,7 +172,8 @@ func (s *Store) GetAPIKey(ctx context.Context, id uuid.UUID) (*ent.ApiKey, error
 	return k, mapErr(err, "api key "+id.String())
 }
 
-// RevokeAPIKey revokes a key at once; revoking a revoked key changes nothing.
+// RevokeAPIKey revokes a key at once (in this process; other processes stop accepting it
+// within their Options.AuthCacheTTL); revoking a revoked key changes nothing.
 func (s *Store) RevokeAPIKey(ctx context.Context, id uuid.UUID) (*ent.ApiKey, error) {
 	k, err := s.client.ApiKey.Get(ctx, id)
 	if err != nil {
@@ -140,6 +183,9 @@ func (s *Store) RevokeAPIKey(ctx context.Context, id uuid.UUID) (*ent.ApiKey, er
 		return k, nil
 	}
 	k, err = k.Update().SetRevokedAt(nowUTC()).Save(ctx)
+	if err == nil {
+		s.keys.forgetKey(id)
+	}
 	return k, mapErr(err, "api key "+id.String())
 }
 

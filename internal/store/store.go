@@ -60,6 +60,11 @@ type Options struct {
 	TriggerTopic string
 	// BatchTopic is the outbox topic of batch prediction triggers (default "batch-predictions").
 	BatchTopic string
+	// AuthCacheTTL is how long Authenticate answers a key from memory (default
+	// DefaultAuthCacheTTL; negative: read the database on every call). It bounds how long a key
+	// revoked by another process keeps working here; unknown, revoked and expired keys are
+	// remembered for at most a second.
+	AuthCacheTTL time.Duration
 }
 
 // Store is the metadata store. It is safe for concurrent use; Close releases it.
@@ -70,6 +75,7 @@ type Store struct {
 	opts    Options
 	log     *slog.Logger
 	hub     *hub
+	keys    *keyCache
 
 	closeOnce sync.Once
 	stop      context.CancelFunc
@@ -92,6 +98,9 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	if opts.BatchTopic == "" {
 		opts.BatchTopic = "batch-predictions"
 	}
+	if opts.AuthCacheTTL == 0 {
+		opts.AuthCacheTTL = DefaultAuthCacheTTL
+	}
 	db, dialectName, err := openDB(ctx, databaseURL, opts)
 	if err != nil {
 		return nil, err
@@ -113,6 +122,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 		opts:    opts,
 		log:     opts.Logger,
 		stop:    stop,
+		keys:    newKeyCache(opts.AuthCacheTTL),
 	}
 	s.hub = newHub(opts.PollInterval)
 	s.done.Add(1)
