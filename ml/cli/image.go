@@ -104,13 +104,7 @@ func predictImages(ctx context.Context, io IO, a *model.Artifact, data, out stri
 	}
 	cw.Write(head)
 	for i, p := range probs {
-		best := 0
-		for k, v := range p {
-			if v > p[best] {
-				best = k
-			}
-		}
-		row := []string{ex[i].Name, a.Classes[best]}
+		row := []string{ex[i].Name, a.Classes[a.ClassOf(p)]}
 		for _, v := range p {
 			row = append(row, formatFloat(v))
 		}

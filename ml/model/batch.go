@@ -241,14 +241,7 @@ func (p *Predictor) combine(ctx context.Context, cols [][][]float64, texts [][][
 	}
 	if b.Class != nil {
 		for i := range n {
-			pr := b.Probabilities[i*w : (i+1)*w]
-			best := 0
-			for c, v := range pr {
-				if v > pr[best] {
-					best = c
-				}
-			}
-			b.Class[i] = best
+			b.Class[i] = p.a.ClassOf(b.Probabilities[i*w : (i+1)*w])
 		}
 	}
 	return b, nil

@@ -54,6 +54,7 @@ func TestWriteFuzzCorpus(t *testing.T) {
 func FuzzLoad(f *testing.F) {
 	f.Add([]byte(`{"format":"trainyard-model","version":1,"min_reader_version":1}`))
 	f.Add([]byte("\x1f\x8b\x08\x00\x00\x00\x00\x00"))
+	f.Add([]byte(`{"format":"trainyard-model","version":2,"min_reader_version":2,"task":"binary","classes":["a","b"],"threshold":0.3}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		a, err := Load(bytes.NewReader(data))
 		if err != nil {

@@ -19,12 +19,11 @@ const MaxSize = 1 << 31
 var ErrFormat = errors.New("not a valid model artifact")
 
 // Save writes a as gzip-compressed JSON. It fills Format, Version and
-// MinReaderVersion, and validates a first.
+// MinReaderVersion (at least 2 when a Threshold is set, else at least 1),
+// and validates a first.
 func (a *Artifact) Save(w io.Writer) error {
 	a.Format, a.Version = Format, Version
-	if a.MinReaderVersion == 0 {
-		a.MinReaderVersion = 1
-	}
+	a.MinReaderVersion = max(a.MinReaderVersion, a.minReader())
 	if err := a.Validate(); err != nil {
 		return fmt.Errorf("save model: %w", err)
 	}
@@ -43,6 +42,14 @@ func (a *Artifact) Save(w io.Writer) error {
 		return fmt.Errorf("save model: %w", err)
 	}
 	return nil
+}
+
+// minReader is the oldest reader version that predicts a as this one does.
+func (a *Artifact) minReader() int {
+	if a.Threshold != 0 {
+		return thresholdVersion
+	}
+	return 1
 }
 
 // SaveFile writes a to path atomically (a temporary file renamed over it).

@@ -19,7 +19,10 @@
 // oldest reader that can use it. A reader accepts any file whose
 // min_reader_version is not above its own Version, ignoring fields it does
 // not know; writers raise min_reader_version only for changes an older
-// reader would misread. Load validates everything a predictor relies on
+// reader would misread. Version 2 added the decision threshold of binary
+// classifiers ("threshold"): a file that sets one needs a version 2 reader
+// (a version 1 reader would label its rows at 0.5), a file without one is
+// still readable by version 1. Load validates everything a predictor relies on
 // (tree structure, feature counts, class counts, pipeline shapes), so a
 // loaded Artifact never makes the Predictor panic.
 //
@@ -56,7 +59,10 @@ const Format = "trainyard-model"
 
 // Version is the artifact format version this package writes and the
 // newest min_reader_version it reads.
-const Version = 1
+const Version = 2
+
+// thresholdVersion is the format version that introduced Artifact.Threshold.
+const thresholdVersion = 2
 
 // The tasks.
 const (
@@ -95,6 +101,13 @@ type Artifact struct {
 	// Members are the learned models; predictions are their weighted
 	// average (probabilities for classifiers, values for regression).
 	Members []Member `json:"members"`
+	// Threshold is the decision threshold of a binary classifier: a row is
+	// labeled with the positive class, Classes[1], when its probability is
+	// at least Threshold, else with Classes[0]. Zero (or absent) keeps the
+	// default rule, the more probable class (Classes[0] on a tie), which is
+	// a threshold of 0.5 except at exactly 0.5. Other tasks leave it zero.
+	// The probabilities themselves do not depend on it.
+	Threshold float64 `json:"threshold,omitempty"`
 	// Image, when set, makes this an image classifier: it decodes, scales
 	// and classifies images itself, and the artifact has no schema,
 	// pipelines or members.
@@ -170,6 +183,26 @@ type Training struct {
 
 // NumClasses is the number of classes, or 0 for a regression.
 func (a *Artifact) NumClasses() int { return len(a.Classes) }
+
+// ClassOf returns the index in Classes of the label for the class
+// probabilities probs (in Classes order): for a binary classifier with a
+// Threshold, 1 when probs[1] >= Threshold; otherwise the most probable class
+// (the first one on a tie). Every prediction path labels rows with it.
+func (a *Artifact) ClassOf(probs []float64) int {
+	if a.Threshold > 0 && len(probs) == 2 {
+		if probs[1] >= a.Threshold {
+			return 1
+		}
+		return 0
+	}
+	best := 0
+	for c, v := range probs {
+		if v > probs[best] {
+			best = c
+		}
+	}
+	return best
+}
 
 // width is the number of outputs per row: K probabilities or 1 value.
 func (a *Artifact) width() int {

@@ -23,7 +23,9 @@ type ONNXOptions = onnx.Options
 // names them ("<column>__year", "__month", "__day", "__weekday", "__hour"
 // when present, "__unix" in seconds, UTC). Text columns are not inputs.
 // Outputs: `label` (string [N]) and `probabilities` (float [N, K]) for
-// classifiers, `value` (float [N, 1]) for regressions.
+// classifiers, `value` (float [N, 1]) for regressions. A binary classifier's
+// label applies its Threshold (also stored in the metadata_props entry
+// "trainyard.threshold"); opt.Threshold is ignored.
 func (a *Artifact) ONNX(opt ONNXOptions) ([]byte, error) {
 	if err := a.Validate(); err != nil {
 		return nil, fmt.Errorf("onnx export: %w", err)
@@ -60,6 +62,10 @@ func (a *Artifact) ONNX(opt ONNXOptions) ([]byte, error) {
 		[2]string{"trainyard.target", a.Target},
 		[2]string{"trainyard.format_version", strconv.Itoa(Version)},
 	)
+	opt.Threshold = a.Threshold
+	if a.Threshold != 0 {
+		opt.Metadata = append(opt.Metadata, [2]string{"trainyard.threshold", strconv.FormatFloat(a.Threshold, 'g', -1, 64)})
+	}
 	m, err := onnx.Blend(x.cols, a.Classes, parts, opt)
 	if err != nil {
 		return nil, fmt.Errorf("onnx export: %w", err)

@@ -164,6 +164,23 @@ func TestONNXParityWithOnnxruntime(t *testing.T) {
 	}
 	a, tb = blendArtifact(t, "penguins.csv", "species")
 	cases = append(cases, parityCase{"blend/penguins.csv", a, tb})
+	// Decision thresholds on binary models: a single GBDT (the tree
+	// ensemble's own label is replaced), a single linear model (its
+	// LinearClassifier label is replaced) and a forest.
+	for _, c := range []struct {
+		name string
+		a    *Artifact
+		tb   *table
+		thr  float64
+	}{
+		{"gbdt-threshold-0.2/telco_churn.csv", cases[4].a, cases[4].tb, 0.2},
+		{"linear-threshold-0.7/breast_cancer.csv", cases[5].a, cases[5].tb, 0.7},
+		{"forest-threshold-0.35/breast_cancer.csv", cases[10].a, cases[10].tb, 0.35},
+	} {
+		b := *c.a
+		b.Threshold = c.thr
+		cases = append(cases, parityCase{c.name, &b, c.tb})
+	}
 
 	var runs []ortcheck.Case
 	var allRows [][]map[string]any
@@ -231,7 +248,9 @@ func compareWithPredictor(t *testing.T, name string, a *Artifact, rows []map[str
 		if len(pr.Floats) != n*k || len(lb.Strings) != n || len(pr.Shape) != 2 || pr.Shape[1] != k {
 			t.Fatalf("%s: outputs of shape %v / %d labels, want [%d %d]", name, pr.Shape, len(lb.Strings), n, k)
 		}
-		second := math.Inf(-1)
+		// The label must agree unless the deciding probabilities are within
+		// float32 noise of each other (or of the threshold).
+		margin := math.Inf(-1)
 		for c := range k {
 			diff := math.Abs(float64(pr.Floats[i*k+c]) - d.Probabilities[c])
 			worst = max(worst, diff)
@@ -240,10 +259,14 @@ func compareWithPredictor(t *testing.T, name string, a *Artifact, rows []map[str
 				t.Errorf("%s row %d class %s: onnx probability %v, predictor %v (%v)", name, i, a.Classes[c], pr.Floats[i*k+c], d.Probabilities[c], row)
 			}
 			if c != d.Class {
-				second = max(second, d.Probabilities[c])
+				margin = max(margin, d.Probabilities[c])
 			}
 		}
-		if d.Probabilities[d.Class]-second > 1e-5 && lb.Strings[i] != d.Label && bad < 5 {
+		margin = d.Probabilities[d.Class] - margin
+		if a.Threshold != 0 {
+			margin = math.Abs(d.Probabilities[1] - a.Threshold)
+		}
+		if margin > 1e-5 && lb.Strings[i] != d.Label && bad < 5 {
 			bad++
 			t.Errorf("%s row %d: onnx label %q, predictor %q (p=%v)", name, i, lb.Strings[i], d.Label, d.Probabilities)
 		}

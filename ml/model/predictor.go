@@ -41,7 +41,8 @@ type scratch struct {
 
 // Prediction is the result for one row.
 type Prediction struct {
-	// Label is the predicted class label (classifiers).
+	// Label is the predicted class label (classifiers), chosen by
+	// Artifact.ClassOf (the decision threshold of a binary classifier).
 	Label string
 	// Class is the index of Label in the artifact's Classes (classifiers).
 	Class int
@@ -152,12 +153,7 @@ func (p *Predictor) finish(s *scratch, dst *Prediction) {
 		}
 	}
 	if acc != nil {
-		best := 0
-		for c, v := range acc {
-			if v > acc[best] {
-				best = c
-			}
-		}
+		best := p.a.ClassOf(acc)
 		dst.Class, dst.Label = best, p.a.Classes[best]
 	}
 }

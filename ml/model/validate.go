@@ -43,6 +43,14 @@ func (a *Artifact) Validate() error {
 		}
 		seen[c] = true
 	}
+	if a.Threshold != 0 {
+		if a.Task != Binary {
+			return fmt.Errorf("threshold %v on a %s model (only binary classifiers take one)", a.Threshold, a.Task)
+		}
+		if !(a.Threshold > 0 && a.Threshold <= 1) {
+			return fmt.Errorf("threshold %v outside (0, 1]", a.Threshold)
+		}
+	}
 	if a.Image != nil {
 		return a.validateImage()
 	}

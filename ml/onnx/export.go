@@ -23,6 +23,12 @@ type Options struct {
 	ProducerVersion string
 	// Metadata is copied into metadata_props.
 	Metadata [][2]string
+	// Threshold, for a two-class model, labels a row with the second class
+	// when its probability is at least Threshold (compared in float32 with
+	// the smallest float32 not below Threshold) and with the first class
+	// otherwise. Zero labels with the more probable class (the first on a
+	// tie). It needs ai.onnx opset 12 or later (GreaterOrEqual).
+	Threshold float64
 }
 
 func (o Options) withDefaults() Options {
@@ -100,7 +106,20 @@ func Blend(cols []Column, classes []string, parts []Part, opt Options) (*Model, 
 	// the probabilities for softmax scores, and for a logistic score in
 	// (0, 0.5] when all weights are positive. Their label comes from ArgMax
 	// of the probabilities, as a blend's does.
-	single := len(parts) == 1 && !(parts[0].Trees != nil && len(classes) == 2)
+	// A decision threshold labels from the probabilities too.
+	thresholded := opt.Threshold != 0
+	if thresholded {
+		if len(classes) != 2 {
+			return nil, fmt.Errorf("export: threshold %v for %d classes (only two-class models take one)", opt.Threshold, len(classes))
+		}
+		if !(opt.Threshold > 0 && opt.Threshold <= 1) {
+			return nil, fmt.Errorf("export: threshold %v outside (0, 1]", opt.Threshold)
+		}
+		if opt.Opset < 12 {
+			return nil, fmt.Errorf("export: a threshold needs ai.onnx opset 12 or later (GreaterOrEqual), not %d", opt.Opset)
+		}
+	}
+	single := len(parts) == 1 && !(len(classes) == 2 && (parts[0].Trees != nil || thresholded))
 	var outs []string
 	total := 0.0
 	for i := range parts {
@@ -154,7 +173,11 @@ func Blend(cols []Column, classes []string, parts []Part, opt Options) (*Model, 
 		} else {
 			b.node("Sum", "", weighted, []string{"probabilities"})
 			idx := b.name("class_index")
-			b.node("ArgMax", "", []string{"probabilities"}, []string{idx}, Int("axis", 1), Int("keepdims", 0))
+			if thresholded {
+				b.thresholdIndex("probabilities", opt.Threshold, idx)
+			} else {
+				b.node("ArgMax", "", []string{"probabilities"}, []string{idx}, Int("axis", 1), Int("keepdims", 0))
+			}
 			keys := make([]int64, len(classes))
 			for i := range keys {
 				keys[i] = int64(i)
@@ -173,6 +196,30 @@ func Blend(cols []Column, classes []string, parts []Part, opt Options) (*Model, 
 	}
 	b.g.Name = "trainyard"
 	return opt.model(b.g, classes), nil
+}
+
+// thresholdIndex writes to idx (int64 [N]) 1 where the second column of
+// probs ([N, 2]) is at least t, else 0: Gather, GreaterOrEqual, Cast.
+func (b *graphBuilder) thresholdIndex(probs string, t float64, idx string) {
+	one, thr := b.name("positive_column"), b.name("threshold")
+	b.g.Initializers = append(b.g.Initializers,
+		Tensor{Name: one, DataType: Int64, Int64s: []int64{1}},
+		Tensor{Name: thr, DataType: Float, Floats: []float32{ceilFloat32(t)}},
+	)
+	pos, ge := b.name("positive_probability"), b.name("at_threshold")
+	b.node("Gather", "", []string{probs, one}, []string{pos}, Int("axis", 1))
+	b.node("GreaterOrEqual", "", []string{pos, thr}, []string{ge})
+	b.node("Cast", "", []string{ge}, []string{idx}, Int("to", int64(Int64)))
+}
+
+// ceilFloat32 returns the smallest float32 that is >= t, so that for every
+// float32 p, p >= t exactly when p >= ceilFloat32(t).
+func ceilFloat32(t float64) float32 {
+	f := float32(t)
+	if float64(f) < t {
+		f = math.Nextafter32(f, float32(math.Inf(1)))
+	}
+	return f
 }
 
 // trees adds a TreeEnsembleClassifier or TreeEnsembleRegressor reading x.

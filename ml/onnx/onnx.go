@@ -55,6 +55,11 @@
 // each part has its own preprocessing branch and model node, the outputs
 // are combined with Mul and Sum, and the label is ArgMax + LabelEncoder.
 //
+// A two-class model with a decision threshold (Options.Threshold) takes the
+// same blended path, even as a single model, and its label index is
+// Gather (the second class's probability) + GreaterOrEqual (against the
+// threshold as float32) + Cast to int64 instead of ArgMax.
+//
 // The ai.onnx.ml opset 5 TreeEnsemble operator (with BRANCH_MEMBER sets) is
 // not used: onnxruntime rejects TreeEnsembleClassifier under opset 5, and
 // the opset 3 operators run on every onnxruntime release of the last years.
