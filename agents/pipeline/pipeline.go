@@ -77,6 +77,7 @@ type Pipeline struct {
 	opts     Options
 	log      *slog.Logger
 	frames   *frameCache
+	profiles *profileCache
 	now      func() time.Time
 }
 
@@ -122,7 +123,7 @@ func New(deps Deps, opts Options) *Pipeline {
 	return &Pipeline{
 		st: deps.Store, blobs: deps.Blobs, trainer: deps.Trainer, reasoner: deps.Reasoner,
 		analyzer: analyze.New(deps.Reasoner), opts: opts, log: opts.Logger,
-		frames: newFrameCache(4), now: time.Now,
+		frames: newFrameCache(4), profiles: newProfileCache(8), now: time.Now,
 	}
 }
 

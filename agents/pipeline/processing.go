@@ -88,6 +88,7 @@ func (p *Pipeline) processStage(ctx context.Context, r *run) (*outcome, error) {
 	if err != nil {
 		return nil, userErrorf([]string{"Check that the target column holds the values to predict"}, "the data cannot be profiled for target %q: %v", an.TargetColumn, err)
 	}
+	p.profiles.put(r.proj.DatasetID, an.TargetColumn, prof)
 	r.progress(0.3, -1, "profiled "+fmt.Sprint(prof.Rows)+" rows", true)
 	out := &outcome{next: store.StageModelSelection}
 	ds := &dataState{Target: an.TargetColumn, Task: string(an.ProblemType), PositiveClass: an.PositiveClass,

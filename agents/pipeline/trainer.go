@@ -55,6 +55,9 @@ type TrainJob struct {
 	Refit []RefitMember
 	// OnTrial is called after every trial (progress).
 	OnTrial func(automl.Trial)
+	// Profile, when set, is a profile of Frame's rows (or a superset of them) computed with
+	// Target; the refit reuses its flags instead of profiling the data again.
+	Profile *profile.Profile
 }
 
 // RefitMember is one configuration of a blend to refit.
@@ -146,7 +149,15 @@ func refitLocal(ctx context.Context, job TrainJob) (*TrainResult, error) {
 	start := time.Now()
 	task := profile.Task(job.Task)
 	useLinear := slices.ContainsFunc(job.Refit, func(m RefitMember) bool { return m.Learner == automl.Linear })
-	treeFit, err := prep.FitTransform(ctx, job.Frame, prep.Options{Target: job.Target, Task: task, Mode: prep.Trees, Drop: job.Drop, Seed: job.Seed})
+	// One profile serves both encodings (prep reads only its flags).
+	prof := job.Profile
+	if prof == nil {
+		var err error
+		if prof, err = profile.Compute(ctx, job.Frame, profile.Options{Target: job.Target, Task: task, TopValues: 5, Examples: 1, Bins: 1}); err != nil {
+			return nil, fmt.Errorf("profile data: %w", err)
+		}
+	}
+	treeFit, err := prep.FitTransform(ctx, job.Frame, prep.Options{Target: job.Target, Task: task, Mode: prep.Trees, Drop: job.Drop, Seed: job.Seed, Profile: prof})
 	if err != nil {
 		return nil, fmt.Errorf("prepare data: %w", err)
 	}
@@ -162,7 +173,7 @@ func refitLocal(ctx context.Context, job TrainJob) (*TrainResult, error) {
 	}
 	var linFit *prep.Fitted
 	if useLinear {
-		linFit, err = prep.FitTransform(ctx, job.Frame, prep.Options{Target: job.Target, Task: task, Mode: prep.Linear, Drop: job.Drop, Seed: job.Seed})
+		linFit, err = prep.FitTransform(ctx, job.Frame, prep.Options{Target: job.Target, Task: task, Mode: prep.Linear, Drop: job.Drop, Seed: job.Seed, Profile: prof})
 		if err != nil {
 			return nil, fmt.Errorf("prepare data for linear learners: %w", err)
 		}
