@@ -220,6 +220,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			project.FieldBudgetSeconds:             {Type: field.TypeInt64, Column: project.FieldBudgetSeconds},
 			project.FieldAnalysis:                  {Type: field.TypeJSON, Column: project.FieldAnalysis},
 			project.FieldPlan:                      {Type: field.TypeJSON, Column: project.FieldPlan},
+			project.FieldLabelingTask:              {Type: field.TypeJSON, Column: project.FieldLabelingTask},
 			project.FieldErrorMessage:              {Type: field.TypeString, Column: project.FieldErrorMessage},
 			project.FieldSuggestions:               {Type: field.TypeJSON, Column: project.FieldSuggestions},
 			project.FieldModelID:                   {Type: field.TypeUUID, Column: project.FieldModelID},
@@ -1447,6 +1448,11 @@ func (f *ProjectFilter) WhereAnalysis(p entql.BytesP) {
 // WherePlan applies the entql json.RawMessage predicate on the plan field.
 func (f *ProjectFilter) WherePlan(p entql.BytesP) {
 	f.Where(p.Field(project.FieldPlan))
+}
+
+// WhereLabelingTask applies the entql json.RawMessage predicate on the labeling_task field.
+func (f *ProjectFilter) WhereLabelingTask(p entql.BytesP) {
+	f.Where(p.Field(project.FieldLabelingTask))
 }
 
 // WhereErrorMessage applies the entql string predicate on the error_message field.

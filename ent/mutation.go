@@ -7765,6 +7765,8 @@ type ProjectMutation struct {
 	appendanalysis                 json.RawMessage
 	plan                           *json.RawMessage
 	appendplan                     json.RawMessage
+	labeling_task                  *json.RawMessage
+	appendlabeling_task            json.RawMessage
 	error_message                  *string
 	suggestions                    *[]string
 	appendsuggestions              []string
@@ -8645,6 +8647,71 @@ func (m *ProjectMutation) ResetPlan() {
 	delete(m.clearedFields, project.FieldPlan)
 }
 
+// SetLabelingTask sets the "labeling_task" field.
+func (m *ProjectMutation) SetLabelingTask(jm json.RawMessage) {
+	m.labeling_task = &jm
+	m.appendlabeling_task = nil
+}
+
+// LabelingTask returns the value of the "labeling_task" field in the mutation.
+func (m *ProjectMutation) LabelingTask() (r json.RawMessage, exists bool) {
+	v := m.labeling_task
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLabelingTask returns the old "labeling_task" field's value of the Project entity.
+// If the Project object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectMutation) OldLabelingTask(ctx context.Context) (v json.RawMessage, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLabelingTask is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLabelingTask requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLabelingTask: %w", err)
+	}
+	return oldValue.LabelingTask, nil
+}
+
+// AppendLabelingTask adds jm to the "labeling_task" field.
+func (m *ProjectMutation) AppendLabelingTask(jm json.RawMessage) {
+	m.appendlabeling_task = append(m.appendlabeling_task, jm...)
+}
+
+// AppendedLabelingTask returns the list of values that were appended to the "labeling_task" field in this mutation.
+func (m *ProjectMutation) AppendedLabelingTask() (json.RawMessage, bool) {
+	if len(m.appendlabeling_task) == 0 {
+		return nil, false
+	}
+	return m.appendlabeling_task, true
+}
+
+// ClearLabelingTask clears the value of the "labeling_task" field.
+func (m *ProjectMutation) ClearLabelingTask() {
+	m.labeling_task = nil
+	m.appendlabeling_task = nil
+	m.clearedFields[project.FieldLabelingTask] = struct{}{}
+}
+
+// LabelingTaskCleared returns if the "labeling_task" field was cleared in this mutation.
+func (m *ProjectMutation) LabelingTaskCleared() bool {
+	_, ok := m.clearedFields[project.FieldLabelingTask]
+	return ok
+}
+
+// ResetLabelingTask resets all changes to the "labeling_task" field.
+func (m *ProjectMutation) ResetLabelingTask() {
+	m.labeling_task = nil
+	m.appendlabeling_task = nil
+	delete(m.clearedFields, project.FieldLabelingTask)
+}
+
 // SetErrorMessage sets the "error_message" field.
 func (m *ProjectMutation) SetErrorMessage(s string) {
 	m.error_message = &s
@@ -9472,7 +9539,7 @@ func (m *ProjectMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ProjectMutation) Fields() []string {
-	fields := make([]string, 0, 27)
+	fields := make([]string, 0, 28)
 	if m.created_at != nil {
 		fields = append(fields, project.FieldCreatedAt)
 	}
@@ -9520,6 +9587,9 @@ func (m *ProjectMutation) Fields() []string {
 	}
 	if m.plan != nil {
 		fields = append(fields, project.FieldPlan)
+	}
+	if m.labeling_task != nil {
+		fields = append(fields, project.FieldLabelingTask)
 	}
 	if m.error_message != nil {
 		fields = append(fields, project.FieldErrorMessage)
@@ -9594,6 +9664,8 @@ func (m *ProjectMutation) Field(name string) (ent.Value, bool) {
 		return m.Analysis()
 	case project.FieldPlan:
 		return m.Plan()
+	case project.FieldLabelingTask:
+		return m.LabelingTask()
 	case project.FieldErrorMessage:
 		return m.ErrorMessage()
 	case project.FieldSuggestions:
@@ -9657,6 +9729,8 @@ func (m *ProjectMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldAnalysis(ctx)
 	case project.FieldPlan:
 		return m.OldPlan(ctx)
+	case project.FieldLabelingTask:
+		return m.OldLabelingTask(ctx)
 	case project.FieldErrorMessage:
 		return m.OldErrorMessage(ctx)
 	case project.FieldSuggestions:
@@ -9799,6 +9873,13 @@ func (m *ProjectMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetPlan(v)
+		return nil
+	case project.FieldLabelingTask:
+		v, ok := value.(json.RawMessage)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLabelingTask(v)
 		return nil
 	case project.FieldErrorMessage:
 		v, ok := value.(string)
@@ -10006,6 +10087,9 @@ func (m *ProjectMutation) ClearedFields() []string {
 	if m.FieldCleared(project.FieldPlan) {
 		fields = append(fields, project.FieldPlan)
 	}
+	if m.FieldCleared(project.FieldLabelingTask) {
+		fields = append(fields, project.FieldLabelingTask)
+	}
 	if m.FieldCleared(project.FieldSuggestions) {
 		fields = append(fields, project.FieldSuggestions)
 	}
@@ -10049,6 +10133,9 @@ func (m *ProjectMutation) ClearField(name string) error {
 		return nil
 	case project.FieldPlan:
 		m.ClearPlan()
+		return nil
+	case project.FieldLabelingTask:
+		m.ClearLabelingTask()
 		return nil
 	case project.FieldSuggestions:
 		m.ClearSuggestions()
@@ -10123,6 +10210,9 @@ func (m *ProjectMutation) ResetField(name string) error {
 		return nil
 	case project.FieldPlan:
 		m.ResetPlan()
+		return nil
+	case project.FieldLabelingTask:
+		m.ResetLabelingTask()
 		return nil
 	case project.FieldErrorMessage:
 		m.ResetErrorMessage()

@@ -55,6 +55,8 @@ type Project struct {
 	Analysis json.RawMessage `json:"analysis,omitempty"`
 	// Plan holds the value of the "plan" field.
 	Plan json.RawMessage `json:"plan,omitempty"`
+	// LabelingTask holds the value of the "labeling_task" field.
+	LabelingTask json.RawMessage `json:"labeling_task,omitempty"`
 	// ErrorMessage holds the value of the "error_message" field.
 	ErrorMessage string `json:"error_message,omitempty"`
 	// Suggestions holds the value of the "suggestions" field.
@@ -169,7 +171,7 @@ func (*Project) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case project.FieldModelID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
-		case project.FieldAnalysis, project.FieldPlan, project.FieldSuggestions:
+		case project.FieldAnalysis, project.FieldPlan, project.FieldLabelingTask, project.FieldSuggestions:
 			values[i] = new([]byte)
 		case project.FieldRequiresApproval:
 			values[i] = new(sql.NullBool)
@@ -304,6 +306,14 @@ func (_m *Project) assignValues(columns []string, values []any) error {
 			} else if value != nil && len(*value) > 0 {
 				if err := json.Unmarshal(*value, &_m.Plan); err != nil {
 					return fmt.Errorf("unmarshal field plan: %w", err)
+				}
+			}
+		case project.FieldLabelingTask:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field labeling_task", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.LabelingTask); err != nil {
+					return fmt.Errorf("unmarshal field labeling_task: %w", err)
 				}
 			}
 		case project.FieldErrorMessage:
@@ -495,6 +505,9 @@ func (_m *Project) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("plan=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Plan))
+	builder.WriteString(", ")
+	builder.WriteString("labeling_task=")
+	builder.WriteString(fmt.Sprintf("%v", _m.LabelingTask))
 	builder.WriteString(", ")
 	builder.WriteString("error_message=")
 	builder.WriteString(_m.ErrorMessage)

@@ -207,6 +207,12 @@ func (_c *ProjectCreate) SetPlan(v json.RawMessage) *ProjectCreate {
 	return _c
 }
 
+// SetLabelingTask sets the "labeling_task" field.
+func (_c *ProjectCreate) SetLabelingTask(v json.RawMessage) *ProjectCreate {
+	_c.mutation.SetLabelingTask(v)
+	return _c
+}
+
 // SetErrorMessage sets the "error_message" field.
 func (_c *ProjectCreate) SetErrorMessage(v string) *ProjectCreate {
 	_c.mutation.SetErrorMessage(v)
@@ -748,6 +754,10 @@ func (_c *ProjectCreate) createSpec() (*Project, *sqlgraph.CreateSpec) {
 		_spec.SetField(project.FieldPlan, field.TypeJSON, value)
 		_node.Plan = value
 	}
+	if value, ok := _c.mutation.LabelingTask(); ok {
+		_spec.SetField(project.FieldLabelingTask, field.TypeJSON, value)
+		_node.LabelingTask = value
+	}
 	if value, ok := _c.mutation.ErrorMessage(); ok {
 		_spec.SetField(project.FieldErrorMessage, field.TypeString, value)
 		_node.ErrorMessage = value
@@ -1140,6 +1150,24 @@ func (u *ProjectUpsert) UpdatePlan() *ProjectUpsert {
 // ClearPlan clears the value of the "plan" field.
 func (u *ProjectUpsert) ClearPlan() *ProjectUpsert {
 	u.SetNull(project.FieldPlan)
+	return u
+}
+
+// SetLabelingTask sets the "labeling_task" field.
+func (u *ProjectUpsert) SetLabelingTask(v json.RawMessage) *ProjectUpsert {
+	u.Set(project.FieldLabelingTask, v)
+	return u
+}
+
+// UpdateLabelingTask sets the "labeling_task" field to the value that was provided on create.
+func (u *ProjectUpsert) UpdateLabelingTask() *ProjectUpsert {
+	u.SetExcluded(project.FieldLabelingTask)
+	return u
+}
+
+// ClearLabelingTask clears the value of the "labeling_task" field.
+func (u *ProjectUpsert) ClearLabelingTask() *ProjectUpsert {
+	u.SetNull(project.FieldLabelingTask)
 	return u
 }
 
@@ -1606,6 +1634,27 @@ func (u *ProjectUpsertOne) UpdatePlan() *ProjectUpsertOne {
 func (u *ProjectUpsertOne) ClearPlan() *ProjectUpsertOne {
 	return u.Update(func(s *ProjectUpsert) {
 		s.ClearPlan()
+	})
+}
+
+// SetLabelingTask sets the "labeling_task" field.
+func (u *ProjectUpsertOne) SetLabelingTask(v json.RawMessage) *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.SetLabelingTask(v)
+	})
+}
+
+// UpdateLabelingTask sets the "labeling_task" field to the value that was provided on create.
+func (u *ProjectUpsertOne) UpdateLabelingTask() *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.UpdateLabelingTask()
+	})
+}
+
+// ClearLabelingTask clears the value of the "labeling_task" field.
+func (u *ProjectUpsertOne) ClearLabelingTask() *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.ClearLabelingTask()
 	})
 }
 
@@ -2267,6 +2316,27 @@ func (u *ProjectUpsertBulk) UpdatePlan() *ProjectUpsertBulk {
 func (u *ProjectUpsertBulk) ClearPlan() *ProjectUpsertBulk {
 	return u.Update(func(s *ProjectUpsert) {
 		s.ClearPlan()
+	})
+}
+
+// SetLabelingTask sets the "labeling_task" field.
+func (u *ProjectUpsertBulk) SetLabelingTask(v json.RawMessage) *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.SetLabelingTask(v)
+	})
+}
+
+// UpdateLabelingTask sets the "labeling_task" field to the value that was provided on create.
+func (u *ProjectUpsertBulk) UpdateLabelingTask() *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.UpdateLabelingTask()
+	})
+}
+
+// ClearLabelingTask clears the value of the "labeling_task" field.
+func (u *ProjectUpsertBulk) ClearLabelingTask() *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.ClearLabelingTask()
 	})
 }
 

@@ -257,6 +257,24 @@ func (_u *ProjectUpdate) ClearPlan() *ProjectUpdate {
 	return _u
 }
 
+// SetLabelingTask sets the "labeling_task" field.
+func (_u *ProjectUpdate) SetLabelingTask(v json.RawMessage) *ProjectUpdate {
+	_u.mutation.SetLabelingTask(v)
+	return _u
+}
+
+// AppendLabelingTask appends value to the "labeling_task" field.
+func (_u *ProjectUpdate) AppendLabelingTask(v json.RawMessage) *ProjectUpdate {
+	_u.mutation.AppendLabelingTask(v)
+	return _u
+}
+
+// ClearLabelingTask clears the value of the "labeling_task" field.
+func (_u *ProjectUpdate) ClearLabelingTask() *ProjectUpdate {
+	_u.mutation.ClearLabelingTask()
+	return _u
+}
+
 // SetErrorMessage sets the "error_message" field.
 func (_u *ProjectUpdate) SetErrorMessage(v string) *ProjectUpdate {
 	_u.mutation.SetErrorMessage(v)
@@ -768,6 +786,17 @@ func (_u *ProjectUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.PlanCleared() {
 		_spec.ClearField(project.FieldPlan, field.TypeJSON)
 	}
+	if value, ok := _u.mutation.LabelingTask(); ok {
+		_spec.SetField(project.FieldLabelingTask, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedLabelingTask(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, project.FieldLabelingTask, value)
+		})
+	}
+	if _u.mutation.LabelingTaskCleared() {
+		_spec.ClearField(project.FieldLabelingTask, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.ErrorMessage(); ok {
 		_spec.SetField(project.FieldErrorMessage, field.TypeString, value)
 	}
@@ -1227,6 +1256,24 @@ func (_u *ProjectUpdateOne) AppendPlan(v json.RawMessage) *ProjectUpdateOne {
 // ClearPlan clears the value of the "plan" field.
 func (_u *ProjectUpdateOne) ClearPlan() *ProjectUpdateOne {
 	_u.mutation.ClearPlan()
+	return _u
+}
+
+// SetLabelingTask sets the "labeling_task" field.
+func (_u *ProjectUpdateOne) SetLabelingTask(v json.RawMessage) *ProjectUpdateOne {
+	_u.mutation.SetLabelingTask(v)
+	return _u
+}
+
+// AppendLabelingTask appends value to the "labeling_task" field.
+func (_u *ProjectUpdateOne) AppendLabelingTask(v json.RawMessage) *ProjectUpdateOne {
+	_u.mutation.AppendLabelingTask(v)
+	return _u
+}
+
+// ClearLabelingTask clears the value of the "labeling_task" field.
+func (_u *ProjectUpdateOne) ClearLabelingTask() *ProjectUpdateOne {
+	_u.mutation.ClearLabelingTask()
 	return _u
 }
 
@@ -1770,6 +1817,17 @@ func (_u *ProjectUpdateOne) sqlSave(ctx context.Context) (_node *Project, err er
 	}
 	if _u.mutation.PlanCleared() {
 		_spec.ClearField(project.FieldPlan, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.LabelingTask(); ok {
+		_spec.SetField(project.FieldLabelingTask, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedLabelingTask(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, project.FieldLabelingTask, value)
+		})
+	}
+	if _u.mutation.LabelingTaskCleared() {
+		_spec.ClearField(project.FieldLabelingTask, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.ErrorMessage(); ok {
 		_spec.SetField(project.FieldErrorMessage, field.TypeString, value)

@@ -109,6 +109,7 @@ func projectToProto(p *ent.Project) *trainyardv1.Project {
 		EstimatedTimeRemaining: secondsPtr(p.EstimatedSecondsRemaining),
 		Analysis:               unmarshalStored(p.Analysis, &trainyardv1.ProblemAnalysis{}),
 		Plan:                   unmarshalStored(p.Plan, &trainyardv1.TrainingPlan{}),
+		LabelingTask:           unmarshalStored(p.LabelingTask, &trainyardv1.LabelingTask{}),
 		Iteration:              int32(p.Iteration),
 		WebhookUrl:             p.WebhookURL,
 		Owner:                  resourceName("users", p.OwnerID),

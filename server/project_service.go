@@ -259,6 +259,12 @@ func (h *ProjectService) ApproveProject(ctx context.Context, req *trainyardv1.Ap
 				fmt.Errorf("%d projects are already running (the limit is %d); wait for one to finish or cancel one before approving", n, max))
 		}
 	}
+	if task := openLabelingTask(p); task != nil {
+		return h.approveLabeling(ctx, p, task, req)
+	}
+	if len(req.GetClusterLabels()) > 0 || len(req.GetRowLabels()) > 0 {
+		return nil, fieldError("cluster_labels", "the project has no open labeling task", nil)
+	}
 	plan := unmarshalStored(p.Plan, &trainyardv1.TrainingPlan{})
 	if plan == nil {
 		plan = &trainyardv1.TrainingPlan{}

@@ -313,6 +313,7 @@ var (
 		{Name: "budget_seconds", Type: field.TypeInt64, Default: 0},
 		{Name: "analysis", Type: field.TypeJSON, Nullable: true},
 		{Name: "plan", Type: field.TypeJSON, Nullable: true},
+		{Name: "labeling_task", Type: field.TypeJSON, Nullable: true},
 		{Name: "error_message", Type: field.TypeString, Size: 2147483647, Default: ""},
 		{Name: "suggestions", Type: field.TypeJSON, Nullable: true},
 		{Name: "request_id", Type: field.TypeString, Nullable: true, Size: 128},
@@ -335,19 +336,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "projects_datasets_projects",
-				Columns:    []*schema.Column{ProjectsColumns[25]},
+				Columns:    []*schema.Column{ProjectsColumns[26]},
 				RefColumns: []*schema.Column{DatasetsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "projects_models_model",
-				Columns:    []*schema.Column{ProjectsColumns[26]},
+				Columns:    []*schema.Column{ProjectsColumns[27]},
 				RefColumns: []*schema.Column{ModelsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "projects_users_projects",
-				Columns:    []*schema.Column{ProjectsColumns[27]},
+				Columns:    []*schema.Column{ProjectsColumns[28]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -356,12 +357,12 @@ var (
 			{
 				Name:    "project_owner_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{ProjectsColumns[27], ProjectsColumns[1]},
+				Columns: []*schema.Column{ProjectsColumns[28], ProjectsColumns[1]},
 			},
 			{
 				Name:    "project_owner_id_stage",
 				Unique:  false,
-				Columns: []*schema.Column{ProjectsColumns[27], ProjectsColumns[7]},
+				Columns: []*schema.Column{ProjectsColumns[28], ProjectsColumns[7]},
 			},
 			{
 				Name:    "project_stage",
@@ -371,12 +372,12 @@ var (
 			{
 				Name:    "project_owner_id_request_id",
 				Unique:  true,
-				Columns: []*schema.Column{ProjectsColumns[27], ProjectsColumns[17]},
+				Columns: []*schema.Column{ProjectsColumns[28], ProjectsColumns[18]},
 			},
 			{
 				Name:    "project_lease_expires_at",
 				Unique:  false,
-				Columns: []*schema.Column{ProjectsColumns[20]},
+				Columns: []*schema.Column{ProjectsColumns[21]},
 			},
 		},
 	}

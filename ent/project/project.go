@@ -50,6 +50,8 @@ const (
 	FieldAnalysis = "analysis"
 	// FieldPlan holds the string denoting the plan field in the database.
 	FieldPlan = "plan"
+	// FieldLabelingTask holds the string denoting the labeling_task field in the database.
+	FieldLabelingTask = "labeling_task"
 	// FieldErrorMessage holds the string denoting the error_message field in the database.
 	FieldErrorMessage = "error_message"
 	// FieldSuggestions holds the string denoting the suggestions field in the database.
@@ -149,6 +151,7 @@ var Columns = []string{
 	FieldBudgetSeconds,
 	FieldAnalysis,
 	FieldPlan,
+	FieldLabelingTask,
 	FieldErrorMessage,
 	FieldSuggestions,
 	FieldModelID,

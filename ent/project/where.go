@@ -727,6 +727,16 @@ func PlanNotNil() predicate.Project {
 	return predicate.Project(sql.FieldNotNull(FieldPlan))
 }
 
+// LabelingTaskIsNil applies the IsNil predicate on the "labeling_task" field.
+func LabelingTaskIsNil() predicate.Project {
+	return predicate.Project(sql.FieldIsNull(FieldLabelingTask))
+}
+
+// LabelingTaskNotNil applies the NotNil predicate on the "labeling_task" field.
+func LabelingTaskNotNil() predicate.Project {
+	return predicate.Project(sql.FieldNotNull(FieldLabelingTask))
+}
+
 // ErrorMessageEQ applies the EQ predicate on the "error_message" field.
 func ErrorMessageEQ(v string) predicate.Project {
 	return predicate.Project(sql.FieldEQ(FieldErrorMessage, v))

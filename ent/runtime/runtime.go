@@ -541,37 +541,37 @@ func init() {
 	// project.BudgetSecondsValidator is a validator for the "budget_seconds" field. It is called by the builders before save.
 	project.BudgetSecondsValidator = projectDescBudgetSeconds.Validators[0].(func(int64) error)
 	// projectDescErrorMessage is the schema descriptor for error_message field.
-	projectDescErrorMessage := projectFields[14].Descriptor()
+	projectDescErrorMessage := projectFields[15].Descriptor()
 	// project.DefaultErrorMessage holds the default value on creation for the error_message field.
 	project.DefaultErrorMessage = projectDescErrorMessage.Default.(string)
 	// projectDescRequestID is the schema descriptor for request_id field.
-	projectDescRequestID := projectFields[17].Descriptor()
+	projectDescRequestID := projectFields[18].Descriptor()
 	// project.RequestIDValidator is a validator for the "request_id" field. It is called by the builders before save.
 	project.RequestIDValidator = projectDescRequestID.Validators[0].(func(string) error)
 	// projectDescWebhookURL is the schema descriptor for webhook_url field.
-	projectDescWebhookURL := projectFields[18].Descriptor()
+	projectDescWebhookURL := projectFields[19].Descriptor()
 	// project.WebhookURLValidator is a validator for the "webhook_url" field. It is called by the builders before save.
 	project.WebhookURLValidator = projectDescWebhookURL.Validators[0].(func(string) error)
 	// projectDescLeaseOwner is the schema descriptor for lease_owner field.
-	projectDescLeaseOwner := projectFields[19].Descriptor()
+	projectDescLeaseOwner := projectFields[20].Descriptor()
 	// project.DefaultLeaseOwner holds the default value on creation for the lease_owner field.
 	project.DefaultLeaseOwner = projectDescLeaseOwner.Default.(string)
 	// project.LeaseOwnerValidator is a validator for the "lease_owner" field. It is called by the builders before save.
 	project.LeaseOwnerValidator = projectDescLeaseOwner.Validators[0].(func(string) error)
 	// projectDescAttempts is the schema descriptor for attempts field.
-	projectDescAttempts := projectFields[21].Descriptor()
+	projectDescAttempts := projectFields[22].Descriptor()
 	// project.DefaultAttempts holds the default value on creation for the attempts field.
 	project.DefaultAttempts = projectDescAttempts.Default.(int)
 	// project.AttemptsValidator is a validator for the "attempts" field. It is called by the builders before save.
 	project.AttemptsValidator = projectDescAttempts.Validators[0].(func(int) error)
 	// projectDescNextSequence is the schema descriptor for next_sequence field.
-	projectDescNextSequence := projectFields[22].Descriptor()
+	projectDescNextSequence := projectFields[23].Descriptor()
 	// project.DefaultNextSequence holds the default value on creation for the next_sequence field.
 	project.DefaultNextSequence = projectDescNextSequence.Default.(int64)
 	// project.NextSequenceValidator is a validator for the "next_sequence" field. It is called by the builders before save.
 	project.NextSequenceValidator = projectDescNextSequence.Validators[0].(func(int64) error)
 	// projectDescNextAuditSequence is the schema descriptor for next_audit_sequence field.
-	projectDescNextAuditSequence := projectFields[23].Descriptor()
+	projectDescNextAuditSequence := projectFields[24].Descriptor()
 	// project.DefaultNextAuditSequence holds the default value on creation for the next_audit_sequence field.
 	project.DefaultNextAuditSequence = projectDescNextAuditSequence.Default.(int64)
 	// project.NextAuditSequenceValidator is a validator for the "next_audit_sequence" field. It is called by the builders before save.

@@ -37,6 +37,8 @@ func (Project) Fields() []ent.Field {
 		field.Int64("budget_seconds").NonNegative().Default(0),
 		field.JSON("analysis", json.RawMessage{}).Optional(),
 		field.JSON("plan", json.RawMessage{}).Optional(),
+		// labeling_task is the LabelingTask (proto JSON) the owner is asked to answer.
+		field.JSON("labeling_task", json.RawMessage{}).Optional(),
 		field.Text("error_message").Default(""),
 		field.JSON("suggestions", []string{}).Optional(),
 		field.UUID("model_id", uuid.UUID{}).Optional().Nillable(),

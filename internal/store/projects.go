@@ -299,9 +299,11 @@ func (s *Store) CancelProject(ctx context.Context, id uuid.UUID) (*ent.Project, 
 
 // ProjectChanges lists project fields to set; nil fields are left alone.
 type ProjectChanges struct {
-	DisplayName      *string
-	Analysis         json.RawMessage
-	Plan             json.RawMessage
+	DisplayName *string
+	Analysis    json.RawMessage
+	Plan        json.RawMessage
+	// LabelingTask is the labeling task shown to the owner (proto JSON); "null" clears it.
+	LabelingTask     json.RawMessage
 	ErrorMessage     *string
 	Suggestions      []string
 	ModelID          *uuid.UUID
@@ -327,6 +329,9 @@ func (c *ProjectChanges) apply(m *ent.ProjectMutation) {
 	}
 	if c.Plan != nil {
 		m.SetPlan(c.Plan)
+	}
+	if c.LabelingTask != nil {
+		m.SetLabelingTask(c.LabelingTask)
 	}
 	if c.ErrorMessage != nil {
 		m.SetErrorMessage(*c.ErrorMessage)

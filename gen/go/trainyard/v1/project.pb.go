@@ -114,6 +114,59 @@ func (PipelineStage) EnumDescriptor() ([]byte, []int) {
 	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{0}
 }
 
+// LabelingTaskState says whether a labeling task still waits for the owner.
+type LabelingTaskState int32
+
+const (
+	// Never set.
+	LabelingTaskState_LABELING_TASK_STATE_UNSPECIFIED LabelingTaskState = 0
+	// Waiting: approve the project with cluster_labels or row_labels to continue.
+	LabelingTaskState_LABELING_TASK_STATE_OPEN LabelingTaskState = 1
+	// The owner answered; the labels were (or are being) applied.
+	LabelingTaskState_LABELING_TASK_STATE_ANSWERED LabelingTaskState = 2
+)
+
+// Enum value maps for LabelingTaskState.
+var (
+	LabelingTaskState_name = map[int32]string{
+		0: "LABELING_TASK_STATE_UNSPECIFIED",
+		1: "LABELING_TASK_STATE_OPEN",
+		2: "LABELING_TASK_STATE_ANSWERED",
+	}
+	LabelingTaskState_value = map[string]int32{
+		"LABELING_TASK_STATE_UNSPECIFIED": 0,
+		"LABELING_TASK_STATE_OPEN":        1,
+		"LABELING_TASK_STATE_ANSWERED":    2,
+	}
+)
+
+func (x LabelingTaskState) Enum() *LabelingTaskState {
+	p := new(LabelingTaskState)
+	*p = x
+	return p
+}
+
+func (x LabelingTaskState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (LabelingTaskState) Descriptor() protoreflect.EnumDescriptor {
+	return file_trainyard_v1_project_proto_enumTypes[1].Descriptor()
+}
+
+func (LabelingTaskState) Type() protoreflect.EnumType {
+	return &file_trainyard_v1_project_proto_enumTypes[1]
+}
+
+func (x LabelingTaskState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use LabelingTaskState.Descriptor instead.
+func (LabelingTaskState) EnumDescriptor() ([]byte, []int) {
+	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{1}
+}
+
 // DecisionType names the kind of choice an agent made.
 type DecisionType int32
 
@@ -223,11 +276,11 @@ func (x DecisionType) String() string {
 }
 
 func (DecisionType) Descriptor() protoreflect.EnumDescriptor {
-	return file_trainyard_v1_project_proto_enumTypes[1].Descriptor()
+	return file_trainyard_v1_project_proto_enumTypes[2].Descriptor()
 }
 
 func (DecisionType) Type() protoreflect.EnumType {
-	return &file_trainyard_v1_project_proto_enumTypes[1]
+	return &file_trainyard_v1_project_proto_enumTypes[2]
 }
 
 func (x DecisionType) Number() protoreflect.EnumNumber {
@@ -236,7 +289,7 @@ func (x DecisionType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use DecisionType.Descriptor instead.
 func (DecisionType) EnumDescriptor() ([]byte, []int) {
-	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{1}
+	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{2}
 }
 
 // LogLevel is the severity of a log line.
@@ -284,11 +337,11 @@ func (x LogLevel) String() string {
 }
 
 func (LogLevel) Descriptor() protoreflect.EnumDescriptor {
-	return file_trainyard_v1_project_proto_enumTypes[2].Descriptor()
+	return file_trainyard_v1_project_proto_enumTypes[3].Descriptor()
 }
 
 func (LogLevel) Type() protoreflect.EnumType {
-	return &file_trainyard_v1_project_proto_enumTypes[2]
+	return &file_trainyard_v1_project_proto_enumTypes[3]
 }
 
 func (x LogLevel) Number() protoreflect.EnumNumber {
@@ -297,7 +350,7 @@ func (x LogLevel) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use LogLevel.Descriptor instead.
 func (LogLevel) EnumDescriptor() ([]byte, []int) {
-	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{2}
+	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{3}
 }
 
 // Project is one request to train a model: a description, a dataset, and the pipeline's state.
@@ -347,7 +400,11 @@ type Project struct {
 	// When the project last changed.
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,21,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// When the project reached a terminal stage.
-	CompleteTime  *timestamppb.Timestamp `protobuf:"bytes,22,opt,name=complete_time,json=completeTime,proto3" json:"complete_time,omitempty"`
+	CompleteTime *timestamppb.Timestamp `protobuf:"bytes,22,opt,name=complete_time,json=completeTime,proto3" json:"complete_time,omitempty"`
+	// What the owner is asked to label when the data has too few labels and no reasoner could
+	// label it: clusters to name and sample rows to label. Set while the project waits in
+	// AWAITING_APPROVAL for labels (state OPEN) and kept afterwards as a record of the answer.
+	LabelingTask  *LabelingTask `protobuf:"bytes,23,opt,name=labeling_task,json=labelingTask,proto3" json:"labeling_task,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -536,6 +593,417 @@ func (x *Project) GetCompleteTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Project) GetLabelingTask() *LabelingTask {
+	if x != nil {
+		return x.LabelingTask
+	}
+	return nil
+}
+
+// LabelingTask asks the owner to name clusters of unlabeled rows or to label a few rows. The
+// pipeline never invents labels: training continues only with the labels the owner gives.
+type LabelingTask struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Whether the task waits for an answer.
+	State LabelingTaskState `protobuf:"varint,1,opt,name=state,proto3,enum=trainyard.v1.LabelingTaskState" json:"state,omitempty"`
+	// The column the labels go into.
+	TargetColumn string `protobuf:"bytes,2,opt,name=target_column,json=targetColumn,proto3" json:"target_column,omitempty"`
+	// Rows in the data.
+	TotalRows int64 `protobuf:"varint,3,opt,name=total_rows,json=totalRows,proto3" json:"total_rows,omitempty"`
+	// Rows that already carry a label.
+	LabeledRows int64 `protobuf:"varint,4,opt,name=labeled_rows,json=labeledRows,proto3" json:"labeled_rows,omitempty"`
+	// Labels already present in the data (from the few labeled rows); may be empty.
+	KnownClasses []string `protobuf:"bytes,5,rep,name=known_classes,json=knownClasses,proto3" json:"known_classes,omitempty"`
+	// How the clusters were found, e.g. "k-means (k=4) over 7 standardized features".
+	Method string `protobuf:"bytes,6,opt,name=method,proto3" json:"method,omitempty"`
+	// What to do, in plain words.
+	Instructions string `protobuf:"bytes,7,opt,name=instructions,proto3" json:"instructions,omitempty"`
+	// The input columns the example rows show, in order.
+	Columns []string `protobuf:"bytes,8,rep,name=columns,proto3" json:"columns,omitempty"`
+	// The proposed clusters, largest first.
+	Clusters []*LabelingCluster `protobuf:"bytes,9,rep,name=clusters,proto3" json:"clusters,omitempty"`
+	// Rows to label one by one instead of (or besides) naming clusters: a few per cluster,
+	// nearest its centre first.
+	SampleRows []*LabelingRow `protobuf:"bytes,10,rep,name=sample_rows,json=sampleRows,proto3" json:"sample_rows,omitempty"`
+	// The names the owner gave to clusters (cluster id -> class label); set once answered.
+	ClusterLabels map[int32]string `protobuf:"bytes,11,rep,name=cluster_labels,json=clusterLabels,proto3" json:"cluster_labels,omitempty" protobuf_key:"varint,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// The labels the owner gave to rows (row index -> class label); set once answered.
+	RowLabels     map[int64]string `protobuf:"bytes,12,rep,name=row_labels,json=rowLabels,proto3" json:"row_labels,omitempty" protobuf_key:"varint,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LabelingTask) Reset() {
+	*x = LabelingTask{}
+	mi := &file_trainyard_v1_project_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LabelingTask) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LabelingTask) ProtoMessage() {}
+
+func (x *LabelingTask) ProtoReflect() protoreflect.Message {
+	mi := &file_trainyard_v1_project_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LabelingTask.ProtoReflect.Descriptor instead.
+func (*LabelingTask) Descriptor() ([]byte, []int) {
+	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *LabelingTask) GetState() LabelingTaskState {
+	if x != nil {
+		return x.State
+	}
+	return LabelingTaskState_LABELING_TASK_STATE_UNSPECIFIED
+}
+
+func (x *LabelingTask) GetTargetColumn() string {
+	if x != nil {
+		return x.TargetColumn
+	}
+	return ""
+}
+
+func (x *LabelingTask) GetTotalRows() int64 {
+	if x != nil {
+		return x.TotalRows
+	}
+	return 0
+}
+
+func (x *LabelingTask) GetLabeledRows() int64 {
+	if x != nil {
+		return x.LabeledRows
+	}
+	return 0
+}
+
+func (x *LabelingTask) GetKnownClasses() []string {
+	if x != nil {
+		return x.KnownClasses
+	}
+	return nil
+}
+
+func (x *LabelingTask) GetMethod() string {
+	if x != nil {
+		return x.Method
+	}
+	return ""
+}
+
+func (x *LabelingTask) GetInstructions() string {
+	if x != nil {
+		return x.Instructions
+	}
+	return ""
+}
+
+func (x *LabelingTask) GetColumns() []string {
+	if x != nil {
+		return x.Columns
+	}
+	return nil
+}
+
+func (x *LabelingTask) GetClusters() []*LabelingCluster {
+	if x != nil {
+		return x.Clusters
+	}
+	return nil
+}
+
+func (x *LabelingTask) GetSampleRows() []*LabelingRow {
+	if x != nil {
+		return x.SampleRows
+	}
+	return nil
+}
+
+func (x *LabelingTask) GetClusterLabels() map[int32]string {
+	if x != nil {
+		return x.ClusterLabels
+	}
+	return nil
+}
+
+func (x *LabelingTask) GetRowLabels() map[int64]string {
+	if x != nil {
+		return x.RowLabels
+	}
+	return nil
+}
+
+// LabelingCluster is one group of similar unlabeled rows for the owner to name.
+type LabelingCluster struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The cluster's id, the key of ApproveProjectRequest.cluster_labels.
+	Id int32 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Rows in the cluster.
+	Size int64 `protobuf:"varint,2,opt,name=size,proto3" json:"size,omitempty"`
+	// For text: the terms that weigh most in the cluster's centre.
+	TopTerms []string `protobuf:"bytes,3,rep,name=top_terms,json=topTerms,proto3" json:"top_terms,omitempty"`
+	// For tabular data: the features that set the cluster apart, most distinctive first.
+	FeatureRanges []*FeatureRange `protobuf:"bytes,4,rep,name=feature_ranges,json=featureRanges,proto3" json:"feature_ranges,omitempty"`
+	// Rows of the cluster, nearest its centre first.
+	Examples []*LabelingRow `protobuf:"bytes,5,rep,name=examples,proto3" json:"examples,omitempty"`
+	// The label most of the cluster's already labeled rows carry, when any do; a hint, not a
+	// label the pipeline applies.
+	SuggestedLabel string `protobuf:"bytes,6,opt,name=suggested_label,json=suggestedLabel,proto3" json:"suggested_label,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *LabelingCluster) Reset() {
+	*x = LabelingCluster{}
+	mi := &file_trainyard_v1_project_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LabelingCluster) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LabelingCluster) ProtoMessage() {}
+
+func (x *LabelingCluster) ProtoReflect() protoreflect.Message {
+	mi := &file_trainyard_v1_project_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LabelingCluster.ProtoReflect.Descriptor instead.
+func (*LabelingCluster) Descriptor() ([]byte, []int) {
+	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *LabelingCluster) GetId() int32 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *LabelingCluster) GetSize() int64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+func (x *LabelingCluster) GetTopTerms() []string {
+	if x != nil {
+		return x.TopTerms
+	}
+	return nil
+}
+
+func (x *LabelingCluster) GetFeatureRanges() []*FeatureRange {
+	if x != nil {
+		return x.FeatureRanges
+	}
+	return nil
+}
+
+func (x *LabelingCluster) GetExamples() []*LabelingRow {
+	if x != nil {
+		return x.Examples
+	}
+	return nil
+}
+
+func (x *LabelingCluster) GetSuggestedLabel() string {
+	if x != nil {
+		return x.SuggestedLabel
+	}
+	return ""
+}
+
+// FeatureRange describes one feature inside a cluster.
+type FeatureRange struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The feature: a column, or "column=level" for a category level.
+	Feature string `protobuf:"bytes,1,opt,name=feature,proto3" json:"feature,omitempty"`
+	// The lowest value in the cluster (the level's share for a category level).
+	Min float64 `protobuf:"fixed64,2,opt,name=min,proto3" json:"min,omitempty"`
+	// The highest value in the cluster.
+	Max float64 `protobuf:"fixed64,3,opt,name=max,proto3" json:"max,omitempty"`
+	// The cluster's mean.
+	Mean float64 `protobuf:"fixed64,4,opt,name=mean,proto3" json:"mean,omitempty"`
+	// The mean over all rows.
+	OverallMean float64 `protobuf:"fixed64,5,opt,name=overall_mean,json=overallMean,proto3" json:"overall_mean,omitempty"`
+	// How far the cluster's mean lies from the overall mean, in overall standard deviations.
+	Z float64 `protobuf:"fixed64,6,opt,name=z,proto3" json:"z,omitempty"`
+	// The range in words, e.g. "Age 1 to 14, mean 6 (all rows: 30)".
+	Description   string `protobuf:"bytes,7,opt,name=description,proto3" json:"description,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FeatureRange) Reset() {
+	*x = FeatureRange{}
+	mi := &file_trainyard_v1_project_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FeatureRange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FeatureRange) ProtoMessage() {}
+
+func (x *FeatureRange) ProtoReflect() protoreflect.Message {
+	mi := &file_trainyard_v1_project_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FeatureRange.ProtoReflect.Descriptor instead.
+func (*FeatureRange) Descriptor() ([]byte, []int) {
+	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *FeatureRange) GetFeature() string {
+	if x != nil {
+		return x.Feature
+	}
+	return ""
+}
+
+func (x *FeatureRange) GetMin() float64 {
+	if x != nil {
+		return x.Min
+	}
+	return 0
+}
+
+func (x *FeatureRange) GetMax() float64 {
+	if x != nil {
+		return x.Max
+	}
+	return 0
+}
+
+func (x *FeatureRange) GetMean() float64 {
+	if x != nil {
+		return x.Mean
+	}
+	return 0
+}
+
+func (x *FeatureRange) GetOverallMean() float64 {
+	if x != nil {
+		return x.OverallMean
+	}
+	return 0
+}
+
+func (x *FeatureRange) GetZ() float64 {
+	if x != nil {
+		return x.Z
+	}
+	return 0
+}
+
+func (x *FeatureRange) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+// LabelingRow is one row of the data shown for labeling.
+type LabelingRow struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The row's index in the dataset, from 0 (header excluded); the key of
+	// ApproveProjectRequest.row_labels.
+	Row int64 `protobuf:"varint,1,opt,name=row,proto3" json:"row,omitempty"`
+	// The cluster the row belongs to.
+	ClusterId int32 `protobuf:"varint,2,opt,name=cluster_id,json=clusterId,proto3" json:"cluster_id,omitempty"`
+	// The row's values by column (the task's columns); missing values are absent.
+	Values        map[string]string `protobuf:"bytes,3,rep,name=values,proto3" json:"values,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LabelingRow) Reset() {
+	*x = LabelingRow{}
+	mi := &file_trainyard_v1_project_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LabelingRow) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LabelingRow) ProtoMessage() {}
+
+func (x *LabelingRow) ProtoReflect() protoreflect.Message {
+	mi := &file_trainyard_v1_project_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LabelingRow.ProtoReflect.Descriptor instead.
+func (*LabelingRow) Descriptor() ([]byte, []int) {
+	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *LabelingRow) GetRow() int64 {
+	if x != nil {
+		return x.Row
+	}
+	return 0
+}
+
+func (x *LabelingRow) GetClusterId() int32 {
+	if x != nil {
+		return x.ClusterId
+	}
+	return 0
+}
+
+func (x *LabelingRow) GetValues() map[string]string {
+	if x != nil {
+		return x.Values
+	}
+	return nil
+}
+
 // Metric is one named score.
 type Metric struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -553,7 +1021,7 @@ type Metric struct {
 
 func (x *Metric) Reset() {
 	*x = Metric{}
-	mi := &file_trainyard_v1_project_proto_msgTypes[1]
+	mi := &file_trainyard_v1_project_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -565,7 +1033,7 @@ func (x *Metric) String() string {
 func (*Metric) ProtoMessage() {}
 
 func (x *Metric) ProtoReflect() protoreflect.Message {
-	mi := &file_trainyard_v1_project_proto_msgTypes[1]
+	mi := &file_trainyard_v1_project_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -578,7 +1046,7 @@ func (x *Metric) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Metric.ProtoReflect.Descriptor instead.
 func (*Metric) Descriptor() ([]byte, []int) {
-	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{1}
+	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Metric) GetName() string {
@@ -627,7 +1095,7 @@ type ProjectError struct {
 
 func (x *ProjectError) Reset() {
 	*x = ProjectError{}
-	mi := &file_trainyard_v1_project_proto_msgTypes[2]
+	mi := &file_trainyard_v1_project_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -639,7 +1107,7 @@ func (x *ProjectError) String() string {
 func (*ProjectError) ProtoMessage() {}
 
 func (x *ProjectError) ProtoReflect() protoreflect.Message {
-	mi := &file_trainyard_v1_project_proto_msgTypes[2]
+	mi := &file_trainyard_v1_project_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -652,7 +1120,7 @@ func (x *ProjectError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProjectError.ProtoReflect.Descriptor instead.
 func (*ProjectError) Descriptor() ([]byte, []int) {
-	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{2}
+	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ProjectError) GetMessage() string {
@@ -712,7 +1180,7 @@ type ProblemAnalysis struct {
 
 func (x *ProblemAnalysis) Reset() {
 	*x = ProblemAnalysis{}
-	mi := &file_trainyard_v1_project_proto_msgTypes[3]
+	mi := &file_trainyard_v1_project_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -724,7 +1192,7 @@ func (x *ProblemAnalysis) String() string {
 func (*ProblemAnalysis) ProtoMessage() {}
 
 func (x *ProblemAnalysis) ProtoReflect() protoreflect.Message {
-	mi := &file_trainyard_v1_project_proto_msgTypes[3]
+	mi := &file_trainyard_v1_project_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -737,7 +1205,7 @@ func (x *ProblemAnalysis) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProblemAnalysis.ProtoReflect.Descriptor instead.
 func (*ProblemAnalysis) Descriptor() ([]byte, []int) {
-	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{3}
+	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ProblemAnalysis) GetProblemType() ProblemType {
@@ -833,7 +1301,7 @@ type SuccessCriterion struct {
 
 func (x *SuccessCriterion) Reset() {
 	*x = SuccessCriterion{}
-	mi := &file_trainyard_v1_project_proto_msgTypes[4]
+	mi := &file_trainyard_v1_project_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -845,7 +1313,7 @@ func (x *SuccessCriterion) String() string {
 func (*SuccessCriterion) ProtoMessage() {}
 
 func (x *SuccessCriterion) ProtoReflect() protoreflect.Message {
-	mi := &file_trainyard_v1_project_proto_msgTypes[4]
+	mi := &file_trainyard_v1_project_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -858,7 +1326,7 @@ func (x *SuccessCriterion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuccessCriterion.ProtoReflect.Descriptor instead.
 func (*SuccessCriterion) Descriptor() ([]byte, []int) {
-	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{4}
+	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *SuccessCriterion) GetMetric() string {
@@ -937,7 +1405,7 @@ type TrainingPlan struct {
 
 func (x *TrainingPlan) Reset() {
 	*x = TrainingPlan{}
-	mi := &file_trainyard_v1_project_proto_msgTypes[5]
+	mi := &file_trainyard_v1_project_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -949,7 +1417,7 @@ func (x *TrainingPlan) String() string {
 func (*TrainingPlan) ProtoMessage() {}
 
 func (x *TrainingPlan) ProtoReflect() protoreflect.Message {
-	mi := &file_trainyard_v1_project_proto_msgTypes[5]
+	mi := &file_trainyard_v1_project_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -962,7 +1430,7 @@ func (x *TrainingPlan) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TrainingPlan.ProtoReflect.Descriptor instead.
 func (*TrainingPlan) Descriptor() ([]byte, []int) {
-	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{5}
+	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *TrainingPlan) GetTargetColumn() string {
@@ -1041,7 +1509,7 @@ type DroppedColumn struct {
 
 func (x *DroppedColumn) Reset() {
 	*x = DroppedColumn{}
-	mi := &file_trainyard_v1_project_proto_msgTypes[6]
+	mi := &file_trainyard_v1_project_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1053,7 +1521,7 @@ func (x *DroppedColumn) String() string {
 func (*DroppedColumn) ProtoMessage() {}
 
 func (x *DroppedColumn) ProtoReflect() protoreflect.Message {
-	mi := &file_trainyard_v1_project_proto_msgTypes[6]
+	mi := &file_trainyard_v1_project_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1066,7 +1534,7 @@ func (x *DroppedColumn) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DroppedColumn.ProtoReflect.Descriptor instead.
 func (*DroppedColumn) Descriptor() ([]byte, []int) {
-	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{6}
+	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *DroppedColumn) GetColumn() string {
@@ -1118,7 +1586,7 @@ type AuditEntry struct {
 
 func (x *AuditEntry) Reset() {
 	*x = AuditEntry{}
-	mi := &file_trainyard_v1_project_proto_msgTypes[7]
+	mi := &file_trainyard_v1_project_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1130,7 +1598,7 @@ func (x *AuditEntry) String() string {
 func (*AuditEntry) ProtoMessage() {}
 
 func (x *AuditEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_trainyard_v1_project_proto_msgTypes[7]
+	mi := &file_trainyard_v1_project_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1143,7 +1611,7 @@ func (x *AuditEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditEntry.ProtoReflect.Descriptor instead.
 func (*AuditEntry) Descriptor() ([]byte, []int) {
-	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{7}
+	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *AuditEntry) GetName() string {
@@ -1252,7 +1720,7 @@ type Alternative struct {
 
 func (x *Alternative) Reset() {
 	*x = Alternative{}
-	mi := &file_trainyard_v1_project_proto_msgTypes[8]
+	mi := &file_trainyard_v1_project_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1264,7 +1732,7 @@ func (x *Alternative) String() string {
 func (*Alternative) ProtoMessage() {}
 
 func (x *Alternative) ProtoReflect() protoreflect.Message {
-	mi := &file_trainyard_v1_project_proto_msgTypes[8]
+	mi := &file_trainyard_v1_project_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1277,7 +1745,7 @@ func (x *Alternative) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Alternative.ProtoReflect.Descriptor instead.
 func (*Alternative) Descriptor() ([]byte, []int) {
-	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{8}
+	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Alternative) GetOption() string {
@@ -1318,7 +1786,7 @@ type LogEntry struct {
 
 func (x *LogEntry) Reset() {
 	*x = LogEntry{}
-	mi := &file_trainyard_v1_project_proto_msgTypes[9]
+	mi := &file_trainyard_v1_project_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1330,7 +1798,7 @@ func (x *LogEntry) String() string {
 func (*LogEntry) ProtoMessage() {}
 
 func (x *LogEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_trainyard_v1_project_proto_msgTypes[9]
+	mi := &file_trainyard_v1_project_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1343,7 +1811,7 @@ func (x *LogEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogEntry.ProtoReflect.Descriptor instead.
 func (*LogEntry) Descriptor() ([]byte, []int) {
-	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{9}
+	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *LogEntry) GetTime() *timestamppb.Timestamp {
@@ -1404,7 +1872,7 @@ type ProgressEvent struct {
 
 func (x *ProgressEvent) Reset() {
 	*x = ProgressEvent{}
-	mi := &file_trainyard_v1_project_proto_msgTypes[10]
+	mi := &file_trainyard_v1_project_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1416,7 +1884,7 @@ func (x *ProgressEvent) String() string {
 func (*ProgressEvent) ProtoMessage() {}
 
 func (x *ProgressEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_trainyard_v1_project_proto_msgTypes[10]
+	mi := &file_trainyard_v1_project_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1429,7 +1897,7 @@ func (x *ProgressEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProgressEvent.ProtoReflect.Descriptor instead.
 func (*ProgressEvent) Descriptor() ([]byte, []int) {
-	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{10}
+	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ProgressEvent) GetProjectId() string {
@@ -1564,7 +2032,7 @@ type StageChange struct {
 
 func (x *StageChange) Reset() {
 	*x = StageChange{}
-	mi := &file_trainyard_v1_project_proto_msgTypes[11]
+	mi := &file_trainyard_v1_project_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1576,7 +2044,7 @@ func (x *StageChange) String() string {
 func (*StageChange) ProtoMessage() {}
 
 func (x *StageChange) ProtoReflect() protoreflect.Message {
-	mi := &file_trainyard_v1_project_proto_msgTypes[11]
+	mi := &file_trainyard_v1_project_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1589,7 +2057,7 @@ func (x *StageChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StageChange.ProtoReflect.Descriptor instead.
 func (*StageChange) Descriptor() ([]byte, []int) {
-	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{11}
+	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *StageChange) GetPreviousStage() PipelineStage {
@@ -1626,7 +2094,7 @@ type ProgressUpdate struct {
 
 func (x *ProgressUpdate) Reset() {
 	*x = ProgressUpdate{}
-	mi := &file_trainyard_v1_project_proto_msgTypes[12]
+	mi := &file_trainyard_v1_project_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1638,7 +2106,7 @@ func (x *ProgressUpdate) String() string {
 func (*ProgressUpdate) ProtoMessage() {}
 
 func (x *ProgressUpdate) ProtoReflect() protoreflect.Message {
-	mi := &file_trainyard_v1_project_proto_msgTypes[12]
+	mi := &file_trainyard_v1_project_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1651,7 +2119,7 @@ func (x *ProgressUpdate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProgressUpdate.ProtoReflect.Descriptor instead.
 func (*ProgressUpdate) Descriptor() ([]byte, []int) {
-	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{12}
+	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ProgressUpdate) GetMessage() string {
@@ -1693,7 +2161,7 @@ type PipelineProgress struct {
 
 func (x *PipelineProgress) Reset() {
 	*x = PipelineProgress{}
-	mi := &file_trainyard_v1_project_proto_msgTypes[13]
+	mi := &file_trainyard_v1_project_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1705,7 +2173,7 @@ func (x *PipelineProgress) String() string {
 func (*PipelineProgress) ProtoMessage() {}
 
 func (x *PipelineProgress) ProtoReflect() protoreflect.Message {
-	mi := &file_trainyard_v1_project_proto_msgTypes[13]
+	mi := &file_trainyard_v1_project_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1718,7 +2186,7 @@ func (x *PipelineProgress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PipelineProgress.ProtoReflect.Descriptor instead.
 func (*PipelineProgress) Descriptor() ([]byte, []int) {
-	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{13}
+	return file_trainyard_v1_project_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *PipelineProgress) GetProjectId() string {
@@ -1781,7 +2249,7 @@ var File_trainyard_v1_project_proto protoreflect.FileDescriptor
 
 const file_trainyard_v1_project_proto_rawDesc = "" +
 	"\n" +
-	"\x1atrainyard/v1/project.proto\x12\ftrainyard.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19trainyard/v1/common.proto\"\xb0\t\n" +
+	"\x1atrainyard/v1/project.proto\x12\ftrainyard.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19trainyard/v1/common.proto\"\xf7\t\n" +
 	"\aProject\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12\x14\n" +
 	"\x02id\x18\x02 \x01(\tB\x04\xe2A\x01\x03R\x02id\x12!\n" +
@@ -1809,9 +2277,56 @@ const file_trainyard_v1_project_proto_rawDesc = "" +
 	"createTime\x12A\n" +
 	"\vupdate_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"updateTime\x12E\n" +
-	"\rcomplete_time\x18\x16 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\fcompleteTime:A\xeaA>\n" +
+	"\rcomplete_time\x18\x16 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\fcompleteTime\x12E\n" +
+	"\rlabeling_task\x18\x17 \x01(\v2\x1a.trainyard.v1.LabelingTaskB\x04\xe2A\x01\x03R\flabelingTask:A\xeaA>\n" +
 	"\x15trainyard.dev/Project\x12\x12projects/{project}*\bprojects2\aprojectB\x1b\n" +
-	"\x19_estimated_time_remaining\"~\n" +
+	"\x19_estimated_time_remaining\"\xbe\x05\n" +
+	"\fLabelingTask\x125\n" +
+	"\x05state\x18\x01 \x01(\x0e2\x1f.trainyard.v1.LabelingTaskStateR\x05state\x12#\n" +
+	"\rtarget_column\x18\x02 \x01(\tR\ftargetColumn\x12\x1d\n" +
+	"\n" +
+	"total_rows\x18\x03 \x01(\x03R\ttotalRows\x12!\n" +
+	"\flabeled_rows\x18\x04 \x01(\x03R\vlabeledRows\x12#\n" +
+	"\rknown_classes\x18\x05 \x03(\tR\fknownClasses\x12\x16\n" +
+	"\x06method\x18\x06 \x01(\tR\x06method\x12\"\n" +
+	"\finstructions\x18\a \x01(\tR\finstructions\x12\x18\n" +
+	"\acolumns\x18\b \x03(\tR\acolumns\x129\n" +
+	"\bclusters\x18\t \x03(\v2\x1d.trainyard.v1.LabelingClusterR\bclusters\x12:\n" +
+	"\vsample_rows\x18\n" +
+	" \x03(\v2\x19.trainyard.v1.LabelingRowR\n" +
+	"sampleRows\x12T\n" +
+	"\x0ecluster_labels\x18\v \x03(\v2-.trainyard.v1.LabelingTask.ClusterLabelsEntryR\rclusterLabels\x12H\n" +
+	"\n" +
+	"row_labels\x18\f \x03(\v2).trainyard.v1.LabelingTask.RowLabelsEntryR\trowLabels\x1a@\n" +
+	"\x12ClusterLabelsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\x05R\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a<\n" +
+	"\x0eRowLabelsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\x03R\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xf5\x01\n" +
+	"\x0fLabelingCluster\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x05R\x02id\x12\x12\n" +
+	"\x04size\x18\x02 \x01(\x03R\x04size\x12\x1b\n" +
+	"\ttop_terms\x18\x03 \x03(\tR\btopTerms\x12A\n" +
+	"\x0efeature_ranges\x18\x04 \x03(\v2\x1a.trainyard.v1.FeatureRangeR\rfeatureRanges\x125\n" +
+	"\bexamples\x18\x05 \x03(\v2\x19.trainyard.v1.LabelingRowR\bexamples\x12'\n" +
+	"\x0fsuggested_label\x18\x06 \x01(\tR\x0esuggestedLabel\"\xb3\x01\n" +
+	"\fFeatureRange\x12\x18\n" +
+	"\afeature\x18\x01 \x01(\tR\afeature\x12\x10\n" +
+	"\x03min\x18\x02 \x01(\x01R\x03min\x12\x10\n" +
+	"\x03max\x18\x03 \x01(\x01R\x03max\x12\x12\n" +
+	"\x04mean\x18\x04 \x01(\x01R\x04mean\x12!\n" +
+	"\foverall_mean\x18\x05 \x01(\x01R\voverallMean\x12\f\n" +
+	"\x01z\x18\x06 \x01(\x01R\x01z\x12 \n" +
+	"\vdescription\x18\a \x01(\tR\vdescription\"\xb8\x01\n" +
+	"\vLabelingRow\x12\x10\n" +
+	"\x03row\x18\x01 \x01(\x03R\x03row\x12\x1d\n" +
+	"\n" +
+	"cluster_id\x18\x02 \x01(\x05R\tclusterId\x12=\n" +
+	"\x06values\x18\x03 \x03(\v2%.trainyard.v1.LabelingRow.ValuesEntryR\x06values\x1a9\n" +
+	"\vValuesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"~\n" +
 	"\x06Metric\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x01R\x05value\x12(\n" +
@@ -1940,7 +2455,11 @@ const file_trainyard_v1_project_proto_rawDesc = "" +
 	"\x18PIPELINE_STAGE_COMPLETED\x10\t\x12\x19\n" +
 	"\x15PIPELINE_STAGE_FAILED\x10\n" +
 	"\x12\x1c\n" +
-	"\x18PIPELINE_STAGE_CANCELLED\x10\v*\x82\x05\n" +
+	"\x18PIPELINE_STAGE_CANCELLED\x10\v*x\n" +
+	"\x11LabelingTaskState\x12#\n" +
+	"\x1fLABELING_TASK_STATE_UNSPECIFIED\x10\x00\x12\x1c\n" +
+	"\x18LABELING_TASK_STATE_OPEN\x10\x01\x12 \n" +
+	"\x1cLABELING_TASK_STATE_ANSWERED\x10\x02*\x82\x05\n" +
 	"\fDecisionType\x12\x1d\n" +
 	"\x19DECISION_TYPE_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aDECISION_TYPE_PROBLEM_TYPE\x10\x01\x12\x1f\n" +
@@ -1983,76 +2502,93 @@ func file_trainyard_v1_project_proto_rawDescGZIP() []byte {
 	return file_trainyard_v1_project_proto_rawDescData
 }
 
-var file_trainyard_v1_project_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_trainyard_v1_project_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_trainyard_v1_project_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_trainyard_v1_project_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_trainyard_v1_project_proto_goTypes = []any{
 	(PipelineStage)(0),            // 0: trainyard.v1.PipelineStage
-	(DecisionType)(0),             // 1: trainyard.v1.DecisionType
-	(LogLevel)(0),                 // 2: trainyard.v1.LogLevel
-	(*Project)(nil),               // 3: trainyard.v1.Project
-	(*Metric)(nil),                // 4: trainyard.v1.Metric
-	(*ProjectError)(nil),          // 5: trainyard.v1.ProjectError
-	(*ProblemAnalysis)(nil),       // 6: trainyard.v1.ProblemAnalysis
-	(*SuccessCriterion)(nil),      // 7: trainyard.v1.SuccessCriterion
-	(*TrainingPlan)(nil),          // 8: trainyard.v1.TrainingPlan
-	(*DroppedColumn)(nil),         // 9: trainyard.v1.DroppedColumn
-	(*AuditEntry)(nil),            // 10: trainyard.v1.AuditEntry
-	(*Alternative)(nil),           // 11: trainyard.v1.Alternative
-	(*LogEntry)(nil),              // 12: trainyard.v1.LogEntry
-	(*ProgressEvent)(nil),         // 13: trainyard.v1.ProgressEvent
-	(*StageChange)(nil),           // 14: trainyard.v1.StageChange
-	(*ProgressUpdate)(nil),        // 15: trainyard.v1.ProgressUpdate
-	(*PipelineProgress)(nil),      // 16: trainyard.v1.PipelineProgress
-	(DataType)(0),                 // 17: trainyard.v1.DataType
-	(*durationpb.Duration)(nil),   // 18: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil), // 19: google.protobuf.Timestamp
-	(ProblemType)(0),              // 20: trainyard.v1.ProblemType
-	(*structpb.Struct)(nil),       // 21: google.protobuf.Struct
+	(LabelingTaskState)(0),        // 1: trainyard.v1.LabelingTaskState
+	(DecisionType)(0),             // 2: trainyard.v1.DecisionType
+	(LogLevel)(0),                 // 3: trainyard.v1.LogLevel
+	(*Project)(nil),               // 4: trainyard.v1.Project
+	(*LabelingTask)(nil),          // 5: trainyard.v1.LabelingTask
+	(*LabelingCluster)(nil),       // 6: trainyard.v1.LabelingCluster
+	(*FeatureRange)(nil),          // 7: trainyard.v1.FeatureRange
+	(*LabelingRow)(nil),           // 8: trainyard.v1.LabelingRow
+	(*Metric)(nil),                // 9: trainyard.v1.Metric
+	(*ProjectError)(nil),          // 10: trainyard.v1.ProjectError
+	(*ProblemAnalysis)(nil),       // 11: trainyard.v1.ProblemAnalysis
+	(*SuccessCriterion)(nil),      // 12: trainyard.v1.SuccessCriterion
+	(*TrainingPlan)(nil),          // 13: trainyard.v1.TrainingPlan
+	(*DroppedColumn)(nil),         // 14: trainyard.v1.DroppedColumn
+	(*AuditEntry)(nil),            // 15: trainyard.v1.AuditEntry
+	(*Alternative)(nil),           // 16: trainyard.v1.Alternative
+	(*LogEntry)(nil),              // 17: trainyard.v1.LogEntry
+	(*ProgressEvent)(nil),         // 18: trainyard.v1.ProgressEvent
+	(*StageChange)(nil),           // 19: trainyard.v1.StageChange
+	(*ProgressUpdate)(nil),        // 20: trainyard.v1.ProgressUpdate
+	(*PipelineProgress)(nil),      // 21: trainyard.v1.PipelineProgress
+	nil,                           // 22: trainyard.v1.LabelingTask.ClusterLabelsEntry
+	nil,                           // 23: trainyard.v1.LabelingTask.RowLabelsEntry
+	nil,                           // 24: trainyard.v1.LabelingRow.ValuesEntry
+	(DataType)(0),                 // 25: trainyard.v1.DataType
+	(*durationpb.Duration)(nil),   // 26: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil), // 27: google.protobuf.Timestamp
+	(ProblemType)(0),              // 28: trainyard.v1.ProblemType
+	(*structpb.Struct)(nil),       // 29: google.protobuf.Struct
 }
 var file_trainyard_v1_project_proto_depIdxs = []int32{
-	17, // 0: trainyard.v1.Project.data_type:type_name -> trainyard.v1.DataType
+	25, // 0: trainyard.v1.Project.data_type:type_name -> trainyard.v1.DataType
 	0,  // 1: trainyard.v1.Project.current_stage:type_name -> trainyard.v1.PipelineStage
-	6,  // 2: trainyard.v1.Project.analysis:type_name -> trainyard.v1.ProblemAnalysis
-	8,  // 3: trainyard.v1.Project.plan:type_name -> trainyard.v1.TrainingPlan
-	5,  // 4: trainyard.v1.Project.error:type_name -> trainyard.v1.ProjectError
-	18, // 5: trainyard.v1.Project.budget:type_name -> google.protobuf.Duration
-	4,  // 6: trainyard.v1.Project.headline_metric:type_name -> trainyard.v1.Metric
-	19, // 7: trainyard.v1.Project.create_time:type_name -> google.protobuf.Timestamp
-	19, // 8: trainyard.v1.Project.update_time:type_name -> google.protobuf.Timestamp
-	19, // 9: trainyard.v1.Project.complete_time:type_name -> google.protobuf.Timestamp
-	0,  // 10: trainyard.v1.ProjectError.stage:type_name -> trainyard.v1.PipelineStage
-	20, // 11: trainyard.v1.ProblemAnalysis.problem_type:type_name -> trainyard.v1.ProblemType
-	7,  // 12: trainyard.v1.ProblemAnalysis.success_criteria:type_name -> trainyard.v1.SuccessCriterion
-	17, // 13: trainyard.v1.ProblemAnalysis.data_type:type_name -> trainyard.v1.DataType
-	20, // 14: trainyard.v1.TrainingPlan.problem_type:type_name -> trainyard.v1.ProblemType
-	18, // 15: trainyard.v1.TrainingPlan.budget:type_name -> google.protobuf.Duration
-	9,  // 16: trainyard.v1.TrainingPlan.dropped_columns:type_name -> trainyard.v1.DroppedColumn
-	21, // 17: trainyard.v1.TrainingPlan.hyperparameters:type_name -> google.protobuf.Struct
-	0,  // 18: trainyard.v1.AuditEntry.stage:type_name -> trainyard.v1.PipelineStage
-	1,  // 19: trainyard.v1.AuditEntry.decision_type:type_name -> trainyard.v1.DecisionType
-	11, // 20: trainyard.v1.AuditEntry.alternatives:type_name -> trainyard.v1.Alternative
-	21, // 21: trainyard.v1.AuditEntry.evidence:type_name -> google.protobuf.Struct
-	19, // 22: trainyard.v1.AuditEntry.create_time:type_name -> google.protobuf.Timestamp
-	19, // 23: trainyard.v1.LogEntry.time:type_name -> google.protobuf.Timestamp
-	2,  // 24: trainyard.v1.LogEntry.level:type_name -> trainyard.v1.LogLevel
-	0,  // 25: trainyard.v1.LogEntry.stage:type_name -> trainyard.v1.PipelineStage
-	19, // 26: trainyard.v1.ProgressEvent.time:type_name -> google.protobuf.Timestamp
-	0,  // 27: trainyard.v1.ProgressEvent.stage:type_name -> trainyard.v1.PipelineStage
-	14, // 28: trainyard.v1.ProgressEvent.stage_change:type_name -> trainyard.v1.StageChange
-	12, // 29: trainyard.v1.ProgressEvent.log:type_name -> trainyard.v1.LogEntry
-	10, // 30: trainyard.v1.ProgressEvent.decision:type_name -> trainyard.v1.AuditEntry
-	15, // 31: trainyard.v1.ProgressEvent.progress:type_name -> trainyard.v1.ProgressUpdate
-	0,  // 32: trainyard.v1.StageChange.previous_stage:type_name -> trainyard.v1.PipelineStage
-	0,  // 33: trainyard.v1.StageChange.new_stage:type_name -> trainyard.v1.PipelineStage
-	4,  // 34: trainyard.v1.ProgressUpdate.best:type_name -> trainyard.v1.Metric
-	0,  // 35: trainyard.v1.PipelineProgress.current_stage:type_name -> trainyard.v1.PipelineStage
-	12, // 36: trainyard.v1.PipelineProgress.logs:type_name -> trainyard.v1.LogEntry
-	10, // 37: trainyard.v1.PipelineProgress.decisions:type_name -> trainyard.v1.AuditEntry
-	38, // [38:38] is the sub-list for method output_type
-	38, // [38:38] is the sub-list for method input_type
-	38, // [38:38] is the sub-list for extension type_name
-	38, // [38:38] is the sub-list for extension extendee
-	0,  // [0:38] is the sub-list for field type_name
+	11, // 2: trainyard.v1.Project.analysis:type_name -> trainyard.v1.ProblemAnalysis
+	13, // 3: trainyard.v1.Project.plan:type_name -> trainyard.v1.TrainingPlan
+	10, // 4: trainyard.v1.Project.error:type_name -> trainyard.v1.ProjectError
+	26, // 5: trainyard.v1.Project.budget:type_name -> google.protobuf.Duration
+	9,  // 6: trainyard.v1.Project.headline_metric:type_name -> trainyard.v1.Metric
+	27, // 7: trainyard.v1.Project.create_time:type_name -> google.protobuf.Timestamp
+	27, // 8: trainyard.v1.Project.update_time:type_name -> google.protobuf.Timestamp
+	27, // 9: trainyard.v1.Project.complete_time:type_name -> google.protobuf.Timestamp
+	5,  // 10: trainyard.v1.Project.labeling_task:type_name -> trainyard.v1.LabelingTask
+	1,  // 11: trainyard.v1.LabelingTask.state:type_name -> trainyard.v1.LabelingTaskState
+	6,  // 12: trainyard.v1.LabelingTask.clusters:type_name -> trainyard.v1.LabelingCluster
+	8,  // 13: trainyard.v1.LabelingTask.sample_rows:type_name -> trainyard.v1.LabelingRow
+	22, // 14: trainyard.v1.LabelingTask.cluster_labels:type_name -> trainyard.v1.LabelingTask.ClusterLabelsEntry
+	23, // 15: trainyard.v1.LabelingTask.row_labels:type_name -> trainyard.v1.LabelingTask.RowLabelsEntry
+	7,  // 16: trainyard.v1.LabelingCluster.feature_ranges:type_name -> trainyard.v1.FeatureRange
+	8,  // 17: trainyard.v1.LabelingCluster.examples:type_name -> trainyard.v1.LabelingRow
+	24, // 18: trainyard.v1.LabelingRow.values:type_name -> trainyard.v1.LabelingRow.ValuesEntry
+	0,  // 19: trainyard.v1.ProjectError.stage:type_name -> trainyard.v1.PipelineStage
+	28, // 20: trainyard.v1.ProblemAnalysis.problem_type:type_name -> trainyard.v1.ProblemType
+	12, // 21: trainyard.v1.ProblemAnalysis.success_criteria:type_name -> trainyard.v1.SuccessCriterion
+	25, // 22: trainyard.v1.ProblemAnalysis.data_type:type_name -> trainyard.v1.DataType
+	28, // 23: trainyard.v1.TrainingPlan.problem_type:type_name -> trainyard.v1.ProblemType
+	26, // 24: trainyard.v1.TrainingPlan.budget:type_name -> google.protobuf.Duration
+	14, // 25: trainyard.v1.TrainingPlan.dropped_columns:type_name -> trainyard.v1.DroppedColumn
+	29, // 26: trainyard.v1.TrainingPlan.hyperparameters:type_name -> google.protobuf.Struct
+	0,  // 27: trainyard.v1.AuditEntry.stage:type_name -> trainyard.v1.PipelineStage
+	2,  // 28: trainyard.v1.AuditEntry.decision_type:type_name -> trainyard.v1.DecisionType
+	16, // 29: trainyard.v1.AuditEntry.alternatives:type_name -> trainyard.v1.Alternative
+	29, // 30: trainyard.v1.AuditEntry.evidence:type_name -> google.protobuf.Struct
+	27, // 31: trainyard.v1.AuditEntry.create_time:type_name -> google.protobuf.Timestamp
+	27, // 32: trainyard.v1.LogEntry.time:type_name -> google.protobuf.Timestamp
+	3,  // 33: trainyard.v1.LogEntry.level:type_name -> trainyard.v1.LogLevel
+	0,  // 34: trainyard.v1.LogEntry.stage:type_name -> trainyard.v1.PipelineStage
+	27, // 35: trainyard.v1.ProgressEvent.time:type_name -> google.protobuf.Timestamp
+	0,  // 36: trainyard.v1.ProgressEvent.stage:type_name -> trainyard.v1.PipelineStage
+	19, // 37: trainyard.v1.ProgressEvent.stage_change:type_name -> trainyard.v1.StageChange
+	17, // 38: trainyard.v1.ProgressEvent.log:type_name -> trainyard.v1.LogEntry
+	15, // 39: trainyard.v1.ProgressEvent.decision:type_name -> trainyard.v1.AuditEntry
+	20, // 40: trainyard.v1.ProgressEvent.progress:type_name -> trainyard.v1.ProgressUpdate
+	0,  // 41: trainyard.v1.StageChange.previous_stage:type_name -> trainyard.v1.PipelineStage
+	0,  // 42: trainyard.v1.StageChange.new_stage:type_name -> trainyard.v1.PipelineStage
+	9,  // 43: trainyard.v1.ProgressUpdate.best:type_name -> trainyard.v1.Metric
+	0,  // 44: trainyard.v1.PipelineProgress.current_stage:type_name -> trainyard.v1.PipelineStage
+	17, // 45: trainyard.v1.PipelineProgress.logs:type_name -> trainyard.v1.LogEntry
+	15, // 46: trainyard.v1.PipelineProgress.decisions:type_name -> trainyard.v1.AuditEntry
+	47, // [47:47] is the sub-list for method output_type
+	47, // [47:47] is the sub-list for method input_type
+	47, // [47:47] is the sub-list for extension type_name
+	47, // [47:47] is the sub-list for extension extendee
+	0,  // [0:47] is the sub-list for field type_name
 }
 
 func init() { file_trainyard_v1_project_proto_init() }
@@ -2062,22 +2598,22 @@ func file_trainyard_v1_project_proto_init() {
 	}
 	file_trainyard_v1_common_proto_init()
 	file_trainyard_v1_project_proto_msgTypes[0].OneofWrappers = []any{}
-	file_trainyard_v1_project_proto_msgTypes[4].OneofWrappers = []any{}
 	file_trainyard_v1_project_proto_msgTypes[8].OneofWrappers = []any{}
-	file_trainyard_v1_project_proto_msgTypes[10].OneofWrappers = []any{
+	file_trainyard_v1_project_proto_msgTypes[12].OneofWrappers = []any{}
+	file_trainyard_v1_project_proto_msgTypes[14].OneofWrappers = []any{
 		(*ProgressEvent_StageChange)(nil),
 		(*ProgressEvent_Log)(nil),
 		(*ProgressEvent_Decision)(nil),
 		(*ProgressEvent_Progress)(nil),
 	}
-	file_trainyard_v1_project_proto_msgTypes[13].OneofWrappers = []any{}
+	file_trainyard_v1_project_proto_msgTypes[17].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_trainyard_v1_project_proto_rawDesc), len(file_trainyard_v1_project_proto_rawDesc)),
-			NumEnums:      3,
-			NumMessages:   14,
+			NumEnums:      4,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -675,7 +675,13 @@ type ApproveProjectRequest struct {
 	// New learner families to search; the plan's when empty.
 	ModelFamilies []string `protobuf:"bytes,3,rep,name=model_families,json=modelFamilies,proto3" json:"model_families,omitempty"`
 	// A note recorded with the approval.
-	Comment       string `protobuf:"bytes,4,opt,name=comment,proto3" json:"comment,omitempty"`
+	Comment string `protobuf:"bytes,4,opt,name=comment,proto3" json:"comment,omitempty"`
+	// Answers a labeling task: a class label per cluster id of Project.labeling_task. Every row
+	// of a named cluster takes the label; clusters left out stay unlabeled and are not trained on.
+	ClusterLabels map[int32]string `protobuf:"bytes,5,rep,name=cluster_labels,json=clusterLabels,proto3" json:"cluster_labels,omitempty" protobuf_key:"varint,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Answers a labeling task row by row: a class label per row index (e.g. the task's sample
+	// rows). Row labels count as given labels and override cluster names.
+	RowLabels     map[int64]string `protobuf:"bytes,6,rep,name=row_labels,json=rowLabels,proto3" json:"row_labels,omitempty" protobuf_key:"varint,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -736,6 +742,20 @@ func (x *ApproveProjectRequest) GetComment() string {
 		return x.Comment
 	}
 	return ""
+}
+
+func (x *ApproveProjectRequest) GetClusterLabels() map[int32]string {
+	if x != nil {
+		return x.ClusterLabels
+	}
+	return nil
+}
+
+func (x *ApproveProjectRequest) GetRowLabels() map[int64]string {
+	if x != nil {
+		return x.RowLabels
+	}
+	return nil
 }
 
 // RejectProjectRequest is the input of RejectProject.
@@ -900,7 +920,7 @@ const file_trainyard_v1_project_service_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\tpageToken\"\x81\x01\n" +
 	"\x18ListAuditEntriesResponse\x12=\n" +
 	"\raudit_entries\x18\x01 \x03(\v2\x18.trainyard.v1.AuditEntryR\fauditEntries\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xdc\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xbb\x04\n" +
 	"\x15ApproveProjectRequest\x12!\n" +
 	"\x04name\x18\x01 \x01(\tB\r\xe2A\x01\x02\xbaH\x06r\x04\x10\x01\x18dR\x04name\x12C\n" +
 	"\x06budget\x18\x02 \x01(\v2\x19.google.protobuf.DurationB\x10\xbaH\r\xaa\x01\n" +
@@ -908,7 +928,16 @@ const file_trainyard_v1_project_service_proto_rawDesc = "" +
 	"\x0emodel_families\x18\x03 \x03(\tB\x10\xbaH\r\x92\x01\n" +
 	"\x10\n" +
 	"\"\x06r\x04\x10\x01\x182R\rmodelFamilies\x12\"\n" +
-	"\acomment\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\acomment\"[\n" +
+	"\acomment\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\acomment\x12p\n" +
+	"\x0ecluster_labels\x18\x05 \x03(\v26.trainyard.v1.ApproveProjectRequest.ClusterLabelsEntryB\x11\xbaH\x0e\x9a\x01\v\x10d*\ar\x05\x10\x01\x18\xc8\x01R\rclusterLabels\x12k\n" +
+	"\n" +
+	"row_labels\x18\x06 \x03(\v22.trainyard.v1.ApproveProjectRequest.RowLabelsEntryB\x18\xbaH\x15\x9a\x01\x12\x10\x90N\"\x04\"\x02(\x00*\ar\x05\x10\x01\x18\xc8\x01R\trowLabels\x1a@\n" +
+	"\x12ClusterLabelsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\x05R\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a<\n" +
+	"\x0eRowLabelsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\x03R\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"[\n" +
 	"\x14RejectProjectRequest\x12!\n" +
 	"\x04name\x18\x01 \x01(\tB\r\xe2A\x01\x02\xbaH\x06r\x04\x10\x01\x18dR\x04name\x12 \n" +
 	"\x06reason\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06reason\"[\n" +
@@ -941,7 +970,7 @@ func file_trainyard_v1_project_service_proto_rawDescGZIP() []byte {
 	return file_trainyard_v1_project_service_proto_rawDescData
 }
 
-var file_trainyard_v1_project_service_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_trainyard_v1_project_service_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_trainyard_v1_project_service_proto_goTypes = []any{
 	(*ProjectSubmission)(nil),         // 0: trainyard.v1.ProjectSubmission
 	(*CreateProjectRequest)(nil),      // 1: trainyard.v1.CreateProjectRequest
@@ -957,47 +986,51 @@ var file_trainyard_v1_project_service_proto_goTypes = []any{
 	(*ApproveProjectRequest)(nil),     // 11: trainyard.v1.ApproveProjectRequest
 	(*RejectProjectRequest)(nil),      // 12: trainyard.v1.RejectProjectRequest
 	(*CancelProjectRequest)(nil),      // 13: trainyard.v1.CancelProjectRequest
-	(DataType)(0),                     // 14: trainyard.v1.DataType
-	(*durationpb.Duration)(nil),       // 15: google.protobuf.Duration
-	(PipelineStage)(0),                // 16: trainyard.v1.PipelineStage
-	(*Project)(nil),                   // 17: trainyard.v1.Project
-	(*AuditEntry)(nil),                // 18: trainyard.v1.AuditEntry
-	(*PipelineProgress)(nil),          // 19: trainyard.v1.PipelineProgress
-	(*ProgressEvent)(nil),             // 20: trainyard.v1.ProgressEvent
+	nil,                               // 14: trainyard.v1.ApproveProjectRequest.ClusterLabelsEntry
+	nil,                               // 15: trainyard.v1.ApproveProjectRequest.RowLabelsEntry
+	(DataType)(0),                     // 16: trainyard.v1.DataType
+	(*durationpb.Duration)(nil),       // 17: google.protobuf.Duration
+	(PipelineStage)(0),                // 18: trainyard.v1.PipelineStage
+	(*Project)(nil),                   // 19: trainyard.v1.Project
+	(*AuditEntry)(nil),                // 20: trainyard.v1.AuditEntry
+	(*PipelineProgress)(nil),          // 21: trainyard.v1.PipelineProgress
+	(*ProgressEvent)(nil),             // 22: trainyard.v1.ProgressEvent
 }
 var file_trainyard_v1_project_service_proto_depIdxs = []int32{
-	14, // 0: trainyard.v1.ProjectSubmission.data_type:type_name -> trainyard.v1.DataType
-	15, // 1: trainyard.v1.ProjectSubmission.budget:type_name -> google.protobuf.Duration
+	16, // 0: trainyard.v1.ProjectSubmission.data_type:type_name -> trainyard.v1.DataType
+	17, // 1: trainyard.v1.ProjectSubmission.budget:type_name -> google.protobuf.Duration
 	0,  // 2: trainyard.v1.CreateProjectRequest.submission:type_name -> trainyard.v1.ProjectSubmission
-	16, // 3: trainyard.v1.ListProjectsRequest.stage:type_name -> trainyard.v1.PipelineStage
-	17, // 4: trainyard.v1.ListProjectsResponse.projects:type_name -> trainyard.v1.Project
-	18, // 5: trainyard.v1.ListAuditEntriesResponse.audit_entries:type_name -> trainyard.v1.AuditEntry
-	15, // 6: trainyard.v1.ApproveProjectRequest.budget:type_name -> google.protobuf.Duration
-	1,  // 7: trainyard.v1.ProjectService.CreateProject:input_type -> trainyard.v1.CreateProjectRequest
-	2,  // 8: trainyard.v1.ProjectService.GetProject:input_type -> trainyard.v1.GetProjectRequest
-	3,  // 9: trainyard.v1.ProjectService.ListProjects:input_type -> trainyard.v1.ListProjectsRequest
-	5,  // 10: trainyard.v1.ProjectService.DeleteProject:input_type -> trainyard.v1.DeleteProjectRequest
-	7,  // 11: trainyard.v1.ProjectService.GetProjectProgress:input_type -> trainyard.v1.GetProjectProgressRequest
-	8,  // 12: trainyard.v1.ProjectService.WatchProject:input_type -> trainyard.v1.WatchProjectRequest
-	9,  // 13: trainyard.v1.ProjectService.ListAuditEntries:input_type -> trainyard.v1.ListAuditEntriesRequest
-	11, // 14: trainyard.v1.ProjectService.ApproveProject:input_type -> trainyard.v1.ApproveProjectRequest
-	12, // 15: trainyard.v1.ProjectService.RejectProject:input_type -> trainyard.v1.RejectProjectRequest
-	13, // 16: trainyard.v1.ProjectService.CancelProject:input_type -> trainyard.v1.CancelProjectRequest
-	17, // 17: trainyard.v1.ProjectService.CreateProject:output_type -> trainyard.v1.Project
-	17, // 18: trainyard.v1.ProjectService.GetProject:output_type -> trainyard.v1.Project
-	4,  // 19: trainyard.v1.ProjectService.ListProjects:output_type -> trainyard.v1.ListProjectsResponse
-	6,  // 20: trainyard.v1.ProjectService.DeleteProject:output_type -> trainyard.v1.DeleteProjectResponse
-	19, // 21: trainyard.v1.ProjectService.GetProjectProgress:output_type -> trainyard.v1.PipelineProgress
-	20, // 22: trainyard.v1.ProjectService.WatchProject:output_type -> trainyard.v1.ProgressEvent
-	10, // 23: trainyard.v1.ProjectService.ListAuditEntries:output_type -> trainyard.v1.ListAuditEntriesResponse
-	17, // 24: trainyard.v1.ProjectService.ApproveProject:output_type -> trainyard.v1.Project
-	17, // 25: trainyard.v1.ProjectService.RejectProject:output_type -> trainyard.v1.Project
-	17, // 26: trainyard.v1.ProjectService.CancelProject:output_type -> trainyard.v1.Project
-	17, // [17:27] is the sub-list for method output_type
-	7,  // [7:17] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	18, // 3: trainyard.v1.ListProjectsRequest.stage:type_name -> trainyard.v1.PipelineStage
+	19, // 4: trainyard.v1.ListProjectsResponse.projects:type_name -> trainyard.v1.Project
+	20, // 5: trainyard.v1.ListAuditEntriesResponse.audit_entries:type_name -> trainyard.v1.AuditEntry
+	17, // 6: trainyard.v1.ApproveProjectRequest.budget:type_name -> google.protobuf.Duration
+	14, // 7: trainyard.v1.ApproveProjectRequest.cluster_labels:type_name -> trainyard.v1.ApproveProjectRequest.ClusterLabelsEntry
+	15, // 8: trainyard.v1.ApproveProjectRequest.row_labels:type_name -> trainyard.v1.ApproveProjectRequest.RowLabelsEntry
+	1,  // 9: trainyard.v1.ProjectService.CreateProject:input_type -> trainyard.v1.CreateProjectRequest
+	2,  // 10: trainyard.v1.ProjectService.GetProject:input_type -> trainyard.v1.GetProjectRequest
+	3,  // 11: trainyard.v1.ProjectService.ListProjects:input_type -> trainyard.v1.ListProjectsRequest
+	5,  // 12: trainyard.v1.ProjectService.DeleteProject:input_type -> trainyard.v1.DeleteProjectRequest
+	7,  // 13: trainyard.v1.ProjectService.GetProjectProgress:input_type -> trainyard.v1.GetProjectProgressRequest
+	8,  // 14: trainyard.v1.ProjectService.WatchProject:input_type -> trainyard.v1.WatchProjectRequest
+	9,  // 15: trainyard.v1.ProjectService.ListAuditEntries:input_type -> trainyard.v1.ListAuditEntriesRequest
+	11, // 16: trainyard.v1.ProjectService.ApproveProject:input_type -> trainyard.v1.ApproveProjectRequest
+	12, // 17: trainyard.v1.ProjectService.RejectProject:input_type -> trainyard.v1.RejectProjectRequest
+	13, // 18: trainyard.v1.ProjectService.CancelProject:input_type -> trainyard.v1.CancelProjectRequest
+	19, // 19: trainyard.v1.ProjectService.CreateProject:output_type -> trainyard.v1.Project
+	19, // 20: trainyard.v1.ProjectService.GetProject:output_type -> trainyard.v1.Project
+	4,  // 21: trainyard.v1.ProjectService.ListProjects:output_type -> trainyard.v1.ListProjectsResponse
+	6,  // 22: trainyard.v1.ProjectService.DeleteProject:output_type -> trainyard.v1.DeleteProjectResponse
+	21, // 23: trainyard.v1.ProjectService.GetProjectProgress:output_type -> trainyard.v1.PipelineProgress
+	22, // 24: trainyard.v1.ProjectService.WatchProject:output_type -> trainyard.v1.ProgressEvent
+	10, // 25: trainyard.v1.ProjectService.ListAuditEntries:output_type -> trainyard.v1.ListAuditEntriesResponse
+	19, // 26: trainyard.v1.ProjectService.ApproveProject:output_type -> trainyard.v1.Project
+	19, // 27: trainyard.v1.ProjectService.RejectProject:output_type -> trainyard.v1.Project
+	19, // 28: trainyard.v1.ProjectService.CancelProject:output_type -> trainyard.v1.Project
+	19, // [19:29] is the sub-list for method output_type
+	9,  // [9:19] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_trainyard_v1_project_service_proto_init() }
@@ -1013,7 +1046,7 @@ func file_trainyard_v1_project_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_trainyard_v1_project_service_proto_rawDesc), len(file_trainyard_v1_project_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   14,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -54,7 +54,8 @@ type ProjectServiceClient interface {
 	// Lists the project's decisions in order.
 	ListAuditEntries(ctx context.Context, in *ListAuditEntriesRequest, opts ...grpc.CallOption) (*ListAuditEntriesResponse, error)
 	// Approves the plan of a project in AWAITING_APPROVAL, optionally changing its budget or
-	// learner families, and resumes the pipeline.
+	// learner families, and resumes the pipeline. A project waiting on a labeling task is
+	// approved with cluster_labels or row_labels, and resumes in LABELING.
 	ApproveProject(ctx context.Context, in *ApproveProjectRequest, opts ...grpc.CallOption) (*Project, error)
 	// Rejects the plan of a project in AWAITING_APPROVAL; the project ends CANCELLED.
 	RejectProject(ctx context.Context, in *RejectProjectRequest, opts ...grpc.CallOption) (*Project, error)
@@ -202,7 +203,8 @@ type ProjectServiceServer interface {
 	// Lists the project's decisions in order.
 	ListAuditEntries(context.Context, *ListAuditEntriesRequest) (*ListAuditEntriesResponse, error)
 	// Approves the plan of a project in AWAITING_APPROVAL, optionally changing its budget or
-	// learner families, and resumes the pipeline.
+	// learner families, and resumes the pipeline. A project waiting on a labeling task is
+	// approved with cluster_labels or row_labels, and resumes in LABELING.
 	ApproveProject(context.Context, *ApproveProjectRequest) (*Project, error)
 	// Rejects the plan of a project in AWAITING_APPROVAL; the project ends CANCELLED.
 	RejectProject(context.Context, *RejectProjectRequest) (*Project, error)

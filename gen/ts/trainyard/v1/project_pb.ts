@@ -16,7 +16,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file trainyard/v1/project.proto.
  */
 export const file_trainyard_v1_project: GenFile = /*@__PURE__*/
-  fileDesc("Chp0cmFpbnlhcmQvdjEvcHJvamVjdC5wcm90bxIMdHJhaW55YXJkLnYxIq0HCgdQcm9qZWN0EhIKBG5hbWUYASABKAlCBOJBAQgSEAoCaWQYAiABKAlCBOJBAQMSFAoMZGlzcGxheV9uYW1lGAMgASgJEiEKE3Byb2JsZW1fZGVzY3JpcHRpb24YBCABKAlCBOJBAQUSGAoKZGF0YXNldF9pZBgFIAEoCUIE4kEBBRIpCglkYXRhX3R5cGUYBiABKA4yFi50cmFpbnlhcmQudjEuRGF0YVR5cGUSHwoRcmVxdWlyZXNfYXBwcm92YWwYByABKAhCBOJBAQUSOAoNY3VycmVudF9zdGFnZRgIIAEoDjIbLnRyYWlueWFyZC52MS5QaXBlbGluZVN0YWdlQgTiQQEDEhwKDnN0YWdlX3Byb2dyZXNzGAkgASgBQgTiQQEDEisKGGVzdGltYXRlZF90aW1lX3JlbWFpbmluZxgKIAEoAUIE4kEBA0gAiAEBEhYKCG1vZGVsX2lkGAsgASgJQgTiQQEDEjUKCGFuYWx5c2lzGAwgASgLMh0udHJhaW55YXJkLnYxLlByb2JsZW1BbmFseXNpc0IE4kEBAxIuCgRwbGFuGA0gASgLMhoudHJhaW55YXJkLnYxLlRyYWluaW5nUGxhbkIE4kEBAxIvCgVlcnJvchgOIAEoCzIaLnRyYWlueWFyZC52MS5Qcm9qZWN0RXJyb3JCBOJBAQMSFwoJaXRlcmF0aW9uGA8gASgFQgTiQQEDEikKBmJ1ZGdldBgQIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIzCg9oZWFkbGluZV9tZXRyaWMYESABKAsyFC50cmFpbnlhcmQudjEuTWV0cmljQgTiQQEDEhMKC3dlYmhvb2tfdXJsGBIgASgJEhMKBW93bmVyGBMgASgJQgTiQQEDEjUKC2NyZWF0ZV90aW1lGBQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAxI1Cgt1cGRhdGVfdGltZRgVIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBOJBAQMSNwoNY29tcGxldGVfdGltZRgWIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBOJBAQM6QepBPgoVdHJhaW55YXJkLmRldi9Qcm9qZWN0EhJwcm9qZWN0cy97cHJvamVjdH0qCHByb2plY3RzMgdwcm9qZWN0QhsKGV9lc3RpbWF0ZWRfdGltZV9yZW1haW5pbmciVAoGTWV0cmljEgwKBG5hbWUYASABKAkSDQoFdmFsdWUYAiABKAESGAoQaGlnaGVyX2lzX2JldHRlchgDIAEoCBITCgtkZXNjcmlwdGlvbhgEIAEoCSJyCgxQcm9qZWN0RXJyb3ISDwoHbWVzc2FnZRgBIAEoCRITCgtzdWdnZXN0aW9ucxgCIAMoCRIqCgVzdGFnZRgDIAEoDjIbLnRyYWlueWFyZC52MS5QaXBlbGluZVN0YWdlEhAKCGNhdGVnb3J5GAQgASgJIrICCg9Qcm9ibGVtQW5hbHlzaXMSLwoMcHJvYmxlbV90eXBlGAEgASgOMhkudHJhaW55YXJkLnYxLlByb2JsZW1UeXBlEhUKDXRhcmdldF9jb2x1bW4YAiABKAkSDgoGZG9tYWluGAMgASgJEg8KB21ldHJpY3MYBCADKAkSOAoQc3VjY2Vzc19jcml0ZXJpYRgFIAMoCzIeLnRyYWlueWFyZC52MS5TdWNjZXNzQ3JpdGVyaW9uEhEKCXJlYXNvbmluZxgGIAEoCRISCgpjb25maWRlbmNlGAcgASgBEikKCWRhdGFfdHlwZRgIIAEoDjIWLnRyYWlueWFyZC52MS5EYXRhVHlwZRISCgpjb21wbGV4aXR5GAkgASgBEhYKDnBvc2l0aXZlX2NsYXNzGAogASgJIqgBChBTdWNjZXNzQ3JpdGVyaW9uEg4KBm1ldHJpYxgBIAEoCRIRCgl0aHJlc2hvbGQYAiABKAESEAoIYXRfbGVhc3QYAyABKAgSEwoLY2xhc3NfbGFiZWwYBCABKAkSDAoEdGV4dBgFIAEoCRIQCgNtZXQYBiABKAhIAIgBARIVCghhY2hpZXZlZBgHIAEoAUgBiAEBQgYKBF9tZXRCCwoJX2FjaGlldmVkIrUCCgxUcmFpbmluZ1BsYW4SFQoNdGFyZ2V0X2NvbHVtbhgBIAEoCRIvCgxwcm9ibGVtX3R5cGUYAiABKA4yGS50cmFpbnlhcmQudjEuUHJvYmxlbVR5cGUSDgoGbWV0cmljGAMgASgJEhYKDm1vZGVsX2ZhbWlsaWVzGAQgAygJEikKBmJ1ZGdldBgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI0Cg9kcm9wcGVkX2NvbHVtbnMYBiADKAsyGy50cmFpbnlhcmQudjEuRHJvcHBlZENvbHVtbhIwCg9oeXBlcnBhcmFtZXRlcnMYByABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg8KB3RyYWluZXIYCCABKAkSEQoJcmVhc29uaW5nGAkgASgJIi8KDURyb3BwZWRDb2x1bW4SDgoGY29sdW1uGAEgASgJEg4KBnJlYXNvbhgCIAEoCSK5BAoKQXVkaXRFbnRyeRISCgRuYW1lGAEgASgJQgTiQQEIEhAKAmlkGAIgASgJQgTiQQEDEhgKCnByb2plY3RfaWQYAyABKAlCBOJBAQMSFgoIc2VxdWVuY2UYBCABKANCBOJBAQMSMAoFc3RhZ2UYBSABKA4yGy50cmFpbnlhcmQudjEuUGlwZWxpbmVTdGFnZUIE4kEBAxI3Cg1kZWNpc2lvbl90eXBlGAYgASgOMhoudHJhaW55YXJkLnYxLkRlY2lzaW9uVHlwZUIE4kEBAxIWCghkZWNpc2lvbhgHIAEoCUIE4kEBAxI1CgxhbHRlcm5hdGl2ZXMYCCADKAsyGS50cmFpbnlhcmQudjEuQWx0ZXJuYXRpdmVCBOJBAQMSLwoIZXZpZGVuY2UYCSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0QgTiQQEDEhcKCXJlYXNvbmluZxgKIAEoCUIE4kEBAxIYCgpjb25maWRlbmNlGAsgASgBQgTiQQEDEhYKCHJlYXNvbmVyGAwgASgJQgTiQQEDEjUKC2NyZWF0ZV90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAzpm6kFjChh0cmFpbnlhcmQuZGV2L0F1ZGl0RW50cnkSLXByb2plY3RzL3twcm9qZWN0fS9hdWRpdEVudHJpZXMve2F1ZGl0X2VudHJ5fSoMYXVkaXRFbnRyaWVzMgphdWRpdEVudHJ5IkkKC0FsdGVybmF0aXZlEg4KBm9wdGlvbhgBIAEoCRISCgVzY29yZRgCIAEoAUgAiAEBEgwKBG5vdGUYAyABKAlCCAoGX3Njb3JlIpgBCghMb2dFbnRyeRIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIlCgVsZXZlbBgCIAEoDjIWLnRyYWlueWFyZC52MS5Mb2dMZXZlbBIqCgVzdGFnZRgDIAEoDjIbLnRyYWlueWFyZC52MS5QaXBlbGluZVN0YWdlEg8KB21lc3NhZ2UYBCABKAkiqwMKDVByb2dyZXNzRXZlbnQSEgoKcHJvamVjdF9pZBgBIAEoCRIQCghzZXF1ZW5jZRgCIAEoAxIoCgR0aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIqCgVzdGFnZRgEIAEoDjIbLnRyYWlueWFyZC52MS5QaXBlbGluZVN0YWdlEhYKDnN0YWdlX3Byb2dyZXNzGAUgASgBEiUKGGVzdGltYXRlZF90aW1lX3JlbWFpbmluZxgGIAEoAUgBiAEBEjEKDHN0YWdlX2NoYW5nZRgKIAEoCzIZLnRyYWlueWFyZC52MS5TdGFnZUNoYW5nZUgAEiUKA2xvZxgLIAEoCzIWLnRyYWlueWFyZC52MS5Mb2dFbnRyeUgAEiwKCGRlY2lzaW9uGAwgASgLMhgudHJhaW55YXJkLnYxLkF1ZGl0RW50cnlIABIwCghwcm9ncmVzcxgNIAEoCzIcLnRyYWlueWFyZC52MS5Qcm9ncmVzc1VwZGF0ZUgAQggKBmRldGFpbEIbChlfZXN0aW1hdGVkX3RpbWVfcmVtYWluaW5nIoMBCgtTdGFnZUNoYW5nZRIzCg5wcmV2aW91c19zdGFnZRgBIAEoDjIbLnRyYWlueWFyZC52MS5QaXBlbGluZVN0YWdlEi4KCW5ld19zdGFnZRgCIAEoDjIbLnRyYWlueWFyZC52MS5QaXBlbGluZVN0YWdlEg8KB21lc3NhZ2UYAyABKAkiRQoOUHJvZ3Jlc3NVcGRhdGUSDwoHbWVzc2FnZRgBIAEoCRIiCgRiZXN0GAIgASgLMhQudHJhaW55YXJkLnYxLk1ldHJpYyK6AgoQUGlwZWxpbmVQcm9ncmVzcxISCgpwcm9qZWN0X2lkGAEgASgJEjIKDWN1cnJlbnRfc3RhZ2UYAiABKA4yGy50cmFpbnlhcmQudjEuUGlwZWxpbmVTdGFnZRIWCg5zdGFnZV9wcm9ncmVzcxgDIAEoARIlChhlc3RpbWF0ZWRfdGltZV9yZW1haW5pbmcYBCABKAFIAIgBARIkCgRsb2dzGAUgAygLMhYudHJhaW55YXJkLnYxLkxvZ0VudHJ5EisKCWRlY2lzaW9ucxgGIAMoCzIYLnRyYWlueWFyZC52MS5BdWRpdEVudHJ5EhUKDWxhc3Rfc2VxdWVuY2UYByABKAMSGAoQb3ZlcmFsbF9wcm9ncmVzcxgIIAEoAUIbChlfZXN0aW1hdGVkX3RpbWVfcmVtYWluaW5nKooDCg1QaXBlbGluZVN0YWdlEh4KGlBJUEVMSU5FX1NUQUdFX1VOU1BFQ0lGSUVEEAASHAoYUElQRUxJTkVfU1RBR0VfQU5BTFlaSU5HEAESIgoeUElQRUxJTkVfU1RBR0VfREFUQV9QUk9DRVNTSU5HEAISGwoXUElQRUxJTkVfU1RBR0VfTEFCRUxJTkcQAxIiCh5QSVBFTElORV9TVEFHRV9NT0RFTF9TRUxFQ1RJT04QBBIkCiBQSVBFTElORV9TVEFHRV9BV0FJVElOR19BUFBST1ZBTBAFEhsKF1BJUEVMSU5FX1NUQUdFX1RSQUlOSU5HEAYSHQoZUElQRUxJTkVfU1RBR0VfRVZBTFVBVElPThAHEh0KGVBJUEVMSU5FX1NUQUdFX0RFUExPWU1FTlQQCBIcChhQSVBFTElORV9TVEFHRV9DT01QTEVURUQQCRIZChVQSVBFTElORV9TVEFHRV9GQUlMRUQQChIcChhQSVBFTElORV9TVEFHRV9DQU5DRUxMRUQQCyqCBQoMRGVjaXNpb25UeXBlEh0KGURFQ0lTSU9OX1RZUEVfVU5TUEVDSUZJRUQQABIeChpERUNJU0lPTl9UWVBFX1BST0JMRU1fVFlQRRABEh8KG0RFQ0lTSU9OX1RZUEVfVEFSR0VUX0NPTFVNThACEhgKFERFQ0lTSU9OX1RZUEVfRE9NQUlOEAMSGAoUREVDSVNJT05fVFlQRV9NRVRSSUMQBBIiCh5ERUNJU0lPTl9UWVBFX1NVQ0NFU1NfQ1JJVEVSSUEQBRIdChlERUNJU0lPTl9UWVBFX0RST1BfQ09MVU1OEAYSHAoYREVDSVNJT05fVFlQRV9JTVBVVEFUSU9OEAcSGgoWREVDSVNJT05fVFlQRV9FTkNPRElORxAIEhcKE0RFQ0lTSU9OX1RZUEVfU1BMSVQQCRIaChZERUNJU0lPTl9UWVBFX0xBQkVMSU5HEAoSHgoaREVDSVNJT05fVFlQRV9NT0RFTF9GQU1JTFkQCxIhCh1ERUNJU0lPTl9UWVBFX0hZUEVSUEFSQU1FVEVSUxAMEhgKFERFQ0lTSU9OX1RZUEVfQlVER0VUEA0SGgoWREVDSVNJT05fVFlQRV9BUFBST1ZBTBAOEh4KGkRFQ0lTSU9OX1RZUEVfTU9ERUxfQ0hPSUNFEA8SGwoXREVDSVNJT05fVFlQRV9USFJFU0hPTEQQEBIbChdERUNJU0lPTl9UWVBFX0lURVJBVElPThAREhwKGERFQ0lTSU9OX1RZUEVfREVQTE9ZTUVOVBASEhoKFkRFQ0lTSU9OX1RZUEVfUkVDT1ZFUlkQExIfChtERUNJU0lPTl9UWVBFX0NMQVNTX0JBTEFOQ0UQFCp6CghMb2dMZXZlbBIZChVMT0dfTEVWRUxfVU5TUEVDSUZJRUQQABITCg9MT0dfTEVWRUxfREVCVUcQARISCg5MT0dfTEVWRUxfSU5GTxACEhUKEUxPR19MRVZFTF9XQVJOSU5HEAMSEwoPTE9HX0xFVkVMX0VSUk9SEARCQFo+Z2l0aHViLmNvbS90cmFpbnlhcmQvdHJhaW55YXJkL2dlbi9nby90cmFpbnlhcmQvdjE7dHJhaW55YXJkdjFiBnByb3RvMw", [file_google_api_field_behavior, file_google_api_resource, file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp, file_trainyard_v1_common]);
+  fileDesc("Chp0cmFpbnlhcmQvdjEvcHJvamVjdC5wcm90bxIMdHJhaW55YXJkLnYxIuYHCgdQcm9qZWN0EhIKBG5hbWUYASABKAlCBOJBAQgSEAoCaWQYAiABKAlCBOJBAQMSFAoMZGlzcGxheV9uYW1lGAMgASgJEiEKE3Byb2JsZW1fZGVzY3JpcHRpb24YBCABKAlCBOJBAQUSGAoKZGF0YXNldF9pZBgFIAEoCUIE4kEBBRIpCglkYXRhX3R5cGUYBiABKA4yFi50cmFpbnlhcmQudjEuRGF0YVR5cGUSHwoRcmVxdWlyZXNfYXBwcm92YWwYByABKAhCBOJBAQUSOAoNY3VycmVudF9zdGFnZRgIIAEoDjIbLnRyYWlueWFyZC52MS5QaXBlbGluZVN0YWdlQgTiQQEDEhwKDnN0YWdlX3Byb2dyZXNzGAkgASgBQgTiQQEDEisKGGVzdGltYXRlZF90aW1lX3JlbWFpbmluZxgKIAEoAUIE4kEBA0gAiAEBEhYKCG1vZGVsX2lkGAsgASgJQgTiQQEDEjUKCGFuYWx5c2lzGAwgASgLMh0udHJhaW55YXJkLnYxLlByb2JsZW1BbmFseXNpc0IE4kEBAxIuCgRwbGFuGA0gASgLMhoudHJhaW55YXJkLnYxLlRyYWluaW5nUGxhbkIE4kEBAxIvCgVlcnJvchgOIAEoCzIaLnRyYWlueWFyZC52MS5Qcm9qZWN0RXJyb3JCBOJBAQMSFwoJaXRlcmF0aW9uGA8gASgFQgTiQQEDEikKBmJ1ZGdldBgQIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIzCg9oZWFkbGluZV9tZXRyaWMYESABKAsyFC50cmFpbnlhcmQudjEuTWV0cmljQgTiQQEDEhMKC3dlYmhvb2tfdXJsGBIgASgJEhMKBW93bmVyGBMgASgJQgTiQQEDEjUKC2NyZWF0ZV90aW1lGBQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAxI1Cgt1cGRhdGVfdGltZRgVIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBOJBAQMSNwoNY29tcGxldGVfdGltZRgWIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBOJBAQMSNwoNbGFiZWxpbmdfdGFzaxgXIAEoCzIaLnRyYWlueWFyZC52MS5MYWJlbGluZ1Rhc2tCBOJBAQM6QepBPgoVdHJhaW55YXJkLmRldi9Qcm9qZWN0EhJwcm9qZWN0cy97cHJvamVjdH0qCHByb2plY3RzMgdwcm9qZWN0QhsKGV9lc3RpbWF0ZWRfdGltZV9yZW1haW5pbmcinAQKDExhYmVsaW5nVGFzaxIuCgVzdGF0ZRgBIAEoDjIfLnRyYWlueWFyZC52MS5MYWJlbGluZ1Rhc2tTdGF0ZRIVCg10YXJnZXRfY29sdW1uGAIgASgJEhIKCnRvdGFsX3Jvd3MYAyABKAMSFAoMbGFiZWxlZF9yb3dzGAQgASgDEhUKDWtub3duX2NsYXNzZXMYBSADKAkSDgoGbWV0aG9kGAYgASgJEhQKDGluc3RydWN0aW9ucxgHIAEoCRIPCgdjb2x1bW5zGAggAygJEi8KCGNsdXN0ZXJzGAkgAygLMh0udHJhaW55YXJkLnYxLkxhYmVsaW5nQ2x1c3RlchIuCgtzYW1wbGVfcm93cxgKIAMoCzIZLnRyYWlueWFyZC52MS5MYWJlbGluZ1JvdxJFCg5jbHVzdGVyX2xhYmVscxgLIAMoCzItLnRyYWlueWFyZC52MS5MYWJlbGluZ1Rhc2suQ2x1c3RlckxhYmVsc0VudHJ5Ej0KCnJvd19sYWJlbHMYDCADKAsyKS50cmFpbnlhcmQudjEuTGFiZWxpbmdUYXNrLlJvd0xhYmVsc0VudHJ5GjQKEkNsdXN0ZXJMYWJlbHNFbnRyeRILCgNrZXkYASABKAUSDQoFdmFsdWUYAiABKAk6AjgBGjAKDlJvd0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoAxINCgV2YWx1ZRgCIAEoCToCOAEiuAEKD0xhYmVsaW5nQ2x1c3RlchIKCgJpZBgBIAEoBRIMCgRzaXplGAIgASgDEhEKCXRvcF90ZXJtcxgDIAMoCRIyCg5mZWF0dXJlX3JhbmdlcxgEIAMoCzIaLnRyYWlueWFyZC52MS5GZWF0dXJlUmFuZ2USKwoIZXhhbXBsZXMYBSADKAsyGS50cmFpbnlhcmQudjEuTGFiZWxpbmdSb3cSFwoPc3VnZ2VzdGVkX2xhYmVsGAYgASgJIn0KDEZlYXR1cmVSYW5nZRIPCgdmZWF0dXJlGAEgASgJEgsKA21pbhgCIAEoARILCgNtYXgYAyABKAESDAoEbWVhbhgEIAEoARIUCgxvdmVyYWxsX21lYW4YBSABKAESCQoBehgGIAEoARITCgtkZXNjcmlwdGlvbhgHIAEoCSKUAQoLTGFiZWxpbmdSb3cSCwoDcm93GAEgASgDEhIKCmNsdXN0ZXJfaWQYAiABKAUSNQoGdmFsdWVzGAMgAygLMiUudHJhaW55YXJkLnYxLkxhYmVsaW5nUm93LlZhbHVlc0VudHJ5Gi0KC1ZhbHVlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiVAoGTWV0cmljEgwKBG5hbWUYASABKAkSDQoFdmFsdWUYAiABKAESGAoQaGlnaGVyX2lzX2JldHRlchgDIAEoCBITCgtkZXNjcmlwdGlvbhgEIAEoCSJyCgxQcm9qZWN0RXJyb3ISDwoHbWVzc2FnZRgBIAEoCRITCgtzdWdnZXN0aW9ucxgCIAMoCRIqCgVzdGFnZRgDIAEoDjIbLnRyYWlueWFyZC52MS5QaXBlbGluZVN0YWdlEhAKCGNhdGVnb3J5GAQgASgJIrICCg9Qcm9ibGVtQW5hbHlzaXMSLwoMcHJvYmxlbV90eXBlGAEgASgOMhkudHJhaW55YXJkLnYxLlByb2JsZW1UeXBlEhUKDXRhcmdldF9jb2x1bW4YAiABKAkSDgoGZG9tYWluGAMgASgJEg8KB21ldHJpY3MYBCADKAkSOAoQc3VjY2Vzc19jcml0ZXJpYRgFIAMoCzIeLnRyYWlueWFyZC52MS5TdWNjZXNzQ3JpdGVyaW9uEhEKCXJlYXNvbmluZxgGIAEoCRISCgpjb25maWRlbmNlGAcgASgBEikKCWRhdGFfdHlwZRgIIAEoDjIWLnRyYWlueWFyZC52MS5EYXRhVHlwZRISCgpjb21wbGV4aXR5GAkgASgBEhYKDnBvc2l0aXZlX2NsYXNzGAogASgJIqgBChBTdWNjZXNzQ3JpdGVyaW9uEg4KBm1ldHJpYxgBIAEoCRIRCgl0aHJlc2hvbGQYAiABKAESEAoIYXRfbGVhc3QYAyABKAgSEwoLY2xhc3NfbGFiZWwYBCABKAkSDAoEdGV4dBgFIAEoCRIQCgNtZXQYBiABKAhIAIgBARIVCghhY2hpZXZlZBgHIAEoAUgBiAEBQgYKBF9tZXRCCwoJX2FjaGlldmVkIrUCCgxUcmFpbmluZ1BsYW4SFQoNdGFyZ2V0X2NvbHVtbhgBIAEoCRIvCgxwcm9ibGVtX3R5cGUYAiABKA4yGS50cmFpbnlhcmQudjEuUHJvYmxlbVR5cGUSDgoGbWV0cmljGAMgASgJEhYKDm1vZGVsX2ZhbWlsaWVzGAQgAygJEikKBmJ1ZGdldBgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI0Cg9kcm9wcGVkX2NvbHVtbnMYBiADKAsyGy50cmFpbnlhcmQudjEuRHJvcHBlZENvbHVtbhIwCg9oeXBlcnBhcmFtZXRlcnMYByABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg8KB3RyYWluZXIYCCABKAkSEQoJcmVhc29uaW5nGAkgASgJIi8KDURyb3BwZWRDb2x1bW4SDgoGY29sdW1uGAEgASgJEg4KBnJlYXNvbhgCIAEoCSK5BAoKQXVkaXRFbnRyeRISCgRuYW1lGAEgASgJQgTiQQEIEhAKAmlkGAIgASgJQgTiQQEDEhgKCnByb2plY3RfaWQYAyABKAlCBOJBAQMSFgoIc2VxdWVuY2UYBCABKANCBOJBAQMSMAoFc3RhZ2UYBSABKA4yGy50cmFpbnlhcmQudjEuUGlwZWxpbmVTdGFnZUIE4kEBAxI3Cg1kZWNpc2lvbl90eXBlGAYgASgOMhoudHJhaW55YXJkLnYxLkRlY2lzaW9uVHlwZUIE4kEBAxIWCghkZWNpc2lvbhgHIAEoCUIE4kEBAxI1CgxhbHRlcm5hdGl2ZXMYCCADKAsyGS50cmFpbnlhcmQudjEuQWx0ZXJuYXRpdmVCBOJBAQMSLwoIZXZpZGVuY2UYCSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0QgTiQQEDEhcKCXJlYXNvbmluZxgKIAEoCUIE4kEBAxIYCgpjb25maWRlbmNlGAsgASgBQgTiQQEDEhYKCHJlYXNvbmVyGAwgASgJQgTiQQEDEjUKC2NyZWF0ZV90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAzpm6kFjChh0cmFpbnlhcmQuZGV2L0F1ZGl0RW50cnkSLXByb2plY3RzL3twcm9qZWN0fS9hdWRpdEVudHJpZXMve2F1ZGl0X2VudHJ5fSoMYXVkaXRFbnRyaWVzMgphdWRpdEVudHJ5IkkKC0FsdGVybmF0aXZlEg4KBm9wdGlvbhgBIAEoCRISCgVzY29yZRgCIAEoAUgAiAEBEgwKBG5vdGUYAyABKAlCCAoGX3Njb3JlIpgBCghMb2dFbnRyeRIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIlCgVsZXZlbBgCIAEoDjIWLnRyYWlueWFyZC52MS5Mb2dMZXZlbBIqCgVzdGFnZRgDIAEoDjIbLnRyYWlueWFyZC52MS5QaXBlbGluZVN0YWdlEg8KB21lc3NhZ2UYBCABKAkiqwMKDVByb2dyZXNzRXZlbnQSEgoKcHJvamVjdF9pZBgBIAEoCRIQCghzZXF1ZW5jZRgCIAEoAxIoCgR0aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIqCgVzdGFnZRgEIAEoDjIbLnRyYWlueWFyZC52MS5QaXBlbGluZVN0YWdlEhYKDnN0YWdlX3Byb2dyZXNzGAUgASgBEiUKGGVzdGltYXRlZF90aW1lX3JlbWFpbmluZxgGIAEoAUgBiAEBEjEKDHN0YWdlX2NoYW5nZRgKIAEoCzIZLnRyYWlueWFyZC52MS5TdGFnZUNoYW5nZUgAEiUKA2xvZxgLIAEoCzIWLnRyYWlueWFyZC52MS5Mb2dFbnRyeUgAEiwKCGRlY2lzaW9uGAwgASgLMhgudHJhaW55YXJkLnYxLkF1ZGl0RW50cnlIABIwCghwcm9ncmVzcxgNIAEoCzIcLnRyYWlueWFyZC52MS5Qcm9ncmVzc1VwZGF0ZUgAQggKBmRldGFpbEIbChlfZXN0aW1hdGVkX3RpbWVfcmVtYWluaW5nIoMBCgtTdGFnZUNoYW5nZRIzCg5wcmV2aW91c19zdGFnZRgBIAEoDjIbLnRyYWlueWFyZC52MS5QaXBlbGluZVN0YWdlEi4KCW5ld19zdGFnZRgCIAEoDjIbLnRyYWlueWFyZC52MS5QaXBlbGluZVN0YWdlEg8KB21lc3NhZ2UYAyABKAkiRQoOUHJvZ3Jlc3NVcGRhdGUSDwoHbWVzc2FnZRgBIAEoCRIiCgRiZXN0GAIgASgLMhQudHJhaW55YXJkLnYxLk1ldHJpYyK6AgoQUGlwZWxpbmVQcm9ncmVzcxISCgpwcm9qZWN0X2lkGAEgASgJEjIKDWN1cnJlbnRfc3RhZ2UYAiABKA4yGy50cmFpbnlhcmQudjEuUGlwZWxpbmVTdGFnZRIWCg5zdGFnZV9wcm9ncmVzcxgDIAEoARIlChhlc3RpbWF0ZWRfdGltZV9yZW1haW5pbmcYBCABKAFIAIgBARIkCgRsb2dzGAUgAygLMhYudHJhaW55YXJkLnYxLkxvZ0VudHJ5EisKCWRlY2lzaW9ucxgGIAMoCzIYLnRyYWlueWFyZC52MS5BdWRpdEVudHJ5EhUKDWxhc3Rfc2VxdWVuY2UYByABKAMSGAoQb3ZlcmFsbF9wcm9ncmVzcxgIIAEoAUIbChlfZXN0aW1hdGVkX3RpbWVfcmVtYWluaW5nKooDCg1QaXBlbGluZVN0YWdlEh4KGlBJUEVMSU5FX1NUQUdFX1VOU1BFQ0lGSUVEEAASHAoYUElQRUxJTkVfU1RBR0VfQU5BTFlaSU5HEAESIgoeUElQRUxJTkVfU1RBR0VfREFUQV9QUk9DRVNTSU5HEAISGwoXUElQRUxJTkVfU1RBR0VfTEFCRUxJTkcQAxIiCh5QSVBFTElORV9TVEFHRV9NT0RFTF9TRUxFQ1RJT04QBBIkCiBQSVBFTElORV9TVEFHRV9BV0FJVElOR19BUFBST1ZBTBAFEhsKF1BJUEVMSU5FX1NUQUdFX1RSQUlOSU5HEAYSHQoZUElQRUxJTkVfU1RBR0VfRVZBTFVBVElPThAHEh0KGVBJUEVMSU5FX1NUQUdFX0RFUExPWU1FTlQQCBIcChhQSVBFTElORV9TVEFHRV9DT01QTEVURUQQCRIZChVQSVBFTElORV9TVEFHRV9GQUlMRUQQChIcChhQSVBFTElORV9TVEFHRV9DQU5DRUxMRUQQCyp4ChFMYWJlbGluZ1Rhc2tTdGF0ZRIjCh9MQUJFTElOR19UQVNLX1NUQVRFX1VOU1BFQ0lGSUVEEAASHAoYTEFCRUxJTkdfVEFTS19TVEFURV9PUEVOEAESIAocTEFCRUxJTkdfVEFTS19TVEFURV9BTlNXRVJFRBACKoIFCgxEZWNpc2lvblR5cGUSHQoZREVDSVNJT05fVFlQRV9VTlNQRUNJRklFRBAAEh4KGkRFQ0lTSU9OX1RZUEVfUFJPQkxFTV9UWVBFEAESHwobREVDSVNJT05fVFlQRV9UQVJHRVRfQ09MVU1OEAISGAoUREVDSVNJT05fVFlQRV9ET01BSU4QAxIYChRERUNJU0lPTl9UWVBFX01FVFJJQxAEEiIKHkRFQ0lTSU9OX1RZUEVfU1VDQ0VTU19DUklURVJJQRAFEh0KGURFQ0lTSU9OX1RZUEVfRFJPUF9DT0xVTU4QBhIcChhERUNJU0lPTl9UWVBFX0lNUFVUQVRJT04QBxIaChZERUNJU0lPTl9UWVBFX0VOQ09ESU5HEAgSFwoTREVDSVNJT05fVFlQRV9TUExJVBAJEhoKFkRFQ0lTSU9OX1RZUEVfTEFCRUxJTkcQChIeChpERUNJU0lPTl9UWVBFX01PREVMX0ZBTUlMWRALEiEKHURFQ0lTSU9OX1RZUEVfSFlQRVJQQVJBTUVURVJTEAwSGAoUREVDSVNJT05fVFlQRV9CVURHRVQQDRIaChZERUNJU0lPTl9UWVBFX0FQUFJPVkFMEA4SHgoaREVDSVNJT05fVFlQRV9NT0RFTF9DSE9JQ0UQDxIbChdERUNJU0lPTl9UWVBFX1RIUkVTSE9MRBAQEhsKF0RFQ0lTSU9OX1RZUEVfSVRFUkFUSU9OEBESHAoYREVDSVNJT05fVFlQRV9ERVBMT1lNRU5UEBISGgoWREVDSVNJT05fVFlQRV9SRUNPVkVSWRATEh8KG0RFQ0lTSU9OX1RZUEVfQ0xBU1NfQkFMQU5DRRAUKnoKCExvZ0xldmVsEhkKFUxPR19MRVZFTF9VTlNQRUNJRklFRBAAEhMKD0xPR19MRVZFTF9ERUJVRxABEhIKDkxPR19MRVZFTF9JTkZPEAISFQoRTE9HX0xFVkVMX1dBUk5JTkcQAxITCg9MT0dfTEVWRUxfRVJST1IQBEJAWj5naXRodWIuY29tL3RyYWlueWFyZC90cmFpbnlhcmQvZ2VuL2dvL3RyYWlueWFyZC92MTt0cmFpbnlhcmR2MWIGcHJvdG8z", [file_google_api_field_behavior, file_google_api_resource, file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp, file_trainyard_v1_common]);
 
 /**
  * Project is one request to train a model: a description, a dataset, and the pipeline's state.
@@ -178,6 +178,15 @@ export type Project = Message<"trainyard.v1.Project"> & {
    * @generated from field: google.protobuf.Timestamp complete_time = 22;
    */
   completeTime?: Timestamp | undefined;
+
+  /**
+   * What the owner is asked to label when the data has too few labels and no reasoner could
+   * label it: clusters to name and sample rows to label. Set while the project waits in
+   * AWAITING_APPROVAL for labels (state OPEN) and kept afterwards as a record of the answer.
+   *
+   * @generated from field: trainyard.v1.LabelingTask labeling_task = 23;
+   */
+  labelingTask?: LabelingTask | undefined;
 };
 
 /**
@@ -186,6 +195,262 @@ export type Project = Message<"trainyard.v1.Project"> & {
  */
 export const ProjectSchema: GenMessage<Project> = /*@__PURE__*/
   messageDesc(file_trainyard_v1_project, 0);
+
+/**
+ * LabelingTask asks the owner to name clusters of unlabeled rows or to label a few rows. The
+ * pipeline never invents labels: training continues only with the labels the owner gives.
+ *
+ * @generated from message trainyard.v1.LabelingTask
+ */
+export type LabelingTask = Message<"trainyard.v1.LabelingTask"> & {
+  /**
+   * Whether the task waits for an answer.
+   *
+   * @generated from field: trainyard.v1.LabelingTaskState state = 1;
+   */
+  state: LabelingTaskState;
+
+  /**
+   * The column the labels go into.
+   *
+   * @generated from field: string target_column = 2;
+   */
+  targetColumn: string;
+
+  /**
+   * Rows in the data.
+   *
+   * @generated from field: int64 total_rows = 3;
+   */
+  totalRows: bigint;
+
+  /**
+   * Rows that already carry a label.
+   *
+   * @generated from field: int64 labeled_rows = 4;
+   */
+  labeledRows: bigint;
+
+  /**
+   * Labels already present in the data (from the few labeled rows); may be empty.
+   *
+   * @generated from field: repeated string known_classes = 5;
+   */
+  knownClasses: string[];
+
+  /**
+   * How the clusters were found, e.g. "k-means (k=4) over 7 standardized features".
+   *
+   * @generated from field: string method = 6;
+   */
+  method: string;
+
+  /**
+   * What to do, in plain words.
+   *
+   * @generated from field: string instructions = 7;
+   */
+  instructions: string;
+
+  /**
+   * The input columns the example rows show, in order.
+   *
+   * @generated from field: repeated string columns = 8;
+   */
+  columns: string[];
+
+  /**
+   * The proposed clusters, largest first.
+   *
+   * @generated from field: repeated trainyard.v1.LabelingCluster clusters = 9;
+   */
+  clusters: LabelingCluster[];
+
+  /**
+   * Rows to label one by one instead of (or besides) naming clusters: a few per cluster,
+   * nearest its centre first.
+   *
+   * @generated from field: repeated trainyard.v1.LabelingRow sample_rows = 10;
+   */
+  sampleRows: LabelingRow[];
+
+  /**
+   * The names the owner gave to clusters (cluster id -> class label); set once answered.
+   *
+   * @generated from field: map<int32, string> cluster_labels = 11;
+   */
+  clusterLabels: { [key: number]: string };
+
+  /**
+   * The labels the owner gave to rows (row index -> class label); set once answered.
+   *
+   * @generated from field: map<int64, string> row_labels = 12;
+   */
+  rowLabels: { [key: string]: string };
+};
+
+/**
+ * Describes the message trainyard.v1.LabelingTask.
+ * Use `create(LabelingTaskSchema)` to create a new message.
+ */
+export const LabelingTaskSchema: GenMessage<LabelingTask> = /*@__PURE__*/
+  messageDesc(file_trainyard_v1_project, 1);
+
+/**
+ * LabelingCluster is one group of similar unlabeled rows for the owner to name.
+ *
+ * @generated from message trainyard.v1.LabelingCluster
+ */
+export type LabelingCluster = Message<"trainyard.v1.LabelingCluster"> & {
+  /**
+   * The cluster's id, the key of ApproveProjectRequest.cluster_labels.
+   *
+   * @generated from field: int32 id = 1;
+   */
+  id: number;
+
+  /**
+   * Rows in the cluster.
+   *
+   * @generated from field: int64 size = 2;
+   */
+  size: bigint;
+
+  /**
+   * For text: the terms that weigh most in the cluster's centre.
+   *
+   * @generated from field: repeated string top_terms = 3;
+   */
+  topTerms: string[];
+
+  /**
+   * For tabular data: the features that set the cluster apart, most distinctive first.
+   *
+   * @generated from field: repeated trainyard.v1.FeatureRange feature_ranges = 4;
+   */
+  featureRanges: FeatureRange[];
+
+  /**
+   * Rows of the cluster, nearest its centre first.
+   *
+   * @generated from field: repeated trainyard.v1.LabelingRow examples = 5;
+   */
+  examples: LabelingRow[];
+
+  /**
+   * The label most of the cluster's already labeled rows carry, when any do; a hint, not a
+   * label the pipeline applies.
+   *
+   * @generated from field: string suggested_label = 6;
+   */
+  suggestedLabel: string;
+};
+
+/**
+ * Describes the message trainyard.v1.LabelingCluster.
+ * Use `create(LabelingClusterSchema)` to create a new message.
+ */
+export const LabelingClusterSchema: GenMessage<LabelingCluster> = /*@__PURE__*/
+  messageDesc(file_trainyard_v1_project, 2);
+
+/**
+ * FeatureRange describes one feature inside a cluster.
+ *
+ * @generated from message trainyard.v1.FeatureRange
+ */
+export type FeatureRange = Message<"trainyard.v1.FeatureRange"> & {
+  /**
+   * The feature: a column, or "column=level" for a category level.
+   *
+   * @generated from field: string feature = 1;
+   */
+  feature: string;
+
+  /**
+   * The lowest value in the cluster (the level's share for a category level).
+   *
+   * @generated from field: double min = 2;
+   */
+  min: number;
+
+  /**
+   * The highest value in the cluster.
+   *
+   * @generated from field: double max = 3;
+   */
+  max: number;
+
+  /**
+   * The cluster's mean.
+   *
+   * @generated from field: double mean = 4;
+   */
+  mean: number;
+
+  /**
+   * The mean over all rows.
+   *
+   * @generated from field: double overall_mean = 5;
+   */
+  overallMean: number;
+
+  /**
+   * How far the cluster's mean lies from the overall mean, in overall standard deviations.
+   *
+   * @generated from field: double z = 6;
+   */
+  z: number;
+
+  /**
+   * The range in words, e.g. "Age 1 to 14, mean 6 (all rows: 30)".
+   *
+   * @generated from field: string description = 7;
+   */
+  description: string;
+};
+
+/**
+ * Describes the message trainyard.v1.FeatureRange.
+ * Use `create(FeatureRangeSchema)` to create a new message.
+ */
+export const FeatureRangeSchema: GenMessage<FeatureRange> = /*@__PURE__*/
+  messageDesc(file_trainyard_v1_project, 3);
+
+/**
+ * LabelingRow is one row of the data shown for labeling.
+ *
+ * @generated from message trainyard.v1.LabelingRow
+ */
+export type LabelingRow = Message<"trainyard.v1.LabelingRow"> & {
+  /**
+   * The row's index in the dataset, from 0 (header excluded); the key of
+   * ApproveProjectRequest.row_labels.
+   *
+   * @generated from field: int64 row = 1;
+   */
+  row: bigint;
+
+  /**
+   * The cluster the row belongs to.
+   *
+   * @generated from field: int32 cluster_id = 2;
+   */
+  clusterId: number;
+
+  /**
+   * The row's values by column (the task's columns); missing values are absent.
+   *
+   * @generated from field: map<string, string> values = 3;
+   */
+  values: { [key: string]: string };
+};
+
+/**
+ * Describes the message trainyard.v1.LabelingRow.
+ * Use `create(LabelingRowSchema)` to create a new message.
+ */
+export const LabelingRowSchema: GenMessage<LabelingRow> = /*@__PURE__*/
+  messageDesc(file_trainyard_v1_project, 4);
 
 /**
  * Metric is one named score.
@@ -227,7 +492,7 @@ export type Metric = Message<"trainyard.v1.Metric"> & {
  * Use `create(MetricSchema)` to create a new message.
  */
 export const MetricSchema: GenMessage<Metric> = /*@__PURE__*/
-  messageDesc(file_trainyard_v1_project, 1);
+  messageDesc(file_trainyard_v1_project, 5);
 
 /**
  * ProjectError explains a failed project and what to do about it.
@@ -270,7 +535,7 @@ export type ProjectError = Message<"trainyard.v1.ProjectError"> & {
  * Use `create(ProjectErrorSchema)` to create a new message.
  */
 export const ProjectErrorSchema: GenMessage<ProjectError> = /*@__PURE__*/
-  messageDesc(file_trainyard_v1_project, 2);
+  messageDesc(file_trainyard_v1_project, 6);
 
 /**
  * ProblemAnalysis is what the ProblemAnalyzer decided from the description and a data sample.
@@ -354,7 +619,7 @@ export type ProblemAnalysis = Message<"trainyard.v1.ProblemAnalysis"> & {
  * Use `create(ProblemAnalysisSchema)` to create a new message.
  */
 export const ProblemAnalysisSchema: GenMessage<ProblemAnalysis> = /*@__PURE__*/
-  messageDesc(file_trainyard_v1_project, 3);
+  messageDesc(file_trainyard_v1_project, 7);
 
 /**
  * SuccessCriterion is a measurable goal taken from the description.
@@ -417,7 +682,7 @@ export type SuccessCriterion = Message<"trainyard.v1.SuccessCriterion"> & {
  * Use `create(SuccessCriterionSchema)` to create a new message.
  */
 export const SuccessCriterionSchema: GenMessage<SuccessCriterion> = /*@__PURE__*/
-  messageDesc(file_trainyard_v1_project, 4);
+  messageDesc(file_trainyard_v1_project, 8);
 
 /**
  * TrainingPlan is what the ModelSelector chose and the owner may change when approving.
@@ -494,7 +759,7 @@ export type TrainingPlan = Message<"trainyard.v1.TrainingPlan"> & {
  * Use `create(TrainingPlanSchema)` to create a new message.
  */
 export const TrainingPlanSchema: GenMessage<TrainingPlan> = /*@__PURE__*/
-  messageDesc(file_trainyard_v1_project, 5);
+  messageDesc(file_trainyard_v1_project, 9);
 
 /**
  * DroppedColumn is a column the agents chose not to train on.
@@ -522,7 +787,7 @@ export type DroppedColumn = Message<"trainyard.v1.DroppedColumn"> & {
  * Use `create(DroppedColumnSchema)` to create a new message.
  */
 export const DroppedColumnSchema: GenMessage<DroppedColumn> = /*@__PURE__*/
-  messageDesc(file_trainyard_v1_project, 6);
+  messageDesc(file_trainyard_v1_project, 10);
 
 /**
  * AuditEntry is one decision an agent made, with its reasoning and evidence (the seed's DecisionLog).
@@ -627,7 +892,7 @@ export type AuditEntry = Message<"trainyard.v1.AuditEntry"> & {
  * Use `create(AuditEntrySchema)` to create a new message.
  */
 export const AuditEntrySchema: GenMessage<AuditEntry> = /*@__PURE__*/
-  messageDesc(file_trainyard_v1_project, 7);
+  messageDesc(file_trainyard_v1_project, 11);
 
 /**
  * Alternative is one option a decision weighed.
@@ -662,7 +927,7 @@ export type Alternative = Message<"trainyard.v1.Alternative"> & {
  * Use `create(AlternativeSchema)` to create a new message.
  */
 export const AlternativeSchema: GenMessage<Alternative> = /*@__PURE__*/
-  messageDesc(file_trainyard_v1_project, 8);
+  messageDesc(file_trainyard_v1_project, 12);
 
 /**
  * LogEntry is one line of the pipeline's log.
@@ -704,7 +969,7 @@ export type LogEntry = Message<"trainyard.v1.LogEntry"> & {
  * Use `create(LogEntrySchema)` to create a new message.
  */
 export const LogEntrySchema: GenMessage<LogEntry> = /*@__PURE__*/
-  messageDesc(file_trainyard_v1_project, 9);
+  messageDesc(file_trainyard_v1_project, 13);
 
 /**
  * ProgressEvent is one event in a project's history; WatchProject streams them in sequence order.
@@ -799,7 +1064,7 @@ export type ProgressEvent = Message<"trainyard.v1.ProgressEvent"> & {
  * Use `create(ProgressEventSchema)` to create a new message.
  */
 export const ProgressEventSchema: GenMessage<ProgressEvent> = /*@__PURE__*/
-  messageDesc(file_trainyard_v1_project, 10);
+  messageDesc(file_trainyard_v1_project, 14);
 
 /**
  * StageChange records a transition between stages.
@@ -834,7 +1099,7 @@ export type StageChange = Message<"trainyard.v1.StageChange"> & {
  * Use `create(StageChangeSchema)` to create a new message.
  */
 export const StageChangeSchema: GenMessage<StageChange> = /*@__PURE__*/
-  messageDesc(file_trainyard_v1_project, 11);
+  messageDesc(file_trainyard_v1_project, 15);
 
 /**
  * ProgressUpdate reports progress within a stage.
@@ -862,7 +1127,7 @@ export type ProgressUpdate = Message<"trainyard.v1.ProgressUpdate"> & {
  * Use `create(ProgressUpdateSchema)` to create a new message.
  */
 export const ProgressUpdateSchema: GenMessage<ProgressUpdate> = /*@__PURE__*/
-  messageDesc(file_trainyard_v1_project, 12);
+  messageDesc(file_trainyard_v1_project, 16);
 
 /**
  * PipelineProgress is a snapshot of a project's progress (the seed's PipelineProgress).
@@ -932,7 +1197,7 @@ export type PipelineProgress = Message<"trainyard.v1.PipelineProgress"> & {
  * Use `create(PipelineProgressSchema)` to create a new message.
  */
 export const PipelineProgressSchema: GenMessage<PipelineProgress> = /*@__PURE__*/
-  messageDesc(file_trainyard_v1_project, 13);
+  messageDesc(file_trainyard_v1_project, 17);
 
 /**
  * PipelineStage is where a project is in the seed's pipeline.
@@ -1030,6 +1295,40 @@ export enum PipelineStage {
  */
 export const PipelineStageSchema: GenEnum<PipelineStage> = /*@__PURE__*/
   enumDesc(file_trainyard_v1_project, 0);
+
+/**
+ * LabelingTaskState says whether a labeling task still waits for the owner.
+ *
+ * @generated from enum trainyard.v1.LabelingTaskState
+ */
+export enum LabelingTaskState {
+  /**
+   * Never set.
+   *
+   * @generated from enum value: LABELING_TASK_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Waiting: approve the project with cluster_labels or row_labels to continue.
+   *
+   * @generated from enum value: LABELING_TASK_STATE_OPEN = 1;
+   */
+  OPEN = 1,
+
+  /**
+   * The owner answered; the labels were (or are being) applied.
+   *
+   * @generated from enum value: LABELING_TASK_STATE_ANSWERED = 2;
+   */
+  ANSWERED = 2,
+}
+
+/**
+ * Describes the enum trainyard.v1.LabelingTaskState.
+ */
+export const LabelingTaskStateSchema: GenEnum<LabelingTaskState> = /*@__PURE__*/
+  enumDesc(file_trainyard_v1_project, 1);
 
 /**
  * DecisionType names the kind of choice an agent made.
@@ -1189,7 +1488,7 @@ export enum DecisionType {
  * Describes the enum trainyard.v1.DecisionType.
  */
 export const DecisionTypeSchema: GenEnum<DecisionType> = /*@__PURE__*/
-  enumDesc(file_trainyard_v1_project, 1);
+  enumDesc(file_trainyard_v1_project, 2);
 
 /**
  * LogLevel is the severity of a log line.
@@ -1237,5 +1536,5 @@ export enum LogLevel {
  * Describes the enum trainyard.v1.LogLevel.
  */
 export const LogLevelSchema: GenEnum<LogLevel> = /*@__PURE__*/
-  enumDesc(file_trainyard_v1_project, 2);
+  enumDesc(file_trainyard_v1_project, 3);
 

@@ -31,6 +31,12 @@ class PipelineStage(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PIPELINE_STAGE_FAILED: _ClassVar[PipelineStage]
     PIPELINE_STAGE_CANCELLED: _ClassVar[PipelineStage]
 
+class LabelingTaskState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LABELING_TASK_STATE_UNSPECIFIED: _ClassVar[LabelingTaskState]
+    LABELING_TASK_STATE_OPEN: _ClassVar[LabelingTaskState]
+    LABELING_TASK_STATE_ANSWERED: _ClassVar[LabelingTaskState]
+
 class DecisionType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     DECISION_TYPE_UNSPECIFIED: _ClassVar[DecisionType]
@@ -74,6 +80,9 @@ PIPELINE_STAGE_DEPLOYMENT: PipelineStage
 PIPELINE_STAGE_COMPLETED: PipelineStage
 PIPELINE_STAGE_FAILED: PipelineStage
 PIPELINE_STAGE_CANCELLED: PipelineStage
+LABELING_TASK_STATE_UNSPECIFIED: LabelingTaskState
+LABELING_TASK_STATE_OPEN: LabelingTaskState
+LABELING_TASK_STATE_ANSWERED: LabelingTaskState
 DECISION_TYPE_UNSPECIFIED: DecisionType
 DECISION_TYPE_PROBLEM_TYPE: DecisionType
 DECISION_TYPE_TARGET_COLUMN: DecisionType
@@ -102,7 +111,7 @@ LOG_LEVEL_WARNING: LogLevel
 LOG_LEVEL_ERROR: LogLevel
 
 class Project(_message.Message):
-    __slots__ = ("name", "id", "display_name", "problem_description", "dataset_id", "data_type", "requires_approval", "current_stage", "stage_progress", "estimated_time_remaining", "model_id", "analysis", "plan", "error", "iteration", "budget", "headline_metric", "webhook_url", "owner", "create_time", "update_time", "complete_time")
+    __slots__ = ("name", "id", "display_name", "problem_description", "dataset_id", "data_type", "requires_approval", "current_stage", "stage_progress", "estimated_time_remaining", "model_id", "analysis", "plan", "error", "iteration", "budget", "headline_metric", "webhook_url", "owner", "create_time", "update_time", "complete_time", "labeling_task")
     NAME_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -125,6 +134,7 @@ class Project(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     COMPLETE_TIME_FIELD_NUMBER: _ClassVar[int]
+    LABELING_TASK_FIELD_NUMBER: _ClassVar[int]
     name: str
     id: str
     display_name: str
@@ -147,7 +157,101 @@ class Project(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
     complete_time: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., id: _Optional[str] = ..., display_name: _Optional[str] = ..., problem_description: _Optional[str] = ..., dataset_id: _Optional[str] = ..., data_type: _Optional[_Union[_common_pb2.DataType, str]] = ..., requires_approval: _Optional[bool] = ..., current_stage: _Optional[_Union[PipelineStage, str]] = ..., stage_progress: _Optional[float] = ..., estimated_time_remaining: _Optional[float] = ..., model_id: _Optional[str] = ..., analysis: _Optional[_Union[ProblemAnalysis, _Mapping]] = ..., plan: _Optional[_Union[TrainingPlan, _Mapping]] = ..., error: _Optional[_Union[ProjectError, _Mapping]] = ..., iteration: _Optional[int] = ..., budget: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., headline_metric: _Optional[_Union[Metric, _Mapping]] = ..., webhook_url: _Optional[str] = ..., owner: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    labeling_task: LabelingTask
+    def __init__(self, name: _Optional[str] = ..., id: _Optional[str] = ..., display_name: _Optional[str] = ..., problem_description: _Optional[str] = ..., dataset_id: _Optional[str] = ..., data_type: _Optional[_Union[_common_pb2.DataType, str]] = ..., requires_approval: _Optional[bool] = ..., current_stage: _Optional[_Union[PipelineStage, str]] = ..., stage_progress: _Optional[float] = ..., estimated_time_remaining: _Optional[float] = ..., model_id: _Optional[str] = ..., analysis: _Optional[_Union[ProblemAnalysis, _Mapping]] = ..., plan: _Optional[_Union[TrainingPlan, _Mapping]] = ..., error: _Optional[_Union[ProjectError, _Mapping]] = ..., iteration: _Optional[int] = ..., budget: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., headline_metric: _Optional[_Union[Metric, _Mapping]] = ..., webhook_url: _Optional[str] = ..., owner: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., labeling_task: _Optional[_Union[LabelingTask, _Mapping]] = ...) -> None: ...
+
+class LabelingTask(_message.Message):
+    __slots__ = ("state", "target_column", "total_rows", "labeled_rows", "known_classes", "method", "instructions", "columns", "clusters", "sample_rows", "cluster_labels", "row_labels")
+    class ClusterLabelsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: int
+        value: str
+        def __init__(self, key: _Optional[int] = ..., value: _Optional[str] = ...) -> None: ...
+    class RowLabelsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: int
+        value: str
+        def __init__(self, key: _Optional[int] = ..., value: _Optional[str] = ...) -> None: ...
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    TARGET_COLUMN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_ROWS_FIELD_NUMBER: _ClassVar[int]
+    LABELED_ROWS_FIELD_NUMBER: _ClassVar[int]
+    KNOWN_CLASSES_FIELD_NUMBER: _ClassVar[int]
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    INSTRUCTIONS_FIELD_NUMBER: _ClassVar[int]
+    COLUMNS_FIELD_NUMBER: _ClassVar[int]
+    CLUSTERS_FIELD_NUMBER: _ClassVar[int]
+    SAMPLE_ROWS_FIELD_NUMBER: _ClassVar[int]
+    CLUSTER_LABELS_FIELD_NUMBER: _ClassVar[int]
+    ROW_LABELS_FIELD_NUMBER: _ClassVar[int]
+    state: LabelingTaskState
+    target_column: str
+    total_rows: int
+    labeled_rows: int
+    known_classes: _containers.RepeatedScalarFieldContainer[str]
+    method: str
+    instructions: str
+    columns: _containers.RepeatedScalarFieldContainer[str]
+    clusters: _containers.RepeatedCompositeFieldContainer[LabelingCluster]
+    sample_rows: _containers.RepeatedCompositeFieldContainer[LabelingRow]
+    cluster_labels: _containers.ScalarMap[int, str]
+    row_labels: _containers.ScalarMap[int, str]
+    def __init__(self, state: _Optional[_Union[LabelingTaskState, str]] = ..., target_column: _Optional[str] = ..., total_rows: _Optional[int] = ..., labeled_rows: _Optional[int] = ..., known_classes: _Optional[_Iterable[str]] = ..., method: _Optional[str] = ..., instructions: _Optional[str] = ..., columns: _Optional[_Iterable[str]] = ..., clusters: _Optional[_Iterable[_Union[LabelingCluster, _Mapping]]] = ..., sample_rows: _Optional[_Iterable[_Union[LabelingRow, _Mapping]]] = ..., cluster_labels: _Optional[_Mapping[int, str]] = ..., row_labels: _Optional[_Mapping[int, str]] = ...) -> None: ...
+
+class LabelingCluster(_message.Message):
+    __slots__ = ("id", "size", "top_terms", "feature_ranges", "examples", "suggested_label")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    TOP_TERMS_FIELD_NUMBER: _ClassVar[int]
+    FEATURE_RANGES_FIELD_NUMBER: _ClassVar[int]
+    EXAMPLES_FIELD_NUMBER: _ClassVar[int]
+    SUGGESTED_LABEL_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    size: int
+    top_terms: _containers.RepeatedScalarFieldContainer[str]
+    feature_ranges: _containers.RepeatedCompositeFieldContainer[FeatureRange]
+    examples: _containers.RepeatedCompositeFieldContainer[LabelingRow]
+    suggested_label: str
+    def __init__(self, id: _Optional[int] = ..., size: _Optional[int] = ..., top_terms: _Optional[_Iterable[str]] = ..., feature_ranges: _Optional[_Iterable[_Union[FeatureRange, _Mapping]]] = ..., examples: _Optional[_Iterable[_Union[LabelingRow, _Mapping]]] = ..., suggested_label: _Optional[str] = ...) -> None: ...
+
+class FeatureRange(_message.Message):
+    __slots__ = ("feature", "min", "max", "mean", "overall_mean", "z", "description")
+    FEATURE_FIELD_NUMBER: _ClassVar[int]
+    MIN_FIELD_NUMBER: _ClassVar[int]
+    MAX_FIELD_NUMBER: _ClassVar[int]
+    MEAN_FIELD_NUMBER: _ClassVar[int]
+    OVERALL_MEAN_FIELD_NUMBER: _ClassVar[int]
+    Z_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    feature: str
+    min: float
+    max: float
+    mean: float
+    overall_mean: float
+    z: float
+    description: str
+    def __init__(self, feature: _Optional[str] = ..., min: _Optional[float] = ..., max: _Optional[float] = ..., mean: _Optional[float] = ..., overall_mean: _Optional[float] = ..., z: _Optional[float] = ..., description: _Optional[str] = ...) -> None: ...
+
+class LabelingRow(_message.Message):
+    __slots__ = ("row", "cluster_id", "values")
+    class ValuesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    ROW_FIELD_NUMBER: _ClassVar[int]
+    CLUSTER_ID_FIELD_NUMBER: _ClassVar[int]
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    row: int
+    cluster_id: int
+    values: _containers.ScalarMap[str, str]
+    def __init__(self, row: _Optional[int] = ..., cluster_id: _Optional[int] = ..., values: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class Metric(_message.Message):
     __slots__ = ("name", "value", "higher_is_better", "description")

@@ -112,16 +112,34 @@ class ListAuditEntriesResponse(_message.Message):
     def __init__(self, audit_entries: _Optional[_Iterable[_Union[_project_pb2.AuditEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class ApproveProjectRequest(_message.Message):
-    __slots__ = ("name", "budget", "model_families", "comment")
+    __slots__ = ("name", "budget", "model_families", "comment", "cluster_labels", "row_labels")
+    class ClusterLabelsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: int
+        value: str
+        def __init__(self, key: _Optional[int] = ..., value: _Optional[str] = ...) -> None: ...
+    class RowLabelsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: int
+        value: str
+        def __init__(self, key: _Optional[int] = ..., value: _Optional[str] = ...) -> None: ...
     NAME_FIELD_NUMBER: _ClassVar[int]
     BUDGET_FIELD_NUMBER: _ClassVar[int]
     MODEL_FAMILIES_FIELD_NUMBER: _ClassVar[int]
     COMMENT_FIELD_NUMBER: _ClassVar[int]
+    CLUSTER_LABELS_FIELD_NUMBER: _ClassVar[int]
+    ROW_LABELS_FIELD_NUMBER: _ClassVar[int]
     name: str
     budget: _duration_pb2.Duration
     model_families: _containers.RepeatedScalarFieldContainer[str]
     comment: str
-    def __init__(self, name: _Optional[str] = ..., budget: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., model_families: _Optional[_Iterable[str]] = ..., comment: _Optional[str] = ...) -> None: ...
+    cluster_labels: _containers.ScalarMap[int, str]
+    row_labels: _containers.ScalarMap[int, str]
+    def __init__(self, name: _Optional[str] = ..., budget: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., model_families: _Optional[_Iterable[str]] = ..., comment: _Optional[str] = ..., cluster_labels: _Optional[_Mapping[int, str]] = ..., row_labels: _Optional[_Mapping[int, str]] = ...) -> None: ...
 
 class RejectProjectRequest(_message.Message):
     __slots__ = ("name", "reason")

@@ -147,7 +147,8 @@ class ProjectServiceServicer:
 
     def ApproveProject(self, request, context):
         """Approves the plan of a project in AWAITING_APPROVAL, optionally changing its budget or
-        learner families, and resumes the pipeline.
+        learner families, and resumes the pipeline. A project waiting on a labeling task is
+        approved with cluster_labels or row_labels, and resumes in LABELING.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -83,7 +83,8 @@ type ProjectServiceClient interface {
 	// Lists the project's decisions in order.
 	ListAuditEntries(context.Context, *v1.ListAuditEntriesRequest) (*v1.ListAuditEntriesResponse, error)
 	// Approves the plan of a project in AWAITING_APPROVAL, optionally changing its budget or
-	// learner families, and resumes the pipeline.
+	// learner families, and resumes the pipeline. A project waiting on a labeling task is
+	// approved with cluster_labels or row_labels, and resumes in LABELING.
 	ApproveProject(context.Context, *v1.ApproveProjectRequest) (*v1.Project, error)
 	// Rejects the plan of a project in AWAITING_APPROVAL; the project ends CANCELLED.
 	RejectProject(context.Context, *v1.RejectProjectRequest) (*v1.Project, error)
@@ -283,7 +284,8 @@ type ProjectServiceHandler interface {
 	// Lists the project's decisions in order.
 	ListAuditEntries(context.Context, *v1.ListAuditEntriesRequest) (*v1.ListAuditEntriesResponse, error)
 	// Approves the plan of a project in AWAITING_APPROVAL, optionally changing its budget or
-	// learner families, and resumes the pipeline.
+	// learner families, and resumes the pipeline. A project waiting on a labeling task is
+	// approved with cluster_labels or row_labels, and resumes in LABELING.
 	ApproveProject(context.Context, *v1.ApproveProjectRequest) (*v1.Project, error)
 	// Rejects the plan of a project in AWAITING_APPROVAL; the project ends CANCELLED.
 	RejectProject(context.Context, *v1.RejectProjectRequest) (*v1.Project, error)
