@@ -27,6 +27,8 @@ type Ref struct {
 	ID          uuid.UUID
 	ArtifactKey string
 	Version     time.Time
+	// Endpoint, when set, names the endpoint that answers the model's predictions (Remote).
+	Endpoint string
 }
 
 // Loaded is a model ready to predict. It is immutable and safe for concurrent use.
@@ -41,8 +43,11 @@ type Loaded struct {
 	Bytes int64
 	// LoadTime is how long loading and compiling took.
 	LoadTime time.Duration
+	// Endpoint answers the predictions when set (see PredictMap).
+	Endpoint string
 
-	index map[string]int
+	index  map[string]int
+	remote Remote
 }
 
 // Options configure a Registry.
@@ -53,14 +58,18 @@ type Options struct {
 	MaxBytes int64
 	// Logger receives load and eviction logs (default: discard).
 	Logger *slog.Logger
+	// Remote answers the predictions of models with an endpoint (nil: they are answered
+	// locally from their artifact).
+	Remote Remote
 }
 
 // Registry loads deployed models on demand and keeps the recently used ones in memory. It is
 // safe for concurrent use.
 type Registry struct {
-	blobs *blob.Store
-	max   int64
-	log   *slog.Logger
+	blobs  *blob.Store
+	max    int64
+	log    *slog.Logger
+	remote Remote
 
 	mu      sync.Mutex
 	lru     *list.List // of *Loaded, most recently used first
@@ -89,7 +98,7 @@ func New(opts Options) (*Registry, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Registry{
-		blobs: opts.Blobs, max: opts.MaxBytes, log: opts.Logger,
+		blobs: opts.Blobs, max: opts.MaxBytes, log: opts.Logger, remote: opts.Remote,
 		lru: list.New(), byID: map[uuid.UUID]*list.Element{}, loading: map[Ref]*call{},
 	}, nil
 }
@@ -191,6 +200,9 @@ func (r *Registry) read(ctx context.Context, ref Ref) (*Loaded, error) {
 	}
 	m := &Loaded{Ref: ref, Predictor: p, Bytes: estimateBytes(a)}
 	m.Inputs, m.index = inputsOf(a)
+	if ref.Endpoint != "" && r.remote != nil {
+		m.Endpoint, m.remote = ref.Endpoint, r.remote
+	}
 	return m, nil
 }
 

@@ -1,0 +1,66 @@
+package serving
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/trainyard/trainyard/ml/model"
+)
+
+// Remote answers the predictions of models deployed on an endpoint of another service — a
+// Vertex AI endpoint running Trainyard's serving container (vertex.Client implements it).
+// Instances are rows of column → value as Loaded.Row returns them; each prediction is
+// {"label": L, "probabilities": {class: p}} for a classifier or {"value": v} for a regressor.
+type Remote interface {
+	Predict(ctx context.Context, endpoint string, instances []any) ([]any, error)
+}
+
+// Remote reports whether the model's predictions go through an endpoint (Endpoint names it).
+func (m *Loaded) Remote() bool { return m.remote != nil }
+
+// PredictMap scores one row checked by Row: through the model's endpoint when it has one,
+// else with the local predictor. The local artifact is the same model either way; it still
+// checks rows and explains predictions.
+func (m *Loaded) PredictMap(ctx context.Context, row map[string]any, out *model.Prediction) error {
+	if m.remote == nil {
+		return m.Predictor.PredictMap(row, out)
+	}
+	preds, err := m.remote.Predict(ctx, m.Endpoint, []any{row})
+	if err != nil {
+		return fmt.Errorf("endpoint %s: %w", m.Endpoint, err)
+	}
+	return m.decodeRemote(preds[0], out)
+}
+
+// decodeRemote turns the endpoint's answer into a Prediction in the artifact's class order.
+func (m *Loaded) decodeRemote(v any, out *model.Prediction) error {
+	p, ok := v.(map[string]any)
+	if !ok {
+		return fmt.Errorf("endpoint %s answered %T, want an object", m.Endpoint, v)
+	}
+	classes := m.Predictor.Classes()
+	if len(classes) == 0 {
+		val, ok := p["value"].(float64)
+		if !ok {
+			return fmt.Errorf("endpoint %s answered no numeric value", m.Endpoint)
+		}
+		out.Value = val
+		return nil
+	}
+	label, _ := p["label"].(string)
+	probs, _ := p["probabilities"].(map[string]any)
+	out.Label, out.Class = label, slices.Index(classes, label)
+	if out.Class < 0 {
+		return fmt.Errorf("endpoint %s answered label %q, which the model does not know", m.Endpoint, label)
+	}
+	out.Probabilities = slices.Grow(out.Probabilities[:0], len(classes))[:len(classes)]
+	for i, c := range classes {
+		pr, ok := probs[c].(float64)
+		if !ok {
+			return fmt.Errorf("endpoint %s answered no probability for class %q", m.Endpoint, c)
+		}
+		out.Probabilities[i] = pr
+	}
+	return nil
+}
