@@ -127,4 +127,3 @@ func TestVertexRemotePredictionsGoThroughTheEndpoint(t *testing.T) {
 		t.Errorf("local PredictMap = %v, %v; want %s", got.Label, err, want.Label)
 	}
 }
-
