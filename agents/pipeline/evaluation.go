@@ -333,7 +333,7 @@ func (p *Pipeline) decideIteration(iter int, st *trainState, ds *dataState, an *
 		opts = append(opts, &iterationChange{Iteration: iter + 1, Change: "rebalance: weight classes inversely to their frequency", Balance: true})
 		alts = append(alts, alt("rebalance classes", 0.7, "the rare class gets more weight"))
 	}
-	if all := []string{automl.GBDT, automl.Linear, automl.Forest}; len(st.Config.Families) < len(all) {
+	if all := withTextFamily([]string{automl.GBDT, automl.Linear, automl.Forest}, ds.TextColumns); len(st.Config.Families) < len(all) {
 		opts = append(opts, &iterationChange{Iteration: iter + 1, Change: "search every learner family", Families: all})
 		alts = append(alts, alt("other families", 0.6, "another bias may fit better"))
 	}

@@ -53,6 +53,8 @@ type dataState struct {
 	Balance bool `json:"balance"`
 	// MinorityShare is the share of the rarest class (classifiers).
 	MinorityShare float64 `json:"minority_share,omitempty"`
+	// TextColumns are the document columns the text learner reads (TF-IDF).
+	TextColumns []string `json:"text_columns,omitempty"`
 	// SplitScheme describes the split in words.
 	SplitScheme string `json:"split_scheme"`
 	// Preprocessing lists what is done to the data, step by step, for the report.
@@ -98,6 +100,7 @@ func (p *Pipeline) processStage(ctx context.Context, r *run) (*outcome, error) {
 	if err := usableInputs(f, ds); err != nil {
 		return nil, err
 	}
+	ds.TextColumns = documentColumns(f, ds)
 	p.decideMissing(out, ds, f, prof)
 	p.decideEncoding(out, ds, f)
 
@@ -158,6 +161,9 @@ func (p *Pipeline) decideDrops(out *outcome, ds *dataState, f *frame.Frame, prof
 		case profile.FlagAllMissing:
 			why, note = "empty", "has no values"
 			dropScore, keepScore = 1, 0
+		case profile.FlagSplitMarker:
+			why, note = "split marker", "names the data's own train/test split: bookkeeping, not something that describes a row"
+			dropScore, keepScore = 0.9, 0.1
 		case profile.FlagLeak:
 			why, note = "target leak", "predicts the target almost perfectly on held-out rows: it is probably derived from the target or known only afterwards"
 			dropScore, keepScore = clamp01(fl.Score), 1-clamp01(fl.Score)
@@ -193,6 +199,8 @@ func (p *Pipeline) decideDrops(out *outcome, ds *dataState, f *frame.Frame, prof
 		single := float64(singles) / float64(present)
 		var why, note string
 		switch {
+		case isDocumentColumn(c):
+			continue // documents feed the text learner, however unique
 		case c.Kind == frame.Text && float64(distinct)/float64(present) >= 0.9:
 			why, note = "unique free text", "free text that differs on almost every row (like names); the tabular learners cannot use it"
 		case single >= 0.5:
@@ -301,7 +309,9 @@ func (p *Pipeline) decideEncoding(out *outcome, ds *dataState, f *frame.Frame) {
 	if len(dates) > 0 {
 		parts = append(parts, "year/month/day/weekday/hour parts: "+strings.Join(dates, ", "))
 	}
-	if len(text) > 0 {
+	if docs := ds.TextColumns; len(docs) > 0 {
+		parts = append(parts, "TF-IDF of word 1-2-grams (HTML cleaned, sublinear tf, terms in at least 2 rows) for the text learner: "+strings.Join(docs, ", "))
+	} else if len(text) > 0 {
 		parts = append(parts, "free text not used by the tabular learners: "+strings.Join(text, ", "))
 	}
 	ds.Preprocessing = append(ds.Preprocessing, parts...)
@@ -381,7 +391,7 @@ func uniqueness(c *frame.Column) (present, singles, distinct int) {
 }
 
 // usableInputs fails when no column is left for the learners: every other column is dropped
-// or free text, which the tabular learners cannot use yet.
+// or short free text (names and the like), which no learner can use; documents are usable.
 func usableInputs(f *frame.Frame, ds *dataState) error {
 	dropped := map[string]bool{}
 	for _, d := range ds.Dropped {
@@ -392,7 +402,7 @@ func usableInputs(f *frame.Frame, ds *dataState) error {
 		if c.Name == ds.Target || dropped[c.Name] {
 			continue
 		}
-		if c.Kind != frame.Text {
+		if c.Kind != frame.Text || isDocumentColumn(c) {
 			return nil
 		}
 		text = append(text, c.Name)
@@ -404,7 +414,7 @@ func usableInputs(f *frame.Frame, ds *dataState) error {
 	}
 	if len(text) > 0 {
 		return &UserError{
-			Message: fmt.Sprintf("the only inputs left to predict %q are free text (%s), and learning from text is not available yet", ds.Target, strings.Join(text, ", ")),
+			Message: fmt.Sprintf("the only inputs left to predict %q are short free text (%s), too short to learn from as documents and too unique to use as categories", ds.Target, strings.Join(text, ", ")),
 			Suggestions: []string{"Add tabular columns (numbers, categories, dates) that describe each row",
 				"Or derive features from the text (length, keywords) as extra columns and upload again"},
 			Evidence: map[string]any{"text_columns": text, "dropped": ds.dropNames()},

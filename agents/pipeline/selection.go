@@ -44,11 +44,14 @@ func (p *Pipeline) selectStage(ctx context.Context, r *run) (*outcome, error) {
 		{automl.Linear, 0.7, "regularized linear model: fast, robust on small or wide data, often best blended with trees"},
 		{automl.Forest, 0.55, "random forest: a different bias from boosting, useful in a blend on small and medium data"},
 	}
+	if len(ds.TextColumns) > 0 {
+		fams = append([]fam{{automl.Text, 0.95, "linear models and naive Bayes over TF-IDF of the text column(s) " + strings.Join(ds.TextColumns, ", ") + ", stacked with the other columns: the strongest family on documents"}}, fams...)
+	}
 	if rows > 200_000 {
-		fams[1].score, fams[1].note = 0.45, "linear model: rarely competitive on a large table with interactions"
+		fams[len(fams)-2].score, fams[len(fams)-2].note = 0.45, "linear model: rarely competitive on a large table with interactions"
 	}
 	if rows > 50_000 {
-		fams[2].score, fams[2].note = 0.35, "random forest: slow to fit on this many rows for what it adds"
+		fams[len(fams)-1].score, fams[len(fams)-1].note = 0.35, "random forest: slow to fit on this many rows for what it adds"
 	}
 	var chosen []string
 	var alts []decision.Alternative
@@ -168,7 +171,7 @@ func planFamilies(plan *trainyardv1.TrainingPlan) []string {
 	var out []string
 	for _, f := range plan.GetModelFamilies() {
 		f = strings.ToLower(strings.TrimSpace(f))
-		if (f == automl.GBDT || f == automl.Linear || f == automl.Forest) && !slices.Contains(out, f) {
+		if (f == automl.GBDT || f == automl.Linear || f == automl.Forest || f == automl.Text) && !slices.Contains(out, f) {
 			out = append(out, f)
 		}
 	}

@@ -148,7 +148,8 @@ func (LocalTrainer) Train(ctx context.Context, job TrainJob) (*TrainResult, erro
 func refitLocal(ctx context.Context, job TrainJob) (*TrainResult, error) {
 	start := time.Now()
 	task := profile.Task(job.Task)
-	useLinear := slices.ContainsFunc(job.Refit, func(m RefitMember) bool { return m.Learner == automl.Linear })
+	useText := refitsText(job.Refit)
+	useLinear := useText || slices.ContainsFunc(job.Refit, func(m RefitMember) bool { return m.Learner == automl.Linear })
 	// One profile serves both encodings (prep reads only its flags).
 	prof := job.Profile
 	if prof == nil {
@@ -183,7 +184,13 @@ func refitLocal(ctx context.Context, job TrainJob) (*TrainResult, error) {
 			linFit = nil
 		}
 	}
-	if len(d.Trees.Cols) == 0 {
+	var tm *model.TextModel
+	if useText {
+		if tm, err = textRefitData(ctx, d, treeFit); err != nil {
+			return nil, err
+		}
+	}
+	if len(d.Trees.Cols) == 0 && d.Text == nil {
 		return nil, errors.New("no usable input column is left after preprocessing")
 	}
 	if job.TimeColumn != "" {
@@ -211,6 +218,15 @@ func refitLocal(ctx context.Context, job TrainJob) (*TrainResult, error) {
 	var members []model.Member
 	for _, m := range res.Members {
 		mm := model.Member{Learner: m.Learner, Weight: m.Weight, Params: m.Params, Trees: m.GBDT, Linear: m.Linear}
+		if m.Text != nil && linFit != nil && linIdx < 0 && tm != nil && tm.Dense {
+			pipes = append(pipes, linFit.Pipeline)
+			linIdx = len(pipes) - 1
+		}
+		if m.Text != nil {
+			if err := textMember(&mm, m, tm, linIdx); err != nil {
+				return nil, err
+			}
+		}
 		if m.Linear != nil {
 			if linFit == nil {
 				return nil, errors.New("search returned a linear member without linear data")

@@ -57,3 +57,13 @@ func textEncoding(ctx context.Context, m *prep.Matrix, lin *automl.Matrix) (*tex
 	}
 	return tm.Rows(docs, dense, m.Rows), tm, nil
 }
+
+// TextEncoding is the text learner's encoding of a prepared matrix m (the
+// tree-mode preparation, which passes raw text through): a TF-IDF vectorizer
+// per text column fit on m's rows, stacked with the linear encoding lin when
+// given. The TextModel it returns has the vectorizers but no fitted model
+// yet; nil, nil when no text column yields terms. Refits outside Train (the
+// agents' deployment refit) use it to rebuild the same features.
+func TextEncoding(ctx context.Context, m *prep.Matrix, lin *automl.Matrix) (*text.CSR, *model.TextModel, error) {
+	return textEncoding(ctx, m, lin)
+}
