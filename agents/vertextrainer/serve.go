@@ -193,7 +193,11 @@ func (d *Deployer) Deploy(ctx context.Context, modelID, key string) (vertex.Depl
 	if err != nil {
 		return vertex.Deployment{}, err
 	}
-	return d.Client.Deploy(ctx, m, name, as)
+	dep, err := d.Client.Deploy(ctx, m, name, as)
+	if err != nil { // Deploy removed its endpoint; the uploaded model goes too
+		return vertex.Deployment{}, errors.Join(err, d.Client.DeleteModel(context.WithoutCancel(ctx), m))
+	}
+	return dep, nil
 }
 
 // Predict scores rows (column → value) through the deployment's endpoint.

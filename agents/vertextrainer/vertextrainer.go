@@ -62,6 +62,9 @@ type Trainer struct {
 	Margin time.Duration
 	// OnState, when set, sees the job's state changes (for progress logs).
 	OnState func(job string, state aiplatformpb.JobState)
+	// Autoscaling sizes the endpoints DEPLOYMENT deploys models on (default 1 to 3 replicas
+	// of vertex.DefaultMachineType at 60% CPU).
+	Autoscaling vertex.Autoscaling
 }
 
 var _ pipeline.Trainer = (*Trainer)(nil)
@@ -81,6 +84,9 @@ type spec struct {
 	Seed           uint64
 	BalanceClasses bool
 	TimeColumn     string
+	// Refit fits these configurations on every row instead of searching (the deployment's
+	// refit, as the local trainer does it).
+	Refit []pipeline.RefitMember
 }
 
 // result is a TrainResult without its artifact, which travels in its own format.
@@ -106,9 +112,13 @@ func (t *Trainer) Train(ctx context.Context, job pipeline.TrainJob) (*pipeline.T
 		return nil, err
 	}
 	name := "trainyard-" + hex.EncodeToString(id)
+	if len(job.Refit) > 0 {
+		name = "trainyard-refit-" + hex.EncodeToString(id)
+	}
 	prefix := JobPrefix + name + "/"
 	s := spec{Frame: job.Frame, Target: job.Target, Task: job.Task, Drop: job.Drop, Metric: job.Metric, Families: job.Families,
-		Budget: job.Budget, Trials: job.Trials, Seed: job.Seed, BalanceClasses: job.BalanceClasses, TimeColumn: job.TimeColumn}
+		Budget: job.Budget, Trials: job.Trials, Seed: job.Seed, BalanceClasses: job.BalanceClasses, TimeColumn: job.TimeColumn,
+		Refit: job.Refit}
 	if err := putGob(ctx, t.Blobs, prefix+specKey, s); err != nil {
 		return nil, fmt.Errorf("write vertex job input: %w", err)
 	}
@@ -118,8 +128,11 @@ func (t *Trainer) Train(ctx context.Context, job pipeline.TrainJob) (*pipeline.T
 		margin = 30 * time.Minute
 	}
 	timeout := 24 * time.Hour
-	if job.Budget > 0 {
+	switch {
+	case job.Budget > 0:
 		timeout = job.Budget + margin
+	case len(job.Refit) > 0: // a few single fits, bounded by the caller's context too
+		timeout = 2 * margin
 	}
 	_, err := t.Client.RunCustomJob(ctx, vertex.CustomJob{
 		DisplayName: name, Image: t.Image, MachineType: t.MachineType, ServiceAccount: t.ServiceAccount,
@@ -166,7 +179,8 @@ func RunJob(ctx context.Context, blobs *blob.Store, prefix string, local pipelin
 		return fmt.Errorf("read job input: %w", err)
 	}
 	res, err := local.Train(ctx, pipeline.TrainJob{Frame: s.Frame, Target: s.Target, Task: s.Task, Drop: s.Drop, Metric: s.Metric,
-		Families: s.Families, Budget: s.Budget, Trials: s.Trials, Seed: s.Seed, BalanceClasses: s.BalanceClasses, TimeColumn: s.TimeColumn})
+		Families: s.Families, Budget: s.Budget, Trials: s.Trials, Seed: s.Seed, BalanceClasses: s.BalanceClasses, TimeColumn: s.TimeColumn,
+		Refit: s.Refit})
 	if err != nil {
 		return fmt.Errorf("train: %w", err)
 	}

@@ -82,6 +82,8 @@ type Deployment struct {
 	Endpoint string
 	// DeployedModelID identifies the model on the endpoint.
 	DeployedModelID string
+	// Model is the deployed model's resource name.
+	Model string
 }
 
 // Deploy creates an endpoint and deploys model to it with all traffic and the given
@@ -136,7 +138,7 @@ func (c *Client) Deploy(ctx context.Context, model, displayName string, as Autos
 			return err
 		})
 		if err == nil {
-			return Deployment{Endpoint: ep.GetName(), DeployedModelID: id}, nil
+			return Deployment{Endpoint: ep.GetName(), DeployedModelID: id, Model: model}, nil
 		}
 	}
 	derr := c.deleteEndpoint(context.WithoutCancel(ctx), ep.GetName())
