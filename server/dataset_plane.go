@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -27,6 +28,9 @@ type DataPlane struct {
 	Signer *blob.Signer
 	// LinkTTL is how long a signed link works (default DefaultLinkTTL).
 	LinkTTL time.Duration
+	// RemoveEndpoint, when set, takes down a deleted model's endpoint and its copy in the
+	// serving backend's registry (Vertex AI) before the model is marked deleted.
+	RemoveEndpoint func(ctx context.Context, endpointID, externalID string) error
 }
 
 // data is the mounted data plane of a server.
@@ -37,6 +41,7 @@ type data struct {
 	signer  *blob.Signer
 	linkTTL time.Duration
 	public  string // the public URL without a trailing slash
+	remove  func(ctx context.Context, endpointID, externalID string) error
 }
 
 // MountDataPlane serves the DatasetService and ModelService (Connect, gRPC, gRPC-Web and the
@@ -51,7 +56,7 @@ func (s *Server) MountDataPlane(dp DataPlane) error {
 		dp.LinkTTL = DefaultLinkTTL
 	}
 	d := &data{s: s, ds: dp.Datasets, blobs: dp.Blobs, signer: dp.Signer, linkTTL: dp.LinkTTL,
-		public: strings.TrimSuffix(s.opts.PublicURL, "/")}
+		public: strings.TrimSuffix(s.opts.PublicURL, "/"), remove: dp.RemoveEndpoint}
 	s.MountConnect(trainyardv1connect.NewDatasetServiceHandler(&DatasetService{d: d}, s.chain...))
 	// Model artifacts hardly compress: gzip would cut DownloadModel to a few MB/s for nothing.
 	noGzip := append(s.HandlerOptions(), connect.WithCompression("gzip", nil, nil))

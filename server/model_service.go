@@ -121,6 +121,12 @@ func (h *ModelService) DeleteModel(ctx context.Context, req *trainyardv1.DeleteM
 	if err != nil {
 		return nil, err
 	}
+	if m.EndpointID != "" && h.d.remove != nil { // undeploy first: a kept endpoint is billed
+		if err := h.d.remove(ctx, m.EndpointID, m.ExternalID); err != nil {
+			h.d.s.log.ErrorContext(ctx, "undeploy deleted model", "model", id, "endpoint", m.EndpointID, "err", err)
+			return nil, connect.NewError(connect.CodeUnavailable, fmt.Errorf("model %s: its endpoint could not be undeployed; try again", id))
+		}
+	}
 	if m.State != types.ModelDeleted {
 		if err := m.Update().SetState(types.ModelDeleted).SetArtifactKey("").SetOnnxKey("").SetEndpointID("").Exec(ctx); err != nil {
 			return nil, modelErr(err, id)

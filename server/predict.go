@@ -106,7 +106,7 @@ func (p *plane) deployed(ctx context.Context, m *ent.Model) (*serving.Loaded, er
 
 // load gets the model's current version from the registry.
 func (p *plane) load(ctx context.Context, m *ent.Model) (*serving.Loaded, error) {
-	lm, err := p.reg.Get(ctx, serving.Ref{ID: m.ID, ArtifactKey: m.ArtifactKey, Version: m.UpdatedAt})
+	lm, err := p.reg.Get(ctx, serving.Ref{ID: m.ID, ArtifactKey: m.ArtifactKey, Version: m.UpdatedAt, Endpoint: m.EndpointID})
 	if err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return nil, err
@@ -144,13 +144,13 @@ func (h *PredictionService) Predict(ctx context.Context, req *trainyardv1.Predic
 	out := &trainyardv1.PredictResponse{ModelId: m.ID.String(), Predictions: make([]*trainyardv1.Prediction, len(req.GetInstances()))}
 	var pred model.Prediction
 	for i, inst := range req.GetInstances() {
-		out.Predictions[i] = predictOne(lm, inst, req.GetExplain(), &pred)
+		out.Predictions[i] = predictOne(ctx, lm, inst, req.GetExplain(), &pred)
 	}
 	return out, nil
 }
 
 // predictOne scores one instance.
-func predictOne(lm *serving.Loaded, inst *structpb.Struct, explain bool, pred *model.Prediction) *trainyardv1.Prediction {
+func predictOne(ctx context.Context, lm *serving.Loaded, inst *structpb.Struct, explain bool, pred *model.Prediction) *trainyardv1.Prediction {
 	fields := make(map[string]any, len(inst.GetFields()))
 	for k, v := range inst.GetFields() {
 		fields[k] = v.AsInterface()
@@ -162,7 +162,7 @@ func predictOne(lm *serving.Loaded, inst *structpb.Struct, explain bool, pred *m
 		return res
 	}
 	p := lm.Predictor
-	if err := p.PredictMap(row, pred); err != nil {
+	if err := lm.PredictMap(ctx, row, pred); err != nil { // through the model's endpoint when it has one
 		res.Error = err.Error()
 		return res
 	}
