@@ -10,8 +10,9 @@ import (
 	"github.com/trainyard/trainyard/ml/frame"
 )
 
-// loadFrame reads the project's dataset as a frame (cached by dataset id).
-func (p *Pipeline) loadFrame(ctx context.Context, proj *ent.Project) (*frame.Frame, error) {
+// loadDataFrame reads the project's dataset as uploaded (cached by dataset id); loadFrame adds
+// the labels of the LABELING stage.
+func (p *Pipeline) loadDataFrame(ctx context.Context, proj *ent.Project) (*frame.Frame, error) {
 	if f := p.frames.get(proj.DatasetID); f != nil {
 		return f, nil
 	}
