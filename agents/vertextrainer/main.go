@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/trainyard/trainyard/agents/pipeline"
@@ -63,4 +64,18 @@ func FromURL(ctx context.Context, trainerURL, image string, blobs *blob.Store, b
 		return nil, err
 	}
 	return &Trainer{Client: c, Blobs: blobs, BlobURL: blobURL, Image: image}, nil
+}
+
+// ClientFromURL returns a Vertex AI client for a vertex:// --trainer-url, for the API server:
+// it answers the predictions of models deployed on Vertex endpoints (serving.Remote) and
+// removes a deleted model's endpoint (Remove). Any other URL gives nil, nil.
+func ClientFromURL(ctx context.Context, trainerURL string) (*vertex.Client, error) {
+	if !strings.HasPrefix(trainerURL, vertex.Scheme+"://") {
+		return nil, nil
+	}
+	loc, err := vertex.ParseURL(trainerURL)
+	if err != nil {
+		return nil, err
+	}
+	return vertex.New(ctx, loc, vertex.Backoff{})
 }

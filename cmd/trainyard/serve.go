@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/trainyard/trainyard/agents/vertextrainer"
 	"github.com/trainyard/trainyard/internal/blob"
 	"github.com/trainyard/trainyard/internal/config"
 	"github.com/trainyard/trainyard/internal/datasets"
@@ -164,7 +165,7 @@ func serve(ctx context.Context, e env, cfg config.Config, log *slog.Logger, admi
 // mountDataServices mounts the dataset, model and prediction handlers and their hand-written
 // routes (uploads, downloads, reports, predictions, the Open Inference Protocol) on srv, and
 // returns the batch prediction runner.
-func mountDataServices(_ context.Context, srv *server.Server, st *store.Store, bl *blob.Store, cfg config.Config) (*serving.Batcher, error) {
+func mountDataServices(ctx context.Context, srv *server.Server, st *store.Store, bl *blob.Store, cfg config.Config) (*serving.Batcher, error) {
 	secret, err := blob.LoadOrCreateSecret(cfg.DataDir)
 	if err != nil {
 		return nil, fmt.Errorf("link-signing secret: %w", err)
@@ -175,10 +176,23 @@ func mountDataServices(_ context.Context, srv *server.Server, st *store.Store, b
 	}
 	ds := datasets.New(st, bl, datasets.Options{MaxBytes: cfg.MaxDatasetBytes, Retention: cfg.DataRetention})
 	dp := server.DataPlane{Datasets: ds, Blobs: bl, Signer: signer}
+	var sv server.Serving
+	// Models the Vertex AI backend deployed are served through their endpoints and undeployed
+	// when deleted.
+	vc, err := vertextrainer.ClientFromURL(ctx, cfg.TrainerURL)
+	if err != nil {
+		return nil, err
+	}
+	if vc != nil {
+		dp.RemoveEndpoint = vc.Remove
+		if sv.Registry, err = serving.New(serving.Options{Blobs: bl, Remote: vc}); err != nil {
+			return nil, err
+		}
+	}
 	if err := srv.MountDataPlane(dp); err != nil {
 		return nil, err
 	}
-	return srv.MountServing(dp, server.Serving{})
+	return srv.MountServing(dp, sv)
 }
 
 // consumeBatches runs batch predictions in this process: the jobs left PENDING by an earlier
