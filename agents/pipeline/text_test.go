@@ -5,6 +5,8 @@ import (
 	"encoding/csv"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -148,5 +150,65 @@ func TestTextOnlyProjects(t *testing.T) {
 				t.Errorf("%s: prediction of an ordinary message = %q, want ham", tc.file, got.Label)
 			}
 		}
+	}
+}
+
+// TestTextMixedAndRegression takes text beside other columns, and text with a numeric
+// target, through the pipeline: messages with a count of the digits in each (mixed rows, one
+// model reads both), and reviews whose number of words is the target (a regression from the
+// text).
+func TestTextMixedAndRegression(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains models")
+	}
+	t.Parallel()
+	e := startEnv(t, pipelinetest.Config{})
+	digits := func(rec []string) []string {
+		n := 0
+		for _, r := range rec[0] {
+			if r >= '0' && r <= '9' {
+				n++
+			}
+		}
+		return []string{strconv.Itoa(n)}
+	}
+	metrics, m, _ := textProject(t, e, subsample(t, "sms_spam.csv", 4, []string{"digit_count"}, digits), "predict the label of each message (spam or ham)")
+	if acc := metrics.GetValues()["accuracy"]; acc < 0.95 {
+		t.Errorf("mixed rows: held-out accuracy %.3f, want at least 0.95", acc)
+	}
+	if got := m.InputNames(); len(got) != 2 {
+		t.Errorf("mixed rows: model inputs %v, want the text and the count", got)
+	}
+	mixed := false
+	for _, mm := range m.Predictor.Artifact().Members {
+		mixed = mixed || (mm.Text != nil && mm.Text.Dense)
+	}
+	if !mixed {
+		t.Errorf("mixed rows: no text member stacks the numeric column")
+	}
+	spam := predictText(t, m, map[string]any{"text": "URGENT! You have won a 1 week FREE membership in our prize draw. Txt WIN to 80086 now", "digit_count": 10.0})
+	if spam.Label != "spam" {
+		t.Errorf("mixed rows: prediction of an obvious spam message = %q, want spam", spam.Label)
+	}
+
+	words := func(rec []string) []string { return []string{strconv.Itoa(len(strings.Fields(rec[0])))} }
+	path := subsample(t, "fine_foods_reviews.csv", 3, []string{"word_count"}, words)
+	metrics, m, cands := textProject(t, e, path, "predict the word_count of each review")
+	v := metrics.GetValues()
+	t.Logf("regression: held-out %v", v)
+	if v["r2"] < 0.3 {
+		t.Errorf("text regression: held-out R² %.3f, want at least 0.3", v["r2"])
+	}
+	text := false
+	for _, c := range cands {
+		text = text || c.GetLearner() == "text"
+	}
+	if !text {
+		t.Errorf("text regression: no text candidate among %v", cands)
+	}
+	short := predictText(t, m, map[string]any{"text": "Great.", "label": "great"})
+	long := predictText(t, m, map[string]any{"text": strings.Repeat("I bought this for my dog and she loved it, though the bag arrived torn and the kibble was stale. ", 6), "label": "other"})
+	if !(long.Value > short.Value) {
+		t.Errorf("text regression: a long review predicts %.1f words, a one-word review %.1f; want more for the long one", long.Value, short.Value)
 	}
 }
