@@ -146,6 +146,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	s.mux.Handle(grpchealth.NewHandler(s.health))
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.HandleFunc(authConfigPattern, s.handleAuthConfig)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{}))
 	s.mux.Handle("/", webHandler(opts.Web))
 

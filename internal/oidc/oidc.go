@@ -106,6 +106,10 @@ func New(ctx context.Context, cfg Config) (*Sessions, error) {
 	return &Sessions{cfg: cfg, verifier: provider.Verifier(&gooidc.Config{ClientID: cfg.ClientID}), now: time.Now}, nil
 }
 
+// ClientID returns the OAuth client ID the ID tokens must be issued for; the web app needs
+// it to start Google sign-in.
+func (s *Sessions) ClientID() string { return s.cfg.ClientID }
+
 // WithClock returns a copy of s reading the time from now (tests).
 func (s *Sessions) WithClock(now func() time.Time) *Sessions {
 	c := *s
