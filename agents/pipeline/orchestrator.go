@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/trainyard/trainyard/agents/decision"
+	"github.com/trainyard/trainyard/agents/reasoner/llm"
 	"github.com/trainyard/trainyard/ent"
 	"github.com/trainyard/trainyard/internal/store"
 )
@@ -50,7 +51,8 @@ func (p *Pipeline) Handle(ctx context.Context, trig store.ProjectTrigger) error 
 
 // runStage runs the project's current stage under its lease and commits the outcome.
 func (p *Pipeline) runStage(ctx context.Context, proj *ent.Project) error {
-	stageCtx, cancel := context.WithCancelCause(ctx)
+	// Every model call a stage's agents make is booked to the project.
+	stageCtx, cancel := context.WithCancelCause(llm.WithProject(ctx, proj.ID.String()))
 	defer cancel(nil)
 	watchDone := make(chan struct{})
 	go func() { defer close(watchDone); p.watch(stageCtx, cancel, proj.ID, proj.Stage) }()

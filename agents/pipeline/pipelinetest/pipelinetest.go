@@ -19,6 +19,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/trainyard/trainyard/agents/pipeline"
+	"github.com/trainyard/trainyard/agents/reasoner"
 	"github.com/trainyard/trainyard/agents/worker"
 	"github.com/trainyard/trainyard/ent"
 	"github.com/trainyard/trainyard/internal/blob"
@@ -39,6 +40,8 @@ type Config struct {
 	Worker worker.Options
 	// Trainer overrides the local trainer.
 	Trainer pipeline.Trainer
+	// Reasoner overrides the rules reasoner.
+	Reasoner reasoner.Reasoner
 	// NoWorker opens the parts without starting a worker.
 	NoWorker bool
 	// Logger receives the parts' logs (default: discard).
@@ -86,7 +89,7 @@ func Start(ctx context.Context, cfg Config) (*Env, error) {
 	}
 	cfg.Pipeline.Logger = cfg.Logger
 	e := &Env{Store: st, Blobs: bl, Queue: q, Datasets: datasets.New(st, bl, datasets.Options{})}
-	e.Pipeline = pipeline.New(pipeline.Deps{Store: st, Blobs: bl, Trainer: cfg.Trainer}, cfg.Pipeline)
+	e.Pipeline = pipeline.New(pipeline.Deps{Store: st, Blobs: bl, Trainer: cfg.Trainer, Reasoner: cfg.Reasoner}, cfg.Pipeline)
 	u, err := st.GetOrCreateUser(store.SystemContext(ctx), "member@example.com", "Member", store.RoleMember)
 	if err != nil {
 		e.Close()
