@@ -11,6 +11,11 @@
 //
 //	trainyard ml export  --model MODEL --format onnx --out F
 //	trainyard ml profile --data F [--target C]
+//	trainyard ml cluster --data F [--k N|auto] [--drop C,...] --out CLUSTERS.csv
+//
+// Cluster writes one cluster id per input row, in order, and prints each
+// cluster's size with its top terms (text columns) or most distinctive
+// feature ranges (numeric columns).
 //
 // It is what the benchmarks and end-to-end tests drive, and it needs nothing
 // but the binary: no server, no database.
@@ -50,6 +55,7 @@ func commands() map[string]command {
 		"predict": {"predict every row of a CSV/TSV file with a model", runPredict},
 		"export":  {"export a model to ONNX", runExport},
 		"profile": {"profile the columns of a CSV/TSV file (JSON)", runProfile},
+		"cluster": {"group the rows of a CSV/TSV file without labels (k-means), with a summary", runCluster},
 	}
 }
 
