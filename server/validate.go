@@ -32,7 +32,7 @@ func (i validateInterceptor) check(msg any) error {
 	if !ok {
 		return nil
 	}
-	err := i.v.Validate(m)
+	err := i.v.Validate(validationView(m))
 	if err == nil {
 		return nil
 	}
