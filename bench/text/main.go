@@ -1,6 +1,7 @@
 // Command text measures ml/text on the shared text datasets: TF-IDF (word
 // 1–2-grams, sublinear tf, min_df 2) followed by logistic regression (C=10)
-// and by complement naive Bayes, with the same train/test split that
+// and by complement and multinomial naive Bayes (alpha 1, as scikit-learn's
+// defaults), with the same train/test split that
 // peer.py gives scikit-learn. It prints one JSON line per dataset and
 // learner.
 //
@@ -79,7 +80,7 @@ func run(dir string) error {
 		if err != nil {
 			return err
 		}
-		for _, l := range []text.Learner{text.LearnLogistic, text.LearnComplement} {
+		for _, l := range []text.Learner{text.LearnLogistic, text.LearnComplement, text.LearnMultinomial} {
 			p := text.ClassifierParams{
 				Vectorizer: text.Config{WordMin: 1, WordMax: 2, Sublinear: true, MinDF: 2},
 				Learner:    l,

@@ -6,7 +6,7 @@ import csv, json, sys, time
 
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.naive_bayes import ComplementNB
+from sklearn.naive_bayes import ComplementNB, MultinomialNB
 from sklearn.metrics import accuracy_score, f1_score
 
 csv.field_size_limit(1 << 30)
@@ -28,7 +28,8 @@ def main(folder):
     for name, pos in (("sms_spam", "spam"), ("fine_foods_reviews", "great")):
         (xtr, ytr), (xte, yte) = load(f"{folder}/{name}.csv")
         for learner, model in (("logistic", lambda: LogisticRegression(C=10, max_iter=1000)),
-                               ("complement_nb", lambda: ComplementNB())):
+                               ("complement_nb", lambda: ComplementNB()),
+                               ("multinomial_nb", lambda: MultinomialNB())):
             t0 = time.perf_counter()
             vec = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2)
             x = vec.fit_transform(xtr)
