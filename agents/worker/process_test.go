@@ -241,7 +241,7 @@ func TestTwoWorkerProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := freePort(t)
-	api := c.start([]string{"TRAINYARD_WORKERS=0", "TRAINYARD_MAX_ACTIVE_PROJECTS=100", "TRAINYARD_RATE_LIMIT=0"}, "serve", "--addr", addr)
+	api := c.start([]string{"TRAINYARD_MAX_ACTIVE_PROJECTS=100", "TRAINYARD_RATE_LIMIT=0"}, "serve", "--addr", addr, "--workers", "0")
 	w1, w2 := c.worker("worker-1"), c.worker("worker-2")
 	base := "http://" + addr
 	for i := 0; ; i++ {

@@ -115,7 +115,7 @@ func serve(ctx context.Context, e env, cfg config.Config, log *slog.Logger, admi
 		return err
 	}
 
-	relay := queue.NewRelay(st, q, log, time.Second)
+	relay := queue.NewRelay(serveOutbox(cfg, st, q), q, log, time.Second)
 	srv.SetOutboxNotifier(relay.Wake)
 	relayCtx, stopRelay := context.WithCancel(store.SystemContext(context.WithoutCancel(ctx)))
 	var wg sync.WaitGroup

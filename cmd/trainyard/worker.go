@@ -148,15 +148,14 @@ func newWorker(cfg config.Config, wc workerConfig, st *store.Store, bl *blob.Sto
 	})
 }
 
-// startEmbeddedWorkers starts the agent workers inside `serve` (TRAINYARD_WORKERS projects at
-// once, default 2; 0 runs none, for an API-only replica); the other worker settings come from
-// the same TRAINYARD_* variables as `trainyard worker`'s flags. The workers run their own outbox
+// startEmbeddedWorkers starts the agent workers inside `serve` (--workers projects at once,
+// default 2; 0 runs none, for an API-only replica); the other worker settings come from the
+// same TRAINYARD_* variables as `trainyard worker`'s flags. The workers run their own outbox
 // relay so a stage's next trigger goes out at once. The returned function stops the workers and waits for them.
 func startEmbeddedWorkers(ctx context.Context, e env, cfg config.Config, st *store.Store, bl *blob.Store, q *queue.Queue, log *slog.Logger) (func(), error) {
 	wc := defaultWorkerConfig()
 	fs := flag.NewFlagSet("embedded workers", flag.ContinueOnError)
 	wc.register(fs)
-	fs.IntVar(&wc.concurrency, "workers", wc.concurrency, "")
 	var errs []error
 	fs.VisitAll(func(f *flag.Flag) {
 		name := config.EnvPrefix + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
@@ -169,8 +168,9 @@ func startEmbeddedWorkers(ctx context.Context, e env, cfg config.Config, st *sto
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("worker settings: %w", err)
 	}
+	wc.concurrency = cfg.Workers
 	if wc.concurrency <= 0 {
-		log.Info("no embedded workers (TRAINYARD_WORKERS=0)")
+		log.Info("no embedded workers (--workers 0): worker processes run the projects")
 		return func() {}, nil
 	}
 	tr, rs, err := openBackends(ctx, e, cfg, bl)

@@ -47,6 +47,9 @@ type Server struct {
 	MaxDatasetBytes int64
 	// DataRetention is how long uploaded data is kept; 0 means the built-in 90 days.
 	DataRetention time.Duration
+	// Workers is how many projects the agent workers embedded in `trainyard serve` run at
+	// once; 0 embeds none (an API-only replica; `trainyard worker` processes do the work).
+	Workers int
 }
 
 // Log configures the structured logger.
@@ -75,6 +78,7 @@ func Default() Config {
 			RateLimit:         100,
 			MaxActiveProjects: 5,
 			ShutdownTimeout:   30 * time.Second,
+			Workers:           2,
 		},
 		Log:      Log{Level: "info", Format: "text"},
 		Backends: defaultBackends(),
@@ -108,6 +112,7 @@ func (c *Config) RegisterServer(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxActiveProjects, "max-active-projects", c.MaxActiveProjects, "running projects per user (env "+envName("max-active-projects")+")")
 	fs.Int64Var(&c.MaxDatasetBytes, "max-dataset-bytes", c.MaxDatasetBytes, "largest dataset in bytes, 0 for the default 10 GB (env "+envName("max-dataset-bytes")+")")
 	fs.DurationVar(&c.DataRetention, "data-retention", c.DataRetention, "how long uploaded data is kept, 0 for the default 90 days (env "+envName("data-retention")+")")
+	fs.IntVar(&c.Workers, "workers", c.Workers, "projects the embedded agent workers run at once; 0 embeds none, for an API-only replica next to `trainyard worker` processes (env "+envName("workers")+")")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a graceful shutdown waits for in-flight requests (env "+envName("shutdown-timeout")+")")
 }
 
@@ -165,6 +170,9 @@ func (c *Config) finish() error {
 	}
 	if c.MaxDatasetBytes < 0 || c.DataRetention < 0 {
 		return errors.New("--max-dataset-bytes and --data-retention must not be negative")
+	}
+	if c.Workers < 0 {
+		return fmt.Errorf("--workers %d: must not be negative", c.Workers)
 	}
 	if c.MaxActiveProjects < 0 {
 		return fmt.Errorf("--max-active-projects %d: must not be negative", c.MaxActiveProjects)

@@ -25,7 +25,7 @@ func TestDefaultsAndDerived(t *testing.T) {
 	if err != nil {
 		t.Fatalf("parse() = %v", err)
 	}
-	if c.Addr != "127.0.0.1:8080" || c.QueueURL != "mem://" || c.RateLimit != 100 || c.MaxActiveProjects != 5 {
+	if c.Addr != "127.0.0.1:8080" || c.QueueURL != "mem://" || c.RateLimit != 100 || c.MaxActiveProjects != 5 || c.Workers != 2 {
 		t.Errorf("defaults = %+v", c.Server)
 	}
 	if want := "sqlite://" + filepath.Join(".trainyard", "trainyard.db"); c.DatabaseURL != want {
@@ -65,6 +65,27 @@ func TestFlagsBeatEnvBeatsDefaults(t *testing.T) {
 	}
 }
 
+func TestWorkersFlagAndVariable(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		want int
+	}{
+		{nil, nil, 2},
+		{[]string{"--workers", "0"}, nil, 0},
+		{nil, map[string]string{"TRAINYARD_WORKERS": "0"}, 0},
+		{[]string{"--workers", "4"}, map[string]string{"TRAINYARD_WORKERS": "0"}, 4},
+	} {
+		c, err := parse(tc.args, tc.env)
+		if err != nil {
+			t.Fatalf("parse(%q, %v) = %v", tc.args, tc.env, err)
+		}
+		if c.Workers != tc.want {
+			t.Errorf("parse(%q, %v).Workers = %d, want %d", tc.args, tc.env, c.Workers, tc.want)
+		}
+	}
+}
+
 func TestInvalid(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
@@ -72,6 +93,7 @@ func TestInvalid(t *testing.T) {
 	}{
 		{[]string{"--addr", "no-port"}, nil},
 		{[]string{"--rate-limit", "-1"}, nil},
+		{[]string{"--workers", "-1"}, nil},
 		{[]string{"--log-level", "loud"}, nil},
 		{[]string{"--log-format", "xml"}, nil},
 		{nil, map[string]string{"TRAINYARD_RATE_LIMIT": "many"}},
