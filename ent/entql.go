@@ -147,6 +147,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			model.FieldState:         {Type: field.TypeEnum, Column: model.FieldState},
 			model.FieldEndpointID:    {Type: field.TypeString, Column: model.FieldEndpointID},
 			model.FieldExternalID:    {Type: field.TypeString, Column: model.FieldExternalID},
+			model.FieldExpiresAt:     {Type: field.TypeTime, Column: model.FieldExpiresAt},
 		},
 	}
 	graph.Nodes[5] = &sqlgraph.Node{
@@ -1102,6 +1103,11 @@ func (f *ModelFilter) WhereEndpointID(p entql.StringP) {
 // WhereExternalID applies the entql string predicate on the external_id field.
 func (f *ModelFilter) WhereExternalID(p entql.StringP) {
 	f.Where(p.Field(model.FieldExternalID))
+}
+
+// WhereExpiresAt applies the entql time.Time predicate on the expires_at field.
+func (f *ModelFilter) WhereExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(model.FieldExpiresAt))
 }
 
 // WhereHasOwner applies a predicate to check if query has an edge owner.

@@ -50,6 +50,8 @@ type Model struct {
 	EndpointID string `json:"endpoint_id,omitempty"`
 	// ExternalID holds the value of the "external_id" field.
 	ExternalID string `json:"external_id,omitempty"`
+	// when the expiry job deletes the model: its artifacts and this row; nil keeps it
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ModelQuery when eager-loading is set.
 	Edges        ModelEdges `json:"edges"`
@@ -109,7 +111,7 @@ func (*Model) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case model.FieldLearner, model.FieldArtifactKey, model.FieldOnnxKey, model.FieldState, model.FieldEndpointID, model.FieldExternalID:
 			values[i] = new(sql.NullString)
-		case model.FieldCreatedAt, model.FieldUpdatedAt:
+		case model.FieldCreatedAt, model.FieldUpdatedAt, model.FieldExpiresAt:
 			values[i] = new(sql.NullTime)
 		case model.FieldID, model.FieldOwnerID, model.FieldProjectID:
 			values[i] = new(uuid.UUID)
@@ -226,6 +228,13 @@ func (_m *Model) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.ExternalID = value.String
 			}
+		case model.FieldExpiresAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field expires_at", values[i])
+			} else if value.Valid {
+				_m.ExpiresAt = new(time.Time)
+				*_m.ExpiresAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -318,6 +327,11 @@ func (_m *Model) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("external_id=")
 	builder.WriteString(_m.ExternalID)
+	builder.WriteString(", ")
+	if v := _m.ExpiresAt; v != nil {
+		builder.WriteString("expires_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -177,6 +177,20 @@ func (_c *ModelCreate) SetNillableExternalID(v *string) *ModelCreate {
 	return _c
 }
 
+// SetExpiresAt sets the "expires_at" field.
+func (_c *ModelCreate) SetExpiresAt(v time.Time) *ModelCreate {
+	_c.mutation.SetExpiresAt(v)
+	return _c
+}
+
+// SetNillableExpiresAt sets the "expires_at" field if the given value is not nil.
+func (_c *ModelCreate) SetNillableExpiresAt(v *time.Time) *ModelCreate {
+	if v != nil {
+		_c.SetExpiresAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *ModelCreate) SetID(v uuid.UUID) *ModelCreate {
 	_c.mutation.SetID(v)
@@ -453,6 +467,10 @@ func (_c *ModelCreate) createSpec() (*Model, *sqlgraph.CreateSpec) {
 		_spec.SetField(model.FieldExternalID, field.TypeString, value)
 		_node.ExternalID = value
 	}
+	if value, ok := _c.mutation.ExpiresAt(); ok {
+		_spec.SetField(model.FieldExpiresAt, field.TypeTime, value)
+		_node.ExpiresAt = &value
+	}
 	if nodes := _c.mutation.OwnerIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -711,6 +729,24 @@ func (u *ModelUpsert) UpdateExternalID() *ModelUpsert {
 	return u
 }
 
+// SetExpiresAt sets the "expires_at" field.
+func (u *ModelUpsert) SetExpiresAt(v time.Time) *ModelUpsert {
+	u.Set(model.FieldExpiresAt, v)
+	return u
+}
+
+// UpdateExpiresAt sets the "expires_at" field to the value that was provided on create.
+func (u *ModelUpsert) UpdateExpiresAt() *ModelUpsert {
+	u.SetExcluded(model.FieldExpiresAt)
+	return u
+}
+
+// ClearExpiresAt clears the value of the "expires_at" field.
+func (u *ModelUpsert) ClearExpiresAt() *ModelUpsert {
+	u.SetNull(model.FieldExpiresAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -947,6 +983,27 @@ func (u *ModelUpsertOne) SetExternalID(v string) *ModelUpsertOne {
 func (u *ModelUpsertOne) UpdateExternalID() *ModelUpsertOne {
 	return u.Update(func(s *ModelUpsert) {
 		s.UpdateExternalID()
+	})
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (u *ModelUpsertOne) SetExpiresAt(v time.Time) *ModelUpsertOne {
+	return u.Update(func(s *ModelUpsert) {
+		s.SetExpiresAt(v)
+	})
+}
+
+// UpdateExpiresAt sets the "expires_at" field to the value that was provided on create.
+func (u *ModelUpsertOne) UpdateExpiresAt() *ModelUpsertOne {
+	return u.Update(func(s *ModelUpsert) {
+		s.UpdateExpiresAt()
+	})
+}
+
+// ClearExpiresAt clears the value of the "expires_at" field.
+func (u *ModelUpsertOne) ClearExpiresAt() *ModelUpsertOne {
+	return u.Update(func(s *ModelUpsert) {
+		s.ClearExpiresAt()
 	})
 }
 
@@ -1353,6 +1410,27 @@ func (u *ModelUpsertBulk) SetExternalID(v string) *ModelUpsertBulk {
 func (u *ModelUpsertBulk) UpdateExternalID() *ModelUpsertBulk {
 	return u.Update(func(s *ModelUpsert) {
 		s.UpdateExternalID()
+	})
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (u *ModelUpsertBulk) SetExpiresAt(v time.Time) *ModelUpsertBulk {
+	return u.Update(func(s *ModelUpsert) {
+		s.SetExpiresAt(v)
+	})
+}
+
+// UpdateExpiresAt sets the "expires_at" field to the value that was provided on create.
+func (u *ModelUpsertBulk) UpdateExpiresAt() *ModelUpsertBulk {
+	return u.Update(func(s *ModelUpsert) {
+		s.UpdateExpiresAt()
+	})
+}
+
+// ClearExpiresAt clears the value of the "expires_at" field.
+func (u *ModelUpsertBulk) ClearExpiresAt() *ModelUpsertBulk {
+	return u.Update(func(s *ModelUpsert) {
+		s.ClearExpiresAt()
 	})
 }
 

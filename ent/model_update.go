@@ -195,6 +195,26 @@ func (_u *ModelUpdate) SetNillableExternalID(v *string) *ModelUpdate {
 	return _u
 }
 
+// SetExpiresAt sets the "expires_at" field.
+func (_u *ModelUpdate) SetExpiresAt(v time.Time) *ModelUpdate {
+	_u.mutation.SetExpiresAt(v)
+	return _u
+}
+
+// SetNillableExpiresAt sets the "expires_at" field if the given value is not nil.
+func (_u *ModelUpdate) SetNillableExpiresAt(v *time.Time) *ModelUpdate {
+	if v != nil {
+		_u.SetExpiresAt(*v)
+	}
+	return _u
+}
+
+// ClearExpiresAt clears the value of the "expires_at" field.
+func (_u *ModelUpdate) ClearExpiresAt() *ModelUpdate {
+	_u.mutation.ClearExpiresAt()
+	return _u
+}
+
 // AddBatchPredictionIDs adds the "batch_predictions" edge to the BatchPrediction entity by IDs.
 func (_u *ModelUpdate) AddBatchPredictionIDs(ids ...uuid.UUID) *ModelUpdate {
 	_u.mutation.AddBatchPredictionIDs(ids...)
@@ -395,6 +415,12 @@ func (_u *ModelUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.ExternalID(); ok {
 		_spec.SetField(model.FieldExternalID, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ExpiresAt(); ok {
+		_spec.SetField(model.FieldExpiresAt, field.TypeTime, value)
+	}
+	if _u.mutation.ExpiresAtCleared() {
+		_spec.ClearField(model.FieldExpiresAt, field.TypeTime)
 	}
 	if _u.mutation.BatchPredictionsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -620,6 +646,26 @@ func (_u *ModelUpdateOne) SetNillableExternalID(v *string) *ModelUpdateOne {
 	if v != nil {
 		_u.SetExternalID(*v)
 	}
+	return _u
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (_u *ModelUpdateOne) SetExpiresAt(v time.Time) *ModelUpdateOne {
+	_u.mutation.SetExpiresAt(v)
+	return _u
+}
+
+// SetNillableExpiresAt sets the "expires_at" field if the given value is not nil.
+func (_u *ModelUpdateOne) SetNillableExpiresAt(v *time.Time) *ModelUpdateOne {
+	if v != nil {
+		_u.SetExpiresAt(*v)
+	}
+	return _u
+}
+
+// ClearExpiresAt clears the value of the "expires_at" field.
+func (_u *ModelUpdateOne) ClearExpiresAt() *ModelUpdateOne {
+	_u.mutation.ClearExpiresAt()
 	return _u
 }
 
@@ -853,6 +899,12 @@ func (_u *ModelUpdateOne) sqlSave(ctx context.Context) (_node *Model, err error)
 	}
 	if value, ok := _u.mutation.ExternalID(); ok {
 		_spec.SetField(model.FieldExternalID, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ExpiresAt(); ok {
+		_spec.SetField(model.FieldExpiresAt, field.TypeTime, value)
+	}
+	if _u.mutation.ExpiresAtCleared() {
+		_spec.ClearField(model.FieldExpiresAt, field.TypeTime)
 	}
 	if _u.mutation.BatchPredictionsCleared() {
 		edge := &sqlgraph.EdgeSpec{

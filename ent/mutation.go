@@ -4594,6 +4594,7 @@ type ModelMutation struct {
 	state                    *types.ModelState
 	endpoint_id              *string
 	external_id              *string
+	expires_at               *time.Time
 	clearedFields            map[string]struct{}
 	owner                    *uuid.UUID
 	clearedowner             bool
@@ -5331,6 +5332,55 @@ func (m *ModelMutation) ResetExternalID() {
 	m.external_id = nil
 }
 
+// SetExpiresAt sets the "expires_at" field.
+func (m *ModelMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *ModelMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the Model entity.
+// If the Model object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ModelMutation) OldExpiresAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ClearExpiresAt clears the value of the "expires_at" field.
+func (m *ModelMutation) ClearExpiresAt() {
+	m.expires_at = nil
+	m.clearedFields[model.FieldExpiresAt] = struct{}{}
+}
+
+// ExpiresAtCleared returns if the "expires_at" field was cleared in this mutation.
+func (m *ModelMutation) ExpiresAtCleared() bool {
+	_, ok := m.clearedFields[model.FieldExpiresAt]
+	return ok
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *ModelMutation) ResetExpiresAt() {
+	m.expires_at = nil
+	delete(m.clearedFields, model.FieldExpiresAt)
+}
+
 // ClearOwner clears the "owner" edge to the User entity.
 func (m *ModelMutation) ClearOwner() {
 	m.clearedowner = true
@@ -5473,7 +5523,7 @@ func (m *ModelMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ModelMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 15)
 	if m.created_at != nil {
 		fields = append(fields, model.FieldCreatedAt)
 	}
@@ -5516,6 +5566,9 @@ func (m *ModelMutation) Fields() []string {
 	if m.external_id != nil {
 		fields = append(fields, model.FieldExternalID)
 	}
+	if m.expires_at != nil {
+		fields = append(fields, model.FieldExpiresAt)
+	}
 	return fields
 }
 
@@ -5552,6 +5605,8 @@ func (m *ModelMutation) Field(name string) (ent.Value, bool) {
 		return m.EndpointID()
 	case model.FieldExternalID:
 		return m.ExternalID()
+	case model.FieldExpiresAt:
+		return m.ExpiresAt()
 	}
 	return nil, false
 }
@@ -5589,6 +5644,8 @@ func (m *ModelMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldEndpointID(ctx)
 	case model.FieldExternalID:
 		return m.OldExternalID(ctx)
+	case model.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Model field %s", name)
 }
@@ -5696,6 +5753,13 @@ func (m *ModelMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetExternalID(v)
 		return nil
+	case model.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Model field %s", name)
 }
@@ -5738,6 +5802,9 @@ func (m *ModelMutation) ClearedFields() []string {
 	if m.FieldCleared(model.FieldCodeExamples) {
 		fields = append(fields, model.FieldCodeExamples)
 	}
+	if m.FieldCleared(model.FieldExpiresAt) {
+		fields = append(fields, model.FieldExpiresAt)
+	}
 	return fields
 }
 
@@ -5763,6 +5830,9 @@ func (m *ModelMutation) ClearField(name string) error {
 		return nil
 	case model.FieldCodeExamples:
 		m.ClearCodeExamples()
+		return nil
+	case model.FieldExpiresAt:
+		m.ClearExpiresAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Model nullable field %s", name)
@@ -5813,6 +5883,9 @@ func (m *ModelMutation) ResetField(name string) error {
 		return nil
 	case model.FieldExternalID:
 		m.ResetExternalID()
+		return nil
+	case model.FieldExpiresAt:
+		m.ResetExpiresAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Model field %s", name)

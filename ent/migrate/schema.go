@@ -196,6 +196,7 @@ var (
 		{Name: "state", Type: field.TypeEnum, Enums: []string{"TRAINING", "READY", "DEPLOYED", "FAILED", "DELETED"}, Default: "TRAINING"},
 		{Name: "endpoint_id", Type: field.TypeString, Size: 1024, Default: ""},
 		{Name: "external_id", Type: field.TypeString, Size: 1024, Default: ""},
+		{Name: "expires_at", Type: field.TypeTime, Nullable: true},
 		{Name: "project_id", Type: field.TypeUUID},
 		{Name: "owner_id", Type: field.TypeUUID},
 	}
@@ -207,13 +208,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "models_projects_models",
-				Columns:    []*schema.Column{ModelsColumns[13]},
+				Columns:    []*schema.Column{ModelsColumns[14]},
 				RefColumns: []*schema.Column{ProjectsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "models_users_models",
-				Columns:    []*schema.Column{ModelsColumns[14]},
+				Columns:    []*schema.Column{ModelsColumns[15]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -222,17 +223,22 @@ var (
 			{
 				Name:    "model_owner_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{ModelsColumns[14], ModelsColumns[1]},
+				Columns: []*schema.Column{ModelsColumns[15], ModelsColumns[1]},
 			},
 			{
 				Name:    "model_project_id",
 				Unique:  false,
-				Columns: []*schema.Column{ModelsColumns[13]},
+				Columns: []*schema.Column{ModelsColumns[14]},
 			},
 			{
 				Name:    "model_state",
 				Unique:  false,
 				Columns: []*schema.Column{ModelsColumns[10]},
+			},
+			{
+				Name:    "model_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{ModelsColumns[13]},
 			},
 		},
 	}

@@ -35,6 +35,8 @@ func (Model) Fields() []ent.Field {
 		field.Enum("state").GoType(types.ModelTraining).Default(string(types.ModelTraining)),
 		field.String("endpoint_id").Default("").MaxLen(1024),
 		field.String("external_id").Default("").MaxLen(1024),
+		field.Time("expires_at").Optional().Nillable().
+			Comment("when the expiry job deletes the model: its artifacts and this row; nil keeps it"),
 	}
 }
 
@@ -53,6 +55,7 @@ func (Model) Indexes() []ent.Index {
 		index.Fields("owner_id", "created_at"),
 		index.Fields("project_id"),
 		index.Fields("state"),
+		index.Fields("expires_at"),
 	}
 }
 
