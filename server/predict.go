@@ -75,7 +75,8 @@ func (s *Server) MountServing(dp DataPlane, sv Serving) (*serving.Batcher, error
 	}
 	p := &plane{d: d, reg: sv.Registry, jobs: make(chan struct{}, sv.MaxBatchJobs), log: s.log, models: newModelCache(sv.ModelCacheTTL)}
 	p.batcher = serving.NewBatcher(s.store, dp.Blobs, sv.Registry, s.log)
-	s.MountConnect(trainyardv1connect.NewPredictionServiceHandler(&PredictionService{p: p}, s.chain...))
+	s.MountConnect(trainyardv1connect.NewPredictionServiceHandler(&PredictionService{p: p},
+		append(s.HandlerOptions(), connect.WithCodec(predictCodec{}))...))
 	s.MountConnect(inferenceconnect.NewGRPCInferenceServiceHandler(&InferenceService{p: p}, s.oipChain()...))
 	p.mountOIP(s)
 	p.mountBatchOutput(s)
@@ -175,7 +176,9 @@ func predictOne(ctx context.Context, lm *serving.Loaded, inst *structpb.Struct, 
 			res.Probabilities[label] = pred.Probabilities[c]
 		}
 	}
-	if explain {
+	if explain && lm.IsImage() {
+		res.Warnings = append(res.Warnings, "no explanation: image models do not explain their predictions")
+	} else if explain {
 		ex, err := p.Explain(row, explainTop)
 		if err != nil {
 			res.Warnings = append(res.Warnings, "no explanation: "+err.Error())
