@@ -159,7 +159,7 @@ func infer(lm *serving.Loaded, ins []tensorIn, want []string) ([]tensorOut, erro
 		}
 		row, _, err := lm.Row(fields)
 		if err == nil {
-			err = p.PredictMap(row, &pred)
+			err = lm.PredictLocal(row, &pred) // an image model's input is an image, not a row
 		}
 		if err != nil {
 			return nil, badInput("row %d: %v", i, err)

@@ -176,7 +176,9 @@ func predictOne(ctx context.Context, lm *serving.Loaded, inst *structpb.Struct, 
 			res.Probabilities[label] = pred.Probabilities[c]
 		}
 	}
-	if explain {
+	if explain && lm.IsImage() {
+		res.Warnings = append(res.Warnings, "no explanation: image models do not explain their predictions")
+	} else if explain {
 		ex, err := p.Explain(row, explainTop)
 		if err != nil {
 			res.Warnings = append(res.Warnings, "no explanation: "+err.Error())

@@ -60,7 +60,7 @@ func (p *Pipeline) runStage(ctx context.Context, proj *ent.Project) error {
 
 	r := &run{p: p, proj: proj, stage: proj.Stage, started: p.now(), ctx: stageCtx}
 	p.log.Info("stage start", "project", proj.ID, "stage", proj.Stage, "worker", p.opts.WorkerID)
-	out, err := p.stageFunc(proj.Stage)(stageCtx, r)
+	out, err := p.routeStage(stageCtx, r)
 	if cause := context.Cause(stageCtx); cause != nil && (errors.Is(cause, errLeaseLost) || errors.Is(cause, errStopped)) {
 		p.log.Info("stage abandoned", "project", proj.ID, "stage", proj.Stage, "why", cause)
 		return nil

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/trainyard/trainyard/agents/pipeline/pipelinetest"
+	"github.com/trainyard/trainyard/ent"
 	trainyardv1 "github.com/trainyard/trainyard/gen/go/trainyard/v1"
 	"github.com/trainyard/trainyard/internal/serving"
 	"github.com/trainyard/trainyard/internal/store"
@@ -69,6 +70,14 @@ func textProject(t *testing.T, e *pipelinetest.Env, path, goal string) (*trainya
 	if p.Stage != store.StageCompleted || p.ModelID == nil {
 		t.Fatalf("%s: stage = %s (%s), want COMPLETED with a model", filepath.Base(path), p.Stage, p.ErrorMessage)
 	}
+	return deployedModel(t, e, p)
+}
+
+// deployedModel returns a completed project's model: its held-out metrics, its serving form
+// and the candidates of its report.
+func deployedModel(t *testing.T, e *pipelinetest.Env, p *ent.Project) (*trainyardv1.Metrics, *serving.Loaded, []*trainyardv1.Candidate) {
+	t.Helper()
+	ctx := context.Background()
 	m, err := e.Store.GetModel(sys, *p.ModelID)
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +109,7 @@ func predictText(t *testing.T, m *serving.Loaded, fields map[string]any) mlmodel
 		t.Fatalf("Row(%v) = %v", fields, err)
 	}
 	var d mlmodel.Prediction
-	if err := m.Predictor.PredictMap(row, &d); err != nil {
+	if err := m.PredictLocal(row, &d); err != nil {
 		t.Fatalf("PredictMap(%v) = %v", row, err)
 	}
 	return d

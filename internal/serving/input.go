@@ -14,7 +14,8 @@ import (
 type Input struct {
 	// Name of the column, as in the training data.
 	Name string
-	// Kind at training: numeric, categorical, boolean, datetime, text or id.
+	// Kind at training: numeric, categorical, boolean, datetime, text or id; "image" for the
+	// one input of an image model.
 	Kind string
 	// levels are the categories seen at training (categorical and id columns); nil when the
 	// model keeps no list (then no value is reported as unseen).
@@ -23,6 +24,9 @@ type Input struct {
 
 // inputsOf lists the input columns of an artifact with their known levels.
 func inputsOf(a *model.Artifact) ([]Input, map[string]int) {
+	if a.Image != nil {
+		return []Input{{Name: model.ImageInput, Kind: kindImage}}, map[string]int{model.ImageInput: 0}
+	}
 	ins := make([]Input, len(a.Schema))
 	index := make(map[string]int, len(a.Schema))
 	for i, c := range a.Schema {
@@ -86,6 +90,9 @@ func (e *RowError) Error() string { return e.Msg }
 //     models), and reported in a warning.
 //   - Boolean inputs take true/false, 0/1 or their usual spellings (yes/no, t/f, y/n).
 //   - Datetime inputs take text in the training data's layout (ISO 8601 works).
+//   - The image input of an image model takes the image's bytes (PNG, JPEG, GIF or WebP) as
+//     base64 text, optionally as a data: URL, or as the raw bytes themselves (an OIP BYTES
+//     element); the value passed on is the decoded bytes.
 func (m *Loaded) Row(fields map[string]any) (map[string]any, []string, error) {
 	row := make(map[string]any, len(m.Inputs))
 	var warnings, problems []string
@@ -139,6 +146,12 @@ func (in *Input) convert(v any) (any, string, error) {
 		return nil, "", fmt.Errorf("feature %q is a list; want %s", in.Name, in.want())
 	}
 	switch in.Kind {
+	case kindImage:
+		b, err := imageBytes(v)
+		if err != nil {
+			return nil, "", fmt.Errorf("feature %q: %w", in.Name, err)
+		}
+		return b, "", nil
 	case "numeric":
 		switch x := v.(type) {
 		case float64:
@@ -193,6 +206,8 @@ func (in *Input) want() string {
 		return "true or false"
 	case "datetime":
 		return "a date as text"
+	case kindImage:
+		return "an image as base64 text"
 	}
 	return "text"
 }

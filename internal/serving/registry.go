@@ -194,7 +194,11 @@ func (r *Registry) read(ctx context.Context, ref Ref) (*Loaded, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load artifact of model %s: %w", ref.ID, err)
 	}
-	p, err := model.NewPredictor(a)
+	newPredictor := model.NewPredictor
+	if a.Image != nil {
+		newPredictor = model.NewImagePredictor
+	}
+	p, err := newPredictor(a)
 	if err != nil {
 		return nil, fmt.Errorf("compile model %s: %w", ref.ID, err)
 	}

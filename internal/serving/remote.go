@@ -24,6 +24,9 @@ func (m *Loaded) Remote() bool { return m.remote != nil }
 // checks rows and explains predictions.
 func (m *Loaded) PredictMap(ctx context.Context, row map[string]any, out *model.Prediction) error {
 	if m.remote == nil {
+		if m.IsImage() {
+			return m.predictImage(row, out)
+		}
 		return m.Predictor.PredictMap(row, out)
 	}
 	preds, err := m.remote.Predict(ctx, m.Endpoint, []any{row})

@@ -49,3 +49,42 @@ func (a *Artifact) validateImage() error {
 	}
 	return c.Validate()
 }
+
+// ImageInput is the name of an image model's one input in rows and requests.
+const ImageInput = "image"
+
+// NewImagePredictor returns a predictor of an image artifact for callers that read Task,
+// Classes and Artifact from it; an image is predicted with PredictImage, not PredictMap.
+func NewImagePredictor(a *Artifact) (*Predictor, error) {
+	if a.Image == nil {
+		return nil, fmt.Errorf("image predictor: the artifact is not an image model")
+	}
+	if err := a.Validate(); err != nil {
+		return nil, fmt.Errorf("image predictor: %w", err)
+	}
+	return &Predictor{a: a, width: len(a.Classes)}, nil
+}
+
+// PredictImage classifies one encoded image (PNG, JPEG, GIF or WebP bytes; the format is
+// sniffed) into dst, as PredictMap does for a row: class probabilities in Classes order and
+// the label ClassOf chooses.
+func (a *Artifact) PredictImage(b []byte, dst *Prediction) error {
+	if a.Image == nil {
+		return ErrNotImageModel
+	}
+	if len(b) == 0 {
+		return fmt.Errorf("no image: send the image's bytes (PNG, JPEG, GIF or WebP)")
+	}
+	p, err := a.Image.PredictProba([]image.Example{{Name: "image", Data: b}})
+	if err != nil {
+		return err
+	}
+	dst.Probabilities = append(dst.Probabilities[:0], p[0]...)
+	dst.Class = a.ClassOf(dst.Probabilities)
+	dst.Label = a.Classes[dst.Class]
+	dst.Value = 0
+	return nil
+}
+
+// ErrNotImageModel is returned where an image is given to a model of rows.
+var ErrNotImageModel = errors.New("the model predicts rows, not images")

@@ -1,0 +1,261 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/trainyard/trainyard/agents/decision"
+	trainyardv1 "github.com/trainyard/trainyard/gen/go/trainyard/v1"
+	"github.com/trainyard/trainyard/internal/store"
+	"github.com/trainyard/trainyard/ml/image"
+	"github.com/trainyard/trainyard/ml/metrics"
+	"github.com/trainyard/trainyard/ml/model"
+)
+
+// imageIteration is the one training iteration of the image track.
+const imageIteration = 1
+
+// pick returns the examples at rows.
+func pick(ex []image.Example, rows []int) []image.Example {
+	out := make([]image.Example, len(rows))
+	for i, r := range rows {
+		out[i] = ex[r]
+	}
+	return out
+}
+
+// imageTrainStage is TRAINING for images: the pixel baseline and the network under the
+// budget, on the training images; the better on their held-out tenth is kept.
+func (p *Pipeline) imageTrainStage(ctx context.Context, r *run) (*outcome, error) {
+	var ds dataState
+	if err := p.getJSON(ctx, stateKey(r.proj.ID, dataKey), &ds); err != nil {
+		return nil, err
+	}
+	ex, err := p.loadImages(ctx, r.proj)
+	if err != nil {
+		return nil, err
+	}
+	budget := time.Duration(r.proj.BudgetSeconds) * time.Second
+	if budget <= 0 {
+		budget = p.opts.MinBudget
+	}
+	start := time.Now()
+	r.progress(0.02, budget.Seconds(), fmt.Sprintf("training on %d images for %s", len(ds.Train), budget), true)
+	// Keep a twentieth of the budget for saving the model.
+	c, err := image.FitClassifier(ctx, pick(ex, ds.Train), image.ClassifierParams{Budget: budget - budget/20, Seed: p.opts.Seed})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, userErrorf([]string{"Check that every file in the archive is a readable PNG, JPEG, GIF or WebP image"}, "training on the images failed: %v", err)
+	}
+	seconds := time.Since(start).Seconds()
+	st := trainState{
+		Iteration: imageIteration, Metric: "accuracy", HigherIsBetter: true, Validation: "a 10% holdout of the training images",
+		Config:  trainConfig{Families: []string{familyPixels, familyCNN}, BudgetSeconds: budget.Seconds(), Metric: "accuracy", Seed: p.opts.Seed},
+		Members: []string{c.Learner}, Seconds: seconds, Attempts: 1, Classes: c.Classes, Width: len(c.Classes),
+	}
+	for i, cand := range c.Candidates {
+		note := ""
+		if cand.Epochs > 0 {
+			note = fmt.Sprintf("%d epochs", cand.Epochs)
+		}
+		st.Trials = append(st.Trials, trialSummary{Number: i + 1, Learner: cand.Learner, Score: cand.ValidationAccuracy, Seconds: cand.Duration.Seconds(), Status: "ok", Note: note})
+		if cand.Learner == c.Learner {
+			st.Score, st.Best = cand.ValidationAccuracy, i+1
+		}
+	}
+	st.Finished = len(st.Trials)
+	art, err := model.NewImage(c, model.Training{
+		CreatedAt: time.Now().UTC(), Rows: len(ds.Train), Columns: 1, Seed: p.opts.Seed, Trials: st.Finished,
+		Metric: "accuracy", Validation: st.Validation, Seconds: seconds,
+		Notes: []string{fmt.Sprintf("images scaled to %dx%d, %d channel(s); kept %s", c.Shape.Width, c.Shape.Height, c.Shape.Channels, c.Learner)},
+	})
+	if err != nil {
+		return nil, err
+	}
+	art.Target = ds.Target
+	if err := p.putArtifact(ctx, stateKey(r.proj.ID, trainModelKey(imageIteration)), art); err != nil {
+		return nil, err
+	}
+	if err := p.putJSON(ctx, stateKey(r.proj.ID, trainKey(imageIteration)), &st); err != nil {
+		return nil, err
+	}
+	out := &outcome{next: store.StageEvaluation}
+	var alts []decision.Alternative
+	for _, t := range st.Trials {
+		alts = append(alts, alt(t.Learner, t.Score, fmt.Sprintf("validation accuracy %.4f in %.1fs", t.Score, t.Seconds)))
+	}
+	out.decide(p.ruled(typeModelChoice, fmt.Sprintf("keep %s (validation accuracy %.4f)", c.Learner, st.Score),
+		fmt.Sprintf("Both learners trained on 90%% of the %d training images within the %s budget; the one with the higher accuracy on the other 10%% is kept (the baseline wins ties).", len(ds.Train), budget),
+		alts, map[string]any{"shape": c.Shape, "train_images": len(ds.Train), "seconds": seconds}))
+	out.message = fmt.Sprintf("trained %s: validation accuracy %.4f", c.Learner, st.Score)
+	out.logs = append(out.logs, out.message)
+	return out, nil
+}
+
+// imageEvaluateStage is EVALUATION for images: the kept model is scored once on the held-out
+// test images.
+func (p *Pipeline) imageEvaluateStage(ctx context.Context, r *run) (*outcome, error) {
+	var ds dataState
+	if err := p.getJSON(ctx, stateKey(r.proj.ID, dataKey), &ds); err != nil {
+		return nil, err
+	}
+	var st trainState
+	if err := p.getJSON(ctx, stateKey(r.proj.ID, trainKey(imageIteration)), &st); err != nil {
+		return nil, err
+	}
+	art, err := p.getArtifact(ctx, stateKey(r.proj.ID, trainModelKey(imageIteration)))
+	if err != nil {
+		return nil, err
+	}
+	ex, err := p.loadImages(ctx, r.proj)
+	if err != nil {
+		return nil, err
+	}
+	test := pick(ex, ds.Test)
+	y := make([]float64, 0, len(test))
+	var proba [][]float64
+	const chunk = 256
+	for lo := 0; lo < len(test); lo += chunk {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		part := test[lo:min(lo+chunk, len(test))]
+		pr, err := art.Image.PredictProba(part)
+		if err != nil {
+			return nil, fmt.Errorf("predict test images: %w", err)
+		}
+		for i, e := range part {
+			k := slices.Index(art.Classes, e.Label)
+			if k < 0 {
+				continue // a class the training images lacked cannot be scored
+			}
+			y = append(y, float64(k))
+			proba = append(proba, pr[i])
+		}
+	}
+	ps := metrics.Predictions{Proba: proba}
+	sum, err := metrics.Summarize(ds.Task, y, ps)
+	if err != nil {
+		return nil, fmt.Errorf("test metrics: %w", err)
+	}
+	fin := &finalEval{Iteration: imageIteration, Positive: 1, Summary: sum, Values: map[string]float64{}, TestRows: len(y), CriteriaMet: true}
+	for _, n := range []string{"accuracy", "balanced_accuracy", "f1_macro", "logloss", "auc"} {
+		m, err := metrics.Lookup(n)
+		if err != nil {
+			continue
+		}
+		if v, err := m.Compute(y, ps); err == nil && v == v {
+			fin.Values[n] = v
+		}
+	}
+	ev := &evalState{Iterations: []iterationResult{{Iteration: imageIteration, Score: st.Score}}, Final: fin}
+	if err := p.putJSON(ctx, stateKey(r.proj.ID, evalKey), ev); err != nil {
+		return nil, err
+	}
+	out := &outcome{next: store.StageDeployment}
+	out.decide(p.ruled(typeIteration, "stop after one iteration and test the kept model",
+		"The image search trains both learners in one budget; the kept model is scored once on the held-out test images.",
+		[]decision.Alternative{alt("stop", 0.8, "the budget was spent on the best learner"), alt("another iteration", 0.2, "a longer budget could add epochs")},
+		map[string]any{"validation_accuracy": st.Score, "test": fin.Values}))
+	out.message = "test images: " + metricLine(fin.Values)
+	out.logs = append(out.logs, out.message)
+	return out, nil
+}
+
+// imageDeployStage is DEPLOYMENT for images: the evaluated model itself is deployed (a refit
+// on every image would spend the budget again for a small gain), after a check that the saved
+// model loads and classifies a test image.
+func (p *Pipeline) imageDeployStage(ctx context.Context, r *run) (*outcome, error) {
+	an, err := p.loadAnalysis(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	var ds dataState
+	if err := p.getJSON(ctx, stateKey(r.proj.ID, dataKey), &ds); err != nil {
+		return nil, err
+	}
+	var st trainState
+	if err := p.getJSON(ctx, stateKey(r.proj.ID, trainKey(imageIteration)), &st); err != nil {
+		return nil, err
+	}
+	var ev evalState
+	if err := p.getJSON(ctx, stateKey(r.proj.ID, evalKey), &ev); err != nil {
+		return nil, err
+	}
+	if ev.Final == nil {
+		return nil, fmt.Errorf("deployment without a final evaluation")
+	}
+	art, err := p.getArtifact(ctx, stateKey(r.proj.ID, trainModelKey(imageIteration)))
+	if err != nil {
+		return nil, err
+	}
+	ex, err := p.loadImages(ctx, r.proj)
+	if err != nil {
+		return nil, err
+	}
+	sample := ex[ds.Test[0]]
+	art.Metrics = ev.Final.Values
+	key := stateKey(r.proj.ID, modelKey)
+	state := store.ModelDeployed
+	checkErr := p.saveAndCheckImage(ctx, key, art, sample.Data)
+	out := &outcome{next: store.StageCompleted}
+	evd := map[string]any{"train_images": len(ds.Train), "test_images": ev.Final.TestRows, "learner": st.Members, "artifact": key}
+	if checkErr != nil {
+		if _, err := p.getBytes(ctx, key); err != nil {
+			return nil, fmt.Errorf("save model: %w", checkErr)
+		}
+		state = store.ModelReady
+		evd["error"] = checkErr.Error()
+		out.decide(p.ruled(typeDeployment, "offer the model for download only: serving it failed",
+			fmt.Sprintf("The saved model could not be loaded and asked for a prediction (%v); it stays downloadable.", checkErr),
+			[]decision.Alternative{alt("download only", 0.7, "the artifact is saved"), alt("fail the project", 0.2, "the model exists")}, evd))
+	} else {
+		out.decide(p.ruled(typeDeployment, fmt.Sprintf("deploy the evaluated %s trained on %d images", st.Members[0], len(ds.Train)),
+			"The deployed model is exactly the one measured on the test images; refitting on every image would spend the training budget again for a small gain. The saved model was loaded back and classified a test image.",
+			[]decision.Alternative{alt("deploy the evaluated model", 0.8, "its metrics are exactly the reported ones"), alt("refit on all images", 0.4, "more data, another full budget")}, evd))
+	}
+	out.logs = append(out.logs, "no ONNX export: image models are native only")
+	spec := &trainyardv1.FeatureSpec{Name: model.ImageInput, Kind: trainyardv1.FeatureKind_FEATURE_KIND_IMAGE}
+	if len(sample.Data) <= 16<<10 {
+		spec.Example = base64.StdEncoding.EncodeToString(sample.Data)
+	}
+	specs := []*trainyardv1.FeatureSpec{spec}
+	schema := &trainyardv1.Model{
+		DisplayName: r.proj.DisplayName, Features: specs, Classes: art.Classes,
+		TargetColumn: ds.Target, ProblemType: problemTypeProto(art.Task),
+	}
+	out.model = &modelOutput{specs: specs, in: store.NewModel{
+		ProjectID: r.proj.ID, Learner: st.Members[0], ArtifactKey: key,
+		Metrics:       protoJSON(metricsProto(ev.Final, &st, art)),
+		Report:        protoJSON(reportProto(an, &ds, &st, ev.Final, &ev, nil)),
+		FeatureSchema: protoJSON(schema),
+		State:         state,
+	}}
+	out.message = "model deployed"
+	if state != store.ModelDeployed {
+		out.message = "model ready for download"
+	}
+	return out, nil
+}
+
+// saveAndCheckImage saves an image artifact and checks that the saved bytes load and classify
+// the sample image.
+func (p *Pipeline) saveAndCheckImage(ctx context.Context, key string, art *model.Artifact, sample []byte) error {
+	if err := p.putArtifact(ctx, key, art); err != nil {
+		return err
+	}
+	back, err := p.getArtifact(ctx, key)
+	if err != nil {
+		return fmt.Errorf("load saved model: %w", err)
+	}
+	var d model.Prediction
+	if err := back.PredictImage(sample, &d); err != nil {
+		return fmt.Errorf("predict with saved model: %w", err)
+	}
+	return nil
+}
