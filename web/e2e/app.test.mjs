@@ -84,7 +84,7 @@ test("the web app end to end in chromium", { skip, timeout: completeTimeout + 24
     // Nothing but the page and its assets before sign-in.
     const api = requests.filter((u) => u.includes("/trainyard.v1.") || u.includes("/api/"));
     assert.deepEqual(api, [], "API requests before sign-in");
-    const key = page.getByLabel("API key");
+    const key = page.getByLabel(/^API key/);
     assert.equal(await key.getAttribute("type"), "password");
     assert.equal(await key.evaluate((el) => !!el.closest("form")), true, "the key field is in a form");
     await shot("01-sign-in");

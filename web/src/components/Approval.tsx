@@ -1,8 +1,7 @@
 import { useState } from "react";
 import { useMutation } from "@connectrpc/connect-query";
 import { Alert, Box, Button, Chip, Dialog, DialogActions, DialogContent, DialogContentText, DialogTitle, Paper, TextField, Typography } from "@mui/material";
-import { ProjectService } from "@gen/trainyard/v1/project_service_pb.js";
-import type { Project } from "@gen/trainyard/v1/project_pb.js";
+import { ProjectService, type Project } from "@trainyard/client";
 import { formatDuration, metricName, problemLabel } from "../lib/format";
 
 /** The training plan awaiting approval: approve (optionally with another budget or fewer families) or reject. */

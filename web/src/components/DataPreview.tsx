@@ -1,7 +1,6 @@
 import { useQuery } from "@connectrpc/connect-query";
 import { Alert, Box, Chip, Paper, Skeleton, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, Tooltip, Typography } from "@mui/material";
-import { DatasetService } from "@gen/trainyard/v1/dataset_service_pb.js";
-import { ColumnKind, type ColumnProfile, type Dataset } from "@gen/trainyard/v1/dataset_pb.js";
+import { DatasetService, ColumnKind, type ColumnProfile, type Dataset } from "@trainyard/client";
 
 const kindLabel: Record<ColumnKind, string> = {
   [ColumnKind.UNSPECIFIED]: "unknown",

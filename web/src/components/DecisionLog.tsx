@@ -2,8 +2,7 @@ import { Accordion, AccordionDetails, AccordionSummary, Box, Chip, LinearProgres
 import { useEffect, useMemo } from "react";
 import { useQuery } from "@connectrpc/connect-query";
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
-import { DecisionType, type AuditEntry } from "@gen/trainyard/v1/project_pb.js";
-import { ProjectService } from "@gen/trainyard/v1/project_service_pb.js";
+import { DecisionType, type AuditEntry, ProjectService } from "@trainyard/client";
 import { enumWords, stageLabel } from "../lib/format";
 
 /** Plain words for a confidence between 0 and 1. */

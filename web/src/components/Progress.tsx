@@ -1,7 +1,7 @@
 import { useEffect, useRef } from "react";
 import { Box, LinearProgress, Paper, Step, StepLabel, Stepper, Typography, Chip } from "@mui/material";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { LogLevel, PipelineStage, type LogEntry } from "@gen/trainyard/v1/project_pb.js";
+import { LogLevel, PipelineStage, type LogEntry } from "@trainyard/client";
 import { formatDuration, isTerminal, stageLabel } from "../lib/format";
 import type { WatchState } from "../lib/watch";
 

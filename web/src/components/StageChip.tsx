@@ -1,5 +1,5 @@
 import { Chip } from "@mui/material";
-import { PipelineStage } from "@gen/trainyard/v1/project_pb.js";
+import { PipelineStage } from "@trainyard/client";
 import { stateLabel } from "../lib/format";
 
 /** A colored chip naming a project's state. */

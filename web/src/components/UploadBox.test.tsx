@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { useState } from "react";
 import { fireEvent, render, screen, waitFor } from "@testing-library/react";
-import type { Dataset } from "@gen/trainyard/v1/dataset_pb.js";
+import type { Dataset } from "@trainyard/client";
 import { AuthProvider } from "../lib/auth";
 import { UploadBox } from "./UploadBox";
 

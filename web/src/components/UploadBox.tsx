@@ -1,6 +1,6 @@
 import { useRef, useState, type DragEvent } from "react";
 import { Alert, Box, Button, LinearProgress, Paper, Typography } from "@mui/material";
-import type { Dataset } from "@gen/trainyard/v1/dataset_pb.js";
+import type { Dataset } from "@trainyard/client";
 import { useAuth } from "../lib/auth";
 import { formatBytes } from "../lib/format";
 import { uploadDataset, UploadError, type UploadHandle } from "../lib/upload";

@@ -1,9 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { fireEvent, render, screen } from "@testing-library/react";
 import { create } from "@bufbuild/protobuf";
-import { AuditEntrySchema, DecisionType, PipelineStage } from "@gen/trainyard/v1/project_pb.js";
-import { ConfusionMatrixSchema, FeatureKind, FeatureSpecSchema } from "@gen/trainyard/v1/model_pb.js";
-import { PredictionSchema } from "@gen/trainyard/v1/prediction_pb.js";
+import { AuditEntrySchema, DecisionType, PipelineStage, ConfusionMatrixSchema, FeatureKind, FeatureSpecSchema, PredictionSchema } from "@trainyard/client";
 import { DecisionLog, confidenceWords } from "./DecisionLog";
 import { ConfusionMatrix } from "./results/Charts";
 import { PredictionView, initialValue, toInstance } from "./results/Playground";

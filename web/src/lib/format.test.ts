@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { create } from "@bufbuild/protobuf";
-import { MetricSchema } from "@gen/trainyard/v1/project_pb.js";
+import { MetricSchema } from "@trainyard/client";
 import { enumWords, formatBytes, formatDuration, formatMetricValue, plainMetric } from "./format";
 
 describe("plainMetric", () => {

@@ -1,7 +1,5 @@
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
-import { PipelineStage } from "@gen/trainyard/v1/project_pb.js";
-import { ProblemType, DataType } from "@gen/trainyard/v1/common_pb.js";
-import type { Metric } from "@gen/trainyard/v1/project_pb.js";
+import { PipelineStage, ProblemType, DataType, type Metric } from "@trainyard/client";
 
 /** Human names of the pipeline stages. */
 export const stageLabel: Record<PipelineStage, string> = {

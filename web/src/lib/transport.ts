@@ -1,21 +1,22 @@
-import type { Interceptor, Transport } from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
+import { authInterceptor } from "@trainyard/client";
 
 /**
- * Returns a Connect transport to the server that served the page, sending the API key as a
- * bearer token. onUnauthenticated runs when the server refuses the key (revoked, expired).
+ * Returns a Connect transport to the server that served the page, sending the API key (or a
+ * Google sign-in session token) as a bearer token with the SDK's interceptor. onUnauthenticated
+ * runs when the server refuses the key (revoked, expired).
  */
 export function apiTransport(apiKey: string, onUnauthenticated: () => void, baseUrl = location.origin): Transport {
-  const auth: Interceptor = (next) => async (req) => {
-    req.header.set("Authorization", `Bearer ${apiKey}`);
+  const refused: Interceptor = (next) => async (req) => {
     try {
       return await next(req);
     } catch (e) {
-      if (e && typeof e === "object" && "code" in e && (e as { code: number }).code === 16) onUnauthenticated();
+      if (e instanceof ConnectError && e.code === Code.Unauthenticated) onUnauthenticated();
       throw e;
     }
   };
-  return createConnectTransport({ baseUrl, interceptors: [auth], useBinaryFormat: true });
+  return createConnectTransport({ baseUrl, interceptors: [authInterceptor(apiKey), refused], useBinaryFormat: true });
 }
 
 /** Headers for the hand-written HTTP routes (uploads, downloads, the report). */

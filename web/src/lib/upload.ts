@@ -1,5 +1,5 @@
 import { fromJson } from "@bufbuild/protobuf";
-import { DatasetSchema, type Dataset } from "@gen/trainyard/v1/dataset_pb.js";
+import { DatasetSchema, type Dataset } from "@trainyard/client";
 
 /** What uploadDataset reports as bytes leave the browser. */
 export interface UploadProgress {

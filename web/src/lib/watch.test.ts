@@ -2,8 +2,7 @@ import { describe, expect, it } from "vitest";
 import { act, renderHook, waitFor } from "@testing-library/react";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createRouterTransport } from "@connectrpc/connect";
-import { ProjectService } from "@gen/trainyard/v1/project_service_pb.js";
-import { AuditEntrySchema, LogEntrySchema, PipelineStage, ProgressEventSchema, StageChangeSchema, type ProgressEvent } from "@gen/trainyard/v1/project_pb.js";
+import { ProjectService, AuditEntrySchema, LogEntrySchema, PipelineStage, ProgressEventSchema, StageChangeSchema, type ProgressEvent } from "@trainyard/client";
 import { initialWatch, reduceWatch, useProjectWatch } from "./watch";
 
 function logEvent(seq: number, msg: string, stage = PipelineStage.ANALYZING): ProgressEvent {

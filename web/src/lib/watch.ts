@@ -1,8 +1,7 @@
 import { useEffect, useReducer, useRef } from "react";
 import { ConnectError, Code, createClient, type Transport } from "@connectrpc/connect";
-import { ProjectService } from "@gen/trainyard/v1/project_service_pb.js";
+import { ProjectService, LogEntrySchema, LogLevel, PipelineStage, type AuditEntry, type LogEntry, type ProgressEvent } from "@trainyard/client";
 import { create } from "@bufbuild/protobuf";
-import { LogEntrySchema, LogLevel, PipelineStage, type AuditEntry, type LogEntry, type ProgressEvent } from "@gen/trainyard/v1/project_pb.js";
 import { isTerminal, stageLabel } from "./format";
 
 /** What the progress page shows, folded from the project's event stream. */

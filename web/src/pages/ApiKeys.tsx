@@ -26,9 +26,7 @@ import {
   TextField,
   Typography,
 } from "@mui/material";
-import { ApiKeyService } from "@gen/trainyard/v1/api_key_service_pb.js";
-import type { ApiKey } from "@gen/trainyard/v1/api_key_pb.js";
-import { Role } from "@gen/trainyard/v1/common_pb.js";
+import { ApiKeyService, Role, type ApiKey } from "@trainyard/client";
 import { formatTime } from "../lib/format";
 import { copyText } from "../lib/clipboard";
 

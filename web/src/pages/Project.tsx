@@ -1,9 +1,8 @@
-import { useCallback, useState } from "react";
+import { lazy, Suspense, useCallback, useState } from "react";
 import { useMutation, useQuery, useTransport } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
 import { Alert, AlertTitle, Box, Button, Dialog, DialogActions, DialogContent, DialogContentText, DialogTitle, Link, Skeleton, Typography } from "@mui/material";
-import { ProjectService } from "@gen/trainyard/v1/project_service_pb.js";
-import { PipelineStage, type Project } from "@gen/trainyard/v1/project_pb.js";
+import { ProjectService, PipelineStage, type Project } from "@trainyard/client";
 import { formatTime, isTerminal, stageLabel } from "../lib/format";
 import { useProjectWatch } from "../lib/watch";
 import { useLinkClick } from "../lib/router";
@@ -11,7 +10,9 @@ import { StageChip } from "../components/StageChip";
 import { LogView, ProgressPanel } from "../components/Progress";
 import { DecisionLog, useDecisions } from "../components/DecisionLog";
 import { ApprovalPanel } from "../components/Approval";
-import { Results } from "../components/results/Results";
+
+// The results (charts, playground, batch, report) are only for completed projects: their own chunk.
+const Results = lazy(() => import("../components/results/Results").then((m) => ({ default: m.Results })));
 
 /** One project: live progress, approval, results, and the decision log. */
 export function ProjectPage({ id }: { id: string }) {
@@ -84,7 +85,11 @@ function ProjectView({ project }: { project: Project }) {
       )}
       {stage === PipelineStage.CANCELLED && <Alert severity="info">This project was cancelled.</Alert>}
       {stage === PipelineStage.AWAITING_APPROVAL && project.currentStage === PipelineStage.AWAITING_APPROVAL && <ApprovalPanel project={project} onDone={refetch} />}
-      {completed && <Results project={project} />}
+      {completed && (
+        <Suspense fallback={<Skeleton variant="rounded" height={360} aria-label="Loading the results" />}>
+          <Results project={project} />
+        </Suspense>
+      )}
       <ProgressPanel w={{ ...w, stage }} requiresApproval={project.requiresApproval} />
       {/* While it runs the log is the liveliest part, so it comes first; afterwards the decisions. */}
       {!terminal && <LogView logs={w.logs} />}

@@ -18,8 +18,7 @@ import {
   TextField,
   Typography,
 } from "@mui/material";
-import { ProjectService } from "@gen/trainyard/v1/project_service_pb.js";
-import type { Project } from "@gen/trainyard/v1/project_pb.js";
+import { ProjectService, type Project } from "@trainyard/client";
 import { formatMetricValue, formatTime, metricName } from "../lib/format";
 import { useLinkClick, useRouter } from "../lib/router";
 import { StageChip } from "../components/StageChip";

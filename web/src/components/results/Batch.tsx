@@ -1,9 +1,7 @@
 import { useEffect, useState } from "react";
 import { useMutation, useQuery } from "@connectrpc/connect-query";
 import { Alert, Box, Button, LinearProgress, Typography } from "@mui/material";
-import { PredictionService } from "@gen/trainyard/v1/prediction_service_pb.js";
-import { BatchPredictionState } from "@gen/trainyard/v1/prediction_pb.js";
-import type { Model } from "@gen/trainyard/v1/model_pb.js";
+import { PredictionService, BatchPredictionState, type Model } from "@trainyard/client";
 import { useAuth } from "../../lib/auth";
 import { uploadDataset, UploadError, type UploadHandle } from "../../lib/upload";
 import { fetchFile, saveBlob } from "../../lib/files";

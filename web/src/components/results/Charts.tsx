@@ -1,5 +1,5 @@
 import { Box, Typography } from "@mui/material";
-import type { ConfusionMatrix as CM, CurvePoint, FeatureImportance as FI } from "@gen/trainyard/v1/model_pb.js";
+import type { ConfusionMatrix as CM, CurvePoint, FeatureImportance as FI } from "@trainyard/client";
 
 /** A confusion matrix as a table heat map: rows are the true classes, columns the predicted. */
 export function ConfusionMatrix({ cm }: { cm: CM }) {

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { Box, Button, Paper, Tab, Tabs, Typography } from "@mui/material";
 import { copyText } from "../../lib/clipboard";
-import type { CodeExamples as CE } from "@gen/trainyard/v1/model_pb.js";
+import type { CodeExamples as CE } from "@trainyard/client";
 
 /** The model's code examples, one tab per language, each with a copy button. */
 export function CodeExamples({ code }: { code: CE }) {

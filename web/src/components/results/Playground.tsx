@@ -2,9 +2,7 @@ import { useState, type FormEvent } from "react";
 import { useMutation } from "@connectrpc/connect-query";
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { Alert, Box, Button, FormControl, InputLabel, MenuItem, Paper, Select, TextField, Typography } from "@mui/material";
-import { PredictionService } from "@gen/trainyard/v1/prediction_service_pb.js";
-import { FeatureKind, type FeatureSpec, type Model } from "@gen/trainyard/v1/model_pb.js";
-import type { Prediction } from "@gen/trainyard/v1/prediction_pb.js";
+import { PredictionService, FeatureKind, type FeatureSpec, type Model, type Prediction } from "@trainyard/client";
 
 /** The starting value of a feature's field: its example, else the middle of its range. */
 export function initialValue(f: FeatureSpec): string {

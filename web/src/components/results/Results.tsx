@@ -1,12 +1,8 @@
 import { useMemo, useState } from "react";
 import { useQuery } from "@connectrpc/connect-query";
 import { Alert, Box, Button, Chip, Paper, Skeleton, Tab, Tabs, Typography } from "@mui/material";
-import { ModelService } from "@gen/trainyard/v1/model_service_pb.js";
-import { DatasetService } from "@gen/trainyard/v1/dataset_service_pb.js";
+import { ModelService, DatasetService, ModelState, type Model, ProblemType, type Metric, type Project } from "@trainyard/client";
 import { featuresFromProfile } from "./features";
-import { ModelState, type Model } from "@gen/trainyard/v1/model_pb.js";
-import { ProblemType } from "@gen/trainyard/v1/common_pb.js";
-import type { Metric, Project } from "@gen/trainyard/v1/project_pb.js";
 import { formatMetricValue, metricName, plainMetric, problemLabel } from "../../lib/format";
 import { useAuth } from "../../lib/auth";
 import { fetchFile, saveBlob } from "../../lib/files";

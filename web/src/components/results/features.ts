@@ -1,6 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { ColumnKind, type ColumnProfile } from "@gen/trainyard/v1/dataset_pb.js";
-import { FeatureKind, FeatureSpecSchema, type FeatureSpec } from "@gen/trainyard/v1/model_pb.js";
+import { ColumnKind, type ColumnProfile, FeatureKind, FeatureSpecSchema, type FeatureSpec } from "@trainyard/client";
 
 const kinds: Partial<Record<ColumnKind, FeatureKind>> = {
   [ColumnKind.NUMERIC]: FeatureKind.NUMERIC,
