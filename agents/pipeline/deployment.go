@@ -35,7 +35,12 @@ type modelOutput struct {
 
 // createModel creates the model row in the commit transaction, with code examples that name it.
 func (p *Pipeline) createModel(ctx context.Context, tx *store.Tx, r *run, mo *modelOutput) (*ent.Model, error) {
-	m, err := tx.CreateModel(ctx, mo.in)
+	in := mo.in
+	if in.ExpiresAt == nil && p.opts.ModelRetention > 0 {
+		exp := p.now().Add(p.opts.ModelRetention).UTC()
+		in.ExpiresAt = &exp
+	}
+	m, err := tx.CreateModel(ctx, in)
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +146,7 @@ func (p *Pipeline) deployStage(ctx context.Context, r *run) (*outcome, error) {
 	}
 	var endpoint *Endpoint // a trainer that serves models (Vertex AI) deploys on its endpoint
 	if deployErr == nil {
-		endpoint, deployErr = p.deployEndpoint(ctx, r, key, out)
+		endpoint, deployErr = p.deployEndpoint(ctx, r, key, fin, out)
 	}
 	onnx := ""
 	if b, err := art.ONNX(model.ONNXOptions{}); err != nil {

@@ -52,6 +52,9 @@ type Options struct {
 	PublicURL string
 	// Seed drives splits and searches (default 42).
 	Seed uint64
+	// ModelRetention is how long a deployed model is kept before the expiry job deletes it
+	// (default 90 days; negative keeps models forever).
+	ModelRetention time.Duration
 	// Logger receives operational messages (default: discard).
 	Logger *slog.Logger
 }
@@ -110,6 +113,9 @@ func New(deps Deps, opts Options) *Pipeline {
 	}
 	if opts.Seed == 0 {
 		opts.Seed = 42
+	}
+	if opts.ModelRetention == 0 {
+		opts.ModelRetention = 90 * 24 * time.Hour
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)

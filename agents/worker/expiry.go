@@ -14,9 +14,12 @@ import (
 // Expiry removes data whose retention ended (a dataset's expires_at, 90 days after upload by
 // default). A dataset no project uses loses its files and its row. A dataset that finished
 // projects still reference loses its uploaded files and those projects' intermediate pipeline
-// files (splits, searches, evaluated models), while the projects, their decisions and their
-// deployed models stay. A dataset of a running project is left alone. With DryRun it only logs
-// what it would remove.
+// files (splits, searches, evaluated models), while the projects and their decisions stay. A
+// dataset of a running project is left alone. Models expire on their own (a model's
+// expires_at, 90 days after it was trained by default): an expired model loses its artifact,
+// its ONNX export, its finished batch predictions and its row, and its project no longer
+// names it; a model with a batch prediction in progress, or served on an external endpoint
+// (which must be undeployed first), is kept. With DryRun it only logs what it would remove.
 type Expiry struct {
 	Store  *store.Store
 	Blobs  *blob.Store
@@ -29,22 +32,42 @@ type Expiry struct {
 // ExpiryReport counts what a pass removed (or would remove, in a dry run).
 type ExpiryReport struct {
 	DatasetsDeleted int
+	ModelsDeleted   int
 	FilesDeleted    int
 	ProjectsCleaned int
 	Kept            int
 }
 
-// RunOnce makes one pass over up to 100 expired datasets.
+// RunOnce makes one pass over up to 100 expired datasets and up to 100 expired models.
 func (x *Expiry) RunOnce(ctx context.Context) (ExpiryReport, error) {
-	var rep ExpiryReport
-	log := x.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	rep, err := x.datasets(ctx)
+	if err != nil {
+		return rep, err
 	}
-	now := time.Now()
+	return rep, x.models(ctx, &rep)
+}
+
+// now returns the current time.
+func (x *Expiry) now() time.Time {
 	if x.Now != nil {
-		now = x.Now()
+		return x.Now()
 	}
+	return time.Now()
+}
+
+// logger returns the logger (a discarding one when none is set).
+func (x *Expiry) logger() *slog.Logger {
+	if x.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return x.Logger
+}
+
+// datasets makes the pass over expired datasets.
+func (x *Expiry) datasets(ctx context.Context) (ExpiryReport, error) {
+	var rep ExpiryReport
+	log := x.logger()
+	now := x.now()
 	sys := store.SystemContext(ctx)
 	ds, err := x.Store.ListExpiredDatasets(sys, now, 100)
 	if err != nil {
@@ -117,7 +140,7 @@ func (x *Expiry) Run(ctx context.Context, interval time.Duration) {
 		if rep, err := x.RunOnce(ctx); err != nil && ctx.Err() == nil {
 			x.Logger.Warn("expiry pass", "err", err)
 		} else if rep != (ExpiryReport{}) && x.Logger != nil {
-			x.Logger.Info("expiry pass", "datasets_deleted", rep.DatasetsDeleted, "files_deleted", rep.FilesDeleted, "projects_cleaned", rep.ProjectsCleaned, "kept", rep.Kept, "dry_run", x.DryRun)
+			x.Logger.Info("expiry pass", "datasets_deleted", rep.DatasetsDeleted, "models_deleted", rep.ModelsDeleted, "files_deleted", rep.FilesDeleted, "projects_cleaned", rep.ProjectsCleaned, "kept", rep.Kept, "dry_run", x.DryRun)
 		}
 		select {
 		case <-ctx.Done():

@@ -40,12 +40,13 @@ type workerConfig struct {
 	webhookSecret string
 	expiryEvery   time.Duration
 	expiryDryRun  bool
+	modelKeep     time.Duration
 }
 
 // defaultWorkerConfig returns the defaults.
 func defaultWorkerConfig() workerConfig {
 	return workerConfig{concurrency: 2, leaseTTL: 30 * time.Second, sweepInterval: 5 * time.Second, sweepGrace: 3 * time.Second,
-		minBudget: 20 * time.Second, maxBudget: 24 * time.Hour, expiryEvery: time.Hour}
+		minBudget: 20 * time.Second, maxBudget: 24 * time.Hour, expiryEvery: time.Hour, modelKeep: 90 * 24 * time.Hour}
 }
 
 // register adds the worker flags to fs.
@@ -58,8 +59,9 @@ func (w *workerConfig) register(fs *flag.FlagSet) {
 	fs.DurationVar(&w.maxBudget, "max-budget", w.maxBudget, "largest training budget, at most 24h (env TRAINYARD_MAX_BUDGET)")
 	fs.StringVar(&w.workerID, "worker-id", w.workerID, "name of this worker in leases; default host-pid (env TRAINYARD_WORKER_ID)")
 	fs.StringVar(&w.webhookSecret, "webhook-secret", w.webhookSecret, "secret that signs webhook notifications; shared by every worker of an installation; default derived from the data dir's secret (env TRAINYARD_WEBHOOK_SECRET)")
-	fs.DurationVar(&w.expiryEvery, "expiry-interval", w.expiryEvery, "how often expired datasets are cleaned up, 0 to never (env TRAINYARD_EXPIRY_INTERVAL)")
+	fs.DurationVar(&w.expiryEvery, "expiry-interval", w.expiryEvery, "how often expired datasets and models are cleaned up, 0 to never (env TRAINYARD_EXPIRY_INTERVAL)")
 	fs.BoolVar(&w.expiryDryRun, "expiry-dry-run", w.expiryDryRun, "only log what the expiry cleanup would delete (env TRAINYARD_EXPIRY_DRY_RUN)")
+	fs.DurationVar(&w.modelKeep, "model-retention", w.modelKeep, "how long a trained model is kept before the expiry cleanup deletes it; negative keeps models forever (env TRAINYARD_MODEL_RETENTION)")
 	fs.StringVar(&w.subscription, "subscription-url", w.subscription, "broker subscription of the trigger topic, e.g. gcppubsub://projects/P/subscriptions/S; not needed for mem:// (env TRAINYARD_SUBSCRIPTION_URL)")
 }
 
@@ -130,7 +132,7 @@ func newWorker(cfg config.Config, wc workerConfig, st *store.Store, bl *blob.Sto
 	}
 	pipe := pipeline.New(pipeline.Deps{Store: st, Blobs: bl, Trainer: tr, Reasoner: rs}, pipeline.Options{
 		WorkerID: wc.workerID, LeaseTTL: wc.leaseTTL, MinBudget: wc.minBudget, MaxBudget: wc.maxBudget,
-		PublicURL: cfg.PublicURL, Logger: log,
+		PublicURL: cfg.PublicURL, Logger: log, ModelRetention: wc.modelKeep,
 	})
 	secret := []byte(wc.webhookSecret)
 	if len(secret) == 0 {

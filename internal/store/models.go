@@ -39,6 +39,8 @@ type NewModel struct {
 	State         ModelState
 	EndpointID    string
 	ExternalID    string
+	// ExpiresAt is when the expiry job deletes the model; nil keeps it.
+	ExpiresAt *time.Time
 }
 
 // CreateModel records a model of a project inside tx (workers, system viewer).
@@ -58,7 +60,8 @@ func (tx *Tx) CreateModel(ctx context.Context, in NewModel) (*ent.Model, error) 
 		SetOnnxKey(in.ONNXKey).
 		SetState(in.State).
 		SetEndpointID(in.EndpointID).
-		SetExternalID(in.ExternalID)
+		SetExternalID(in.ExternalID).
+		SetNillableExpiresAt(in.ExpiresAt)
 	setJSON(in.Metrics, c.SetMetrics)
 	setJSON(in.Report, c.SetReport)
 	setJSON(in.FeatureSchema, c.SetFeatureSchema)
