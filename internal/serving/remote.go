@@ -11,7 +11,9 @@ import (
 // Remote answers the predictions of models deployed on an endpoint of another service — a
 // Vertex AI endpoint running Trainyard's serving container (vertex.Client implements it).
 // Instances are rows of column → value as Loaded.Row returns them; each prediction is
-// {"label": L, "probabilities": {class: p}} for a classifier or {"value": v} for a regressor.
+// {"label": L, "probabilities": {class: p}} for a classifier (or AutoML tabular's
+// {"classes": [...], "scores": [...]}, the label being the likeliest class) or {"value": v}
+// for a regressor.
 type Remote interface {
 	Predict(ctx context.Context, endpoint string, instances []any) ([]any, error)
 }
@@ -53,6 +55,22 @@ func (m *Loaded) decodeRemote(v any, out *model.Prediction) error {
 	}
 	label, _ := p["label"].(string)
 	probs, _ := p["probabilities"].(map[string]any)
+	if cs, ok := p["classes"].([]any); ok { // AutoML tabular: {"classes": [...], "scores": [...]}
+		scores, _ := p["scores"].([]any)
+		if len(scores) != len(cs) {
+			return fmt.Errorf("endpoint %s answered %d classes and %d scores", m.Endpoint, len(cs), len(scores))
+		}
+		probs, label = make(map[string]any, len(cs)), ""
+		best := -1.0
+		for i, c := range cs {
+			name, _ := c.(string)
+			s, _ := scores[i].(float64)
+			probs[name] = s
+			if s > best {
+				best, label = s, name
+			}
+		}
+	}
 	out.Label, out.Class = label, slices.Index(classes, label)
 	if out.Class < 0 {
 		return fmt.Errorf("endpoint %s answered label %q, which the model does not know", m.Endpoint, label)

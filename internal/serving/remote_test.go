@@ -98,6 +98,37 @@ func TestVertexRemotePredictionsGoThroughTheEndpoint(t *testing.T) {
 		t.Errorf("endpoint Predict calls = %d, want 1", n)
 	}
 
+	// An AutoML tabular model answers {"classes", "scores"}: the same prediction.
+	pr, err := model.NewPredictor(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Serve = func(_ *aiplatformpb.Model, in []*structpb.Value) ([]*structpb.Value, error) {
+		var out []*structpb.Value
+		for _, v := range in {
+			var p model.Prediction
+			if err := pr.PredictMap(v.GetStructValue().AsMap(), &p); err != nil {
+				return nil, err
+			}
+			var cs, ss []any
+			for j, c := range pr.Classes() {
+				cs, ss = append(cs, c), append(ss, p.Probabilities[j])
+			}
+			sv, err := structpb.NewValue(map[string]any{"classes": cs, "scores": ss})
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, sv)
+		}
+		return out, nil
+	}
+	if err := lm.PredictMap(ctx, row, &got); err != nil {
+		t.Fatalf("PredictMap on an AutoML answer = %v", err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("PredictMap from an AutoML answer (-local +endpoint):\n%s", diff)
+	}
+
 	// A container answering in another shape is refused, not passed on.
 	srv.Serve = func(_ *aiplatformpb.Model, in []*structpb.Value) ([]*structpb.Value, error) {
 		v, _ := structpb.NewValue(map[string]any{"label": "tulip"})
