@@ -236,3 +236,42 @@ func TestSemiSupervisedTitanic(t *testing.T) {
 	}
 	check("propagation", prop, 0.9, 0.7)
 }
+
+// TestSelfTrainBalancedKeepsClassShares: over several draws of 40 labels, Balanced keeps
+// the pseudo-labels' class shares near the given labels' (plain self-training may drift toward
+// the class it is most confident about).
+func TestSelfTrainBalancedKeepsClassShares(t *testing.T) {
+	rows, truth := titanic(t)
+	x := text.FromDense(rows)
+	x.Cols = len(rows[0])
+	for seed := uint64(1); seed <= 5; seed++ {
+		y := make([]int, len(truth))
+		for i := range y {
+			y[i] = Unlabeled
+		}
+		var prior float64
+		for _, i := range rand.New(rand.NewPCG(seed, 9)).Perm(len(y))[:40] {
+			y[i] = truth[i]
+			prior += float64(truth[i]) / 40
+		}
+		share := func(balanced bool) float64 {
+			c, err := SelfTrain(context.Background(), x, y, 2, SelfParams{Threshold: 0.8, C: 1, Balanced: balanced})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ones, n float64
+			for i, p := range c.Pseudo {
+				if p {
+					n++
+					ones += float64(c.Labels[i])
+				}
+			}
+			return ones / n
+		}
+		plain, balanced := share(false), share(true)
+		t.Logf("seed %d: class 1 share given %.2f, plain pseudo-labels %.2f, balanced %.2f", seed, prior, plain, balanced)
+		if math.Abs(balanced-prior) > 0.1 {
+			t.Errorf("seed %d: balanced pseudo-labels are %.2f class 1, want within 0.1 of the given %.2f", seed, balanced, prior)
+		}
+	}
+}

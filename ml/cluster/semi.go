@@ -41,6 +41,10 @@ type SelfParams struct {
 	PerRound int
 	// C is the logistic model's inverse regularization (1 when <= 0).
 	C float64
+	// Balanced keeps each round's pseudo-labels in the class proportions of
+	// the given labels (most confident first), so the confident majority
+	// class does not crowd out the others round after round.
+	Balanced bool
 }
 
 // Completed is partly labeled data after self-training or propagation.
@@ -74,6 +78,15 @@ func SelfTrain(ctx context.Context, x *text.CSR, y []int, k int, p SelfParams) (
 	out := newCompleted(y)
 	if out.Report.Labeled == 0 {
 		return nil, fmt.Errorf("self-train: no labeled rows")
+	}
+	prior := make([]float64, k)
+	for _, l := range y {
+		if l != Unlabeled && l < k {
+			prior[l]++
+		}
+	}
+	for c := range prior {
+		prior[c] /= float64(out.Report.Labeled)
 	}
 	for round := 1; round <= p.MaxRounds; round++ {
 		var rows, labs []int
@@ -118,8 +131,12 @@ func SelfTrain(ctx context.Context, x *text.CSR, y []int, k int, p SelfParams) (
 		sort.SliceStable(cands, func(a, b int) bool { return cands[a].p > cands[b].p })
 		added := 0
 		perClass := make([]int, k)
+		quota := classQuota(cands, prior, p.Balanced, func(c cand) int { return c.class })
 		for _, c := range cands {
 			if p.PerRound > 0 && perClass[c.class] >= p.PerRound {
+				continue
+			}
+			if quota != nil && perClass[c.class] >= quota[c.class] {
 				continue
 			}
 			perClass[c.class]++
@@ -308,4 +325,28 @@ func Propagate(x *text.CSR, y []int, k int, p PropagateParams) (*Completed, erro
 	out.Report.Rounds = p.Iterations
 	out.finish()
 	return out, nil
+}
+
+// classQuota returns how many candidates of each class a balanced round may
+// add: the largest total whose split by the prior every class can fill, at
+// least one per class that has a candidate. Nil when not balanced.
+func classQuota[C any](cands []C, prior []float64, balanced bool, class func(C) int) []int {
+	if !balanced {
+		return nil
+	}
+	avail := make([]int, len(prior))
+	for _, c := range cands {
+		avail[class(c)]++
+	}
+	total := math.Inf(1)
+	for c, p := range prior {
+		if p > 0 {
+			total = min(total, float64(avail[c])/p)
+		}
+	}
+	quota := make([]int, len(prior))
+	for c, p := range prior {
+		quota[c] = min(avail[c], max(1, int(math.Round(total*p))))
+	}
+	return quota
 }

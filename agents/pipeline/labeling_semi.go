@@ -1,0 +1,262 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/trainyard/trainyard/agents/decision"
+	"github.com/trainyard/trainyard/ml/cluster"
+	"github.com/trainyard/trainyard/ml/frame"
+	"github.com/trainyard/trainyard/ml/split"
+	"github.com/trainyard/trainyard/ml/text"
+)
+
+// Self-training settings.
+const (
+	// pseudoThreshold is the lowest probability that becomes a pseudo-label.
+	pseudoThreshold = 0.8
+	// propagateMaxRows and propagateMaxCols bound label propagation (it costs O(n²) distances
+	// over dense rows).
+	propagateMaxRows = 3000
+	propagateMaxCols = 300
+	// semiFolds is how many folds validate the pseudo-labelers on the real labels.
+	semiFolds = 5
+	// pseudoSlack: pseudo-labels are used when their validated accuracy is at most this much
+	// below the labeled-only model's.
+	pseudoSlack = 0.02
+)
+
+// semiMethod is one way of completing labels, as validated on the real labels.
+type semiMethod struct {
+	Name     string  `json:"name"`
+	Accuracy float64 `json:"accuracy"`
+	Coverage float64 `json:"coverage"`
+	Note     string  `json:"note,omitempty"`
+}
+
+// selfLabel pseudo-labels the rows without a label from the training rows' real labels, by
+// self-training (logistic regression, confident predictions become labels, round after round)
+// or label propagation over a nearest-neighbour graph, whichever labels hidden real labels
+// more accurately in cross-validation; when neither beats the real labels alone, no
+// pseudo-label is used. The test rows take no part.
+func (p *Pipeline) selfLabel(ctx context.Context, r *run, out *outcome, ds *dataState, f *frame.Frame, ls *labelSet, test []int) error {
+	feats, err := buildLabelFeatures(f, ds)
+	if err != nil {
+		return err
+	}
+	inTest := map[int]bool{}
+	for _, i := range test {
+		inTest[i] = true
+	}
+	var rows []int // every row but the test rows
+	for i := range f.NRows() {
+		if !inTest[i] {
+			rows = append(rows, i)
+		}
+	}
+	classes := classList(ls, rows)
+	code := map[string]int{}
+	for k, c := range classes {
+		code[c] = k
+	}
+	y := make([]int, len(rows))
+	for j, i := range rows {
+		y[j] = cluster.Unlabeled
+		if ls.Source[i] == sourceGiven || ls.Source[i] == sourceOwner {
+			y[j] = code[ls.Values[i]]
+		}
+	}
+	x := feats.X.SelectRows(rows)
+	propagateOK := len(rows) <= propagateMaxRows && x.Cols <= propagateMaxCols
+	r.progress(0.3, -1, "validating pseudo-labelers on the real labels", true)
+	methods, err := validateSemi(ctx, x, y, len(classes), propagateOK, p.opts.Seed)
+	if err != nil {
+		return err
+	}
+	best := methods[0] // labeled only
+	for _, m := range methods[1:] {
+		if m.Coverage > 0 && m.Accuracy >= methods[0].Accuracy-pseudoSlack && (best == methods[0] || m.Accuracy > best.Accuracy) {
+			best = m
+		}
+	}
+	var done *cluster.Completed
+	switch best.Name {
+	case strategySemi:
+		done, err = cluster.SelfTrain(ctx, x, y, len(classes), cluster.SelfParams{Threshold: pseudoThreshold, C: 1, Balanced: true})
+	case "label propagation":
+		done, err = cluster.Propagate(x, y, len(classes), cluster.PropagateParams{Threshold: pseudoThreshold})
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", best.Name, err)
+	}
+	ev := map[string]any{"labeled_rows": countReal(y), "unlabeled_rows": len(y) - countReal(y), "test_rows_excluded": len(test),
+		"features": len(feats.Names) + len(feats.Terms), "inputs": feats.Inputs, "threshold": pseudoThreshold, "validation_folds": semiFolds, "methods": methods}
+	alts := make([]decision.Alternative, 0, len(methods))
+	for _, m := range methods {
+		note := fmt.Sprintf("cross-validated accuracy %.3f on hidden real labels, labels %.0f%% of them", m.Accuracy, 100*m.Coverage)
+		if m.Note != "" {
+			note = m.Note
+		}
+		alts = append(alts, alt(m.Name, m.Accuracy, note))
+	}
+	slices.SortStableFunc(alts, func(a, b decision.Alternative) int {
+		if a.Option == best.Name {
+			return -1
+		}
+		if b.Option == best.Name {
+			return 1
+		}
+		return 0
+	})
+	if done == nil {
+		out.decide(p.ruled(typeLabeling, fmt.Sprintf("no pseudo-labels: train on the %d real labels only", countReal(y)),
+			fmt.Sprintf("Pseudo-labels were checked by hiding real labels in %d folds: none of the methods labeled them as accurately as a model on the real labels alone (%.3f), so adding them would add noise.", semiFolds, methods[0].Accuracy),
+			alts, ev))
+		return nil
+	}
+	rep := done.Report
+	pseudoCounts := map[string]int{}
+	for j, i := range rows {
+		if done.Pseudo[j] {
+			ls.set(i, classes[done.Labels[j]], sourcePseudo)
+			pseudoCounts[classes[done.Labels[j]]]++
+		}
+	}
+	ev["pseudo_labels"] = rep.Pseudo
+	ev["pseudo_share"] = round3(rep.PseudoShare)
+	ev["mean_confidence"] = round3(rep.MeanConfidence)
+	ev["min_confidence"] = round3(rep.MinConfidence)
+	ev["unresolved_rows"] = rep.Unresolved
+	ev["rounds"] = rep.Rounds
+	ev["pseudo_class_counts"] = pseudoCounts
+	ev["validated_accuracy"] = round3(best.Accuracy)
+	out.decide(p.ruled(typeLabeling,
+		fmt.Sprintf("%s: %d pseudo-labels (%.0f%% of the training labels), mean confidence %.2f", best.Name, rep.Pseudo, 100*rep.PseudoShare, rep.MeanConfidence),
+		fmt.Sprintf("Hiding real labels in %d folds, %s labeled them with accuracy %.3f against %.3f for a model on the real labels alone. Rows predicted with probability at least %.2f became pseudo-labels (lowest %.2f); %d rows stayed below it and are left out. The pseudo-labels are marked as such and the test set holds real labels only.",
+			semiFolds, best.Name, best.Accuracy, methods[0].Accuracy, pseudoThreshold, rep.MinConfidence, rep.Unresolved),
+		alts, ev))
+	return nil
+}
+
+// validateSemi scores, by hiding the real labels of one fold at a time: the real labels alone
+// (logistic regression on the rest), self-training and label propagation. Accuracy is over
+// the hidden rows a method labels; coverage is their share.
+func validateSemi(ctx context.Context, x *text.CSR, y []int, k int, propagate bool, seed uint64) ([]*semiMethod, error) {
+	var real []int
+	var ry []float64
+	for i, l := range y {
+		if l != cluster.Unlabeled {
+			real = append(real, i)
+			ry = append(ry, float64(l))
+		}
+	}
+	folds, err := split.StratifiedKFold(ry, min(semiFolds, minClassCount(ry)), seed)
+	if err != nil {
+		return nil, fmt.Errorf("validation folds: %w", err)
+	}
+	methods := []*semiMethod{{Name: "real labels only"}, {Name: strategySemi}, {Name: "label propagation"}}
+	if !propagate {
+		methods[2].Note = fmt.Sprintf("not run: it costs O(n²) and the data has %d rows × %d features (limits %d × %d)", x.Rows, x.Cols, propagateMaxRows, propagateMaxCols)
+	}
+	hits := make([]int, len(methods))
+	labeled := make([]int, len(methods))
+	total := 0
+	for _, fold := range folds {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		yy := slices.Clone(y)
+		var hidden, trainRows, trainY []int
+		for _, j := range fold.Valid {
+			yy[real[j]] = cluster.Unlabeled
+			hidden = append(hidden, real[j])
+		}
+		for _, j := range fold.Train {
+			trainRows = append(trainRows, real[j])
+			trainY = append(trainY, y[real[j]])
+		}
+		total += len(hidden)
+		if m, err := text.FitLogistic(ctx, x.SelectRows(trainRows), trainY, k, text.LogisticParams{C: 1}); err == nil {
+			for j, pr := range m.PredictProba(x.SelectRows(hidden)) {
+				labeled[0]++
+				if argmax(pr) == y[hidden[j]] {
+					hits[0]++
+				}
+			}
+		}
+		score := func(m int, c *cluster.Completed) {
+			for _, i := range hidden {
+				if c.Pseudo[i] {
+					labeled[m]++
+					if c.Labels[i] == y[i] {
+						hits[m]++
+					}
+				}
+			}
+		}
+		if c, err := cluster.SelfTrain(ctx, x, yy, k, cluster.SelfParams{Threshold: pseudoThreshold, C: 1, Balanced: true}); err == nil {
+			score(1, c)
+		}
+		if propagate {
+			if c, err := cluster.Propagate(x, yy, k, cluster.PropagateParams{Threshold: pseudoThreshold}); err == nil {
+				score(2, c)
+			}
+		}
+	}
+	for m, sm := range methods {
+		if labeled[m] > 0 {
+			sm.Accuracy = round3(float64(hits[m]) / float64(labeled[m]))
+		}
+		sm.Coverage = round3(float64(labeled[m]) / float64(max(1, total)))
+	}
+	return methods, nil
+}
+
+// classList returns the distinct labels of rows, sorted.
+func classList(ls *labelSet, rows []int) []string {
+	var out []string
+	for _, i := range rows {
+		if ls.Source[i] != sourceNone && !slices.Contains(out, ls.Values[i]) {
+			out = append(out, ls.Values[i])
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// countReal counts labeled entries.
+func countReal(y []int) int {
+	n := 0
+	for _, l := range y {
+		if l != cluster.Unlabeled {
+			n++
+		}
+	}
+	return n
+}
+
+// minClassCount is the count of the rarest class code.
+func minClassCount(y []float64) int {
+	counts := map[float64]int{}
+	for _, v := range y {
+		counts[v]++
+	}
+	m := math.MaxInt
+	for _, n := range counts {
+		m = min(m, n)
+	}
+	return m
+}
+
+// argmax is the index of the largest value.
+func argmax(v []float64) int {
+	best := 0
+	for i, x := range v {
+		if x > v[best] {
+			best = i
+		}
+	}
+	return best
+}
