@@ -73,12 +73,23 @@ func (b *Batch) fail(i int) {
 // batchBlock is the number of rows a worker takes at a time.
 const batchBlock = 512
 
-// PredictBatch predicts many records: they are encoded in parallel into
-// feature columns, then each member predicts column-wise over all cores
-// (tree members visit one tree for a block of rows at a time). Rows that
+// PredictBatch predicts many records over all cores, a block of rows at a
+// time: each worker encodes a block, runs every member on it (tree members
+// visit one tree for the whole block at a time, see treeSet) and blends.
+// Models with a text member encode all rows into columns first. Rows that
 // fail are listed in Batch.Errors (in row order) with NaN outputs; ctx is
 // checked between blocks of rows.
 func (r *Record) PredictBatch(ctx context.Context, recs [][]string) (*Batch, error) {
+	if !r.p.hasText {
+		return r.predictRecordBlocks(ctx, recs)
+	}
+	return r.predictColumns(ctx, recs)
+}
+
+// predictColumns is PredictBatch through feature columns: the records are
+// encoded into columns, then combine runs each member over all rows. Text
+// members need it; the tests compare the block path with it.
+func (r *Record) predictColumns(ctx context.Context, recs [][]string) (*Batch, error) {
 	p := r.p
 	n := len(recs)
 	cols := make([][][]float64, len(p.a.Pipelines))
@@ -171,6 +182,9 @@ func (p *Predictor) PredictFrame(ctx context.Context, f *frame.Frame) (*Batch, e
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if !p.hasText {
+		return p.predictColumnBlocks(ctx, cols, n)
 	}
 	return p.combine(ctx, cols, texts, n)
 }

@@ -81,6 +81,17 @@ func BenchmarkPredictMap(b *testing.B) {
 }
 
 func BenchmarkPredictBatch(b *testing.B) {
+	benchmarkBatch(b, (*Record).PredictBatch)
+}
+
+// BenchmarkPredictBatchColumns is the column path (encode all rows, then
+// each member over all columns), which models with text members take: the
+// reference for the block path of BenchmarkPredictBatch.
+func BenchmarkPredictBatchColumns(b *testing.B) {
+	benchmarkBatch(b, (*Record).predictColumns)
+}
+
+func benchmarkBatch(b *testing.B, predict func(*Record, context.Context, [][]string) (*Batch, error)) {
 	a, tb := benchArtifact(b)
 	p, _ := NewPredictor(a)
 	rec, _ := p.Bind(tb.header)
@@ -91,7 +102,7 @@ func BenchmarkPredictBatch(b *testing.B) {
 	rows := 0
 	start := cpuTime()
 	for b.Loop() {
-		out, err := rec.PredictBatch(context.Background(), recs)
+		out, err := predict(rec, context.Background(), recs)
 		if err != nil || len(out.Errors) > 0 {
 			b.Fatal(err, out.Errors)
 		}

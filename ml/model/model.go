@@ -31,8 +31,11 @@
 // NewPredictor compiles an Artifact into a Predictor that is safe for
 // concurrent use: single rows from a map (JSON-like values) or from a
 // record of string cells bound to a header (no allocation per row), and
-// batches of records or frames, encoded in parallel into feature columns
-// that the tree members evaluate tree-major over all cores. Classifiers return the label, its class index and
+// batches of records or frames, split into blocks of rows over all cores:
+// a block is encoded once, then each tree passes over the whole block, its
+// splits deciding on 32-bit keys of the float32-rounded features without
+// data-dependent branches (see treeSet), bit for bit as the single-row
+// path decides. Classifiers return the label, its class index and
 // the probability of every class (in Classes order, sorted by label);
 // regressions return the value; on request, each row's top feature
 // contributions (TreeSHAP for trees, w·x for linear models).

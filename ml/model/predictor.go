@@ -17,6 +17,12 @@ type Predictor struct {
 	members []member
 	expl    *explainer
 	scratch sync.Pool
+	// blocks holds *blockBuf for batch prediction.
+	blocks sync.Pool
+	// hasText: a text member makes batches take the column path.
+	hasText bool
+	// compiled: every member is a compiled tree ensemble.
+	compiled bool
 }
 
 type member struct {
@@ -25,6 +31,9 @@ type member struct {
 	trees  *gbdt.Model
 	lin    *linear.Model
 	text   *textMember
+	// ts is trees compiled for batches, nil when the block form cannot
+	// hold them (see compileTrees).
+	ts *treeSet
 	// binary trees give the probability of class 1 only.
 	binary bool
 }
@@ -76,8 +85,17 @@ func NewPredictor(a *Artifact) (*Predictor, error) {
 			pm.text = &textMember{m: m.Text, idx: idx}
 		}
 		pm.binary = a.Task == Binary && m.Trees != nil
+		if m.Trees != nil {
+			pm.ts, _ = compileTrees(m.Trees)
+		}
+		p.hasText = p.hasText || pm.text != nil
 		p.members = append(p.members, pm)
 	}
+	p.compiled = true
+	for i := range p.members {
+		p.compiled = p.compiled && p.members[i].ts != nil
+	}
+	p.blocks.New = func() any { return p.newBlockBuf() }
 	p.expl = newExplainer(a)
 	np := len(a.Pipelines)
 	p.scratch.New = func() any {

@@ -1,0 +1,300 @@
+package model
+
+import (
+	"context"
+	"math"
+	"strconv"
+	"testing"
+
+	"github.com/trainyard/trainyard/ml/gbdt"
+)
+
+// edgeRecords returns the records of tb followed by records whose cells are
+// replaced, one column at a time, by missing markers, infinities, huge
+// values, unseen categories, and every split threshold of the model with
+// its float32 neighbours (as text).
+func edgeRecords(tb *table, th map[string][]float64) [][]string {
+	recs := append([][]string(nil), tb.recs...)
+	e := 0
+	for ci, h := range tb.header {
+		vals := []string{"", "NA", "inf", "-inf", "1e30", "-1e30", "0", "-0", "never-seen", "1e-45", "62.5", "63", "64", "100", "200", "300", "1e9"}
+		for _, t := range th[h] {
+			f := float32(t)
+			for _, g := range []float32{f, math.Nextafter32(f, float32(math.Inf(1))), math.Nextafter32(f, float32(math.Inf(-1)))} {
+				vals = append(vals, strconv.FormatFloat(float64(g), 'g', -1, 32))
+			}
+			vals = append(vals, strconv.FormatFloat(t, 'g', -1, 64))
+		}
+		for _, v := range vals {
+			r := append([]string(nil), tb.recs[(e*13+ci)%len(tb.recs)]...)
+			r[ci] = v
+			recs = append(recs, r)
+			e++
+		}
+	}
+	return recs
+}
+
+// sameFloat is exact equality with NaN equal to NaN.
+func sameFloat(a, b float64) bool { return a == b || (a != a && b != b) }
+
+// TestBlockPathMatchesColumnPath checks that the block-wise batch path
+// (compiled trees over keys) gives bit for bit what the column path (gbdt
+// over float32-rounded columns) and single-row prediction give, on dataset
+// rows and edge rows, for every kind of member and task, with and without a
+// decision threshold, and for a model the block form cannot compile.
+func TestBlockPathMatchesColumnPath(t *testing.T) {
+	type tc struct {
+		name string
+		a    *Artifact
+		tb   *table
+	}
+	var cases []tc
+	for _, c := range []struct{ file, target string }{
+		{"telco_churn.csv", "churn"},
+		{"breast_cancer.csv", "diagnosis"},
+		{"iris.csv", "species"},
+		{"diabetes.csv", "disease_progression"},
+		{"penguins.csv", "species"},
+		{"titanic.csv", "Survived"},
+	} {
+		a, tb, _ := treesArtifact(t, c.file, c.target, 40)
+		cases = append(cases, tc{"gbdt/" + c.file, a, tb})
+	}
+	a, tb := forestArtifact(t, "penguins.csv", "species", 10)
+	cases = append(cases, tc{"forest/penguins.csv", a, tb})
+	a, tb = forestArtifact(t, "breast_cancer.csv", "diagnosis", 10)
+	cases = append(cases, tc{"forest/breast_cancer.csv", a, tb})
+	a, tb = blendArtifact(t, "penguins.csv", "species")
+	cases = append(cases, tc{"blend/penguins.csv", a, tb})
+	a, tb = linearArtifact(t, "telco_churn.csv", "churn", 0)
+	cases = append(cases, tc{"linear/telco_churn.csv", a, tb})
+	thr := *cases[0].a
+	thr.Threshold = 0.3
+	cases = append(cases, tc{"gbdt-threshold/telco_churn.csv", &thr, cases[0].tb})
+
+	// Categorical splits with codes past one word, and a feature split
+	// both as a number and as a category, which the block form leaves to
+	// gbdt.
+	wide, wtb, _ := treesArtifact(t, "telco_churn.csv", "churn", 20)
+	mixed, _, _ := treesArtifact(t, "telco_churn.csv", "churn", 20)
+	catFeature := -1
+	for ti := range wide.Members[0].Trees.Trees {
+		for ni, n := range wide.Members[0].Trees.Trees[ti].Nodes {
+			if n.Categorical && len(n.Categories) > 0 {
+				base := max(63, n.Categories[len(n.Categories)-1]+1)
+				wide.Members[0].Trees.Trees[ti].Nodes[ni].Categories = append(n.Categories, base, base+37, base+200+ti)
+				catFeature = n.Feature
+			}
+		}
+	}
+	if catFeature < 0 {
+		t.Fatal("telco model has no categorical split")
+	}
+	moved := false
+	for ti := range mixed.Members[0].Trees.Trees {
+		nodes := mixed.Members[0].Trees.Trees[ti].Nodes
+		for ni := range nodes {
+			if n := &nodes[ni]; !moved && !n.Leaf && !n.Categorical {
+				n.Feature, moved = catFeature, true
+			}
+		}
+	}
+	if !moved {
+		t.Fatal("telco model has no numerical split")
+	}
+	cases = append(cases, tc{"gbdt-wide-categories/telco_churn.csv", wide, wtb}, tc{"gbdt-mixed-feature/telco_churn.csv", mixed, wtb})
+
+	for _, c := range cases {
+		p, err := NewPredictor(c.a)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if wantCompiled := c.a != mixed && c.a.Members[0].Trees != nil; wantCompiled != (p.members[0].ts != nil) {
+			t.Errorf("%s: compiled = %v, want %v", c.name, p.members[0].ts != nil, wantCompiled)
+		}
+		recs := edgeRecords(c.tb, thresholds(c.a))
+		rec, err := p.Bind(c.tb.header)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := rec.PredictBatch(context.Background(), recs)
+		if err != nil {
+			t.Fatalf("%s: PredictBatch = %v", c.name, err)
+		}
+		want, err := rec.predictColumns(context.Background(), recs)
+		if err != nil {
+			t.Fatalf("%s: predictColumns = %v", c.name, err)
+		}
+		if len(got.Errors) != len(want.Errors) {
+			t.Fatalf("%s: %d row errors, column path %d", c.name, len(got.Errors), len(want.Errors))
+		}
+		for i := range got.Errors {
+			if got.Errors[i].Row != want.Errors[i].Row {
+				t.Fatalf("%s: row error %d on row %d, column path on row %d", c.name, i, got.Errors[i].Row, want.Errors[i].Row)
+			}
+		}
+		compareBatches(t, c.name+" records", got, want)
+		var d Prediction
+		failed := map[int]bool{}
+		for _, e := range got.Errors {
+			failed[e.Row] = true
+		}
+		for i, r := range recs {
+			if failed[i] {
+				continue
+			}
+			if err := rec.Predict(r, &d); err != nil {
+				t.Fatalf("%s row %d: Predict = %v", c.name, i, err)
+			}
+			if got.Values != nil {
+				if !sameFloat(d.Value, got.Values[i]) {
+					t.Fatalf("%s row %d: batch %v, single row %v", c.name, i, got.Values[i], d.Value)
+				}
+				continue
+			}
+			if d.Class != got.Class[i] {
+				t.Fatalf("%s row %d: batch class %d, single row %d", c.name, i, got.Class[i], d.Class)
+			}
+			for k, v := range d.Probabilities {
+				if !sameFloat(v, got.Probabilities[i*got.Width+k]) {
+					t.Fatalf("%s row %d: batch %v, single row %v", c.name, i, got.Probabilities[i*got.Width:(i+1)*got.Width], d.Probabilities)
+				}
+			}
+		}
+
+		// Frames: the block path against combine on the same columns.
+		fgot, err := p.PredictFrame(context.Background(), c.tb.frame)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cols [][][]float64
+		for _, pl := range c.a.Pipelines {
+			m, err := pl.Transform(c.tb.frame)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cols = append(cols, m.Cols)
+		}
+		fwant, err := p.combine(context.Background(), cols, make([][][]string, len(cols)), c.tb.frame.NRows())
+		if err != nil {
+			t.Fatal(err)
+		}
+		compareBatches(t, c.name+" frame", fgot, fwant)
+	}
+}
+
+func compareBatches(t *testing.T, name string, got, want *Batch) {
+	t.Helper()
+	if got.N != want.N || got.Width != want.Width {
+		t.Fatalf("%s: batch %d x %d, want %d x %d", name, got.N, got.Width, want.N, want.Width)
+	}
+	for i := range got.Values {
+		if !sameFloat(got.Values[i], want.Values[i]) {
+			t.Fatalf("%s row %d: value %v, want %v", name, i, got.Values[i], want.Values[i])
+		}
+	}
+	for i := range got.Class {
+		if got.Class[i] != want.Class[i] {
+			t.Fatalf("%s row %d: class %d, want %d", name, i, got.Class[i], want.Class[i])
+		}
+	}
+	for i := range got.Probabilities {
+		if !sameFloat(got.Probabilities[i], want.Probabilities[i]) {
+			t.Fatalf("%s value %d: probability %v, want %v", name, i, got.Probabilities[i], want.Probabilities[i])
+		}
+	}
+}
+
+func TestKeysOrderLikeFloats(t *testing.T) {
+	vals := []float64{math.Inf(-1), -1e30, -1, -1e-45, math.Copysign(0, -1), 0, 1e-45, 0.5, 1, 62.5, 1e30, math.Inf(1)}
+	for i := 1; i < len(vals); i++ {
+		a, b := keyOf(vals[i-1]), keyOf(vals[i])
+		if float32(vals[i-1]) < float32(vals[i]) && !(a < b) || float32(vals[i-1]) == float32(vals[i]) && a != b {
+			t.Errorf("keyOf(%v) = %d, keyOf(%v) = %d: order differs from the floats'", vals[i-1], a, vals[i], b)
+		}
+	}
+	if k := keyOf(math.NaN()); k != 0 {
+		t.Errorf("keyOf(NaN) = %d, want 0", k)
+	}
+	for _, c := range []struct {
+		v    float64
+		want uint32
+	}{{0, 0}, {2.7, 2}, {62.9, 62}, {63, 63}, {1000.5, 1000}, {-0.5, math.MaxUint32}, {math.NaN(), math.MaxUint32}, {math.Inf(1), math.MaxUint32}} {
+		if got := catKeyOf(c.v); got != c.want {
+			t.Errorf("catKeyOf(%v) = %d, want %d", c.v, got, c.want)
+		}
+	}
+	// Every split decides on keys as the float comparison does.
+	for _, th := range []float64{-1, 0, math.Copysign(0, -1), 0.1, 1e30, 1e300, -1e300, math.Inf(1), math.NaN()} {
+		for _, dl := range []bool{false, true} {
+			sub, lim := numericSplit(th, dl)
+			for _, v := range append(vals, math.NaN(), 0.1, float64(math.Nextafter32(0.1, 1))) {
+				v32 := float64(float32(v))
+				want := v32 <= th || (v32 != v32 && dl)
+				if got := keyOf(v)-uint32(sub) <= lim; got != want {
+					t.Errorf("split %v (NaN left %v) on %v: left = %v, want %v", th, dl, v, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestCompiledTreesMatchGBDT evaluates a hand-made ensemble with narrow and
+// wide categorical sets, NaN directions both ways and a non-float32
+// threshold on a grid of inputs, compiled and through gbdt.
+func TestCompiledTreesMatchGBDT(t *testing.T) {
+	leaf := func(v float64) gbdt.Node { return gbdt.Node{Leaf: true, Value: v} }
+	m := &gbdt.Model{
+		Objective: "regression", Transform: "identity", NumClass: 1, TreesPerIteration: 1,
+		InitScore: []float64{0.25},
+		Features:  []gbdt.FeatureInfo{{Name: "x"}, {Name: "c", Categorical: true}},
+		Trees: []gbdt.Tree{
+			{Nodes: []gbdt.Node{
+				{Feature: 1, Categorical: true, Categories: []int{1, 5, 62}, Left: 1, Right: 2},
+				{Feature: 0, Threshold: 0.5, DefaultLeft: true, Left: 3, Right: 4},
+				leaf(1), leaf(2), leaf(4),
+			}},
+			{Nodes: []gbdt.Node{
+				{Feature: 1, Categorical: true, Categories: []int{3, 64, 130, 255}, Left: 1, Right: 2},
+				leaf(8), {Feature: 0, Threshold: 0.1, Left: 3, Right: 4}, leaf(16), leaf(32),
+			}},
+			{Nodes: []gbdt.Node{leaf(64)}},
+			{},
+			{Nodes: []gbdt.Node{
+				{Feature: 0, Threshold: math.Copysign(0, -1), Left: 1, Right: 2}, leaf(128), leaf(256),
+			}},
+		},
+	}
+	ts, ok := compileTrees(m)
+	if !ok {
+		t.Fatal("compileTrees = false")
+	}
+	xs := []float64{math.NaN(), math.Inf(-1), -1, math.Copysign(0, -1), 0, 0.1, float64(float32(0.1)), 0.5, float64(math.Nextafter32(0.5, 1)), 1, math.Inf(1)}
+	cs := []float64{math.NaN(), -1, -0.5, 62.5, 63, 1e9, math.Inf(1)}
+	for c := range 300 {
+		cs = append(cs, float64(c))
+	}
+	var rows [][]float64
+	for _, x := range xs {
+		for _, c := range cs {
+			rows = append(rows, []float64{float64(float32(x)), float64(float32(c))})
+		}
+	}
+	keys := make([]uint32, len(rows)*2)
+	for r, x := range rows {
+		ts.setKeys(keys[r*2:], x)
+	}
+	got := make([]float64, len(rows))
+	for r := range got {
+		got[r] = ts.init[0]
+	}
+	ts.raw(keys, len(rows), make([]int32, len(rows)), make([]int32, len(rows)), got)
+	want := make([]float64, 1)
+	for r, x := range rows {
+		m.PredictRaw(x, want)
+		if got[r] != want[0] {
+			t.Errorf("compiled raw(%v) = %v, want %v", x, got[r], want[0])
+		}
+	}
+}
