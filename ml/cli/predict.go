@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -10,10 +9,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
 
+	"github.com/trainyard/trainyard/ml/frame"
 	"github.com/trainyard/trainyard/ml/model"
 )
 
@@ -41,8 +39,11 @@ func runPredict(ctx context.Context, io IO, args []string) error {
 	if err != nil {
 		return err
 	}
-	in, err := os.Open(*data)
+	in, err := frame.OpenRecords(*data, frame.ReadOptions{})
 	if err != nil {
+		if errors.Is(err, frame.ErrEmpty) {
+			return errors.New("the data file is empty: it needs a header row")
+		}
 		return err
 	}
 	defer in.Close()
@@ -57,7 +58,7 @@ func runPredict(ctx context.Context, io IO, args []string) error {
 		defer file.Close()
 		w = bufio.NewWriter(file)
 	}
-	n, failed, err := predictStream(ctx, p, in, filepath.Ext(*data), w, io.Stderr)
+	n, failed, err := predictStream(ctx, p, in, w, io.Stderr)
 	if err != nil {
 		return err
 	}
@@ -75,24 +76,11 @@ func runPredict(ctx context.Context, io IO, args []string) error {
 	return nil
 }
 
-// predictStream predicts every record of r and writes one output row per
+// predictStream predicts every record of in and writes one output row per
 // input row, in input order: "prediction", then "proba_<class>" per class for
 // classifiers. It returns the row count and how many rows failed.
-func predictStream(ctx context.Context, p *model.Predictor, r io.Reader, ext string, w io.Writer, errw io.Writer) (rows, failed int, err error) {
-	br := bufio.NewReaderSize(r, 1<<20)
-	if b, _ := br.Peek(3); bytes.Equal(b, []byte("\xef\xbb\xbf")) {
-		br.Discard(3)
-	}
-	cr := csv.NewReader(br)
-	cr.Comma = sniffDelimiter(br, ext)
-	header, err := cr.Read()
-	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return 0, 0, errors.New("the data file is empty: it needs a header row")
-		}
-		return 0, 0, fmt.Errorf("read header: %w", err)
-	}
-	rec, err := p.Bind(header)
+func predictStream(ctx context.Context, p *model.Predictor, in *frame.Records, w io.Writer, errw io.Writer) (rows, failed int, err error) {
+	rec, err := p.Bind(in.Header())
 	if err != nil {
 		return 0, 0, err
 	}
@@ -140,7 +128,7 @@ func predictStream(ctx context.Context, p *model.Predictor, r io.Reader, ext str
 		return nil
 	}
 	for {
-		r, err := cr.Read()
+		r, err := in.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -161,26 +149,6 @@ func predictStream(ctx context.Context, p *model.Predictor, r io.Reader, ext str
 	}
 	cw.Flush()
 	return rows, failed, cw.Error()
-}
-
-// sniffDelimiter picks tab for .tsv/.tab files, else the most frequent of
-// comma, tab and semicolon on the first line.
-func sniffDelimiter(br *bufio.Reader, ext string) rune {
-	switch strings.ToLower(ext) {
-	case ".tsv", ".tab":
-		return '\t'
-	}
-	head, _ := br.Peek(64 << 10)
-	if i := bytes.IndexByte(head, '\n'); i >= 0 {
-		head = head[:i]
-	}
-	best, count := ',', bytes.Count(head, []byte(","))
-	for _, c := range []rune{'\t', ';'} {
-		if n := bytes.Count(head, []byte(string(c))); n > count {
-			best, count = c, n
-		}
-	}
-	return best
 }
 
 func formatFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }

@@ -1,7 +1,6 @@
 package frame
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -124,37 +123,11 @@ type colBuf struct {
 // few thousand rows. Malformed input gives a *ParseError naming the line, row
 // and column; it never panics.
 func Read(ctx context.Context, r io.Reader, opts ReadOptions) (*Frame, error) {
-	br := bufio.NewReaderSize(r, 1<<16)
-	bom, _ := br.Peek(3)
-	switch {
-	case bytes.HasPrefix(bom, []byte{0xEF, 0xBB, 0xBF}):
-		br.Discard(3)
-	case bytes.HasPrefix(bom, []byte{0xFF, 0xFE}), bytes.HasPrefix(bom, []byte{0xFE, 0xFF}):
-		return nil, &ParseError{Line: 1, Err: fmt.Errorf("the input is UTF-16 (byte order mark % X); save it as UTF-8: %w", bom[:2], ErrInvalidUTF8)}
+	rr, err := newRecordReader(r, opts.Delimiter)
+	if err != nil {
+		return nil, err
 	}
-	rr := &recordReader{br: br, delim: opts.Delimiter}
-	if rr.delim == 0 {
-		head, _ := br.Peek(1 << 16)
-		rr.delim = detectDelimiter(head)
-	}
-	if rr.delim == '"' || rr.delim == '\n' || rr.delim == '\r' {
-		return nil, fmt.Errorf("invalid delimiter %q", rr.delim)
-	}
-	markers := opts.MissingMarkers
-	if markers == nil {
-		markers = DefaultMissingMarkers()
-	}
-	isMarker := make(map[string]bool, len(markers))
-	maxMarker := 0
-	var markerStart [256]bool // first bytes of markers: most cells skip the map
-	for _, m := range markers {
-		m = strings.TrimSpace(m)
-		isMarker[m] = true
-		maxMarker = max(maxMarker, len(m))
-		if m != "" {
-			markerStart[m[0]] = true
-		}
-	}
+	markers := newMarkerSet(opts.MissingMarkers)
 
 	if err := rr.next(); err != nil {
 		if err == io.EOF {
@@ -225,7 +198,8 @@ func Read(ctx context.Context, r io.Reader, opts ReadOptions) (*Frame, error) {
 			}
 			c := &cols[j]
 			miss := false
-			if t := trimSpace(b); len(t) == 0 && isMarker[""] || len(t) > 0 && len(t) <= maxMarker && markerStart[t[0]] && isMarker[string(t)] {
+			// markers.match, spelled out: most cells stop at the first test.
+			if t := trimSpace(b); len(t) == 0 && markers.is[""] || len(t) > 0 && len(t) <= markers.max && markers.start[t[0]] && markers.is[string(t)] {
 				miss = true
 			} else if rr.quoted[j] {
 				c.quoted++
