@@ -80,6 +80,7 @@ func (s *Server) MountServing(dp DataPlane, sv Serving) (*serving.Batcher, error
 	s.MountConnect(inferenceconnect.NewGRPCInferenceServiceHandler(&InferenceService{p: p}, s.oipChain()...))
 	p.mountOIP(s)
 	p.mountBatchOutput(s)
+	p.mountPredictREST(s)
 	return p.batcher, nil
 }
 
