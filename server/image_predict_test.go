@@ -13,10 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"connectrpc.com/connect"
 	"github.com/google/uuid"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/trainyard/trainyard/ent/types"
@@ -123,6 +125,34 @@ func TestPredictImageOverEveryProtocol(t *testing.T) {
 			t.Errorf("%s: %d of %d test images right, want at least half", proto, right, len(test))
 		}
 	}
+	// The same images as bytes in the request's images field, each beside an empty instance.
+	var raws [][]byte
+	var empties []*structpb.Struct
+	for _, e := range test {
+		raws = append(raws, e.Data)
+		empties = append(empties, &structpb.Struct{})
+	}
+	ireq := &trainyardv1.PredictRequest{Name: "models/" + id, Instances: empties, Images: raws}
+	got := map[string]*trainyardv1.PredictResponse{}
+	if got["connect"], err = h.cps.Predict(withKey(context.Background(), owner.key), ireq); err != nil {
+		t.Fatalf("Connect Predict with images = %v", err)
+	}
+	gctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+owner.key)
+	if got["grpc"], err = h.gps.Predict(gctx, ireq); err != nil {
+		t.Fatalf("gRPC Predict with images = %v", err)
+	}
+	got["rest"] = restPredict(t, h, owner.key, id, ireq)
+	for proto, r := range got {
+		for i, p := range r.GetPredictions() {
+			if p.GetError() != "" || p.GetLabel() != want[i] {
+				t.Errorf("%s: prediction %d from the images field = %v, want label %q", proto, i, p, want[i])
+			}
+		}
+	}
+	if _, err := h.cps.Predict(withKey(context.Background(), owner.key), &trainyardv1.PredictRequest{Name: "models/" + id, Instances: empties[:1], Images: raws[:2]}); connect.CodeOf(err) != connect.CodeInvalidArgument {
+		t.Errorf("Predict with more images than instances = %v, want InvalidArgument", err)
+	}
+
 	bad, _ := structpb.NewStruct(map[string]any{"image": "aGVsbG8="})
 	res, _ = h.predictOver(t, owner.key, &trainyardv1.PredictRequest{Name: "models/" + id, Instances: []*structpb.Struct{bad}})
 	if p := res["connect"].GetPredictions(); len(p) != 1 || p[0].GetError() == "" {
@@ -174,7 +204,6 @@ func TestPredictImageOverEveryProtocol(t *testing.T) {
 	for _, e := range test {
 		raw = append(raw, e.Data)
 	}
-	gctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+owner.key)
 	gres, err := inference.NewGRPCInferenceServiceClient(conn).ModelInfer(gctx, &inference.ModelInferRequest{
 		ModelName: id, Outputs: []*inference.ModelInferRequest_InferRequestedOutputTensor{{Name: "label"}},
 		Inputs: []*inference.ModelInferRequest_InferInputTensor{{Name: "image", Datatype: "BYTES", Shape: []int64{int64(len(raw)), 1},
@@ -201,6 +230,30 @@ func decodeBytesTensor(b []byte) []string {
 		n := int(b[0]) | int(b[1])<<8 | int(b[2])<<16 | int(b[3])<<24
 		out = append(out, string(b[4:4+n]))
 		b = b[4+n:]
+	}
+	return out
+}
+
+// restPredict posts a PredictRequest as JSON (bytes as base64, as protojson writes them) to
+// the REST route and decodes the answer.
+func restPredict(t *testing.T, h *servingHarness, key, id string, req *trainyardv1.PredictRequest) *trainyardv1.PredictResponse {
+	t.Helper()
+	body, err := protojson.Marshal(&trainyardv1.PredictRequest{Instances: req.Instances, Images: req.Images, Explain: req.Explain})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hreq, _ := http.NewRequest(http.MethodPost, h.base+"/api/v1/models/"+id+"/predict", bytes.NewReader(body))
+	hreq.Header.Set("Authorization", "Bearer "+key)
+	hreq.Header.Set("Content-Type", "application/json")
+	hres, err := h.http.Do(hreq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(hres.Body)
+	hres.Body.Close()
+	out := &trainyardv1.PredictResponse{}
+	if hres.StatusCode != http.StatusOK || protojson.Unmarshal(b, out) != nil {
+		t.Fatalf("REST predict = %d %s", hres.StatusCode, b)
 	}
 	return out
 }

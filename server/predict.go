@@ -143,19 +143,29 @@ func (h *PredictionService) Predict(ctx context.Context, req *trainyardv1.Predic
 	if err != nil {
 		return nil, err
 	}
+	if n := len(req.GetImages()); n > len(req.GetInstances()) {
+		return nil, connect.NewError(connect.CodeInvalidArgument, fmt.Errorf("%d images for %d instances: images[i] is the image of instances[i], send an empty object per image", n, len(req.GetInstances())))
+	}
 	out := &trainyardv1.PredictResponse{ModelId: m.ID.String(), Predictions: make([]*trainyardv1.Prediction, len(req.GetInstances()))}
 	var pred model.Prediction
 	for i, inst := range req.GetInstances() {
-		out.Predictions[i] = predictOne(ctx, lm, inst, req.GetExplain(), &pred)
+		var img []byte
+		if i < len(req.GetImages()) {
+			img = req.GetImages()[i]
+		}
+		out.Predictions[i] = predictOne(ctx, lm, inst, img, req.GetExplain(), &pred)
 	}
 	return out, nil
 }
 
-// predictOne scores one instance.
-func predictOne(ctx context.Context, lm *serving.Loaded, inst *structpb.Struct, explain bool, pred *model.Prediction) *trainyardv1.Prediction {
-	fields := make(map[string]any, len(inst.GetFields()))
+// predictOne scores one instance; img, when not nil, is its image input (an image model's).
+func predictOne(ctx context.Context, lm *serving.Loaded, inst *structpb.Struct, img []byte, explain bool, pred *model.Prediction) *trainyardv1.Prediction {
+	fields := make(map[string]any, len(inst.GetFields())+1)
 	for k, v := range inst.GetFields() {
 		fields[k] = v.AsInterface()
+	}
+	if img != nil {
+		fields[model.ImageInput] = img
 	}
 	row, warnings, err := lm.Row(fields)
 	res := &trainyardv1.Prediction{Warnings: warnings}

@@ -22,5 +22,5 @@ func validationView(m proto.Message) proto.Message {
 	for i := range rows {
 		rows[i] = empty
 	}
-	return &trainyardv1.PredictRequest{Name: r.Name, Instances: rows, Explain: r.Explain}
+	return &trainyardv1.PredictRequest{Name: r.Name, Instances: rows, Explain: r.Explain, Images: r.Images}
 }

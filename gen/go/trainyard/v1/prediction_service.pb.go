@@ -32,7 +32,11 @@ type PredictRequest struct {
 	// Rows to score, each an object of feature name to value.
 	Instances []*structpb.Struct `protobuf:"bytes,2,rep,name=instances,proto3" json:"instances,omitempty"`
 	// Also return each row's top feature contributions.
-	Explain       bool `protobuf:"varint,3,opt,name=explain,proto3" json:"explain,omitempty"`
+	Explain bool `protobuf:"varint,3,opt,name=explain,proto3" json:"explain,omitempty"`
+	// Images for an image model, as the files' bytes (PNG, JPEG, GIF or WebP; base64 in JSON):
+	// images[i] is the image input of instances[i], so send an empty object as each instance.
+	// An image may instead travel as base64 text in the instance's "image" field.
+	Images        [][]byte `protobuf:"bytes,4,rep,name=images,proto3" json:"images,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -86,6 +90,13 @@ func (x *PredictRequest) GetExplain() bool {
 		return x.Explain
 	}
 	return false
+}
+
+func (x *PredictRequest) GetImages() [][]byte {
+	if x != nil {
+		return x.Images
+	}
+	return nil
 }
 
 // PredictResponse is the output of Predict (the seed's PredictionOutput).
@@ -257,11 +268,12 @@ var File_trainyard_v1_prediction_service_proto protoreflect.FileDescriptor
 
 const file_trainyard_v1_prediction_service_proto_rawDesc = "" +
 	"\n" +
-	"%trainyard/v1/prediction_service.proto\x12\ftrainyard.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1dtrainyard/v1/prediction.proto\"\x95\x01\n" +
+	"%trainyard/v1/prediction_service.proto\x12\ftrainyard.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1dtrainyard/v1/prediction.proto\"\xc1\x01\n" +
 	"\x0ePredictRequest\x12!\n" +
 	"\x04name\x18\x01 \x01(\tB\r\xe2A\x01\x02\xbaH\x06r\x04\x10\x01\x18dR\x04name\x12F\n" +
 	"\tinstances\x18\x02 \x03(\v2\x17.google.protobuf.StructB\x0f\xe2A\x01\x02\xbaH\b\x92\x01\x05\b\x01\x10\x90NR\tinstances\x12\x18\n" +
-	"\aexplain\x18\x03 \x01(\bR\aexplain\"h\n" +
+	"\aexplain\x18\x03 \x01(\bR\aexplain\x12*\n" +
+	"\x06images\x18\x04 \x03(\fB\x12\xbaH\x0f\x92\x01\f\x10\x90N\"\az\x05\x18\x80\x80\x80\x10R\x06images\"h\n" +
 	"\x0fPredictResponse\x12:\n" +
 	"\vpredictions\x18\x01 \x03(\v2\x18.trainyard.v1.PredictionR\vpredictions\x12\x19\n" +
 	"\bmodel_id\x18\x02 \x01(\tR\amodelId\"\x8e\x01\n" +

@@ -29,7 +29,7 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from trainyard.v1 import prediction_pb2 as trainyard_dot_v1_dot_prediction__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%trainyard/v1/prediction_service.proto\x12\x0ctrainyard.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1dtrainyard/v1/prediction.proto\"{\n\x0ePredictRequest\x12\x1b\n\x04name\x18\x01 \x01(\tB\r\xe2\x41\x01\x02\xbaH\x06r\x04\x10\x01\x18\x64\x12;\n\tinstances\x18\x02 \x03(\x0b\x32\x17.google.protobuf.StructB\x0f\xe2\x41\x01\x02\xbaH\x08\x92\x01\x05\x08\x01\x10\x90N\x12\x0f\n\x07\x65xplain\x18\x03 \x01(\x08\"R\n\x0fPredictResponse\x12-\n\x0bpredictions\x18\x01 \x03(\x0b\x32\x18.trainyard.v1.Prediction\x12\x10\n\x08model_id\x18\x02 \x01(\t\"r\n\x13\x42\x61tchPredictRequest\x12\x1b\n\x04name\x18\x01 \x01(\tB\r\xe2\x41\x01\x02\xbaH\x06r\x04\x10\x01\x18\x64\x12!\n\ndataset_id\x18\x02 \x01(\tB\r\xe2\x41\x01\x02\xbaH\x06r\x04\x10\x01\x18@\x12\x1b\n\nrequest_id\x18\x03 \x01(\tB\x07\xbaH\x04r\x02\x18\x64\"8\n\x19GetBatchPredictionRequest\x12\x1b\n\x04name\x18\x01 \x01(\tB\r\xe2\x41\x01\x02\xbaH\x06r\x04\x10\x01\x18\x64\x32\x96\x03\n\x11PredictionService\x12r\n\x07Predict\x12\x1c.trainyard.v1.PredictRequest\x1a\x1d.trainyard.v1.PredictResponse\"*\x82\xd3\xe4\x93\x02$\"\x1f/api/v1/{name=models/*}/predict:\x01*\x12\x81\x01\n\x0c\x42\x61tchPredict\x12!.trainyard.v1.BatchPredictRequest\x1a\x1d.trainyard.v1.BatchPrediction\"/\x82\xd3\xe4\x93\x02)\"$/api/v1/{name=models/*}:batchPredict:\x01*\x12\x88\x01\n\x12GetBatchPrediction\x12\'.trainyard.v1.GetBatchPredictionRequest\x1a\x1d.trainyard.v1.BatchPrediction\"*\x82\xd3\xe4\x93\x02$\x12\"/api/v1/{name=batch-predictions/*}B@Z>github.com/trainyard/trainyard/gen/go/trainyard/v1;trainyardv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%trainyard/v1/prediction_service.proto\x12\x0ctrainyard.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1dtrainyard/v1/prediction.proto\"\x9f\x01\n\x0ePredictRequest\x12\x1b\n\x04name\x18\x01 \x01(\tB\r\xe2\x41\x01\x02\xbaH\x06r\x04\x10\x01\x18\x64\x12;\n\tinstances\x18\x02 \x03(\x0b\x32\x17.google.protobuf.StructB\x0f\xe2\x41\x01\x02\xbaH\x08\x92\x01\x05\x08\x01\x10\x90N\x12\x0f\n\x07\x65xplain\x18\x03 \x01(\x08\x12\"\n\x06images\x18\x04 \x03(\x0c\x42\x12\xbaH\x0f\x92\x01\x0c\x10\x90N\"\x07z\x05\x18\x80\x80\x80\x10\"R\n\x0fPredictResponse\x12-\n\x0bpredictions\x18\x01 \x03(\x0b\x32\x18.trainyard.v1.Prediction\x12\x10\n\x08model_id\x18\x02 \x01(\t\"r\n\x13\x42\x61tchPredictRequest\x12\x1b\n\x04name\x18\x01 \x01(\tB\r\xe2\x41\x01\x02\xbaH\x06r\x04\x10\x01\x18\x64\x12!\n\ndataset_id\x18\x02 \x01(\tB\r\xe2\x41\x01\x02\xbaH\x06r\x04\x10\x01\x18@\x12\x1b\n\nrequest_id\x18\x03 \x01(\tB\x07\xbaH\x04r\x02\x18\x64\"8\n\x19GetBatchPredictionRequest\x12\x1b\n\x04name\x18\x01 \x01(\tB\r\xe2\x41\x01\x02\xbaH\x06r\x04\x10\x01\x18\x64\x32\x96\x03\n\x11PredictionService\x12r\n\x07Predict\x12\x1c.trainyard.v1.PredictRequest\x1a\x1d.trainyard.v1.PredictResponse\"*\x82\xd3\xe4\x93\x02$\"\x1f/api/v1/{name=models/*}/predict:\x01*\x12\x81\x01\n\x0c\x42\x61tchPredict\x12!.trainyard.v1.BatchPredictRequest\x1a\x1d.trainyard.v1.BatchPrediction\"/\x82\xd3\xe4\x93\x02)\"$/api/v1/{name=models/*}:batchPredict:\x01*\x12\x88\x01\n\x12GetBatchPrediction\x12\'.trainyard.v1.GetBatchPredictionRequest\x1a\x1d.trainyard.v1.BatchPrediction\"*\x82\xd3\xe4\x93\x02$\x12\"/api/v1/{name=batch-predictions/*}B@Z>github.com/trainyard/trainyard/gen/go/trainyard/v1;trainyardv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -41,6 +41,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PREDICTREQUEST'].fields_by_name['name']._serialized_options = b'\342A\001\002\272H\006r\004\020\001\030d'
   _globals['_PREDICTREQUEST'].fields_by_name['instances']._loaded_options = None
   _globals['_PREDICTREQUEST'].fields_by_name['instances']._serialized_options = b'\342A\001\002\272H\010\222\001\005\010\001\020\220N'
+  _globals['_PREDICTREQUEST'].fields_by_name['images']._loaded_options = None
+  _globals['_PREDICTREQUEST'].fields_by_name['images']._serialized_options = b'\272H\017\222\001\014\020\220N\"\007z\005\030\200\200\200\020'
   _globals['_BATCHPREDICTREQUEST'].fields_by_name['name']._loaded_options = None
   _globals['_BATCHPREDICTREQUEST'].fields_by_name['name']._serialized_options = b'\342A\001\002\272H\006r\004\020\001\030d'
   _globals['_BATCHPREDICTREQUEST'].fields_by_name['dataset_id']._loaded_options = None
@@ -55,14 +57,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PREDICTIONSERVICE'].methods_by_name['BatchPredict']._serialized_options = b'\202\323\344\223\002)\"$/api/v1/{name=models/*}:batchPredict:\001*'
   _globals['_PREDICTIONSERVICE'].methods_by_name['GetBatchPrediction']._loaded_options = None
   _globals['_PREDICTIONSERVICE'].methods_by_name['GetBatchPrediction']._serialized_options = b'\202\323\344\223\002$\022\"/api/v1/{name=batch-predictions/*}'
-  _globals['_PREDICTREQUEST']._serialized_start=208
-  _globals['_PREDICTREQUEST']._serialized_end=331
-  _globals['_PREDICTRESPONSE']._serialized_start=333
-  _globals['_PREDICTRESPONSE']._serialized_end=415
-  _globals['_BATCHPREDICTREQUEST']._serialized_start=417
-  _globals['_BATCHPREDICTREQUEST']._serialized_end=531
-  _globals['_GETBATCHPREDICTIONREQUEST']._serialized_start=533
-  _globals['_GETBATCHPREDICTIONREQUEST']._serialized_end=589
-  _globals['_PREDICTIONSERVICE']._serialized_start=592
-  _globals['_PREDICTIONSERVICE']._serialized_end=998
+  _globals['_PREDICTREQUEST']._serialized_start=209
+  _globals['_PREDICTREQUEST']._serialized_end=368
+  _globals['_PREDICTRESPONSE']._serialized_start=370
+  _globals['_PREDICTRESPONSE']._serialized_end=452
+  _globals['_BATCHPREDICTREQUEST']._serialized_start=454
+  _globals['_BATCHPREDICTREQUEST']._serialized_end=568
+  _globals['_GETBATCHPREDICTIONREQUEST']._serialized_start=570
+  _globals['_GETBATCHPREDICTIONREQUEST']._serialized_end=626
+  _globals['_PREDICTIONSERVICE']._serialized_start=629
+  _globals['_PREDICTIONSERVICE']._serialized_end=1035
 # @@protoc_insertion_point(module_scope)

@@ -13,14 +13,16 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class PredictRequest(_message.Message):
-    __slots__ = ("name", "instances", "explain")
+    __slots__ = ("name", "instances", "explain", "images")
     NAME_FIELD_NUMBER: _ClassVar[int]
     INSTANCES_FIELD_NUMBER: _ClassVar[int]
     EXPLAIN_FIELD_NUMBER: _ClassVar[int]
+    IMAGES_FIELD_NUMBER: _ClassVar[int]
     name: str
     instances: _containers.RepeatedCompositeFieldContainer[_struct_pb2.Struct]
     explain: bool
-    def __init__(self, name: _Optional[str] = ..., instances: _Optional[_Iterable[_Union[_struct_pb2.Struct, _Mapping]]] = ..., explain: _Optional[bool] = ...) -> None: ...
+    images: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, name: _Optional[str] = ..., instances: _Optional[_Iterable[_Union[_struct_pb2.Struct, _Mapping]]] = ..., explain: _Optional[bool] = ..., images: _Optional[_Iterable[bytes]] = ...) -> None: ...
 
 class PredictResponse(_message.Message):
     __slots__ = ("predictions", "model_id")
