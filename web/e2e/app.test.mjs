@@ -25,7 +25,8 @@ test("the web app end to end in chromium", { skip, timeout: completeTimeout + 24
   rmSync(artifacts, { recursive: true, force: true });
   mkdirSync(artifacts, { recursive: true });
   if (!process.env.TRAINYARD_E2E_NO_BUILD) execFileSync("npm", ["run", "build"], { cwd: web, stdio: "inherit" });
-  const bin = buildServer(repo, artifacts);
+  // TRAINYARD_E2E_BIN runs a binary built elsewhere (with this build of the app embedded).
+  const bin = process.env.TRAINYARD_E2E_BIN || buildServer(repo, artifacts);
   const srv = await startServer(bin, join(artifacts, "server.log"));
   t.after(() => srv.stop());
   const browser = await chromium.launch({
@@ -81,9 +82,15 @@ test("the web app end to end in chromium", { skip, timeout: completeTimeout + 24
     await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
     const banner = page.getByRole("banner");
     assert.match(await banner.innerText(), /Trainyard/);
-    // Nothing but the page and its assets before sign-in.
+    // Nothing but the page, its assets and the public sign-in config before sign-in.
     const api = requests.filter((u) => u.includes("/trainyard.v1.") || u.includes("/api/"));
-    assert.deepEqual(api, [], "API requests before sign-in");
+    assert.deepEqual(api.map((u) => new URL(u).pathname), ["/api/v1/auth/config"], "API requests before sign-in");
+    // Without --oidc-client-id the server offers no Google sign-in, and Google's script is not loaded.
+    assert.equal(await page.getByRole("group", { name: "Sign in with Google" }).count(), 0);
+    assert.equal(requests.filter((u) => u.includes("accounts.google.com")).length, 0, "Google's script loaded without Google sign-in");
+    // The sign-in page loads without the Protobuf and Connect runtimes (code splitting).
+    const scripts = requests.filter((u) => u.endsWith(".js")).map((u) => new URL(u).pathname);
+    assert.ok(!scripts.some((s) => /\/(transport|SignedIn)-/.test(s)), `the sign-in page loaded ${scripts.join(", ")}`);
     const key = page.getByLabel(/^API key/);
     assert.equal(await key.getAttribute("type"), "password");
     assert.equal(await key.evaluate((el) => !!el.closest("form")), true, "the key field is in a form");

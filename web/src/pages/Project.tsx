@@ -2,7 +2,7 @@ import { lazy, Suspense, useCallback, useState } from "react";
 import { useMutation, useQuery, useTransport } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
 import { Alert, AlertTitle, Box, Button, Dialog, DialogActions, DialogContent, DialogContentText, DialogTitle, Link, Skeleton, Typography } from "@mui/material";
-import { ProjectService, PipelineStage, type Project } from "@trainyard/client";
+import { LabelingTaskState, ProjectService, PipelineStage, type Project } from "@trainyard/client";
 import { formatTime, isTerminal, stageLabel } from "../lib/format";
 import { useProjectWatch } from "../lib/watch";
 import { useLinkClick } from "../lib/router";
@@ -10,6 +10,7 @@ import { StageChip } from "../components/StageChip";
 import { LogView, ProgressPanel } from "../components/Progress";
 import { DecisionLog, useDecisions } from "../components/DecisionLog";
 import { ApprovalPanel } from "../components/Approval";
+import { LabelingPanel } from "../components/Labeling";
 
 // The results (charts, playground, batch, report) are only for completed projects: their own chunk.
 const Results = lazy(() => import("../components/results/Results").then((m) => ({ default: m.Results })));
@@ -84,7 +85,13 @@ function ProjectView({ project }: { project: Project }) {
         </Alert>
       )}
       {stage === PipelineStage.CANCELLED && <Alert severity="info">This project was cancelled.</Alert>}
-      {stage === PipelineStage.AWAITING_APPROVAL && project.currentStage === PipelineStage.AWAITING_APPROVAL && <ApprovalPanel project={project} onDone={refetch} />}
+      {stage === PipelineStage.AWAITING_APPROVAL &&
+        project.currentStage === PipelineStage.AWAITING_APPROVAL &&
+        (project.labelingTask?.state === LabelingTaskState.OPEN ? (
+          <LabelingPanel project={project} task={project.labelingTask} onDone={refetch} />
+        ) : (
+          <ApprovalPanel project={project} onDone={refetch} />
+        ))}
       {completed && (
         <Suspense fallback={<Skeleton variant="rounded" height={360} aria-label="Loading the results" />}>
           <Results project={project} />

@@ -1,0 +1,263 @@
+import { Fragment, useState } from "react";
+import { useMutation } from "@connectrpc/connect-query";
+import {
+  Alert,
+  Box,
+  Button,
+  Chip,
+  Dialog,
+  DialogActions,
+  DialogContent,
+  DialogContentText,
+  DialogTitle,
+  Paper,
+  Table,
+  TableBody,
+  TableCell,
+  TableContainer,
+  TableHead,
+  TableRow,
+  TextField,
+  Typography,
+} from "@mui/material";
+import { ProjectService, type LabelingCluster, type LabelingTask, type Project } from "@trainyard/client";
+
+/** A count with thousands separators. */
+function formatCount(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+/** The labels typed so far, by cluster id; empty names are left out. */
+export function clusterLabels(names: Record<number, string>): Record<number, string> {
+  const out: Record<number, string> = {};
+  for (const [id, name] of Object.entries(names)) if (name.trim()) out[Number(id)] = name.trim();
+  return out;
+}
+
+/** Why the names cannot be sent yet, or "" when they can (the server needs two classes). */
+export function labelsProblem(labels: Record<number, string>): string {
+  const classes = new Set(Object.values(labels));
+  if (classes.size === 0) return "Name at least two groups to continue.";
+  if (classes.size === 1) return "Use at least two different labels: a model needs two classes to tell apart.";
+  return "";
+}
+
+/**
+ * The labeling task of a project waiting for labels: a table of the clusters the agents found
+ * (size, what sets each apart, example rows) with a name field per cluster. Approving sends the
+ * names (ApproveProject cluster_labels) and the pipeline trains on them; groups left unnamed
+ * are not trained on.
+ */
+export function LabelingPanel({ project, task, onDone }: { project: Project; task: LabelingTask; onDone: () => void }) {
+  const [names, setNames] = useState<Record<number, string>>({});
+  const [tried, setTried] = useState(false);
+  const [confirmReject, setConfirmReject] = useState(false);
+  const approve = useMutation(ProjectService.method.approveProject, { onSuccess: onDone });
+  const reject = useMutation(ProjectService.method.rejectProject, { onSuccess: onDone });
+  const labels = clusterLabels(names);
+  const problem = labelsProblem(labels);
+  const named = Object.keys(labels).length;
+  const namedRows = task.clusters.filter((c) => labels[c.id]).reduce((n, c) => n + Number(c.size), 0);
+  const err = approve.error ?? reject.error;
+  const known = task.knownClasses;
+
+  return (
+    <Paper sx={{ p: 3, borderColor: "warning.main", borderWidth: 2 }} component="section" aria-labelledby="labeling-h">
+      <Typography id="labeling-h" variant="h6" component="h2" gutterBottom>
+        Your help is needed: name these groups of rows
+      </Typography>
+      <Typography sx={{ mb: 1 }}>
+        Only {formatCount(Number(task.labeledRows))} of {formatCount(Number(task.totalRows))} rows have a value in <strong>{task.targetColumn}</strong>, too few to learn from. The agents grouped the
+        rows that look alike. Give each group the {task.targetColumn} value its rows should have; Trainyard never makes labels up.
+      </Typography>
+      {task.instructions && (
+        <Typography color="text.secondary" sx={{ mb: 1 }}>
+          {task.instructions}
+        </Typography>
+      )}
+      {known.length > 0 && (
+        <Typography color="text.secondary" sx={{ mb: 1 }}>
+          Values already in the data: {known.map((k, i) => (
+            <Fragment key={k}>
+              {i > 0 && ", "}
+              <strong>{k}</strong>
+            </Fragment>
+          ))}
+        </Typography>
+      )}
+      {task.method && (
+        <Typography variant="caption" color="text.secondary" component="p" sx={{ mb: 2 }}>
+          Groups found by {task.method}.
+        </Typography>
+      )}
+      {known.length > 0 && (
+        <datalist id="labeling-known">
+          {known.map((k) => (
+            <option key={k} value={k} />
+          ))}
+        </datalist>
+      )}
+      <TableContainer sx={{ border: 1, borderColor: "divider", borderRadius: 1 }}>
+        <Table size="small" aria-label="Groups of rows to name">
+          <TableHead>
+            <TableRow>
+              <TableCell scope="col">Group</TableCell>
+              <TableCell scope="col" align="right">
+                Rows
+              </TableCell>
+              <TableCell scope="col">What sets it apart</TableCell>
+              <TableCell scope="col" sx={{ minWidth: 200 }}>
+                Label
+              </TableCell>
+            </TableRow>
+          </TableHead>
+          <TableBody>
+            {task.clusters.map((c, i) => (
+              <ClusterRow
+                key={c.id}
+                cluster={c}
+                n={i + 1}
+                columns={task.columns}
+                target={task.targetColumn}
+                value={names[c.id] ?? ""}
+                hasKnown={known.length > 0}
+                showError={tried && !!problem}
+                onChange={(v) => setNames({ ...names, [c.id]: v })}
+              />
+            ))}
+          </TableBody>
+        </Table>
+      </TableContainer>
+      <Typography variant="body2" color={tried && problem ? "error" : "text.secondary"} sx={{ mt: 1.5 }} role={tried && problem ? "alert" : undefined}>
+        {problem ||
+          `${named} of ${task.clusters.length} groups named (${formatCount(namedRows)} rows). ${named < task.clusters.length ? "Groups left empty are not trained on." : ""}`}
+      </Typography>
+      {err && (
+        <Alert severity="error" sx={{ mt: 2 }}>
+          {err.rawMessage}
+        </Alert>
+      )}
+      <Box sx={{ display: "flex", gap: 2, mt: 2, flexWrap: "wrap" }}>
+        <Button
+          variant="contained"
+          disabled={approve.isPending}
+          onClick={() => {
+            setTried(true);
+            if (!problem) approve.mutate({ name: project.name, clusterLabels: labels });
+          }}
+        >
+          Label and continue
+        </Button>
+        <Button color="error" variant="outlined" onClick={() => setConfirmReject(true)} disabled={reject.isPending}>
+          Stop the project
+        </Button>
+      </Box>
+      <Dialog open={confirmReject} onClose={() => setConfirmReject(false)} aria-labelledby="labeling-reject-h">
+        <DialogTitle id="labeling-reject-h">Stop without labels?</DialogTitle>
+        <DialogContent>
+          <DialogContentText>The project stops without training. You can upload data with more labels in a new project.</DialogContentText>
+        </DialogContent>
+        <DialogActions>
+          <Button onClick={() => setConfirmReject(false)}>Keep it</Button>
+          <Button
+            color="error"
+            onClick={() => {
+              setConfirmReject(false);
+              reject.mutate({ name: project.name });
+            }}
+          >
+            Stop the project
+          </Button>
+        </DialogActions>
+      </Dialog>
+    </Paper>
+  );
+}
+
+function ClusterRow(props: {
+  cluster: LabelingCluster;
+  n: number;
+  columns: string[];
+  target: string;
+  value: string;
+  hasKnown: boolean;
+  showError: boolean;
+  onChange: (v: string) => void;
+}) {
+  const { cluster: c, n, columns, target, value, hasKnown, showError, onChange } = props;
+  const [open, setOpen] = useState(false);
+  const examplesId = `cluster-${c.id}-examples`;
+  return (
+    <>
+      <TableRow sx={{ "& > td": { verticalAlign: "top", borderBottom: open ? "none" : undefined } }}>
+        <TableCell component="th" scope="row">
+          Group {n}
+        </TableCell>
+        <TableCell align="right">{formatCount(Number(c.size))}</TableCell>
+        <TableCell>
+          {c.topTerms.length > 0 && (
+            <Box sx={{ display: "flex", gap: 0.5, flexWrap: "wrap", mb: 0.5 }} aria-label="Top terms">
+              {c.topTerms.slice(0, 8).map((t) => (
+                <Chip key={t} label={t} size="small" variant="outlined" />
+              ))}
+            </Box>
+          )}
+          {c.featureRanges.slice(0, 3).map((f) => (
+            <Typography key={f.feature} variant="body2">
+              {f.description || f.feature}
+            </Typography>
+          ))}
+          {c.examples.length > 0 && (
+            <Button size="small" onClick={() => setOpen(!open)} aria-expanded={open} aria-controls={examplesId} sx={{ mt: 0.5, ml: -0.5 }}>
+              {open ? "Hide" : "Show"} {c.examples.length} example {c.examples.length === 1 ? "row" : "rows"}
+            </Button>
+          )}
+        </TableCell>
+        <TableCell>
+          <TextField
+            size="small"
+            fullWidth
+            label={`${target} for group ${n}`}
+            value={value}
+            onChange={(e) => onChange(e.target.value)}
+            error={showError}
+            helperText={c.suggestedLabel ? `Its labeled rows say “${c.suggestedLabel}”` : " "}
+            slotProps={{ htmlInput: { maxLength: 200, list: hasKnown ? "labeling-known" : undefined } }}
+          />
+        </TableCell>
+      </TableRow>
+      {open && (
+        <TableRow>
+          <TableCell colSpan={4} sx={{ pt: 0 }}>
+            <Box id={examplesId} sx={{ overflowX: "auto", maxWidth: "100%" }}>
+              <Table size="small" aria-label={`Example rows of group ${n}`}>
+                <TableHead>
+                  <TableRow>
+                    <TableCell scope="col">Row</TableCell>
+                    {columns.map((col) => (
+                      <TableCell key={col} scope="col" sx={{ whiteSpace: "nowrap" }}>
+                        {col}
+                      </TableCell>
+                    ))}
+                  </TableRow>
+                </TableHead>
+                <TableBody>
+                  {c.examples.map((r) => (
+                    <TableRow key={String(r.row)}>
+                      <TableCell>{String(r.row + 1n)}</TableCell>
+                      {columns.map((col) => (
+                        <TableCell key={col} sx={{ whiteSpace: "nowrap", maxWidth: 240, overflow: "hidden", textOverflow: "ellipsis" }} title={r.values[col]}>
+                          {r.values[col] ?? <Box component="span" sx={{ color: "text.disabled" }}>—</Box>}
+                        </TableCell>
+                      ))}
+                    </TableRow>
+                  ))}
+                </TableBody>
+              </Table>
+            </Box>
+          </TableCell>
+        </TableRow>
+      )}
+    </>
+  );
+}
