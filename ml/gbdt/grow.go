@@ -70,6 +70,7 @@ type grower struct {
 	extraThr []int
 	groups   []int // feature group boundaries for histogram tasks
 	rng      *rand.Rand
+	rows     *rowStore // the bins row by row, in leaf order (large data); nil: by column
 
 	tree binTree
 }
@@ -117,6 +118,12 @@ func newGrower(b *Binned, p Params, workers int, rng *rand.Rand) *grower {
 }
 
 func (gr *grower) close() { gr.pool.close() }
+
+// useRows switches histograms and partitions to the row-wise store (when
+// every feature has 8-bit bins).
+func (gr *grower) useRows(workers int) {
+	gr.rows = newRowStore(gr.b, gr.feats, gr.slotSize-512, workers)
+}
 
 func (gr *grower) slot(s int) []float64 {
 	return gr.slab[s*gr.slotSize : (s+1)*gr.slotSize]
@@ -167,6 +174,10 @@ func (gr *grower) parallelWork(cnt int) bool {
 func (gr *grower) buildHist(leaf, s int, grad, hess []float32, identity bool) {
 	h := gr.slot(s)
 	begin, cnt := gr.leafBegin[leaf], gr.leafCnt[leaf]
+	if gr.rows != nil {
+		gr.buildHistRows(h, begin, cnt)
+		return
+	}
 	rows := gr.idx[begin : begin+cnt]
 	og, oh := gr.og[:cnt], gr.oh[:cnt]
 	if !identity {
@@ -297,6 +308,9 @@ func (gr *grower) grow(grad, hess []float32, rows []int32, shrinkage float64) (*
 		H += float64(hess[r])
 	}
 	gr.leafG[0], gr.leafH[0] = G, H
+	if gr.rows != nil {
+		gr.rows.load(grad, hess, rows)
+	}
 	gr.tree = binTree{splits: gr.tree.splits[:0], nodes: nil}
 	gr.tree.nodes = append(gr.tree.nodes, Node{Leaf: true, Value: leafOutput(G, H, p.LambdaL1, p.LambdaL2) * shrinkage, Hessian: H, Count: gr.leafCnt[0]})
 	gr.tree.splits = append(gr.tree.splits, binSplit{})
@@ -347,7 +361,12 @@ func (gr *grower) split(L, R int, grad, hess []float32, shrinkage float64, more 
 	}
 	// Partition the rows of L, stably.
 	begin, cnt := gr.leafBegin[L], gr.leafCnt[L]
-	nl := gr.partition(fm.col, left, gr.idx[begin:begin+cnt])
+	var nl int
+	if gr.rows != nil {
+		nl = gr.partitionRows(s.feat, left, begin, cnt)
+	} else {
+		nl = gr.partition(fm.col, left, gr.idx[begin:begin+cnt])
+	}
 	gr.leafBegin[R] = begin + nl
 	gr.leafCnt[L], gr.leafCnt[R] = nl, cnt-nl
 	gr.leafG[L], gr.leafH[L] = s.leftG, s.leftH

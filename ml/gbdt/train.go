@@ -1,6 +1,7 @@
 package gbdt
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -17,6 +18,10 @@ type Options struct {
 	// (1-based) and the validation metric (NaN without Valid); returning
 	// false stops training and keeps the model so far.
 	OnIteration func(iter int, metric float64) bool
+
+	// rowMinRows overrides rowModeMinRows when nonzero (negative: never),
+	// for tests.
+	rowMinRows int
 }
 
 // Train bins d and trains a model. See TrainBinned.
@@ -63,6 +68,9 @@ func trainBinned(ctx context.Context, p Params, b *Binned, opt Options) (*Model,
 	rng := rand.New(rand.NewPCG(uint64(p.Seed), 0x7472_6565))
 	gr := newGrower(b, p, workers, rng)
 	defer gr.close()
+	if minRows := cmp.Or(opt.rowMinRows, rowModeMinRows); minRows > 0 && n >= minRows {
+		gr.useRows(workers)
+	}
 
 	m := &Model{Version: ModelVersion, Objective: p.Objective, NumClass: p.NumClass, TreesPerIteration: k, Params: p.Map()}
 	switch p.Objective {
