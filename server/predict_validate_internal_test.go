@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	trainyardv1 "github.com/trainyard/trainyard/gen/go/trainyard/v1"
@@ -50,6 +51,16 @@ func TestValidationViewAgrees(t *testing.T) {
 		}
 		if err := vi.check(tc.req); (err == nil) != tc.ok {
 			t.Errorf("%s: check = %v, want ok %v", tc.name, err, tc.ok)
+		}
+		// Every field but the rows is the request's.
+		vr := validationView(tc.req).(*trainyardv1.PredictRequest)
+		if len(vr.Instances) != len(tc.req.Instances) {
+			t.Errorf("%s: view has %d rows, want %d", tc.name, len(vr.Instances), len(tc.req.Instances))
+		}
+		a, b := proto.Clone(tc.req).(*trainyardv1.PredictRequest), proto.Clone(vr).(*trainyardv1.PredictRequest)
+		a.Instances, b.Instances = nil, nil
+		if !proto.Equal(a, b) {
+			t.Errorf("%s: view = %v, want the request's other fields %v", tc.name, b, a)
 		}
 	}
 }
