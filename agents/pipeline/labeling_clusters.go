@@ -26,9 +26,9 @@ const (
 	minClusters, maxClusters = 2, 6
 	// silhouetteSample is how many rows score each k.
 	silhouetteSample = 600
-	// examplesPerCluster and samplePerCluster: rows shown per cluster, and rows offered for
-	// labeling one by one.
-	examplesPerCluster, samplePerCluster = 5, 4
+	// examplesPerCluster: rows shown per cluster; sampleRows: rows offered for labeling one by
+	// one, spread over the clusters (enough for self-training once labeled).
+	examplesPerCluster, sampleRows = 5, 2 * minSemiLabeled
 	// maxShownColumns and maxValueRunes bound what an example row shows.
 	maxShownColumns, maxValueRunes = 12, 200
 )
@@ -252,7 +252,7 @@ func (p *Pipeline) labelingTask(f *frame.Frame, ds *dataState, ls *labelSet, fea
 		}
 		rest := slices.Clone(near[min(examplesPerCluster, len(near)):])
 		rng.Shuffle(len(rest), func(a, b int) { rest[a], rest[b] = rest[b], rest[a] })
-		pick := rest[:min(samplePerCluster, len(rest))]
+		pick := rest[:min((sampleRows+k-1)/k, len(rest))]
 		slices.Sort(pick)
 		for _, i := range pick {
 			task.SampleRows = append(task.SampleRows, labelingRow(f, shown, i, c))

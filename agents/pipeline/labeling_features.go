@@ -18,11 +18,14 @@ const (
 	maxTerms = 5000
 	// docMinRunes: a text column whose values average this many runes is read as documents.
 	docMinRunes = 20
+	// levelClip bounds a standardized one-hot level, so a rare level does not outweigh
+	// every other feature in distances.
+	levelClip = 2.5
 )
 
 // labelFeatures are the rows of the data as numbers, for clustering and self-training: numbers
 // standardized (missing values at the mean, with a missing flag), categories one-hot (their
-// most frequent levels), documents as TF-IDF.
+// most frequent levels, standardized and clipped), documents as TF-IDF.
 type labelFeatures struct {
 	// X is every row's features (dense columns first, then the TF-IDF terms).
 	X *text.CSR
@@ -75,7 +78,7 @@ func buildLabelFeatures(f *frame.Frame, ds *dataState) (*labelFeatures, error) {
 					}
 				}
 				lf.Names = append(lf.Names, c.Name+"="+lv)
-				scaled = append(scaled, col)
+				scaled = append(scaled, clip(standardize(col), levelClip))
 				appendRaw(lf.Raw, col)
 			}
 			lf.Inputs = append(lf.Inputs, c.Name)
@@ -211,4 +214,12 @@ func meanRunes(c *frame.Column) float64 {
 		}
 	}
 	return float64(sum) / float64(max(1, n))
+}
+
+// clip bounds values to [-c, c].
+func clip(v []float64, c float64) []float64 {
+	for i, x := range v {
+		v[i] = max(-c, min(c, x))
+	}
+	return v
 }

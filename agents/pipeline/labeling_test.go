@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,7 +19,9 @@ import (
 	mlmodel "github.com/trainyard/trainyard/ml/model"
 )
 
-func durationSeconds(s int) *durationpb.Duration { return durationpb.New(time.Duration(s) * time.Second) }
+func durationSeconds(s int) *durationpb.Duration {
+	return durationpb.New(time.Duration(s) * time.Second)
+}
 
 // labelingDecisions returns the LABELING stage's labeling decisions.
 func labelingDecisions(es []*ent.AuditEntry) []*ent.AuditEntry {
@@ -167,5 +170,90 @@ func TestPartlyLabeledTitanic(t *testing.T) {
 	}
 	if v := metrics.GetValues()["accuracy"]; v < 0.6 {
 		t.Errorf("held-out accuracy = %v, want a sensible value", v)
+	}
+}
+
+// TestUnlabeledRulesAsksTheOwner: titanic with 8 labels left and only the rules reasoner stops
+// in AWAITING_APPROVAL with a labeling task (clusters with sizes, feature ranges and example
+// rows, in the API and its REST JSON). The owner names the clusters by what they see (the
+// share of women in each) through ApproveProject, and the project completes on those names.
+func TestUnlabeledRulesAsksTheOwner(t *testing.T) {
+	t.Parallel()
+	a := startAPI(t, pipelinetest.Config{})
+	path, truth := hideLabels(t, "titanic.csv", "Survived", 8, 3)
+	ds := uploadPath(t, a.Env, path)
+	p := a.create(t, ds, "predict whether a passenger survived", "Survived")
+	p = a.waitAPI(t, p.GetName(), 60*time.Second, store.StageAwaitingApproval)
+	if p.GetCurrentStage() != trainyardv1.PipelineStage_PIPELINE_STAGE_AWAITING_APPROVAL {
+		t.Fatalf("stage = %s (%s), want AWAITING_APPROVAL", p.GetCurrentStage(), p.GetError().GetMessage())
+	}
+	task := p.GetLabelingTask()
+	if task.GetState() != trainyardv1.LabelingTaskState_LABELING_TASK_STATE_OPEN || len(task.GetClusters()) < 2 || task.GetTotalRows() != int64(len(truth)) {
+		t.Fatalf("labeling task = %v, want an open task with clusters over %d rows", task, len(truth))
+	}
+	for _, c := range task.GetClusters() {
+		if c.GetSize() == 0 || len(c.GetFeatureRanges()) == 0 || len(c.GetExamples()) == 0 || c.GetFeatureRanges()[0].GetDescription() == "" {
+			t.Errorf("cluster %d = %v, want a size, described feature ranges and examples", c.GetId(), c)
+		}
+		t.Logf("cluster %d: %d rows; %v", c.GetId(), c.GetSize(), c.GetFeatureRanges())
+	}
+	rest := a.restJSON(t, "/api/v1/"+p.GetName())
+	lt, _ := rest["labelingTask"].(map[string]any)
+	if cl, _ := lt["clusters"].([]any); len(cl) != len(task.GetClusters()) {
+		t.Errorf("REST labelingTask = %v, want its %d clusters", lt, len(task.GetClusters()))
+	}
+	// The owner names each cluster by the share of women in it, as read from the task.
+	names := map[int32]string{}
+	women := func(rows []*trainyardv1.LabelingRow) float64 {
+		n := 0.0
+		for _, r := range rows {
+			if r.GetValues()["Sex"] == "female" {
+				n++
+			}
+		}
+		return n / float64(max(1, len(rows)))
+	}
+	for _, c := range task.GetClusters() {
+		names[c.GetId()] = "0"
+		if women(c.GetExamples()) > 0.5 {
+			names[c.GetId()] = "1"
+		}
+	}
+	for _, bad := range []*trainyardv1.ApproveProjectRequest{
+		{Name: p.GetName(), ClusterLabels: map[int32]string{99: "1"}},
+		{Name: p.GetName(), RowLabels: map[int64]string{int64(len(truth)): "1"}},
+		{Name: p.GetName()},
+	} {
+		if _, err := a.projects.ApproveProject(context.Background(), bad); err == nil {
+			t.Errorf("ApproveProject(%v) succeeded, want it refused (unknown cluster, unknown row, no labels)", bad)
+		}
+	}
+	if _, err := a.projects.ApproveProject(context.Background(), &trainyardv1.ApproveProjectRequest{Name: p.GetName(), ClusterLabels: names}); err != nil {
+		t.Fatalf("ApproveProject(%v) = %v", names, err)
+	}
+	a.Worker.Wake()
+	p = a.waitAPI(t, p.GetName(), 120*time.Second, store.StageCompleted)
+	if p.GetCurrentStage() != trainyardv1.PipelineStage_PIPELINE_STAGE_COMPLETED {
+		t.Fatalf("stage = %s (%s), want COMPLETED", p.GetCurrentStage(), p.GetError().GetMessage())
+	}
+	if got := p.GetLabelingTask(); got.GetState() != trainyardv1.LabelingTaskState_LABELING_TASK_STATE_ANSWERED || len(got.GetClusterLabels()) != len(names) {
+		t.Errorf("labeling task after approval = %v, want ANSWERED with the names", got)
+	}
+	proj, err := a.Store.GetProject(sys, mustUUID(t, p.GetId()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, metrics := modelMetrics(t, a.Env, proj)
+	acc, n := accuracyOn(t, a.Env, m, path, truth, func(int) bool { return true })
+	t.Logf("names %v; held-out metrics %v; accuracy on all %d true labels %.3f", names, metrics.GetValues(), n, acc)
+	if acc < 0.65 {
+		t.Errorf("accuracy on the true labels = %.3f, want the named clusters to carry signal (>= 0.65)", acc)
+	}
+	var applied bool
+	for _, d := range labelingDecisions(audit(t, a.Env, proj.ID)) {
+		applied = applied || strings.Contains(d.Decision, "apply the owner's labels")
+	}
+	if !applied {
+		t.Errorf("no decision records the owner's labels")
 	}
 }
