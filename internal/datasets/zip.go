@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/trainyard/trainyard/internal/blob"
+	"github.com/trainyard/trainyard/ml/image"
 	"github.com/trainyard/trainyard/ml/profile"
 )
 
@@ -51,21 +52,31 @@ func openZip(ctx context.Context, blobs *blob.Store, key, name string, size int6
 }
 
 // imageEntries lists the images of an archive with their class (the name of the folder they
-// are in; "" at the top level) and counts the other entries.
+// are in; "" at the top level; or, when the archive holds a labels CSV, the label it gives,
+// "" for an image it does not list) and counts the other entries.
 func imageEntries(zr *zip.Reader) ([]zipEntry, int) {
 	var images []zipEntry
 	other := 0
+	listed, csvName, err := image.ArchiveLabels(zr)
+	if err != nil {
+		listed = nil // an unreadable CSV is counted as another file; folders label the images
+	}
 	for _, f := range zr.File {
 		if f.FileInfo().IsDir() || strings.HasPrefix(f.Name, "__MACOSX/") || strings.HasPrefix(path.Base(f.Name), ".") {
 			continue
 		}
 		if !imageExts[strings.ToLower(path.Ext(f.Name))] {
-			other++
+			if f.Name != csvName || listed == nil {
+				other++
+			}
 			continue
 		}
 		class := path.Base(path.Dir(f.Name))
 		if class == "." {
 			class = ""
+		}
+		if listed != nil {
+			class = listed[path.Clean(f.Name)]
 		}
 		images = append(images, zipEntry{path: f.Name, class: class})
 	}

@@ -26,10 +26,16 @@ var imageExt = map[string]bool{".png": true, ".jpg": true, ".jpeg": true, ".gif"
 
 // ReadZip returns the images of a zip archive in archive order. The label of
 // an image is the name of the folder holding it; images at the top of the
-// archive have no label. Folders such as __MACOSX, hidden files and files
-// that are not images by extension are skipped.
+// archive have no label. An archive holding a labels CSV (a path and a label
+// column, see ArchiveLabels) takes the labels from it instead, and the images
+// it does not list have none. Folders such as __MACOSX, hidden files and
+// files that are not images by extension are skipped.
 func ReadZip(r io.ReaderAt, size int64) ([]Example, error) {
 	zr, err := zip.NewReader(r, size)
+	if err != nil {
+		return nil, fmt.Errorf("read zip: %w", err)
+	}
+	listed, _, err := ArchiveLabels(zr)
 	if err != nil {
 		return nil, fmt.Errorf("read zip: %w", err)
 	}
@@ -53,6 +59,9 @@ func ReadZip(r io.ReaderAt, size int64) ([]Example, error) {
 		label := path.Base(path.Dir(f.Name))
 		if label == "." || label == "/" {
 			label = ""
+		}
+		if listed != nil {
+			label = listed[path.Clean(f.Name)]
 		}
 		out = append(out, Example{Name: f.Name, Label: label, Data: b})
 	}
@@ -98,19 +107,7 @@ func ReadCSV(r io.Reader, dir string) ([]Example, error) {
 	if len(recs) < 2 {
 		return nil, errors.New("read image csv: no rows")
 	}
-	pc, lc := -1, -1
-	for i, h := range recs[0] {
-		switch strings.ToLower(strings.TrimSpace(h)) {
-		case "path", "file", "filename", "image":
-			if pc < 0 {
-				pc = i
-			}
-		case "label", "class", "target":
-			if lc < 0 {
-				lc = i
-			}
-		}
-	}
+	pc, lc := LabelColumns(recs[0])
 	if pc < 0 {
 		return nil, errors.New("read image csv: no path column (path, file, filename or image)")
 	}
