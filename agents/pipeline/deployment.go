@@ -127,6 +127,12 @@ func (p *Pipeline) deployStage(ctx context.Context, r *run) (*outcome, error) {
 		art.Importance = evaluated.Importance // measured on the evaluated blend, same configuration
 	}
 	art.Metrics = fin.Values
+	// The served model labels rows by the threshold the evaluation chose and measured.
+	if fin.HasThresh && fin.Positive < len(evaluated.Classes) {
+		if thr, ok := servedThreshold(art.Classes, evaluated.Classes[fin.Positive], fin.Threshold); ok {
+			art.Threshold = thr
+		}
+	}
 	if fin.HasThresh && fin.Positive < len(art.Classes) {
 		art.Training.Notes = append(art.Training.Notes, fmt.Sprintf("decision threshold: predict %s when its probability is at least %.4f (chosen on validation)", art.Classes[fin.Positive], fin.Threshold))
 	}
