@@ -58,6 +58,11 @@ type TrainJob struct {
 	// Profile, when set, is a profile of Frame's rows (or a superset of them) computed with
 	// Target; the refit reuses its flags instead of profiling the data again.
 	Profile *profile.Profile
+	// Resume holds the records (automl.Trial.Record) of the trials an interrupted search of
+	// the same job finished, in order: the search replays them instead of fitting them again.
+	// A backend that cannot replay ignores them; records of another search fail the job with
+	// automl.ErrResumeMismatch.
+	Resume []automl.TrialRecord
 }
 
 // RefitMember is one configuration of a blend to refit.
@@ -112,6 +117,7 @@ func (LocalTrainer) Train(ctx context.Context, job TrainJob) (*TrainResult, erro
 	opts := train.Options{
 		Target: job.Target, Task: profile.Task(job.Task), Learners: job.Families, Seed: job.Seed, Trials: job.Trials,
 		Metric: job.Metric, Drop: job.Drop, BalanceClasses: job.BalanceClasses, TimeColumn: job.TimeColumn, OnTrial: job.OnTrial,
+		Resume: job.Resume,
 	}
 	if job.Budget > 0 && job.Trials <= 0 {
 		opts.Deadline = start.Add(job.Budget)

@@ -56,6 +56,8 @@ type trainState struct {
 	Members        []string       `json:"members"`
 	Seconds        float64        `json:"seconds"`
 	Attempts       int            `json:"attempts"`
+	// Replayed counts the trials taken from an interrupted run's records instead of fitted.
+	Replayed int `json:"replayed,omitempty"`
 	// OOF are out-of-fold predictions (Width per row) with the encoded labels of those rows.
 	OOF       []float64 `json:"oof"`
 	OOFLabels []float64 `json:"oof_labels"`
@@ -144,12 +146,20 @@ func (p *Pipeline) trainStage(ctx context.Context, r *run) (*outcome, error) {
 		return out, nil
 	}
 	var prev trainProgress
+	var resume []automl.TrialRecord
 	if err := p.getJSON(ctx, stateKey(r.proj.ID, trainProgressKey(iter)), &prev); err == nil {
-		out.decide(p.ruled(typeRecovery, fmt.Sprintf("restart iteration %d's search: the previous worker stopped", iter),
-			fmt.Sprintf("Worker %s started this search at %s and stopped after %d trials without committing (its lease expired). The search is restarted with the full budget; the split and plan are unchanged, so the result is comparable.",
-				prev.Worker, prev.Started.Format(time.RFC3339), prev.Trials),
-			[]decision.Alternative{alt("restart the stage", 0.8, "same data and plan"), alt("fail the project", 0.1, "the work is recoverable")},
-			map[string]any{"previous_worker": prev.Worker, "trials_done": prev.Trials, "best_so_far": prev.Best}))
+		if resume, err = p.loadTrials(ctx, r.proj.ID, iter); err != nil {
+			return nil, err
+		}
+		how := "The search is restarted with the full budget"
+		if len(resume) > 0 {
+			how = fmt.Sprintf("The search resumes: the %d trials it recorded as they finished are replayed, not fitted again, and the rest of the search runs with the full budget", len(resume))
+		}
+		out.decide(p.ruled(typeRecovery, fmt.Sprintf("resume iteration %d's search: the previous worker stopped", iter),
+			fmt.Sprintf("Worker %s started this search at %s and stopped after %d trials without committing (its lease expired). %s; the split and plan are unchanged, so the result is comparable.",
+				prev.Worker, prev.Started.Format(time.RFC3339), prev.Trials, how),
+			[]decision.Alternative{alt("resume the stage", 0.8, "same data and plan, finished trials kept"), alt("fail the project", 0.1, "the work is recoverable")},
+			map[string]any{"previous_worker": prev.Worker, "trials_done": prev.Trials, "trials_replayed": len(resume), "best_so_far": prev.Best}))
 	}
 
 	f, err := p.loadFrame(ctx, r.proj)
@@ -160,13 +170,21 @@ func (p *Pipeline) trainStage(ctx context.Context, r *run) (*outcome, error) {
 	var st *trainState
 	var res *TrainResult
 	for attempt := 1; ; attempt++ {
-		res, err = p.search(ctx, r, trainFrame, &ds, cfg, iter)
+		res, err = p.search(ctx, r, trainFrame, &ds, cfg, iter, resume)
 		if err == nil {
 			st = newTrainState(iter, cfg, res, attempt)
+			st.Replayed = len(resume)
 			break
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
+		}
+		if len(resume) > 0 && errors.Is(err, automl.ErrResumeMismatch) {
+			// The records belong to another search (another plan or attempt): start afresh.
+			r.logf(fmt.Sprintf("the %d recorded trials do not fit this search (%v); searching afresh", len(resume), err))
+			resume = nil
+			attempt--
+			continue
 		}
 		if errors.Is(err, train.ErrOptions) || errors.Is(err, prep.ErrNoFeatures) {
 			// The data leaves nothing to learn from: retrying with other learners cannot help.
@@ -205,6 +223,7 @@ func (p *Pipeline) trainStage(ctx context.Context, r *run) (*outcome, error) {
 	if err := p.putJSON(ctx, stateKey(r.proj.ID, trainKey(iter)), st); err != nil {
 		return nil, err
 	}
+	p.clearTrials(ctx, r.proj.ID, iter) // the finished search above is what a resumed worker reuses
 	out.decide(p.trainDecision(st))
 	out.logs = append(out.logs, fmt.Sprintf("search finished: %d trials in %.1fs, validation %s %.4g (%s)", st.Finished, st.Seconds, st.Metric, st.Score, st.Validation))
 	return out, nil
@@ -215,13 +234,18 @@ func sameConfig(a, b trainConfig) bool {
 	return slices.Equal(a.Families, b.Families) && a.BudgetSeconds == b.BudgetSeconds && a.Balance == b.Balance && a.Metric == b.Metric && a.Seed == b.Seed
 }
 
-// search runs one training attempt with progress and a checkpoint.
-func (p *Pipeline) search(ctx context.Context, r *run, f *frame.Frame, ds *dataState, cfg trainConfig, iter int) (*TrainResult, error) {
+// search runs one training attempt with progress and a checkpoint: every finished trial's
+// record is stored as it finishes, so a worker that resumes the stage replays it (resume holds
+// the records of an interrupted run; nil starts afresh).
+func (p *Pipeline) search(ctx context.Context, r *run, f *frame.Frame, ds *dataState, cfg trainConfig, iter int, resume []automl.TrialRecord) (*TrainResult, error) {
 	start := p.now()
+	if len(resume) == 0 {
+		p.clearTrials(ctx, r.proj.ID, iter) // records of an earlier attempt would not replay
+	}
 	budget := time.Duration(cfg.BudgetSeconds * float64(time.Second))
 	var mu sync.Mutex
 	var trialSecs float64
-	trials := 0
+	trials, fitted := len(resume), 0
 	best := nan()
 	lastCkpt := time.Time{}
 	ckpt := func(force bool) {
@@ -243,10 +267,17 @@ func (p *Pipeline) search(ctx context.Context, r *run, f *frame.Frame, ds *dataS
 	job := TrainJob{
 		Frame: f, Target: ds.Target, Task: ds.Task, Drop: ds.dropNames(), Metric: cfg.Metric,
 		Families: cfg.Families, Budget: budget, Seed: cfg.Seed, BalanceClasses: cfg.Balance, TimeColumn: ds.TimeColumn,
+		Resume: resume,
 		OnTrial: func(t automl.Trial) {
 			mu.Lock()
 			defer mu.Unlock()
+			if t.Status != "timeout" {
+				if err := p.saveTrial(ctx, r.proj.ID, iter, t.Record()); err != nil && ctx.Err() == nil {
+					p.log.Warn("record trial", "project", r.proj.ID, "trial", t.Number, "err", err)
+				}
+			}
 			trials++
+			fitted++
 			trialSecs += t.Seconds
 			if t.Status == "ok" && (best != best || t.Score > best) {
 				best = t.Score
@@ -255,7 +286,7 @@ func (p *Pipeline) search(ctx context.Context, r *run, f *frame.Frame, ds *dataS
 			frac := elapsed / max(1e-9, budget.Seconds())
 			// What is left of the budget, plus the final refit on all rows: a few single fits,
 			// each about a fold's share of a measured trial on 25% more rows.
-			refit := 3 * trialSecs / float64(trials) / 5 * 1.25
+			refit := 3 * trialSecs / float64(fitted) / 5 * 1.25
 			eta := max(0, budget.Seconds()-elapsed) + refit
 			r.progress(frac, eta, fmt.Sprintf("iteration %d: trial %d %s %s %.4g (%s)", iter, t.Number, t.Learner, t.Status, t.Score, trimNote(t.Note)), false)
 			ckpt(false)
@@ -334,7 +365,7 @@ func (p *Pipeline) trainDecision(st *trainState) decision.Decision {
 		Alternatives: alts,
 		Evidence: map[string]any{"iteration": st.Iteration, "trials": len(st.Trials), "finished": st.Finished, "metric": st.Metric,
 			"higher_is_better": st.HigherIsBetter, "validation": st.Validation, "seconds": round3(st.Seconds),
-			"families": st.Config.Families, "budget_seconds": st.Config.BudgetSeconds, "balance": st.Config.Balance, "attempts": st.Attempts},
+			"families": st.Config.Families, "budget_seconds": st.Config.BudgetSeconds, "balance": st.Config.Balance, "attempts": st.Attempts, "replayed": st.Replayed},
 		Reasoning: fmt.Sprintf("The search evaluated %d candidates by %s; a challenger replaced the first candidate only when it beat it by more than the validation noise, and the best were blended when the blend scored better out of fold. Alternatives are scored by their validation %s.",
 			st.Finished, st.Validation, st.Metric),
 		Confidence: conf, Reasoner: "rules", Time: p.now(),

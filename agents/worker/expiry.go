@@ -115,6 +115,9 @@ func (x *Expiry) datasets(ctx context.Context) (ExpiryReport, error) {
 							return rep, err
 						}
 					}
+					if err := x.Blobs.DeletePrefix(ctx, prefix+fmt.Sprintf("train-%d.trials/", i)); err != nil {
+						return rep, err
+					}
 				}
 			}
 			rep.ProjectsCleaned++

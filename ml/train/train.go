@@ -62,6 +62,9 @@ type Options struct {
 	NoEnsemble bool
 	// OnTrial is called after each trial of the search.
 	OnTrial func(automl.Trial)
+	// Resume holds the records of the trials an interrupted search with the same data and
+	// options finished (automl.Config.Resume): they are replayed, not fitted again.
+	Resume []automl.TrialRecord
 }
 
 // Result is a trained model and the record of how it was made.
@@ -138,6 +141,7 @@ func Train(ctx context.Context, f *frame.Frame, opts Options) (*Result, error) {
 	cfg := automl.Config{
 		Deadline: opts.Deadline, Seed: opts.Seed, Trials: opts.Trials, Metric: opts.Metric,
 		Learners: opts.Learners, BalanceClasses: opts.BalanceClasses, NoEnsemble: opts.NoEnsemble, OnTrial: opts.OnTrial,
+		Resume: opts.Resume,
 	}
 	if opts.Params != nil {
 		cfg.Fixed = &automl.Candidate{Learner: opts.Learners[0], Params: opts.Params}
