@@ -298,3 +298,21 @@ func TestCompiledTreesMatchGBDT(t *testing.T) {
 		}
 	}
 }
+
+func TestBlockPathEmptyAndCancelled(t *testing.T) {
+	a, tb, _ := treesArtifact(t, "iris.csv", "species", 5)
+	p, _ := NewPredictor(a)
+	rec, _ := p.Bind(tb.header)
+	b, err := rec.PredictBatch(context.Background(), nil)
+	if err != nil || b.N != 0 || len(b.Class) != 0 {
+		t.Errorf("PredictBatch(no rows) = %+v, %v, want an empty batch", b, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := rec.PredictBatch(ctx, tb.recs); err == nil {
+		t.Error("PredictBatch(cancelled context) = nil error")
+	}
+	if _, err := p.PredictFrame(ctx, tb.frame); err == nil {
+		t.Error("PredictFrame(cancelled context) = nil error")
+	}
+}
