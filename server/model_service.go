@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/url"
 	"path"
+	"slices"
 	"time"
 
 	"connectrpc.com/connect"
@@ -111,7 +112,9 @@ func (h *ModelService) ListModels(ctx context.Context, req *trainyardv1.ListMode
 }
 
 // DeleteModel implements trainyard.v1.ModelService.DeleteModel: the model is marked DELETED
-// (projects and batch jobs keep their record of it) and its stored objects are removed.
+// (projects and batch jobs keep their record of it), this process stops serving it at once
+// (its loaded copies are evicted and predictions answer NotFound; other processes follow
+// within DefaultModelCacheTTL), and its stored objects are removed.
 func (h *ModelService) DeleteModel(ctx context.Context, req *trainyardv1.DeleteModelRequest) (*trainyardv1.DeleteModelResponse, error) {
 	id, err := parseName(req.GetName(), "models")
 	if err != nil {
@@ -132,6 +135,7 @@ func (h *ModelService) DeleteModel(ctx context.Context, req *trainyardv1.DeleteM
 			return nil, modelErr(err, id)
 		}
 	}
+	h.d.s.modelDeleted(id)
 	bg := context.WithoutCancel(ctx)
 	var errs []error
 	for _, key := range []string{m.ArtifactKey, m.OnnxKey} {
@@ -234,4 +238,21 @@ func (d *data) openArtifact(ctx context.Context, m *ent.Model, a artifact) (inte
 func (d *data) signedLink(id uuid.UUID, format string) string {
 	p := "/api/v1/models/" + id.String() + "/download"
 	return d.public + d.signer.Sign(p, url.Values{"format": {format}}, d.linkTTL)
+}
+
+// onModelDeleted registers fn to run after DeleteModel marked a model deleted.
+func (s *Server) onModelDeleted(fn func(uuid.UUID)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onDelete = append(s.onDelete, fn)
+}
+
+// modelDeleted runs the functions registered with onModelDeleted.
+func (s *Server) modelDeleted(id uuid.UUID) {
+	s.mu.Lock()
+	fns := slices.Clone(s.onDelete)
+	s.mu.Unlock()
+	for _, fn := range fns {
+		fn(id)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/google/uuid"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/trainyard/trainyard/ent"
@@ -75,6 +76,10 @@ func (s *Server) MountServing(dp DataPlane, sv Serving) (*serving.Batcher, error
 	}
 	p := &plane{d: d, reg: sv.Registry, jobs: make(chan struct{}, sv.MaxBatchJobs), log: s.log, models: newModelCache(sv.ModelCacheTTL)}
 	p.batcher = serving.NewBatcher(s.store, dp.Blobs, sv.Registry, s.log)
+	s.onModelDeleted(func(id uuid.UUID) {
+		p.models.forget(id)
+		p.reg.Evict(id)
+	})
 	s.MountConnect(trainyardv1connect.NewPredictionServiceHandler(&PredictionService{p: p},
 		append(s.HandlerOptions(), connect.WithCodec(predictCodec{}))...))
 	s.MountConnect(inferenceconnect.NewGRPCInferenceServiceHandler(&InferenceService{p: p}, s.oipChain()...))
@@ -99,7 +104,7 @@ func (p *plane) deployed(ctx context.Context, m *ent.Model) (*serving.Loaded, er
 	case types.ModelReady:
 		return nil, &store.Error{Kind: store.ErrFailedPrecondition, Msg: fmt.Sprintf("model %s is not deployed (it is offered for download only): download it, or run a batch prediction", m.ID)}
 	case types.ModelDeleted:
-		return nil, &store.Error{Kind: store.ErrFailedPrecondition, Msg: fmt.Sprintf("model %s was deleted", m.ID)}
+		return nil, &store.Error{Kind: store.ErrNotFound, Msg: fmt.Sprintf("model %s not found: it was deleted", m.ID)}
 	default:
 		return nil, &store.Error{Kind: store.ErrFailedPrecondition, Msg: fmt.Sprintf("model %s is %s, not deployed yet: wait until its project completes", m.ID, strings.ToLower(string(m.State)))}
 	}

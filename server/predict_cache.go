@@ -61,3 +61,10 @@ func (c *modelCache) get(ctx context.Context, d *data, id uuid.UUID) (*ent.Model
 	c.mu.Unlock()
 	return m, nil
 }
+
+// forget drops the record of id (the model was deleted).
+func (c *modelCache) forget(id uuid.UUID) {
+	c.mu.Lock()
+	delete(c.m, id)
+	c.mu.Unlock()
+}

@@ -38,8 +38,8 @@ func codecCases(t testing.TB) map[string][]byte {
 		row(map[string]any{"a": 2.0}),
 	}})
 	cases := map[string][]byte{
-		"full":  full,
-		"empty": {},
+		"full":      full,
+		"empty":     {},
 		"name only": enc(&trainyardv1.PredictRequest{Name: "m"}),
 		// An unknown field: proto keeps it, so the hand decoder must give way.
 		"unknown field": protowire.AppendVarint(protowire.AppendTag(append([]byte{}, full...), 99, protowire.VarintType), 7),

@@ -25,6 +25,7 @@ import (
 	"connectrpc.com/connect"
 	"connectrpc.com/grpchealth"
 	"connectrpc.com/grpcreflect"
+	"github.com/google/uuid"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -80,6 +81,7 @@ type Server struct {
 	mu        sync.Mutex
 	services  []string
 	onOutbox  func()
+	onDelete  []func(uuid.UUID) // run after DeleteModel marked a model deleted (see onModelDeleted)
 	finalized bool
 
 	draining  chan struct{}

@@ -81,9 +81,10 @@ type Registry struct {
 
 // call is one load in flight, shared by every request that waits for it.
 type call struct {
-	done chan struct{}
-	m    *Loaded
-	err  error
+	done    chan struct{}
+	m       *Loaded
+	err     error
+	evicted bool // Evict ran meanwhile: hand the model to the waiters, keep it out of the cache
 }
 
 // New returns an empty registry.
@@ -147,7 +148,7 @@ func (r *Registry) load(ctx context.Context, ref Ref, c *call) {
 	}
 	r.mu.Lock()
 	delete(r.loading, ref)
-	if err == nil {
+	if err == nil && !c.evicted {
 		r.insert(m)
 	}
 	r.mu.Unlock()
@@ -210,10 +211,16 @@ func (r *Registry) read(ctx context.Context, ref Ref) (*Loaded, error) {
 	return m, nil
 }
 
-// Evict drops a model from memory (it was deleted or undeployed).
+// Evict drops every version of a model from memory (it was deleted or undeployed), including
+// versions still loading, which then reach only the requests already waiting for them.
 func (r *Registry) Evict(id uuid.UUID) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	for ref, c := range r.loading {
+		if ref.ID == id {
+			c.evicted = true
+		}
+	}
 	if el, ok := r.byID[id]; ok {
 		r.used -= el.Value.(*Loaded).Bytes
 		r.lru.Remove(el)

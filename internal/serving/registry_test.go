@@ -163,3 +163,27 @@ func TestRegistryEvictsLeastRecentlyUsed(t *testing.T) {
 		t.Errorf("Get over budget = %v, want ErrTooLarge", err)
 	}
 }
+
+// TestRegistryEvict: an evicted model leaves memory and the next Get loads it again.
+func TestRegistryEvict(t *testing.T) {
+	b := newBlobs(t)
+	put(t, b, "a.json.gz", irisArtifact(t, "3"))
+	reg, err := serving.New(serving.Options{Blobs: b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := serving.Ref{ID: uuid.New(), ArtifactKey: "a.json.gz", Version: time.Unix(1, 0)}
+	if _, err := reg.Get(context.Background(), ref); err != nil {
+		t.Fatal(err)
+	}
+	reg.Evict(ref.ID)
+	if st := reg.Stats(); st.Models != 0 || st.Bytes != 0 {
+		t.Errorf("Stats after Evict = %+v, want no models and no bytes", st)
+	}
+	if _, err := reg.Get(context.Background(), ref); err != nil {
+		t.Fatal(err)
+	}
+	if st := reg.Stats(); st.Models != 1 || st.Loads != 2 {
+		t.Errorf("Stats after Evict and Get = %+v, want 1 model and 2 loads", st)
+	}
+}
