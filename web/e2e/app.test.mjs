@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -53,8 +53,10 @@ test("the web app end to end in chromium", { skip, timeout: completeTimeout + 24
   const requests = [];
   page.on("request", (r) => requests.push(r.url()));
   // Every screenshot also checks that the page does not scroll sideways.
-  const shot = async (name) => {
-    await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+  // With a locator, the screenshot shows just that part (the results tabs sit above a long decision log).
+  const shot = async (name, part) => {
+    if (part) await part.screenshot({ path: join(artifacts, `${name}.png`) });
+    else await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(overflow <= 0, `${name}: the page scrolls sideways by ${overflow}px`);
     // Every form control a person can reach has an accessible name.
@@ -143,6 +145,7 @@ test("the web app end to end in chromium", { skip, timeout: completeTimeout + 24
     assert.match(await page.getByTestId("headline").innerText(), /unseen passengers|guessing|\d/);
     await page.getByText("Completed").first().waitFor();
     await shot("06-results");
+    await shot("06-results-top", page.getByTestId("results"));
   });
 
   await step("decision log", async () => {
@@ -173,7 +176,7 @@ test("the web app end to end in chromium", { skip, timeout: completeTimeout + 24
     const text = await pred.innerText();
     assert.match(text, /Predicted Survived/i);
     assert.match(text, /Why/);
-    await shot("08-playground");
+    await shot("08-playground", page.getByTestId("results"));
   });
 
   await step("batch prediction", async () => {
@@ -186,7 +189,7 @@ test("the web app end to end in chromium", { skip, timeout: completeTimeout + 24
     await dl.saveAs(file);
     const lines = readFileSync(file, "utf8").trim().split("\n");
     assert.ok(lines.length >= 891, `the batch output has ${lines.length} lines, want a header and 891 rows`);
-    await shot("09-batch");
+    await shot("09-batch", page.getByTestId("results"));
   });
 
   await step("code examples and report", async () => {
@@ -195,7 +198,7 @@ test("the web app end to end in chromium", { skip, timeout: completeTimeout + 24
     await page.getByRole("button", { name: /Copied the curl example/ }).waitFor();
     const copied = await page.evaluate(() => navigator.clipboard.readText());
     assert.match(copied, /predict/);
-    await shot("10-code");
+    await shot("10-code", page.getByTestId("results"));
     await page.getByRole("tab", { name: "Report" }).click();
     const frame = page.locator('iframe[title="Model report"]');
     const missing = page.getByText("The report is not available");
@@ -206,7 +209,7 @@ test("the web app end to end in chromium", { skip, timeout: completeTimeout + 24
     } else {
       await page.frameLocator('iframe[title="Model report"]').locator("body").waitFor();
     }
-    await shot("11-report");
+    await shot("11-report", page.getByTestId("results"));
   });
 
   await step("download the ONNX model", async () => {
@@ -247,6 +250,45 @@ test("the web app end to end in chromium", { skip, timeout: completeTimeout + 24
     assert.equal(r.status, 401, "a revoked key is refused");
   });
 
+  await step("labeling task: name the clusters, train on the names", async () => {
+    // titanic.csv with the Survived labels of all but 8 rows removed: too few to learn from, so
+    // (with no language model configured) the agents group the rows and ask the owner to name them.
+    const file = join(artifacts, "titanic-8-labels.csv");
+    writeFileSync(file, hideLabels(readFileSync(dataset, "utf8"), "Survived", 8));
+    await page.getByRole("link", { name: "New project" }).first().click();
+    await page.getByRole("heading", { name: "New project", exact: true }).waitFor();
+    await page.getByLabel("Describe the problem").fill("Predict whether a passenger survived");
+    await page.getByLabel("Data file").setInputFiles(file);
+    await page.getByText(/titanic-8-labels\.csv.*uploaded/).waitFor({ timeout: 30_000 });
+    await page.getByRole("button", { name: "Start training" }).click();
+    await page.waitForURL(/\/projects\/[0-9a-f-]+$/);
+    const panel = page.getByRole("region", { name: /name these groups/ });
+    await panel.waitFor({ timeout: 90_000 });
+    const groups = panel.getByRole("table", { name: "Groups of rows to name" });
+    const n = await groups.getByLabel(/^Survived for group/).count();
+    assert.ok(n >= 2, `the task has ${n} groups`);
+    // Name each group as a person would from its example rows: by the share of women in it.
+    const share = [];
+    for (let i = 1; i <= n; i++) {
+      await groups.getByRole("button", { name: /^Show \d+ example rows?/ }).first().click();
+      const ex = page.getByRole("table", { name: `Example rows of group ${i}` });
+      const cells = await ex.locator("tbody tr").allInnerTexts();
+      share.push(cells.filter((r) => /\bfemale\b/.test(r)).length / Math.max(1, cells.length));
+    }
+    const most = share.indexOf(Math.max(...share));
+    const least = share.indexOf(Math.min(...share));
+    assert.notEqual(most, least, `the groups' examples look alike: ${share}`);
+    for (let i = 0; i < n; i++) {
+      const name = i === most || (i !== least && share[i] > 0.5) ? "1" : "0";
+      await groups.getByLabel(`Survived for group ${i + 1}`).fill(name);
+    }
+    await shot("14-labeling");
+    await page.getByRole("button", { name: "Label and continue" }).click();
+    await panel.waitFor({ state: "detached", timeout: 30_000 });
+    await page.getByTestId("headline").waitFor({ timeout: completeTimeout });
+    await shot("15-labeled-results", page.getByTestId("results"));
+  });
+
   await step("a laptop screen and no console errors", async () => {
     await page.setViewportSize({ width: 1280, height: 720 });
     await page.goto("/new");
@@ -256,3 +298,27 @@ test("the web app end to end in chromium", { skip, timeout: completeTimeout + 24
     assert.deepEqual(consoleErrors, []);
   });
 });
+
+/** Returns csv with column's value removed from every row but the first keep (quoted fields allowed). */
+function hideLabels(csv, column, keep) {
+  const split = (line) => {
+    const f = [""];
+    let quoted = false;
+    for (const ch of line) {
+      if (ch === '"') quoted = !quoted;
+      if (ch === "," && !quoted) f.push("");
+      else f[f.length - 1] += ch;
+    }
+    return f;
+  };
+  const [head, ...rows] = csv.trim().split(/\r?\n/);
+  const at = split(head).indexOf(column);
+  assert.ok(at >= 0, `no column ${column}`);
+  const out = rows.map((line, i) => {
+    if (i < keep) return line;
+    const f = split(line);
+    f[at] = "";
+    return f.join(",");
+  });
+  return [head, ...out].join("\n") + "\n";
+}

@@ -1,5 +1,5 @@
 import { useQuery } from "@connectrpc/connect-query";
-import { Alert, Box, Chip, Paper, Skeleton, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, Tooltip, Typography } from "@mui/material";
+import { Alert, AlertTitle, Box, Chip, Paper, Skeleton, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, Tooltip, Typography } from "@mui/material";
 import { DatasetService, ColumnKind, type ColumnProfile, type Dataset } from "@trainyard/client";
 
 const kindLabel: Record<ColumnKind, string> = {
@@ -52,10 +52,17 @@ export function DataPreview({ dataset }: { dataset: Dataset }) {
         </TableContainer>
       </section>
       {dataset.warnings.length > 0 && (
-        <Alert severity="warning">
-          {dataset.warnings.map((w) => (
-            <div key={w}>{w}</div>
-          ))}
+        <Alert severity="info" aria-label="What Trainyard noticed in the data">
+          <AlertTitle>Trainyard noticed</AlertTitle>
+          <Box component="ul" sx={{ m: 0, pl: 2.5 }}>
+            {dataset.warnings.map((w) => (
+              // With one file the file name in front of each note says nothing new.
+              <li key={w}>{dataset.files.length <= 1 ? w.replace(/^[^:"]+\.[A-Za-z0-9]+: /, "") : w}</li>
+            ))}
+          </Box>
+          <Typography variant="body2" sx={{ mt: 1 }}>
+            The agents take these into account when they prepare the data; the plan and the decision log say what they did.
+          </Typography>
         </Alert>
       )}
       <section aria-labelledby="profile-h">

@@ -43,7 +43,13 @@ export function ProgressPanel({ w, requiresApproval }: { w: WatchState; requires
           ))}
         </Stepper>
       </Box>
-      {!done && (
+      {w.stage === PipelineStage.AWAITING_APPROVAL && (
+        // Nothing runs while the agents wait: no percent, no bar, just where the ball is.
+        <Typography sx={{ mt: 3 }} aria-live="polite">
+          <strong>{stageLabel[w.stage]}</strong> — nothing runs until you answer above.
+        </Typography>
+      )}
+      {!done && w.stage !== PipelineStage.AWAITING_APPROVAL && (
         <Box sx={{ mt: 3 }} aria-live="polite">
           <Box sx={{ display: "flex", justifyContent: "space-between", mb: 1, gap: 2 }}>
             <Typography>

@@ -39,7 +39,7 @@ export function Results({ project }: { project: Project }) {
   if (!m || (needProfile && !ds.data && !ds.error)) return <Skeleton variant="rounded" height={200} />;
   const tabs = ["Performance", "Try it", "Batch predictions", "Use it from code", "Report"];
   return (
-    <Box sx={{ display: "grid", gridTemplateColumns: "minmax(0, 1fr)", gap: 3 }}>
+    <Box sx={{ display: "grid", gridTemplateColumns: "minmax(0, 1fr)", gap: 3 }} data-testid="results">
       <Headline model={m} project={project} />
       <Paper sx={{ p: 0 }}>
         <Tabs value={tab} onChange={(_, v) => setTab(v)} aria-label="Results" variant="scrollable" scrollButtons={false} sx={{ borderBottom: 1, borderColor: "divider", px: 2 }}>
