@@ -152,7 +152,7 @@ func (p *Pipeline) deployStage(ctx context.Context, r *run) (*outcome, error) {
 	}
 	var endpoint *Endpoint // a trainer that serves models (Vertex AI) deploys on its endpoint
 	if deployErr == nil {
-		endpoint, deployErr = p.deployEndpoint(ctx, r, key, out)
+		endpoint, deployErr = p.deployEndpoint(ctx, r, key, fin, out)
 	}
 	onnx := ""
 	if b, err := art.ONNX(model.ONNXOptions{}); err != nil {

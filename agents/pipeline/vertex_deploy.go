@@ -44,10 +44,25 @@ type Endpoint struct {
 // one, retrying as DEPLOYMENT retries (deployAttempts). It records the deployment as a
 // decision and returns nil, nil when the trainer serves nothing itself. Its error, after the
 // retries, makes the caller offer the model for download only.
-func (p *Pipeline) deployEndpoint(ctx context.Context, r *run, key string, out *outcome) (*Endpoint, error) {
+//
+// A trainer that also trains AutoML models (AutoMLTrainer) first gets to train a challenger;
+// when it wins on the held-out test rows its endpoint is returned and fin holds its evaluation.
+func (p *Pipeline) deployEndpoint(ctx context.Context, r *run, key string, fin *finalEval, out *outcome) (*Endpoint, error) {
 	d, ok := p.trainer.(EndpointDeployer)
 	if !ok {
 		return nil, nil
+	}
+	if at, ok := p.trainer.(AutoMLTrainer); ok {
+		ep, err := p.automlChallenger(ctx, r, at, fin, out)
+		if err != nil && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if err != nil {
+			r.logf("AutoML challenger: " + err.Error())
+		}
+		if ep != nil {
+			return ep, nil
+		}
 	}
 	r.progress(0.8, -1, "deploying the model on a "+p.trainer.Name()+" endpoint", true)
 	var err error

@@ -65,6 +65,12 @@ type Trainer struct {
 	// Autoscaling sizes the endpoints DEPLOYMENT deploys models on (default 1 to 3 replicas
 	// of vertex.DefaultMachineType at 60% CPU).
 	Autoscaling vertex.Autoscaling
+	// AutoML lets DEPLOYMENT train a Vertex AutoML tabular model on the same training rows as
+	// a challenger to the engine's model, when the project's budget is at least
+	// AutoMLMinBudget (default DefaultAutoMLMinBudget); the better on the held-out test rows
+	// is served.
+	AutoML          bool
+	AutoMLMinBudget time.Duration
 }
 
 var _ pipeline.Trainer = (*Trainer)(nil)

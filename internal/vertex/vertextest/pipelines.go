@@ -71,43 +71,55 @@ func (ps *pipelineService) CreateTrainingPipeline(_ context.Context, req *aiplat
 }
 
 // GetTrainingPipeline returns the pipeline, moving it one state forward; leaving RUNNING
-// decides its outcome and uploads its model.
+// decides its outcome (TrainAutoML runs without the fake's lock, so it may call the fake) and
+// uploads its model.
 func (ps *pipelineService) GetTrainingPipeline(_ context.Context, req *aiplatformpb.GetTrainingPipelineRequest) (*aiplatformpb.TrainingPipeline, error) {
 	s := ps.s
 	if err := s.checkChild(req.GetName()); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	p := s.pipelines[req.GetName()]
 	if p == nil {
+		s.mu.Unlock()
 		return nil, status.Errorf(codes.NotFound, "training pipeline %q not found", req.GetName())
 	}
-	switch i := slices.Index(pipelineSteps, p.State); {
-	case i >= 0 && i < len(pipelineSteps)-1:
-		p.State = pipelineSteps[i+1]
-		if p.State == aiplatformpb.PipelineState_PIPELINE_STATE_RUNNING {
-			p.StartTime = timestamppb.Now()
+	i := slices.Index(pipelineSteps, p.State)
+	if i < 0 || i < len(pipelineSteps)-1 {
+		defer s.mu.Unlock()
+		if i >= 0 {
+			p.State = pipelineSteps[i+1]
+			if p.State == aiplatformpb.PipelineState_PIPELINE_STATE_RUNNING {
+				p.StartTime = timestamppb.Now()
+			}
 		}
-	case i == len(pipelineSteps)-1:
-		var err error
-		if s.TrainAutoML != nil {
-			err = s.TrainAutoML(proto.Clone(p).(*aiplatformpb.TrainingPipeline))
-		}
-		p.EndTime = timestamppb.Now()
-		if err != nil {
-			p.State = aiplatformpb.PipelineState_PIPELINE_STATE_FAILED
-			p.Error = &rpcstatus.Status{Code: int32(codes.Internal), Message: err.Error()}
-			break
-		}
-		m := proto.Clone(p.GetModelToUpload()).(*aiplatformpb.Model)
-		m.Name = s.name("models")
-		m.TrainingPipeline = p.Name
-		m.CreateTime = timestamppb.Now()
-		s.models[m.Name] = m
-		p.ModelToUpload = proto.Clone(m).(*aiplatformpb.Model)
-		p.State = aiplatformpb.PipelineState_PIPELINE_STATE_SUCCEEDED
+		return proto.Clone(p).(*aiplatformpb.TrainingPipeline), nil
 	}
+	snapshot := proto.Clone(p).(*aiplatformpb.TrainingPipeline)
+	train := s.TrainAutoML
+	s.mu.Unlock()
+	var err error
+	if train != nil {
+		err = train(snapshot)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p.State != aiplatformpb.PipelineState_PIPELINE_STATE_RUNNING { // cancelled, or decided by a concurrent Get
+		return proto.Clone(p).(*aiplatformpb.TrainingPipeline), nil
+	}
+	p.EndTime = timestamppb.Now()
+	if err != nil {
+		p.State = aiplatformpb.PipelineState_PIPELINE_STATE_FAILED
+		p.Error = &rpcstatus.Status{Code: int32(codes.Internal), Message: err.Error()}
+		return proto.Clone(p).(*aiplatformpb.TrainingPipeline), nil
+	}
+	m := proto.Clone(p.GetModelToUpload()).(*aiplatformpb.Model)
+	m.Name = s.name("models")
+	m.TrainingPipeline = p.Name
+	m.CreateTime = timestamppb.Now()
+	s.models[m.Name] = m
+	p.ModelToUpload = proto.Clone(m).(*aiplatformpb.Model)
+	p.State = aiplatformpb.PipelineState_PIPELINE_STATE_SUCCEEDED
 	return proto.Clone(p).(*aiplatformpb.TrainingPipeline), nil
 }
 

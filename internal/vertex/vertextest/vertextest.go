@@ -166,6 +166,16 @@ func (s *Server) Endpoints() []*aiplatformpb.Endpoint {
 	return out
 }
 
+// Dataset returns a copy of the named managed dataset, or nil.
+func (s *Server) Dataset(name string) *aiplatformpb.Dataset {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d := s.datasets[name]; d != nil {
+		return proto.Clone(d).(*aiplatformpb.Dataset)
+	}
+	return nil
+}
+
 // Model returns a copy of the named model, or nil.
 func (s *Server) Model(name string) *aiplatformpb.Model {
 	s.mu.Lock()

@@ -1,0 +1,244 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/trainyard/trainyard/agents/analyze"
+	"github.com/trainyard/trainyard/agents/decision"
+	"github.com/trainyard/trainyard/ml/automl"
+	"github.com/trainyard/trainyard/ml/frame"
+	"github.com/trainyard/trainyard/ml/metrics"
+)
+
+// AutoMLTrainer is a Trainer whose backend also trains managed AutoML models (Vertex AI AutoML
+// tabular). DEPLOYMENT then trains one on the same training rows as a challenger to the
+// engine's model, deploys it on an endpoint, scores the held-out test rows through it, and
+// serves whichever model scores better on the project's metric; every step is a decision.
+type AutoMLTrainer interface {
+	EndpointDeployer
+	// PlanAutoML says whether to train a challenger for the plan, and why.
+	PlanAutoML(plan AutoMLPlan) (bool, string)
+	// TrainAutoML trains a model on job's rows and deploys it on an endpoint; on failure it
+	// leaves nothing behind. job.Attempt (1 to 3) adjusts the parameters.
+	TrainAutoML(ctx context.Context, job AutoMLJob) (*Endpoint, error)
+	// PredictEndpoint scores rows (column → value, nil when missing) on the endpoint.
+	PredictEndpoint(ctx context.Context, ep *Endpoint, rows []map[string]any) ([]EndpointPrediction, error)
+}
+
+// AutoMLPlan is what PlanAutoML decides on.
+type AutoMLPlan struct {
+	// Task is "binary", "multiclass" or "regression"; Rows the training rows.
+	Task string
+	Rows int
+	// Budget is the project's training budget.
+	Budget time.Duration
+}
+
+// AutoMLJob is one AutoML training.
+type AutoMLJob struct {
+	// ProjectID names the project.
+	ProjectID string
+	// Frame holds the training rows (never the test rows).
+	Frame        *frame.Frame
+	Target, Task string
+	// Drop lists the columns not to learn from.
+	Drop []string
+	// Metric is the project's metric, which AutoML optimizes when it can.
+	Metric string
+	// Budget is the training budget (the backend converts it to node hours).
+	Budget time.Duration
+	// Attempt is 1 to 3; later attempts adjust the parameters.
+	Attempt int
+}
+
+// EndpointPrediction is one answer of an endpoint.
+type EndpointPrediction struct {
+	// Probabilities by class label (classifiers).
+	Probabilities map[string]float64
+	// Value is the predicted value (regression).
+	Value float64
+}
+
+// automlAttempts bounds the AutoML challenger's tries, as training's retry rules do.
+const automlAttempts = maxTrainAttempts
+
+// automlChallenger trains and judges the AutoML challenger when the trainer offers one. It
+// returns the challenger's endpoint when it wins (fin then holds its test evaluation) and nil
+// when the engine's model stays; the AutoML model is removed when it loses.
+func (p *Pipeline) automlChallenger(ctx context.Context, r *run, at AutoMLTrainer, fin *finalEval, out *outcome) (*Endpoint, error) {
+	var ds dataState
+	if err := p.getJSON(ctx, stateKey(r.proj.ID, dataKey), &ds); err != nil {
+		return nil, err
+	}
+	var st trainState
+	if err := p.getJSON(ctx, stateKey(r.proj.ID, trainKey(fin.Iteration)), &st); err != nil {
+		return nil, err
+	}
+	budget := time.Duration(st.Config.BudgetSeconds * float64(time.Second))
+	run, why := at.PlanAutoML(AutoMLPlan{Task: ds.Task, Rows: len(ds.Train), Budget: budget})
+	if !run {
+		out.decide(p.ruled(typeModelChoice, "serve the engine's model without an AutoML challenger: "+why,
+			fmt.Sprintf("The %s backend can also train Vertex AI AutoML tabular models, but not here: %s.", p.trainer.Name(), why),
+			[]decision.Alternative{alt("the engine's model (custom job)", 0.8, "trained and evaluated"), alt("an AutoML tabular challenger", 0.2, why)},
+			map[string]any{"budget_seconds": budget.Seconds(), "task": ds.Task}))
+		return nil, nil
+	}
+	f, err := p.loadFrame(ctx, r.proj)
+	if err != nil {
+		return nil, err
+	}
+	r.progress(0.75, budget.Seconds(), "training an AutoML tabular challenger on Vertex AI", true)
+	var ep *Endpoint
+	for attempt := 1; attempt <= automlAttempts; attempt++ {
+		ep, err = at.TrainAutoML(ctx, AutoMLJob{ProjectID: r.proj.ID.String(), Frame: f.Take(ds.Train), Target: ds.Target, Task: ds.Task,
+			Drop: ds.dropNames(), Metric: st.Metric, Budget: budget, Attempt: attempt})
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		change := []string{"", "AutoML's default objective instead of the project's metric", "AutoML's default objective, and AutoML chooses the columns"}
+		if attempt == automlAttempts {
+			out.decide(p.ruled(typeRecovery, fmt.Sprintf("serve the engine's model: the AutoML challenger failed %d times", attempt),
+				fmt.Sprintf("The last AutoML training failed: %v. The engine's model is evaluated and ready, so it is served.", err),
+				[]decision.Alternative{alt("serve the engine's model", 0.8, "trained and evaluated"), alt("fail the project", 0.1, "a good model exists")},
+				map[string]any{"attempts": attempt, "error": err.Error()}))
+			return nil, nil
+		}
+		out.decide(p.ruled(typeRecovery, fmt.Sprintf("retry AutoML training (attempt %d of %d): %s", attempt+1, automlAttempts, change[attempt]),
+			fmt.Sprintf("Attempt %d failed: %v. Retrying with adjusted parameters.", attempt, err),
+			[]decision.Alternative{alt("retry with "+change[attempt], 0.6, "the failure may depend on the objective or columns"), alt("serve the engine's model", 0.4, "it is ready")},
+			map[string]any{"attempt": attempt, "error": err.Error()}))
+		r.logf(fmt.Sprintf("AutoML attempt %d failed: %v", attempt, err))
+	}
+	challenger, err := p.scoreEndpoint(ctx, r, at, ep, f, &ds, &st)
+	if err != nil {
+		out.decide(p.ruled(typeRecovery, "serve the engine's model: the AutoML challenger could not be scored",
+			fmt.Sprintf("Scoring the held-out test rows through the AutoML endpoint failed: %v.", err),
+			[]decision.Alternative{alt("serve the engine's model", 0.8, "trained and evaluated")}, map[string]any{"error": err.Error()}))
+		return nil, at.RemoveEndpoint(context.WithoutCancel(ctx), ep.EndpointID, ep.ExternalID)
+	}
+	m, err := metrics.Lookup(st.Metric)
+	if err != nil {
+		return nil, at.RemoveEndpoint(context.WithoutCancel(ctx), ep.EndpointID, ep.ExternalID)
+	}
+	ours, theirs := fin.Values[m.Name], challenger.Values[m.Name]
+	wins := !math.IsNaN(theirs) && (math.IsNaN(ours) || (m.HigherIsBetter && theirs > ours) || (!m.HigherIsBetter && theirs < ours))
+	ev := map[string]any{"metric": m.Name, "engine": ours, "automl": theirs, "test_rows": challenger.TestRows,
+		"endpoint_id": ep.EndpointID, "external_id": ep.ExternalID}
+	alts := []decision.Alternative{
+		{Option: "the engine's model (custom job)", Score: decision.Score(ours), Note: "refit on all labeled rows, downloadable"},
+		{Option: "the AutoML tabular model", Score: decision.Score(theirs), Note: "trained on the training rows, served by Vertex AI only"},
+	}
+	if !wins {
+		out.decide(p.ruled(typeModelChoice, fmt.Sprintf("serve the engine's model: it scored %s %.4g on the test rows, AutoML %.4g", m.Name, ours, theirs),
+			"Both models learned from the same training rows and were scored on the same held-out test rows; the AutoML challenger did not do better, so it is undeployed and deleted.",
+			alts, ev))
+		return nil, at.RemoveEndpoint(context.WithoutCancel(ctx), ep.EndpointID, ep.ExternalID)
+	}
+	out.decide(p.ruled(typeModelChoice, fmt.Sprintf("serve the AutoML tabular model on %s: it scored %s %.4g on the test rows, the engine %.4g", ep.EndpointID, m.Name, theirs, ours),
+		"Both models learned from the same training rows and were scored on the same held-out test rows; the AutoML model did better, so its endpoint answers the predictions and the reported metrics are its own. The downloadable artifact stays the engine's model (AutoML tabular models run on Vertex AI only), and explanations come from it.",
+		alts, ev))
+	*fin = *challenger
+	return ep, nil
+}
+
+// scoreEndpoint evaluates an endpoint's model on the held-out test rows as testEvaluation
+// evaluates the engine's model (the class with the highest probability is predicted).
+func (p *Pipeline) scoreEndpoint(ctx context.Context, r *run, at AutoMLTrainer, ep *Endpoint, f *frame.Frame, ds *dataState, st *trainState) (*finalEval, error) {
+	an, err := p.loadAnalysis(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	test := f.Take(ds.Test)
+	target := test.Col(ds.Target)
+	inputs := make([]*frame.Column, 0, test.NCols())
+	dropped := map[string]bool{ds.Target: true}
+	for _, n := range ds.dropNames() {
+		dropped[n] = true
+	}
+	for _, n := range test.Names() {
+		if !dropped[n] {
+			inputs = append(inputs, test.Col(n))
+		}
+	}
+	rows := make([]map[string]any, test.NRows())
+	for i := range rows {
+		row := make(map[string]any, len(inputs))
+		for _, c := range inputs {
+			if c.Missing[i] {
+				row[c.Name] = nil
+			} else {
+				row[c.Name] = c.Value(i)
+			}
+		}
+		rows[i] = row
+	}
+	preds, err := at.PredictEndpoint(ctx, ep, rows)
+	if err != nil {
+		return nil, err
+	}
+	if len(preds) != len(rows) {
+		return nil, fmt.Errorf("%d predictions for %d rows", len(preds), len(rows))
+	}
+	s := &scored{task: ds.Task, classes: st.Classes, width: max(1, len(st.Classes)), threshold: 0.5, pos: 1}
+	var ps metrics.Predictions
+	if ds.Task == automl.Regression {
+		for i, pr := range preds {
+			s.y = append(s.y, target.Num[i])
+			s.values = append(s.values, pr.Value)
+		}
+		ps.Values = s.values
+	} else {
+		for i, pr := range preds {
+			k := s.classIndex(target.Value(i), -1)
+			if k < 0 {
+				continue // a class never seen in training cannot be scored
+			}
+			s.y = append(s.y, float64(k))
+			for _, c := range st.Classes {
+				s.proba = append(s.proba, pr.Probabilities[c])
+			}
+		}
+		if ds.Task == automl.Binary {
+			s.pos = s.classIndex(ds.PositiveClass, 1)
+		}
+		ps.Values, ps.Proba = s.predicted(), s.probaRows()
+	}
+	sum, err := metrics.Summarize(ds.Task, s.y, ps)
+	if err != nil {
+		return nil, fmt.Errorf("test metrics: %w", err)
+	}
+	fin := &finalEval{Iteration: st.Iteration, Positive: s.pos, Summary: sum, TestRows: len(s.y), Values: map[string]float64{}}
+	names := []string{"rmse", "mae", "r2", st.Metric}
+	if ds.Task != automl.Regression {
+		names = []string{"accuracy", "balanced_accuracy", "f1", "f1_macro", "precision", "recall", "logloss", "auc", "pr_auc", st.Metric}
+	}
+	for _, n := range names {
+		m, err := metrics.Lookup(n)
+		if err != nil {
+			continue
+		}
+		var v float64
+		if ds.Task == automl.Binary && (n == "f1" || n == "precision" || n == "recall") {
+			v, err = s.value(analyze.SuccessCriterion{Metric: n})
+		} else {
+			v, err = m.Compute(s.y, ps)
+		}
+		if err == nil && v == v {
+			fin.Values[m.Name] = v
+		}
+	}
+	if fin.Criteria, err = s.check(an.SuccessCriteria); err != nil {
+		return nil, err
+	}
+	fin.CriteriaMet = true
+	for _, c := range fin.Criteria {
+		fin.CriteriaMet = fin.CriteriaMet && c.Met
+	}
+	return fin, nil
+}
