@@ -45,7 +45,7 @@ func TestRecallCriterionIsServed(t *testing.T) {
 	e := startEnv(t, pipelinetest.Config{Trainer: evaluatedOnly{}})
 	ctx := context.Background()
 	p := submit(t, e, pipelinetest.Submission{DatasetID: upload(t, e, "telco_churn.csv"),
-		Description: "predict which customers will churn; we need at least 90% recall on churners", BudgetSeconds: 4})
+		Description: "predict which customers will churn; we need at least 90% recall on churners", BudgetSeconds: 10})
 	p = wait(t, e, p.ID, 120*time.Second)
 	if p.Stage != store.StageCompleted || p.ModelID == nil {
 		t.Fatalf("stage = %s (%s), want COMPLETED with a model", p.Stage, p.ErrorMessage)

@@ -115,7 +115,10 @@ func (p *Pipeline) evaluateStage(ctx context.Context, r *run) (*outcome, error) 
 	}
 	ev.Iterations = append(ev.Iterations, res)
 
-	next, d := p.decideIteration(iter, &st, &ds, an, crit, unreachable)
+	next, d, err := p.decideIteration(ctx, iter, &st, &ds, an, crit, unreachable)
+	if err != nil {
+		return nil, err
+	}
 	out.decide(d)
 	if next != nil {
 		ev.Next = next
@@ -292,67 +295,6 @@ func (p *Pipeline) chooseThreshold(val *scored, an *analyze.Analysis, st *trainS
 		d.Reasoning += " " + strings.ToUpper(unreachable[:1]) + unreachable[1:] + "."
 	}
 	return chosen.Threshold, &d, unreachable
-}
-
-// decideIteration decides whether another training iteration can help and what it changes.
-func (p *Pipeline) decideIteration(iter int, st *trainState, ds *dataState, an *analyze.Analysis, crit []criterionResult, unreachable string) (*iterationChange, decision.Decision) {
-	var unmet []criterionResult
-	maxGap := 0.0
-	for _, c := range crit {
-		if !c.Met {
-			unmet = append(unmet, c)
-			maxGap = max(maxGap, c.Gap)
-		}
-	}
-	ev := map[string]any{"iteration": iter, "max_iterations": p.opts.MaxIterations, "validation_score": st.Score, "metric": st.Metric,
-		"criteria": crit, "families": st.Config.Families, "balance": st.Config.Balance, "budget_seconds": st.Config.BudgetSeconds}
-	stop := func(why string, conf float64, alts ...decision.Alternative) (*iterationChange, decision.Decision) {
-		alts = append([]decision.Alternative{alt("stop and deploy", conf, why)}, alts...)
-		return nil, p.ruled(typeIteration, "stop iterating: "+why, why, alts, ev)
-	}
-	switch {
-	case len(an.SuccessCriteria) == 0:
-		return stop(fmt.Sprintf("no success criterion was stated; the search already optimized %s within the budget (validation %.4g)", st.Metric, st.Score), 0.8,
-			alt("another iteration", 0.2, "no target to reach"))
-	case len(crit) == 0:
-		return stop("there are no validation predictions to judge the criteria by ("+unreachable+"); a larger budget is needed", 0.6,
-			alt("another iteration", 0.4, "with the same budget it would end the same way"))
-	case len(unmet) == 0:
-		return stop("every success criterion holds on validation data", 0.9, alt("another iteration", 0.1, "nothing to fix"))
-	case unreachable != "":
-		return stop(unreachable+"; another iteration cannot close a gap this large", 0.85, alt("another iteration", 0.15, "the trade-off is in the data, not the learner"))
-	case maxGap > iterateGap:
-		return stop(fmt.Sprintf("the shortfall on validation (%.3f) is beyond what another iteration is expected to close (%.2f)", maxGap, iterateGap), 0.7,
-			alt("another iteration", 0.3, "unlikely to close the gap"))
-	case iter >= p.opts.MaxIterations:
-		return stop(fmt.Sprintf("the iteration limit (%d) is reached", p.opts.MaxIterations), 1)
-	}
-	var opts []*iterationChange
-	var alts []decision.Alternative
-	if ds.Task != automl.Regression && !st.Config.Balance {
-		opts = append(opts, &iterationChange{Iteration: iter + 1, Change: "rebalance: weight classes inversely to their frequency", Balance: true})
-		alts = append(alts, alt("rebalance classes", 0.7, "the rare class gets more weight"))
-	}
-	if all := withTextFamily([]string{automl.GBDT, automl.Linear, automl.Forest}, ds.TextColumns); len(st.Config.Families) < len(all) {
-		opts = append(opts, &iterationChange{Iteration: iter + 1, Change: "search every learner family", Families: all})
-		alts = append(alts, alt("other families", 0.6, "another bias may fit better"))
-	}
-	if st.Config.BudgetSeconds*2 <= p.opts.MaxBudget.Seconds() {
-		opts = append(opts, &iterationChange{Iteration: iter + 1, Change: "double the budget", BudgetFactor: 2})
-		alts = append(alts, alt("more budget", 0.5, "more candidates"))
-	}
-	if len(opts) == 0 {
-		return stop("nothing is left to change (classes weighted, every family searched, budget at its cap)", 0.9)
-	}
-	ch := opts[0]
-	alts = append(alts, alt("stop and deploy", 0.3, fmt.Sprintf("criteria missed by at most %.3f", maxGap)))
-	var names []string
-	for _, c := range unmet {
-		names = append(names, fmt.Sprintf("%s (%.3f on validation)", describeCriterion(c.SuccessCriterion), c.Achieved))
-	}
-	return ch, p.ruled(typeIteration, fmt.Sprintf("train iteration %d: %s", ch.Iteration, ch.Change),
-		fmt.Sprintf("Not met on validation: %s. The shortfall is small enough that %s may close it.", strings.Join(names, "; "), ch.Change),
-		alts, ev)
 }
 
 // testEvaluation scores the chosen model once on the held-out test rows.

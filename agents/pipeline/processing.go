@@ -96,7 +96,9 @@ func (p *Pipeline) processStage(ctx context.Context, r *run) (*outcome, error) {
 	ds := &dataState{Target: an.TargetColumn, Task: string(an.ProblemType), PositiveClass: an.PositiveClass,
 		Rows: f.NRows(), Columns: f.NCols(), Dropped: []droppedColumn{}}
 
-	p.decideDrops(out, ds, f, prof)
+	if err := p.decideDrops(ctx, out, ds, f, prof); err != nil {
+		return nil, err
+	}
 	if err := usableInputs(f, ds); err != nil {
 		return nil, err
 	}
@@ -138,8 +140,10 @@ func (p *Pipeline) processStage(ctx context.Context, r *run) (*outcome, error) {
 	return out, nil
 }
 
-// decideDrops drops identifier, constant, empty and leaking columns, each as a decision.
-func (p *Pipeline) decideDrops(out *outcome, ds *dataState, f *frame.Frame, prof *profile.Profile) {
+// decideDrops drops identifier, constant, empty and leaking columns, each as a decision; the
+// drops that have a real alternative go through the reasoner (confirmDrops).
+func (p *Pipeline) decideDrops(ctx context.Context, out *outcome, ds *dataState, f *frame.Frame, prof *profile.Profile) error {
+	var cands []dropCandidate
 	byCol := map[string]*profile.Column{}
 	for i := range prof.Columns {
 		byCol[prof.Columns[i].Name] = &prof.Columns[i]
@@ -172,7 +176,6 @@ func (p *Pipeline) decideDrops(out *outcome, ds *dataState, f *frame.Frame, prof
 		}
 		seen[fl.Column] = true
 		reason := why + ": " + fl.Detail
-		ds.Dropped = append(ds.Dropped, droppedColumn{Column: fl.Column, Reason: reason})
 		ev := map[string]any{"column": fl.Column, "flag": string(fl.Kind), "detail": fl.Detail, "score": round3(fl.Score)}
 		if c := byCol[fl.Column]; c != nil {
 			ev["kind"] = c.Kind.String()
@@ -181,9 +184,9 @@ func (p *Pipeline) decideDrops(out *outcome, ds *dataState, f *frame.Frame, prof
 			ev["missing_ratio"] = round3(c.MissingRatio)
 			ev["examples"] = c.Examples
 		}
-		out.decide(p.ruled(typeDropColumn, fmt.Sprintf("drop column %s (%s)", fl.Column, why),
+		cands = append(cands, dropCandidate{column: fl.Column, reason: reason, why: why, decision: p.ruled(typeDropColumn, fmt.Sprintf("drop column %s (%s)", fl.Column, why),
 			fmt.Sprintf("Column %q %s (%s). Keeping it would let the model learn something that does not hold for new rows.", fl.Column, note, fl.Detail),
-			[]decision.Alternative{alt("drop", dropScore, note), alt("keep", keepScore, "use it as a feature")}, ev))
+			[]decision.Alternative{alt("drop", dropScore, note), alt("keep", keepScore, "use it as a feature")}, ev)})
 	}
 	// Strings that almost never repeat (names, ticket or order numbers) identify rows as well,
 	// even when the profiler does not call them identifiers: a value seen once cannot teach
@@ -210,20 +213,23 @@ func (p *Pipeline) decideDrops(out *outcome, ds *dataState, f *frame.Frame, prof
 		}
 		seen[c.Name] = true
 		detail := fmt.Sprintf("%d distinct values in %d rows, %d seen once", distinct, present, singles)
-		ds.Dropped = append(ds.Dropped, droppedColumn{Column: c.Name, Reason: why + ": " + detail})
 		ev := map[string]any{"column": c.Name, "kind": c.Kind.String(), "distinct": distinct, "rows": present, "singletons": singles, "singleton_share": round3(single)}
 		if pc := byCol[c.Name]; pc != nil {
 			ev["examples"] = pc.Examples
 			ev["missing_ratio"] = round3(pc.MissingRatio)
 		}
-		out.decide(p.ruled(typeDropColumn, fmt.Sprintf("drop column %s (%s)", c.Name, why),
+		cands = append(cands, dropCandidate{column: c.Name, reason: why + ": " + detail, why: why, decision: p.ruled(typeDropColumn, fmt.Sprintf("drop column %s (%s)", c.Name, why),
 			fmt.Sprintf("Column %q is %s (%s). Keeping it would add noise the model can memorize but not generalize from.", c.Name, note, detail),
-			[]decision.Alternative{alt("drop", 0.5+single/2, note), alt("keep as a category", 0.5-single/2, "only repeated values carry signal")}, ev))
+			[]decision.Alternative{alt("drop", 0.5+single/2, note), alt("keep as a category", 0.5-single/2, "only repeated values carry signal")}, ev)})
+	}
+	if err := p.confirmDrops(ctx, out, ds, cands); err != nil {
+		return err
 	}
 	if len(ds.Dropped) > 0 {
 		names := ds.dropNames()
 		ds.Preprocessing = append(ds.Preprocessing, "dropped "+strings.Join(names, ", "))
 	}
+	return nil
 }
 
 // decideMissing chooses how missing values are handled, from the measured missing ratios.

@@ -61,14 +61,12 @@ func (p *Pipeline) selectStage(ctx context.Context, r *run) (*outcome, error) {
 			chosen = append(chosen, f.name)
 		}
 	}
-	famDecision := p.ruled(typeModelFamily, "search "+strings.Join(chosen, ", "),
+	chosen, err = p.decideFamilies(ctx, out, alts, chosen,
 		fmt.Sprintf("With %d training rows and %d input columns, the families scoring at least 0.5 are searched; the search compares them on %s and may blend the best.", rows, features, an.SearchMetric),
-		alts, map[string]any{"train_rows": rows, "input_columns": features, "task": ds.Task})
-	famDecision.Confidence = clamp01(0.9 - 0.35) // margin between the best family and the best one left out
-	if len(chosen) == len(fams) {
-		famDecision.Confidence = 0.9
+		map[string]any{"train_rows": rows, "input_columns": features, "task": ds.Task, "metric": an.SearchMetric})
+	if err != nil {
+		return nil, err
 	}
-	out.decide(famDecision)
 
 	// Hyperparameters: where the search starts.
 	hp := map[string]any{
@@ -82,7 +80,10 @@ func (p *Pipeline) selectStage(ctx context.Context, r *run) (*outcome, error) {
 		map[string]any{"initial": hp}))
 
 	// Budget.
-	budget, budgetDecision := p.chooseBudget(r, &ds, an.Complexity, rows, features)
+	budget, budgetDecision, err := p.chooseBudget(ctx, r, &ds, an.Complexity, rows, features)
+	if err != nil {
+		return nil, err
+	}
 	out.decide(budgetDecision)
 
 	plan := &trainyardv1.TrainingPlan{}
@@ -121,8 +122,9 @@ func (p *Pipeline) selectStage(ctx context.Context, r *run) (*outcome, error) {
 	return out, nil
 }
 
-// chooseBudget returns the training budget per iteration and the decision behind it.
-func (p *Pipeline) chooseBudget(r *run, ds *dataState, complexity float64, rows, features int) (time.Duration, decision.Decision) {
+// chooseBudget returns the training budget per iteration and the decision behind it. A
+// derived budget is put to the reasoner among its alternatives.
+func (p *Pipeline) chooseBudget(ctx context.Context, r *run, ds *dataState, complexity float64, rows, features int) (time.Duration, decision.Decision, error) {
 	ev := map[string]any{"train_rows": rows, "input_columns": features, "complexity": round3(complexity),
 		"cap_seconds": p.opts.MaxBudget.Seconds()}
 	if s := r.proj.BudgetSeconds; s > 0 {
@@ -134,7 +136,7 @@ func (p *Pipeline) chooseBudget(r *run, ds *dataState, complexity float64, rows,
 		}
 		return b, p.ruled(typeBudget, fmt.Sprintf("train for %s per iteration (%s)", b, note),
 			"The owner chose the budget; the search stops at the deadline with the best model found.",
-			[]decision.Alternative{alt("owner's budget", 1, note)}, ev)
+			[]decision.Alternative{alt("owner's budget", 1, note)}, ev), nil
 	}
 	// A few seconds per thousand cells, scaled by how hard the problem looks.
 	cells := float64(rows) * float64(max(1, features))
@@ -142,9 +144,12 @@ func (p *Pipeline) chooseBudget(r *run, ds *dataState, complexity float64, rows,
 	b := time.Duration(math.Round(secs)) * time.Second
 	b = min(max(b, p.opts.MinBudget), p.opts.MaxBudget)
 	ev["derived_seconds"] = b.Seconds()
-	return b, p.ruled(typeBudget, fmt.Sprintf("train for %s per iteration", b),
-		fmt.Sprintf("Derived from the data size (%d rows × %d columns) and the complexity %.2f: enough for the default candidates and a local search; the search stops early when no candidate improves.", rows, features, complexity),
-		[]decision.Alternative{alt(b.String(), 0.7, "sized to the data"), alt((b / 2).String(), 0.4, "may stop before the search settles"), alt((2 * b).String(), 0.5, "slower for a small expected gain")}, ev)
+	alts := []decision.Alternative{alt(b.String(), 0.7, "sized to the data"), alt((b / 2).String(), 0.4, "may stop before the search settles")}
+	if 2*b <= p.opts.MaxBudget {
+		alts = append(alts, alt((2*b).String(), 0.5, "slower for a small expected gain"))
+	}
+	return p.decideBudget(ctx, alts, ev,
+		fmt.Sprintf("Derived from the data size (%d rows × %d columns) and the complexity %.2f: enough for the default candidates and a local search; the search stops early when no candidate improves.", rows, features, complexity))
 }
 
 // decideApproval decides whether the plan waits for a person.

@@ -30,7 +30,8 @@ const (
 	// string is wanted, a string where an array is wanted).
 	OutOfSchema
 	// UnknownValue answers a string that is not among the allowed values,
-	// such as a column the data does not have.
+	// such as a column the data does not have (a list holding it when the
+	// answer is a list).
 	UnknownValue
 	// Hang sleeps for Delay ignoring its context, then answers like Echo.
 	Hang
@@ -92,6 +93,9 @@ func (f *LLM) Decide(ctx context.Context, req reasoner.Request) (reasoner.Answer
 		}
 		return reply(`"everything"`)
 	case UnknownValue:
+		if req.Schema != nil && req.Schema.Type == "array" {
+			return reply(`["no_such_column_x"]`)
+		}
 		return reply(`"no_such_column_x"`)
 	case Hang:
 		time.Sleep(f.Delay)
