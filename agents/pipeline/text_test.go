@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -60,6 +61,13 @@ func subsample(t *testing.T, name string, step int, extraNames []string, extra f
 // to complete; it returns the deployed model's record, metrics and loaded serving form.
 func textProject(t *testing.T, e *pipelinetest.Env, path, goal string) (*trainyardv1.Metrics, *serving.Loaded, []*trainyardv1.Candidate) {
 	t.Helper()
+	metrics, m, cands, _ := textProjectPlan(t, e, path, goal)
+	return metrics, m, cands
+}
+
+// textProjectPlan is textProject that also returns the columns the plan dropped.
+func textProjectPlan(t *testing.T, e *pipelinetest.Env, path, goal string) (*trainyardv1.Metrics, *serving.Loaded, []*trainyardv1.Candidate, []string) {
+	t.Helper()
 	ctx := context.Background()
 	ds, err := e.Upload(ctx, path)
 	if err != nil {
@@ -70,7 +78,12 @@ func textProject(t *testing.T, e *pipelinetest.Env, path, goal string) (*trainya
 	if p.Stage != store.StageCompleted || p.ModelID == nil {
 		t.Fatalf("%s: stage = %s (%s), want COMPLETED with a model", filepath.Base(path), p.Stage, p.ErrorMessage)
 	}
-	return deployedModel(t, e, p)
+	var dropped []string
+	for _, d := range planOf(t, p).GetDroppedColumns() {
+		dropped = append(dropped, d.GetColumn())
+	}
+	metrics, m, cands := deployedModel(t, e, p)
+	return metrics, m, cands, dropped
 }
 
 // deployedModel returns a completed project's model: its held-out metrics, its serving form
@@ -129,12 +142,20 @@ func TestTextOnlyProjects(t *testing.T) {
 		step           int
 		minAcc, minF1  float64
 		positive, good string
+		drop           []string
 	}{
-		{"sms_spam.csv", "predict the label of each message (spam or ham)", 4, 0.95, 0.8, "WINNER!! You have won a free prize. Call 09061701461 now to claim", "ok see you at home tonight, love you"},
-		{"fine_foods_reviews.csv", "predict the label of each review", 3, 0.75, 0, "", ""},
+		{"sms_spam.csv", "predict the label of each message (spam or ham)", 4, 0.95, 0.8, "WINNER!! You have won a free prize. Call 09061701461 now to claim", "ok see you at home tonight, love you", nil},
+		// The reviews' product code identifies rows and their split column is bookkeeping.
+		{"fine_foods_reviews.csv", "predict the label of each review", 3, 0.75, 0, "", "", []string{"product", "split"}},
 	} {
-		metrics, m, cands := textProject(t, e, subsample(t, tc.file, tc.step, nil, nil), tc.goal)
+		metrics, m, cands, dropped := textProjectPlan(t, e, subsample(t, tc.file, tc.step, nil, nil), tc.goal)
 		v := metrics.GetValues()
+		t.Logf("%s: dropped %v", tc.file, dropped)
+		for _, c := range tc.drop {
+			if !slices.Contains(dropped, c) {
+				t.Errorf("%s: plan drops %v, want %s dropped", tc.file, dropped, c)
+			}
+		}
 		t.Logf("%s: held-out %v", tc.file, v)
 		if v["accuracy"] < tc.minAcc || (tc.minF1 > 0 && v["f1"] < tc.minF1) {
 			t.Errorf("%s: held-out accuracy %.3f, F1 %.3f; want at least %.2f, %.2f", tc.file, v["accuracy"], v["f1"], tc.minAcc, tc.minF1)
