@@ -43,6 +43,11 @@ func (h *PredictionService) BatchPredict(ctx context.Context, req *trainyardv1.B
 		return nil, connect.NewError(connect.CodePermissionDenied,
 			fmt.Errorf("this API key may only call predictions of model %s", v.ModelScope))
 	}
+	if m, err := h.p.models.get(ctx, h.p.d, id); err == nil {
+		if lm, err := h.p.load(ctx, m); err == nil && lm.IsImage() {
+			return nil, &store.Error{Kind: store.ErrFailedPrecondition, Msg: fmt.Sprintf("model %s classifies images: batch prediction reads rows of a CSV; send the images to Predict (up to 10,000 a request)", id)}
+		}
+	}
 	dsID, err := uuid.Parse(strings.TrimPrefix(req.GetDatasetId(), "datasets/"))
 	if err != nil {
 		return nil, connect.NewError(connect.CodeInvalidArgument, fmt.Errorf("dataset_id %q: want a dataset id (a UUID) from an upload", req.GetDatasetId()))

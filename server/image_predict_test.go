@@ -153,6 +153,10 @@ func TestPredictImageOverEveryProtocol(t *testing.T) {
 		t.Errorf("Predict with more images than instances = %v, want InvalidArgument", err)
 	}
 
+	if _, err := h.cps.BatchPredict(withKey(context.Background(), owner.key), &trainyardv1.BatchPredictRequest{Name: "models/" + id, DatasetId: h.newDataset(owner)}); connect.CodeOf(err) != connect.CodeFailedPrecondition {
+		t.Errorf("BatchPredict with an image model = %v, want FailedPrecondition", err)
+	}
+
 	bad, _ := structpb.NewStruct(map[string]any{"image": "aGVsbG8="})
 	res, _ = h.predictOver(t, owner.key, &trainyardv1.PredictRequest{Name: "models/" + id, Instances: []*structpb.Struct{bad}})
 	if p := res["connect"].GetPredictions(); len(p) != 1 || p[0].GetError() == "" {
