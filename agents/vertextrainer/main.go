@@ -6,6 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,6 +48,9 @@ func Main(ctx context.Context, args []string, stderr io.Writer) error {
 // FromURL returns the trainer a --trainer-url names: nil for "local" (the pipeline's default,
 // pipeline.LocalTrainer) and a Trainer for vertex://projects/P/locations/L, running image and
 // exchanging data through blobs, which must be a gs:// bucket (blobURL) the jobs can read.
+// Query parameters tune it: automl=1 trains an AutoML tabular challenger when the budget allows
+// (automl_min_budget=DURATION, default 1h), machine=TYPE is the training and serving machine,
+// min_replicas=N and max_replicas=N bound the endpoints' autoscaling.
 func FromURL(ctx context.Context, trainerURL, image string, blobs *blob.Store, blobURL string) (pipeline.Trainer, error) {
 	if trainerURL == "" || trainerURL == "local" {
 		return nil, nil
@@ -59,11 +65,53 @@ func FromURL(ctx context.Context, trainerURL, image string, blobs *blob.Store, b
 	if len(blobURL) < 5 || blobURL[:5] != "gs://" {
 		return nil, fmt.Errorf("--trainer-url %s needs a gs:// --blob-url the training jobs can read, not %q", trainerURL, blobURL)
 	}
-	c, err := vertex.New(ctx, loc, vertex.Backoff{})
-	if err != nil {
+	tr := &Trainer{BlobURL: blobURL, Image: image, Blobs: blobs}
+	if err := tr.setOptions(trainerURL); err != nil {
 		return nil, err
 	}
-	return &Trainer{Client: c, Blobs: blobs, BlobURL: blobURL, Image: image}, nil
+	if tr.Client, err = vertex.New(ctx, loc, vertex.Backoff{}); err != nil {
+		return nil, err
+	}
+	return tr, nil
+}
+
+// setOptions reads the trainer URL's query parameters.
+func (t *Trainer) setOptions(trainerURL string) error {
+	u, err := url.Parse(trainerURL)
+	if err != nil {
+		return err
+	}
+	q := u.Query()
+	for k := range q {
+		if !slices.Contains([]string{"automl", "automl_min_budget", "machine", "min_replicas", "max_replicas"}, k) {
+			return fmt.Errorf("--trainer-url %s: unknown parameter %q (want automl, automl_min_budget, machine, min_replicas, max_replicas)", trainerURL, k)
+		}
+	}
+	if v := q.Get("automl"); v != "" {
+		if t.AutoML, err = strconv.ParseBool(v); err != nil {
+			return fmt.Errorf("--trainer-url automl=%q: %w", v, err)
+		}
+	}
+	if v := q.Get("automl_min_budget"); v != "" {
+		if t.AutoMLMinBudget, err = time.ParseDuration(v); err != nil {
+			return fmt.Errorf("--trainer-url automl_min_budget=%q: %w", v, err)
+		}
+	}
+	t.MachineType = q.Get("machine")
+	t.Autoscaling.MachineType = t.MachineType
+	for _, p := range []struct {
+		name string
+		dst  *int32
+	}{{"min_replicas", &t.Autoscaling.MinReplicas}, {"max_replicas", &t.Autoscaling.MaxReplicas}} {
+		if v := q.Get(p.name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 32)
+			if err != nil || n < 1 {
+				return fmt.Errorf("--trainer-url %s=%q: want a positive number", p.name, v)
+			}
+			*p.dst = int32(n)
+		}
+	}
+	return nil
 }
 
 // ClientFromURL returns a Vertex AI client for a vertex:// --trainer-url, for the API server:
