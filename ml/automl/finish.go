@@ -58,7 +58,13 @@ func (s *searcher) finish(ctx context.Context) (*Result, error) {
 			s.trials[winner.Number].Note += "; " + note
 		}
 	}
-	res.Trials, res.OOF, res.Score = s.trials, oof, score
+	res.Trials, res.OOF, res.Score = s.trials, s.sch.collapse(oof, width(s.d)), score
+	if len(members) == 1 && s.floorFits(winner) {
+		members[0].GBDT = s.floor.gbdt
+		s.trials[winner.Number].Note += "; its fit on all rows was made first, before the search"
+		res.Members = members
+		return res, nil
+	}
 	if h := winner.holdout; len(members) == 1 && h != nil && !s.canRefit(members) {
 		// No time to refit on all rows: deploy the model validated on the holdout,
 		// rather than a refit cut short by the deadline.
@@ -205,11 +211,17 @@ func (s *searcher) fallback(ctx context.Context, res *Result) (*Result, error) {
 	if s.first.Learner == "" {
 		return nil, fmt.Errorf("%w (no learner allowed)", ErrNoCandidate)
 	}
-	ctx, cancel := s.refitContext(ctx)
-	defer cancel()
-	m, err := fit(ctx, s.d, s.first, s.cfg, nil, nil)
-	if m.gbdt == nil && m.linear == nil && m.text == nil {
-		return nil, fmt.Errorf("%w: %v", ErrNoCandidate, err)
+	var m fitted
+	if s.floor != nil {
+		m = *s.floor
+	} else {
+		ctx, cancel := s.refitContext(ctx)
+		defer cancel()
+		var err error
+		m, err = fit(ctx, s.d, s.first, s.cfg, nil, nil)
+		if m.gbdt == nil && m.linear == nil && m.text == nil {
+			return nil, fmt.Errorf("%w: %v", ErrNoCandidate, err)
+		}
 	}
 	res.Validation += "; no candidate finished validation within the budget, so the first was fit on all rows unvalidated"
 	note := fmt.Sprintf("not validated: the budget ran out; fit on all rows (%d iterations)", m.iterations)

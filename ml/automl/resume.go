@@ -62,6 +62,7 @@ func (s *searcher) fingerprint() uint64 {
 	put(s.cfg.Seed)
 	put(uint64(width(s.d)))
 	put(uint64(len(s.sch.folds)))
+	put(uint64(s.sch.repeats))
 	for _, r := range s.sch.oofRows {
 		put(uint64(r))
 		put(math.Float64bits(s.d.Label[r]))
@@ -91,8 +92,8 @@ func (s *searcher) replay(r TrialRecord, c Candidate) (Trial, error) {
 		return Trial{}, fmt.Errorf("%w: record %d is trial %d of its search, want %d", ErrResumeMismatch, n, r.Number, n)
 	case r.key() != c.key():
 		return Trial{}, fmt.Errorf("%w: trial %d was %s %s, but this search proposes %s %s", ErrResumeMismatch, n, r.Learner, r.Candidate.String(), c.Learner, c.String())
-	case r.Status == "ok" && len(r.OOF) != len(s.sch.oofRows)*width(s.d):
-		return Trial{}, fmt.Errorf("%w: trial %d has %d out-of-fold values, want %d", ErrResumeMismatch, n, len(r.OOF), len(s.sch.oofRows)*width(s.d))
+	case r.Status == "ok" && len(r.OOF) != s.sch.size()*width(s.d):
+		return Trial{}, fmt.Errorf("%w: trial %d has %d out-of-fold values, want %d", ErrResumeMismatch, n, len(r.OOF), s.sch.size()*width(s.d))
 	case r.Status != "ok" && r.Status != "failed":
 		return Trial{}, fmt.Errorf("%w: trial %d has status %q", ErrResumeMismatch, n, r.Status)
 	}

@@ -89,17 +89,19 @@ func pickMetric(d *Data, name string) (metrics.Metric, error) {
 
 // searcher holds the state of one search.
 type searcher struct {
-	d      *Data
-	cfg    *Config
-	metric metrics.Metric
-	sch    *scheme
-	start  time.Time
-	first  Candidate // the first candidate, fit unvalidated when none finishes
-	rng    *rand.Rand
-	trials []Trial
-	seen   map[string]bool
-	fp     uint64        // fingerprint of the search, for resume records
-	resume []TrialRecord // records still to replay
+	d        *Data
+	cfg      *Config
+	metric   metrics.Metric
+	sch      *scheme
+	start    time.Time
+	first    Candidate // the first candidate, fit unvalidated when none finishes
+	floor    *fitted   // the first candidate fit on all rows before the search (large data)
+	floorCut bool      // the floor fit was cut by the deadline
+	rng      *rand.Rand
+	trials   []Trial
+	seen     map[string]bool
+	fp       uint64        // fingerprint of the search, for resume records
+	resume   []TrialRecord // records still to replay
 }
 
 // allowed reports whether family is searched.
@@ -147,6 +149,7 @@ func (s *searcher) run(ctx context.Context) error {
 	if len(queue) > 0 {
 		s.first = queue[0]
 	}
+	s.fitFloor(ctx)
 	space := gbdtSpace(len(s.sch.folds[0].Train))
 	ls := newLocalSearch(s.rng, gbdtDefaults(space))
 	nextLinear, nextText := 1, 1
@@ -260,6 +263,12 @@ func (s *searcher) affordable(c Candidate) bool {
 // per-fold time scaled to all rows, with a margin.
 func (s *searcher) reserve() float64 {
 	best, ok := s.bestTrial()
+	if ok && s.floorFits(best) {
+		return 0.2 // the best is already fit on all rows
+	}
+	if !ok && s.floor != nil {
+		return 0.2 // the floor stands in when no trial finishes
+	}
 	if !ok {
 		// Before any trial has finished, keep a quarter of the budget for a
 		// fit on all rows in case none does.
@@ -297,9 +306,9 @@ func (s *searcher) evaluate(ctx context.Context, c Candidate) Trial {
 		defer cancel()
 	}
 	w := width(s.d)
-	oof := make([]float64, len(s.sch.oofRows)*w)
+	oof := make([]float64, s.sch.size()*w)
 	iters := 0
-	for _, f := range s.sch.folds {
+	for fi, f := range s.sch.folds {
 		m, err := fit(ctx, s.d, c, s.cfg, f.Train, f.Valid)
 		if err == nil {
 			err = ctx.Err()
@@ -319,7 +328,7 @@ func (s *searcher) evaluate(ctx context.Context, c Candidate) Trial {
 			return t
 		}
 		for i, r := range f.Valid {
-			copy(oof[s.sch.pos[r]*w:], preds[i*w:(i+1)*w])
+			copy(oof[(s.sch.rep[fi]*len(s.sch.oofRows)+s.sch.pos[r])*w:], preds[i*w:(i+1)*w])
 		}
 		iters += m.iterations
 		if len(s.sch.folds) == 1 {
@@ -350,7 +359,7 @@ func (s *searcher) score(oof []float64) ([]float64, float64) {
 			p.Proba = make([][]float64, len(pos))
 		}
 		for i, q := range pos {
-			y[i] = s.d.Label[s.sch.oofRows[q]]
+			y[i] = s.d.Label[s.sch.row(q)]
 			if p.Values != nil {
 				p.Values[i] = oof[q]
 			} else {
@@ -388,6 +397,11 @@ func (s *searcher) significantlyBetter(a, b []float64) (bool, float64, float64) 
 	se := 0.0
 	if k > 1 {
 		se = math.Sqrt(v / float64(k-1) / float64(k))
+	}
+	if s.sch != nil && s.sch.repeats > 1 {
+		// Repeats score the same rows again: they steady the mean but are
+		// not independent evidence, so the noise is that of one repeat.
+		se *= math.Sqrt(float64(s.sch.repeats))
 	}
 	return mean > se, mean, se
 }

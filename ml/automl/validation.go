@@ -7,13 +7,51 @@ import (
 )
 
 // scheme is how candidates are validated: folds whose validation parts cover
-// oofRows, and the groups of oofRows positions that give per-fold scores.
+// oofRows (once per repeat of the cross-validation), and the groups of
+// out-of-fold positions that give per-fold scores. Out-of-fold predictions
+// have repeats*len(oofRows) positions: repeat r of row oofRows[i] is at
+// r*len(oofRows)+i.
 type scheme struct {
 	desc    string
 	folds   []split.Fold
+	rep     []int   // per fold: the repeat it belongs to
+	repeats int     // cross-validation repeats (1 for a holdout)
 	oofRows []int   // rows that get out-of-fold predictions, ascending
 	pos     []int   // row -> position in oofRows, or -1
-	groups  [][]int // positions in oofRows scored together (a fold, or a holdout chunk)
+	groups  [][]int // out-of-fold positions scored together (a fold, or a holdout chunk)
+}
+
+// repeatRows is the row count below which cross-validation is repeated
+// (with other fold assignments) cvRepeats times: on a few hundred rows the
+// score of one fold assignment is mostly the luck of that assignment.
+const (
+	repeatRows = 500
+	cvRepeats  = 3
+)
+
+// size is the number of out-of-fold positions.
+func (s *scheme) size() int { return s.repeats * len(s.oofRows) }
+
+// row returns the row of out-of-fold position q.
+func (s *scheme) row(q int) int { return s.oofRows[q%len(s.oofRows)] }
+
+// collapse averages out-of-fold predictions over the repeats: one entry of
+// w values per row of oofRows.
+func (s *scheme) collapse(oof []float64, w int) []float64 {
+	if s.repeats <= 1 || oof == nil {
+		return oof
+	}
+	m := len(s.oofRows) * w
+	out := make([]float64, m)
+	for r := 0; r < s.repeats; r++ {
+		for i, v := range oof[r*m : (r+1)*m] {
+			out[i] += v
+		}
+	}
+	for i := range out {
+		out[i] /= float64(s.repeats)
+	}
+	return out
 }
 
 // holdoutChunks is how many pieces a holdout's validation rows are cut into to
@@ -46,12 +84,31 @@ func newScheme(d *Data, cfg *Config) (*scheme, error) {
 		h, err = split.TimeOrdered(d.TimeKey, split.Fractions{Valid: share})
 		s.folds = []split.Fold{{Train: h.Train, Valid: h.Valid}}
 		s.desc = fmt.Sprintf("the latest %.0f%% of rows in time held out", share*100)
-	case n < cvRows && classify:
-		s.folds, err = split.StratifiedKFold(d.Label, k, cfg.Seed)
-		s.desc = fmt.Sprintf("%d-fold stratified cross-validation", k)
 	case n < cvRows:
-		s.folds, err = split.QuantileKFold(d.Label, k, 10, cfg.Seed)
+		reps := 1
+		if n < repeatRows {
+			reps = cvRepeats
+		}
+		for r := 0; r < reps && err == nil; r++ {
+			var fs []split.Fold
+			if classify {
+				fs, err = split.StratifiedKFold(d.Label, k, cfg.Seed+uint64(r))
+			} else {
+				fs, err = split.QuantileKFold(d.Label, k, 10, cfg.Seed+uint64(r))
+			}
+			for range fs {
+				s.rep = append(s.rep, r)
+			}
+			s.folds = append(s.folds, fs...)
+		}
+		s.repeats = reps
 		s.desc = fmt.Sprintf("%d-fold cross-validation stratified by target quantiles", k)
+		if classify {
+			s.desc = fmt.Sprintf("%d-fold stratified cross-validation", k)
+		}
+		if reps > 1 {
+			s.desc += fmt.Sprintf(", repeated %d times", reps)
+		}
 	case classify:
 		var h split.Holdout
 		h, err = split.StratifiedHoldout(d.Label, split.Fractions{Valid: share}, cfg.Seed)
@@ -65,6 +122,10 @@ func newScheme(d *Data, cfg *Config) (*scheme, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("validation split: %w", err)
+	}
+	if s.repeats == 0 {
+		s.repeats = 1
+		s.rep = make([]int, len(s.folds))
 	}
 	s.index(n)
 	return s, nil
@@ -88,10 +149,10 @@ func (s *scheme) index(n int) {
 		}
 	}
 	if len(s.folds) > 1 {
-		for _, f := range s.folds {
+		for fi, f := range s.folds {
 			g := make([]int, len(f.Valid))
 			for i, r := range f.Valid {
-				g[i] = s.pos[r]
+				g[i] = s.rep[fi]*len(s.oofRows) + s.pos[r]
 			}
 			s.groups = append(s.groups, g)
 		}
