@@ -195,10 +195,13 @@ func mountDataServices(ctx context.Context, srv *server.Server, st *store.Store,
 	return srv.MountServing(dp, sv)
 }
 
-// consumeBatches runs batch predictions in this process: the jobs left PENDING by an earlier
-// run, then every trigger published to the batch topic, one job at a time, until ctx ends. Only
-// the in-process queue is consumed here; with a broker, `trainyard worker` consumes it.
+// consumeBatches runs batch predictions in this process until ctx ends: the jobs left PENDING
+// or abandoned RUNNING by an earlier run (Batcher.Sweep, with any queue), and every trigger
+// published to the in-process queue's batch topic, one job at a time.
 func consumeBatches(ctx context.Context, wg *sync.WaitGroup, q *queue.Queue, topic string, b *serving.Batcher, log *slog.Logger) error {
+	// Jobs left PENDING, or RUNNING by a process that died (once their lease expires), run
+	// again here, whatever the queue.
+	wg.Go(func() { b.Sweep(ctx, 0) })
 	if !strings.HasPrefix(q.URL(), "mem://") {
 		return nil
 	}
@@ -208,9 +211,6 @@ func consumeBatches(ctx context.Context, wg *sync.WaitGroup, q *queue.Queue, top
 	}
 	wg.Go(func() {
 		defer sub.Shutdown(context.WithoutCancel(ctx))
-		if err := b.ResumePending(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("resume pending batch predictions", "err", err)
-		}
 		for {
 			m, err := sub.Receive(ctx)
 			if err != nil {

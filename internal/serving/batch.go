@@ -11,6 +11,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -31,8 +33,20 @@ func BatchOutputKey(id uuid.UUID) string {
 	return "batch-predictions/" + id.String() + "/predictions.csv"
 }
 
+// DefaultBatchLeaseTTL is how long a RUNNING job may go without an update from its runner
+// before ResumePending and Sweep take it for abandoned (its process died) and run it again.
+const DefaultBatchLeaseTTL = 30 * time.Second
+
 // Batcher runs batch prediction jobs: it streams the job's input CSV from the blob store
 // through the model and streams the output CSV back, recording progress on the job's row.
+//
+// A running job is leased: its runner updates the row (rows processed) at least every quarter
+// of the lease TTL, fenced by the update time it last wrote. A job whose process died stays
+// RUNNING without updates; once the TTL has passed, ResumePending (called when a server or
+// worker starts) and Sweep re-queue it and run it again from the start. The output is written
+// under one key per job and only committed when complete, so a re-run replaces nothing but an
+// unfinished upload, and a runner that lost its lease (re-queued while it was stalled) drops
+// its work at its next update.
 type Batcher struct {
 	store    *store.Store
 	blobs    *blob.Store
@@ -40,6 +54,7 @@ type Batcher struct {
 	log      *slog.Logger
 	// progressEvery is the least time between two progress updates.
 	progressEvery time.Duration
+	leaseTTL      time.Duration
 }
 
 // NewBatcher returns a Batcher that loads models through reg.
@@ -47,7 +62,18 @@ func NewBatcher(st *store.Store, blobs *blob.Store, reg *Registry, log *slog.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Batcher{store: st, blobs: blobs, registry: reg, log: log, progressEvery: 500 * time.Millisecond}
+	return &Batcher{store: st, blobs: blobs, registry: reg, log: log, progressEvery: 500 * time.Millisecond,
+		leaseTTL: DefaultBatchLeaseTTL}
+}
+
+// WithLease sets the lease TTL (default DefaultBatchLeaseTTL; at most a quarter of it passes
+// between two updates of a running job) and returns b. Call it before the first Run.
+func (b *Batcher) WithLease(ttl time.Duration) *Batcher {
+	if ttl > 0 {
+		b.leaseTTL = ttl
+		b.progressEvery = min(b.progressEvery, ttl/4)
+	}
+	return b
 }
 
 // Run claims the PENDING job id and runs it to SUCCEEDED or FAILED. A job that another runner
@@ -71,34 +97,93 @@ func (b *Batcher) Run(ctx context.Context, id uuid.UUID) error {
 	if err != nil {
 		return fmt.Errorf("batch prediction %s: %w", id, err)
 	}
+	if job.State != store.BatchRunning {
+		return nil // re-queued or finished in between: not ours
+	}
+	l := &lease{b: b, id: id, fence: job.UpdatedAt}
 	start := time.Now()
-	rows, runErr := b.run(ctx, job)
+	rows, runErr := b.run(ctx, job, l)
+	if errors.Is(runErr, store.ErrLeaseLost) {
+		b.log.WarnContext(ctx, "batch prediction taken over by another runner; dropping this run", "batch", id, "rows", rows)
+		return nil
+	}
 	if runErr != nil {
 		msg := runErr.Error()
 		st := store.BatchFailed
-		if _, err := b.store.UpdateBatchPrediction(ctx, id, store.BatchChanges{State: &st, Error: &msg, RowsProcessed: &rows}); err != nil {
+		if err := l.update(ctx, store.BatchChanges{State: &st, Error: &msg, RowsProcessed: &rows}); err != nil {
+			if errors.Is(err, store.ErrLeaseLost) {
+				return nil
+			}
 			return errors.Join(runErr, err)
 		}
 		b.log.WarnContext(ctx, "batch prediction failed", "batch", id, "rows", rows, "err", runErr)
 		return nil
 	}
 	st, key := store.BatchSucceeded, BatchOutputKey(id)
-	if _, err := b.store.UpdateBatchPrediction(ctx, id, store.BatchChanges{State: &st, OutputKey: &key, RowsProcessed: &rows, RowsTotal: &rows}); err != nil {
+	if err := l.update(ctx, store.BatchChanges{State: &st, OutputKey: &key, RowsProcessed: &rows, RowsTotal: &rows}); err != nil {
+		if errors.Is(err, store.ErrLeaseLost) {
+			return nil // the runner that took over writes the same output and finishes the job
+		}
 		return fmt.Errorf("finish batch prediction %s: %w", id, err)
 	}
 	b.log.InfoContext(ctx, "batch prediction done", "batch", id, "rows", rows, "duration", time.Since(start))
 	return nil
 }
 
+// lease is a running job's hold on its row: every update is fenced by the update time the
+// runner wrote last.
+type lease struct {
+	b     *Batcher
+	id    uuid.UUID
+	mu    sync.Mutex
+	fence time.Time
+}
+
+// update applies ch if the job is still this runner's, moving the fence.
+func (l *lease) update(ctx context.Context, ch store.BatchChanges) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fence := l.fence
+	ch.Fence = &fence
+	bp, err := l.b.store.UpdateBatchPrediction(ctx, l.id, ch)
+	if err != nil {
+		return err
+	}
+	l.fence = bp.UpdatedAt
+	return nil
+}
+
+// keep updates the job's progress every progressEvery until ctx ends; when the lease is lost
+// it cancels the run.
+func (l *lease) keep(ctx context.Context, rows *atomic.Int64, cancel context.CancelCauseFunc) {
+	t := time.NewTicker(l.b.progressEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n := rows.Load()
+		err := l.update(ctx, store.BatchChanges{RowsProcessed: &n})
+		switch {
+		case errors.Is(err, store.ErrLeaseLost):
+			cancel(store.ErrLeaseLost)
+			return
+		case err != nil && ctx.Err() == nil:
+			l.b.log.WarnContext(ctx, "batch progress not saved", "batch", l.id, "err", err)
+		}
+	}
+}
+
 // chunk is a block of input records and, once predicted, their predictions.
 type chunk struct {
 	recs  [][]string
 	batch *model.Batch
-	err   error
 }
 
 // run streams the job's rows; it returns the rows written.
-func (b *Batcher) run(ctx context.Context, job *ent.BatchPrediction) (int64, error) {
+func (b *Batcher) run(ctx context.Context, job *ent.BatchPrediction, l *lease) (int64, error) {
 	m, err := b.store.Client().Model.Get(ctx, job.ModelID)
 	if err != nil {
 		return 0, fmt.Errorf("model %s: %w", job.ModelID, err)
@@ -112,40 +197,50 @@ func (b *Batcher) run(ctx context.Context, job *ent.BatchPrediction) (int64, err
 		return 0, fmt.Errorf("open input: %w", err)
 	}
 	defer in.Close()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var rows atomic.Int64
+	done := make(chan struct{})
+	go func() { defer close(done); l.keep(ctx, &rows, cancel) }()
+	defer func() { cancel(nil); <-done }()
 	out, err := b.blobs.Create(ctx, BatchOutputKey(job.ID), "text/csv; charset=utf-8")
 	if err != nil {
 		return 0, fmt.Errorf("create output: %w", err)
 	}
-	rows, err := b.stream(ctx, job.ID, lm.Predictor, in, out)
+	err = b.stream(ctx, lm.Predictor, in, out, &rows)
+	if cause := context.Cause(ctx); errors.Is(cause, store.ErrLeaseLost) {
+		err = cause
+	}
 	if err != nil {
 		out.Abort()
-		return rows, err
+		return rows.Load(), err
 	}
 	if err := out.Close(); err != nil {
-		return rows, fmt.Errorf("write output: %w", err)
+		return rows.Load(), fmt.Errorf("write output: %w", err)
 	}
-	return rows, nil
+	return rows.Load(), nil
 }
 
 // stream reads CSV records from in, predicts them chunk by chunk and writes the output CSV to
-// out. Reading, predicting and writing overlap: a reader goroutine fills chunks while the
-// previous chunk is predicted and written.
-func (b *Batcher) stream(ctx context.Context, id uuid.UUID, p *model.Predictor, in io.Reader, out io.Writer) (int64, error) {
+// out, counting the rows written in rows. Reading, predicting (over all cores) and writing
+// run at the same time on consecutive chunks: a reader goroutine fills chunks, this one
+// predicts them, and a writer goroutine formats and writes them in order.
+func (b *Batcher) stream(ctx context.Context, p *model.Predictor, in io.Reader, out io.Writer, rows *atomic.Int64) error {
 	cr := csv.NewReader(bufio.NewReaderSize(in, 1<<20))
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
 	if err == io.EOF {
-		return 0, errors.New("the input is empty: want a CSV with a header row")
+		return errors.New("the input is empty: want a CSV with a header row")
 	}
 	if err != nil {
-		return 0, fmt.Errorf("read input header: %w", err)
+		return fmt.Errorf("read input header: %w", err)
 	}
 	if len(header) > 0 {
 		header[0] = strings.TrimPrefix(header[0], "\ufeff")
 	}
 	rec, err := p.Bind(header)
 	if err != nil {
-		return 0, fmt.Errorf("the input does not fit the model: %w", err)
+		return fmt.Errorf("the input does not fit the model: %w", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -182,37 +277,52 @@ func (b *Batcher) stream(ctx context.Context, id uuid.UUID, p *model.Predictor, 
 		}
 	}()
 
-	w := bufio.NewWriterSize(out, 1<<20)
-	line := make([]byte, 0, 4096)
-	line = appendHeader(line, header, p)
-	if _, err := w.Write(line); err != nil {
-		return 0, err
-	}
-	var rows int64
-	last := time.Now()
-	for ch := range chunks {
-		ch.batch, ch.err = rec.PredictBatch(ctx, ch.recs)
-		if ch.err != nil {
-			return rows, ch.err
-		}
-		if err := writeChunk(w, &line, p, ch, len(header)); err != nil {
-			return rows, fmt.Errorf("write output: %w", err)
-		}
-		rows += int64(len(ch.recs))
-		if time.Since(last) >= b.progressEvery {
-			last = time.Now()
-			if _, err := b.store.UpdateBatchPrediction(ctx, id, store.BatchChanges{RowsProcessed: &rows}); err != nil {
-				b.log.WarnContext(ctx, "batch progress not saved", "batch", id, "err", err)
+	predicted := make(chan *chunk, 1)
+	writeDone := make(chan error, 1)
+	go func() {
+		w := bufio.NewWriterSize(out, 1<<20)
+		line := make([]byte, 0, 4096)
+		line = appendHeader(line, header, p)
+		_, err := w.Write(line)
+		for ch := range predicted {
+			if err != nil {
+				continue // drain
 			}
+			if err = writeChunk(w, &line, p, ch, len(header)); err != nil {
+				cancel()
+				continue
+			}
+			rows.Add(int64(len(ch.recs)))
 		}
+		if err == nil {
+			err = w.Flush()
+		}
+		if err != nil {
+			cancel()
+		}
+		writeDone <- err
+	}()
+	var predErr error
+	for ch := range chunks {
+		if ch.batch, predErr = rec.PredictBatch(ctx, ch.recs); predErr != nil {
+			cancel()
+			break
+		}
+		predicted <- ch
 	}
-	if readErr != nil {
-		return rows, readErr
+	close(predicted)
+	for range chunks { // let the reader end
 	}
-	if err := ctx.Err(); err != nil {
-		return rows, err
+	if werr := <-writeDone; werr != nil && predErr == nil {
+		predErr = fmt.Errorf("write output: %w", werr)
 	}
-	return rows, w.Flush()
+	switch {
+	case predErr != nil:
+		return predErr
+	case readErr != nil:
+		return readErr
+	}
+	return ctx.Err()
 }
 
 // appendHeader appends the output's header line.
@@ -297,11 +407,21 @@ func appendField(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// ResumePending runs the jobs still PENDING (their trigger was lost, e.g. the process that
-// took them stopped before starting them). It returns when all have run or ctx ends.
+// ResumePending re-queues the RUNNING jobs whose lease ran out (their process died; see
+// Batcher), then runs every PENDING job (also those whose trigger was lost). It returns when
+// all have run or ctx ends. Call it when a server or worker starts, and from time to time
+// (Sweep): a job left by a crash a moment ago is only re-queued once its lease has expired.
 func (b *Batcher) ResumePending(ctx context.Context) error {
+	sys := store.SystemContext(ctx)
+	requeued, err := b.store.RequeueStaleBatchPredictions(sys, time.Now().Add(-b.leaseTTL))
+	for _, id := range requeued {
+		b.log.WarnContext(ctx, "batch prediction abandoned by its runner (no update within the lease); running it again", "batch", id, "lease", b.leaseTTL)
+	}
+	if err != nil {
+		return fmt.Errorf("re-queue abandoned batch predictions: %w", err)
+	}
 	ids, err := b.store.Client().BatchPrediction.Query().
-		Where(batchprediction.StateEQ(store.BatchPending)).IDs(store.SystemContext(ctx))
+		Where(batchprediction.StateEQ(store.BatchPending)).IDs(sys)
 	if err != nil {
 		return fmt.Errorf("list pending batch predictions: %w", err)
 	}
@@ -313,4 +433,24 @@ func (b *Batcher) ResumePending(ctx context.Context) error {
 		errs = append(errs, b.Run(ctx, id))
 	}
 	return errors.Join(errs...)
+}
+
+// Sweep calls ResumePending now and then every interval (default: half the lease TTL) until
+// ctx ends, so that jobs abandoned by a crashed process are run again.
+func (b *Batcher) Sweep(ctx context.Context, every time.Duration) {
+	if every <= 0 {
+		every = b.leaseTTL / 2
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if err := b.ResumePending(ctx); err != nil && ctx.Err() == nil {
+			b.log.WarnContext(ctx, "batch prediction sweep", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -90,15 +91,22 @@ type BatchChanges struct {
 	RowsProcessed *int64
 	RowsTotal     *int64
 	Error         *string
+	// Fence, when set, applies the change only if the job was not updated after it (the
+	// UpdatedAt its runner last wrote): a runner whose job was re-queued meanwhile (see
+	// RequeueStaleBatchPredictions) gets ErrLeaseLost and must drop its work.
+	Fence *time.Time
 }
 
-// UpdateBatchPrediction sets fields of a job (workers). A finished job is not changed again:
-// ErrFailedPrecondition.
+// UpdateBatchPrediction sets fields of a job (workers) and its updated_at, which is the
+// running job's heartbeat. A finished job is not changed again: ErrFailedPrecondition.
 func (s *Store) UpdateBatchPrediction(ctx context.Context, id uuid.UUID, ch BatchChanges) (*ent.BatchPrediction, error) {
 	u := s.client.BatchPrediction.Update().Where(
 		batchprediction.ID(id),
 		batchprediction.StateIn(BatchPending, BatchRunning),
 	)
+	if ch.Fence != nil {
+		u.Where(batchprediction.UpdatedAtLTE(*ch.Fence))
+	}
 	if ch.State != nil {
 		u.SetState(*ch.State)
 	}
@@ -123,7 +131,36 @@ func (s *Store) UpdateBatchPrediction(ctx context.Context, id uuid.UUID, ch Batc
 		return nil, mapErr(err, "batch prediction "+id.String())
 	}
 	if n == 0 {
+		if ch.Fence != nil && (b.State == BatchPending || b.State == BatchRunning) {
+			return nil, ErrLeaseLost
+		}
 		return nil, newErr(ErrFailedPrecondition, "batch prediction is %s", b.State)
 	}
 	return b, nil
+}
+
+// RequeueStaleBatchPredictions puts back to PENDING, with no rows processed, the RUNNING jobs
+// whose runner has not updated them since before: their process died (a runner updates its
+// job at least every few seconds). Each job is re-queued once however many processes call
+// this at the same time; their runners, if alive after all, get ErrLeaseLost on their next
+// fenced update. It returns the jobs it re-queued. Needs the system viewer.
+func (s *Store) RequeueStaleBatchPredictions(ctx context.Context, before time.Time) ([]uuid.UUID, error) {
+	ids, err := s.client.BatchPrediction.Query().
+		Where(batchprediction.StateEQ(BatchRunning), batchprediction.UpdatedAtLT(before.UTC())).IDs(ctx)
+	if err != nil {
+		return nil, mapErr(err, "batch predictions")
+	}
+	var out []uuid.UUID
+	for _, id := range ids {
+		n, err := s.client.BatchPrediction.Update().
+			Where(batchprediction.ID(id), batchprediction.StateEQ(BatchRunning), batchprediction.UpdatedAtLT(before.UTC())).
+			SetState(BatchPending).SetRowsProcessed(0).Save(ctx)
+		if err != nil {
+			return out, mapErr(err, "batch prediction "+id.String())
+		}
+		if n == 1 {
+			out = append(out, id)
+		}
+	}
+	return out, nil
 }
