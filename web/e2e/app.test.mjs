@@ -10,6 +10,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { buildServer, startServer } from "./server.mjs";
+import { startIssuer } from "./issuer.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const web = resolve(here, "..");
@@ -19,6 +20,18 @@ const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const dataset = resolve(repo, "..", "shared", "datasets", "titanic.csv");
 const completeTimeout = Number(process.env.TRAINYARD_E2E_TIMEOUT_MS ?? 240_000);
 
+/** The binary the first test built, for the ones after it. */
+let builtBin = "";
+
+/** Starts headless chromium the way the tests need it. */
+function launch() {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+  });
+}
+
 const skip = !existsSync(chromiumPath) ? `no chromium at ${chromiumPath}` : !existsSync(dataset) ? `no dataset at ${dataset}` : false;
 
 test("the web app end to end in chromium", { skip, timeout: completeTimeout + 240_000 }, async (t) => {
@@ -26,14 +39,10 @@ test("the web app end to end in chromium", { skip, timeout: completeTimeout + 24
   mkdirSync(artifacts, { recursive: true });
   if (!process.env.TRAINYARD_E2E_NO_BUILD) execFileSync("npm", ["run", "build"], { cwd: web, stdio: "inherit" });
   // TRAINYARD_E2E_BIN runs a binary built elsewhere (with this build of the app embedded).
-  const bin = process.env.TRAINYARD_E2E_BIN || buildServer(repo, artifacts);
+  const bin = (builtBin = process.env.TRAINYARD_E2E_BIN || buildServer(repo, artifacts));
   const srv = await startServer(bin, join(artifacts, "server.log"));
   t.after(() => srv.stop());
-  const browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-  });
+  const browser = await launch();
   t.after(() => browser.close());
   const ctx = await browser.newContext({ viewport: { width: 1366, height: 820 }, acceptDownloads: true, baseURL: srv.url });
   await ctx.grantPermissions(["clipboard-read", "clipboard-write"], { origin: srv.url });
@@ -298,6 +307,70 @@ test("the web app end to end in chromium", { skip, timeout: completeTimeout + 24
     assert.deepEqual(consoleErrors, []);
   });
 });
+
+
+// Google sign-in against a server started with an OAuth client ID and a local OpenID Connect
+// issuer. Google Identity Services itself needs Google's servers, so its script is answered
+// here: its button hands the page an ID token of the local issuer, as Google's popup would. The
+// rest is real: the config route, the exchange at /api/v1/auth/google (the server verifies the
+// token against the issuer's keys), and the session token authenticating the app's calls.
+test("Google sign-in in chromium", { skip, timeout: 180_000 }, async (t) => {
+  mkdirSync(artifacts, { recursive: true });
+  const bin = builtBin || process.env.TRAINYARD_E2E_BIN || buildServer(repo, artifacts);
+  const issuer = await startIssuer();
+  t.after(() => issuer.stop());
+  const clientId = "trainyard-e2e.apps.example.com";
+  const srv = await startServer(bin, join(artifacts, "server-google.log"), { TRAINYARD_OIDC_CLIENT_ID: clientId, TRAINYARD_OIDC_ISSUER: issuer.url });
+  t.after(() => srv.stop());
+  const browser = await launch();
+  t.after(() => browser.close());
+  const page = await (await browser.newContext({ viewport: { width: 1366, height: 820 }, baseURL: srv.url })).newPage();
+  const consoleErrors = [];
+  page.on("console", (m) => m.type() === "error" && consoleErrors.push(`${m.text()} (${m.location().url})`));
+  page.on("pageerror", (e) => consoleErrors.push(String(e)));
+  let gisLoads = 0;
+  const idToken = issuer.token(clientId);
+  await page.route("https://accounts.google.com/gsi/client", (route) => {
+    gisLoads++;
+    route.fulfill({ contentType: "text/javascript", body: gisStandIn(idToken) });
+  });
+
+  await page.goto("/");
+  const google = page.getByRole("group", { name: "Sign in with Google" }).getByRole("button", { name: "Sign in with Google" });
+  await google.waitFor();
+  assert.equal(gisLoads, 1, "Google's script is loaded once");
+  await page.getByLabel(/^API key/).waitFor(); // keys still work next to Google
+  await page.screenshot({ path: join(artifacts, "00-sign-in-google.png"), fullPage: true });
+  await google.click();
+  await page.getByRole("heading", { name: "Projects", exact: true }).waitFor();
+  assert.match(await page.getByLabel("Signed in as").innerText(), /Ada Lovelace|ada@example\.com/);
+  // The app keeps the session token (a JWT), not the ID token, and sends it like a key.
+  const kept = await page.evaluate(() => sessionStorage.getItem("trainyard.apiKey"));
+  assert.equal(kept.split(".").length, 3, "a session token is kept");
+  assert.notEqual(kept, idToken, "the ID token itself is not kept");
+  const r = await fetch(`${srv.url}/api/v1/users/me`, { headers: { Authorization: `Bearer ${kept}` } });
+  assert.equal(r.status, 200, "the session token authenticates API calls");
+  await page.reload();
+  await page.getByRole("heading", { name: "Projects", exact: true }).waitFor();
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await google.waitFor();
+  assert.deepEqual(consoleErrors, []);
+});
+
+/** A stand-in for Google Identity Services whose button answers credential. */
+function gisStandIn(credential) {
+  return `window.google = { accounts: { id: {
+    initialize(o) { this.options = o; },
+    renderButton(parent) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.textContent = "Sign in with Google";
+      b.style.cssText = "width:100%;height:40px;border:1px solid #dadce0;border-radius:4px;background:#fff;font:500 14px sans-serif;color:#3c4043;cursor:pointer";
+      b.onclick = () => window.google.accounts.id.options.callback({ credential: ${JSON.stringify(credential)} });
+      parent.appendChild(b);
+    },
+  } } };`;
+}
 
 /** Returns csv with column's value removed from every row but the first keep (quoted fields allowed). */
 function hideLabels(csv, column, keep) {

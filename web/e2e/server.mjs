@@ -27,15 +27,15 @@ export function buildServer(repo, dir) {
 
 /**
  * Starts `trainyard serve` and waits until /readyz answers. Returns the base URL, the admin
- * key and a stop function. The server's output goes to logFile.
+ * key and a stop function. The server's output goes to logFile; env adds to its environment.
  */
-export async function startServer(bin, logFile) {
+export async function startServer(bin, logFile, env = {}) {
   const home = mkdtempSync(join(tmpdir(), "trainyard-e2e-"));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const log = createWriteStream(logFile);
   const proc = spawn(bin, ["serve", "--addr", `127.0.0.1:${port}`, "--data-dir", join(home, "data"), "--rate-limit", "0", "--log-level", "info"], {
-    env: { ...process.env, XDG_CONFIG_HOME: join(home, "config"), HOME: home },
+    env: { ...process.env, XDG_CONFIG_HOME: join(home, "config"), HOME: home, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   proc.stdout.pipe(log);

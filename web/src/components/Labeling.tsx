@@ -68,13 +68,8 @@ export function LabelingPanel({ project, task, onDone }: { project: Project; tas
       </Typography>
       <Typography sx={{ mb: 1 }}>
         Only {formatCount(Number(task.labeledRows))} of {formatCount(Number(task.totalRows))} rows have a value in <strong>{task.targetColumn}</strong>, too few to learn from. The agents grouped the
-        rows that look alike. Give each group the {task.targetColumn} value its rows should have; Trainyard never makes labels up.
+        rows that look alike: give each group the {task.targetColumn} value its rows should have. A group that mixes values can stay empty; Trainyard never makes labels up.
       </Typography>
-      {task.instructions && (
-        <Typography color="text.secondary" sx={{ mb: 1 }}>
-          {task.instructions}
-        </Typography>
-      )}
       {known.length > 0 && (
         <Typography color="text.secondary" sx={{ mb: 1 }}>
           Values already in the data: {known.map((k, i) => (
@@ -189,7 +184,7 @@ function ClusterRow(props: {
   const examplesId = `cluster-${c.id}-examples`;
   return (
     <>
-      <TableRow sx={{ "& > td": { verticalAlign: "top", borderBottom: open ? "none" : undefined } }}>
+      <TableRow sx={{ "& > *": { verticalAlign: "top", borderBottom: open ? "none" : undefined } }}>
         <TableCell component="th" scope="row">
           Group {n}
         </TableCell>
