@@ -15,6 +15,7 @@ import (
 	"github.com/trainyard/trainyard/agents/pipeline"
 	"github.com/trainyard/trainyard/agents/pipeline/pipelinetest"
 	"github.com/trainyard/trainyard/agents/vertextrainer"
+	"github.com/trainyard/trainyard/internal/serving"
 	"github.com/trainyard/trainyard/internal/store"
 	"github.com/trainyard/trainyard/internal/vertex/vertextest"
 	"github.com/trainyard/trainyard/ml/frame"
@@ -24,7 +25,8 @@ import (
 // autoML plays Vertex AI AutoML tabular inside the fake: a training pipeline reads the CSV its
 // dataset names from the blob store and fits a model on it (a small linear search of the local
 // engine stands in for Google's), and the deployed model answers in AutoML's format,
-// {"classes", "scores"} or {"value"}, from instances whose values are all strings.
+// {"classes", "scores"} or {"value"}, from instances of strings and numbers ("" or null for a
+// missing value).
 type autoML struct {
 	t      *testing.T
 	tr     *vertextrainer.Trainer
@@ -106,14 +108,17 @@ func (a *autoML) serve(m *aiplatformpb.Model, in []*structpb.Value) ([]*structpb
 	for i, v := range in {
 		row := map[string]any{}
 		for k, x := range v.GetStructValue().GetFields() {
-			s, ok := x.GetKind().(*structpb.Value_StringValue)
-			if !ok {
-				return nil, fmt.Errorf("instance %d: %s is not a string", i, k)
-			}
-			if s.StringValue != "" {
-				row[k] = s.StringValue
-			} else {
-				row[k] = nil
+			switch x := x.AsInterface().(type) {
+			case string:
+				if x != "" {
+					row[k] = x
+				} else {
+					row[k] = nil
+				}
+			case float64, nil:
+				row[k] = x
+			default:
+				return nil, fmt.Errorf("instance %d: %s is %T, want a string or a number", i, k, x)
 			}
 		}
 		var p model.Prediction
@@ -260,4 +265,26 @@ func TestVertexAutoMLChallengerInThePipeline(t *testing.T) {
 		t.Errorf("served Vertex model %s from pipeline %q, but the AutoML verdict was %v", vm.GetName(), vm.GetTrainingPipeline(), automlWon)
 	}
 	t.Logf("AutoML challenger won: %v", automlWon)
+
+	// The API's serving registry answers through the served endpoint, whichever model won.
+	reg, err := serving.New(serving.Options{Blobs: e.Blobs, Remote: tr.Client})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lm, err := reg.Get(ctx, serving.Ref{ID: m.ID, ArtifactKey: m.ArtifactKey, Version: m.UpdatedAt, Endpoint: m.EndpointID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	row, _, err := lm.Row(map[string]any{"sepal_length_cm": 5.1, "sepal_width_cm": 3.5, "petal_length_cm": 1.4, "petal_width_cm": 0.2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pr model.Prediction
+	before := srv.Calls("Predict")
+	if err := lm.PredictMap(ctx, row, &pr); err != nil || srv.Calls("Predict") != before+1 {
+		t.Fatalf("PredictMap through %s = %v (%d endpoint calls)", m.EndpointID, err, srv.Calls("Predict")-before)
+	}
+	if !strings.Contains(strings.ToLower(pr.Label), "setosa") {
+		t.Errorf("label of a textbook setosa = %q", pr.Label)
+	}
 }
