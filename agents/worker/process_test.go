@@ -313,7 +313,8 @@ func TestTwoWorkerProcesses(t *testing.T) {
 }
 
 // TestKillDuringTraining: kill -9 the only worker while a project trains; a new worker process
-// resumes the project once the dead worker's lease expires, and it completes.
+// resumes the project once the dead worker's lease expires, and it completes. The trials the
+// dead worker finished are replayed from their records, not fitted again.
 func TestKillDuringTraining(t *testing.T) {
 	c := newCluster(t)
 	ds := c.upload("telco_churn.csv")
@@ -329,7 +330,7 @@ func TestKillDuringTraining(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if cur.Stage == store.StageTraining && cur.StageProgress > 0.1 {
+		if cur.Stage == store.StageTraining && cur.StageProgress > 0.1 && len(c.trialRecords(p.ID)) > 0 {
 			break
 		}
 		if cur.Stage.Terminal() || time.Now().After(deadline) {
@@ -342,6 +343,7 @@ func TestKillDuringTraining(t *testing.T) {
 	}
 	_ = w1.cmd.Wait()
 	killed := time.Now()
+	before := c.trialRecords(p.ID)
 	cur, _ := c.st.GetProject(sys, p.ID)
 	if cur.Stage != store.StageTraining || cur.LeaseOwner != "doomed" {
 		t.Fatalf("after kill: stage %s, lease %q; want TRAINING held by the dead worker", cur.Stage, cur.LeaseOwner)
@@ -358,5 +360,63 @@ func TestKillDuringTraining(t *testing.T) {
 	}
 	if m, err := c.st.Client().Model.Query().Where(model.ProjectID(p.ID)).Count(sys); err != nil || m != 1 {
 		t.Errorf("models = %d (%v), want 1", m, err)
+	}
+	var st struct {
+		Replayed int `json:"replayed"`
+		Trials   []struct {
+			Number int     `json:"number"`
+			Score  float64 `json:"score"`
+		} `json:"trials"`
+	}
+	if err := json.Unmarshal(c.state(p.ID, "train-1.json"), &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Replayed != len(before) || len(st.Trials) < len(before) {
+		t.Fatalf("resumed search replayed %d trials of %d, want the %d the dead worker recorded", st.Replayed, len(st.Trials), len(before))
+	}
+	for i, r := range before {
+		if st.Trials[i].Number != r.Number || st.Trials[i].Score != r.Score {
+			t.Errorf("trial %d after resuming = %+v, want the dead worker's %+v", i, st.Trials[i], r)
+		}
+	}
+	t.Logf("the dead worker finished %d trials; they were replayed, and %d more were fitted", len(before), len(st.Trials)-len(before))
+}
+
+// trialRecord is the part of a stored trial record the test compares.
+type trialRecord struct {
+	Number int     `json:"number"`
+	Score  float64 `json:"score"`
+}
+
+// state reads a pipeline state blob of a project from the shared blob folder (nil if absent).
+func (c *cluster) state(id uuid.UUID, name string) []byte {
+	c.t.Helper()
+	bl, err := blob.Open(context.Background(), "", c.dataDir)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer bl.Close()
+	r, err := bl.Open(context.Background(), "projects/"+id.String()+"/pipeline/"+name)
+	if err != nil {
+		return nil
+	}
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return b
+}
+
+// trialRecords returns the trial records of iteration 1 stored for a project, in order.
+func (c *cluster) trialRecords(id uuid.UUID) []trialRecord {
+	var out []trialRecord
+	for n := 0; ; n++ {
+		b := c.state(id, fmt.Sprintf("train-1.trials/%05d.json", n))
+		var r trialRecord
+		if b == nil || json.Unmarshal(b, &r) != nil {
+			return out
+		}
+		out = append(out, r)
 	}
 }
