@@ -17,6 +17,7 @@ import (
 	"github.com/trainyard/trainyard/ent/progressevent"
 	trainyardv1 "github.com/trainyard/trainyard/gen/go/trainyard/v1"
 	"github.com/trainyard/trainyard/internal/store"
+	mlmodel "github.com/trainyard/trainyard/ml/model"
 )
 
 var sys = store.SystemContext(context.Background())
@@ -313,6 +314,19 @@ func TestUnreachableCriteria(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(rep.GetWarnings(), " "), "not met") {
 		t.Errorf("report warnings %q do not say the criteria are not met", rep.GetWarnings())
+	}
+	// The deployed model still labels by the threshold that buys the recall.
+	r, err := e.Blobs.Open(context.Background(), m.ArtifactKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	art, err := mlmodel.Load(r)
+	r.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(art.Threshold > 0 && art.Threshold < 0.5) {
+		t.Errorf("deployed threshold = %v, want the recall-buying threshold below 0.5", art.Threshold)
 	}
 }
 
