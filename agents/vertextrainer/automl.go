@@ -3,9 +3,7 @@ package vertextrainer
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/csv"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -70,11 +68,11 @@ func autoMLObjective(task, metric string) string {
 // chosen columns, the second drops the objective for AutoML's default, the third lets AutoML
 // also choose the columns. Nothing is left behind on failure.
 func (t *Trainer) TrainAutoML(ctx context.Context, job pipeline.AutoMLJob) (*pipeline.Endpoint, error) {
-	id := make([]byte, 6)
-	if _, err := rand.Read(id); err != nil {
-		return nil, err
+	// One name per project: a challenger a stopped worker left behind is taken down first.
+	name := "trainyard-automl-p-" + strings.ReplaceAll(job.ProjectID, "-", "")
+	if err := t.Client.RemoveNamed(ctx, name); err != nil {
+		return nil, fmt.Errorf("remove an unrecorded earlier challenger: %w", err)
 	}
-	name := "trainyard-automl-" + hex.EncodeToString(id)
 	prefix := JobPrefix + name + "/"
 	cols, err := writeCSV(ctx, t, prefix+"train.csv", job)
 	if err != nil {

@@ -2,6 +2,7 @@ package vertextrainer
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/trainyard/trainyard/agents/pipeline"
@@ -32,6 +33,11 @@ func (t *Trainer) DeployEndpoint(ctx context.Context, req pipeline.EndpointReque
 	as := t.autoscaling()
 	d := &Deployer{Client: t.Client, Image: t.Image, BlobURL: t.BlobURL, Autoscaling: as}
 	name := "p-" + strings.ReplaceAll(req.ProjectID, "-", "")
+	// A deployment of this project that was never recorded (a worker stopped between the
+	// deployment and the commit) is taken down first: one endpoint per model, not one per try.
+	if err := t.Client.RemoveNamed(ctx, "trainyard-"+name); err != nil {
+		return nil, fmt.Errorf("remove an unrecorded earlier deployment: %w", err)
+	}
 	dep, err := d.Deploy(ctx, name, req.ArtifactKey)
 	if err != nil {
 		return nil, err

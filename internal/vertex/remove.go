@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"cloud.google.com/go/aiplatform/apiv1/aiplatformpb"
+	"google.golang.org/api/iterator"
 )
 
 // DeleteModel deletes a model from the model registry; a model already gone is not an error.
@@ -52,4 +53,46 @@ func (c *Client) Remove(ctx context.Context, endpoint, model string) error {
 		return c.DeleteModel(ctx, model)
 	}
 	return nil
+}
+
+// RemoveNamed takes down every endpoint and model named displayName in the location, with what
+// is deployed on those endpoints: the leftovers of a deployment whose caller stopped before
+// recording it (a worker that died, a lease lost). Deploying under one name per Trainyard model
+// and calling RemoveNamed first makes a repeated deployment leave one endpoint, not two.
+func (c *Client) RemoveNamed(ctx context.Context, displayName string) error {
+	filter := fmt.Sprintf("display_name=%q", displayName)
+	var errs []error
+	models := map[string]bool{}
+	it := c.endpoints.ListEndpoints(ctx, &aiplatformpb.ListEndpointsRequest{Parent: c.loc.Parent(), Filter: filter})
+	for {
+		ep, err := it.Next()
+		if errors.Is(err, iterator.Done) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("list endpoints %s: %w", filter, err)
+		}
+		for _, dm := range ep.GetDeployedModels() {
+			models[dm.GetModel()] = true
+		}
+		errs = append(errs, c.Remove(ctx, ep.GetName(), ""))
+	}
+	mit := c.models.ListModels(ctx, &aiplatformpb.ListModelsRequest{Parent: c.loc.Parent(), Filter: filter})
+	for {
+		m, err := mit.Next()
+		if errors.Is(err, iterator.Done) {
+			break
+		}
+		if err != nil {
+			return errors.Join(append(errs, fmt.Errorf("list models %s: %w", filter, err))...)
+		}
+		models[m.GetName()] = true
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for m := range models {
+		errs = append(errs, c.DeleteModel(ctx, m))
+	}
+	return errors.Join(errs...)
 }

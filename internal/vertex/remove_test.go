@@ -44,3 +44,40 @@ func TestVertexRemoveUndeploysDeletesEndpointAndModel(t *testing.T) {
 		t.Errorf("second Remove = %v, want nil (already gone)", err)
 	}
 }
+
+func TestVertexRemoveNamedCleansUpLeftovers(t *testing.T) {
+	c, srv := start(t)
+	ctx := context.Background()
+	// A deployment that was never recorded, an upload whose deploy never ran, and another
+	// model's deployment that must stay.
+	left, err := c.UploadModel(ctx, vertex.ServedModel{DisplayName: "trainyard-p-1", ArtifactURI: "gs://b/m/", Image: "img"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Deploy(ctx, left, "trainyard-p-1", vertex.Autoscaling{}); err != nil {
+		t.Fatal(err)
+	}
+	lone, err := c.UploadModel(ctx, vertex.ServedModel{DisplayName: "trainyard-p-1", ArtifactURI: "gs://b/m/", Image: "img"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := c.UploadModel(ctx, vertex.ServedModel{DisplayName: "trainyard-p-2", ArtifactURI: "gs://b/o/", Image: "img"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keep, err := c.Deploy(ctx, other, "trainyard-p-2", vertex.Autoscaling{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.RemoveNamed(ctx, "trainyard-p-1"); err != nil {
+		t.Fatalf("RemoveNamed = %v", err)
+	}
+	eps := srv.Endpoints()
+	if len(eps) != 1 || eps[0].GetName() != keep.Endpoint || srv.Model(left) != nil || srv.Model(lone) != nil || srv.Model(other) == nil {
+		t.Errorf("after RemoveNamed: %d endpoints, leftover model kept %v, lone model kept %v, other model kept %v; want only the other deployment",
+			len(eps), srv.Model(left) != nil, srv.Model(lone) != nil, srv.Model(other) != nil)
+	}
+	if err := c.RemoveNamed(ctx, "trainyard-p-1"); err != nil {
+		t.Errorf("RemoveNamed with nothing left = %v", err)
+	}
+}

@@ -2,7 +2,10 @@ package vertextest
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strconv"
+	"strings"
 
 	"cloud.google.com/go/aiplatform/apiv1/aiplatformpb"
 	"google.golang.org/grpc/codes"
@@ -207,4 +210,63 @@ func (p *predictionService) Predict(_ context.Context, req *aiplatformpb.Predict
 		return nil, status.Errorf(codes.InvalidArgument, "prediction failed: %v", err)
 	}
 	return &aiplatformpb.PredictResponse{Predictions: preds, DeployedModelId: dm.GetId(), Model: m.GetName(), ModelDisplayName: m.GetDisplayName()}, nil
+}
+
+// displayNameFilter reads the one filter the fake understands, display_name="NAME"; an empty
+// filter matches everything.
+func displayNameFilter(filter string) (string, bool, error) {
+	if filter == "" {
+		return "", false, nil
+	}
+	v, ok := strings.CutPrefix(filter, "display_name=")
+	if !ok {
+		return "", false, status.Errorf(codes.InvalidArgument, "filter %q: this fake understands display_name=\"NAME\" only", filter)
+	}
+	name, err := strconv.Unquote(v)
+	if err != nil {
+		return "", false, status.Errorf(codes.InvalidArgument, "filter %q: %v", filter, err)
+	}
+	return name, true, nil
+}
+
+// ListModels lists the models of the location, in one page.
+func (ms *modelService) ListModels(_ context.Context, req *aiplatformpb.ListModelsRequest) (*aiplatformpb.ListModelsResponse, error) {
+	s := ms.s
+	if err := s.checkParent(req.GetParent()); err != nil {
+		return nil, err
+	}
+	name, filtered, err := displayNameFilter(req.GetFilter())
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := &aiplatformpb.ListModelsResponse{}
+	for _, k := range slices.Sorted(maps.Keys(s.models)) {
+		if m := s.models[k]; !filtered || m.GetDisplayName() == name {
+			out.Models = append(out.Models, proto.Clone(m).(*aiplatformpb.Model))
+		}
+	}
+	return out, nil
+}
+
+// ListEndpoints lists the endpoints of the location, in one page.
+func (es *endpointService) ListEndpoints(_ context.Context, req *aiplatformpb.ListEndpointsRequest) (*aiplatformpb.ListEndpointsResponse, error) {
+	s := es.s
+	if err := s.checkParent(req.GetParent()); err != nil {
+		return nil, err
+	}
+	name, filtered, err := displayNameFilter(req.GetFilter())
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := &aiplatformpb.ListEndpointsResponse{}
+	for _, k := range slices.Sorted(maps.Keys(s.endpoints)) {
+		if e := s.endpoints[k]; !filtered || e.GetDisplayName() == name {
+			out.Endpoints = append(out.Endpoints, proto.Clone(e).(*aiplatformpb.Endpoint))
+		}
+	}
+	return out, nil
 }

@@ -1,8 +1,9 @@
 // Package vertextest is an in-process fake of the Vertex AI API (aiplatform v1) over real
 // gRPC, for tests of code that uses cloud.google.com/go/aiplatform: JobService (custom jobs),
 // PipelineService (training pipelines), DatasetService (create, import), ModelService
-// (upload, get, delete), EndpointService (create, deploy, undeploy, delete), PredictionService
-// (predict) and google.longrunning.Operations.
+// (upload, get, list, delete), EndpointService (create, get, list, deploy, undeploy,
+// delete), PredictionService (predict) and google.longrunning.Operations. Lists understand one
+// filter, display_name="NAME".
 //
 // It keeps Vertex's state machines: a custom job goes QUEUED → PENDING → RUNNING → SUCCEEDED
 // or FAILED, one step per GetCustomJob; a training pipeline goes QUEUED → PENDING → RUNNING →
