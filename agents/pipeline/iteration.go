@@ -42,7 +42,7 @@ func (p *Pipeline) decideIteration(ctx context.Context, iter int, st *trainState
 			changes = append(changes, change{"rebalance classes", "the rare class gets more weight", 0.7,
 				&iterationChange{Iteration: iter + 1, Change: "rebalance: weight classes inversely to their frequency", Balance: true}})
 		}
-		if all := []string{automl.GBDT, automl.Linear, automl.Forest}; len(st.Config.Families) < len(all) {
+		if all := withTextFamily([]string{automl.GBDT, automl.Linear, automl.Forest}, ds.TextColumns); len(st.Config.Families) < len(all) {
 			changes = append(changes, change{"other families", "another bias may fit better", 0.6,
 				&iterationChange{Iteration: iter + 1, Change: "search every learner family", Families: all}})
 		}

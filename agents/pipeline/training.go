@@ -203,8 +203,8 @@ func (p *Pipeline) trainStage(ctx context.Context, r *run) (*outcome, error) {
 		var change string
 		switch attempt {
 		case 1:
-			next.Families = []string{automl.GBDT}
-			change = "search gradient-boosted trees only"
+			next.Families = withTextFamily([]string{automl.GBDT}, ds.TextColumns)
+			change = "search " + strings.Join(next.Families, " and ") + " only"
 		default:
 			next.Balance = false
 			next.Seed++
