@@ -6,7 +6,7 @@ import { ApiKeyService } from "@trainyard/client";
 import { useAuth } from "./lib/auth";
 import { apiTransport } from "./lib/transport";
 import { matchPath, useLinkClick, useRouter } from "./lib/router";
-import { Main, PageLoading, TopBar } from "./App";
+import { Main, PageLoading, TopBar } from "./components/Layout";
 
 // Each page is its own chunk, fetched the first time it is shown.
 const ProjectsPage = lazy(() => import("./pages/Projects").then((m) => ({ default: m.ProjectsPage })));
