@@ -24,6 +24,8 @@ const (
 	clustersKey = "clusters.json"
 	// minClusters and maxClusters bound the k tried.
 	minClusters, maxClusters = 2, 6
+	// weakSilhouette: below it no k separates the rows clearly.
+	weakSilhouette = 0.1
 	// silhouetteSample is how many rows score each k.
 	silhouetteSample = 600
 	// examplesPerCluster: rows shown per cluster; sampleRows: rows offered for labeling one by
@@ -77,14 +79,22 @@ func (p *Pipeline) askOwner(ctx context.Context, r *run, out *outcome, ds *dataS
 	ev := map[string]any{"rows": ds.Rows, "labeled_rows": len(ls.rows(sourceGiven, sourceOwner)), "known_classes": known, "k": best.k,
 		"cluster_sizes": sizes, "method": task.GetMethod(), "inputs": feats.Inputs, "sample_rows": len(task.GetSampleRows())}
 	out.decide(p.ruled(typeLabeling, fmt.Sprintf("ask the owner to name %d clusters or label %d sample rows", best.k, len(task.GetSampleRows())),
-		fmt.Sprintf("%s. The rows were grouped by %s; k=%d separates them best (silhouette %.3f). Each cluster is shown with its size, what sets it apart and example rows. No label is made up: training continues only with the names or labels the owner gives.",
-			why, task.GetMethod(), best.k, best.silhouette),
+		fmt.Sprintf("%s. The rows were grouped by %s; %s. Each cluster is shown with its size, what sets it apart and example rows. No label is made up: training continues only with the names or labels the owner gives.",
+			why, task.GetMethod(), kWhy(best)),
 		alts, ev))
 	out.next = store.StageAwaitingApproval
 	out.changes.LabelingTask = raw
 	out.message = fmt.Sprintf("waiting for labels: name %d clusters or label sample rows", best.k)
 	out.logs = append(out.logs, out.message)
 	return out, nil
+}
+
+// kWhy says why k was chosen.
+func kWhy(s kScore) string {
+	if s.silhouette < weakSilhouette {
+		return fmt.Sprintf("no number of clusters separates them clearly (best silhouette below %.1f), so the most clusters tried, k=%d, keep different groups apart and mixed clusters can be left unnamed", weakSilhouette, s.k)
+	}
+	return fmt.Sprintf("k=%d separates them best (silhouette %.3f)", s.k, s.silhouette)
 }
 
 // kScore is one k tried.
@@ -111,11 +121,7 @@ func chooseK(ctx context.Context, x *text.CSR, known []string, seed uint64) ([]k
 	rng := rand.New(rand.NewPCG(seed, 7))
 	sample := rng.Perm(x.Rows)[:min(silhouetteSample, x.Rows)]
 	slices.Sort(sample)
-	dense := make([][]float64, len(sample))
-	for i, r := range sample {
-		dense[i] = denseRow(x, r)
-	}
-	dist := pairwise(dense)
+	dist := pairwise(x, sample)
 	var out []kScore
 	for _, k := range ks {
 		res, err := cluster.KMeans(ctx, x, k, cluster.Params{Seed: seed})
@@ -129,24 +135,46 @@ func chooseK(ctx context.Context, x *text.CSR, known []string, seed uint64) ([]k
 		out = append(out, kScore{k: k, silhouette: round3(silhouette(dist, assign, k)), sampled: len(sample), res: res})
 	}
 	sort.SliceStable(out, func(a, b int) bool { return out[a].silhouette > out[b].silhouette })
+	if out[0].silhouette < weakSilhouette {
+		// No k stands out (sparse text scores near zero for every k): take the most clusters,
+		// so groups that belong to different classes are less likely to share one; the owner
+		// can leave mixed clusters unnamed.
+		sort.SliceStable(out, func(a, b int) bool { return out[a].k > out[b].k })
+	}
 	return out, nil
 }
 
-// pairwise returns the Euclidean distances between rows.
-func pairwise(rows [][]float64) [][]float64 {
+// pairwise returns the Euclidean distances between the given rows of x, from sparse dot
+// products (‖a−b‖² = ‖a‖² + ‖b‖² − 2a·b).
+func pairwise(x *text.CSR, rows []int) [][]float64 {
+	norms := make([]float64, len(rows))
+	for k, r := range rows {
+		_, v := x.Row(r)
+		for _, a := range v {
+			norms[k] += float64(a) * float64(a)
+		}
+	}
 	d := make([][]float64, len(rows))
 	for i := range rows {
 		d[i] = make([]float64, len(rows))
 	}
-	for i := range rows {
+	scratch := make([]float64, x.Cols)
+	for i, ri := range rows {
+		idx, val := x.Row(ri)
+		for k, c := range idx {
+			scratch[c] = float64(val[k])
+		}
 		for j := i + 1; j < len(rows); j++ {
-			var s float64
-			for c, v := range rows[i] {
-				e := v - rows[j][c]
-				s += e * e
+			jdx, jval := x.Row(rows[j])
+			var dot float64
+			for k, c := range jdx {
+				dot += scratch[c] * float64(jval[k])
 			}
-			d[i][j] = math.Sqrt(s)
+			d[i][j] = math.Sqrt(max(0, norms[i]+norms[j]-2*dot))
 			d[j][i] = d[i][j]
+		}
+		for _, c := range idx {
+			scratch[c] = 0
 		}
 	}
 	return d
@@ -181,16 +209,6 @@ func silhouette(dist [][]float64, assign []int, k int) float64 {
 		total += (b - a) / max(a, b)
 	}
 	return total / float64(max(1, len(assign)))
-}
-
-// denseRow returns row i of x as a dense slice.
-func denseRow(x *text.CSR, i int) []float64 {
-	out := make([]float64, x.Cols)
-	idx, val := x.Row(i)
-	for j, c := range idx {
-		out[c] = float64(val[j])
-	}
-	return out
 }
 
 // labelingTask describes the clusters for the owner: size, top terms or distinctive feature
@@ -264,15 +282,20 @@ func (p *Pipeline) labelingTask(f *frame.Frame, ds *dataState, ls *labelSet, fea
 
 // nearest orders rows by their distance to a centroid, nearest first.
 func nearest(x *text.CSR, rows []int, cent []float64) []int {
+	var cn float64
+	for _, c := range cent {
+		cn += c * c
+	}
 	d := make(map[int]float64, len(rows))
 	for _, i := range rows {
-		v := denseRow(x, i)
-		var s float64
-		for j, c := range cent {
-			e := v[j] - c
-			s += e * e
+		idx, val := x.Row(i)
+		var xn, dot float64
+		for k, c := range idx {
+			v := float64(val[k])
+			xn += v * v
+			dot += v * cent[c]
 		}
-		d[i] = s
+		d[i] = xn - 2*dot + cn
 	}
 	out := slices.Clone(rows)
 	sort.SliceStable(out, func(a, b int) bool { return d[out[a]] < d[out[b]] })

@@ -18,6 +18,9 @@ const (
 	maxTerms = 5000
 	// docMinRunes: a text column whose values average this many runes is read as documents.
 	docMinRunes = 20
+	// maxDocShare: terms in a larger share of the documents (function words) are left out of
+	// the clustering features, so clusters form around what the documents are about.
+	maxDocShare = 0.1
 	// levelClip bounds a standardized one-hot level, so a rare level does not outweigh
 	// every other feature in distances.
 	levelClip = 2.5
@@ -108,13 +111,13 @@ func buildLabelFeatures(f *frame.Frame, ds *dataState) (*labelFeatures, error) {
 		if err != nil {
 			return nil, fmt.Errorf("text features of %s: %w", strings.Join(lf.Docs, ", "), err)
 		}
-		tx := vec.Transform(all)
+		tx, terms := dropCommonTerms(vec.Transform(all), vec.Terms, maxDocShare)
 		if x.Cols == 0 {
 			x = tx
 		} else {
 			x = text.HStack(x, tx)
 		}
-		lf.Terms = vec.Terms
+		lf.Terms = terms
 	}
 	if x.Cols == 0 {
 		return nil, userErrorf([]string{"Upload data with columns that describe each row besides identifiers"},
@@ -222,4 +225,47 @@ func clip(v []float64, c float64) []float64 {
 		v[i] = max(-c, min(c, x))
 	}
 	return v
+}
+
+// dropCommonTerms removes the columns of terms found in more than share of the rows and
+// L2-normalizes the rows again.
+func dropCommonTerms(x *text.CSR, terms []string, share float64) (*text.CSR, []string) {
+	df := make([]int, x.Cols)
+	for _, c := range x.Indices {
+		df[c]++
+	}
+	keep := make([]int32, x.Cols)
+	var kept []string
+	n := int32(0)
+	for j := range df {
+		keep[j] = -1
+		if float64(df[j]) <= share*float64(x.Rows) {
+			keep[j] = n
+			n++
+			if j < len(terms) {
+				kept = append(kept, terms[j])
+			}
+		}
+	}
+	out := &text.CSR{Rows: x.Rows, Cols: int(n), Indptr: make([]int, 1, x.Rows+1)}
+	for i := range x.Rows {
+		idx, val := x.Row(i)
+		start := len(out.Values)
+		var norm float64
+		for k, c := range idx {
+			if keep[c] >= 0 {
+				out.Indices = append(out.Indices, keep[c])
+				out.Values = append(out.Values, val[k])
+				norm += float64(val[k]) * float64(val[k])
+			}
+		}
+		if norm > 0 {
+			inv := float32(1 / math.Sqrt(norm))
+			for k := start; k < len(out.Values); k++ {
+				out.Values[k] *= inv
+			}
+		}
+		out.Indptr = append(out.Indptr, len(out.Indices))
+	}
+	return out, kept
 }

@@ -31,6 +31,8 @@ const (
 	llmExamples = 6
 	// llmMinAgreement: labels that agree less with the given labels are not used.
 	llmMinAgreement = 0.6
+	// llmGiveUp: when this many first batches all fail, the rest are not sent.
+	llmGiveUp = 3
 	// llmMaxClasses bounds the classes a model may propose.
 	llmMaxClasses = 20
 )
@@ -133,8 +135,12 @@ func (p *Pipeline) llmLabel(ctx context.Context, r *run, out *outcome, ds *dataS
 	if len(overlap) > 0 {
 		batches = append(batches, slices.Clone(overlap))
 	}
-	failed := 0
+	failed, asked := 0, 0
 	for b, rows := range batches {
+		if failed >= llmGiveUp && failed == asked {
+			break // the first batches all failed: the model cannot label here
+		}
+		asked++
 		if b < len(st.Batches) && slices.Equal(st.Batches[b].Rows, rows) && st.Batches[b].Error == "" {
 			continue // answered before the stage was interrupted
 		}
@@ -167,7 +173,13 @@ func (p *Pipeline) llmLabel(ctx context.Context, r *run, out *outcome, ds *dataS
 			return false, err
 		}
 	}
-	st.Batches = st.Batches[:len(batches)]
+	if asked < len(batches) {
+		failed += len(batches) - asked
+	}
+	st.Batches = st.Batches[:min(len(st.Batches), len(batches))]
+	for len(st.Batches) < len(batches) {
+		st.Batches = append(st.Batches, &llmBatch{Rows: batches[len(st.Batches)], Error: "not asked: the first batches failed"})
+	}
 	// Tally: first answer per row; the overlap batch checks consistency.
 	first := map[int]string{}
 	for _, bt := range st.Batches[:len(batches)-min(1, len(overlap))] {

@@ -30,10 +30,14 @@ const (
 
 // semiMethod is one way of completing labels, as validated on the real labels.
 type semiMethod struct {
-	Name     string  `json:"name"`
-	Accuracy float64 `json:"accuracy"`
-	Coverage float64 `json:"coverage"`
-	Note     string  `json:"note,omitempty"`
+	Name string `json:"name"`
+	// Accuracy and BalancedAccuracy (the mean recall over classes) are over the hidden rows
+	// the method labels; Coverage is their share. Methods are compared on BalancedAccuracy, so
+	// one that labels only the majority class does not win.
+	Accuracy         float64 `json:"accuracy"`
+	BalancedAccuracy float64 `json:"balanced_accuracy"`
+	Coverage         float64 `json:"coverage"`
+	Note             string  `json:"note,omitempty"`
 }
 
 // selfLabel pseudo-labels the rows without a label from the training rows' real labels, by
@@ -77,7 +81,7 @@ func (p *Pipeline) selfLabel(ctx context.Context, r *run, out *outcome, ds *data
 	}
 	best := methods[0] // labeled only
 	for _, m := range methods[1:] {
-		if m.Coverage > 0 && m.Accuracy >= methods[0].Accuracy-pseudoSlack && (best == methods[0] || m.Accuracy > best.Accuracy) {
+		if m.Coverage > 0 && m.BalancedAccuracy >= methods[0].BalancedAccuracy-pseudoSlack && (best == methods[0] || m.BalancedAccuracy > best.BalancedAccuracy) {
 			best = m
 		}
 	}
@@ -86,7 +90,7 @@ func (p *Pipeline) selfLabel(ctx context.Context, r *run, out *outcome, ds *data
 	case strategySemi:
 		done, err = cluster.SelfTrain(ctx, x, y, len(classes), cluster.SelfParams{Threshold: pseudoThreshold, C: 1, Balanced: true})
 	case "label propagation":
-		done, err = cluster.Propagate(x, y, len(classes), cluster.PropagateParams{Threshold: pseudoThreshold})
+		done, err = cluster.Propagate(x, y, len(classes), cluster.PropagateParams{Threshold: pseudoThreshold, Balanced: true})
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", best.Name, err)
@@ -95,11 +99,11 @@ func (p *Pipeline) selfLabel(ctx context.Context, r *run, out *outcome, ds *data
 		"features": len(feats.Names) + len(feats.Terms), "inputs": feats.Inputs, "threshold": pseudoThreshold, "validation_folds": semiFolds, "methods": methods}
 	alts := make([]decision.Alternative, 0, len(methods))
 	for _, m := range methods {
-		note := fmt.Sprintf("cross-validated accuracy %.3f on hidden real labels, labels %.0f%% of them", m.Accuracy, 100*m.Coverage)
+		note := fmt.Sprintf("cross-validated balanced accuracy %.3f (accuracy %.3f) on hidden real labels, labels %.0f%% of them", m.BalancedAccuracy, m.Accuracy, 100*m.Coverage)
 		if m.Note != "" {
 			note = m.Note
 		}
-		alts = append(alts, alt(m.Name, m.Accuracy, note))
+		alts = append(alts, alt(m.Name, m.BalancedAccuracy, note))
 	}
 	slices.SortStableFunc(alts, func(a, b decision.Alternative) int {
 		if a.Option == best.Name {
@@ -112,7 +116,7 @@ func (p *Pipeline) selfLabel(ctx context.Context, r *run, out *outcome, ds *data
 	})
 	if done == nil {
 		out.decide(p.ruled(typeLabeling, fmt.Sprintf("no pseudo-labels: train on the %d real labels only", countReal(y)),
-			fmt.Sprintf("Pseudo-labels were checked by hiding real labels in %d folds: none of the methods labeled them as accurately as a model on the real labels alone (%.3f), so adding them would add noise.", semiFolds, methods[0].Accuracy),
+			fmt.Sprintf("Pseudo-labels were checked by hiding real labels in %d folds: none of the methods labeled them as well as a model on the real labels alone (balanced accuracy %.3f), so adding them would add noise.", semiFolds, methods[0].BalancedAccuracy),
 			alts, ev))
 		return nil
 	}
@@ -131,11 +135,11 @@ func (p *Pipeline) selfLabel(ctx context.Context, r *run, out *outcome, ds *data
 	ev["unresolved_rows"] = rep.Unresolved
 	ev["rounds"] = rep.Rounds
 	ev["pseudo_class_counts"] = pseudoCounts
-	ev["validated_accuracy"] = round3(best.Accuracy)
+	ev["validated_balanced_accuracy"] = best.BalancedAccuracy
 	out.decide(p.ruled(typeLabeling,
 		fmt.Sprintf("%s: %d pseudo-labels (%.0f%% of the training labels), mean confidence %.2f", best.Name, rep.Pseudo, 100*rep.PseudoShare, rep.MeanConfidence),
-		fmt.Sprintf("Hiding real labels in %d folds, %s labeled them with accuracy %.3f against %.3f for a model on the real labels alone. Rows predicted with probability at least %.2f became pseudo-labels (lowest %.2f); %d rows stayed below it and are left out. The pseudo-labels are marked as such and the test set holds real labels only.",
-			semiFolds, best.Name, best.Accuracy, methods[0].Accuracy, pseudoThreshold, rep.MinConfidence, rep.Unresolved),
+		fmt.Sprintf("Hiding real labels in %d folds, %s labeled them with balanced accuracy %.3f against %.3f for a model on the real labels alone. Rows predicted with probability at least %.2f became pseudo-labels (lowest %.2f); %d rows stayed below it and are left out. The pseudo-labels are marked as such and the test set holds real labels only.",
+			semiFolds, best.Name, best.BalancedAccuracy, methods[0].BalancedAccuracy, pseudoThreshold, rep.MinConfidence, rep.Unresolved),
 		alts, ev))
 	return nil
 }
@@ -160,8 +164,11 @@ func validateSemi(ctx context.Context, x *text.CSR, y []int, k int, propagate bo
 	if !propagate {
 		methods[2].Note = fmt.Sprintf("not run: it costs O(n²) and the data has %d rows × %d features (limits %d × %d)", x.Rows, x.Cols, propagateMaxRows, propagateMaxCols)
 	}
-	hits := make([]int, len(methods))
-	labeled := make([]int, len(methods))
+	hits := make([][]int, len(methods)) // by method, true class
+	labeled := make([][]int, len(methods))
+	for m := range methods {
+		hits[m], labeled[m] = make([]int, k), make([]int, k)
+	}
 	total := 0
 	for _, fold := range folds {
 		if err := ctx.Err(); err != nil {
@@ -180,18 +187,18 @@ func validateSemi(ctx context.Context, x *text.CSR, y []int, k int, propagate bo
 		total += len(hidden)
 		if m, err := text.FitLogistic(ctx, x.SelectRows(trainRows), trainY, k, text.LogisticParams{C: 1}); err == nil {
 			for j, pr := range m.PredictProba(x.SelectRows(hidden)) {
-				labeled[0]++
+				labeled[0][y[hidden[j]]]++
 				if argmax(pr) == y[hidden[j]] {
-					hits[0]++
+					hits[0][y[hidden[j]]]++
 				}
 			}
 		}
 		score := func(m int, c *cluster.Completed) {
 			for _, i := range hidden {
 				if c.Pseudo[i] {
-					labeled[m]++
+					labeled[m][y[i]]++
 					if c.Labels[i] == y[i] {
-						hits[m]++
+						hits[m][y[i]]++
 					}
 				}
 			}
@@ -200,16 +207,25 @@ func validateSemi(ctx context.Context, x *text.CSR, y []int, k int, propagate bo
 			score(1, c)
 		}
 		if propagate {
-			if c, err := cluster.Propagate(x, yy, k, cluster.PropagateParams{Threshold: pseudoThreshold}); err == nil {
+			if c, err := cluster.Propagate(x, yy, k, cluster.PropagateParams{Threshold: pseudoThreshold, Balanced: true}); err == nil {
 				score(2, c)
 			}
 		}
 	}
 	for m, sm := range methods {
-		if labeled[m] > 0 {
-			sm.Accuracy = round3(float64(hits[m]) / float64(labeled[m]))
+		var h, l, recall float64
+		for c := range k {
+			h += float64(hits[m][c])
+			l += float64(labeled[m][c])
+			if labeled[m][c] > 0 {
+				recall += float64(hits[m][c]) / float64(labeled[m][c])
+			}
 		}
-		sm.Coverage = round3(float64(labeled[m]) / float64(max(1, total)))
+		if l > 0 {
+			sm.Accuracy = round3(h / l)
+			sm.BalancedAccuracy = round3(recall / float64(k))
+		}
+		sm.Coverage = round3(l / float64(max(1, total)))
 	}
 	return methods, nil
 }

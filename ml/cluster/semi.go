@@ -197,6 +197,9 @@ type PropagateParams struct {
 	// Threshold is the lowest share of label mass a row must reach to get a
 	// pseudo-label (0 labels every reachable row).
 	Threshold float64
+	// Balanced keeps the pseudo-labels in the class proportions of the given
+	// labels, most confident first.
+	Balanced bool
 }
 
 // Propagate spreads labels over a symmetric k-nearest-neighbour graph of the
@@ -301,6 +304,11 @@ func Propagate(x *text.CSR, y []int, k int, p PropagateParams) (*Completed, erro
 		}
 		f, next = next, f
 	}
+	type cand struct {
+		row, class int
+		p          float64
+	}
+	var cands []cand
 	for i := range n {
 		if y[i] != Unlabeled {
 			continue
@@ -320,7 +328,23 @@ func Propagate(x *text.CSR, y []int, k int, p PropagateParams) (*Completed, erro
 		if conf < p.Threshold {
 			continue
 		}
-		out.Labels[i], out.Pseudo[i], out.Confidence[i] = best, true, conf
+		cands = append(cands, cand{i, best, conf})
+	}
+	prior := make([]float64, k)
+	for _, l := range y {
+		if l != Unlabeled && l < k {
+			prior[l] += 1 / float64(out.Report.Labeled)
+		}
+	}
+	sort.SliceStable(cands, func(a, b int) bool { return cands[a].p > cands[b].p })
+	quota := classQuota(cands, prior, p.Balanced, func(c cand) int { return c.class })
+	taken := make([]int, k)
+	for _, c := range cands {
+		if quota != nil && taken[c.class] >= quota[c.class] {
+			continue
+		}
+		taken[c.class]++
+		out.Labels[c.row], out.Pseudo[c.row], out.Confidence[c.row] = c.class, true, c.p
 	}
 	out.Report.Rounds = p.Iterations
 	out.finish()
