@@ -110,9 +110,16 @@ test("the web app end to end in chromium", { skip, timeout: completeTimeout + 24
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByText("That key was not accepted").waitFor();
     consoleErrors.length = 0; // the refused key's 401 is the one expected error
-    await key.fill(srv.apiKey);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    // By keyboard: type the key and press Enter.
+    await key.fill("");
+    await key.focus();
+    await page.keyboard.type(srv.apiKey);
+    await page.keyboard.press("Enter");
     await page.getByRole("heading", { name: "Projects", exact: true }).waitFor();
+    // The first Tab reaches the skip link, which leads past the app bar.
+    await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim()), "Skip to content");
     await page.getByText("No projects yet").waitFor();
     await shot("02-projects-empty");
   });
@@ -305,6 +312,15 @@ test("the web app end to end in chromium", { skip, timeout: completeTimeout + 24
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px at 1280 wide`);
     assert.deepEqual(consoleErrors, []);
+  });
+
+  await step("revoking the key in use signs out and says why", async () => {
+    await page.getByRole("link", { name: "API keys" }).click();
+    await page.getByRole("button", { name: "Revoke first start" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Revoke" }).click();
+    await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
+    await page.getByRole("status").getByText(/no longer accepts this key/).waitFor();
+    await shot("16-signed-out");
   });
 });
 

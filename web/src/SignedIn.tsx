@@ -23,7 +23,11 @@ export function SignedIn() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [apiKey],
   );
-  const transport = useMemo(() => apiTransport(apiKey, signOut), [apiKey, signOut]);
+  // A revoked key or an expired Google session: back to sign-in, saying why.
+  const transport = useMemo(
+    () => apiTransport(apiKey, () => signOut("You were signed out: the server no longer accepts this key or session (revoked, or the sign-in expired). Sign in again.")),
+    [apiKey, signOut],
+  );
   return (
     <TransportProvider transport={transport}>
       <QueryClientProvider client={queryClient}>
@@ -34,7 +38,7 @@ export function SignedIn() {
             <NavLink to="/api-keys">API keys</NavLink>
           </Box>
           <CurrentUser />
-          <Button color="inherit" variant="outlined" size="small" onClick={signOut} sx={{ ml: 1, borderColor: "rgba(255,255,255,.6)" }}>
+          <Button color="inherit" variant="outlined" size="small" onClick={() => signOut()} sx={{ ml: 1, borderColor: "rgba(255,255,255,.6)" }}>
             Sign out
           </Button>
         </TopBar>

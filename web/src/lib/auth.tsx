@@ -9,8 +9,10 @@ export interface Auth {
   apiKey: string;
   /** Stores a key that GetCurrentUser accepted. */
   signIn: (key: string) => void;
-  /** Forgets the key. */
-  signOut: () => void;
+  /** Forgets the key; notice, when given, tells the sign-in page why. */
+  signOut: (notice?: string) => void;
+  /** Why the person was signed out without asking ("" after a sign-out of their own). */
+  notice: string;
 }
 
 const AuthContext = createContext<Auth | null>(null);
@@ -18,15 +20,18 @@ const AuthContext = createContext<Auth | null>(null);
 /** Provides the signed-in key to the app; the key survives a reload of the tab. */
 export function AuthProvider({ children, initialKey }: { children: ReactNode; initialKey?: string }) {
   const [apiKey, setKey] = useState<string>(() => initialKey ?? readKey());
+  const [notice, setNotice] = useState("");
   const signIn = useCallback((key: string) => {
     try {
       sessionStorage.setItem(storageKey, key);
     } catch {
       // Storage can be disabled; the key then lasts until the tab closes.
     }
+    setNotice("");
     setKey(key);
   }, []);
-  const signOut = useCallback(() => {
+  const signOut = useCallback((why?: string) => {
+    setNotice(typeof why === "string" ? why : "");
     try {
       sessionStorage.removeItem(storageKey);
     } catch {
@@ -34,7 +39,7 @@ export function AuthProvider({ children, initialKey }: { children: ReactNode; in
     }
     setKey("");
   }, []);
-  const value = useMemo(() => ({ apiKey, signIn, signOut }), [apiKey, signIn, signOut]);
+  const value = useMemo(() => ({ apiKey, signIn, signOut, notice }), [apiKey, signIn, signOut, notice]);
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }
 

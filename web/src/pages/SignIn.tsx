@@ -21,7 +21,7 @@ export interface SignInProps {
  * token, which the app keeps and sends like a key.
  */
 export function SignIn({ baseUrl = location.origin, transportFor, loadGoogle = loadGoogleIdentity }: SignInProps) {
-  const { signIn } = useAuth();
+  const { signIn, notice } = useAuth();
   const [key, setKey] = useState("");
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
@@ -76,6 +76,11 @@ export function SignIn({ baseUrl = location.origin, transportFor, loadGoogle = l
         <Typography color="text.secondary" sx={{ mb: 3 }}>
           Describe what you want to predict, upload your data, and Trainyard trains, explains and deploys a model for you.
         </Typography>
+        {notice && !error && (
+          <Alert severity="info" sx={{ mb: 3 }} role="status">
+            {notice}
+          </Alert>
+        )}
         {config?.googleClientId && (
           <>
             <GoogleButton clientId={config.googleClientId} load={loadGoogle} onCredential={google} onError={setError} />

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { act, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createRouterTransport } from "@connectrpc/connect";
 import { ApiKeyService, UserSchema } from "@trainyard/client";
@@ -189,5 +189,34 @@ describe("SignIn", () => {
     fireEvent.click(await screen.findByRole("button", { name: "Sign in with Google" }));
     await screen.findByText(/Google sign-in was not accepted/);
     expect(screen.getByLabelText("signed-in key").textContent).toBe("");
+  });
+
+  it("says why when the app signed the person out, and not after their own sign-out", async () => {
+    function Gate({ why }: { why?: string }) {
+      const { apiKey, signOut } = useAuth();
+      return apiKey ? (
+        <button type="button" onClick={() => signOut(why)}>
+          leave
+        </button>
+      ) : (
+        <SignIn baseUrl={base} />
+      );
+    }
+    render(
+      <AuthProvider initialKey="k1">
+        <Gate why="You were signed out: the key was revoked." />
+      </AuthProvider>,
+    );
+    fireEvent.click(screen.getByRole("button", { name: "leave" }));
+    expect((await screen.findByRole("status")).textContent).toMatch(/the key was revoked/);
+    cleanup();
+    render(
+      <AuthProvider initialKey="k1">
+        <Gate />
+      </AuthProvider>,
+    );
+    fireEvent.click(screen.getByRole("button", { name: "leave" }));
+    await screen.findByRole("heading", { name: "Sign in" });
+    expect(screen.queryByRole("status")).toBeNull();
   });
 });
