@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -39,6 +40,12 @@ func (h *ProjectService) approveLabeling(ctx context.Context, p *ent.Project, ta
 	for _, k := range task.GetKnownClasses() {
 		classes[k] = true
 	}
+	for _, k := range task.GetClusterLabels() {
+		classes[k] = true
+	}
+	for _, k := range task.GetRowLabels() {
+		classes[k] = true
+	}
 	named := make([]string, 0, len(clusters))
 	for id, label := range clusters {
 		if !ids[id] {
@@ -67,7 +74,16 @@ func (h *ProjectService) approveLabeling(ctx context.Context, p *ent.Project, ta
 		return nil, fieldError("cluster_labels", "the labels name a single class; a classifier needs at least two different labels", nil)
 	}
 	task.State = trainyardv1.LabelingTaskState_LABELING_TASK_STATE_ANSWERED
-	task.ClusterLabels, task.RowLabels = clusters, rows
+	// Answers given to an earlier round of the task (it is asked again when they were not
+	// enough) stay; the new ones add to them or replace them.
+	if task.ClusterLabels == nil {
+		task.ClusterLabels = map[int32]string{}
+	}
+	if task.RowLabels == nil {
+		task.RowLabels = map[int64]string{}
+	}
+	maps.Copy(task.ClusterLabels, clusters)
+	maps.Copy(task.RowLabels, rows)
 	raw, err := protojson.Marshal(task)
 	if err != nil {
 		return nil, err

@@ -33,6 +33,8 @@ const (
 	llmMinAgreement = 0.6
 	// llmGiveUp: when this many first batches all fail, the rest are not sent.
 	llmGiveUp = 3
+	// llmMaxColumns bounds the columns of a row shown to the model.
+	llmMaxColumns = 40
 	// llmMaxClasses bounds the classes a model may propose.
 	llmMaxClasses = 20
 )
@@ -324,7 +326,8 @@ func pickExamples(ls *labelSet, truth []int, rng *rand.Rand) (examples, blind []
 	return examples, blind
 }
 
-// labelColumns are the input columns shown to the model: not the target, not dropped.
+// labelColumns are the input columns shown to the model: not the target, not dropped, at most
+// llmMaxColumns of them.
 func labelColumns(f *frame.Frame, ds *dataState) []string {
 	dropped := map[string]bool{ds.Target: true}
 	for _, d := range ds.Dropped {
@@ -332,7 +335,7 @@ func labelColumns(f *frame.Frame, ds *dataState) []string {
 	}
 	var out []string
 	for _, c := range f.Columns {
-		if !dropped[c.Name] {
+		if !dropped[c.Name] && len(out) < llmMaxColumns {
 			out = append(out, c.Name)
 		}
 	}
