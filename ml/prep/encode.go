@@ -121,7 +121,7 @@ func (s *Step) encode(v *cell, linear bool, dst []float64) error {
 	case EncCodes:
 		dst[0] = math.NaN()
 		if !v.missing {
-			if code, ok := s.index[v.key()]; ok {
+			if code, ok := s.index.get(v.key()); ok {
 				dst[0] = float64(code)
 			}
 		}
@@ -133,7 +133,7 @@ func (s *Step) encode(v *cell, linear bool, dst []float64) error {
 			}
 			return nil
 		}
-		if code, ok := s.index[v.key()]; ok {
+		if code, ok := s.index.get(v.key()); ok {
 			dst[code] = 1 // OtherLevels map to the __other__ column
 		}
 	case EncTarget:
@@ -142,7 +142,7 @@ func (s *Step) encode(v *cell, linear bool, dst []float64) error {
 			key = v.key()
 		}
 		stat := s.Prior
-		if l, ok := s.index[key]; ok {
+		if l, ok := s.index.get(key); ok {
 			stat = s.Stats[l]
 		}
 		for j := range dst {

@@ -133,8 +133,7 @@ type Pipeline struct {
 	// Notes records decisions worth showing (rows without a target, ...).
 	Notes []string `json:"notes,omitempty"`
 
-	markers   map[string]bool
-	markerLen int // longest marker, trimmed
+	markers *markerSet
 }
 
 // Dropped is an input column the pipeline does not use.
@@ -331,13 +330,7 @@ func (p *Pipeline) finish() {
 		}
 		p.Names = append(p.Names, s.Out...)
 	}
-	p.markers = make(map[string]bool, len(p.MissingMarkers))
-	p.markerLen = 0
-	for _, m := range p.MissingMarkers {
-		p.markers[m] = true
-		p.markers[strings.TrimSpace(m)] = true
-		p.markerLen = max(p.markerLen, len(strings.TrimSpace(m)))
-	}
+	p.markers = newMarkerSet(rowMarkers(p.MissingMarkers))
 	p.Label.prepare()
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,9 +15,29 @@ import (
 // single-row prediction. It is safe for concurrent use once built.
 type RowEncoder struct {
 	p      *Pipeline
-	pos    []int // field index per step
-	fields int   // fields a record needs: max(pos)+1
+	ops    []rowOp // per step
+	fields int     // fields a record needs: max(field)+1
 }
+
+// rowOp is what Encode does for one step: the common encoders of Trees
+// pipelines have their own short paths, the others go through Step.encode.
+type rowOp struct {
+	kind  opKind
+	field int // record field
+	out   int // first output in x, or the text index
+	step  *Step
+}
+
+// opKind selects the path of a rowOp.
+type opKind uint8
+
+const (
+	opGeneric opKind = iota // Step.encode
+	opText                  // raw text
+	opCodes                 // category code
+	opNumber                // number, as is (Trees)
+	opBool                  // boolean, as 0/1 (Trees)
+)
 
 // NewRowEncoder binds the pipeline to a header. Header fields that the
 // pipeline does not use are ignored; input columns absent from the header
@@ -28,22 +49,44 @@ func (p *Pipeline) NewRowEncoder(header []string) (*RowEncoder, error) {
 			at[h] = i
 		}
 	}
-	e := &RowEncoder{p: p, pos: make([]int, len(p.Steps))}
+	e := &RowEncoder{p: p, ops: make([]rowOp, len(p.Steps))}
 	var missing []string
-	for i, s := range p.Steps {
+	out, t := 0, 0
+	for i := range p.Steps {
+		s := &p.Steps[i]
 		j, ok := at[s.Column]
 		if !ok {
 			missing = append(missing, s.Column)
 		}
-		e.pos[i] = j
+		op := rowOp{kind: p.opOf(s), field: j, out: out, step: s}
+		if op.kind == opText {
+			op.out = t
+			t++
+		}
+		out += len(s.Out)
+		e.ops[i] = op
+		e.fields = max(e.fields, j+1)
 	}
 	if len(missing) > 0 {
 		return nil, &frame.MissingColumnsError{Names: missing}
 	}
-	for _, j := range e.pos {
-		e.fields = max(e.fields, j+1)
-	}
 	return e, nil
+}
+
+// opOf chooses the path of step s.
+func (p *Pipeline) opOf(s *Step) opKind {
+	one := len(s.Out) == 1
+	switch {
+	case s.Encoder == EncText:
+		return opText
+	case s.Encoder == EncCodes && one:
+		return opCodes
+	case p.Mode == Trees && s.Encoder == EncNumeric && one:
+		return opNumber
+	case p.Mode == Trees && s.Encoder == EncBoolean && one:
+		return opBool
+	}
+	return opGeneric
 }
 
 // Encode encodes one record into x (len(p.Names) numbers) and text
@@ -56,23 +99,53 @@ func (e *RowEncoder) Encode(rec []string, x []float64, text []string) ([]float64
 	if len(rec) < e.fields {
 		return nil, nil, fmt.Errorf("record has %d fields, want at least %d", len(rec), e.fields)
 	}
-	out, t := 0, 0
-	for i := range p.Steps {
-		s := &p.Steps[i]
-		raw := rec[e.pos[i]]
-		v := cell{str: raw, hasStr: true, missing: p.isMissing(raw)}
-		if s.Encoder == EncText {
-			if !v.missing {
-				text[t] = raw
+	for i := range e.ops {
+		op := &e.ops[i]
+		raw := rec[op.field]
+		missing := p.isMissing(raw)
+		switch op.kind {
+		case opText:
+			if !missing {
+				text[op.out] = raw
 			}
-			t++
 			continue
+		case opCodes:
+			v := math.NaN()
+			if !missing {
+				if code, ok := op.step.index.get(raw); ok {
+					v = float64(code)
+				}
+			}
+			x[op.out] = v
+			continue
+		case opNumber:
+			if missing {
+				x[op.out] = math.NaN()
+				continue
+			}
+			if v, ok := frame.ParseNumber(raw); ok {
+				x[op.out] = v
+				continue
+			}
+		case opBool:
+			if missing {
+				x[op.out] = math.NaN()
+				continue
+			}
+			if b, ok := frame.ParseBool(raw); ok {
+				x[op.out] = 0
+				if b {
+					x[op.out] = 1
+				}
+				continue
+			}
 		}
-		n := len(s.Out)
-		if err := s.encode(&v, p.Mode == Linear, x[out:out+n]); err != nil {
+		// The general path, and the error of a cell a short path refused.
+		s := op.step
+		v := cell{str: raw, hasStr: true, missing: missing}
+		if err := s.encode(&v, p.Mode == Linear, x[op.out:op.out+len(s.Out)]); err != nil {
 			return nil, nil, fmt.Errorf("column %q: %w", s.Column, err)
 		}
-		out += n
 	}
 	return x, text, nil
 }
@@ -155,14 +228,32 @@ func boolText(b bool) string {
 // isMissing reports whether a raw string is a missing marker, ignoring
 // surrounding spaces.
 func (p *Pipeline) isMissing(s string) bool {
-	if len(s) <= p.markerLen && p.markers[s] {
+	if p.markers.has(s) {
 		return true
 	}
 	if s == "" || !isSpace(s[0]) && !isSpace(s[len(s)-1]) {
 		return false
 	}
-	t := strings.TrimSpace(s)
-	return len(t) <= p.markerLen && p.markers[t]
+	return p.markers.has(strings.TrimSpace(s))
+}
+
+// rowMarkers lists the strings isMissing matches before and after trimming:
+// the markers as given and trimmed, those no longer than the longest
+// trimmed marker.
+func rowMarkers(markers []string) []string {
+	longest := 0
+	for _, m := range markers {
+		longest = max(longest, len(strings.TrimSpace(m)))
+	}
+	var out []string
+	for _, m := range markers {
+		for _, v := range []string{m, strings.TrimSpace(m)} {
+			if len(v) <= longest && !slices.Contains(out, v) {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -314,4 +315,86 @@ func TestRowEncoderConcurrent(t *testing.T) {
 			t.Error(err)
 		}
 	}
+}
+
+// encodeGeneral is Encode through Step.encode alone, without the short
+// paths of RowEncoder: the reference they must match, errors included.
+func encodeGeneral(p *Pipeline, header, rec []string) ([]float64, []string, error) {
+	x, text := make([]float64, len(p.Names)), make([]string, len(p.TextNames))
+	out, t := 0, 0
+	for i := range p.Steps {
+		s := &p.Steps[i]
+		raw := rec[slices.Index(header, s.Column)]
+		v := cell{str: raw, hasStr: true, missing: p.isMissing(raw)}
+		if s.Encoder == EncText {
+			if !v.missing {
+				text[t] = raw
+			}
+			t++
+			continue
+		}
+		if err := s.encode(&v, p.Mode == Linear, x[out:out+len(s.Out)]); err != nil {
+			return nil, nil, fmt.Errorf("column %q: %w", s.Column, err)
+		}
+		out += len(s.Out)
+	}
+	return x, text, nil
+}
+
+// TestEncodeShortPaths feeds awkward cells to every column kind and checks
+// that Encode gives what the general path gives, bit for bit, and the same
+// errors.
+func TestEncodeShortPaths(t *testing.T) {
+	f := small(t)
+	header := []string{"note", "when", "flag", "cat", "num"}
+	cells := map[string][]string{
+		"num":  {"4", " 4 ", "-0", "1e400", "-inf", "0x10", "NA", " NA", "", "abc", "1_000", "3.14159265358979323846"},
+		"cat":  {"a", "b", "c", " a", "a ", "A", "", "?", "zzz", "NaN"},
+		"flag": {"yes", "no", " Yes ", "TRUE", "f", "1", "0", "-0", "2", "maybe", "", "null"},
+		"when": {"2024-03-15 13:30:00", "2024-03-15", "", "not a date"},
+		"note": {"hi", "", "NA", " text "},
+	}
+	for _, mode := range []Mode{Trees, Linear} {
+		p := fitT(t, f, Options{Target: "y", Mode: mode}).Pipeline
+		enc, err := p.NewRowEncoder(header)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds := map[opKind]bool{}
+		for _, op := range enc.ops {
+			kinds[op.kind] = true
+		}
+		if mode == Trees && !(kinds[opCodes] && kinds[opNumber] && kinds[opBool] && kinds[opText] && kinds[opGeneric]) {
+			t.Fatalf("trees pipeline takes paths %v, want every kind", kinds)
+		}
+		rec := []string{"hi", "2024-03-15", "yes", "a", "4"}
+		for j, col := range header {
+			for _, c := range cells[col] {
+				rec := slices.Clone(rec)
+				rec[j] = c
+				gotX, gotText, gotErr := enc.Encode(rec, nil, nil)
+				wantX, wantText, wantErr := encodeGeneral(p, header, rec)
+				if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
+					t.Errorf("%s Encode(%q) error = %v, want %v", mode, rec, gotErr, wantErr)
+					continue
+				}
+				if !cmp.Equal(gotText, wantText) || !cmp.Equal(bitsOf(gotX), bitsOf(wantX)) {
+					t.Errorf("%s Encode(%q) = %v %q, want %v %q", mode, rec, gotX, gotText, wantX, wantText)
+				}
+			}
+		}
+	}
+}
+
+// bitsOf returns the bit patterns of x, so that comparisons tell -0 from 0
+// and match NaN with NaN.
+func bitsOf(x []float64) []uint64 {
+	if x == nil {
+		return nil
+	}
+	b := make([]uint64, len(x))
+	for i, v := range x {
+		b[i] = math.Float64bits(v)
+	}
+	return b
 }

@@ -83,22 +83,13 @@ type Step struct {
 	Prior []float64   `json:"prior,omitempty"`
 	Stats [][]float64 `json:"stats,omitempty"`
 
-	index map[string]int32
+	index levelTable
 	oof   [][]float64 // out-of-fold target encoding of the fit rows
 }
 
 // prepare builds the lookup tables after fitting or decoding.
 func (s *Step) prepare() {
-	if len(s.Levels)+len(s.OtherLevels) == 0 {
-		return
-	}
-	s.index = make(map[string]int32, len(s.Levels)+len(s.OtherLevels))
-	for i, l := range s.Levels {
-		s.index[l] = int32(i)
-	}
-	for _, l := range s.OtherLevels {
-		s.index[l] = int32(len(s.Levels))
-	}
+	s.index = newLevelTable(s.Levels, s.OtherLevels)
 }
 
 // numCategories is k for a codes step, 0 otherwise.

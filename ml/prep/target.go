@@ -41,7 +41,7 @@ func fitTargetEncoding(s *Step, c *frame.Column, y []float64, label *Label, opts
 	n := c.Len()
 	code := make([]int32, n)
 	for i := range code {
-		code[i] = s.index[c.Value(i)] // Value is "" when missing
+		code[i], _ = s.index.get(c.Value(i)) // Value is "" when missing
 	}
 	m := opts.Smoothing
 	vec := make([]float64, k)
