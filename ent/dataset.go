@@ -47,6 +47,8 @@ type Dataset struct {
 	RequestID *string `json:"request_id,omitempty"`
 	// ExpiresAt holds the value of the "expires_at" field.
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	// set when the owner deleted a dataset that projects still reference: its files are gone and it is hidden, the row stays for their records
+	DeletedAt *time.Time `json:"deleted_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the DatasetQuery when eager-loading is set.
 	Edges        DatasetEdges `json:"edges"`
@@ -97,7 +99,7 @@ func (*Dataset) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case dataset.FieldDisplayName, dataset.FieldDataType, dataset.FieldRequestID:
 			values[i] = new(sql.NullString)
-		case dataset.FieldCreatedAt, dataset.FieldUpdatedAt, dataset.FieldExpiresAt:
+		case dataset.FieldCreatedAt, dataset.FieldUpdatedAt, dataset.FieldExpiresAt, dataset.FieldDeletedAt:
 			values[i] = new(sql.NullTime)
 		case dataset.FieldID, dataset.FieldOwnerID:
 			values[i] = new(uuid.UUID)
@@ -206,6 +208,13 @@ func (_m *Dataset) assignValues(columns []string, values []any) error {
 				_m.ExpiresAt = new(time.Time)
 				*_m.ExpiresAt = value.Time
 			}
+		case dataset.FieldDeletedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field deleted_at", values[i])
+			} else if value.Valid {
+				_m.DeletedAt = new(time.Time)
+				*_m.DeletedAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -292,6 +301,11 @@ func (_m *Dataset) String() string {
 	builder.WriteString(", ")
 	if v := _m.ExpiresAt; v != nil {
 		builder.WriteString("expires_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.DeletedAt; v != nil {
+		builder.WriteString("deleted_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteByte(')')

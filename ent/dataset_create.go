@@ -178,6 +178,20 @@ func (_c *DatasetCreate) SetNillableExpiresAt(v *time.Time) *DatasetCreate {
 	return _c
 }
 
+// SetDeletedAt sets the "deleted_at" field.
+func (_c *DatasetCreate) SetDeletedAt(v time.Time) *DatasetCreate {
+	_c.mutation.SetDeletedAt(v)
+	return _c
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_c *DatasetCreate) SetNillableDeletedAt(v *time.Time) *DatasetCreate {
+	if v != nil {
+		_c.SetDeletedAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *DatasetCreate) SetID(v uuid.UUID) *DatasetCreate {
 	_c.mutation.SetID(v)
@@ -439,6 +453,10 @@ func (_c *DatasetCreate) createSpec() (*Dataset, *sqlgraph.CreateSpec) {
 		_spec.SetField(dataset.FieldExpiresAt, field.TypeTime, value)
 		_node.ExpiresAt = &value
 	}
+	if value, ok := _c.mutation.DeletedAt(); ok {
+		_spec.SetField(dataset.FieldDeletedAt, field.TypeTime, value)
+		_node.DeletedAt = &value
+	}
 	if nodes := _c.mutation.OwnerIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -680,6 +698,24 @@ func (u *DatasetUpsert) ClearExpiresAt() *DatasetUpsert {
 	return u
 }
 
+// SetDeletedAt sets the "deleted_at" field.
+func (u *DatasetUpsert) SetDeletedAt(v time.Time) *DatasetUpsert {
+	u.Set(dataset.FieldDeletedAt, v)
+	return u
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *DatasetUpsert) UpdateDeletedAt() *DatasetUpsert {
+	u.SetExcluded(dataset.FieldDeletedAt)
+	return u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *DatasetUpsert) ClearDeletedAt() *DatasetUpsert {
+	u.SetNull(dataset.FieldDeletedAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -916,6 +952,27 @@ func (u *DatasetUpsertOne) UpdateExpiresAt() *DatasetUpsertOne {
 func (u *DatasetUpsertOne) ClearExpiresAt() *DatasetUpsertOne {
 	return u.Update(func(s *DatasetUpsert) {
 		s.ClearExpiresAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *DatasetUpsertOne) SetDeletedAt(v time.Time) *DatasetUpsertOne {
+	return u.Update(func(s *DatasetUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *DatasetUpsertOne) UpdateDeletedAt() *DatasetUpsertOne {
+	return u.Update(func(s *DatasetUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *DatasetUpsertOne) ClearDeletedAt() *DatasetUpsertOne {
+	return u.Update(func(s *DatasetUpsert) {
+		s.ClearDeletedAt()
 	})
 }
 
@@ -1322,6 +1379,27 @@ func (u *DatasetUpsertBulk) UpdateExpiresAt() *DatasetUpsertBulk {
 func (u *DatasetUpsertBulk) ClearExpiresAt() *DatasetUpsertBulk {
 	return u.Update(func(s *DatasetUpsert) {
 		s.ClearExpiresAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *DatasetUpsertBulk) SetDeletedAt(v time.Time) *DatasetUpsertBulk {
+	return u.Update(func(s *DatasetUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *DatasetUpsertBulk) UpdateDeletedAt() *DatasetUpsertBulk {
+	return u.Update(func(s *DatasetUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *DatasetUpsertBulk) ClearDeletedAt() *DatasetUpsertBulk {
+	return u.Update(func(s *DatasetUpsert) {
+		s.ClearDeletedAt()
 	})
 }
 

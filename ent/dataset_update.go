@@ -200,6 +200,26 @@ func (_u *DatasetUpdate) ClearExpiresAt() *DatasetUpdate {
 	return _u
 }
 
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *DatasetUpdate) SetDeletedAt(v time.Time) *DatasetUpdate {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *DatasetUpdate) SetNillableDeletedAt(v *time.Time) *DatasetUpdate {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *DatasetUpdate) ClearDeletedAt() *DatasetUpdate {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
 // AddProjectIDs adds the "projects" edge to the Project entity by IDs.
 func (_u *DatasetUpdate) AddProjectIDs(ids ...uuid.UUID) *DatasetUpdate {
 	_u.mutation.AddProjectIDs(ids...)
@@ -388,6 +408,12 @@ func (_u *DatasetUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.ExpiresAtCleared() {
 		_spec.ClearField(dataset.FieldExpiresAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(dataset.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(dataset.FieldDeletedAt, field.TypeTime)
 	}
 	if _u.mutation.ProjectsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -621,6 +647,26 @@ func (_u *DatasetUpdateOne) ClearExpiresAt() *DatasetUpdateOne {
 	return _u
 }
 
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *DatasetUpdateOne) SetDeletedAt(v time.Time) *DatasetUpdateOne {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *DatasetUpdateOne) SetNillableDeletedAt(v *time.Time) *DatasetUpdateOne {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *DatasetUpdateOne) ClearDeletedAt() *DatasetUpdateOne {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
 // AddProjectIDs adds the "projects" edge to the Project entity by IDs.
 func (_u *DatasetUpdateOne) AddProjectIDs(ids ...uuid.UUID) *DatasetUpdateOne {
 	_u.mutation.AddProjectIDs(ids...)
@@ -839,6 +885,12 @@ func (_u *DatasetUpdateOne) sqlSave(ctx context.Context) (_node *Dataset, err er
 	}
 	if _u.mutation.ExpiresAtCleared() {
 		_spec.ClearField(dataset.FieldExpiresAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(dataset.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(dataset.FieldDeletedAt, field.TypeTime)
 	}
 	if _u.mutation.ProjectsCleared() {
 		edge := &sqlgraph.EdgeSpec{

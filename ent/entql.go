@@ -120,6 +120,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			dataset.FieldProfile:     {Type: field.TypeJSON, Column: dataset.FieldProfile},
 			dataset.FieldRequestID:   {Type: field.TypeString, Column: dataset.FieldRequestID},
 			dataset.FieldExpiresAt:   {Type: field.TypeTime, Column: dataset.FieldExpiresAt},
+			dataset.FieldDeletedAt:   {Type: field.TypeTime, Column: dataset.FieldDeletedAt},
 		},
 	}
 	graph.Nodes[4] = &sqlgraph.Node{
@@ -965,6 +966,11 @@ func (f *DatasetFilter) WhereRequestID(p entql.StringP) {
 // WhereExpiresAt applies the entql time.Time predicate on the expires_at field.
 func (f *DatasetFilter) WhereExpiresAt(p entql.TimeP) {
 	f.Where(p.Field(dataset.FieldExpiresAt))
+}
+
+// WhereDeletedAt applies the entql time.Time predicate on the deleted_at field.
+func (f *DatasetFilter) WhereDeletedAt(p entql.TimeP) {
+	f.Where(p.Field(dataset.FieldDeletedAt))
 }
 
 // WhereHasOwner applies a predicate to check if query has an edge owner.

@@ -3261,6 +3261,7 @@ type DatasetMutation struct {
 	appendprofile   json.RawMessage
 	request_id      *string
 	expires_at      *time.Time
+	deleted_at      *time.Time
 	clearedFields   map[string]struct{}
 	owner           *uuid.UUID
 	clearedowner    bool
@@ -3988,6 +3989,55 @@ func (m *DatasetMutation) ResetExpiresAt() {
 	delete(m.clearedFields, dataset.FieldExpiresAt)
 }
 
+// SetDeletedAt sets the "deleted_at" field.
+func (m *DatasetMutation) SetDeletedAt(t time.Time) {
+	m.deleted_at = &t
+}
+
+// DeletedAt returns the value of the "deleted_at" field in the mutation.
+func (m *DatasetMutation) DeletedAt() (r time.Time, exists bool) {
+	v := m.deleted_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeletedAt returns the old "deleted_at" field's value of the Dataset entity.
+// If the Dataset object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DatasetMutation) OldDeletedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeletedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeletedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeletedAt: %w", err)
+	}
+	return oldValue.DeletedAt, nil
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (m *DatasetMutation) ClearDeletedAt() {
+	m.deleted_at = nil
+	m.clearedFields[dataset.FieldDeletedAt] = struct{}{}
+}
+
+// DeletedAtCleared returns if the "deleted_at" field was cleared in this mutation.
+func (m *DatasetMutation) DeletedAtCleared() bool {
+	_, ok := m.clearedFields[dataset.FieldDeletedAt]
+	return ok
+}
+
+// ResetDeletedAt resets all changes to the "deleted_at" field.
+func (m *DatasetMutation) ResetDeletedAt() {
+	m.deleted_at = nil
+	delete(m.clearedFields, dataset.FieldDeletedAt)
+}
+
 // ClearOwner clears the "owner" edge to the User entity.
 func (m *DatasetMutation) ClearOwner() {
 	m.clearedowner = true
@@ -4103,7 +4153,7 @@ func (m *DatasetMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *DatasetMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 14)
 	if m.created_at != nil {
 		fields = append(fields, dataset.FieldCreatedAt)
 	}
@@ -4143,6 +4193,9 @@ func (m *DatasetMutation) Fields() []string {
 	if m.expires_at != nil {
 		fields = append(fields, dataset.FieldExpiresAt)
 	}
+	if m.deleted_at != nil {
+		fields = append(fields, dataset.FieldDeletedAt)
+	}
 	return fields
 }
 
@@ -4177,6 +4230,8 @@ func (m *DatasetMutation) Field(name string) (ent.Value, bool) {
 		return m.RequestID()
 	case dataset.FieldExpiresAt:
 		return m.ExpiresAt()
+	case dataset.FieldDeletedAt:
+		return m.DeletedAt()
 	}
 	return nil, false
 }
@@ -4212,6 +4267,8 @@ func (m *DatasetMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldRequestID(ctx)
 	case dataset.FieldExpiresAt:
 		return m.OldExpiresAt(ctx)
+	case dataset.FieldDeletedAt:
+		return m.OldDeletedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Dataset field %s", name)
 }
@@ -4312,6 +4369,13 @@ func (m *DatasetMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetExpiresAt(v)
 		return nil
+	case dataset.FieldDeletedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeletedAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Dataset field %s", name)
 }
@@ -4393,6 +4457,9 @@ func (m *DatasetMutation) ClearedFields() []string {
 	if m.FieldCleared(dataset.FieldExpiresAt) {
 		fields = append(fields, dataset.FieldExpiresAt)
 	}
+	if m.FieldCleared(dataset.FieldDeletedAt) {
+		fields = append(fields, dataset.FieldDeletedAt)
+	}
 	return fields
 }
 
@@ -4418,6 +4485,9 @@ func (m *DatasetMutation) ClearField(name string) error {
 		return nil
 	case dataset.FieldExpiresAt:
 		m.ClearExpiresAt()
+		return nil
+	case dataset.FieldDeletedAt:
+		m.ClearDeletedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Dataset nullable field %s", name)
@@ -4465,6 +4535,9 @@ func (m *DatasetMutation) ResetField(name string) error {
 		return nil
 	case dataset.FieldExpiresAt:
 		m.ResetExpiresAt()
+		return nil
+	case dataset.FieldDeletedAt:
+		m.ResetDeletedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Dataset field %s", name)

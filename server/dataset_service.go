@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"connectrpc.com/connect"
+	"github.com/google/uuid"
 
 	trainyardv1 "github.com/trainyard/trainyard/gen/go/trainyard/v1"
 	"github.com/trainyard/trainyard/gen/go/trainyard/v1/trainyardv1connect"
@@ -124,14 +125,40 @@ func (h *DatasetService) GetDataPreview(ctx context.Context, req *trainyardv1.Ge
 	return previewToProto(p), nil
 }
 
-// DeleteDataset implements trainyard.v1.DatasetService.DeleteDataset.
+// DeleteDataset implements trainyard.v1.DatasetService.DeleteDataset, as its contract says:
+// the dataset and its files go, and projects that used it keep their records and models. A
+// dataset no project uses is removed entirely; one that finished projects reference loses its
+// files and is hidden from the API, its row kept for those projects (store.DeleteUsedDataset).
+// A dataset a running project uses is refused (FailedPrecondition) until it finishes.
 func (h *DatasetService) DeleteDataset(ctx context.Context, req *trainyardv1.DeleteDatasetRequest) (*trainyardv1.DeleteDatasetResponse, error) {
 	id, err := parseName(req.GetName(), "datasets")
 	if err != nil {
 		return nil, err
 	}
-	if err := h.d.ds.Delete(ctx, id); err != nil {
+	err = h.d.ds.Delete(ctx, id)
+	var de *datasets.Error
+	if errors.As(err, &de) && de.Reason == datasets.ReasonInUse {
+		err = h.deleteUsed(ctx, id)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return &trainyardv1.DeleteDatasetResponse{}, nil
+}
+
+// deleteUsed deletes a dataset that projects reference: hidden and emptied in the store, then
+// its files removed from the blob store (a file left behind is logged, not an error).
+func (h *DatasetService) deleteUsed(ctx context.Context, id uuid.UUID) error {
+	d, err := h.d.s.store.DeleteUsedDataset(ctx, id)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, f := range d.Files {
+		errs = append(errs, h.d.blobs.Delete(context.WithoutCancel(ctx), f.BlobKey))
+	}
+	if err := errors.Join(errs...); err != nil {
+		h.d.s.log.WarnContext(ctx, "deleted dataset left files behind", "dataset", id, "err", err)
+	}
+	return nil
 }

@@ -148,6 +148,7 @@ var (
 		{Name: "profile", Type: field.TypeJSON, Nullable: true},
 		{Name: "request_id", Type: field.TypeString, Nullable: true, Size: 128},
 		{Name: "expires_at", Type: field.TypeTime, Nullable: true},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
 		{Name: "owner_id", Type: field.TypeUUID},
 	}
 	// DatasetsTable holds the schema information for the "datasets" table.
@@ -158,7 +159,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "datasets_users_datasets",
-				Columns:    []*schema.Column{DatasetsColumns[13]},
+				Columns:    []*schema.Column{DatasetsColumns[14]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -167,12 +168,12 @@ var (
 			{
 				Name:    "dataset_owner_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{DatasetsColumns[13], DatasetsColumns[1]},
+				Columns: []*schema.Column{DatasetsColumns[14], DatasetsColumns[1]},
 			},
 			{
 				Name:    "dataset_owner_id_request_id",
 				Unique:  true,
-				Columns: []*schema.Column{DatasetsColumns[13], DatasetsColumns[11]},
+				Columns: []*schema.Column{DatasetsColumns[14], DatasetsColumns[11]},
 			},
 			{
 				Name:    "dataset_expires_at",

@@ -34,6 +34,8 @@ func (Dataset) Fields() []ent.Field {
 		field.JSON("profile", json.RawMessage{}).Optional(),
 		field.String("request_id").Optional().Nillable().MaxLen(128).Immutable(),
 		field.Time("expires_at").Optional().Nillable(),
+		field.Time("deleted_at").Optional().Nillable().
+			Comment("set when the owner deleted a dataset that projects still reference: its files are gone and it is hidden, the row stays for their records"),
 	}
 }
 

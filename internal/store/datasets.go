@@ -11,6 +11,7 @@ import (
 	"github.com/trainyard/trainyard/ent"
 	"github.com/trainyard/trainyard/ent/dataset"
 	"github.com/trainyard/trainyard/ent/predicate"
+	"github.com/trainyard/trainyard/ent/project"
 	"github.com/trainyard/trainyard/ent/types"
 )
 
@@ -82,17 +83,19 @@ func (s *Store) CreateDataset(ctx context.Context, in NewDataset) (*ent.Dataset,
 	return d, mapErr(err, "dataset")
 }
 
-// GetDataset returns a dataset the viewer may see.
+// GetDataset returns a dataset the viewer may see; a deleted one (see DeleteUsedDataset) is
+// ErrNotFound.
 func (s *Store) GetDataset(ctx context.Context, id uuid.UUID) (*ent.Dataset, error) {
-	d, err := s.client.Dataset.Get(ctx, id)
+	d, err := s.client.Dataset.Query().Where(dataset.ID(id), dataset.DeletedAtIsNil()).Only(ctx)
 	return d, mapErr(err, "dataset "+id.String())
 }
 
-// ListDatasets returns the viewer's datasets (every user's for an admin), newest first.
+// ListDatasets returns the viewer's datasets (every user's for an admin), newest first, the
+// deleted ones left out.
 func (s *Store) ListDatasets(ctx context.Context, page PageRequest) ([]*ent.Dataset, string, error) {
 	return listPage(ctx, page, "datasets",
 		func(where, order func(*sql.Selector), limit int) ([]*ent.Dataset, error) {
-			return s.client.Dataset.Query().Where(predicate.Dataset(where)).
+			return s.client.Dataset.Query().Where(predicate.Dataset(where), dataset.DeletedAtIsNil()).
 				Order(dataset.OrderOption(order)).Limit(limit).All(ctx)
 		},
 		func(d *ent.Dataset) (time.Time, uuid.UUID) { return d.CreatedAt, d.ID })
@@ -124,4 +127,33 @@ func (s *Store) DeleteDataset(ctx context.Context, id uuid.UUID) error {
 		}
 		return mapErr(tx.c.Dataset.DeleteOneID(id).Exec(ctx), "dataset "+id.String())
 	})
+}
+
+// DeleteUsedDataset deletes a dataset that finished projects still reference: the row stays
+// for their records (name, size, shape) but is hidden (GetDataset and ListDatasets no longer
+// find it, and no project can start on it) and forgets its files and profile. It returns the
+// dataset as it was, whose files the caller deletes from the blob store. A dataset a running
+// project uses is ErrFailedPrecondition; one without projects should be deleted with
+// DeleteDataset.
+func (s *Store) DeleteUsedDataset(ctx context.Context, id uuid.UUID) (*ent.Dataset, error) {
+	var out *ent.Dataset
+	err := s.inTx(ctx, func(tx *Tx) error {
+		d, err := tx.c.Dataset.Query().Where(dataset.ID(id), dataset.DeletedAtIsNil()).Only(ctx)
+		if err != nil {
+			return mapErr(err, "dataset "+id.String())
+		}
+		n, err := d.QueryProjects().Where(project.StageIn(activeStages()...)).Count(system(ctx))
+		if err != nil {
+			return mapErr(err, "dataset "+id.String())
+		}
+		if n > 0 {
+			return newErr(ErrFailedPrecondition, "dataset %s is used by %d running project(s): cancel them or wait until they finish, then delete it", id, n)
+		}
+		if err := tx.c.Dataset.UpdateOneID(id).SetDeletedAt(nowUTC()).ClearFiles().ClearProfile().Exec(ctx); err != nil {
+			return mapErr(err, "dataset "+id.String())
+		}
+		out = d
+		return nil
+	})
+	return out, err
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/trainyard/trainyard/ent"
+	"github.com/trainyard/trainyard/ent/dataset"
 	"github.com/trainyard/trainyard/ent/predicate"
 	"github.com/trainyard/trainyard/ent/project"
 	"github.com/trainyard/trainyard/ent/types"
@@ -107,7 +108,7 @@ func (s *Store) CreateProject(ctx context.Context, in NewProject) (*ent.Project,
 				return mapErr(err, "project")
 			}
 		}
-		ds, err := tx.c.Dataset.Get(ctx, in.DatasetID)
+		ds, err := tx.c.Dataset.Query().Where(dataset.ID(in.DatasetID), dataset.DeletedAtIsNil()).Only(ctx)
 		if err != nil {
 			return mapErr(err, "dataset "+in.DatasetID.String())
 		}
