@@ -116,8 +116,9 @@ test("the web app end to end in chromium", { skip, timeout: completeTimeout + 24
     await page.keyboard.type(srv.apiKey);
     await page.keyboard.press("Enter");
     await page.getByRole("heading", { name: "Projects", exact: true }).waitFor();
-    // The first Tab reaches the skip link, which leads past the app bar.
-    await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+    // On a fresh load the first Tab reaches the skip link, which leads past the app bar.
+    await page.reload();
+    await page.getByRole("heading", { name: "Projects", exact: true }).waitFor();
     await page.keyboard.press("Tab");
     assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim()), "Skip to content");
     await page.getByText("No projects yet").waitFor();
@@ -261,7 +262,10 @@ test("the web app end to end in chromium", { skip, timeout: completeTimeout + 24
     await shot("13-api-keys");
     await page.getByRole("button", { name: "Revoke e2e scoring job" }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Revoke" }).click();
-    await keys.getByText("e2e scoring job").waitFor({ state: "detached" });
+    // The revoked key stays listed as a record, greyed, without a Revoke button.
+    await page.getByRole("button", { name: "Revoke e2e scoring job" }).waitFor({ state: "detached" });
+    await keys.getByRole("row").filter({ hasText: "e2e scoring job" }).getByText(/^Stopped/).waitFor();
+    await shot("13-api-keys-revoked");
     const r = await fetch(`${srv.url}/api/v1/projects`, { headers: { Authorization: `Bearer ${secret}` } });
     assert.equal(r.status, 401, "a revoked key is refused");
   });

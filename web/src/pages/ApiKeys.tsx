@@ -6,6 +6,7 @@ import {
   AlertTitle,
   Box,
   Button,
+  Chip,
   Dialog,
   DialogActions,
   DialogContent,
@@ -26,9 +27,16 @@ import {
   TextField,
   Typography,
 } from "@mui/material";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { ApiKeyService, Role, type ApiKey } from "@trainyard/client";
+import { useAuth } from "../lib/auth";
 import { formatTime } from "../lib/format";
 import { copyText } from "../lib/clipboard";
+
+/** Whether a key has stopped working (revoked keys are listed with their revoke time as expiry). */
+export function stopped(k: ApiKey, now = Date.now()): boolean {
+  return !!k.expireTime && timestampDate(k.expireTime).getTime() <= now;
+}
 
 const roleLabel: Record<Role, string> = {
   [Role.UNSPECIFIED]: "—",
@@ -40,7 +48,10 @@ const roleLabel: Record<Role, string> = {
 /** API keys: create (the secret is shown once), list, revoke. */
 export function ApiKeysPage() {
   const qc = useQueryClient();
+  const { apiKey } = useAuth();
   const list = useQuery(ApiKeyService.method.listApiKeys, { pageSize: 100 });
+  // Working keys first; revoked and expired ones stay listed, greyed, as a record.
+  const keys = [...(list.data?.apiKeys ?? [])].sort((a, b) => Number(stopped(a)) - Number(stopped(b)));
   const [name, setName] = useState("");
   const [role, setRole] = useState<Role>(Role.MEMBER);
   const [modelId, setModelId] = useState("");
@@ -137,29 +148,45 @@ export function ApiKeysPage() {
                 </TableCell>
               </TableRow>
             )}
-            {list.data?.apiKeys.map((k) => (
-              <TableRow key={k.id}>
-                <TableCell sx={{ fontWeight: 600 }}>
-                  {k.displayName || "(no name)"}
-                  {k.modelId && (
-                    <Typography variant="body2" color="text.secondary">
-                      model {k.modelId}
-                    </Typography>
-                  )}
-                </TableCell>
-                <TableCell>
-                  <code>{k.prefix}…</code>
-                </TableCell>
-                <TableCell>{roleLabel[k.role]}</TableCell>
-                <TableCell>{formatTime(k.createTime)}</TableCell>
-                <TableCell>{k.lastUseTime ? formatTime(k.lastUseTime) : "never"}</TableCell>
-                <TableCell align="right">
-                  <Button color="error" size="small" onClick={() => setRevoke(k)} aria-label={`Revoke ${k.displayName || k.prefix}`}>
-                    Revoke
-                  </Button>
-                </TableCell>
-              </TableRow>
-            ))}
+            {keys.map((k) => {
+              const off = stopped(k);
+              const mine = !!k.prefix && apiKey.startsWith(k.prefix);
+              return (
+                <TableRow key={k.id} sx={off ? { "& > td": { color: "text.secondary" } } : undefined}>
+                  <TableCell sx={{ fontWeight: 600 }}>
+                    {k.displayName || "(no name)"}
+                    {mine && <Chip label="signed in with this key" size="small" variant="outlined" sx={{ ml: 1, fontWeight: 400 }} />}
+                    {k.modelId && (
+                      <Typography variant="body2" color="text.secondary">
+                        model {k.modelId}
+                      </Typography>
+                    )}
+                    {!off && k.expireTime && (
+                      <Typography variant="body2" color="text.secondary">
+                        expires {formatTime(k.expireTime)}
+                      </Typography>
+                    )}
+                  </TableCell>
+                  <TableCell>
+                    <code>{k.prefix}…</code>
+                  </TableCell>
+                  <TableCell>{roleLabel[k.role]}</TableCell>
+                  <TableCell>{formatTime(k.createTime)}</TableCell>
+                  <TableCell>{k.lastUseTime ? formatTime(k.lastUseTime) : "never"}</TableCell>
+                  <TableCell align="right">
+                    {off ? (
+                      <Typography variant="body2" color="text.secondary" sx={{ whiteSpace: "nowrap" }}>
+                        Stopped {formatTime(k.expireTime)}
+                      </Typography>
+                    ) : (
+                      <Button color="error" size="small" onClick={() => setRevoke(k)} aria-label={`Revoke ${k.displayName || k.prefix}`}>
+                        Revoke
+                      </Button>
+                    )}
+                  </TableCell>
+                </TableRow>
+              );
+            })}
           </TableBody>
         </Table>
       </TableContainer>
@@ -167,7 +194,10 @@ export function ApiKeysPage() {
       <Dialog open={!!revoke} onClose={() => setRevoke(null)} aria-labelledby="revoke-h">
         <DialogTitle id="revoke-h">Revoke “{revoke?.displayName}”?</DialogTitle>
         <DialogContent>
-          <DialogContentText>Programs using this key stop working at once. If it is the key you signed in with, you will be signed out.</DialogContentText>
+          <DialogContentText>
+            Programs using this key stop working at once.
+            {revoke && apiKey.startsWith(revoke.prefix) ? " You are signed in with this key: revoking it signs you out." : ""}
+          </DialogContentText>
         </DialogContent>
         <DialogActions>
           <Button onClick={() => setRevoke(null)}>Keep it</Button>

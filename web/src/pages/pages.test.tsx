@@ -4,10 +4,12 @@ import type { AddressInfo } from "node:net";
 import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createRouterTransport } from "@connectrpc/connect";
-import { ApiKeyService, UserSchema } from "@trainyard/client";
+import { ApiKeySchema, ApiKeyService, UserSchema } from "@trainyard/client";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { AuthProvider, useAuth } from "../lib/auth";
 import type { GoogleIdentity } from "../lib/google";
 import { SignIn } from "./SignIn";
+import { stopped } from "./ApiKeys";
 
 // A real HTTP server standing in for Trainyard's public sign-in routes: GET /api/v1/auth/config
 // answers the client ID in `clientId`, POST /api/v1/auth/google exchanges the ID token
@@ -218,5 +220,14 @@ describe("SignIn", () => {
     fireEvent.click(screen.getByRole("button", { name: "leave" }));
     await screen.findByRole("heading", { name: "Sign in" });
     expect(screen.queryByRole("status")).toBeNull();
+  });
+});
+
+describe("API keys", () => {
+  it("counts a key as stopped once its expiry (a revoke time for revoked keys) has passed", () => {
+    const now = Date.UTC(2026, 10, 25, 12);
+    expect(stopped(create(ApiKeySchema, {}), now)).toBe(false);
+    expect(stopped(create(ApiKeySchema, { expireTime: timestampFromMs(now + 60_000) }), now)).toBe(false);
+    expect(stopped(create(ApiKeySchema, { expireTime: timestampFromMs(now - 1) }), now)).toBe(true);
   });
 });
