@@ -1,6 +1,10 @@
 package prep
 
-import "math/bits"
+import (
+	"math/bits"
+
+	"github.com/trainyard/trainyard/ml/frame"
+)
 
 // levelTable maps category text to its code for the encoders. It is an
 // open-addressing table (linear probing, at most a quarter full) keyed by a
@@ -155,12 +159,19 @@ type markerSet struct {
 	long        bool        // some marker has 64 bytes or more
 	empty       bool        // "" is a marker
 	list        []string
+	// number and boolean are set when some marker reads as a number or a
+	// boolean (frame.ParseNumber, frame.ParseBool): only then can a cell
+	// that reads as one be missing.
+	number, boolean bool
 }
 
 // newMarkerSet builds the set of markers.
 func newMarkerSet(markers []string) *markerSet {
 	m := &markerSet{}
 	for _, s := range markers {
+		_, num := frame.ParseNumber(s)
+		_, boolean := frame.ParseBool(s)
+		m.number, m.boolean = m.number || num, m.boolean || boolean
 		switch n := len(s); {
 		case n == 0:
 			m.empty = true

@@ -331,6 +331,10 @@ func (p *Pipeline) finish() {
 		p.Names = append(p.Names, s.Out...)
 	}
 	p.markers = newMarkerSet(rowMarkers(p.MissingMarkers))
+	for i := range p.Steps {
+		s := &p.Steps[i]
+		s.markerLevel = slices.ContainsFunc(s.Levels, p.isMissing) || slices.ContainsFunc(s.OtherLevels, p.isMissing)
+	}
 	p.Label.prepare()
 }
 

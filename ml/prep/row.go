@@ -99,50 +99,57 @@ func (e *RowEncoder) Encode(rec []string, x []float64, text []string) ([]float64
 	if len(rec) < e.fields {
 		return nil, nil, fmt.Errorf("record has %d fields, want at least %d", len(rec), e.fields)
 	}
+	m := p.markers
 	for i := range e.ops {
 		op := &e.ops[i]
 		raw := rec[op.field]
-		missing := p.isMissing(raw)
+		// The short paths test for a missing marker only when the cell
+		// could be one: a level or a number or boolean that a marker spells.
 		switch op.kind {
-		case opText:
-			if !missing {
-				text[op.out] = raw
-			}
-			continue
 		case opCodes:
 			v := math.NaN()
-			if !missing {
-				if code, ok := op.step.index.get(raw); ok {
-					v = float64(code)
-				}
+			if code, ok := op.step.index.get(raw); ok && !(op.step.markerLevel && p.isMissing(raw)) {
+				v = float64(code)
 			}
 			x[op.out] = v
 			continue
 		case opNumber:
-			if missing {
+			v, ok := frame.ParseNumber(raw)
+			if ok && (m == nil || !m.number) {
+				x[op.out] = v
+				continue
+			}
+			if p.isMissing(raw) {
 				x[op.out] = math.NaN()
 				continue
 			}
-			if v, ok := frame.ParseNumber(raw); ok {
+			if ok {
 				x[op.out] = v
 				continue
 			}
 		case opBool:
-			if missing {
+			b, ok := frame.ParseBool(raw)
+			if ok && (m == nil || !m.boolean) {
+				x[op.out] = boolValue(b)
+				continue
+			}
+			if p.isMissing(raw) {
 				x[op.out] = math.NaN()
 				continue
 			}
-			if b, ok := frame.ParseBool(raw); ok {
-				x[op.out] = 0
-				if b {
-					x[op.out] = 1
-				}
+			if ok {
+				x[op.out] = boolValue(b)
 				continue
 			}
+		case opText:
+			if !p.isMissing(raw) {
+				text[op.out] = raw
+			}
+			continue
 		}
 		// The general path, and the error of a cell a short path refused.
 		s := op.step
-		v := cell{str: raw, hasStr: true, missing: missing}
+		v := cell{str: raw, hasStr: true, missing: p.isMissing(raw)}
 		if err := s.encode(&v, p.Mode == Linear, x[op.out:op.out+len(s.Out)]); err != nil {
 			return nil, nil, fmt.Errorf("column %q: %w", s.Column, err)
 		}
@@ -216,6 +223,14 @@ func (p *Pipeline) cellOf(val any) (cell, error) {
 		return cell{num: frame.UnixSeconds(v), numKind: frame.Datetime, missing: v.IsZero()}, nil
 	}
 	return cell{}, fmt.Errorf("unsupported value type %T", val)
+}
+
+// boolValue is 1 for true, 0 for false.
+func boolValue(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func boolText(b bool) string {

@@ -348,14 +348,20 @@ func TestEncodeShortPaths(t *testing.T) {
 	f := small(t)
 	header := []string{"note", "when", "flag", "cat", "num"}
 	cells := map[string][]string{
-		"num":  {"4", " 4 ", "-0", "1e400", "-inf", "0x10", "NA", " NA", "", "abc", "1_000", "3.14159265358979323846"},
-		"cat":  {"a", "b", "c", " a", "a ", "A", "", "?", "zzz", "NaN"},
-		"flag": {"yes", "no", " Yes ", "TRUE", "f", "1", "0", "-0", "2", "maybe", "", "null"},
-		"when": {"2024-03-15 13:30:00", "2024-03-15", "", "not a date"},
-		"note": {"hi", "", "NA", " text "},
+		"num":  {"4", " 4 ", "-0", "1e400", "-inf", "0x10", "NA", " NA", "", "abc", "1_000", "3.14159265358979323846", "-999", " -999", "-999.0"},
+		"cat":  {"a", "b", "c", " a", "a ", "A", "", "?", "zzz", "NaN", "-999"},
+		"flag": {"yes", "no", " Yes ", " no ", "TRUE", "f", "1", "0", "-0", "2", "maybe", "", "null"},
+		"when": {"2024-03-15 13:30:00", "2024-03-15", "", "not a date", "-999"},
+		"note": {"hi", "", "NA", " text ", "a"},
 	}
-	for _, mode := range []Mode{Trees, Linear} {
-		p := fitT(t, f, Options{Target: "y", Mode: mode}).Pipeline
+	// Markers that read as a number, a boolean and a level of cat make the
+	// short paths test for them.
+	for _, tt := range []struct {
+		mode    Mode
+		markers []string
+	}{{Trees, nil}, {Linear, nil}, {Trees, []string{"NA", "-999", " no", "a"}}, {Linear, []string{"-999", "no", "a"}}} {
+		mode := tt.mode
+		p := fitT(t, f, Options{Target: "y", Mode: mode, MissingMarkers: tt.markers}).Pipeline
 		enc, err := p.NewRowEncoder(header)
 		if err != nil {
 			t.Fatal(err)

@@ -84,7 +84,10 @@ type Step struct {
 	Stats [][]float64 `json:"stats,omitempty"`
 
 	index levelTable
-	oof   [][]float64 // out-of-fold target encoding of the fit rows
+	// markerLevel is set when a level is a missing marker of the pipeline,
+	// so a level found in index may still be a missing cell.
+	markerLevel bool
+	oof         [][]float64 // out-of-fold target encoding of the fit rows
 }
 
 // prepare builds the lookup tables after fitting or decoding.
