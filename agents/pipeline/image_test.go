@@ -125,3 +125,36 @@ func TestImageProject(t *testing.T) {
 		t.Error("Row(image: not an image) = nil error, want one")
 	}
 }
+
+// TestImageProjectApproval stops an image project for approval with its plan (both image
+// learners), approves it with the pixel baseline alone, and the project completes with that
+// one learner.
+func TestImageProjectApproval(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a model")
+	}
+	t.Parallel()
+	e := startEnv(t, pipelinetest.Config{})
+	path, _ := imageZip(t, "fashion_mnist", "train", 20)
+	ds, err := e.Upload(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := submit(t, e, pipelinetest.Submission{DatasetID: ds.ID, Description: "classify the clothing in each picture", RequiresApproval: true})
+	p = wait(t, e, p.ID, 60*time.Second, store.StageAwaitingApproval)
+	if p.Stage != store.StageAwaitingApproval {
+		t.Fatalf("stage = %s (%s), want AWAITING_APPROVAL", p.Stage, p.ErrorMessage)
+	}
+	if fams := planOf(t, p).GetModelFamilies(); len(fams) != 2 {
+		t.Errorf("plan families %v, want the pixel baseline and the network", fams)
+	}
+	approve(t, e, p, []string{"pixels_logistic"}, 3*time.Second)
+	p = wait(t, e, p.ID, 60*time.Second)
+	if p.Stage != store.StageCompleted {
+		t.Fatalf("stage = %s (%s), want COMPLETED", p.Stage, p.ErrorMessage)
+	}
+	_, m, cands := deployedModel(t, e, p)
+	if len(cands) != 1 || cands[0].GetLearner() != "pixels_logistic" || m.Predictor.Artifact().Image.Learner != "pixels_logistic" {
+		t.Errorf("candidates %v, want the pixel baseline alone as approved", cands)
+	}
+}

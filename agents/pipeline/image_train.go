@@ -42,10 +42,16 @@ func (p *Pipeline) imageTrainStage(ctx context.Context, r *run) (*outcome, error
 	if budget <= 0 {
 		budget = p.opts.MinBudget
 	}
+	// The owner may approve the plan with the pixel baseline alone.
+	fams := []string{familyPixels, familyCNN}
+	var plan trainyardv1.TrainingPlan
+	if fromProtoJSON(r.proj.Plan, &plan) == nil && len(plan.GetModelFamilies()) > 0 && !slices.Contains(plan.GetModelFamilies(), familyCNN) {
+		fams = []string{familyPixels}
+	}
 	start := time.Now()
 	r.progress(0.02, budget.Seconds(), fmt.Sprintf("training on %d images for %s", len(ds.Train), budget), true)
 	// Keep a twentieth of the budget for saving the model.
-	c, err := image.FitClassifier(ctx, pick(ex, ds.Train), image.ClassifierParams{Budget: budget - budget/20, Seed: p.opts.Seed})
+	c, err := image.FitClassifier(ctx, pick(ex, ds.Train), image.ClassifierParams{Budget: budget - budget/20, Seed: p.opts.Seed, SkipNet: len(fams) == 1})
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -55,7 +61,7 @@ func (p *Pipeline) imageTrainStage(ctx context.Context, r *run) (*outcome, error
 	seconds := time.Since(start).Seconds()
 	st := trainState{
 		Iteration: imageIteration, Metric: "accuracy", HigherIsBetter: true, Validation: "a 10% holdout of the training images",
-		Config:  trainConfig{Families: []string{familyPixels, familyCNN}, BudgetSeconds: budget.Seconds(), Metric: "accuracy", Seed: p.opts.Seed},
+		Config:  trainConfig{Families: fams, BudgetSeconds: budget.Seconds(), Metric: "accuracy", Seed: p.opts.Seed},
 		Members: []string{c.Learner}, Seconds: seconds, Attempts: 1, Classes: c.Classes, Width: len(c.Classes),
 	}
 	for i, cand := range c.Candidates {
@@ -219,6 +225,12 @@ func (p *Pipeline) imageDeployStage(ctx context.Context, r *run) (*outcome, erro
 			"The deployed model is exactly the one measured on the test images; refitting on every image would spend the training budget again for a small gain. The saved model was loaded back and classified a test image.",
 			[]decision.Alternative{alt("deploy the evaluated model", 0.8, "its metrics are exactly the reported ones"), alt("refit on all images", 0.4, "more data, another full budget")}, evd))
 	}
+	var endpoint *Endpoint // a Vertex AI AutoML image challenger that beat the engine's model
+	if checkErr == nil {
+		if endpoint, err = p.imageChallenger(ctx, r, ex, &ds, &st, ev.Final, out); err != nil {
+			r.logf("AutoML image challenger: " + err.Error())
+		}
+	}
 	out.logs = append(out.logs, "no ONNX export: image models are native only")
 	spec := &trainyardv1.FeatureSpec{Name: model.ImageInput, Kind: trainyardv1.FeatureKind_FEATURE_KIND_IMAGE}
 	if len(sample.Data) <= 16<<10 {
@@ -236,6 +248,9 @@ func (p *Pipeline) imageDeployStage(ctx context.Context, r *run) (*outcome, erro
 		FeatureSchema: protoJSON(schema),
 		State:         state,
 	}}
+	if endpoint != nil {
+		out.model.in.EndpointID, out.model.in.ExternalID = endpoint.EndpointID, endpoint.ExternalID
+	}
 	out.message = "model deployed"
 	if state != store.ModelDeployed {
 		out.message = "model ready for download"
