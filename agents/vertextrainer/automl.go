@@ -24,9 +24,10 @@ const automlBatch = 100
 
 var _ pipeline.AutoMLTrainer = (*Trainer)(nil)
 
-// PlanAutoML decides whether a project trains an AutoML tabular challenger and why: AutoML is
-// on (Trainer.AutoML), the budget pays for its one node-hour minimum, and the task is one
-// AutoML tabular learns.
+// PlanAutoML decides whether a project trains an AutoML challenger and why: AutoML is on
+// (Trainer.AutoML), the budget is at least AutoMLMinBudget (AutoML bills one node hour at
+// least for tables, eight for images), and the task is one AutoML learns (Task "image" for an
+// image classifier).
 func (t *Trainer) PlanAutoML(plan pipeline.AutoMLPlan) (bool, string) {
 	minBudget := t.AutoMLMinBudget
 	if minBudget <= 0 {
@@ -35,6 +36,10 @@ func (t *Trainer) PlanAutoML(plan pipeline.AutoMLPlan) (bool, string) {
 	switch {
 	case !t.AutoML:
 		return false, "AutoML challengers are off for this installation"
+	case plan.Task == "image" && plan.Budget < minBudget:
+		return false, fmt.Sprintf("the budget %s is below %s, and AutoML image classification bills at least 8 node hours (%d milli node hours)", plan.Budget, minBudget, vertex.MinImageClassificationBudget)
+	case plan.Task == "image":
+		return true, imagePlanWhy(plan.Budget)
 	case plan.Task != "binary" && plan.Task != "multiclass" && plan.Task != "regression":
 		return false, fmt.Sprintf("AutoML tabular does not learn %q tasks", plan.Task)
 	case plan.Budget < minBudget:

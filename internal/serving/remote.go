@@ -2,6 +2,8 @@ package serving
 
 import (
 	"context"
+	"encoding/base64"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -13,9 +15,11 @@ import (
 // Instances are rows of column → value as Loaded.Row returns them; each prediction is
 // {"label": L, "probabilities": {class: p}} for a classifier (or AutoML tabular's
 // {"classes": [...], "scores": [...]}, the label being the likeliest class) or {"value": v}
-// for a regressor.
+// for a regressor. An image model's endpoint is an AutoML image classifier: it gets
+// {"content": base64} and answers {"displayNames": [...], "confidences": [...]}.
 type Remote interface {
-	Predict(ctx context.Context, endpoint string, instances []any) ([]any, error)
+	// PredictWith sends instances with the model's prediction parameters (nil for none).
+	PredictWith(ctx context.Context, endpoint string, instances []any, params map[string]any) ([]any, error)
 }
 
 // Remote reports whether the model's predictions go through an endpoint (Endpoint names it).
@@ -31,7 +35,17 @@ func (m *Loaded) PredictMap(ctx context.Context, row map[string]any, out *model.
 		}
 		return m.Predictor.PredictMap(row, out)
 	}
-	preds, err := m.remote.Predict(ctx, m.Endpoint, []any{row})
+	var in any = row
+	var params map[string]any
+	if m.IsImage() { // AutoML image: {"content": base64}, every class's confidence asked for
+		b, _ := row[model.ImageInput].([]byte)
+		if len(b) == 0 {
+			return errors.New("no image: send the image as base64 text")
+		}
+		in = map[string]any{"content": base64.StdEncoding.EncodeToString(b)}
+		params = map[string]any{"confidenceThreshold": 0.0, "maxPredictions": float64(len(m.Predictor.Classes()))}
+	}
+	preds, err := m.remote.PredictWith(ctx, m.Endpoint, []any{in}, params)
 	if err != nil {
 		return fmt.Errorf("endpoint %s: %w", m.Endpoint, err)
 	}
@@ -55,8 +69,13 @@ func (m *Loaded) decodeRemote(v any, out *model.Prediction) error {
 	}
 	label, _ := p["label"].(string)
 	probs, _ := p["probabilities"].(map[string]any)
-	if cs, ok := p["classes"].([]any); ok { // AutoML tabular: {"classes": [...], "scores": [...]}
-		scores, _ := p["scores"].([]any)
+	cs, ok := p["classes"].([]any) // AutoML tabular: {"classes": [...], "scores": [...]}
+	scores, _ := p["scores"].([]any)
+	if names, isImage := p["displayNames"].([]any); isImage { // AutoML image
+		cs, ok = names, true
+		scores, _ = p["confidences"].([]any)
+	}
+	if ok {
 		if len(scores) != len(cs) {
 			return fmt.Errorf("endpoint %s answered %d classes and %d scores", m.Endpoint, len(cs), len(scores))
 		}

@@ -74,6 +74,9 @@ type Autoscaling struct {
 	MinReplicas, MaxReplicas int32
 	// CPUTarget is the CPU utilization, in percent, to scale at (default 60).
 	CPUTarget int32
+	// Automatic lets Vertex choose the machines (AutomaticResources), as AutoML image models
+	// require; MachineType and CPUTarget are then unused.
+	Automatic bool
 }
 
 // Deployment is a model deployed on an endpoint.
@@ -116,17 +119,21 @@ func (c *Client) Deploy(ctx context.Context, model, displayName string, as Autos
 	if err != nil {
 		return Deployment{}, fmt.Errorf("create endpoint: %w", err)
 	}
+	dm := &aiplatformpb.DeployedModel{
+		Model: model, DisplayName: displayName,
+		PredictionResources: &aiplatformpb.DeployedModel_DedicatedResources{DedicatedResources: &aiplatformpb.DedicatedResources{
+			MachineSpec:     &aiplatformpb.MachineSpec{MachineType: as.MachineType},
+			MinReplicaCount: as.MinReplicas, MaxReplicaCount: as.MaxReplicas,
+			AutoscalingMetricSpecs: []*aiplatformpb.AutoscalingMetricSpec{{MetricName: CPUUtilization, Target: as.CPUTarget}},
+		}},
+	}
+	if as.Automatic {
+		dm.PredictionResources = &aiplatformpb.DeployedModel_AutomaticResources{AutomaticResources: &aiplatformpb.AutomaticResources{
+			MinReplicaCount: as.MinReplicas, MaxReplicaCount: as.MaxReplicas,
+		}}
+	}
 	dop, err := c.endpoints.DeployModel(ctx, &aiplatformpb.DeployModelRequest{
-		Endpoint: ep.GetName(),
-		DeployedModel: &aiplatformpb.DeployedModel{
-			Model: model, DisplayName: displayName,
-			PredictionResources: &aiplatformpb.DeployedModel_DedicatedResources{DedicatedResources: &aiplatformpb.DedicatedResources{
-				MachineSpec:     &aiplatformpb.MachineSpec{MachineType: as.MachineType},
-				MinReplicaCount: as.MinReplicas, MaxReplicaCount: as.MaxReplicas,
-				AutoscalingMetricSpecs: []*aiplatformpb.AutoscalingMetricSpec{{MetricName: CPUUtilization, Target: as.CPUTarget}},
-			}},
-		},
-		TrafficSplit: map[string]int32{"0": 100},
+		Endpoint: ep.GetName(), DeployedModel: dm, TrafficSplit: map[string]int32{"0": 100},
 	})
 	if err == nil {
 		var id string
@@ -148,7 +155,20 @@ func (c *Client) Deploy(ctx context.Context, model, displayName string, as Autos
 // Predict sends instances to a deployed endpoint and returns one prediction per instance.
 // Instances and predictions are JSON-like values (map[string]any, []any, string, float64, bool).
 func (c *Client) Predict(ctx context.Context, endpoint string, instances []any) ([]any, error) {
+	return c.PredictWith(ctx, endpoint, instances, nil)
+}
+
+// PredictWith is Predict with the model's prediction parameters (such as AutoML image's
+// confidenceThreshold and maxPredictions); nil sends none.
+func (c *Client) PredictWith(ctx context.Context, endpoint string, instances []any, params map[string]any) ([]any, error) {
 	req := &aiplatformpb.PredictRequest{Endpoint: endpoint}
+	if params != nil {
+		v, err := structpb.NewValue(params)
+		if err != nil {
+			return nil, fmt.Errorf("prediction parameters: %w", err)
+		}
+		req.Parameters = v
+	}
 	for i, in := range instances {
 		v, err := structpb.NewValue(in)
 		if err != nil {

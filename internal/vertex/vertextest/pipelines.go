@@ -175,5 +175,9 @@ func (d *datasetService) ImportData(_ context.Context, req *aiplatformpb.ImportD
 			return nil, status.Error(codes.InvalidArgument, "import_configs need a gcs_source and an import_schema_uri")
 		}
 	}
-	return s.newOp(&aiplatformpb.ImportDataResponse{}, nil, nil), nil
+	var uris []string
+	for _, c := range req.GetImportConfigs() {
+		uris = append(uris, c.GetGcsSource().GetUris()...)
+	}
+	return s.newOp(&aiplatformpb.ImportDataResponse{}, nil, func() { s.imports[req.GetName()] = append(s.imports[req.GetName()], uris...) }), nil
 }

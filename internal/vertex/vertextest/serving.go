@@ -116,8 +116,11 @@ func (es *endpointService) DeployModel(_ context.Context, req *aiplatformpb.Depl
 	if s.models[dm.GetModel()] == nil {
 		return nil, status.Errorf(codes.NotFound, "model %q not found", dm.GetModel())
 	}
-	r := dm.GetDedicatedResources()
-	if r == nil || r.GetMachineSpec().GetMachineType() == "" || r.GetMinReplicaCount() < 1 || r.GetMaxReplicaCount() < r.GetMinReplicaCount() {
+	if a := dm.GetAutomaticResources(); a != nil {
+		if a.GetMinReplicaCount() < 1 || a.GetMaxReplicaCount() < a.GetMinReplicaCount() {
+			return nil, status.Error(codes.InvalidArgument, "deployed_model.automatic_resources need 1 <= min_replica_count <= max_replica_count")
+		}
+	} else if r := dm.GetDedicatedResources(); r == nil || r.GetMachineSpec().GetMachineType() == "" || r.GetMinReplicaCount() < 1 || r.GetMaxReplicaCount() < r.GetMinReplicaCount() {
 		return nil, status.Error(codes.InvalidArgument, "deployed_model.dedicated_resources need a machine type and 1 <= min_replica_count <= max_replica_count")
 	}
 	var total int32

@@ -19,6 +19,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -56,6 +57,7 @@ type Server struct {
 	jobs      map[string]*aiplatformpb.CustomJob
 	pipelines map[string]*aiplatformpb.TrainingPipeline
 	datasets  map[string]*aiplatformpb.Dataset
+	imports   map[string][]string // dataset → imported gs:// files
 	models    map[string]*aiplatformpb.Model
 	endpoints map[string]*aiplatformpb.Endpoint
 	ops       map[string]*op
@@ -81,7 +83,7 @@ func Start(t testing.TB, parent string) (*Server, []option.ClientOption) {
 	s := &Server{
 		Parent: parent, OpPolls: 1,
 		jobs: map[string]*aiplatformpb.CustomJob{}, pipelines: map[string]*aiplatformpb.TrainingPipeline{},
-		datasets: map[string]*aiplatformpb.Dataset{}, models: map[string]*aiplatformpb.Model{},
+		datasets: map[string]*aiplatformpb.Dataset{}, imports: map[string][]string{}, models: map[string]*aiplatformpb.Model{},
 		endpoints: map[string]*aiplatformpb.Endpoint{}, ops: map[string]*op{}, fail: map[string][]error{},
 		calls: map[string]int{},
 	}
@@ -175,6 +177,13 @@ func (s *Server) Dataset(name string) *aiplatformpb.Dataset {
 		return proto.Clone(d).(*aiplatformpb.Dataset)
 	}
 	return nil
+}
+
+// Imports returns the files imported into the named dataset, in order.
+func (s *Server) Imports(dataset string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.imports[dataset])
 }
 
 // Model returns a copy of the named model, or nil.
