@@ -24,6 +24,8 @@ const (
 	clustersKey = "clusters.json"
 	// minClusters and maxClusters bound the k tried.
 	minClusters, maxClusters = 2, 6
+	// kmeansMaxRows: larger data is clustered on a sample of this many rows.
+	kmeansMaxRows = 20000
 	// weakSilhouette: below it no k separates the rows clearly.
 	weakSilhouette = 0.1
 	// silhouetteSample is how many rows score each k.
@@ -122,11 +124,21 @@ func chooseK(ctx context.Context, x *text.CSR, known []string, seed uint64) ([]k
 	sample := rng.Perm(x.Rows)[:min(silhouetteSample, x.Rows)]
 	slices.Sort(sample)
 	dist := pairwise(x, sample)
+	// Large data is clustered on a sample; every row then joins its nearest centroid.
+	fit, fitRows := x, []int(nil)
+	if x.Rows > kmeansMaxRows {
+		fitRows = rng.Perm(x.Rows)[:kmeansMaxRows]
+		slices.Sort(fitRows)
+		fit = x.SelectRows(fitRows)
+	}
 	var out []kScore
 	for _, k := range ks {
-		res, err := cluster.KMeans(ctx, x, k, cluster.Params{Seed: seed})
+		res, err := cluster.KMeans(ctx, fit, k, cluster.Params{Seed: seed})
 		if err != nil {
 			return nil, err
+		}
+		if fitRows != nil {
+			res = assignAll(x, res)
 		}
 		assign := make([]int, len(sample))
 		for i, r := range sample {
@@ -142,6 +154,39 @@ func chooseK(ctx context.Context, x *text.CSR, known []string, seed uint64) ([]k
 		sort.SliceStable(out, func(a, b int) bool { return out[a].k > out[b].k })
 	}
 	return out, nil
+}
+
+// assignAll assigns every row of x to its nearest centroid of res (fitted on a sample).
+func assignAll(x *text.CSR, res *cluster.Result) *cluster.Result {
+	k := len(res.Centroids)
+	norms := make([]float64, k)
+	for c, cent := range res.Centroids {
+		for _, v := range cent {
+			norms[c] += v * v
+		}
+	}
+	out := &cluster.Result{Centroids: res.Centroids, Assign: make([]int, x.Rows), Sizes: make([]int, k), Iterations: res.Iterations}
+	for i := range x.Rows {
+		idx, val := x.Row(i)
+		var xn float64
+		for _, v := range val {
+			xn += float64(v) * float64(v)
+		}
+		best, bestD := 0, math.Inf(1)
+		for c, cent := range res.Centroids {
+			var dot float64
+			for j, col := range idx {
+				dot += float64(val[j]) * cent[col]
+			}
+			if d := xn - 2*dot + norms[c]; d < bestD {
+				best, bestD = c, d
+			}
+		}
+		out.Assign[i] = best
+		out.Sizes[best]++
+		out.Inertia += max(0, bestD)
+	}
+	return out
 }
 
 // pairwise returns the Euclidean distances between the given rows of x, from sparse dot

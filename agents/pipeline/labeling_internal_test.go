@@ -6,8 +6,10 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/trainyard/trainyard/ml/cluster"
 	"github.com/trainyard/trainyard/ml/datasets"
 	"github.com/trainyard/trainyard/ml/frame"
+	"github.com/trainyard/trainyard/ml/text"
 )
 
 // TestTextClustersHaveTopTerms: messages without labels are clustered over TF-IDF; every
@@ -69,5 +71,49 @@ func TestTextClustersHaveTopTerms(t *testing.T) {
 	}
 	if best < 0.6 {
 		t.Errorf("no cluster of 50+ rows is mostly spam (best %.2f); the clusters do not separate what the owner would name", best)
+	}
+}
+
+// TestValidationSampleKeepsLabels: the validation sample of large data keeps its labeled rows
+// (up to half of it) and fills the rest with unlabeled ones.
+func TestValidationSampleKeepsLabels(t *testing.T) {
+	y := make([]int, 50000)
+	for i := range y {
+		y[i] = -1
+		if i%1000 == 0 {
+			y[i] = i / 1000 % 2
+		}
+	}
+	pick := validationSample(y, 10000, 1)
+	labeled := 0
+	for k, j := range pick {
+		if k > 0 && pick[k-1] >= j {
+			t.Fatalf("validationSample positions not increasing at %d", k)
+		}
+		if y[j] != -1 {
+			labeled++
+		}
+	}
+	if len(pick) != 10000 || labeled != 50 {
+		t.Errorf("validationSample = %d rows with %d labeled, want 10000 with all 50 labeled", len(pick), labeled)
+	}
+}
+
+// TestAssignAllMatchesKMeans: rows joined to the nearest centroid of a clustering get the
+// clusters k-means assigned them.
+func TestAssignAllMatchesKMeans(t *testing.T) {
+	var rows [][]float64
+	for i := range 300 {
+		c := float64(i % 3 * 10)
+		rows = append(rows, []float64{c + float64(i%7)/7, c - float64(i%5)/5})
+	}
+	x := text.FromDense(rows)
+	res, err := cluster.KMeans(context.Background(), x, 3, cluster.Params{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := assignAll(x, res)
+	if !slices.Equal(got.Assign, res.Assign) || !slices.Equal(got.Sizes, res.Sizes) {
+		t.Errorf("assignAll sizes %v, want k-means' %v", got.Sizes, res.Sizes)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 
 	"github.com/trainyard/trainyard/agents/decision"
@@ -21,6 +22,10 @@ const (
 	// over dense rows).
 	propagateMaxRows = 3000
 	propagateMaxCols = 300
+	// semiValidateRows: larger data is validated on a sample of this many rows.
+	semiValidateRows = 4000
+	// semiValidateRounds bounds the self-training rounds in validation.
+	semiValidateRounds = 5
 	// semiFolds is how many folds validate the pseudo-labelers on the real labels.
 	semiFolds = 5
 	// pseudoSlack: pseudo-labels are used when their validated accuracy is at most this much
@@ -75,7 +80,17 @@ func (p *Pipeline) selfLabel(ctx context.Context, r *run, out *outcome, ds *data
 	x := feats.X.SelectRows(rows)
 	propagateOK := len(rows) <= propagateMaxRows && x.Cols <= propagateMaxCols
 	r.progress(0.3, -1, "validating pseudo-labelers on the real labels", true)
-	methods, err := validateSemi(ctx, x, y, len(classes), propagateOK, p.opts.Seed)
+	vx, vy := x, y
+	if len(rows) > semiValidateRows {
+		// The pseudo-labelers are compared on a sample of large data; the chosen one then
+		// runs on every row.
+		pick := validationSample(y, semiValidateRows, p.opts.Seed)
+		vx, vy = x.SelectRows(pick), make([]int, len(pick))
+		for j, i := range pick {
+			vy[j] = y[i]
+		}
+	}
+	methods, err := validateSemi(ctx, vx, vy, len(classes), propagateOK, p.opts.Seed)
 	if err != nil {
 		return err
 	}
@@ -203,7 +218,7 @@ func validateSemi(ctx context.Context, x *text.CSR, y []int, k int, propagate bo
 				}
 			}
 		}
-		if c, err := cluster.SelfTrain(ctx, x, yy, k, cluster.SelfParams{Threshold: pseudoThreshold, C: 1, Balanced: true}); err == nil {
+		if c, err := cluster.SelfTrain(ctx, x, yy, k, cluster.SelfParams{Threshold: pseudoThreshold, C: 1, Balanced: true, MaxRounds: semiValidateRounds}); err == nil {
 			score(1, c)
 		}
 		if propagate {
@@ -228,6 +243,26 @@ func validateSemi(ctx context.Context, x *text.CSR, y []int, k int, propagate bo
 		sm.Coverage = round3(l / float64(max(1, total)))
 	}
 	return methods, nil
+}
+
+// validationSample picks n positions of y: labeled ones first (at most half of n), then
+// unlabeled ones, each drawn at random.
+func validationSample(y []int, n int, seed uint64) []int {
+	rng := rand.New(rand.NewPCG(seed, 17))
+	var lab, unl []int
+	for j, l := range y {
+		if l == cluster.Unlabeled {
+			unl = append(unl, j)
+		} else {
+			lab = append(lab, j)
+		}
+	}
+	rng.Shuffle(len(lab), func(a, b int) { lab[a], lab[b] = lab[b], lab[a] })
+	rng.Shuffle(len(unl), func(a, b int) { unl[a], unl[b] = unl[b], unl[a] })
+	lab = lab[:min(len(lab), n/2)]
+	pick := append(lab, unl[:min(len(unl), n-len(lab))]...)
+	slices.Sort(pick)
+	return pick
 }
 
 // classList returns the distinct labels of rows, sorted.
