@@ -1,16 +1,10 @@
 package serving
 
 import (
-	"bufio"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"math"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,7 +15,6 @@ import (
 	"github.com/trainyard/trainyard/ent/batchprediction"
 	"github.com/trainyard/trainyard/internal/blob"
 	"github.com/trainyard/trainyard/internal/store"
-	"github.com/trainyard/trainyard/ml/model"
 )
 
 // BatchChunk is how many rows a batch job reads, predicts and writes at a time. Memory is
@@ -176,12 +169,6 @@ func (l *lease) keep(ctx context.Context, rows *atomic.Int64, cancel context.Can
 	}
 }
 
-// chunk is a block of input records and, once predicted, their predictions.
-type chunk struct {
-	recs  [][]string
-	batch *model.Batch
-}
-
 // run streams the job's rows; it returns the rows written.
 func (b *Batcher) run(ctx context.Context, job *ent.BatchPrediction, l *lease) (int64, error) {
 	m, err := b.store.Client().Model.Get(ctx, job.ModelID)
@@ -219,192 +206,6 @@ func (b *Batcher) run(ctx context.Context, job *ent.BatchPrediction, l *lease) (
 		return rows.Load(), fmt.Errorf("write output: %w", err)
 	}
 	return rows.Load(), nil
-}
-
-// stream reads CSV records from in, predicts them chunk by chunk and writes the output CSV to
-// out, counting the rows written in rows. Reading, predicting (over all cores) and writing
-// run at the same time on consecutive chunks: a reader goroutine fills chunks, this one
-// predicts them, and a writer goroutine formats and writes them in order.
-func (b *Batcher) stream(ctx context.Context, p *model.Predictor, in io.Reader, out io.Writer, rows *atomic.Int64) error {
-	cr := csv.NewReader(bufio.NewReaderSize(in, 1<<20))
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
-	if err == io.EOF {
-		return errors.New("the input is empty: want a CSV with a header row")
-	}
-	if err != nil {
-		return fmt.Errorf("read input header: %w", err)
-	}
-	if len(header) > 0 {
-		header[0] = strings.TrimPrefix(header[0], "\ufeff")
-	}
-	rec, err := p.Bind(header)
-	if err != nil {
-		return fmt.Errorf("the input does not fit the model: %w", err)
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	chunks := make(chan *chunk, 2)
-	var readErr error
-	go func() {
-		defer close(chunks)
-		line := 1
-		for ctx.Err() == nil {
-			ch := &chunk{recs: make([][]string, 0, BatchChunk)}
-			for len(ch.recs) < BatchChunk {
-				r, err := cr.Read()
-				if err == io.EOF {
-					break
-				}
-				line++
-				if err != nil {
-					readErr = fmt.Errorf("read input near line %d: %w", line, err)
-					return
-				}
-				ch.recs = append(ch.recs, r)
-			}
-			if len(ch.recs) == 0 {
-				return
-			}
-			select {
-			case chunks <- ch:
-			case <-ctx.Done():
-				return
-			}
-			if len(ch.recs) < BatchChunk {
-				return
-			}
-		}
-	}()
-
-	predicted := make(chan *chunk, 1)
-	writeDone := make(chan error, 1)
-	go func() {
-		w := bufio.NewWriterSize(out, 1<<20)
-		line := make([]byte, 0, 4096)
-		line = appendHeader(line, header, p)
-		_, err := w.Write(line)
-		for ch := range predicted {
-			if err != nil {
-				continue // drain
-			}
-			if err = writeChunk(w, &line, p, ch, len(header)); err != nil {
-				cancel()
-				continue
-			}
-			rows.Add(int64(len(ch.recs)))
-		}
-		if err == nil {
-			err = w.Flush()
-		}
-		if err != nil {
-			cancel()
-		}
-		writeDone <- err
-	}()
-	var predErr error
-	for ch := range chunks {
-		if ch.batch, predErr = rec.PredictBatch(ctx, ch.recs); predErr != nil {
-			cancel()
-			break
-		}
-		predicted <- ch
-	}
-	close(predicted)
-	for range chunks { // let the reader end
-	}
-	if werr := <-writeDone; werr != nil && predErr == nil {
-		predErr = fmt.Errorf("write output: %w", werr)
-	}
-	switch {
-	case predErr != nil:
-		return predErr
-	case readErr != nil:
-		return readErr
-	}
-	return ctx.Err()
-}
-
-// appendHeader appends the output's header line.
-func appendHeader(line []byte, header []string, p *model.Predictor) []byte {
-	for _, h := range header {
-		line = appendField(line, h)
-		line = append(line, ',')
-	}
-	line = append(line, "prediction"...)
-	for _, c := range p.Classes() {
-		line = append(line, ',')
-		line = appendField(line, "probability_"+c)
-	}
-	return append(line, ",error\n"...)
-}
-
-// writeChunk writes the output lines of one predicted chunk.
-func writeChunk(w *bufio.Writer, buf *[]byte, p *model.Predictor, ch *chunk, width int) error {
-	bt := ch.batch
-	errs := map[int]string{}
-	for _, e := range bt.Errors {
-		errs[e.Row] = e.Err.Error()
-	}
-	classes := p.Classes()
-	k := len(classes)
-	for i, r := range ch.recs {
-		line := (*buf)[:0]
-		for j := range width {
-			if j < len(r) {
-				line = appendField(line, r[j])
-			}
-			line = append(line, ',')
-		}
-		msg, failed := errs[i]
-		switch {
-		case failed:
-			for range k {
-				line = append(line, ',')
-			}
-		case k == 0:
-			line = appendFloat(line, bt.Values[i], 64)
-		default:
-			line = appendField(line, classes[bt.Class[i]])
-			for c := range k {
-				line = append(line, ',')
-				line = appendFloat(line, bt.Probabilities[i*k+c], 32)
-			}
-		}
-		line = append(line, ',')
-		if failed {
-			line = appendField(line, msg)
-		}
-		line = append(line, '\n')
-		*buf = line
-		if _, err := w.Write(line); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// appendFloat writes a number in its shortest form at the given precision.
-func appendFloat(b []byte, v float64, bits int) []byte {
-	if math.IsNaN(v) {
-		return b
-	}
-	return strconv.AppendFloat(b, v, 'g', -1, bits)
-}
-
-// appendField writes one CSV field, quoted when it needs to be.
-func appendField(b []byte, s string) []byte {
-	if !strings.ContainsAny(s, ",\"\r\n") && (s == "" || (s[0] != ' ' && s[0] != '\t')) {
-		return append(b, s...)
-	}
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		if s[i] == '"' {
-			b = append(b, '"')
-		}
-		b = append(b, s[i])
-	}
-	return append(b, '"')
 }
 
 // ResumePending re-queues the RUNNING jobs whose lease ran out (their process died; see
