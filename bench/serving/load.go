@@ -26,8 +26,10 @@ import (
 type target interface {
 	name() string
 	call(ctx context.Context, i int) (string, error)
-	// cpu returns the CPU time the serving side has used so far.
+	// cpu returns the CPU time the serving process (and its children) has used so far.
 	cpu() time.Duration
+	// setPID names the serving process.
+	setPID(pid int)
 }
 
 // instance returns row i as a JSON-ready object of numbers (text when not a number).
@@ -48,12 +50,14 @@ type rpcTarget struct {
 	label string
 	reqs  []*trainyardv1.PredictRequest
 	fn    func(ctx context.Context, req *trainyardv1.PredictRequest) (*trainyardv1.PredictResponse, error)
+	pid   int
 }
 
 func (t *rpcTarget) name() string { return t.label }
 
-// cpu counts this whole process: the server and the load generator (an overestimate).
-func (t *rpcTarget) cpu() time.Duration { return selfCPU() }
+func (t *rpcTarget) cpu() time.Duration { return treeCPU(t.pid) }
+
+func (t *rpcTarget) setPID(pid int) { t.pid = pid }
 
 func (t *rpcTarget) call(ctx context.Context, i int) (string, error) {
 	res, err := t.fn(ctx, t.reqs[i%len(t.reqs)])
@@ -112,8 +116,7 @@ type restTarget struct {
 	label, url, key string
 	bodies          [][]byte
 	client          *http.Client
-	// pid is the serving process when it is not this one (0: this process).
-	pid int
+	pid             int
 }
 
 func newRESTTarget(label, url, key string, header []string, rows [][]string) target {
@@ -128,13 +131,9 @@ func newRESTTarget(label, url, key string, header []string, rows [][]string) tar
 
 func (t *restTarget) name() string { return t.label }
 
-// cpu counts the peer's processes, or this whole process (server and load generator).
-func (t *restTarget) cpu() time.Duration {
-	if t.pid != 0 {
-		return treeCPU(t.pid)
-	}
-	return selfCPU()
-}
+func (t *restTarget) cpu() time.Duration { return treeCPU(t.pid) }
+
+func (t *restTarget) setPID(pid int) { t.pid = pid }
 
 func (t *restTarget) call(ctx context.Context, i int) (string, error) {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, t.url, bytes.NewReader(t.bodies[i%len(t.bodies)]))

@@ -8,14 +8,13 @@ package main
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	shared "github.com/trainyard/trainyard/ml/datasets"
 	"io"
 	"log"
-	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -30,13 +29,11 @@ import (
 
 	"github.com/trainyard/trainyard/ent/types"
 	"github.com/trainyard/trainyard/internal/blob"
-	"github.com/trainyard/trainyard/internal/datasets"
 	"github.com/trainyard/trainyard/internal/serving"
 	"github.com/trainyard/trainyard/internal/store"
 	"github.com/trainyard/trainyard/ml/frame"
 	"github.com/trainyard/trainyard/ml/model"
 	"github.com/trainyard/trainyard/ml/train"
-	"github.com/trainyard/trainyard/server"
 )
 
 // config is the command line.
@@ -47,6 +44,7 @@ type config struct {
 	batchRows         int
 	peerWorkers       int
 	peerPort          int
+	profiles          string
 }
 
 func main() {
@@ -62,7 +60,15 @@ func main() {
 	flag.IntVar(&cfg.peerWorkers, "peer-workers", 2, "uvicorn workers of the peer (one per core is fair)")
 	flag.IntVar(&cfg.peerPort, "peer-port", 18777, "the peer's port")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run here")
+	flag.StringVar(&cfg.profiles, "profiles", "", "write a CPU profile of the serving child per Trainyard cell into this folder")
+	serveDir := flag.String("serve", "", "internal: serve the benchmark's store and blobs in this folder")
 	flag.Parse()
+	if *serveDir != "" {
+		if err := serveChild(*serveDir); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
@@ -138,7 +144,10 @@ func run(ctx context.Context, cfg config) error {
 		newRESTTarget("trainyard REST", ts.base+"/api/v1/models/"+ts.model.String()+"/predict", ts.key, header, rows),
 		newRESTTarget("FastAPI + LightGBM", peer.url+"/predict", "", header, rows),
 	}
-	targets[3].(*restTarget).pid = peer.cmd.Process.Pid
+	for _, t := range targets[:3] {
+		t.setPID(ts.child.Process.Pid)
+	}
+	targets[3].setPID(peer.cmd.Process.Pid)
 	agree, err := agreement(targets[2], targets[3], 200)
 	if err != nil {
 		return err
@@ -146,7 +155,9 @@ func run(ctx context.Context, cfg config) error {
 	var cells []cell
 	for _, c := range cfg.clients {
 		for _, t := range targets {
+			stopProfile := profileCell(cfg, ts, t, c)
 			r, err := measure(ctx, t, c, cfg.warmup, cfg.duration)
+			stopProfile()
 			if err != nil {
 				return fmt.Errorf("%s at %d clients: %w", t.name(), c, err)
 			}
@@ -194,21 +205,25 @@ func readRows(path, target string) ([]string, [][]string, error) {
 	return drop(recs[0]), rows, nil
 }
 
-// trainyard is an in-process Trainyard server with one deployed model.
+// trainyard is the Trainyard side of the benchmark: a store and blob folder with one deployed
+// model and a key, served by a child process (`benchserving -serve DIR`, the same handlers and
+// interceptor chain as `trainyard serve`) so that its CPU is measured apart from the load
+// generator's, as the peer's is; batch jobs run in this process.
 type trainyard struct {
-	srv     *server.Server
 	st      *store.Store
 	blobs   *blob.Store
 	batcher *serving.Batcher
+	child   *exec.Cmd
 	base    string
 	addr    string
+	pprof   string
 	key     string
 	model   uuid.UUID
 	viewer  context.Context
 	dir     string
 }
 
-// startTrainyard serves the API on 127.0.0.1 with the model deployed, as the pipeline deploys.
+// startTrainyard records the model as the pipeline deploys it and starts the serving child.
 func startTrainyard(ctx context.Context, art *model.Artifact) (*trainyard, error) {
 	dir, err := os.MkdirTemp("", "bench-serving-")
 	if err != nil {
@@ -222,33 +237,10 @@ func startTrainyard(ctx context.Context, art *model.Artifact) (*trainyard, error
 	if err != nil {
 		return nil, err
 	}
-	secret, err := blob.LoadOrCreateSecret(dir)
+	reg, err := serving.New(serving.Options{Blobs: blobs})
 	if err != nil {
 		return nil, err
 	}
-	signer, err := blob.NewSigner(secret)
-	if err != nil {
-		return nil, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	base := "http://" + ln.Addr().String()
-	srv, err := server.New(ctx, server.Options{Store: st, PublicURL: base, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		return nil, err
-	}
-	dp := server.DataPlane{Datasets: datasets.New(st, blobs, datasets.Options{}), Blobs: blobs, Signer: signer}
-	if err := srv.MountDataPlane(dp); err != nil {
-		return nil, err
-	}
-	batcher, err := srv.MountServing(dp, server.Serving{})
-	if err != nil {
-		return nil, err
-	}
-	go func() { _ = srv.Serve(ln) }()
-
 	sys := store.SystemContext(ctx)
 	u, err := st.GetOrCreateUser(sys, "bench@example.com", "", store.RoleMember)
 	if err != nil {
@@ -283,14 +275,51 @@ func startTrainyard(ctx context.Context, art *model.Artifact) (*trainyard, error
 		SetArtifactKey(akey).SetState(types.ModelDeployed).Save(sys); err != nil {
 		return nil, err
 	}
-	return &trainyard{srv: srv, st: st, blobs: blobs, batcher: batcher, base: base, addr: ln.Addr().String(),
-		key: key, model: id, viewer: vctx, dir: dir}, nil
+	ts := &trainyard{st: st, blobs: blobs, batcher: serving.NewBatcher(st, blobs, reg, nil),
+		key: key, model: id, viewer: vctx, dir: dir}
+	if err := ts.startChild(ctx); err != nil {
+		ts.close()
+		return nil, err
+	}
+	return ts, nil
+}
+
+// startChild runs this program with -serve on the folder and waits for its addresses.
+func (t *trainyard) startChild(ctx context.Context) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, self, "-serve", t.dir)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start the serving child: %w", err)
+	}
+	t.child = cmd
+	var ready childReady
+	if err := json.NewDecoder(out).Decode(&ready); err != nil {
+		return fmt.Errorf("the serving child did not start: %w", err)
+	}
+	t.addr, t.pprof = ready.Addr, ready.Pprof
+	t.base = "http://" + ready.Addr
+	return nil
 }
 
 func (t *trainyard) close() {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = t.srv.Shutdown(ctx)
+	if t.child != nil && t.child.Process != nil {
+		_ = t.child.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = t.child.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = t.child.Process.Kill()
+		}
+	}
 	t.blobs.Close()
 	t.st.Close()
 	os.RemoveAll(t.dir)

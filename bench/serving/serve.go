@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/trainyard/trainyard/internal/blob"
+	"github.com/trainyard/trainyard/internal/datasets"
+	"github.com/trainyard/trainyard/internal/store"
+	"github.com/trainyard/trainyard/server"
+)
+
+// childReady is the serving child's first line on stdout.
+type childReady struct {
+	// Addr is the API's host:port; Pprof the host:port of its /debug/pprof handlers.
+	Addr, Pprof string
+}
+
+// serveChild serves the store and blobs in dir as `trainyard serve` does (SQLite, file blobs,
+// the whole API with the prediction plane) until interrupted, with net/http/pprof on a second
+// port for profiles under load.
+func serveChild(dir string) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	st, err := store.Open(ctx, "sqlite://"+filepath.Join(dir, "trainyard.db"), store.Options{NoMigrate: true})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	blobs, err := blob.Open(ctx, "", dir)
+	if err != nil {
+		return err
+	}
+	defer blobs.Close()
+	secret, err := blob.LoadOrCreateSecret(dir)
+	if err != nil {
+		return err
+	}
+	signer, err := blob.NewSigner(secret)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(ctx, server.Options{Store: st, PublicURL: "http://" + ln.Addr().String(), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return err
+	}
+	dp := server.DataPlane{Datasets: datasets.New(st, blobs, datasets.Options{}), Blobs: blobs, Signer: signer}
+	if err := srv.MountDataPlane(dp); err != nil {
+		return err
+	}
+	if _, err := srv.MountServing(dp, server.Serving{}); err != nil {
+		return err
+	}
+	pln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	pm := http.NewServeMux()
+	pm.HandleFunc("/debug/pprof/", pprof.Index)
+	pm.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	go func() { _ = http.Serve(pln, pm) }()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	if err := json.NewEncoder(os.Stdout).Encode(childReady{Addr: ln.Addr().String(), Pprof: pln.Addr().String()}); err != nil {
+		return err
+	}
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+// profileCell starts fetching a CPU profile of the serving child for the measured part of a
+// Trainyard cell when -profiles is set; the returned function waits for it.
+func profileCell(cfg config, ts *trainyard, t target, clients int) func() {
+	if cfg.profiles == "" || !strings.HasPrefix(t.name(), "trainyard") {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		time.Sleep(cfg.warmup)
+		secs := max(1, int(cfg.duration.Seconds()))
+		res, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", ts.pprof, secs))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "profile:", err)
+			return
+		}
+		defer res.Body.Close()
+		if err := os.MkdirAll(cfg.profiles, 0o755); err != nil {
+			fmt.Fprintln(os.Stderr, "profile:", err)
+			return
+		}
+		name := strings.ReplaceAll(strings.TrimPrefix(t.name(), "trainyard "), " ", "-")
+		f, err := os.Create(filepath.Join(cfg.profiles, fmt.Sprintf("%s-%d.pprof", strings.ToLower(name), clients)))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "profile:", err)
+			return
+		}
+		defer f.Close()
+		_, _ = io.Copy(f, res.Body)
+	}()
+	return func() { <-done }
+}
