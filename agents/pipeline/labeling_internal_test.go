@@ -2,9 +2,23 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/trainyard/trainyard/agents/analyze"
+	"github.com/trainyard/trainyard/agents/reasoner"
+	"github.com/trainyard/trainyard/agents/reasoner/llm"
+	"github.com/trainyard/trainyard/ent"
+	"github.com/trainyard/trainyard/internal/blob"
+	"github.com/trainyard/trainyard/internal/store"
 
 	"github.com/trainyard/trainyard/ml/cluster"
 	"github.com/trainyard/trainyard/ml/datasets"
@@ -115,5 +129,114 @@ func TestAssignAllMatchesKMeans(t *testing.T) {
 	got := assignAll(x, res)
 	if !slices.Equal(got.Assign, res.Assign) || !slices.Equal(got.Sizes, res.Sizes) {
 		t.Errorf("assignAll sizes %v, want k-means' %v", got.Sizes, res.Sizes)
+	}
+}
+
+// keywordModel is a model-backed reasoner on the shared llm path (prompt, meter, cache, reply
+// parsing) whose "model" reads the prompt: asked for classes it answers the two the task names
+// in quotes; asked to label messages it calls one "spam" when it has a typical spam word.
+type keywordModel struct{ meter *llm.Meter }
+
+func (keywordModel) Name() string { return "keyword-model" }
+
+// Usage reports the meter, as the real model reasoners do.
+func (m keywordModel) Usage(id string) llm.Usage { return m.meter.Project(id) }
+
+func (m keywordModel) Decide(ctx context.Context, req reasoner.Request) (reasoner.Answer, error) {
+	call := func(_ context.Context, prompt string, _ json.RawMessage) (llm.Reply, error) {
+		_, facts, _ := strings.Cut(prompt, "Facts measured on the data (JSON):\n")
+		var f struct {
+			Task string `json:"task"`
+			Rows []struct {
+				Row    int               `json:"row"`
+				Values map[string]string `json:"values"`
+			} `json:"rows"`
+		}
+		if err := json.NewDecoder(strings.NewReader(facts)).Decode(&f); err != nil {
+			return llm.Reply{}, err
+		}
+		var value any
+		switch {
+		case strings.Contains(prompt, "Which classes"):
+			parts := strings.Split(f.Task, `"`)
+			value = []string{parts[1], parts[3]}
+		case strings.Contains(prompt, "Label each row"):
+			var out []map[string]any
+			for _, r := range f.Rows {
+				label := "ham"
+				if regexp.MustCompile(`(?i)\b(free|win|won|prize|claim|txt|urgent|cash)\b`).MatchString(r.Values["text"]) {
+					label = "spam"
+				}
+				out = append(out, map[string]any{"row": r.Row, "label": label})
+			}
+			value = out
+		default:
+			return llm.Reply{}, errors.New("cannot answer")
+		}
+		b, err := json.Marshal(map[string]any{"value": value, "reasoning": "from the words", "confidence": 0.7})
+		return llm.Reply{Text: string(b), InputTokens: int64(len(prompt) / 4), OutputTokens: int64(len(b) / 4)}, err
+	}
+	return llm.Decide(ctx, m.Name(), "test", nil, m.meter, call, req)
+}
+
+// TestZeroShotModelLabels: with no label at all, the model is first asked for the classes
+// (from the task's wording), then labels a sample; the classes and the labels are recorded,
+// self-consistency is measured, and no agreement is claimed where nothing could be compared.
+func TestZeroShotModelLabels(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := store.Open(ctx, "sqlite://"+filepath.Join(dir, "t.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	bl, err := blob.Open(ctx, "", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bl.Close()
+	meter := llm.NewMeter(llm.Price{Input: 1, Output: 2})
+	p := New(Deps{Store: st, Blobs: bl, Reasoner: reasoner.NewGuard(keywordModel{meter: meter})}, Options{})
+	fh, err := os.Open(datasets.MustPath(t, "sms_spam.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	full, err := frame.Read(ctx, fh, frame.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := full.Head(400)
+	truth := f.Col("label")
+	ds := &dataState{Target: "label", Rows: f.NRows()}
+	ls := &labelSet{Values: make([]string, f.NRows()), Source: make([]string, f.NRows())}
+	r := &run{p: p, proj: &ent.Project{ID: uuid.New(), ProblemDescription: `sort the messages into "ham" and "spam"`}, ctx: ctx}
+	out := &outcome{}
+	ok, err := p.llmLabel(ctx, r, out, ds, f, &analyze.Analysis{}, ls)
+	if err != nil || !ok {
+		t.Fatalf("llmLabel = %v, %v; want the model's labels used (decisions %v)", ok, err, out.decisions)
+	}
+	if len(out.decisions) != 2 || out.decisions[0].Reasoner != "keyword-model" {
+		t.Fatalf("decisions = %+v, want the model's classes and the labeling", out.decisions)
+	}
+	ev := out.decisions[1].Evidence
+	if ev["zero_shot"] != true || ev["agreement_with_given_labels"] != -1.0 || ev["self_consistency"] != 1.0 || ev["labeled_rows"] != 200 {
+		t.Errorf("evidence = %v, want zero-shot, no agreement claimed, consistency 1, 200 rows", ev)
+	}
+	right, n := 0, 0
+	for i, s := range ls.Source {
+		if s == sourceLLM {
+			n++
+			if ls.Values[i] == truth.Value(i) {
+				right++
+			}
+		}
+	}
+	t.Logf("%s; %d of %d model labels right; usage %+v", out.decisions[1].Decision, right, n, meter.Project(r.proj.ID.String()))
+	if calls, _ := ev["calls"].(int); calls != ev["batches"].(int)+1 || ev["cost_usd"].(float64) <= 0 {
+		t.Errorf("evidence calls %v, cost %v; want one call per batch plus the classes question, and a cost", ev["calls"], ev["cost_usd"])
+	}
+	if n != 200 || float64(right)/float64(n) < 0.85 {
+		t.Errorf("%d of %d model labels right, want 200 labels and at least 85%%", right, n)
 	}
 }
