@@ -131,7 +131,7 @@ export function ApiKeysPage() {
           <TableHead>
             <TableRow>
               <TableCell>Name</TableCell>
-              <TableCell>Key starts with</TableCell>
+              <TableCell sx={{ whiteSpace: "nowrap" }}>Key starts with</TableCell>
               <TableCell>Role</TableCell>
               <TableCell>Created</TableCell>
               <TableCell>Last used</TableCell>
@@ -155,7 +155,7 @@ export function ApiKeysPage() {
                 <TableRow key={k.id} sx={off ? { "& > td": { color: "text.secondary" } } : undefined}>
                   <TableCell sx={{ fontWeight: 600 }}>
                     {k.displayName || "(no name)"}
-                    {mine && <Chip label="signed in with this key" size="small" variant="outlined" sx={{ ml: 1, fontWeight: 400 }} />}
+                    {mine && <Chip label="signed in with this key" size="small" variant="outlined" sx={{ display: "flex", width: "fit-content", mt: 0.5, fontWeight: 400 }} />}
                     {k.modelId && (
                       <Typography variant="body2" color="text.secondary">
                         model {k.modelId}
@@ -175,8 +175,12 @@ export function ApiKeysPage() {
                   <TableCell>{k.lastUseTime ? formatTime(k.lastUseTime) : "never"}</TableCell>
                   <TableCell align="right">
                     {off ? (
-                      <Typography variant="body2" color="text.secondary" sx={{ whiteSpace: "nowrap" }}>
-                        Stopped {formatTime(k.expireTime)}
+                      <Typography variant="body2" color="text.secondary">
+                        Stopped
+                        <br />
+                        <Typography component="span" variant="caption">
+                          {formatTime(k.expireTime)}
+                        </Typography>
                       </Typography>
                     ) : (
                       <Button color="error" size="small" onClick={() => setRevoke(k)} aria-label={`Revoke ${k.displayName || k.prefix}`}>
