@@ -6,11 +6,16 @@
 // predictions, and the winner is refit on all rows before the deadline.
 //
 // Validation is k-fold cross-validation below Config.CVRows rows (a 10% split
-// of a few hundred rows is noise) and a single stratified holdout above; with
-// Data.TimeKey it is forward in time. The search is deterministic: candidate
-// order and all randomness come from Config.Seed, and only the clock decides
-// when it stops. Result.Finished records how many trials completed, and
-// Config.Trials replays exactly that many without a clock.
+// of a few hundred rows is noise), repeated with other fold assignments below
+// 500 rows, and a single stratified holdout above; with Data.TimeKey it is
+// forward in time. With a holdout and a deadline, LightGBM's defaults are fit
+// on all rows before any trial, so the result is never below them for want
+// of time to refit. The search is deterministic: candidate order and all
+// randomness come from Config.Seed, and only the clock decides when it
+// stops. Result.Finished records how many trials completed, and
+// Config.Trials replays exactly that many without a clock; Config.Resume
+// continues an interrupted search from the records of its finished trials
+// (Trial.Record) without fitting them again.
 //
 // The package knows no files or columns: the caller prepares the encodings of
 // the same rows (Data.Trees for tree learners, Data.Linear for linear ones and
