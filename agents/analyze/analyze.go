@@ -235,7 +235,7 @@ func (a *Analyzer) decideTask(ctx context.Context, an *Analysis, p parsed, c *co
 				return err
 			}
 			switch {
-			case t == string(Binary) && c.distinct != 2:
+			case t == string(Binary) && c.distinct != 2 && c.present > 0:
 				return fmt.Errorf("binary needs two classes; %q has %d", c.name, c.distinct)
 			case t != string(Binary) && c.distinct == 2:
 				return fmt.Errorf("%q has exactly two values; only binary fits", c.name)

@@ -91,8 +91,14 @@ func unusableReason(cp profile.Column, flags []profile.Flag) string {
 		switch fl.Kind {
 		case profile.FlagIDLike:
 			return "identifies rows: " + fl.Detail
-		case profile.FlagConstant, profile.FlagAllMissing:
+		case profile.FlagConstant:
 			return fl.Detail
+		case profile.FlagAllMissing:
+			// A column with no values yet can be the target of data to be labeled (the
+			// LABELING stage), but nothing in its data speaks for it: only its name can.
+			if cp.Kind == frame.Text || cp.Kind == frame.Datetime || cp.Kind == frame.ID {
+				return fl.Detail
+			}
 		}
 	}
 	switch {

@@ -16,6 +16,18 @@ func problemOptions(p parsed, c *colFacts) []reasoner.Option {
 	multi := reasoner.Option{Value: string(Multiclass)}
 	reg := reasoner.Option{Value: string(Regression)}
 	switch {
+	case c.present == 0:
+		// No values yet (the data is to be labeled): only the wording can tell.
+		bin.Score, multi.Score, reg.Score = 0.3, 0.35, 0.1
+		bin.Evidence = []string{"the column has no values yet; the wording decides"}
+		if len(p.classCues) > 0 {
+			bin.Score += 0.4
+			bin.Evidence = append(bin.Evidence, fmt.Sprintf("the wording asks a yes/no question (%s)", strings.Join(uniq(p.classCues), ", ")))
+		}
+		if len(p.regressionCues) > 0 {
+			reg.Score += 0.6
+			reg.Evidence = []string{fmt.Sprintf("the wording asks for a quantity (%s)", strings.Join(uniq(p.regressionCues), ", "))}
+		}
 	case c.distinct == 2:
 		bin.Score = 0.95
 		bin.Evidence = []string{fmt.Sprintf("exactly two distinct values (%s)", levelList(c, 2))}

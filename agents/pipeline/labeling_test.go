@@ -182,14 +182,14 @@ func TestPartlyLabeledTitanic(t *testing.T) {
 	}
 }
 
-// TestUnlabeledRulesAsksTheOwner: titanic with 8 labels left and only the rules reasoner stops
+// TestUnlabeledRulesAsksTheOwner: titanic without a single label and only the rules reasoner stops
 // in AWAITING_APPROVAL with a labeling task (clusters with sizes, feature ranges and example
 // rows, in the API and its REST JSON). The owner names the clusters by what they see (the
 // share of women in each) through ApproveProject, and the project completes on those names.
 func TestUnlabeledRulesAsksTheOwner(t *testing.T) {
 	t.Parallel()
 	a := startAPI(t, pipelinetest.Config{})
-	path, truth := hideLabels(t, "titanic.csv", "Survived", 8, 3)
+	path, truth := hideLabels(t, "titanic.csv", "Survived", 0, 3)
 	ds := uploadPath(t, a.Env, path)
 	p := a.create(t, ds, "predict whether a passenger survived", "Survived")
 	p = a.waitAPI(t, p.GetName(), 60*time.Second, store.StageAwaitingApproval)
@@ -230,11 +230,12 @@ func TestUnlabeledRulesAsksTheOwner(t *testing.T) {
 	}
 	for _, bad := range []*trainyardv1.ApproveProjectRequest{
 		{Name: p.GetName(), ClusterLabels: map[int32]string{99: "1"}},
+		{Name: p.GetName(), ClusterLabels: map[int32]string{task.GetClusters()[0].GetId(): "1"}},
 		{Name: p.GetName(), RowLabels: map[int64]string{int64(len(truth)): "1"}},
 		{Name: p.GetName()},
 	} {
 		if _, err := a.projects.ApproveProject(context.Background(), bad); err == nil {
-			t.Errorf("ApproveProject(%v) succeeded, want it refused (unknown cluster, unknown row, no labels)", bad)
+			t.Errorf("ApproveProject(%v) succeeded, want it refused (unknown cluster, a single class, unknown row, no labels)", bad)
 		}
 	}
 	if _, err := a.projects.ApproveProject(context.Background(), &trainyardv1.ApproveProjectRequest{Name: p.GetName(), ClusterLabels: names}); err != nil {

@@ -122,7 +122,8 @@ func (p *Pipeline) processStage(ctx context.Context, r *run) (*outcome, error) {
 		return nil, userErrorf([]string{fmt.Sprintf("Upload at least %d rows with a value in %q", minLabeledRows, an.TargetColumn)},
 			"only %d rows have a value in the target column %q; at least %d are needed to train and test a model", len(labeled), an.TargetColumn, minLabeledRows)
 	}
-	if an.ProblemType != analyze.Regression {
+	// With labels still to come, LABELING weighs the classes of the final labels.
+	if an.ProblemType != analyze.Regression && !needLabels {
 		if err := p.decideBalance(out, ds, prof); err != nil {
 			return nil, err
 		}
