@@ -134,18 +134,40 @@ def run_trainyard(train, test, target, task, classes, budget, seed, tmp):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--budget", type=float, default=20)
-    ap.add_argument("--splits", type=int, default=3)
+    ap.add_argument("--splits", type=int, default=5)
     ap.add_argument("--datasets", default=",".join(DATASETS))
     ap.add_argument("--engines", default="trainyard,lightgbm,flaml")
     ap.add_argument("--merge", action="store_true", help="keep the other datasets' rows of the last results file")
+    ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "automl.json"),
+                    help="results JSON; the markdown table goes next to it (.md)")
+    ap.add_argument("--combine", metavar="OLD_JSON",
+                    help="no run: fill engines and datasets missing from the last results file from OLD_JSON")
     args = ap.parse_args()
     engines = args.engines.split(",")
     results = []
-    out_json = os.path.join(ROOT, "bench", "results", "automl.json")
+    out_json = args.out
     if args.merge and os.path.exists(out_json):
         with open(out_json) as f:
             rerun = set(args.datasets.split(","))
             results = [r for r in json.load(f)["results"] if r["dataset"] not in rerun]
+    if args.combine:
+        # Offline: fill the engines a run left out from an earlier results file
+        # (same dataset and split seed: the same rows), and keep its datasets
+        # that were not re-run.
+        with open(out_json) as f:
+            new = json.load(f)
+        with open(args.combine) as f:
+            old = json.load(f)
+        by = {(r["dataset"], r["seed"]): r for r in old["results"]}
+        rerun = {r["dataset"] for r in new["results"]}
+        merged = []
+        for r in new["results"]:
+            prev = by.get((r["dataset"], r["seed"]), {})
+            merged.append({**{k: v for k, v in prev.items() if k in ("trainyard", "lightgbm", "flaml")}, **r})
+        merged += [r for r in old["results"] if r["dataset"] not in rerun]
+        args.splits = new["splits"]
+        print(write(out_json, args, ["trainyard", "lightgbm", "flaml"], merged))
+        return
     for name in args.datasets.split(","):
         df, target, task = load(name)
         cats = [c for c in df.columns if c != target and not pd.api.types.is_numeric_dtype(df[c])]
@@ -162,36 +184,61 @@ def main():
                     else:
                         s, t = run_flaml(train, test, target, task, classes, cats, args.budget, seed)
                     row[eng] = {**s, "seconds": t}
+            row["uptime"] = uptime()
             results.append(row)
             print(json.dumps(row), flush=True)
-    os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
+        # Written after every dataset, so an interrupted run keeps what it measured.
+        write(out_json, args, engines, results)
+    print(write(out_json, args, engines, results))
+
+
+def uptime():
+    """The output of uptime(1): the load the measurement ran under."""
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def write(out_json, args, engines, results):
+    os.makedirs(os.path.dirname(out_json), exist_ok=True)
     with open(out_json, "w") as f:
         json.dump({"budget": args.budget, "splits": args.splits, "load": os.getloadavg(), "results": results}, f, indent=1)
     table = summarize(results, engines, args.budget)
-    with open(os.path.join(ROOT, "bench", "results", "automl.md"), "w") as f:
+    with open(os.path.splitext(out_json)[0] + ".md", "w") as f:
         f.write(table)
-    print(table)
+    return table
 
 
 def summarize(results, engines, budget):
     lines = [f"AutoML, {budget:g} s budget, mean ± standard error over splits (lower is better)\n",
-             "| dataset | metric | " + " | ".join(engines) + " | trainyard vs lightgbm |",
-             "|---|---|" + "---|" * len(engines) + "---|"]
+             "| dataset | metric | splits | " + " | ".join(engines) + " | trainyard vs lightgbm | paired difference | 1-min load |",
+             "|---|---|---|" + "---|" * len(engines) + "---|---|---|"]
     for name in dict.fromkeys(r["dataset"] for r in results):
         rows = [r for r in results if r["dataset"] == name]
         metric = "rmse" if rows[0]["task"] == "regression" else "logloss"
         cells, means = [], {}
         for eng in engines:
             vals = [r[eng][metric] for r in rows if eng in r]
+            if not vals:
+                cells.append("–")
+                continue
             m = statistics.mean(vals)
             se = statistics.stdev(vals) / math.sqrt(len(vals)) if len(vals) > 1 else 0
             means[eng] = (m, se)
-            cells.append(f"{m:.4g} ± {se:.2g}")
+            cells.append(f"{m:.4g} ± {se:.2g}" + (f" ({len(vals)})" if len(vals) != len(rows) else ""))
         verdict = ""
         if "trainyard" in means and "lightgbm" in means:
             (a, sa), (b, sb) = means["trainyard"], means["lightgbm"]
             verdict = "better" if a < b - sb else ("tie (within 1 s.e.)" if a <= b + sb else "worse")
-        lines.append(f"| {name} | {metric} | " + " | ".join(cells) + f" | {verdict} |")
+        paired = ""
+        pr = [r for r in rows if "trainyard" in r and "lightgbm" in r]
+        if len(pr) > 1:
+            d = [r["trainyard"][metric] - r["lightgbm"][metric] for r in pr]
+            paired = f"{statistics.mean(d):+.3g} ± {statistics.stdev(d) / math.sqrt(len(d)):.2g}"
+        loads = [float(r["uptime"].split("load average:")[1].split(",")[0]) for r in rows if "load average:" in r.get("uptime", "")]
+        load = f"{min(loads):.0f}–{max(loads):.0f}" if loads else ""
+        lines.append(f"| {name} | {metric} | {len(rows)} | " + " | ".join(cells) + f" | {verdict} | {paired} | {load} |")
     return "\n".join(lines) + "\n"
 
 

@@ -2,7 +2,9 @@
 # AutoML side by side: Trainyard's search (`trainyard ml train --budget B`) against LightGBM
 # with its defaults and FLAML with the same budget, on the same random splits of the shared
 # datasets, 2 threads each. Usage from the repository root:
-#   bench/automl/run.sh [--budget 20] [--splits 3] [--datasets adult,telco_churn]
+#   bench/automl/run.sh [--budget 20] [--splits 5] [--datasets adult,telco_churn] [--engines trainyard,lightgbm]
+# (--merge keeps the other datasets of the last results; --combine OLD.json, with no run,
+# fills engines and datasets missing from the last results from an earlier file)
 # Writes bench/results/automl.json and bench/results/automl.md.
 set -eu
 cd "$(dirname "$0")/../.."
