@@ -91,6 +91,12 @@ func decodePredictRequest(b []byte, r *trainyardv1.PredictRequest) bool {
 				return false
 			}
 			r.Explain, b = v != 0, b[n:]
+		case num == 4 && typ == protowire.BytesType:
+			v, n := protowire.ConsumeBytes(b)
+			if n < 0 {
+				return false
+			}
+			r.Images, b = append(r.Images, append([]byte{}, v...)), b[n:]
 		default:
 			return false
 		}

@@ -31,7 +31,7 @@ func codecCases(t testing.TB) map[string][]byte {
 		}
 		return b
 	}
-	full := enc(&trainyardv1.PredictRequest{Name: "models/0190", Explain: true, Instances: []*structpb.Struct{
+	full := enc(&trainyardv1.PredictRequest{Name: "models/0190", Explain: true, Images: [][]byte{{0x89, 'P', 'N', 'G'}, {}}, Instances: []*structpb.Struct{
 		row(map[string]any{"a": 1.5, "b": "héllo", "c": nil, "d": true, "e": false, "f": -0.0, "g": math.Inf(1),
 			"nested": map[string]any{"x": []any{1.0, "two", nil, map[string]any{"deep": []any{}}}}, "": ""}),
 		row(map[string]any{}),
