@@ -18,6 +18,10 @@ import sys
 import tempfile
 import time
 
+# OpenMP threads that spin while waiting steal the CPU from everything else on a
+# shared machine (LightGBM then took minutes per fit under load); wait passively.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
@@ -138,6 +142,7 @@ def main():
     ap.add_argument("--datasets", default=",".join(DATASETS))
     ap.add_argument("--engines", default="trainyard,lightgbm,flaml")
     ap.add_argument("--merge", action="store_true", help="keep the other datasets' rows of the last results file")
+    ap.add_argument("--first-split", type=int, default=0, help="start at this split seed (to finish an interrupted run)")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "automl.json"),
                     help="results JSON; the markdown table goes next to it (.md)")
     ap.add_argument("--combine", metavar="OLD_JSON",
@@ -172,7 +177,7 @@ def main():
         df, target, task = load(name)
         cats = [c for c in df.columns if c != target and not pd.api.types.is_numeric_dtype(df[c])]
         classes = None if task == "regression" else sorted(df[target].astype(str).unique().tolist())
-        for seed in range(args.splits):
+        for seed in range(args.first_split, args.splits):
             train, test = split(df, target, task, seed)
             row = {"dataset": name, "task": task, "seed": seed, "train_rows": len(train), "test_rows": len(test)}
             with tempfile.TemporaryDirectory() as tmp:
