@@ -27,12 +27,23 @@ func (s *searcher) fitFloor(ctx context.Context) {
 	}
 	ctx, cancel := context.WithDeadline(ctx, s.cfg.Deadline.Add(-100*time.Millisecond))
 	defer cancel()
+	t0 := time.Now()
 	m, err := fit(ctx, s.d, s.first, s.cfg, nil, nil)
+	s.floorSeconds = time.Since(t0).Seconds()
 	if m.gbdt == nil {
 		return
 	}
 	s.floor = &m
 	s.floorCut = err != nil
+}
+
+// floorEstimate is the expected time of a trial of the first candidate from
+// the time its floor fit took (scaled to the training split), or 0.
+func (s *searcher) floorEstimate(c Candidate) float64 {
+	if s.floor == nil || s.floorCut || c.key() != s.first.key() {
+		return 0
+	}
+	return s.floorSeconds * float64(len(s.sch.folds[0].Train)) / float64(max(1, s.d.NumRows()))
 }
 
 // floorFits reports whether the floor is the complete refit of trial t.

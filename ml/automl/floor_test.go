@@ -88,3 +88,20 @@ func TestFloorStandsInWhenNoTrialFinishes(t *testing.T) {
 		t.Errorf("deployed %+v, want the floor model", res.Members)
 	}
 }
+
+// TestFloorTimesTheFirstTrial: with the floor fit, a trial of the first
+// candidate that cannot end before the deadline is not started.
+func TestFloorTimesTheFirstTrial(t *testing.T) {
+	s := floorSearcher(t)
+	s.floorSeconds = 2 * 3600 // as if the fit on all rows had taken two hours
+	if s.affordable(s.first) {
+		t.Errorf("affordable(first) = true with a floor fit of two hours and an hour left, want false")
+	}
+	if !s.affordable(Candidate{Learner: Linear}) {
+		t.Errorf("affordable(linear) = false, want true (no estimate for another learner)")
+	}
+	s.floorSeconds = 0.01
+	if !s.affordable(s.first) {
+		t.Errorf("affordable(first) = false with a floor fit of 10 ms, want true")
+	}
+}

@@ -89,19 +89,20 @@ func pickMetric(d *Data, name string) (metrics.Metric, error) {
 
 // searcher holds the state of one search.
 type searcher struct {
-	d        *Data
-	cfg      *Config
-	metric   metrics.Metric
-	sch      *scheme
-	start    time.Time
-	first    Candidate // the first candidate, fit unvalidated when none finishes
-	floor    *fitted   // the first candidate fit on all rows before the search (large data)
-	floorCut bool      // the floor fit was cut by the deadline
-	rng      *rand.Rand
-	trials   []Trial
-	seen     map[string]bool
-	fp       uint64        // fingerprint of the search, for resume records
-	resume   []TrialRecord // records still to replay
+	d            *Data
+	cfg          *Config
+	metric       metrics.Metric
+	sch          *scheme
+	start        time.Time
+	first        Candidate // the first candidate, fit unvalidated when none finishes
+	floor        *fitted   // the first candidate fit on all rows before the search (large data)
+	floorCut     bool      // the floor fit was cut by the deadline
+	floorSeconds float64   // how long the floor fit took
+	rng          *rand.Rand
+	trials       []Trial
+	seen         map[string]bool
+	fp           uint64        // fingerprint of the search, for resume records
+	resume       []TrialRecord // records still to replay
 }
 
 // allowed reports whether family is searched.
@@ -250,7 +251,7 @@ func (s *searcher) affordable(c Candidate) bool {
 	if left <= 0 {
 		return false
 	}
-	last := 0.0
+	last := s.floorEstimate(c)
 	for _, t := range s.trials {
 		if t.Learner == c.Learner && t.Status == "ok" {
 			last = t.Seconds
