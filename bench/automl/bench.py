@@ -33,7 +33,7 @@ pd.set_option("future.infer_string", False)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DATA = os.environ.get("TRAINYARD_DATASETS", os.path.join(ROOT, "..", "shared", "datasets"))
-BIN = os.path.join(ROOT, "bin", "trainyard")
+BIN = os.environ.get("TRAINYARD_BIN", os.path.join(ROOT, "bin", "trainyard"))
 
 # dataset file -> (target, task); columns dropped by every engine (identifiers).
 DATASETS = {
