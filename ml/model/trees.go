@@ -12,12 +12,16 @@ import (
 // moves all rows of a block one level at a time: the rows of a level are
 // independent, so the processor overlaps their memory loads, and a row
 // that reaches a leaf leaves the list of active rows, so each row takes as
-// many steps as its own path is long (see walk.go).
+// many steps as its own path is long (see walk.go). The first level, the
+// root split, is the same for every row: it is read once and the rows pass
+// through it in order.
 //
 // It predicts exactly what gbdt.Model.Predict gives on float32-rounded
 // inputs: the same leaves, summed in the same order.
 type treeSet struct {
 	nodes []tnode
+	// masks holds per split its category mask (see tnode).
+	masks []uint64
 	// vals holds the leaf values; a child index c < 0 is leaf ^c.
 	vals []float64
 	// roots holds per tree its root split, or ^leaf for a one-leaf tree.
@@ -36,30 +40,29 @@ type treeSet struct {
 	wide []uint64
 }
 
-// tnode is one compiled split (24 bytes). A row goes to kids[1] (the left
-// child) when its key x passes both tests, x-sub <= lim (unsigned,
-// wrapping; see keyOf) and bit min(x, catLimit) of mask: a numerical split
-// has an all-ones mask, a categorical one sub 0 and lim the largest
-// uint32. A child index c < 0 is the leaf ^c.
+// tnode is one compiled split (16 bytes, four to a cache line). A row
+// goes to kids[1] (the left child) when its key x passes both tests,
+// x-sub <= lim (unsigned, wrapping; see keyOf) and bit x&63 of the split's
+// mask in treeSet.masks: a numerical split has an all-ones mask, a
+// one-word categorical one sub 0 and lim catLimit-1, so codes of catLimit
+// or more go right whatever the mask says. A child index c < 0 is the leaf
+// ^c.
 type tnode struct {
-	// mask has bit c set when category c goes left (categorical splits);
-	// for a wide split it is offset<<32 | words of its bitset in
-	// treeSet.wide.
-	mask uint64
 	lim  uint32
 	feat uint16
 	sub  uint8
-	// wide is 1 for a categorical split with codes of catLimit or more.
+	// wide is 1 for a categorical split with codes of catLimit or more;
+	// its mask is offset<<32 | words of its bitset in treeSet.wide.
 	wide uint8
 	// kids are the right and the left child.
 	kids [2]int32
 }
 
 // Categorical split sets whose codes are all below catLimit are bitmasks
-// of one word (the key is capped at catLimit, whose bit is never set, so
-// other values go right as in gbdt); wider sets are bitsets of several
-// words, reached through a branch that such rare nodes make predictable.
-const catLimit = 63
+// of one word (larger codes fail the lim test and go right, as in gbdt);
+// wider sets are bitsets of several words, reached through a branch that
+// such rare nodes make predictable.
+const catLimit = 64
 
 // compileTrees compiles m, or returns false for models outside what the
 // block form handles (more than 65535 features, or a feature read both as
@@ -99,10 +102,12 @@ func compileTrees(m *gbdt.Model) (*treeSet, bool) {
 			if n.Leaf {
 				continue
 			}
-			tn := tnode{mask: math.MaxUint64, lim: math.MaxUint32, feat: uint16(n.Feature), kids: [2]int32{ref[n.Right], ref[n.Left]}}
+			tn := tnode{lim: math.MaxUint32, feat: uint16(n.Feature), kids: [2]int32{ref[n.Right], ref[n.Left]}}
+			mask := uint64(math.MaxUint64)
 			if n.Categorical {
 				ts.cat[n.Feature] = true
-				if !catSplit(&tn, n.Categories, &ts.wide) {
+				var ok bool
+				if mask, ok = catSplit(&tn, n.Categories, &ts.wide); !ok {
 					return nil, false
 				}
 				kind = max(kind, categoryTree+tn.wide)
@@ -111,6 +116,7 @@ func compileTrees(m *gbdt.Model) (*treeSet, bool) {
 				tn.sub, tn.lim = numericSplit(n.Threshold, n.DefaultLeft)
 			}
 			ts.nodes = append(ts.nodes, tn)
+			ts.masks = append(ts.masks, mask)
 		}
 		ts.roots = append(ts.roots, ref[0])
 		ts.kind = append(ts.kind, kind)
@@ -123,32 +129,34 @@ func compileTrees(m *gbdt.Model) (*treeSet, bool) {
 	return ts, true
 }
 
-// catSplit sets the category set of tn: a one-word mask, or a bitset
+// catSplit sets lim and wide of tn for a categorical split and returns its
+// mask: a one-word mask, or for a wide set offset<<32 | words of a bitset
 // appended to wide.
-func catSplit(tn *tnode, cats []int, wide *[]uint64) bool {
-	tn.mask = 0
+func catSplit(tn *tnode, cats []int, wide *[]uint64) (uint64, bool) {
 	maxc := 0
 	for _, c := range cats {
 		if c < 0 {
-			return false
+			return 0, false
 		}
 		maxc = max(maxc, c)
 	}
 	if maxc < catLimit {
+		tn.lim = catLimit - 1
+		var mask uint64
 		for _, c := range cats {
-			tn.mask |= 1 << uint(c)
+			mask |= 1 << uint(c)
 		}
-		return true
+		return mask, true
 	}
 	words := maxc/64 + 1
 	tn.wide = 1
-	tn.mask = uint64(len(*wide))<<32 | uint64(words)
+	mask := uint64(len(*wide))<<32 | uint64(words)
 	bs := make([]uint64, words)
 	for _, c := range cats {
 		bs[c/64] |= 1 << (uint(c) % 64)
 	}
 	*wide = append(*wide, bs...)
-	return true
+	return mask, true
 }
 
 // Keys: a number's key is 0 for NaN, else 1 + the order-preserving map of
@@ -188,9 +196,9 @@ func catKeyOf(v float64) uint32 {
 	return math.MaxUint32
 }
 
-// wideLeft reports whether code x goes left at wide categorical node n.
-func (ts *treeSet) wideLeft(n *tnode, x uint32) bool {
-	off, words := uint32(n.mask>>32), uint32(n.mask)
+// wideLeft reports whether code x goes left at wide categorical split i.
+func (ts *treeSet) wideLeft(i int32, x uint32) bool {
+	off, words := uint32(ts.masks[i]>>32), uint32(ts.masks[i])
 	w := x / 64
 	return w < words && ts.wide[off+w]&(1<<(x%64)) != 0
 }

@@ -19,20 +19,23 @@ func (ts *treeSet) raw(keys []uint32, m int, idx, act []int32, out []float64) {
 	act = act[:m]
 	out = out[:m*k]
 	for t, root := range ts.roots {
-		for r := range idx {
-			idx[r] = root
-		}
-		if root >= 0 {
-			for r := range act {
+		switch {
+		case root < 0:
+			for r := range idx {
+				idx[r] = root
+			}
+		case ts.kind[t] == wideTree:
+			for r := range idx {
+				idx[r] = root
 				act[r] = int32(r)
 			}
-			switch ts.kind[t] {
-			case numericTree:
-				walkNumeric(ts.nodes, keys, stride, idx, act)
-			case categoryTree:
-				walkCategory(ts.nodes, keys, stride, idx, act)
-			default:
-				ts.walkWide(keys, stride, idx, act)
+			ts.walkWide(keys, stride, idx, act)
+		default:
+			w := ts.splitRoot(root, keys, stride, idx, act)
+			if ts.kind[t] == numericTree {
+				walkNumeric(ts.nodes, keys, stride, idx, act[:w])
+			} else {
+				walkCategory(ts.nodes, ts.masks, keys, stride, idx, act[:w])
 			}
 		}
 		c := t % k
@@ -43,6 +46,30 @@ func (ts *treeSet) raw(keys []uint32, m int, idx, act []int32, out []float64) {
 	}
 }
 
+// splitRoot sends every row (len(idx) of them) through the root split of a
+// tree without wide sets: idx[r] becomes the child row r goes to, and act
+// lists the rows there at splits; it returns their number.
+func (ts *treeSet) splitRoot(root int32, keys []uint32, stride int, idx, act []int32) int {
+	n := ts.nodes[root]
+	mask := ts.masks[root]
+	feat, sub, lim := int(n.feat), uint32(n.sub), n.lim
+	act = act[:len(idx)]
+	w := 0
+	for r := range idx {
+		x := keys[r*stride+feat]
+		var l uint32
+		if x-sub <= lim {
+			l = 1
+		}
+		l &= uint32(mask >> (x & 63))
+		c := n.kids[l&1]
+		idx[r] = c
+		act[w] = int32(r)
+		w += int(uint32(^c) >> 31)
+	}
+	return w
+}
+
 // walkNumeric moves the rows listed in act (all at splits) down to their
 // leaves, a level at a time, in a tree of numerical splits; after each
 // level act lists the rows still at splits (it is overwritten).
@@ -50,7 +77,8 @@ func walkNumeric(nodes []tnode, keys []uint32, stride int, idx, act []int32) {
 	for len(act) > 0 {
 		w := 0
 		for _, r := range act {
-			n := &nodes[idx[r]]
+			i := idx[r]
+			n := &nodes[i]
 			x := keys[int(r)*stride+int(n.feat)]
 			var l uint32
 			if x-uint32(n.sub) <= n.lim {
@@ -66,17 +94,19 @@ func walkNumeric(nodes []tnode, keys []uint32, stride int, idx, act []int32) {
 }
 
 // walkCategory is walkNumeric for a tree with one-word categorical sets.
-func walkCategory(nodes []tnode, keys []uint32, stride int, idx, act []int32) {
+func walkCategory(nodes []tnode, masks []uint64, keys []uint32, stride int, idx, act []int32) {
+	masks = masks[:len(nodes)]
 	for len(act) > 0 {
 		w := 0
 		for _, r := range act {
-			n := &nodes[idx[r]]
+			i := idx[r]
+			n := &nodes[i]
 			x := keys[int(r)*stride+int(n.feat)]
 			var l uint32
 			if x-uint32(n.sub) <= n.lim {
 				l = 1
 			}
-			l &= uint32(n.mask >> min(x, catLimit))
+			l &= uint32(masks[i] >> (x & 63))
 			c := n.kids[l&1]
 			idx[r] = c
 			act[w] = r
@@ -88,22 +118,23 @@ func walkCategory(nodes []tnode, keys []uint32, stride int, idx, act []int32) {
 
 // walkWide is walkCategory for a tree with wide categorical sets.
 func (ts *treeSet) walkWide(keys []uint32, stride int, idx, act []int32) {
-	nodes := ts.nodes
+	nodes, masks := ts.nodes, ts.masks
 	for len(act) > 0 {
 		w := 0
 		for _, r := range act {
-			n := &nodes[idx[r]]
+			i := idx[r]
+			n := &nodes[i]
 			x := keys[int(r)*stride+int(n.feat)]
 			var l uint32
 			if n.wide != 0 {
-				if ts.wideLeft(n, x) {
+				if ts.wideLeft(i, x) {
 					l = 1
 				}
 			} else {
 				if x-uint32(n.sub) <= n.lim {
 					l = 1
 				}
-				l &= uint32(n.mask >> min(x, catLimit))
+				l &= uint32(masks[i] >> (x & 63))
 			}
 			c := n.kids[l&1]
 			idx[r] = c
