@@ -16,6 +16,10 @@ package gbdt
 // it the columns of a leaf stay in cache and gathering is as fast).
 const rowModeMinRows = 50000
 
+// rowStoreMaxBytes caps the memory of the row store (three copies of the
+// packed rows and the gradients); wider data stays column by column.
+const rowStoreMaxBytes = 1 << 29
+
 // rowStore holds the binned rows in leaf order.
 type rowStore struct {
 	words int      // words per row: ceil(features / 8)
@@ -38,6 +42,9 @@ func newRowStore(b *Binned, feats []featMeta, scratchOff, workers int) *rowStore
 	}
 	w := (len(feats) + 7) / 8
 	n := b.n
+	if 8*3*w*n+16*n > rowStoreMaxBytes {
+		return nil // wide data: three copies of the rows would cost too much memory
+	}
 	rs := &rowStore{
 		words: w,
 		src:   make([]uint64, n*w),
