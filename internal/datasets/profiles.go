@@ -58,6 +58,11 @@ type FileProfile struct {
 	Classes []profile.ValueCount `json:"classes,omitempty"`
 	// OtherFiles counts zip entries that are not images.
 	OtherFiles int `json:"otherFiles,omitempty"`
+	// ObjectDetection is set for a zip holding a boxes CSV (path, label, xmin, ymin, xmax,
+	// ymax): its images are object detection data and Classes counts boxes per label.
+	ObjectDetection bool `json:"objectDetection,omitempty"`
+	// Boxes counts the boxes of object detection data.
+	Boxes int64 `json:"boxes,omitempty"`
 }
 
 // ProfileOf decodes the profile stored with a dataset (an empty one when none was stored).
@@ -127,7 +132,7 @@ func summarize(p *Profile, want store.DataType) summary {
 		switch fp.Format {
 		case FormatZip:
 			detected = store.DataTypeImage
-			s.labeled = s.labeled || len(fp.Classes) >= 2
+			s.labeled = s.labeled || len(fp.Classes) >= 2 || (fp.ObjectDetection && fp.Boxes > 0)
 		case FormatCSV:
 			if fp.hasLongText() && detected == store.DataTypeTabular {
 				detected = store.DataTypeText
@@ -186,7 +191,7 @@ func fileWarnings(fp *FileProfile) []string {
 	if fp.OtherFiles > 0 {
 		out = append(out, fmt.Sprintf("%s%d entries of the archive are not images and were ignored", prefix, fp.OtherFiles))
 	}
-	if fp.Format == FormatZip && len(fp.Classes) < 2 {
+	if fp.Format == FormatZip && len(fp.Classes) < 2 && !fp.ObjectDetection {
 		out = append(out, prefix+"images are not in class folders (e.g. cats/1.png, dogs/2.png), so they carry no labels")
 	}
 	return out

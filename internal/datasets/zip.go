@@ -89,6 +89,9 @@ func profileZip(ctx context.Context, blobs *blob.Store, key, name string, size i
 	if err != nil {
 		return nil, err
 	}
+	if fp, err := profileBoxes(zr, name); fp != nil || err != nil {
+		return fp, err
+	}
 	images, other := imageEntries(zr)
 	if len(images) == 0 {
 		return nil, invalid(ReasonNoImages, "file %q holds no images (.png, .jpg, ...): upload a zip of image folders, one folder per class, or a spreadsheet exported as CSV", name)
@@ -123,6 +126,9 @@ func zipPreview(ctx context.Context, blobs *blob.Store, key, name string, size i
 	zr, err := openZip(ctx, blobs, key, name, size)
 	if err != nil {
 		return nil, fmt.Errorf("preview %q: %w", name, err)
+	}
+	if rows, ok := boxPreview(zr, n); ok {
+		return rows, nil
 	}
 	images, _ := imageEntries(zr)
 	rows := make([][]string, 0, min(n, len(images)))

@@ -12,11 +12,15 @@ import (
 	"strings"
 )
 
-// Example is one image file and its label ("" when it has none).
+// Example is one image file and its label ("" when it has none), or its boxes when the
+// archive is object detection data.
 type Example struct {
 	Name  string
 	Label string
 	Data  []byte
+	// Boxes are the image's labeled objects when its archive holds a boxes CSV (ArchiveBoxes);
+	// Label is then "".
+	Boxes []Box
 }
 
 // MaxImageBytes bounds one image read from an archive.
@@ -29,15 +33,23 @@ var imageExt = map[string]bool{".png": true, ".jpg": true, ".jpeg": true, ".gif"
 // archive have no label. An archive holding a labels CSV (a path and a label
 // column, see ArchiveLabels) takes the labels from it instead, and the images
 // it does not list have none. Folders such as __MACOSX, hidden files and
-// files that are not images by extension are skipped.
+// files that are not images by extension are skipped. An archive holding a boxes CSV (see
+// ArchiveBoxes) is object detection data: each image gets the boxes listed for it (none when
+// it is not listed) and no label.
 func ReadZip(r io.ReaderAt, size int64) ([]Example, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil, fmt.Errorf("read zip: %w", err)
 	}
-	listed, _, err := ArchiveLabels(zr)
+	boxes, _, err := ArchiveBoxes(zr)
 	if err != nil {
 		return nil, fmt.Errorf("read zip: %w", err)
+	}
+	var listed map[string]string
+	if boxes == nil {
+		if listed, _, err = ArchiveLabels(zr); err != nil {
+			return nil, fmt.Errorf("read zip: %w", err)
+		}
 	}
 	var out []Example
 	for _, f := range zr.File {
@@ -63,7 +75,11 @@ func ReadZip(r io.ReaderAt, size int64) ([]Example, error) {
 		if listed != nil {
 			label = listed[path.Clean(f.Name)]
 		}
-		out = append(out, Example{Name: f.Name, Label: label, Data: b})
+		var bs []Box
+		if boxes != nil {
+			label, bs = "", boxes[path.Clean(f.Name)]
+		}
+		out = append(out, Example{Name: f.Name, Label: label, Data: b, Boxes: bs})
 	}
 	if len(out) == 0 {
 		return nil, errors.New("read zip: no images (.png, .jpg, .gif, .webp) in the archive")
