@@ -149,7 +149,11 @@ type Trial struct {
 	Score float64 `json:"score"`
 	// FoldScores are the per-fold scores (per-chunk for a holdout).
 	FoldScores []float64 `json:"foldScores,omitempty"`
-	// Iterations is the mean best boosting iteration over folds (GBDT).
+	// Iterations is the number of boosting iterations the trial's models
+	// kept (GBDT): under cross-validation with early stopping, the one count
+	// chosen from the mean validation curve over folds, at which every fold
+	// is scored; with a holdout, the holdout's best iteration; otherwise the
+	// mean over folds.
 	Iterations int `json:"iterations,omitempty"`
 	// Seconds spent fitting and scoring the candidate on every fold.
 	Seconds float64 `json:"seconds"`

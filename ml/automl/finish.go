@@ -109,8 +109,8 @@ func (s *searcher) canRefit(members []Member) bool {
 }
 
 // refitCandidate is trial t's configuration for a fit on all rows: early
-// stopping is replaced by the mean best iteration over folds, scaled up a
-// little for the larger data.
+// stopping is replaced by the iteration count validation chose (Trial.Iterations),
+// scaled up a little for the larger data.
 func refitCandidate(t Trial) Candidate {
 	if _, ok := t.Params["early_stopping_round"]; !ok || t.Learner == Linear {
 		return t.Candidate

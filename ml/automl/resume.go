@@ -50,8 +50,15 @@ func (t Trial) Record() TrialRecord {
 	return r
 }
 
+// recordVersion is hashed into the fingerprint and changes whenever the way
+// a trial is scored does, so records of an older search are refused. 2: GBDT
+// candidates under cross-validation are scored at one iteration count chosen
+// from the mean validation curve, no longer at each fold's own best.
+const recordVersion = 2
+
 // fingerprint hashes what makes trial scores comparable between runs: the
-// seed, the task width and the validated rows with their labels.
+// version of the scoring, the seed, the task width and the validated rows with
+// their labels.
 func (s *searcher) fingerprint() uint64 {
 	h := fnv.New64a()
 	var b [8]byte
@@ -59,6 +66,7 @@ func (s *searcher) fingerprint() uint64 {
 		binary.LittleEndian.PutUint64(b[:], v)
 		h.Write(b[:])
 	}
+	put(recordVersion)
 	put(s.cfg.Seed)
 	put(uint64(width(s.d)))
 	put(uint64(len(s.sch.folds)))

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trainyard/trainyard/ml/gbdt"
 	"github.com/trainyard/trainyard/ml/metrics"
 )
 
@@ -308,20 +309,39 @@ func (s *searcher) evaluate(ctx context.Context, c Candidate) Trial {
 	}
 	w := width(s.d)
 	oof := make([]float64, s.sch.size()*w)
+	stop := func(err error) Trial {
+		t.Seconds = time.Since(t0).Seconds()
+		if ctx.Err() != nil {
+			t.Status, t.Note = "timeout", "cut by the deadline; not counted"
+		} else {
+			t.Status, t.Note = "failed", err.Error()
+		}
+		return t
+	}
+	// Under cross-validation, a candidate that asks for early stopping gets
+	// one iteration count from the mean validation curve (see curve.go).
+	var curveModels []*gbdt.Model
+	chosen := 0
+	if s.meanCurvePatience(c) > 0 {
+		var err error
+		if curveModels, chosen, err = s.curveFolds(ctx, c); err != nil {
+			return stop(err)
+		}
+	}
 	iters := 0
 	for fi, f := range s.sch.folds {
-		m, err := fit(ctx, s.d, c, s.cfg, f.Train, f.Valid)
+		var m fitted
+		var err error
+		if curveModels != nil {
+			m = fitted{gbdt: truncated(curveModels[fi], chosen), iterations: chosen}
+		} else {
+			m, err = fit(ctx, s.d, c, s.cfg, f.Train, f.Valid)
+		}
 		if err == nil {
 			err = ctx.Err()
 		}
 		if err != nil {
-			t.Seconds = time.Since(t0).Seconds()
-			if ctx.Err() != nil {
-				t.Status, t.Note = "timeout", "cut by the deadline; not counted"
-			} else {
-				t.Status, t.Note = "failed", err.Error()
-			}
-			return t
+			return stop(err)
 		}
 		preds := make([]float64, len(f.Valid)*w)
 		if err := predict(s.d, m, f.Valid, preds); err != nil {
