@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -96,11 +97,15 @@ func (ps *pipelineService) GetTrainingPipeline(_ context.Context, req *aiplatfor
 		return proto.Clone(p).(*aiplatformpb.TrainingPipeline), nil
 	}
 	snapshot := proto.Clone(p).(*aiplatformpb.TrainingPipeline)
-	train := s.TrainAutoML
+	train, evaluate := s.TrainAutoML, s.EvaluateAutoML
 	s.mu.Unlock()
 	var err error
 	if train != nil {
 		err = train(snapshot)
+	}
+	var metrics map[string]any
+	if err == nil && evaluate != nil {
+		metrics = evaluate(snapshot)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -118,6 +123,16 @@ func (ps *pipelineService) GetTrainingPipeline(_ context.Context, req *aiplatfor
 	m.TrainingPipeline = p.Name
 	m.CreateTime = timestamppb.Now()
 	s.models[m.Name] = m
+	if metrics != nil {
+		v, verr := structpb.NewValue(metrics)
+		if verr != nil {
+			return nil, status.Errorf(codes.Internal, "evaluation metrics: %v", verr)
+		}
+		s.evals[m.Name] = append(s.evals[m.Name], &aiplatformpb.ModelEvaluation{
+			Name: m.Name + "/evaluations/1", Metrics: v, CreateTime: timestamppb.Now(),
+			MetricsSchemaUri: evaluationSchema(p.GetTrainingTaskDefinition()),
+		})
+	}
 	p.ModelToUpload = proto.Clone(m).(*aiplatformpb.Model)
 	p.State = aiplatformpb.PipelineState_PIPELINE_STATE_SUCCEEDED
 	return proto.Clone(p).(*aiplatformpb.TrainingPipeline), nil

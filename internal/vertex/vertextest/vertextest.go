@@ -49,6 +49,10 @@ type Server struct {
 	// TrainAutoML decides a training pipeline's outcome when it leaves RUNNING; an error fails
 	// it. Nil succeeds every pipeline.
 	TrainAutoML func(p *aiplatformpb.TrainingPipeline) error
+	// EvaluateAutoML returns the evaluation metrics Vertex attaches to the model of a training
+	// pipeline that succeeded (for object detection {"boundingBoxMeanAveragePrecision": m});
+	// nil attaches none. ListModelEvaluations answers them.
+	EvaluateAutoML func(p *aiplatformpb.TrainingPipeline) map[string]any
 	// Serve answers predictions for a deployed model. Nil answers Unimplemented.
 	Serve func(model *aiplatformpb.Model, instances []*structpb.Value) ([]*structpb.Value, error)
 
@@ -59,6 +63,7 @@ type Server struct {
 	datasets  map[string]*aiplatformpb.Dataset
 	imports   map[string][]string // dataset → imported gs:// files
 	models    map[string]*aiplatformpb.Model
+	evals     map[string][]*aiplatformpb.ModelEvaluation // model → its evaluations
 	endpoints map[string]*aiplatformpb.Endpoint
 	ops       map[string]*op
 	fail      map[string][]error
@@ -84,6 +89,7 @@ func Start(t testing.TB, parent string) (*Server, []option.ClientOption) {
 		Parent: parent, OpPolls: 1,
 		jobs: map[string]*aiplatformpb.CustomJob{}, pipelines: map[string]*aiplatformpb.TrainingPipeline{},
 		datasets: map[string]*aiplatformpb.Dataset{}, imports: map[string][]string{}, models: map[string]*aiplatformpb.Model{},
+		evals:     map[string][]*aiplatformpb.ModelEvaluation{},
 		endpoints: map[string]*aiplatformpb.Endpoint{}, ops: map[string]*op{}, fail: map[string][]error{},
 		calls: map[string]int{},
 	}
