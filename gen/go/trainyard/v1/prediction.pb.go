@@ -105,7 +105,9 @@ type Prediction struct {
 	// Why this instance could not be scored; the other fields are empty then.
 	Error string `protobuf:"bytes,5,opt,name=error,proto3" json:"error,omitempty"`
 	// Notes on how the input was handled, e.g. "unseen category 'X' in plan treated as missing".
-	Warnings      []string `protobuf:"bytes,6,rep,name=warnings,proto3" json:"warnings,omitempty"`
+	Warnings []string `protobuf:"bytes,6,rep,name=warnings,proto3" json:"warnings,omitempty"`
+	// The objects found in the image, most confident first (object detection models).
+	Objects       []*DetectedObject `protobuf:"bytes,7,rep,name=objects,proto3" json:"objects,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -193,6 +195,13 @@ func (x *Prediction) GetWarnings() []string {
 	return nil
 }
 
+func (x *Prediction) GetObjects() []*DetectedObject {
+	if x != nil {
+		return x.Objects
+	}
+	return nil
+}
+
 type isPrediction_Result interface {
 	isPrediction_Result()
 }
@@ -211,6 +220,99 @@ func (*Prediction_Label) isPrediction_Result() {}
 
 func (*Prediction_Value) isPrediction_Result() {}
 
+// DetectedObject is one object an object detection model found in an image: its label, the
+// model's confidence and its bounding box, the corners as fractions (0 to 1) of the image's
+// width and height, the origin at the top left.
+type DetectedObject struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The object's label.
+	Label string `protobuf:"bytes,1,opt,name=label,proto3" json:"label,omitempty"`
+	// The model's confidence, 0 to 1.
+	Confidence float64 `protobuf:"fixed64,2,opt,name=confidence,proto3" json:"confidence,omitempty"`
+	// The box's left edge.
+	Xmin float64 `protobuf:"fixed64,3,opt,name=xmin,proto3" json:"xmin,omitempty"`
+	// The box's top edge.
+	Ymin float64 `protobuf:"fixed64,4,opt,name=ymin,proto3" json:"ymin,omitempty"`
+	// The box's right edge.
+	Xmax float64 `protobuf:"fixed64,5,opt,name=xmax,proto3" json:"xmax,omitempty"`
+	// The box's bottom edge.
+	Ymax          float64 `protobuf:"fixed64,6,opt,name=ymax,proto3" json:"ymax,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DetectedObject) Reset() {
+	*x = DetectedObject{}
+	mi := &file_trainyard_v1_prediction_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DetectedObject) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DetectedObject) ProtoMessage() {}
+
+func (x *DetectedObject) ProtoReflect() protoreflect.Message {
+	mi := &file_trainyard_v1_prediction_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DetectedObject.ProtoReflect.Descriptor instead.
+func (*DetectedObject) Descriptor() ([]byte, []int) {
+	return file_trainyard_v1_prediction_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *DetectedObject) GetLabel() string {
+	if x != nil {
+		return x.Label
+	}
+	return ""
+}
+
+func (x *DetectedObject) GetConfidence() float64 {
+	if x != nil {
+		return x.Confidence
+	}
+	return 0
+}
+
+func (x *DetectedObject) GetXmin() float64 {
+	if x != nil {
+		return x.Xmin
+	}
+	return 0
+}
+
+func (x *DetectedObject) GetYmin() float64 {
+	if x != nil {
+		return x.Ymin
+	}
+	return 0
+}
+
+func (x *DetectedObject) GetXmax() float64 {
+	if x != nil {
+		return x.Xmax
+	}
+	return 0
+}
+
+func (x *DetectedObject) GetYmax() float64 {
+	if x != nil {
+		return x.Ymax
+	}
+	return 0
+}
+
 // FeatureContribution is one feature's push on a prediction (SHAP value, in raw score units).
 type FeatureContribution struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -226,7 +328,7 @@ type FeatureContribution struct {
 
 func (x *FeatureContribution) Reset() {
 	*x = FeatureContribution{}
-	mi := &file_trainyard_v1_prediction_proto_msgTypes[1]
+	mi := &file_trainyard_v1_prediction_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -238,7 +340,7 @@ func (x *FeatureContribution) String() string {
 func (*FeatureContribution) ProtoMessage() {}
 
 func (x *FeatureContribution) ProtoReflect() protoreflect.Message {
-	mi := &file_trainyard_v1_prediction_proto_msgTypes[1]
+	mi := &file_trainyard_v1_prediction_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -251,7 +353,7 @@ func (x *FeatureContribution) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FeatureContribution.ProtoReflect.Descriptor instead.
 func (*FeatureContribution) Descriptor() ([]byte, []int) {
-	return file_trainyard_v1_prediction_proto_rawDescGZIP(), []int{1}
+	return file_trainyard_v1_prediction_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *FeatureContribution) GetFeature() string {
@@ -306,7 +408,7 @@ type BatchPrediction struct {
 
 func (x *BatchPrediction) Reset() {
 	*x = BatchPrediction{}
-	mi := &file_trainyard_v1_prediction_proto_msgTypes[2]
+	mi := &file_trainyard_v1_prediction_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -318,7 +420,7 @@ func (x *BatchPrediction) String() string {
 func (*BatchPrediction) ProtoMessage() {}
 
 func (x *BatchPrediction) ProtoReflect() protoreflect.Message {
-	mi := &file_trainyard_v1_prediction_proto_msgTypes[2]
+	mi := &file_trainyard_v1_prediction_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -331,7 +433,7 @@ func (x *BatchPrediction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchPrediction.ProtoReflect.Descriptor instead.
 func (*BatchPrediction) Descriptor() ([]byte, []int) {
-	return file_trainyard_v1_prediction_proto_rawDescGZIP(), []int{2}
+	return file_trainyard_v1_prediction_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *BatchPrediction) GetName() string {
@@ -415,7 +517,7 @@ var File_trainyard_v1_prediction_proto protoreflect.FileDescriptor
 
 const file_trainyard_v1_prediction_proto_rawDesc = "" +
 	"\n" +
-	"\x1dtrainyard/v1/prediction.proto\x12\ftrainyard.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd6\x02\n" +
+	"\x1dtrainyard/v1/prediction.proto\x12\ftrainyard.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8e\x03\n" +
 	"\n" +
 	"Prediction\x12\x16\n" +
 	"\x05label\x18\x01 \x01(\tH\x00R\x05label\x12\x16\n" +
@@ -423,11 +525,21 @@ const file_trainyard_v1_prediction_proto_rawDesc = "" +
 	"\rprobabilities\x18\x03 \x03(\v2+.trainyard.v1.Prediction.ProbabilitiesEntryR\rprobabilities\x12G\n" +
 	"\rcontributions\x18\x04 \x03(\v2!.trainyard.v1.FeatureContributionR\rcontributions\x12\x14\n" +
 	"\x05error\x18\x05 \x01(\tR\x05error\x12\x1a\n" +
-	"\bwarnings\x18\x06 \x03(\tR\bwarnings\x1a@\n" +
+	"\bwarnings\x18\x06 \x03(\tR\bwarnings\x126\n" +
+	"\aobjects\x18\a \x03(\v2\x1c.trainyard.v1.DetectedObjectR\aobjects\x1a@\n" +
 	"\x12ProbabilitiesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x01R\x05value:\x028\x01B\b\n" +
-	"\x06result\"i\n" +
+	"\x06result\"\x96\x01\n" +
+	"\x0eDetectedObject\x12\x14\n" +
+	"\x05label\x18\x01 \x01(\tR\x05label\x12\x1e\n" +
+	"\n" +
+	"confidence\x18\x02 \x01(\x01R\n" +
+	"confidence\x12\x12\n" +
+	"\x04xmin\x18\x03 \x01(\x01R\x04xmin\x12\x12\n" +
+	"\x04ymin\x18\x04 \x01(\x01R\x04ymin\x12\x12\n" +
+	"\x04xmax\x18\x05 \x01(\x01R\x04xmax\x12\x12\n" +
+	"\x04ymax\x18\x06 \x01(\x01R\x04ymax\"i\n" +
 	"\x13FeatureContribution\x12\x18\n" +
 	"\afeature\x18\x01 \x01(\tR\afeature\x12\"\n" +
 	"\fcontribution\x18\x02 \x01(\x01R\fcontribution\x12\x14\n" +
@@ -471,26 +583,28 @@ func file_trainyard_v1_prediction_proto_rawDescGZIP() []byte {
 }
 
 var file_trainyard_v1_prediction_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_trainyard_v1_prediction_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_trainyard_v1_prediction_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_trainyard_v1_prediction_proto_goTypes = []any{
 	(BatchPredictionState)(0),     // 0: trainyard.v1.BatchPredictionState
 	(*Prediction)(nil),            // 1: trainyard.v1.Prediction
-	(*FeatureContribution)(nil),   // 2: trainyard.v1.FeatureContribution
-	(*BatchPrediction)(nil),       // 3: trainyard.v1.BatchPrediction
-	nil,                           // 4: trainyard.v1.Prediction.ProbabilitiesEntry
-	(*timestamppb.Timestamp)(nil), // 5: google.protobuf.Timestamp
+	(*DetectedObject)(nil),        // 2: trainyard.v1.DetectedObject
+	(*FeatureContribution)(nil),   // 3: trainyard.v1.FeatureContribution
+	(*BatchPrediction)(nil),       // 4: trainyard.v1.BatchPrediction
+	nil,                           // 5: trainyard.v1.Prediction.ProbabilitiesEntry
+	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
 }
 var file_trainyard_v1_prediction_proto_depIdxs = []int32{
-	4, // 0: trainyard.v1.Prediction.probabilities:type_name -> trainyard.v1.Prediction.ProbabilitiesEntry
-	2, // 1: trainyard.v1.Prediction.contributions:type_name -> trainyard.v1.FeatureContribution
-	0, // 2: trainyard.v1.BatchPrediction.state:type_name -> trainyard.v1.BatchPredictionState
-	5, // 3: trainyard.v1.BatchPrediction.create_time:type_name -> google.protobuf.Timestamp
-	5, // 4: trainyard.v1.BatchPrediction.update_time:type_name -> google.protobuf.Timestamp
-	5, // [5:5] is the sub-list for method output_type
-	5, // [5:5] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	5, // 0: trainyard.v1.Prediction.probabilities:type_name -> trainyard.v1.Prediction.ProbabilitiesEntry
+	3, // 1: trainyard.v1.Prediction.contributions:type_name -> trainyard.v1.FeatureContribution
+	2, // 2: trainyard.v1.Prediction.objects:type_name -> trainyard.v1.DetectedObject
+	0, // 3: trainyard.v1.BatchPrediction.state:type_name -> trainyard.v1.BatchPredictionState
+	6, // 4: trainyard.v1.BatchPrediction.create_time:type_name -> google.protobuf.Timestamp
+	6, // 5: trainyard.v1.BatchPrediction.update_time:type_name -> google.protobuf.Timestamp
+	6, // [6:6] is the sub-list for method output_type
+	6, // [6:6] is the sub-list for method input_type
+	6, // [6:6] is the sub-list for extension type_name
+	6, // [6:6] is the sub-list for extension extendee
+	0, // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_trainyard_v1_prediction_proto_init() }
@@ -508,7 +622,7 @@ func file_trainyard_v1_prediction_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_trainyard_v1_prediction_proto_rawDesc), len(file_trainyard_v1_prediction_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

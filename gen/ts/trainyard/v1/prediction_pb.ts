@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file trainyard/v1/prediction.proto.
  */
 export const file_trainyard_v1_prediction: GenFile = /*@__PURE__*/
-  fileDesc("Ch10cmFpbnlhcmQvdjEvcHJlZGljdGlvbi5wcm90bxIMdHJhaW55YXJkLnYxIo0CCgpQcmVkaWN0aW9uEg8KBWxhYmVsGAEgASgJSAASDwoFdmFsdWUYAiABKAFIABJCCg1wcm9iYWJpbGl0aWVzGAMgAygLMisudHJhaW55YXJkLnYxLlByZWRpY3Rpb24uUHJvYmFiaWxpdGllc0VudHJ5EjgKDWNvbnRyaWJ1dGlvbnMYBCADKAsyIS50cmFpbnlhcmQudjEuRmVhdHVyZUNvbnRyaWJ1dGlvbhINCgVlcnJvchgFIAEoCRIQCgh3YXJuaW5ncxgGIAMoCRo0ChJQcm9iYWJpbGl0aWVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgBOgI4AUIICgZyZXN1bHQiSwoTRmVhdHVyZUNvbnRyaWJ1dGlvbhIPCgdmZWF0dXJlGAEgASgJEhQKDGNvbnRyaWJ1dGlvbhgCIAEoARINCgV2YWx1ZRgDIAEoCSLqAwoPQmF0Y2hQcmVkaWN0aW9uEhIKBG5hbWUYASABKAlCBOJBAQgSEAoCaWQYAiABKAlCBOJBAQMSFgoIbW9kZWxfaWQYAyABKAlCBOJBAQMSHgoQaW5wdXRfZGF0YXNldF9pZBgEIAEoCUIE4kEBAxI3CgVzdGF0ZRgFIAEoDjIiLnRyYWlueWFyZC52MS5CYXRjaFByZWRpY3Rpb25TdGF0ZUIE4kEBAxIcCg5yb3dzX3Byb2Nlc3NlZBgGIAEoA0IE4kEBAxIYCgpyb3dzX3RvdGFsGAcgASgDQgTiQQEDEhgKCm91dHB1dF91cmwYCCABKAlCBOJBAQMSEwoFZXJyb3IYCSABKAlCBOJBAQMSNQoLY3JlYXRlX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTiQQEDEjUKC3VwZGF0ZV90aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAzpr6kFoCh10cmFpbnlhcmQuZGV2L0JhdGNoUHJlZGljdGlvbhIkYmF0Y2gtcHJlZGljdGlvbnMve2JhdGNoX3ByZWRpY3Rpb259KhBiYXRjaFByZWRpY3Rpb25zMg9iYXRjaFByZWRpY3Rpb24q9QEKFEJhdGNoUHJlZGljdGlvblN0YXRlEiYKIkJBVENIX1BSRURJQ1RJT05fU1RBVEVfVU5TUEVDSUZJRUQQABIiCh5CQVRDSF9QUkVESUNUSU9OX1NUQVRFX1BFTkRJTkcQARIiCh5CQVRDSF9QUkVESUNUSU9OX1NUQVRFX1JVTk5JTkcQAhIkCiBCQVRDSF9QUkVESUNUSU9OX1NUQVRFX1NVQ0NFRURFRBADEiEKHUJBVENIX1BSRURJQ1RJT05fU1RBVEVfRkFJTEVEEAQSJAogQkFUQ0hfUFJFRElDVElPTl9TVEFURV9DQU5DRUxMRUQQBUJAWj5naXRodWIuY29tL3RyYWlueWFyZC90cmFpbnlhcmQvZ2VuL2dvL3RyYWlueWFyZC92MTt0cmFpbnlhcmR2MWIGcHJvdG8z", [file_google_api_field_behavior, file_google_api_resource, file_google_protobuf_timestamp]);
+  fileDesc("Ch10cmFpbnlhcmQvdjEvcHJlZGljdGlvbi5wcm90bxIMdHJhaW55YXJkLnYxIrwCCgpQcmVkaWN0aW9uEg8KBWxhYmVsGAEgASgJSAASDwoFdmFsdWUYAiABKAFIABJCCg1wcm9iYWJpbGl0aWVzGAMgAygLMisudHJhaW55YXJkLnYxLlByZWRpY3Rpb24uUHJvYmFiaWxpdGllc0VudHJ5EjgKDWNvbnRyaWJ1dGlvbnMYBCADKAsyIS50cmFpbnlhcmQudjEuRmVhdHVyZUNvbnRyaWJ1dGlvbhINCgVlcnJvchgFIAEoCRIQCgh3YXJuaW5ncxgGIAMoCRItCgdvYmplY3RzGAcgAygLMhwudHJhaW55YXJkLnYxLkRldGVjdGVkT2JqZWN0GjQKElByb2JhYmlsaXRpZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAE6AjgBQggKBnJlc3VsdCJrCg5EZXRlY3RlZE9iamVjdBINCgVsYWJlbBgBIAEoCRISCgpjb25maWRlbmNlGAIgASgBEgwKBHhtaW4YAyABKAESDAoEeW1pbhgEIAEoARIMCgR4bWF4GAUgASgBEgwKBHltYXgYBiABKAEiSwoTRmVhdHVyZUNvbnRyaWJ1dGlvbhIPCgdmZWF0dXJlGAEgASgJEhQKDGNvbnRyaWJ1dGlvbhgCIAEoARINCgV2YWx1ZRgDIAEoCSLqAwoPQmF0Y2hQcmVkaWN0aW9uEhIKBG5hbWUYASABKAlCBOJBAQgSEAoCaWQYAiABKAlCBOJBAQMSFgoIbW9kZWxfaWQYAyABKAlCBOJBAQMSHgoQaW5wdXRfZGF0YXNldF9pZBgEIAEoCUIE4kEBAxI3CgVzdGF0ZRgFIAEoDjIiLnRyYWlueWFyZC52MS5CYXRjaFByZWRpY3Rpb25TdGF0ZUIE4kEBAxIcCg5yb3dzX3Byb2Nlc3NlZBgGIAEoA0IE4kEBAxIYCgpyb3dzX3RvdGFsGAcgASgDQgTiQQEDEhgKCm91dHB1dF91cmwYCCABKAlCBOJBAQMSEwoFZXJyb3IYCSABKAlCBOJBAQMSNQoLY3JlYXRlX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTiQQEDEjUKC3VwZGF0ZV90aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAzpr6kFoCh10cmFpbnlhcmQuZGV2L0JhdGNoUHJlZGljdGlvbhIkYmF0Y2gtcHJlZGljdGlvbnMve2JhdGNoX3ByZWRpY3Rpb259KhBiYXRjaFByZWRpY3Rpb25zMg9iYXRjaFByZWRpY3Rpb24q9QEKFEJhdGNoUHJlZGljdGlvblN0YXRlEiYKIkJBVENIX1BSRURJQ1RJT05fU1RBVEVfVU5TUEVDSUZJRUQQABIiCh5CQVRDSF9QUkVESUNUSU9OX1NUQVRFX1BFTkRJTkcQARIiCh5CQVRDSF9QUkVESUNUSU9OX1NUQVRFX1JVTk5JTkcQAhIkCiBCQVRDSF9QUkVESUNUSU9OX1NUQVRFX1NVQ0NFRURFRBADEiEKHUJBVENIX1BSRURJQ1RJT05fU1RBVEVfRkFJTEVEEAQSJAogQkFUQ0hfUFJFRElDVElPTl9TVEFURV9DQU5DRUxMRUQQBUJAWj5naXRodWIuY29tL3RyYWlueWFyZC90cmFpbnlhcmQvZ2VuL2dvL3RyYWlueWFyZC92MTt0cmFpbnlhcmR2MWIGcHJvdG8z", [file_google_api_field_behavior, file_google_api_resource, file_google_protobuf_timestamp]);
 
 /**
  * Prediction is the model's answer for one instance (part of the seed's PredictionOutput).
@@ -72,6 +72,13 @@ export type Prediction = Message<"trainyard.v1.Prediction"> & {
    * @generated from field: repeated string warnings = 6;
    */
   warnings: string[];
+
+  /**
+   * The objects found in the image, most confident first (object detection models).
+   *
+   * @generated from field: repeated trainyard.v1.DetectedObject objects = 7;
+   */
+  objects: DetectedObject[];
 };
 
 /**
@@ -80,6 +87,64 @@ export type Prediction = Message<"trainyard.v1.Prediction"> & {
  */
 export const PredictionSchema: GenMessage<Prediction> = /*@__PURE__*/
   messageDesc(file_trainyard_v1_prediction, 0);
+
+/**
+ * DetectedObject is one object an object detection model found in an image: its label, the
+ * model's confidence and its bounding box, the corners as fractions (0 to 1) of the image's
+ * width and height, the origin at the top left.
+ *
+ * @generated from message trainyard.v1.DetectedObject
+ */
+export type DetectedObject = Message<"trainyard.v1.DetectedObject"> & {
+  /**
+   * The object's label.
+   *
+   * @generated from field: string label = 1;
+   */
+  label: string;
+
+  /**
+   * The model's confidence, 0 to 1.
+   *
+   * @generated from field: double confidence = 2;
+   */
+  confidence: number;
+
+  /**
+   * The box's left edge.
+   *
+   * @generated from field: double xmin = 3;
+   */
+  xmin: number;
+
+  /**
+   * The box's top edge.
+   *
+   * @generated from field: double ymin = 4;
+   */
+  ymin: number;
+
+  /**
+   * The box's right edge.
+   *
+   * @generated from field: double xmax = 5;
+   */
+  xmax: number;
+
+  /**
+   * The box's bottom edge.
+   *
+   * @generated from field: double ymax = 6;
+   */
+  ymax: number;
+};
+
+/**
+ * Describes the message trainyard.v1.DetectedObject.
+ * Use `create(DetectedObjectSchema)` to create a new message.
+ */
+export const DetectedObjectSchema: GenMessage<DetectedObject> = /*@__PURE__*/
+  messageDesc(file_trainyard_v1_prediction, 1);
 
 /**
  * FeatureContribution is one feature's push on a prediction (SHAP value, in raw score units).
@@ -114,7 +179,7 @@ export type FeatureContribution = Message<"trainyard.v1.FeatureContribution"> & 
  * Use `create(FeatureContributionSchema)` to create a new message.
  */
 export const FeatureContributionSchema: GenMessage<FeatureContribution> = /*@__PURE__*/
-  messageDesc(file_trainyard_v1_prediction, 1);
+  messageDesc(file_trainyard_v1_prediction, 2);
 
 /**
  * BatchPrediction scores a whole CSV with a model and writes a CSV of predictions.
@@ -205,7 +270,7 @@ export type BatchPrediction = Message<"trainyard.v1.BatchPrediction"> & {
  * Use `create(BatchPredictionSchema)` to create a new message.
  */
 export const BatchPredictionSchema: GenMessage<BatchPrediction> = /*@__PURE__*/
-  messageDesc(file_trainyard_v1_prediction, 2);
+  messageDesc(file_trainyard_v1_prediction, 3);
 
 /**
  * BatchPredictionState is where a batch prediction job is.

@@ -28,7 +28,7 @@ from google.api import resource_pb2 as google_dot_api_dot_resource__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dtrainyard/v1/prediction.proto\x12\x0ctrainyard.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8d\x02\n\nPrediction\x12\x0f\n\x05label\x18\x01 \x01(\tH\x00\x12\x0f\n\x05value\x18\x02 \x01(\x01H\x00\x12\x42\n\rprobabilities\x18\x03 \x03(\x0b\x32+.trainyard.v1.Prediction.ProbabilitiesEntry\x12\x38\n\rcontributions\x18\x04 \x03(\x0b\x32!.trainyard.v1.FeatureContribution\x12\r\n\x05\x65rror\x18\x05 \x01(\t\x12\x10\n\x08warnings\x18\x06 \x03(\t\x1a\x34\n\x12ProbabilitiesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\x42\x08\n\x06result\"K\n\x13\x46\x65\x61tureContribution\x12\x0f\n\x07\x66\x65\x61ture\x18\x01 \x01(\t\x12\x14\n\x0c\x63ontribution\x18\x02 \x01(\x01\x12\r\n\x05value\x18\x03 \x01(\t\"\xea\x03\n\x0f\x42\x61tchPrediction\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x10\n\x02id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\x12\x16\n\x08model_id\x18\x03 \x01(\tB\x04\xe2\x41\x01\x03\x12\x1e\n\x10input_dataset_id\x18\x04 \x01(\tB\x04\xe2\x41\x01\x03\x12\x37\n\x05state\x18\x05 \x01(\x0e\x32\".trainyard.v1.BatchPredictionStateB\x04\xe2\x41\x01\x03\x12\x1c\n\x0erows_processed\x18\x06 \x01(\x03\x42\x04\xe2\x41\x01\x03\x12\x18\n\nrows_total\x18\x07 \x01(\x03\x42\x04\xe2\x41\x01\x03\x12\x18\n\noutput_url\x18\x08 \x01(\tB\x04\xe2\x41\x01\x03\x12\x13\n\x05\x65rror\x18\t \x01(\tB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03:k\xea\x41h\n\x1dtrainyard.dev/BatchPrediction\x12$batch-predictions/{batch_prediction}*\x10\x62\x61tchPredictions2\x0f\x62\x61tchPrediction*\xf5\x01\n\x14\x42\x61tchPredictionState\x12&\n\"BATCH_PREDICTION_STATE_UNSPECIFIED\x10\x00\x12\"\n\x1e\x42\x41TCH_PREDICTION_STATE_PENDING\x10\x01\x12\"\n\x1e\x42\x41TCH_PREDICTION_STATE_RUNNING\x10\x02\x12$\n BATCH_PREDICTION_STATE_SUCCEEDED\x10\x03\x12!\n\x1d\x42\x41TCH_PREDICTION_STATE_FAILED\x10\x04\x12$\n BATCH_PREDICTION_STATE_CANCELLED\x10\x05\x42@Z>github.com/trainyard/trainyard/gen/go/trainyard/v1;trainyardv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dtrainyard/v1/prediction.proto\x12\x0ctrainyard.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbc\x02\n\nPrediction\x12\x0f\n\x05label\x18\x01 \x01(\tH\x00\x12\x0f\n\x05value\x18\x02 \x01(\x01H\x00\x12\x42\n\rprobabilities\x18\x03 \x03(\x0b\x32+.trainyard.v1.Prediction.ProbabilitiesEntry\x12\x38\n\rcontributions\x18\x04 \x03(\x0b\x32!.trainyard.v1.FeatureContribution\x12\r\n\x05\x65rror\x18\x05 \x01(\t\x12\x10\n\x08warnings\x18\x06 \x03(\t\x12-\n\x07objects\x18\x07 \x03(\x0b\x32\x1c.trainyard.v1.DetectedObject\x1a\x34\n\x12ProbabilitiesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\x42\x08\n\x06result\"k\n\x0e\x44\x65tectedObject\x12\r\n\x05label\x18\x01 \x01(\t\x12\x12\n\nconfidence\x18\x02 \x01(\x01\x12\x0c\n\x04xmin\x18\x03 \x01(\x01\x12\x0c\n\x04ymin\x18\x04 \x01(\x01\x12\x0c\n\x04xmax\x18\x05 \x01(\x01\x12\x0c\n\x04ymax\x18\x06 \x01(\x01\"K\n\x13\x46\x65\x61tureContribution\x12\x0f\n\x07\x66\x65\x61ture\x18\x01 \x01(\t\x12\x14\n\x0c\x63ontribution\x18\x02 \x01(\x01\x12\r\n\x05value\x18\x03 \x01(\t\"\xea\x03\n\x0f\x42\x61tchPrediction\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x10\n\x02id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\x12\x16\n\x08model_id\x18\x03 \x01(\tB\x04\xe2\x41\x01\x03\x12\x1e\n\x10input_dataset_id\x18\x04 \x01(\tB\x04\xe2\x41\x01\x03\x12\x37\n\x05state\x18\x05 \x01(\x0e\x32\".trainyard.v1.BatchPredictionStateB\x04\xe2\x41\x01\x03\x12\x1c\n\x0erows_processed\x18\x06 \x01(\x03\x42\x04\xe2\x41\x01\x03\x12\x18\n\nrows_total\x18\x07 \x01(\x03\x42\x04\xe2\x41\x01\x03\x12\x18\n\noutput_url\x18\x08 \x01(\tB\x04\xe2\x41\x01\x03\x12\x13\n\x05\x65rror\x18\t \x01(\tB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03:k\xea\x41h\n\x1dtrainyard.dev/BatchPrediction\x12$batch-predictions/{batch_prediction}*\x10\x62\x61tchPredictions2\x0f\x62\x61tchPrediction*\xf5\x01\n\x14\x42\x61tchPredictionState\x12&\n\"BATCH_PREDICTION_STATE_UNSPECIFIED\x10\x00\x12\"\n\x1e\x42\x41TCH_PREDICTION_STATE_PENDING\x10\x01\x12\"\n\x1e\x42\x41TCH_PREDICTION_STATE_RUNNING\x10\x02\x12$\n BATCH_PREDICTION_STATE_SUCCEEDED\x10\x03\x12!\n\x1d\x42\x41TCH_PREDICTION_STATE_FAILED\x10\x04\x12$\n BATCH_PREDICTION_STATE_CANCELLED\x10\x05\x42@Z>github.com/trainyard/trainyard/gen/go/trainyard/v1;trainyardv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -62,14 +62,16 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_BATCHPREDICTION'].fields_by_name['update_time']._serialized_options = b'\342A\001\003'
   _globals['_BATCHPREDICTION']._loaded_options = None
   _globals['_BATCHPREDICTION']._serialized_options = b'\352Ah\n\035trainyard.dev/BatchPrediction\022$batch-predictions/{batch_prediction}*\020batchPredictions2\017batchPrediction'
-  _globals['_BATCHPREDICTIONSTATE']._serialized_start=983
-  _globals['_BATCHPREDICTIONSTATE']._serialized_end=1228
+  _globals['_BATCHPREDICTIONSTATE']._serialized_start=1139
+  _globals['_BATCHPREDICTIONSTATE']._serialized_end=1384
   _globals['_PREDICTION']._serialized_start=141
-  _globals['_PREDICTION']._serialized_end=410
-  _globals['_PREDICTION_PROBABILITIESENTRY']._serialized_start=348
-  _globals['_PREDICTION_PROBABILITIESENTRY']._serialized_end=400
-  _globals['_FEATURECONTRIBUTION']._serialized_start=412
-  _globals['_FEATURECONTRIBUTION']._serialized_end=487
-  _globals['_BATCHPREDICTION']._serialized_start=490
-  _globals['_BATCHPREDICTION']._serialized_end=980
+  _globals['_PREDICTION']._serialized_end=457
+  _globals['_PREDICTION_PROBABILITIESENTRY']._serialized_start=395
+  _globals['_PREDICTION_PROBABILITIESENTRY']._serialized_end=447
+  _globals['_DETECTEDOBJECT']._serialized_start=459
+  _globals['_DETECTEDOBJECT']._serialized_end=566
+  _globals['_FEATURECONTRIBUTION']._serialized_start=568
+  _globals['_FEATURECONTRIBUTION']._serialized_end=643
+  _globals['_BATCHPREDICTION']._serialized_start=646
+  _globals['_BATCHPREDICTION']._serialized_end=1136
 # @@protoc_insertion_point(module_scope)

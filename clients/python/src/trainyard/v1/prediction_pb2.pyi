@@ -29,7 +29,7 @@ BATCH_PREDICTION_STATE_FAILED: BatchPredictionState
 BATCH_PREDICTION_STATE_CANCELLED: BatchPredictionState
 
 class Prediction(_message.Message):
-    __slots__ = ("label", "value", "probabilities", "contributions", "error", "warnings")
+    __slots__ = ("label", "value", "probabilities", "contributions", "error", "warnings", "objects")
     class ProbabilitiesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -43,13 +43,31 @@ class Prediction(_message.Message):
     CONTRIBUTIONS_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     WARNINGS_FIELD_NUMBER: _ClassVar[int]
+    OBJECTS_FIELD_NUMBER: _ClassVar[int]
     label: str
     value: float
     probabilities: _containers.ScalarMap[str, float]
     contributions: _containers.RepeatedCompositeFieldContainer[FeatureContribution]
     error: str
     warnings: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, label: _Optional[str] = ..., value: _Optional[float] = ..., probabilities: _Optional[_Mapping[str, float]] = ..., contributions: _Optional[_Iterable[_Union[FeatureContribution, _Mapping]]] = ..., error: _Optional[str] = ..., warnings: _Optional[_Iterable[str]] = ...) -> None: ...
+    objects: _containers.RepeatedCompositeFieldContainer[DetectedObject]
+    def __init__(self, label: _Optional[str] = ..., value: _Optional[float] = ..., probabilities: _Optional[_Mapping[str, float]] = ..., contributions: _Optional[_Iterable[_Union[FeatureContribution, _Mapping]]] = ..., error: _Optional[str] = ..., warnings: _Optional[_Iterable[str]] = ..., objects: _Optional[_Iterable[_Union[DetectedObject, _Mapping]]] = ...) -> None: ...
+
+class DetectedObject(_message.Message):
+    __slots__ = ("label", "confidence", "xmin", "ymin", "xmax", "ymax")
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    XMIN_FIELD_NUMBER: _ClassVar[int]
+    YMIN_FIELD_NUMBER: _ClassVar[int]
+    XMAX_FIELD_NUMBER: _ClassVar[int]
+    YMAX_FIELD_NUMBER: _ClassVar[int]
+    label: str
+    confidence: float
+    xmin: float
+    ymin: float
+    xmax: float
+    ymax: float
+    def __init__(self, label: _Optional[str] = ..., confidence: _Optional[float] = ..., xmin: _Optional[float] = ..., ymin: _Optional[float] = ..., xmax: _Optional[float] = ..., ymax: _Optional[float] = ...) -> None: ...
 
 class FeatureContribution(_message.Message):
     __slots__ = ("feature", "contribution", "value")
