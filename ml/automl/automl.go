@@ -8,9 +8,12 @@
 // Validation is k-fold cross-validation below Config.CVRows rows (a 10% split
 // of a few hundred rows is noise), repeated with other fold assignments below
 // 500 rows, and a single stratified holdout above; with Data.TimeKey it is
-// forward in time. With a holdout and a deadline, LightGBM's defaults are fit
-// on all rows before any trial, so the result is never below them for want
-// of time to refit. The search is deterministic: candidate order and all
+// forward in time. Under cross-validation a GBDT candidate with early
+// stopping is scored at one iteration count, chosen from the mean validation
+// curve over the folds, as lightgbm.cv does (curve.go); with a holdout, the
+// holdout both stops and scores it. With a holdout and a deadline,
+// LightGBM's defaults are fit on all rows before any trial, so the result is
+// never below them for want of time to refit. The search is deterministic: candidate order and all
 // randomness come from Config.Seed, and only the clock decides when it
 // stops. Result.Finished records how many trials completed, and
 // Config.Trials replays exactly that many without a clock; Config.Resume
