@@ -113,7 +113,7 @@ func (p *plane) deployed(ctx context.Context, m *ent.Model) (*serving.Loaded, er
 
 // load gets the model's current version from the registry.
 func (p *plane) load(ctx context.Context, m *ent.Model) (*serving.Loaded, error) {
-	lm, err := p.reg.Get(ctx, serving.Ref{ID: m.ID, ArtifactKey: m.ArtifactKey, Version: m.UpdatedAt, Endpoint: m.EndpointID})
+	lm, err := p.reg.Get(ctx, serving.Ref{ID: m.ID, ArtifactKey: m.ArtifactKey, Version: m.UpdatedAt, Endpoint: m.EndpointID, Detection: isDetector(m)})
 	if err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return nil, err
@@ -123,8 +123,18 @@ func (p *plane) load(ctx context.Context, m *ent.Model) (*serving.Loaded, error)
 	return lm, nil
 }
 
-// servedModel resolves a name to a deployed, loaded model the viewer may call.
+// servedModel resolves a name to a deployed, loaded model the viewer may call; object
+// detection models answer PredictionService.Predict only.
 func (p *plane) servedModel(ctx context.Context, name string) (*ent.Model, *serving.Loaded, error) {
+	m, lm, err := p.served(ctx, name)
+	if err == nil && lm.IsDetector() {
+		return nil, nil, &store.Error{Kind: store.ErrFailedPrecondition, Msg: fmt.Sprintf("model %s finds objects in images: call PredictionService.Predict (POST /api/v1/models/%s/predict) with the image", m.ID, m.ID)}
+	}
+	return m, lm, err
+}
+
+// served resolves a name to a deployed, loaded model the viewer may call.
+func (p *plane) served(ctx context.Context, name string) (*ent.Model, *serving.Loaded, error) {
 	id, err := parseName(name, "models")
 	if err != nil {
 		return nil, nil, err
@@ -144,7 +154,7 @@ func (p *plane) servedModel(ctx context.Context, name string) (*ent.Model, *serv
 // Predict implements trainyard.v1.PredictionService.Predict: each instance is checked and
 // scored on its own; a row that cannot be scored gets its error and the others their answers.
 func (h *PredictionService) Predict(ctx context.Context, req *trainyardv1.PredictRequest) (*trainyardv1.PredictResponse, error) {
-	m, lm, err := h.p.servedModel(ctx, req.GetName())
+	m, lm, err := h.p.served(ctx, req.GetName())
 	if err != nil {
 		return nil, err
 	}
@@ -171,6 +181,9 @@ func predictOne(ctx context.Context, lm *serving.Loaded, inst *structpb.Struct, 
 	}
 	if img != nil {
 		fields[model.ImageInput] = img
+	}
+	if lm.IsDetector() {
+		return detectOne(ctx, lm, fields)
 	}
 	row, warnings, err := lm.Row(fields)
 	res := &trainyardv1.Prediction{Warnings: warnings}

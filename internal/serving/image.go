@@ -58,7 +58,7 @@ func imageBytes(v any) ([]byte, error) {
 }
 
 // IsImage reports whether the loaded model classifies images.
-func (m *Loaded) IsImage() bool { return m.Predictor.Artifact().Image != nil }
+func (m *Loaded) IsImage() bool { return m.Predictor != nil && m.Predictor.Artifact().Image != nil }
 
 // predictImage scores a row checked by Row for an image model.
 func (m *Loaded) predictImage(row map[string]any, out *model.Prediction) error {

@@ -29,6 +29,9 @@ type Ref struct {
 	Version     time.Time
 	// Endpoint, when set, names the endpoint that answers the model's predictions (Remote).
 	Endpoint string
+	// Detection marks an object detection model: it has no artifact and its endpoint finds
+	// the objects (Loaded.Detect).
+	Detection bool
 }
 
 // Loaded is a model ready to predict. It is immutable and safe for concurrent use.
@@ -48,6 +51,7 @@ type Loaded struct {
 
 	index  map[string]int
 	remote Remote
+	detect bool
 }
 
 // Options configure a Registry.
@@ -108,6 +112,9 @@ func New(opts Options) (*Registry, error) {
 // memory is another one. Concurrent calls for the same ref share one load; a caller whose ctx
 // ends stops waiting, but the load goes on for the others.
 func (r *Registry) Get(ctx context.Context, ref Ref) (*Loaded, error) {
+	if ref.Detection {
+		return r.detector(ref)
+	}
 	if ref.ArtifactKey == "" {
 		return nil, fmt.Errorf("model %s has no artifact", ref.ID)
 	}
