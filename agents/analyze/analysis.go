@@ -15,6 +15,8 @@ const (
 	Multiclass ProblemType = "multiclass"
 	// Regression predicts a number.
 	Regression ProblemType = "regression"
+	// ObjectDetection finds labeled boxes around objects in images.
+	ObjectDetection ProblemType = "object_detection"
 )
 
 // ReviewBelow is the confidence under which an analysis should be shown to

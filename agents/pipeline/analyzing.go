@@ -69,6 +69,8 @@ func problemTypeProto(t string) trainyardv1.ProblemType {
 		return trainyardv1.ProblemType_PROBLEM_TYPE_MULTICLASS_CLASSIFICATION
 	case "regression":
 		return trainyardv1.ProblemType_PROBLEM_TYPE_REGRESSION
+	case "object_detection":
+		return trainyardv1.ProblemType_PROBLEM_TYPE_IMAGE_OBJECT_DETECTION
 	}
 	return trainyardv1.ProblemType_PROBLEM_TYPE_UNSPECIFIED
 }

@@ -31,6 +31,11 @@ const secondsPerImage = 0.015
 // tabular agents otherwise.
 func (p *Pipeline) routeStage(ctx context.Context, r *run) (*outcome, error) {
 	if isImageProject(r.proj) {
+		if isDetectionProject(r.proj) {
+			if f := p.detectStageFunc(r.stage); f != nil {
+				return f(ctx, r)
+			}
+		}
 		if f := p.imageStageFunc(r.stage); f != nil {
 			return f(ctx, r)
 		}
@@ -64,6 +69,9 @@ func (p *Pipeline) imageAnalyzeStage(ctx context.Context, r *run) (*outcome, err
 	ex, err := p.loadImages(ctx, r.proj)
 	if err != nil {
 		return nil, err
+	}
+	if boxes := countBoxes(ex); boxes > 0 || analyze.AsksObjectDetection(r.proj.ProblemDescription) {
+		return p.detectAnalyzeStage(ctx, r, ex, boxes)
 	}
 	classes, counts, unlabeled := imageClasses(ex)
 	if len(classes) < 2 {
