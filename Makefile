@@ -11,7 +11,8 @@ BUF     := tools/node_modules/.bin/buf
 ADDR    ?= 127.0.0.1:8080
 
 .PHONY: run build web test test-go test-python check generate check-generate lint breaking \
-        tools venv bench-ml bench-automl clean
+        tools venv bench-ml bench-automl bench-predict bench-serving \
+        bench-pipeline bench-text bench-image clean
 
 ## run: build the web app and the server, then serve Trainyard on http://$(ADDR) (embedded default)
 run: web build
@@ -85,6 +86,24 @@ bench-ml:
 ## bench-automl: the AutoML search against LightGBM defaults and FLAML with the same budget (long)
 bench-automl:
 	bench/automl/run.sh
+
+## bench-predict: prediction throughput against LightGBM and onnxruntime on our exported ONNX
+bench-predict:
+	bench/ml/predict.sh
+
+## bench-serving: Predict over Connect, gRPC and REST and batch prediction against FastAPI + LightGBM
+bench-serving:
+	bench/serving/run.sh
+
+## bench-pipeline: submission-to-deployed and per-stage time of the agent pipeline per dataset
+bench-pipeline:
+	$(GO) run ./bench/pipeline
+
+## bench-text, bench-image: text and image learners against scikit-learn (long)
+bench-text:
+	bench/text/run.sh
+bench-image:
+	bench/image/run.sh
 
 clean:
 	rm -rf bin
