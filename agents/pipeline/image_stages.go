@@ -70,10 +70,12 @@ func (p *Pipeline) imageAnalyzeStage(ctx context.Context, r *run) (*outcome, err
 	if err != nil {
 		return nil, err
 	}
-	if boxes := countBoxes(ex); boxes > 0 || analyze.AsksObjectDetection(r.proj.ProblemDescription) {
+	classes, counts, unlabeled := imageClasses(ex)
+	// Boxes make object detection data; so does a description asking where objects are in
+	// images that no class folders label (class folders mean classification).
+	if boxes := countBoxes(ex); boxes > 0 || (len(classes) < 2 && analyze.AsksObjectDetection(r.proj.ProblemDescription)) {
 		return p.detectAnalyzeStage(ctx, r, ex, boxes)
 	}
-	classes, counts, unlabeled := imageClasses(ex)
 	if len(classes) < 2 {
 		return nil, userErrorf([]string{"Put the images of each class in a folder named after the class, at least two classes", "Zip the folders together and upload the archive"},
 			"the archive holds %d class folder(s) with images; a classifier needs at least two", len(classes))

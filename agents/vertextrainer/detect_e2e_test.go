@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -265,6 +266,27 @@ func TestVertexObjectDetectionEndToEnd(t *testing.T) {
 	}
 	if pred.GetObjects()[0].GetLabel() != "square" {
 		t.Errorf("most confident object %q, want square (in every photo)", pred.GetObjects()[0].GetLabel())
+	}
+	// REST answers the same boxes.
+	body := fmt.Sprintf(`{"instances": [{}], "images": [%q]}`, base64.StdEncoding.EncodeToString(held))
+	hr, err := hc.Post(base+"/api/v1/models/"+m.ID.String()+"/predict", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rest struct {
+		Predictions []struct {
+			Objects []struct {
+				Label      string  `json:"label"`
+				Confidence float64 `json:"confidence"`
+				Xmax       float64 `json:"xmax"`
+			} `json:"objects"`
+		} `json:"predictions"`
+	}
+	err = json.NewDecoder(hr.Body).Decode(&rest)
+	hr.Body.Close()
+	if err != nil || hr.StatusCode != http.StatusOK || len(rest.Predictions) != 1 || len(rest.Predictions[0].Objects) != 2 ||
+		rest.Predictions[0].Objects[0].Label != "square" || rest.Predictions[0].Objects[0].Xmax <= 0 {
+		t.Errorf("REST predict = %d %+v (%v), want two objects, the square first", hr.StatusCode, rest, err)
 	}
 
 	mc := trainyardv1connect.NewModelServiceClient(hc, base)
