@@ -45,6 +45,7 @@ type config struct {
 	peerWorkers       int
 	peerPort          int
 	profiles          string
+	batchOnly         bool
 }
 
 func main() {
@@ -57,6 +58,7 @@ func main() {
 	flag.DurationVar(&cfg.warmup, "warmup", time.Second, "unmeasured time before each cell")
 	flag.StringVar(&clients, "clients", "1,8,64", "concurrent clients per cell")
 	flag.IntVar(&cfg.batchRows, "batch-rows", 1_000_000, "rows of the batch prediction input")
+	flag.BoolVar(&cfg.batchOnly, "batch-only", false, "measure batch prediction only (no peer, no single-row cells, no -out table)")
 	flag.IntVar(&cfg.peerWorkers, "peer-workers", 2, "uvicorn workers of the peer (one per core is fair)")
 	flag.IntVar(&cfg.peerPort, "peer-port", 18777, "the peer's port")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run here")
@@ -132,6 +134,10 @@ func run(ctx context.Context, cfg config) error {
 		return err
 	}
 	defer ts.close()
+	if cfg.batchOnly {
+		_, err := measureBatch(ctx, ts, art, header, rows, cfg.batchRows)
+		return err
+	}
 	peer, err := startPeer(ctx, cfg)
 	if err != nil {
 		return err

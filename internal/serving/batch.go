@@ -48,6 +48,9 @@ type Batcher struct {
 	// progressEvery is the least time between two progress updates.
 	progressEvery time.Duration
 	leaseTTL      time.Duration
+	// chunkRows is how many records a job parses, predicts and writes at a time (BatchChunk
+	// unless a test sets it).
+	chunkRows int
 }
 
 // NewBatcher returns a Batcher that loads models through reg.
@@ -56,7 +59,7 @@ func NewBatcher(st *store.Store, blobs *blob.Store, reg *Registry, log *slog.Log
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Batcher{store: st, blobs: blobs, registry: reg, log: log, progressEvery: 500 * time.Millisecond,
-		leaseTTL: DefaultBatchLeaseTTL}
+		leaseTTL: DefaultBatchLeaseTTL, chunkRows: BatchChunk}
 }
 
 // WithLease sets the lease TTL (default DefaultBatchLeaseTTL; at most a quarter of it passes

@@ -23,8 +23,9 @@ import (
 // childEnv names the folder and job a child process of TestBatchResumesAfterKill runs.
 const childEnv = "TRAINYARD_TEST_BATCH_CHILD"
 
-// crashLease is the lease of the tests' batch runners.
-const crashLease = 2 * time.Second
+// crashLease is the lease of the tests' batch runners: they report progress every quarter of
+// it, and the first report must come well before the child's job ends.
+const crashLease = time.Second
 
 // openEnv opens the store and blob folder of dir.
 func openEnv(t testing.TB, dir string) (*store.Store, *blob.Store, *serving.Batcher) {
@@ -72,7 +73,7 @@ func TestBatchResumesAfterKill(t *testing.T) {
 	st, bl, b := openEnv(t, dir)
 	sys := store.SystemContext(ctx)
 
-	// A deployed iris model and a 400k-row input.
+	// A deployed iris model and a 1M-row input.
 	u, err := st.GetOrCreateUser(sys, "m@example.com", "", store.RoleMember)
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +94,7 @@ func TestBatchResumesAfterKill(t *testing.T) {
 		SetArtifactKey(akey).SetState(types.ModelDeployed).Save(sys); err != nil {
 		t.Fatal(err)
 	}
-	const n = 400_000
+	const n = 1_000_000
 	w, err := bl.Create(ctx, "input.csv", "text/csv")
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +117,8 @@ func TestBatchResumesAfterKill(t *testing.T) {
 
 	// The child runs the job; it is killed once it has reported progress.
 	cmd := exec.Command(os.Args[0], "-test.run=^TestBatchChild$", "-test.v")
-	cmd.Env = append(os.Environ(), childEnv+"="+dir+"|"+job.ID.String())
+	// On one core, so that the job lasts several progress reports on an idle machine.
+	cmd.Env = append(os.Environ(), childEnv+"="+dir+"|"+job.ID.String(), "GOMAXPROCS=1")
 	out := &strings.Builder{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {

@@ -16,39 +16,48 @@ import (
 	"github.com/trainyard/trainyard/ml/model"
 )
 
-// readBlock is how many bytes the splitter reads at a time.
+// readBlock is how many bytes the cutter reads at a time.
 const readBlock = 4 << 20
 
-// chunk is up to BatchChunk consecutive input records: their raw bytes, their fields once
-// parsed, and the output lines once predicted.
+// span is where one record lies in its chunk's bytes, without its line break and trailing CR.
+type span struct{ start, end int }
+
+// chunk is up to a Batcher's chunk size of consecutive input records: their raw bytes, their
+// fields once parsed, and the output lines once predicted. A stream reuses a fixed set of
+// chunks, so their buffers are allocated once per job.
 type chunk struct {
-	raw   []byte // the records, each ending at ends[i]
-	ends  []int
-	line  int // the input line of the first record
-	recs  [][]string
-	out   []byte
-	err   error
-	ready chan struct{} // closed when out (or err) is set
+	raw    []byte // whole records as read, blank lines included
+	line   int    // how many line breaks the input had before raw
+	rows   int    // how many records raw has
+	text   string // raw as a string: the fields are its substrings
+	spans  []span
+	fields []string // every record's fields, one after the other
+	offs   []int    // record i has fields[offs[i]:offs[i+1]]
+	recs   [][]string
+	out    []byte
+	err    error
+	ready  chan struct{} // closed when out (or err) is set
 }
 
 // stream reads the CSV in, predicts it and writes the output CSV to out, counting the rows
-// written in rows. One goroutine splits the input into chunks of whole records (a record ends
-// at a line break outside quotes), workers on every core parse, predict and format chunks, and
-// this goroutine writes their outputs in input order. Each input record is parsed once; an
-// output line repeats the record's bytes as they came when it has the header's number of
-// fields.
+// written in rows. One goroutine cuts the input into chunks of whole records (a record ends
+// at a line break outside quotes) without parsing them; workers on every core parse, predict
+// and format chunks; this goroutine writes their outputs in input order and hands the chunks
+// back for reuse, so that a fixed number of chunks is in flight. An output line repeats the
+// record's bytes as they came when it has the header's number of fields.
 func (b *Batcher) stream(ctx context.Context, p *model.Predictor, in io.Reader, out io.Writer, rows *atomic.Int64) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	sp := &splitter{r: in, buf: make([]byte, 0, readBlock)}
-	hdrRaw, _, err := sp.record()
+	cut := &cutter{r: in, buf: make([]byte, 0, readBlock)}
+	hdrRaw, err := cut.record()
 	if err == io.EOF {
 		return errors.New("the input is empty: want a CSV with a header row")
 	}
 	if err != nil {
 		return fmt.Errorf("read input header: %w", err)
 	}
-	header, err := parseRecord(bytes.TrimPrefix(hdrRaw, []byte("\ufeff")))
+	hdr := strings.TrimSuffix(strings.TrimPrefix(string(hdrRaw), "\ufeff"), "\r")
+	header, err := parseRecord(nil, hdr)
 	if err != nil {
 		return fmt.Errorf("read input header: %w", err)
 	}
@@ -56,27 +65,39 @@ func (b *Batcher) stream(ctx context.Context, p *model.Predictor, in io.Reader, 
 	if err != nil {
 		return fmt.Errorf("the input does not fit the model: %w", err)
 	}
+	n := b.chunkRows
+	if n <= 0 {
+		n = BatchChunk
+	}
 	workers := runtime.GOMAXPROCS(0)
-	todo := make(chan *chunk, workers)
-	order := make(chan *chunk, workers+1)
-	var splitErr error
+	inflight := 2*workers + 2
+	free := make(chan *chunk, inflight)
+	for range inflight {
+		free <- &chunk{}
+	}
+	todo := make(chan *chunk, inflight)
+	order := make(chan *chunk, inflight)
+	var cutErr error
 	go func() {
 		defer close(todo)
 		defer close(order)
-		for ctx.Err() == nil {
-			ch, err := sp.chunk(BatchChunk)
-			if err != nil {
-				splitErr = err
-				return
-			}
-			if ch == nil {
-				return
-			}
+		for {
+			var ch *chunk
 			select {
-			case order <- ch:
+			case ch = <-free:
 			case <-ctx.Done():
 				return
 			}
+			more, err := cut.chunk(ch, n)
+			if err != nil {
+				cutErr = err
+				return
+			}
+			if !more {
+				return
+			}
+			ch.ready, ch.err = make(chan struct{}), nil
+			order <- ch // never blocks: at most inflight chunks exist
 			todo <- ch
 		}
 	}()
@@ -93,166 +114,217 @@ func (b *Batcher) stream(ctx context.Context, p *model.Predictor, in io.Reader, 
 	var failed error
 	for ch := range order {
 		<-ch.ready
-		if failed != nil || werr != nil {
-			continue // drain
-		}
-		if ch.err != nil {
+		switch {
+		case failed != nil || werr != nil:
+			// drain
+		case ch.err != nil:
 			failed = ch.err
 			cancel()
-			continue
+		default:
+			if _, werr = out.Write(ch.out); werr != nil {
+				cancel()
+				break
+			}
+			rows.Add(int64(len(ch.recs)))
 		}
-		if _, werr = out.Write(ch.out); werr != nil {
-			cancel()
-			continue
-		}
-		rows.Add(int64(len(ch.ends)))
+		free <- ch
 	}
 	switch {
 	case failed != nil:
 		return failed
 	case werr != nil:
 		return fmt.Errorf("write output: %w", werr)
-	case splitErr != nil:
-		return splitErr
+	case cutErr != nil:
+		return cutErr
 	}
 	return ctx.Err()
 }
 
 // process parses the chunk's records, predicts them and formats the output lines.
 func (ch *chunk) process(ctx context.Context, rec *model.Record, p *model.Predictor, width int) error {
-	ch.recs = make([][]string, len(ch.ends))
-	start := 0
-	for i, end := range ch.ends {
-		fields, err := parseRecord(ch.raw[start:end])
-		if err != nil {
-			return fmt.Errorf("read input near line %d: %w", ch.line+i, err)
-		}
-		ch.recs[i] = fields
-		start = end
+	if need := ch.rows * width; cap(ch.fields) < need {
+		ch.fields = make([]string, 0, need+need/8)
+	}
+	if err := ch.parse(); err != nil {
+		return err
 	}
 	bt, err := rec.PredictBatch(ctx, ch.recs)
 	if err != nil {
 		return err
 	}
-	ch.out = appendChunk(make([]byte, 0, len(ch.raw)+len(ch.ends)*48), p, ch, bt, width)
+	ch.out = appendChunk(ch.out[:0], p, ch, bt, width)
 	return nil
 }
 
-// parseRecord splits one record into its fields; records with quotes go through
-// encoding/csv, the others are split at commas.
-func parseRecord(raw []byte) ([]string, error) {
-	raw = bytes.TrimSuffix(raw, []byte("\r"))
-	if bytes.IndexByte(raw, '"') < 0 {
-		all := string(raw)
-		out := make([]string, 0, bytes.Count(raw, []byte(","))+1)
-		for {
-			i := strings.IndexByte(all, ',')
-			if i < 0 {
-				return append(out, all), nil
-			}
-			out, all = append(out, all[:i]), all[i+1:]
+// parse splits the chunk into records and fields. Records without quotes are split at commas
+// into substrings of one copy of the chunk's bytes; records with quotes go through
+// encoding/csv. Blank lines are skipped, as encoding/csv does.
+func (ch *chunk) parse() error {
+	ch.text = string(ch.raw)
+	ch.spans, ch.fields, ch.offs = ch.spans[:0], ch.fields[:0], ch.offs[:0]
+	line := ch.line + 1 // the input line of the record at pos
+	for pos := 0; pos < len(ch.raw); {
+		end, next, quoted, _ := recordEnd(ch.raw, pos)
+		rec := strings.TrimSuffix(ch.text[pos:end], "\r")
+		breaks := 1
+		if quoted {
+			breaks = strings.Count(ch.text[pos:next], "\n")
 		}
+		if rec != "" {
+			ch.offs = append(ch.offs, len(ch.fields))
+			ch.spans = append(ch.spans, span{pos, pos + len(rec)})
+			var err error
+			if ch.fields, err = parseRecord(ch.fields, rec); err != nil {
+				return fmt.Errorf("read input near line %d: %w", line, err)
+			}
+		}
+		line += breaks
+		pos = next
 	}
-	cr := csv.NewReader(bytes.NewReader(raw))
-	cr.FieldsPerRecord = -1
-	return cr.Read()
+	ch.offs = append(ch.offs, len(ch.fields))
+	ch.recs = ch.recs[:0]
+	for i := range len(ch.spans) {
+		a, z := ch.offs[i], ch.offs[i+1]
+		ch.recs = append(ch.recs, ch.fields[a:z:z])
+	}
+	return nil
 }
 
-// splitter cuts the input into records: a record ends at a line break outside quotes (a
-// doubled quote inside a quoted field toggles twice), and blank lines are skipped, as
-// encoding/csv does.
-type splitter struct {
+// parseRecord appends the fields of one record (without its line break and trailing CR) to
+// dst; records with quotes go through encoding/csv, the others are split at commas.
+func parseRecord(dst []string, rec string) ([]string, error) {
+	if strings.IndexByte(rec, '"') < 0 {
+		// A byte loop: fields are short, shorter than a call to strings.IndexByte pays for.
+		start := 0
+		for i := 0; i < len(rec); i++ {
+			if rec[i] == ',' {
+				dst = append(dst, rec[start:i])
+				start = i + 1
+			}
+		}
+		return append(dst, rec[start:]), nil
+	}
+	cr := csv.NewReader(strings.NewReader(rec))
+	cr.FieldsPerRecord = -1
+	fields, err := cr.Read()
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, fields...), nil
+}
+
+// recordEnd finds the end of the record starting at b[from]: the index of the line break that
+// ends it (outside quotes: a doubled quote inside a quoted field toggles twice) and the start
+// of the next record. quoted reports whether the record has a quote; ok is false when b ends
+// before the record does (end and next are then len(b)).
+func recordEnd(b []byte, from int) (end, next int, quoted, ok bool) {
+	quotes := 0
+	for i := from; ; {
+		j := bytes.IndexByte(b[i:], '\n')
+		if j < 0 {
+			return len(b), len(b), quotes > 0 || bytes.IndexByte(b[i:], '"') >= 0, false
+		}
+		quotes += bytes.Count(b[i:i+j], []byte{'"'})
+		if quotes%2 == 0 {
+			return i + j, i + j + 1, quotes > 0, true
+		}
+		i += j + 1
+	}
+}
+
+// isBlank reports whether a record is an empty line.
+func isBlank(rec []byte) bool {
+	return len(rec) == 0 || len(rec) == 1 && rec[0] == '\r'
+}
+
+// cutter cuts the input into chunks of whole records without parsing them.
+type cutter struct {
 	r    io.Reader
 	buf  []byte
 	pos  int // start of the next record in buf
-	line int // input line of buf[pos]
+	line int // how many line breaks the input had before buf[pos]
 	eof  bool
 }
 
-// record returns the next record (without its line break), its line, or io.EOF.
-func (s *splitter) record() ([]byte, int, error) {
+// next returns the end of the record at pos and the start of the next, or ok false when
+// more input is needed.
+func (c *cutter) next() (end, next int, ok bool) {
+	end, next, _, ok = recordEnd(c.buf, c.pos)
+	if !ok && c.eof && c.pos < len(c.buf) {
+		return len(c.buf), len(c.buf), true
+	}
+	return end, next, ok
+}
+
+// record returns the next non-blank record (without its line break), or io.EOF.
+func (c *cutter) record() ([]byte, error) {
 	for {
-		if end, next, ok := s.scan(s.pos); ok {
-			rec, line := s.buf[s.pos:end], s.line+1
-			s.line += bytes.Count(s.buf[s.pos:next], []byte("\n"))
-			s.pos = next
-			if len(bytes.TrimSuffix(rec, []byte("\r"))) == 0 {
+		if end, next, ok := c.next(); ok {
+			rec := c.buf[c.pos:end]
+			c.line += bytes.Count(c.buf[c.pos:next], []byte{'\n'})
+			c.pos = next
+			if isBlank(rec) {
 				continue
 			}
-			return rec, line, nil
+			return rec, nil
 		}
-		if err := s.fill(); err != nil {
-			return nil, 0, err
-		}
-	}
-}
-
-// chunk returns up to n records as one chunk (nil at the end of the input).
-func (s *splitter) chunk(n int) (*chunk, error) {
-	ch := &chunk{ready: make(chan struct{}), ends: make([]int, 0, n)}
-	var raw []byte
-	for len(ch.ends) < n {
-		rec, line, err := s.record()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
+		if err := c.fill(); err != nil {
 			return nil, err
 		}
-		if len(ch.ends) == 0 {
-			ch.line = line
-			raw = make([]byte, 0, len(rec)*n+len(rec))
-		}
-		raw = append(raw, rec...)
-		ch.ends = append(ch.ends, len(raw))
 	}
-	if len(ch.ends) == 0 {
-		return nil, nil
-	}
-	ch.raw = raw
-	return ch, nil
 }
 
-// scan looks for the end of the record starting at from: the index of its line break (or of
-// the end of the input) and of the next record.
-func (s *splitter) scan(from int) (end, next int, ok bool) {
-	quoted := false
-	b := s.buf
-	for i := from; i < len(b); i++ {
-		switch b[i] {
-		case '"':
-			quoted = !quoted
-		case '\n':
-			if !quoted {
-				return i, i + 1, true
+// chunk copies the next records, up to n that are not blank, into ch.raw; it returns false at
+// the end of the input.
+func (c *cutter) chunk(ch *chunk, n int) (bool, error) {
+	ch.raw, ch.line = ch.raw[:0], c.line
+	start, count := c.pos, 0
+	for count < n {
+		end, next, ok := c.next()
+		if !ok {
+			ch.raw = append(ch.raw, c.buf[start:c.pos]...)
+			err := c.fill()
+			start = c.pos
+			if err == io.EOF {
+				break
 			}
+			if err != nil {
+				return false, err
+			}
+			continue
 		}
+		if !isBlank(c.buf[c.pos:end]) {
+			count++
+		}
+		c.pos = next
 	}
-	if s.eof && from < len(b) {
-		return len(b), len(b), true
+	if start < c.pos {
+		ch.raw = append(ch.raw, c.buf[start:c.pos]...)
 	}
-	return 0, 0, false
+	c.line += bytes.Count(ch.raw, []byte{'\n'})
+	ch.rows = count
+	return count > 0, nil
 }
 
 // fill reads more input (one Read), keeping the unfinished record; io.EOF once all is
 // consumed.
-func (s *splitter) fill() error {
-	if s.eof {
+func (c *cutter) fill() error {
+	if c.eof {
 		return io.EOF
 	}
-	if s.pos > 0 {
-		n := copy(s.buf, s.buf[s.pos:])
-		s.buf, s.pos = s.buf[:n], 0
+	if c.pos > 0 {
+		n := copy(c.buf, c.buf[c.pos:])
+		c.buf, c.pos = c.buf[:n], 0
 	}
-	if cap(s.buf)-len(s.buf) < readBlock/2 {
-		nb := make([]byte, len(s.buf), 2*cap(s.buf)+readBlock)
-		copy(nb, s.buf)
-		s.buf = nb
+	if cap(c.buf)-len(c.buf) < readBlock/2 {
+		nb := make([]byte, len(c.buf), 2*cap(c.buf)+readBlock)
+		copy(nb, c.buf)
+		c.buf = nb
 	}
-	n, err := s.r.Read(s.buf[len(s.buf):cap(s.buf)])
-	s.buf = s.buf[:len(s.buf)+n]
+	n, err := c.r.Read(c.buf[len(c.buf):cap(c.buf)])
+	c.buf = c.buf[:len(c.buf)+n]
 	if err == io.EOF {
-		s.eof = true
+		c.eof = true
 		return nil
 	}
 	return err
@@ -274,18 +346,15 @@ func appendHeader(line []byte, header []string, p *model.Predictor) []byte {
 
 // appendChunk appends the output lines of a predicted chunk: the record as it came (or its
 // fields padded to the header's width when it had another number), the prediction, the
-// probabilities and the error.
+// probabilities and the error. bt.Errors is in row order.
 func appendChunk(out []byte, p *model.Predictor, ch *chunk, bt *model.Batch, width int) []byte {
-	errs := map[int]string{}
-	for _, e := range bt.Errors {
-		errs[e.Row] = e.Err.Error()
-	}
 	classes := p.Classes()
 	k := len(classes)
-	start := 0
+	errs := bt.Errors
 	for i, r := range ch.recs {
 		if len(r) == width {
-			out = append(out, bytes.TrimSuffix(ch.raw[start:ch.ends[i]], []byte("\r"))...)
+			sp := ch.spans[i]
+			out = append(out, ch.raw[sp.start:sp.end]...)
 			out = append(out, ',')
 		} else {
 			for j := range width {
@@ -295,8 +364,7 @@ func appendChunk(out []byte, p *model.Predictor, ch *chunk, bt *model.Batch, wid
 				out = append(out, ',')
 			}
 		}
-		start = ch.ends[i]
-		msg, failed := errs[i]
+		failed := len(errs) > 0 && errs[0].Row == i
 		switch {
 		case failed:
 			for range k {
@@ -313,7 +381,8 @@ func appendChunk(out []byte, p *model.Predictor, ch *chunk, bt *model.Batch, wid
 		}
 		out = append(out, ',')
 		if failed {
-			out = appendField(out, msg)
+			out = appendField(out, errs[0].Err.Error())
+			errs = errs[1:]
 		}
 		out = append(out, '\n')
 	}
