@@ -207,19 +207,5 @@ func (p *Pipeline) imageSelectStage(ctx context.Context, r *run) (*outcome, erro
 	plan.Budget = durationpb.New(budget)
 	plan.Trainer = "local"
 	plan.Reasoning = fmt.Sprintf("Classify images into %s, optimizing accuracy; train %s for %s.", ds.Target, strings.Join(fams, " and "), budget)
-	out.changes.Plan = protoJSON(plan)
-	secs := int64(budget / time.Second)
-	out.changes.BudgetSeconds = &secs
-	ask, why, d := p.decideApproval(r, an.Confidence)
-	out.decide(d)
-	if ask {
-		out.next = store.StageAwaitingApproval
-		out.message = "waiting for approval: " + why
-		return out, nil
-	}
-	one := 1
-	out.changes.Iteration = &one
-	out.next = store.StageTraining
-	out.message = "plan ready: " + plan.Reasoning
-	return out, nil
+	return p.commitPlan(r, out, plan, budget, an.Confidence), nil
 }

@@ -103,23 +103,27 @@ func (p *Pipeline) selectStage(ctx context.Context, r *run) (*outcome, error) {
 	plan.Trainer = p.trainer.Name()
 	plan.Reasoning = fmt.Sprintf("Predict %s (%s), optimizing %s; search %s for %s on the %s backend.",
 		ds.Target, ds.Task, an.SearchMetric, strings.Join(chosen, ", "), budget, p.trainer.Name())
+	return p.commitPlan(r, out, plan, budget, an.Confidence), nil
+}
+
+// commitPlan records the plan and its budget in out, then either stops for the owner's approval
+// or moves on to the first TRAINING iteration.
+func (p *Pipeline) commitPlan(r *run, out *outcome, plan *trainyardv1.TrainingPlan, budget time.Duration, confidence float64) *outcome {
 	out.changes.Plan = protoJSON(plan)
 	secs := int64(budget / time.Second)
 	out.changes.BudgetSeconds = &secs
-
-	// Approval.
-	ask, why, d := p.decideApproval(r, an.Confidence)
+	ask, why, d := p.decideApproval(r, confidence)
 	out.decide(d)
 	if ask {
 		out.next = store.StageAwaitingApproval
 		out.message = "waiting for approval: " + why
-		return out, nil
+		return out
 	}
 	one := 1
 	out.changes.Iteration = &one
 	out.next = store.StageTraining
 	out.message = "plan ready: " + plan.Reasoning
-	return out, nil
+	return out
 }
 
 // chooseBudget returns the training budget per iteration and the decision behind it. A
