@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	goimage "image"
@@ -15,18 +14,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"cloud.google.com/go/aiplatform/apiv1/aiplatformpb"
 	"google.golang.org/protobuf/types/known/structpb"
 
-	"github.com/trainyard/trainyard/agents/pipeline"
-	"github.com/trainyard/trainyard/agents/pipeline/pipelinetest"
 	"github.com/trainyard/trainyard/agents/vertextrainer"
-	"github.com/trainyard/trainyard/internal/serving"
-	"github.com/trainyard/trainyard/internal/store"
 	"github.com/trainyard/trainyard/internal/vertex"
 	"github.com/trainyard/trainyard/internal/vertex/vertextest"
 	"github.com/trainyard/trainyard/ml/image"
@@ -86,80 +80,50 @@ func shapesZip(t *testing.T, perClass int) (string, map[string][]byte) {
 // store, fits the engine's image classifier on them (standing in for Google's), and the
 // deployed model answers {"displayNames", "confidences"} for {"content": base64} instances.
 type autoMLImage struct {
-	tr     *vertextrainer.Trainer
-	srv    *vertextest.Server
-	mu     sync.Mutex
-	fail   []error
-	models map[string]*image.Classifier // training pipeline → model
+	tr                         *vertextrainer.Trainer
+	srv                        *vertextest.Server
+	trained[*image.Classifier] // training pipeline → model
 }
 
 func (a *autoMLImage) train(p *aiplatformpb.TrainingPipeline) error {
 	if p.GetTrainingTaskDefinition() != vertex.ImageClassificationTraining {
 		return fmt.Errorf("definition %s: this fake trains image classifiers", p.GetTrainingTaskDefinition())
 	}
-	a.mu.Lock()
-	if len(a.fail) > 0 {
-		err := a.fail[0]
-		a.fail = a.fail[1:]
-		a.mu.Unlock()
+	if err := a.nextFailure(); err != nil {
 		return err
 	}
-	a.mu.Unlock()
 	ctx := context.Background()
-	read := func(uri string) ([]byte, error) {
-		key, ok := strings.CutPrefix(uri, strings.TrimRight(a.tr.BlobURL, "/")+"/")
-		if !ok {
-			return nil, fmt.Errorf("cannot read %s", uri)
-		}
-		r, err := a.tr.Blobs.Open(ctx, key)
-		if err != nil {
-			return nil, err
-		}
-		defer r.Close()
-		var buf bytes.Buffer
-		_, err = buf.ReadFrom(r)
-		return buf.Bytes(), err
+	read := bucketReader(ctx, a.tr)
+	recs, err := importRecords(a.srv, read, p.GetInputDataConfig().GetDatasetId())
+	if err != nil {
+		return err
 	}
 	var ex []image.Example
-	for _, uri := range a.srv.Imports(a.srv.Parent + "/datasets/" + p.GetInputDataConfig().GetDatasetId()) {
-		b, err := read(uri)
+	for _, rec := range recs {
+		data, err := read(rec[0])
 		if err != nil {
 			return err
 		}
-		recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
-		if err != nil {
-			return fmt.Errorf("import file %s: %w", uri, err)
-		}
-		for _, rec := range recs {
-			data, err := read(rec[0])
-			if err != nil {
-				return err
-			}
-			ex = append(ex, image.Example{Name: rec[0], Label: rec[1], Data: data})
-		}
+		ex = append(ex, image.Example{Name: rec[0], Label: rec[1], Data: data})
 	}
 	c, err := image.FitClassifier(ctx, ex, image.ClassifierParams{Budget: time.Second, Seed: 3})
 	if err != nil {
 		return err
 	}
-	a.mu.Lock()
-	a.models[p.GetName()] = c
-	a.mu.Unlock()
+	a.put(p.GetName(), c)
 	return nil
 }
 
 func (a *autoMLImage) serve(m *aiplatformpb.Model, in []*structpb.Value) ([]*structpb.Value, error) {
-	a.mu.Lock()
-	c := a.models[m.GetTrainingPipeline()]
-	a.mu.Unlock()
+	c := a.get(m.GetTrainingPipeline())
 	if c == nil {
 		return nil, fmt.Errorf("model %s was not trained by AutoML image", m.GetName())
 	}
 	out := make([]*structpb.Value, len(in))
 	for i, v := range in {
-		b, err := base64.StdEncoding.DecodeString(v.GetStructValue().GetFields()["content"].GetStringValue())
-		if err != nil || len(b) == 0 {
-			return nil, fmt.Errorf("instance %d: want {\"content\": base64}", i)
+		b, err := imageContent(i, v)
+		if err != nil {
+			return nil, err
 		}
 		pr, err := c.PredictProba([]image.Example{{Data: b}})
 		if err != nil {
@@ -185,39 +149,17 @@ func TestVertexAutoMLImageChallengerInThePipeline(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	tr, srv := newTrainer(t, dir)
-	a := &autoMLImage{tr: tr, srv: srv, models: map[string]*image.Classifier{},
-		fail: []error{errors.New("Internal error: training budget exhausted before the model converged")}}
+	a := &autoMLImage{tr: tr, srv: srv}
+	a.fail = []error{errors.New("Internal error: training budget exhausted before the model converged")}
 	srv.TrainAutoML = a.train
 	srv.Serve = a.serve
 	tr.AutoML, tr.AutoMLMinBudget = true, time.Second
 
-	e, err := pipelinetest.Start(ctx, pipelinetest.Config{Dir: dir, Trainer: tr, Pipeline: pipeline.Options{MinBudget: time.Second}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	e := startPipeline(t, ctx, dir, tr)
 	path, held := shapesZip(t, 30)
-	ds, err := e.Upload(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := e.Submit(ctx, pipelinetest.Submission{DatasetID: ds.ID, Description: "is the picture bright or dark", BudgetSeconds: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err = e.Wait(ctx, p.ID, 90*time.Second)
-	if err != nil || p.Stage != store.StageCompleted {
-		t.Fatalf("project = %v (%s), %v; want COMPLETED", p.Stage, p.ErrorMessage, err)
-	}
-	sys := store.SystemContext(ctx)
-	m, err := e.Store.GetModel(sys, *p.ModelID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	entries, _, err := e.Store.ListAuditEntries(sys, p.ID, store.PageRequest{Size: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := completedProject(t, ctx, e, path, "is the picture bright or dark", 2, 90*time.Second)
+	m := projectModel(t, ctx, e, p)
+	entries := auditEntries(t, ctx, e, p)
 	var retried, automlWon, engineWon bool
 	for _, en := range entries {
 		retried = retried || strings.HasPrefix(en.Decision, "retry AutoML image training (attempt 2 of 3)")
@@ -239,14 +181,7 @@ func TestVertexAutoMLImageChallengerInThePipeline(t *testing.T) {
 		t.Fatalf("fake endpoints = %v, want the AutoML model on automatic resources", eps)
 	}
 	// The API's serving registry classifies an image through the endpoint.
-	reg, err := serving.New(serving.Options{Blobs: e.Blobs, Remote: tr.Client})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lm, err := reg.Get(ctx, serving.Ref{ID: m.ID, ArtifactKey: m.ArtifactKey, Version: m.UpdatedAt, Endpoint: m.EndpointID})
-	if err != nil {
-		t.Fatal(err)
-	}
+	lm := loadServed(t, ctx, e, tr, m)
 	for class, b := range held {
 		row, _, err := lm.Row(map[string]any{"image": base64.StdEncoding.EncodeToString(b)})
 		if err != nil {

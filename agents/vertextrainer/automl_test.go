@@ -13,9 +13,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/trainyard/trainyard/agents/pipeline"
-	"github.com/trainyard/trainyard/agents/pipeline/pipelinetest"
 	"github.com/trainyard/trainyard/agents/vertextrainer"
-	"github.com/trainyard/trainyard/internal/serving"
 	"github.com/trainyard/trainyard/internal/store"
 	"github.com/trainyard/trainyard/internal/vertex/vertextest"
 	"github.com/trainyard/trainyard/ml/frame"
@@ -28,32 +26,28 @@ import (
 // {"classes", "scores"} or {"value"}, from instances of strings and numbers ("" or null for a
 // missing value).
 type autoML struct {
-	t      *testing.T
-	tr     *vertextrainer.Trainer
-	srv    *vertextest.Server
-	fail   []error // failures of the next trainings, in order
-	mu     sync.Mutex
-	models map[string]*model.Predictor // training pipeline → model
-	runs   []*aiplatformpb.TrainingPipeline
+	t                         *testing.T
+	tr                        *vertextrainer.Trainer
+	srv                       *vertextest.Server
+	trained[*model.Predictor] // training pipeline → model
+	runsMu                    sync.Mutex
+	runs                      []*aiplatformpb.TrainingPipeline
 }
 
 func newAutoML(t *testing.T, tr *vertextrainer.Trainer, srv *vertextest.Server) *autoML {
-	a := &autoML{t: t, tr: tr, srv: srv, models: map[string]*model.Predictor{}}
+	a := &autoML{t: t, tr: tr, srv: srv}
 	srv.TrainAutoML = a.train
 	srv.Serve = a.serve
 	return a
 }
 
 func (a *autoML) train(p *aiplatformpb.TrainingPipeline) error {
-	a.mu.Lock()
+	a.runsMu.Lock()
 	a.runs = append(a.runs, p)
-	if len(a.fail) > 0 {
-		err := a.fail[0]
-		a.fail = a.fail[1:]
-		a.mu.Unlock()
+	a.runsMu.Unlock()
+	if err := a.nextFailure(); err != nil {
 		return err
 	}
-	a.mu.Unlock()
 	ds := a.srv.Dataset(a.srv.Parent + "/datasets/" + p.GetInputDataConfig().GetDatasetId())
 	if ds == nil {
 		return errors.New("dataset not found")
@@ -91,16 +85,12 @@ func (a *autoML) train(p *aiplatformpb.TrainingPipeline) error {
 	if err != nil {
 		return err
 	}
-	a.mu.Lock()
-	a.models[p.GetName()] = pr
-	a.mu.Unlock()
+	a.put(p.GetName(), pr)
 	return nil
 }
 
 func (a *autoML) serve(m *aiplatformpb.Model, in []*structpb.Value) ([]*structpb.Value, error) {
-	a.mu.Lock()
-	pr := a.models[m.GetTrainingPipeline()]
-	a.mu.Unlock()
+	pr := a.get(m.GetTrainingPipeline())
 	if pr == nil {
 		return nil, fmt.Errorf("model %s was not trained by AutoML", m.GetName())
 	}
@@ -217,36 +207,10 @@ func TestVertexAutoMLChallengerInThePipeline(t *testing.T) {
 	}
 	tr.AutoML, tr.AutoMLMinBudget = true, time.Second
 
-	e, err := pipelinetest.Start(ctx, pipelinetest.Config{Dir: dir, Trainer: tr, Pipeline: pipeline.Options{MinBudget: time.Second}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	path, err := pipelinetest.DatasetPath("iris.csv")
-	if err != nil {
-		t.Skip(err)
-	}
-	ds, err := e.Upload(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := e.Submit(ctx, pipelinetest.Submission{DatasetID: ds.ID, Description: "predict the species of the flower", BudgetSeconds: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err = e.Wait(ctx, p.ID, 90*time.Second)
-	if err != nil || p.Stage != store.StageCompleted {
-		t.Fatalf("project = %v (%s), %v; want COMPLETED", p.Stage, p.ErrorMessage, err)
-	}
-	sys := store.SystemContext(ctx)
-	m, err := e.Store.GetModel(sys, *p.ModelID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	entries, _, err := e.Store.ListAuditEntries(sys, p.ID, store.PageRequest{Size: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := startPipeline(t, ctx, dir, tr)
+	p := completedProject(t, ctx, e, irisPath(t), "predict the species of the flower", 2, 90*time.Second)
+	m := projectModel(t, ctx, e, p)
+	entries := auditEntries(t, ctx, e, p)
 	var retried, automlWon, engineWon bool
 	for _, en := range entries {
 		retried = retried || strings.HasPrefix(en.Decision, "retry AutoML training (attempt 2 of 3)")
@@ -267,14 +231,7 @@ func TestVertexAutoMLChallengerInThePipeline(t *testing.T) {
 	t.Logf("AutoML challenger won: %v", automlWon)
 
 	// The API's serving registry answers through the served endpoint, whichever model won.
-	reg, err := serving.New(serving.Options{Blobs: e.Blobs, Remote: tr.Client})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lm, err := reg.Get(ctx, serving.Ref{ID: m.ID, ArtifactKey: m.ArtifactKey, Version: m.UpdatedAt, Endpoint: m.EndpointID})
-	if err != nil {
-		t.Fatal(err)
-	}
+	lm := loadServed(t, ctx, e, tr, m)
 	row, _, err := lm.Row(map[string]any{"sepal_length_cm": 5.1, "sepal_width_cm": 3.5, "petal_length_cm": 1.4, "petal_width_cm": 0.2})
 	if err != nil {
 		t.Fatal(err)

@@ -1,18 +1,14 @@
 package vertextrainer_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,17 +16,13 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
 
-	"github.com/trainyard/trainyard/agents/pipeline"
 	"github.com/trainyard/trainyard/agents/pipeline/pipelinetest"
 	"github.com/trainyard/trainyard/agents/vertextrainer"
 	trainyardv1 "github.com/trainyard/trainyard/gen/go/trainyard/v1"
 	"github.com/trainyard/trainyard/gen/go/trainyard/v1/trainyardv1connect"
-	"github.com/trainyard/trainyard/internal/blob"
-	"github.com/trainyard/trainyard/internal/serving"
 	"github.com/trainyard/trainyard/internal/store"
 	"github.com/trainyard/trainyard/internal/vertex"
 	"github.com/trainyard/trainyard/internal/vertex/vertextest"
-	"github.com/trainyard/trainyard/server"
 )
 
 // autoMLDetect plays Vertex AI AutoML image object detection inside the fake: a training
@@ -39,88 +31,56 @@ import (
 // answers {"displayNames", "confidences", "bboxes": [[xMin, xMax, yMin, yMax]]} for
 // {"content": base64} instances, as AutoML does.
 type autoMLDetect struct {
-	tr     *vertextrainer.Trainer
-	srv    *vertextest.Server
-	mu     sync.Mutex
-	fail   []error
-	models map[string]map[string][5]float64 // pipeline → label → summed xmin, ymin, xmax, ymax and count
+	tr                             *vertextrainer.Trainer
+	srv                            *vertextest.Server
+	trained[map[string][5]float64] // pipeline → label → summed xmin, ymin, xmax, ymax and count
 }
 
 func (a *autoMLDetect) train(p *aiplatformpb.TrainingPipeline) error {
 	if p.GetTrainingTaskDefinition() != vertex.ImageObjectDetectionTraining {
 		return fmt.Errorf("definition %s: this fake trains object detectors", p.GetTrainingTaskDefinition())
 	}
-	a.mu.Lock()
-	if len(a.fail) > 0 {
-		err := a.fail[0]
-		a.fail = a.fail[1:]
-		a.mu.Unlock()
+	if err := a.nextFailure(); err != nil {
 		return err
 	}
-	a.mu.Unlock()
-	ctx := context.Background()
-	read := func(uri string) ([]byte, error) {
-		key, ok := strings.CutPrefix(uri, strings.TrimRight(a.tr.BlobURL, "/")+"/")
-		if !ok {
-			return nil, fmt.Errorf("cannot read %s", uri)
-		}
-		r, err := a.tr.Blobs.Open(ctx, key)
-		if err != nil {
-			return nil, err
-		}
-		defer r.Close()
-		var buf bytes.Buffer
-		_, err = buf.ReadFrom(r)
-		return buf.Bytes(), err
-	}
+	read := bucketReader(context.Background(), a.tr)
 	boxes := map[string][5]float64{}
-	for _, uri := range a.srv.Imports(a.srv.Parent + "/datasets/" + p.GetInputDataConfig().GetDatasetId()) {
-		b, err := read(uri)
-		if err != nil {
-			return err
-		}
-		recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
-		if err != nil {
-			return fmt.Errorf("import file %s: %w", uri, err)
-		}
-		for i, rec := range recs {
-			// GCS_FILE_PATH,LABEL,X_MIN,Y_MIN,,,X_MAX,Y_MAX,,
-			if len(rec) != 10 || rec[4] != "" || rec[5] != "" || rec[8] != "" || rec[9] != "" {
-				return fmt.Errorf("import row %d %q is not in the bounding box format", i+1, rec)
-			}
-			if _, err := read(rec[0]); err != nil {
-				return fmt.Errorf("import row %d: %w", i+1, err)
-			}
-			s := boxes[rec[1]]
-			for j, col := range []int{2, 3, 6, 7} {
-				v, err := strconv.ParseFloat(rec[col], 64)
-				if err != nil || v < 0 || v > 1 {
-					return fmt.Errorf("import row %d: coordinate %q", i+1, rec[col])
-				}
-				s[j] += v
-			}
-			s[4]++
-			boxes[rec[1]] = s
-		}
+	recs, err := importRecords(a.srv, read, p.GetInputDataConfig().GetDatasetId())
+	if err != nil {
+		return err
 	}
-	a.mu.Lock()
-	a.models[p.GetName()] = boxes
-	a.mu.Unlock()
+	for i, rec := range recs {
+		// GCS_FILE_PATH,LABEL,X_MIN,Y_MIN,,,X_MAX,Y_MAX,,
+		if len(rec) != 10 || rec[4] != "" || rec[5] != "" || rec[8] != "" || rec[9] != "" {
+			return fmt.Errorf("import row %d %q is not in the bounding box format", i+1, rec)
+		}
+		if _, err := read(rec[0]); err != nil {
+			return fmt.Errorf("import row %d: %w", i+1, err)
+		}
+		s := boxes[rec[1]]
+		for j, col := range []int{2, 3, 6, 7} {
+			v, err := strconv.ParseFloat(rec[col], 64)
+			if err != nil || v < 0 || v > 1 {
+				return fmt.Errorf("import row %d: coordinate %q", i+1, rec[col])
+			}
+			s[j] += v
+		}
+		s[4]++
+		boxes[rec[1]] = s
+	}
+	a.put(p.GetName(), boxes)
 	return nil
 }
 
 func (a *autoMLDetect) serve(m *aiplatformpb.Model, in []*structpb.Value) ([]*structpb.Value, error) {
-	a.mu.Lock()
-	boxes := a.models[m.GetTrainingPipeline()]
-	a.mu.Unlock()
+	boxes := a.get(m.GetTrainingPipeline())
 	if boxes == nil {
 		return nil, fmt.Errorf("model %s was not trained by AutoML object detection", m.GetName())
 	}
 	out := make([]*structpb.Value, len(in))
 	for i, v := range in {
-		b, err := base64.StdEncoding.DecodeString(v.GetStructValue().GetFields()["content"].GetStringValue())
-		if err != nil || len(b) == 0 {
-			return nil, fmt.Errorf("instance %d: want {\"content\": base64}", i)
+		if _, err := imageContent(i, v); err != nil {
+			return nil, err
 		}
 		var names, conf, bbs []any
 		total := 0.0
@@ -151,44 +111,25 @@ func TestVertexObjectDetectionEndToEnd(t *testing.T) {
 	defer cancel()
 	dir := t.TempDir()
 	tr, srv := newTrainer(t, dir)
-	a := &autoMLDetect{tr: tr, srv: srv, models: map[string]map[string][5]float64{},
-		fail: []error{errors.New("Internal error: training budget exhausted before the model converged")}}
+	a := &autoMLDetect{tr: tr, srv: srv}
+	a.fail = []error{errors.New("Internal error: training budget exhausted before the model converged")}
 	srv.TrainAutoML = a.train
 	srv.Serve = a.serve
 	srv.EvaluateAutoML = func(*aiplatformpb.TrainingPipeline) map[string]any {
 		return map[string]any{"boundingBoxMeanAveragePrecision": 0.83, "evaluatedBoundingBoxCount": 9.0, "boundingBoxMetrics": []any{}}
 	}
 
-	e, err := pipelinetest.Start(ctx, pipelinetest.Config{Dir: dir, Trainer: tr, Pipeline: pipeline.Options{MinBudget: time.Second}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	e := startPipeline(t, ctx, dir, tr)
 	path, held, err := pipelinetest.BoxesZip(t.TempDir(), 12)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ds, err := e.Upload(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := e.Submit(ctx, pipelinetest.Submission{DatasetID: ds.ID, Description: "find the squares and bars in the photos", BudgetSeconds: 3600})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err = e.Wait(ctx, p.ID, 60*time.Second)
-	if err != nil || p.Stage != store.StageCompleted {
-		t.Fatalf("project = %v (%s), %v; want COMPLETED", p.Stage, p.ErrorMessage, err)
-	}
+	p := completedProject(t, ctx, e, path, "find the squares and bars in the photos", 3600, 60*time.Second)
 	var pa trainyardv1.ProblemAnalysis
 	if err := protojson.Unmarshal(p.Analysis, &pa); err != nil || pa.GetProblemType() != trainyardv1.ProblemType_PROBLEM_TYPE_IMAGE_OBJECT_DETECTION {
 		t.Errorf("analysis problem type = %v (%v), want IMAGE_OBJECT_DETECTION", pa.GetProblemType(), err)
 	}
-	sys := store.SystemContext(ctx)
-	m, err := e.Store.GetModel(sys, *p.ModelID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := projectModel(t, ctx, e, p)
 	eps := srv.Endpoints()
 	if m.State != store.ModelDeployed || len(eps) != 1 || eps[0].GetName() != m.EndpointID || m.ExternalID == "" ||
 		eps[0].GetDeployedModels()[0].GetAutomaticResources() == nil {
@@ -201,12 +142,8 @@ func TestVertexObjectDetectionEndToEnd(t *testing.T) {
 	if pl := srv.Pipeline(vm(srv, m.ExternalID)); pl.GetTrainingTaskInputs().GetStructValue().GetFields()["budgetMilliNodeHours"].GetNumberValue() < 20000 {
 		t.Errorf("pipeline budget = %v, want at least AutoML's 20 node hours", pl.GetTrainingTaskInputs())
 	}
-	entries, _, err := e.Store.ListAuditEntries(sys, p.ID, store.PageRequest{Size: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var retried, served bool
-	for _, en := range entries {
+	for _, en := range auditEntries(t, ctx, e, p) {
 		retried = retried || strings.HasPrefix(en.Decision, "retry AutoML object detection (attempt 2 of 3)")
 		served = served || strings.HasPrefix(en.Decision, "serve the object detector on the ")
 	}
@@ -214,42 +151,7 @@ func TestVertexObjectDetectionEndToEnd(t *testing.T) {
 		t.Errorf("decisions: retry %v, served %v; want both", retried, served)
 	}
 
-	// The API server as serve wires it with a vertex:// trainer URL.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	api, err := server.New(ctx, server.Options{Store: e.Store, PublicURL: base})
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := blob.NewSigner(make([]byte, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dp := server.DataPlane{Datasets: e.Datasets, Blobs: e.Blobs, Signer: signer, RemoveEndpoint: tr.Client.Remove}
-	reg, err := serving.New(serving.Options{Blobs: e.Blobs, Remote: tr.Client})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := api.MountDataPlane(dp); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := api.MountServing(dp, server.Serving{Registry: reg}); err != nil {
-		t.Fatal(err)
-	}
-	go api.Serve(ln)
-	defer api.Shutdown(context.Background())
-	u, err := e.Store.GetOrCreateUser(sys, "member@example.com", "Member", store.RoleMember)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, _, err := e.Store.CreateAPIKey(sys, store.NewAPIKey{OwnerID: u.ID, Role: store.RoleMember, DisplayName: "e2e"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hc := &http.Client{Transport: bearer(key)}
+	base, hc := startAPI(t, ctx, e, tr)
 	pc := trainyardv1connect.NewPredictionServiceClient(hc, base)
 	resp, err := pc.Predict(ctx, &trainyardv1.PredictRequest{Name: "models/" + m.ID.String(), Instances: []*structpb.Struct{{}}, Images: [][]byte{held}})
 	if err != nil {

@@ -2,8 +2,6 @@ package vertextrainer_test
 
 import (
 	"context"
-	"net"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -11,14 +9,9 @@ import (
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/structpb"
 
-	"github.com/trainyard/trainyard/agents/pipeline"
-	"github.com/trainyard/trainyard/agents/pipeline/pipelinetest"
 	trainyardv1 "github.com/trainyard/trainyard/gen/go/trainyard/v1"
 	"github.com/trainyard/trainyard/gen/go/trainyard/v1/trainyardv1connect"
-	"github.com/trainyard/trainyard/internal/blob"
-	"github.com/trainyard/trainyard/internal/serving"
 	"github.com/trainyard/trainyard/internal/store"
-	"github.com/trainyard/trainyard/server"
 )
 
 // TestVertexEndToEnd runs a project with the Vertex AI backend against the fake, as
@@ -38,32 +31,9 @@ func TestVertexEndToEnd(t *testing.T) {
 	srv.Serve = ctrs.serve
 	tr.Autoscaling.MaxReplicas = 4
 
-	e, err := pipelinetest.Start(ctx, pipelinetest.Config{Dir: dir, Trainer: tr, Pipeline: pipeline.Options{MinBudget: time.Second}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	path, err := pipelinetest.DatasetPath("iris.csv")
-	if err != nil {
-		t.Skip(err)
-	}
-	ds, err := e.Upload(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := e.Submit(ctx, pipelinetest.Submission{DatasetID: ds.ID, Description: "predict the species of the flower", BudgetSeconds: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err = e.Wait(ctx, p.ID, 90*time.Second)
-	if err != nil || p.Stage != store.StageCompleted {
-		t.Fatalf("project = %v (%s), %v; want COMPLETED", p.Stage, p.ErrorMessage, err)
-	}
-	sys := store.SystemContext(ctx)
-	m, err := e.Store.GetModel(sys, *p.ModelID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := startPipeline(t, ctx, dir, tr)
+	p := completedProject(t, ctx, e, irisPath(t), "predict the species of the flower", 1, 90*time.Second)
+	m := projectModel(t, ctx, e, p)
 	if m.State != store.ModelDeployed || m.EndpointID == "" || m.ExternalID == "" {
 		t.Fatalf("model = %s, endpoint %q, external %q; want DEPLOYED on an endpoint", m.State, m.EndpointID, m.ExternalID)
 	}
@@ -78,10 +48,7 @@ func TestVertexEndToEnd(t *testing.T) {
 	if vm := srv.Model(m.ExternalID); vm == nil || !strings.HasSuffix(vm.GetArtifactUri(), "/pipeline/model") {
 		t.Errorf("Vertex model = %v, want the pipeline's artifact folder", vm)
 	}
-	entries, _, err := e.Store.ListAuditEntries(sys, p.ID, store.PageRequest{Size: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
+	entries := auditEntries(t, ctx, e, p)
 	var served bool
 	for _, a := range entries {
 		served = served || strings.HasPrefix(a.Decision, "serve the model on the vertex endpoint "+m.EndpointID)
@@ -90,47 +57,11 @@ func TestVertexEndToEnd(t *testing.T) {
 		t.Errorf("no deployment decision naming the endpoint among %d audit entries", len(entries))
 	}
 
-	// The API server as serve wires it with a vertex:// trainer URL.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	api, err := server.New(ctx, server.Options{Store: e.Store, PublicURL: base})
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := blob.NewSigner(make([]byte, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dp := server.DataPlane{Datasets: e.Datasets, Blobs: e.Blobs, Signer: signer, RemoveEndpoint: tr.Client.Remove}
-	reg, err := serving.New(serving.Options{Blobs: e.Blobs, Remote: tr.Client})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := api.MountDataPlane(dp); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := api.MountServing(dp, server.Serving{Registry: reg}); err != nil {
-		t.Fatal(err)
-	}
-	go api.Serve(ln)
-	defer api.Shutdown(context.Background())
-	u, err := e.Store.GetOrCreateUser(sys, "member@example.com", "Member", store.RoleMember)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, _, err := e.Store.CreateAPIKey(sys, store.NewAPIKey{OwnerID: u.ID, Role: store.RoleMember, DisplayName: "e2e"})
-	if err != nil {
-		t.Fatal(err)
-	}
-
+	base, hc := startAPI(t, ctx, e, tr)
 	inst, err := structpb.NewStruct(map[string]any{"sepal_length_cm": 6.3, "sepal_width_cm": 2.9, "petal_length_cm": 5.6, "petal_width_cm": 1.8})
 	if err != nil {
 		t.Fatal(err)
 	}
-	hc := &http.Client{Transport: bearer(key)}
 	pc := trainyardv1connect.NewPredictionServiceClient(hc, base)
 	before := srv.Calls("Predict")
 	resp, err := pc.Predict(ctx, &trainyardv1.PredictRequest{Name: "models/" + m.ID.String(), Instances: []*structpb.Struct{inst}})
@@ -161,16 +92,7 @@ func TestVertexEndToEnd(t *testing.T) {
 	if eps := srv.Endpoints(); len(eps) != 0 || srv.Model(m.ExternalID) != nil {
 		t.Errorf("after DeleteModel: %d endpoints, Vertex model kept %v; want both gone", len(eps), srv.Model(m.ExternalID) != nil)
 	}
-	if m, _ = e.Store.GetModel(sys, m.ID); m.State != store.ModelDeleted {
+	if m, _ = e.Store.GetModel(store.SystemContext(ctx), m.ID); m.State != store.ModelDeleted {
 		t.Errorf("model state after DeleteModel = %s", m.State)
 	}
-}
-
-// bearer sends an API key with every request.
-type bearer string
-
-func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", "Bearer "+string(b))
-	return http.DefaultTransport.RoundTrip(r)
 }

@@ -14,10 +14,8 @@ import (
 	"cloud.google.com/go/aiplatform/apiv1/aiplatformpb"
 
 	"github.com/trainyard/trainyard/agents/pipeline"
-	"github.com/trainyard/trainyard/agents/pipeline/pipelinetest"
 	"github.com/trainyard/trainyard/agents/vertextrainer"
 	"github.com/trainyard/trainyard/internal/blob"
-	"github.com/trainyard/trainyard/internal/store"
 	"github.com/trainyard/trainyard/internal/vertex"
 	"github.com/trainyard/trainyard/internal/vertex/vertextest"
 	"github.com/trainyard/trainyard/ml/automl"
@@ -141,34 +139,12 @@ func TestVertexTrainerInThePipelineRetriesAFailedJob(t *testing.T) {
 		return nil
 	})
 	ctx := context.Background()
-	e, err := pipelinetest.Start(ctx, pipelinetest.Config{Dir: dir, Trainer: tr, Pipeline: pipeline.Options{MinBudget: time.Second}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	path, err := pipelinetest.DatasetPath("iris.csv")
-	if err != nil {
-		t.Skip(err)
-	}
-	ds, err := e.Upload(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := e.Submit(ctx, pipelinetest.Submission{DatasetID: ds.ID, Description: "predict the species of the flower", BudgetSeconds: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err = e.Wait(ctx, p.ID, 90*time.Second)
-	if err != nil || p.Stage != store.StageCompleted {
-		t.Fatalf("project = %v (%s), %v; want COMPLETED", p.Stage, p.ErrorMessage, err)
-	}
+	e := startPipeline(t, ctx, dir, tr)
+	p := completedProject(t, ctx, e, irisPath(t), "predict the species of the flower", 2, 90*time.Second)
 	if n := jobs.Load(); n < 2 {
 		t.Errorf("custom jobs run = %d, want a failed one and a retry", n)
 	}
-	entries, _, err := e.Store.ListAuditEntries(store.SystemContext(ctx), p.ID, store.PageRequest{Size: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
+	entries := auditEntries(t, ctx, e, p)
 	retried := false
 	for _, a := range entries {
 		retried = retried || (strings.Contains(a.Decision, "retry training") && strings.Contains(a.Reasoning, "out of memory"))
