@@ -201,10 +201,36 @@ func (p *Pipeline) splitLabeled(out *outcome, ds *dataState, ls *labelSet, pool 
 		alt("test on real labels only", boolScore(real, 0.9, 0.3), "honest: pseudo- or model-made labels can be wrong"),
 		alt("test on all labels", boolScore(real, 0.3, 0.7), "more test rows, but they measure agreement with made labels"),
 	}
+	realTest := 0
+	for _, row := range test {
+		if s := ls.Source[row]; s == sourceGiven || s == sourceOwner {
+			realTest++
+		}
+	}
+	why := "The test set is held out before labeling: self-training, model selection and the decision threshold never see its labels, so its metrics are an honest estimate. With few labels a larger share is held out, so the estimate rests on enough rows."
+	if w := testLabelWarning(realTest, len(test)); w != "" {
+		ds.Preprocessing = append(ds.Preprocessing, reportWarningPrefix+w)
+		why = "The test set is held out before labeling: self-training, model selection and the decision threshold never see its labels. Caution: " + w + "."
+	}
 	out.decide(p.ruled(typeSplit, fmt.Sprintf("%d test rows from %d labeled rows (%s)", len(test), len(pool), scheme),
-		"The test set is held out before labeling: self-training, model selection and the decision threshold never see its labels, so its metrics are an honest estimate. With few labels a larger share is held out, so the estimate rests on enough rows.",
-		alts, map[string]any{"pool_rows": len(pool), "test_rows": len(test), "test_share": share, "real_labels_only": real}))
+		why, alts, map[string]any{"pool_rows": len(pool), "test_rows": len(test), "test_share": share, "real_labels_only": real, "real_test_rows": realTest}))
 	return test, nil
+}
+
+// noisyTestRows is the number of real test labels below which held-out figures are flagged as noisy.
+const noisyTestRows = 50
+
+// testLabelWarning says, for a test set of n rows of which real carry a real label, whether its
+// metrics measure agreement with made labels or rest on too few rows; "" when neither.
+func testLabelWarning(real, n int) string {
+	var parts []string
+	if real < n {
+		parts = append(parts, fmt.Sprintf("only %d of the %d held-out test rows carry a real label; the other %d were labeled by the owner's cluster names or by a language model, so the held-out metrics measure agreement with those labels, not with the truth", real, n, n-real))
+	}
+	if real < noisyTestRows {
+		parts = append(parts, fmt.Sprintf("with %d real test labels one row moves accuracy by %.1f points, so the held-out figures are noisy", real, 100/float64(max(1, real))))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // labelTestShare is the test share for n labeled rows: larger for few rows.

@@ -46,6 +46,16 @@ func evidenceOf(t *testing.T, e *ent.AuditEntry) map[string]any {
 	return ev
 }
 
+// modelReport is the report stored with model m.
+func modelReport(t *testing.T, m *ent.Model) *trainyardv1.ModelReport {
+	t.Helper()
+	var rep trainyardv1.ModelReport
+	if err := protojson.Unmarshal(m.Report, &rep); err != nil {
+		t.Fatal(err)
+	}
+	return &rep
+}
+
 // modelMetrics returns the deployed model's held-out metrics.
 func modelMetrics(t *testing.T, e *pipelinetest.Env, p *ent.Project) (*ent.Model, *trainyardv1.Metrics) {
 	t.Helper()
@@ -259,6 +269,10 @@ func TestUnlabeledRulesAsksTheOwner(t *testing.T) {
 	if acc < 0.65 {
 		t.Errorf("accuracy on the true labels = %.3f, want the named clusters to carry signal (>= 0.65)", acc)
 	}
+	// Every test label comes from the owner's cluster names: the report says so.
+	if w := strings.Join(modelReport(t, m).GetWarnings(), " | "); !strings.Contains(w, "only 0 of the") || !strings.Contains(w, "agreement with those labels") {
+		t.Errorf("report warnings %q, want one saying no test row carries a real label", w)
+	}
 	var applied bool
 	for _, d := range labelingDecisions(audit(t, a.Env, proj.ID)) {
 		applied = applied || strings.Contains(d.Decision, "apply the owner's labels")
@@ -326,6 +340,9 @@ func TestOwnerLabelsSampleRows(t *testing.T) {
 		}
 	}
 	m, _ := modelMetrics(t, a.Env, proj)
+	if w := strings.Join(modelReport(t, m).GetWarnings(), " | "); strings.Contains(w, "agreement with those labels") {
+		t.Errorf("report warnings %q, want no warning of made test labels on a test set of real labels", w)
+	}
 	acc, n := accuracyOn(t, a.Env, m, path, truth, func(i int) bool { return !real[i] })
 	t.Logf("%d rows labeled by the owner; accuracy on the %d other rows %.3f", len(rows), n, acc)
 	if acc < 0.7 {

@@ -129,6 +129,10 @@ func sourceColumn(feature string, art *model.Artifact) string {
 	return best
 }
 
+// reportWarningPrefix marks a step in dataState.Preprocessing that the report shows as a
+// warning instead (the labeling stage notes a test set that is not wholly real labels this way).
+const reportWarningPrefix = "warning: "
+
 // reportProto builds the model report.
 func reportProto(an *analyze.Analysis, ds *dataState, st *trainState, fin *finalEval, ev *evalState, warnings []string) *trainyardv1.ModelReport {
 	pa := analysisProto(an)
@@ -137,8 +141,16 @@ func reportProto(an *analyze.Analysis, ds *dataState, st *trainState, fin *final
 		pa.SuccessCriteria[i].Met = &met
 		pa.SuccessCriteria[i].Achieved = &ach
 	}
+	var steps []string
+	for _, step := range ds.Preprocessing {
+		if w, ok := strings.CutPrefix(step, reportWarningPrefix); ok {
+			warnings = append(warnings, w)
+			continue
+		}
+		steps = append(steps, step)
+	}
 	rep := &trainyardv1.ModelReport{
-		Analysis: pa, Preprocessing: ds.Preprocessing, TrainingSeconds: st.Seconds,
+		Analysis: pa, Preprocessing: steps, TrainingSeconds: st.Seconds,
 		TrainRows: int64(len(ds.Train)), TestRows: int64(fin.TestRows), SuccessCriteria: pa.SuccessCriteria,
 	}
 	trials := append([]trialSummary{}, st.Trials...)
