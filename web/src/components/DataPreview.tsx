@@ -1,3 +1,4 @@
+import { useCallback, useEffect, useRef, useState } from "react";
 import { useQuery } from "@connectrpc/connect-query";
 import { Alert, AlertTitle, Box, Chip, Paper, Skeleton, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, Tooltip, Typography } from "@mui/material";
 import { DatasetService, ColumnKind, type ColumnProfile, type Dataset } from "@trainyard/client";
@@ -26,30 +27,7 @@ export function DataPreview({ dataset }: { dataset: Dataset }) {
         <Typography id="preview-h" variant="h6" component="h3" gutterBottom>
           First rows <Typography component="span" color="text.secondary">of {Number(pv.totalRows || dataset.numRows).toLocaleString()}</Typography>
         </Typography>
-        <TableContainer component={Paper} sx={{ maxHeight: 320 }}>
-          <Table size="small" stickyHeader aria-label="Data preview">
-            <TableHead>
-              <TableRow>
-                {pv.columnNames.map((c) => (
-                  <TableCell key={c} sx={{ fontWeight: 700, whiteSpace: "nowrap" }}>
-                    {c}
-                  </TableCell>
-                ))}
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {pv.rows.map((r, i) => (
-                <TableRow key={i}>
-                  {r.values.map((v, j) => (
-                    <TableCell key={j} sx={{ whiteSpace: "nowrap", maxWidth: 220, overflow: "hidden", textOverflow: "ellipsis" }}>
-                      {v === "" ? <Typography component="span" variant="body2" color="text.secondary">empty</Typography> : v}
-                    </TableCell>
-                  ))}
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        </TableContainer>
+        <PreviewTable columnNames={pv.columnNames} rows={pv.rows.map((r) => r.values)} />
       </section>
       {dataset.warnings.length > 0 && (
         <Alert severity="info" aria-label="What Trainyard noticed in the data">
@@ -104,6 +82,94 @@ export function DataPreview({ dataset }: { dataset: Dataset }) {
         </TableContainer>
       </section>
     </Box>
+  );
+}
+
+/** Columns whose right edge lies beyond the visible part of a scroll container. */
+export function hiddenColumns(rights: number[], scrollLeft: number, clientWidth: number): number {
+  return rights.filter((r) => r > scrollLeft + clientWidth + 1).length;
+}
+
+/**
+ * The preview rows in a container that scrolls sideways when the columns do not fit: the first
+ * column stays in place, a fade marks the cut edge, a hint says how many columns are out of
+ * view, and the container takes keyboard focus so arrow keys scroll it.
+ */
+function PreviewTable({ columnNames, rows }: { columnNames: string[]; rows: string[][] }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const [more, setMore] = useState(0);
+  const measure = useCallback(() => {
+    const el = ref.current;
+    if (!el) return;
+    const left = el.getBoundingClientRect().left;
+    const rights = Array.from(el.querySelectorAll("thead th")).map((th) => th.getBoundingClientRect().right - left + el.scrollLeft);
+    setMore(hiddenColumns(rights, el.scrollLeft, el.clientWidth));
+  }, []);
+  useEffect(() => {
+    measure();
+    const el = ref.current;
+    if (!el || typeof ResizeObserver === "undefined") return;
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [measure, columnNames.length]);
+  const sticky = { position: "sticky", left: 0, bgcolor: "background.paper", borderRight: 1, borderRightColor: "divider" } as const;
+  return (
+    <>
+      <Box sx={{ position: "relative" }}>
+        <TableContainer
+          ref={ref}
+          component={Paper}
+          tabIndex={0}
+          role="region"
+          aria-label="Data preview rows, scrolls sideways"
+          onScroll={measure}
+          sx={{
+            maxHeight: 320,
+            overflow: "auto",
+            "&:focus-visible": { outline: 2, outlineColor: "primary.main", outlineOffset: 2 },
+            // An always-visible scrollbar, also where the system hides scrollbars until used.
+            scrollbarWidth: "thin",
+            "&::-webkit-scrollbar": { height: 10, width: 10 },
+            "&::-webkit-scrollbar-thumb": { bgcolor: "grey.400", borderRadius: 5 },
+          }}
+        >
+          <Table size="small" stickyHeader aria-label="Data preview">
+            <TableHead>
+              <TableRow>
+                {columnNames.map((c, j) => (
+                  <TableCell key={c} sx={{ fontWeight: 700, whiteSpace: "nowrap", ...(j === 0 ? { ...sticky, zIndex: 3 } : {}) }}>
+                    {c}
+                  </TableCell>
+                ))}
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {rows.map((r, i) => (
+                <TableRow key={i}>
+                  {r.map((v, j) => (
+                    <TableCell key={j} sx={{ whiteSpace: "nowrap", maxWidth: 220, overflow: "hidden", textOverflow: "ellipsis", ...(j === 0 ? { ...sticky, zIndex: 1 } : {}) }}>
+                      {v === "" ? <Typography component="span" variant="body2" color="text.secondary">empty</Typography> : v}
+                    </TableCell>
+                  ))}
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </TableContainer>
+        {more > 0 && (
+          <Box
+            aria-hidden
+            sx={{ position: "absolute", top: 0, right: 0, bottom: 10, width: 48, pointerEvents: "none", borderRadius: 1, background: (t) => `linear-gradient(to right, transparent, ${t.palette.background.paper})` }}
+          />
+        )}
+      </Box>
+      {more > 0 && (
+        <Typography variant="body2" color="text.secondary" sx={{ mt: 0.5 }} aria-live="polite">
+          Scroll sideways for {more} more {more === 1 ? "column" : "columns"} →
+        </Typography>
+      )}
+    </>
   );
 }
 

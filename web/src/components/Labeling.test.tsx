@@ -5,7 +5,7 @@ import { createRouterTransport } from "@connectrpc/connect";
 import { TransportProvider } from "@connectrpc/connect-query";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { LabelingTaskSchema, LabelingTaskState, PipelineStage, ProjectSchema, ProjectService, type ApproveProjectRequest } from "@trainyard/client";
-import { LabelingPanel, labelsProblem } from "./Labeling";
+import { LabelingPanel, labelsProblem, rowLabels } from "./Labeling";
 
 const task = create(LabelingTaskSchema, {
   state: LabelingTaskState.OPEN,
@@ -30,6 +30,12 @@ const task = create(LabelingTaskSchema, {
       examples: [{ row: 1n, clusterId: 3, values: { Sex: "female", Age: "38", Pclass: "1" } }],
     },
     { id: 5, size: 179n, topTerms: ["child", "nurse"], examples: [] },
+  ],
+  instructions: "Name the groups or label single rows.",
+  sampleRows: [
+    { row: 4n, clusterId: 7, values: { Sex: "male", Age: "35", Pclass: "3" } },
+    { row: 1n, clusterId: 3, values: { Sex: "female", Age: "38", Pclass: "1" } },
+    { row: 12n, clusterId: 5, values: { Sex: "female", Pclass: "2" } },
   ],
 });
 
@@ -91,7 +97,44 @@ describe("LabelingPanel", () => {
     expect(s.approvals[0].rowLabels).toEqual({});
   });
 
+  it("lists the sample rows and sends exactly the row labels typed, keyed by row index", async () => {
+    const s = setup();
+    expect(screen.getByText("Name the groups or label single rows.")).toBeTruthy();
+    const table = screen.getByRole("table", { name: "Example rows to label" });
+    expect(within(table).getAllByRole("row")).toHaveLength(4);
+    expect(within(table).getByText("38")).toBeTruthy();
+    // One row label alone is one class: not enough.
+    fireEvent.change(screen.getByLabelText("Survived for row 5"), { target: { value: "0" } });
+    fireEvent.click(screen.getByRole("button", { name: "Label and continue" }));
+    expect((await screen.findByRole("alert")).textContent).toMatch(/at least two different labels/);
+    expect(s.approvals).toHaveLength(0);
+    // A second class from another row counts across rows; the third row stays empty.
+    fireEvent.change(screen.getByLabelText("Survived for row 2"), { target: { value: " 1 " } });
+    fireEvent.change(screen.getByLabelText("Survived for row 13"), { target: { value: "  " } });
+    expect(screen.getByText(/2 of 3 example rows labeled/)).toBeTruthy();
+    fireEvent.click(screen.getByRole("button", { name: "Label and continue" }));
+    await waitFor(() => expect(s.done()).toBe(1));
+    expect(s.approvals[0].rowLabels).toEqual({ "4": "0", "1": "1" });
+    expect(s.approvals[0].clusterLabels).toEqual({});
+  });
+
+  it("counts classes across group names and row labels and sends both", async () => {
+    const s = setup();
+    fireEvent.change(screen.getByLabelText(/^Survived for group 1/), { target: { value: "0" } });
+    // The name typed for a group is offered as a suggestion for the row fields.
+    expect(document.querySelectorAll("#labeling-known option")).toHaveLength(2);
+    fireEvent.change(screen.getByLabelText("Survived for row 13"), { target: { value: "2" } });
+    expect(Array.from(document.querySelectorAll("#labeling-known option")).map((o) => o.getAttribute("value"))).toEqual(["0", "1", "2"]);
+    fireEvent.click(screen.getByRole("button", { name: "Label and continue" }));
+    await waitFor(() => expect(s.done()).toBe(1));
+    expect(s.approvals[0].clusterLabels).toEqual({ 7: "0" });
+    expect(s.approvals[0].rowLabels).toEqual({ "12": "2" });
+  });
+
   it("words what is missing", () => {
+    expect(rowLabels({ "3": " a ", "4": "" })).toEqual({ "3": "a" });
+    expect(labelsProblem({}, { "3": "a" })).toMatch(/two different labels/);
+    expect(labelsProblem({ 1: "a" }, { "3": "b" })).toBe("");
     expect(labelsProblem({})).toMatch(/Name at least two groups/);
     expect(labelsProblem({ 1: "a", 2: "a" })).toMatch(/two different labels/);
     expect(labelsProblem({ 1: "a", 2: "b" })).toBe("");

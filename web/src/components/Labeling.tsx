@@ -20,7 +20,7 @@ import {
   TextField,
   Typography,
 } from "@mui/material";
-import { ProjectService, type LabelingCluster, type LabelingTask, type Project } from "@trainyard/client";
+import { ProjectService, type LabelingCluster, type LabelingRow, type LabelingTask, type Project } from "@trainyard/client";
 
 /** A count with thousands separators. */
 function formatCount(n: number): string {
@@ -34,10 +34,20 @@ export function clusterLabels(names: Record<number, string>): Record<number, str
   return out;
 }
 
-/** Why the names cannot be sent yet, or "" when they can (the server needs two classes). */
-export function labelsProblem(labels: Record<number, string>): string {
-  const classes = new Set(Object.values(labels));
-  if (classes.size === 0) return "Name at least two groups to continue.";
+/** The labels typed so far, by row index (the key of ApproveProjectRequest.row_labels); empty ones are left out. */
+export function rowLabels(labels: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [row, label] of Object.entries(labels)) if (label.trim()) out[row] = label.trim();
+  return out;
+}
+
+/**
+ * Why the labels cannot be sent yet, or "" when they can: the server needs two classes, counted
+ * over the group names and the row labels together.
+ */
+export function labelsProblem(labels: Record<number, string>, rows: Record<string, string> = {}): string {
+  const classes = new Set([...Object.values(labels), ...Object.values(rows)]);
+  if (classes.size === 0) return "Name at least two groups or example rows to continue.";
   if (classes.size === 1) return "Use at least two different labels: a model needs two classes to tell apart.";
   return "";
 }
@@ -50,16 +60,21 @@ export function labelsProblem(labels: Record<number, string>): string {
  */
 export function LabelingPanel({ project, task, onDone }: { project: Project; task: LabelingTask; onDone: () => void }) {
   const [names, setNames] = useState<Record<number, string>>({});
+  const [rowNames, setRowNames] = useState<Record<string, string>>({});
   const [tried, setTried] = useState(false);
   const [confirmReject, setConfirmReject] = useState(false);
   const approve = useMutation(ProjectService.method.approveProject, { onSuccess: onDone });
   const reject = useMutation(ProjectService.method.rejectProject, { onSuccess: onDone });
   const labels = clusterLabels(names);
-  const problem = labelsProblem(labels);
+  const rows = rowLabels(rowNames);
+  const problem = labelsProblem(labels, rows);
+  const rowsLabeled = Object.keys(rows).length;
   const named = Object.keys(labels).length;
   const namedRows = task.clusters.filter((c) => labels[c.id]).reduce((n, c) => n + Number(c.size), 0);
   const err = approve.error ?? reject.error;
   const known = task.knownClasses;
+  // Suggestions for every label field: the values already in the data, then the names typed so far.
+  const suggestions = [...new Set([...known, ...Object.values(labels), ...Object.values(rows)])];
 
   return (
     <Paper sx={{ p: 3, borderColor: "warning.main", borderWidth: 2 }} component="section" aria-labelledby="labeling-h">
@@ -85,9 +100,14 @@ export function LabelingPanel({ project, task, onDone }: { project: Project; tas
           Groups found by {task.method}.
         </Typography>
       )}
-      {known.length > 0 && (
+      {task.instructions && (
+        <Alert severity="info" role="note" sx={{ mb: 2 }}>
+          {task.instructions}
+        </Alert>
+      )}
+      {suggestions.length > 0 && (
         <datalist id="labeling-known">
-          {known.map((k) => (
+          {suggestions.map((k) => (
             <option key={k} value={k} />
           ))}
         </datalist>
@@ -115,7 +135,7 @@ export function LabelingPanel({ project, task, onDone }: { project: Project; tas
                 columns={task.columns}
                 target={task.targetColumn}
                 value={names[c.id] ?? ""}
-                hasKnown={known.length > 0}
+                hasKnown={suggestions.length > 0}
                 showError={tried && !!problem}
                 onChange={(v) => setNames({ ...names, [c.id]: v })}
               />
@@ -123,9 +143,21 @@ export function LabelingPanel({ project, task, onDone }: { project: Project; tas
           </TableBody>
         </Table>
       </TableContainer>
+      {task.sampleRows.length > 0 && (
+        <SampleRows
+          rows={task.sampleRows}
+          columns={task.columns}
+          target={task.targetColumn}
+          groupNumber={(id) => task.clusters.findIndex((c) => c.id === id) + 1}
+          values={rowNames}
+          hasSuggestions={suggestions.length > 0}
+          showError={tried && !!problem}
+          onChange={(row, v) => setRowNames({ ...rowNames, [row]: v })}
+        />
+      )}
       <Typography variant="body2" color={tried && problem ? "error" : "text.secondary"} sx={{ mt: 1.5 }} role={tried && problem ? "alert" : undefined}>
         {problem ||
-          `${named} of ${task.clusters.length} groups named (${formatCount(namedRows)} rows). ${named < task.clusters.length ? "Groups left empty are not trained on." : ""}`}
+          `${named} of ${task.clusters.length} groups named (${formatCount(namedRows)} rows)${task.sampleRows.length > 0 ? `, ${rowsLabeled} of ${task.sampleRows.length} example rows labeled` : ""}. ${named < task.clusters.length ? "Groups left empty are not trained on." : ""}`}
       </Typography>
       {err && (
         <Alert severity="error" sx={{ mt: 2 }}>
@@ -138,7 +170,7 @@ export function LabelingPanel({ project, task, onDone }: { project: Project; tas
           disabled={approve.isPending}
           onClick={() => {
             setTried(true);
-            if (!problem) approve.mutate({ name: project.name, clusterLabels: labels });
+            if (!problem) approve.mutate({ name: project.name, clusterLabels: labels, rowLabels: rows });
           }}
         >
           Label and continue
@@ -254,5 +286,82 @@ function ClusterRow(props: {
         </TableRow>
       )}
     </>
+  );
+}
+
+/** The task's sample rows in a compact table with a label field per row. */
+function SampleRows(props: {
+  rows: LabelingRow[];
+  columns: string[];
+  target: string;
+  groupNumber: (clusterId: number) => number;
+  values: Record<string, string>;
+  hasSuggestions: boolean;
+  showError: boolean;
+  onChange: (row: string, v: string) => void;
+}) {
+  const { rows, columns, target, groupNumber, values, hasSuggestions, showError, onChange } = props;
+  return (
+    <Box component="section" aria-labelledby="labeling-rows-h" sx={{ mt: 3 }}>
+      <Typography id="labeling-rows-h" variant="subtitle1" component="h3" sx={{ fontWeight: 600 }}>
+        Label example rows
+      </Typography>
+      <Typography variant="body2" color="text.secondary" sx={{ mb: 1 }}>
+        Instead of (or besides) naming groups, give single rows their {target} value. A row label wins over its group&apos;s name; rows left empty are skipped.
+      </Typography>
+      <TableContainer
+        tabIndex={0}
+        role="region"
+        aria-label="Example rows to label, scrolls"
+        sx={{ border: 1, borderColor: "divider", borderRadius: 1, overflow: "auto", maxWidth: "100%", maxHeight: 480 }}
+      >
+        <Table size="small" stickyHeader aria-label="Example rows to label">
+          <TableHead>
+            <TableRow>
+              <TableCell scope="col">Row</TableCell>
+              <TableCell scope="col">Group</TableCell>
+              {columns.map((col) => (
+                <TableCell key={col} scope="col" sx={{ whiteSpace: "nowrap" }}>
+                  {col}
+                </TableCell>
+              ))}
+              <TableCell scope="col" sx={{ minWidth: 160 }}>
+                Label
+              </TableCell>
+            </TableRow>
+          </TableHead>
+          <TableBody>
+            {rows.map((r) => {
+              const key = String(r.row);
+              const g = groupNumber(r.clusterId);
+              return (
+                <TableRow key={key}>
+                  <TableCell component="th" scope="row">
+                    {String(r.row + 1n)}
+                  </TableCell>
+                  <TableCell>{g > 0 ? g : "—"}</TableCell>
+                  {columns.map((col) => (
+                    <TableCell key={col} sx={{ whiteSpace: "nowrap", maxWidth: 200, overflow: "hidden", textOverflow: "ellipsis" }} title={r.values[col]}>
+                      {r.values[col] ?? <Box component="span" sx={{ color: "text.disabled" }}>—</Box>}
+                    </TableCell>
+                  ))}
+                  <TableCell sx={{ py: 0.5 }}>
+                    <TextField
+                      size="small"
+                      fullWidth
+                      label={`${target} for row ${String(r.row + 1n)}`}
+                      value={values[key] ?? ""}
+                      onChange={(e) => onChange(key, e.target.value)}
+                      error={showError}
+                      slotProps={{ htmlInput: { maxLength: 200, list: hasSuggestions ? "labeling-known" : undefined } }}
+                    />
+                  </TableCell>
+                </TableRow>
+              );
+            })}
+          </TableBody>
+        </Table>
+      </TableContainer>
+    </Box>
   );
 }

@@ -7,6 +7,7 @@ import { ConfusionMatrix } from "./results/Charts";
 import { PredictionView, initialValue, toInstance } from "./results/Playground";
 import { stepperStages } from "./Progress";
 import { rowNoun } from "./results/Results";
+import { hiddenColumns } from "./DataPreview";
 
 describe("DecisionLog", () => {
   it("shows each decision with its confidence and reveals the reasoning on expand", () => {
@@ -98,3 +99,12 @@ describe("rowNoun", () => {
   });
 });
 
+
+describe("hiddenColumns", () => {
+  it("counts the columns whose right edge lies past the visible width", () => {
+    const rights = [100, 200, 300, 400, 500];
+    expect(hiddenColumns(rights, 0, 250)).toBe(3);
+    expect(hiddenColumns(rights, 100, 250)).toBe(2);
+    expect(hiddenColumns(rights, 0, 500)).toBe(0);
+  });
+});
