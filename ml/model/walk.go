@@ -116,7 +116,8 @@ func walkCategory(nodes []tnode, masks []uint64, keys []uint32, stride int, idx,
 	}
 }
 
-// walkWide is walkCategory for a tree with wide categorical sets.
+// walkWide is walkCategory for a tree with wide categorical sets. It stays a
+// separate copy so that walkCategory's hot loop carries no wide-set branch.
 func (ts *treeSet) walkWide(keys []uint32, stride int, idx, act []int32) {
 	nodes, masks := ts.nodes, ts.masks
 	for len(act) > 0 {
