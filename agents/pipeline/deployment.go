@@ -189,21 +189,28 @@ func (p *Pipeline) deployStage(ctx context.Context, r *run) (*outcome, error) {
 	if len(art.Members) == 1 {
 		learner = art.Members[0].Learner
 	}
-	out.model = &modelOutput{specs: specs, in: store.NewModel{
+	out.setModel(store.NewModel{
 		ProjectID: r.proj.ID, Learner: learner, ArtifactKey: key, ONNXKey: onnx,
 		Metrics:       protoJSON(metricsProto(fin, &st, art)),
 		Report:        protoJSON(reportProto(an, &ds, &st, fin, &ev, nil)),
 		FeatureSchema: protoJSON(schema),
 		State:         state,
-	}}
+	}, specs, endpoint)
+	return out, nil
+}
+
+// setModel sets the model the commit creates, served by endpoint when a Vertex AI challenger
+// won (nil otherwise), and the stage message that says whether the model is deployed or only
+// ready for download.
+func (out *outcome) setModel(in store.NewModel, specs []*trainyardv1.FeatureSpec, endpoint *Endpoint) {
 	if endpoint != nil {
-		out.model.in.EndpointID, out.model.in.ExternalID = endpoint.EndpointID, endpoint.ExternalID
+		in.EndpointID, in.ExternalID = endpoint.EndpointID, endpoint.ExternalID
 	}
+	out.model = &modelOutput{specs: specs, in: in}
 	out.message = "model deployed"
-	if state != store.ModelDeployed {
+	if in.State != store.ModelDeployed {
 		out.message = "model ready for download"
 	}
-	return out, nil
 }
 
 // saveAndCheck saves the artifact and checks that the saved bytes load and predict.

@@ -241,20 +241,13 @@ func (p *Pipeline) imageDeployStage(ctx context.Context, r *run) (*outcome, erro
 		DisplayName: r.proj.DisplayName, Features: specs, Classes: art.Classes,
 		TargetColumn: ds.Target, ProblemType: problemTypeProto(art.Task),
 	}
-	out.model = &modelOutput{specs: specs, in: store.NewModel{
+	out.setModel(store.NewModel{
 		ProjectID: r.proj.ID, Learner: st.Members[0], ArtifactKey: key,
 		Metrics:       protoJSON(metricsProto(ev.Final, &st, art)),
 		Report:        protoJSON(reportProto(an, &ds, &st, ev.Final, &ev, nil)),
 		FeatureSchema: protoJSON(schema),
 		State:         state,
-	}}
-	if endpoint != nil {
-		out.model.in.EndpointID, out.model.in.ExternalID = endpoint.EndpointID, endpoint.ExternalID
-	}
-	out.message = "model deployed"
-	if state != store.ModelDeployed {
-		out.message = "model ready for download"
-	}
+	}, specs, endpoint)
 	return out, nil
 }
 
