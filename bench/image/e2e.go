@@ -10,12 +10,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"google.golang.org/protobuf/encoding/protojson"
-
 	"github.com/trainyard/trainyard/agents/pipeline/pipelinetest"
-	trainyardv1 "github.com/trainyard/trainyard/gen/go/trainyard/v1"
-	"github.com/trainyard/trainyard/internal/serving"
-	"github.com/trainyard/trainyard/internal/store"
+	"github.com/trainyard/trainyard/bench/internal/e2e"
 	"github.com/trainyard/trainyard/ml/image"
 	"github.com/trainyard/trainyard/ml/model"
 )
@@ -39,34 +35,11 @@ func runE2E(ctx context.Context, name string, tr, te []image.Example, budget tim
 		return err
 	}
 	defer env.Close()
-	start := time.Now()
-	ds, err := env.Upload(ctx, path)
+	run, err := e2e.Train(ctx, env, name, path, "classify each picture", budget, 3*budget+5*time.Minute)
 	if err != nil {
 		return err
 	}
-	p, err := env.Submit(ctx, pipelinetest.Submission{DatasetID: ds.ID, Description: "classify each picture", BudgetSeconds: int64(budget / time.Second)})
-	if err != nil {
-		return err
-	}
-	if p, err = env.Wait(ctx, p.ID, 3*budget+5*time.Minute); err != nil {
-		return err
-	}
-	if p.Stage != store.StageCompleted || p.ModelID == nil {
-		return fmt.Errorf("%s: project ended in %s: %s", name, p.Stage, p.ErrorMessage)
-	}
-	fit := time.Since(start)
-	m, err := env.Store.GetModel(store.SystemContext(ctx), *p.ModelID)
-	if err != nil {
-		return err
-	}
-	reg, err := serving.New(serving.Options{Blobs: env.Blobs})
-	if err != nil {
-		return err
-	}
-	lm, err := reg.Get(ctx, serving.Ref{ID: m.ID, ArtifactKey: m.ArtifactKey, Version: m.UpdatedAt})
-	if err != nil {
-		return err
-	}
+	lm := run.Loaded
 	ok := 0
 	var d model.Prediction
 	for i, e := range te {
@@ -81,12 +54,11 @@ func runE2E(ctx context.Context, name string, tr, te []image.Example, budget tim
 			ok++
 		}
 	}
-	total := time.Since(start)
-	var mm trainyardv1.Metrics
-	_ = protojson.Unmarshal(m.Metrics, &mm)
+	total := time.Since(run.Start)
+	m, mm := run.Model, run.Metrics
 	b, _ := json.Marshal(map[string]any{"engine": "trainyard pipeline", "dataset": name, "learner": "search: " + m.Learner,
 		"train": len(tr), "test": len(te), "accuracy": float64(ok) / float64(len(te)),
-		"fit_s": fit.Seconds(), "total_s": total.Seconds(), "budget_s": budget.Seconds(),
+		"fit_s": run.Fit.Seconds(), "total_s": total.Seconds(), "budget_s": budget.Seconds(),
 		"pipeline_test_accuracy": mm.GetValues()["accuracy"], "pipeline_test_images": mm.GetTestRows()})
 	fmt.Println(string(b))
 	return nil

@@ -9,12 +9,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"google.golang.org/protobuf/encoding/protojson"
-
 	"github.com/trainyard/trainyard/agents/pipeline/pipelinetest"
-	trainyardv1 "github.com/trainyard/trainyard/gen/go/trainyard/v1"
-	"github.com/trainyard/trainyard/internal/serving"
-	"github.com/trainyard/trainyard/internal/store"
+	"github.com/trainyard/trainyard/bench/internal/e2e"
 	"github.com/trainyard/trainyard/ml/model"
 )
 
@@ -49,35 +45,11 @@ func runE2E(ctx context.Context, dir string, budget time.Duration) error {
 		if err := writeCSV(path, append([][]string{head}, train...)); err != nil {
 			return err
 		}
-		start := time.Now()
-		ds, err := env.Upload(ctx, path)
+		run, err := e2e.Train(ctx, env, name, path, e2eGoals[name], budget, 20*budget+5*time.Minute)
 		if err != nil {
 			return err
 		}
-		p, err := env.Submit(ctx, pipelinetest.Submission{DatasetID: ds.ID, Description: e2eGoals[name], BudgetSeconds: int64(budget / time.Second)})
-		if err != nil {
-			return err
-		}
-		p, err = env.Wait(ctx, p.ID, 20*budget+5*time.Minute)
-		if err != nil {
-			return err
-		}
-		if p.Stage != store.StageCompleted || p.ModelID == nil {
-			return fmt.Errorf("%s: project ended in %s: %s", name, p.Stage, p.ErrorMessage)
-		}
-		fit := time.Since(start)
-		m, err := env.Store.GetModel(store.SystemContext(ctx), *p.ModelID)
-		if err != nil {
-			return err
-		}
-		reg, err := serving.New(serving.Options{Blobs: env.Blobs})
-		if err != nil {
-			return err
-		}
-		lm, err := reg.Get(ctx, serving.Ref{ID: m.ID, ArtifactKey: m.ArtifactKey, Version: m.UpdatedAt})
-		if err != nil {
-			return err
-		}
+		m, lm := run.Model, run.Loaded
 		label, text := index(head, "label"), index(head, "text")
 		y, pred := make([]string, len(test)), make([]string, len(test))
 		var d model.Prediction
@@ -95,13 +67,12 @@ func runE2E(ctx context.Context, dir string, budget time.Duration) error {
 			}
 			y[i], pred[i] = r[label], d.Label
 		}
-		total := time.Since(start)
+		total := time.Since(run.Start)
 		acc, f1 := score(y, pred, positive(name))
-		var mm trainyardv1.Metrics
-		_ = protojson.Unmarshal(m.Metrics, &mm)
+		mm := run.Metrics
 		out, _ := json.Marshal(map[string]any{
 			"engine": "trainyard pipeline", "dataset": name, "learner": "search: " + m.Learner,
-			"train": len(train), "test": len(test), "accuracy": acc, "f1": f1, "fit_s": fit.Seconds(), "total_s": total.Seconds(),
+			"train": len(train), "test": len(test), "accuracy": acc, "f1": f1, "fit_s": run.Fit.Seconds(), "total_s": total.Seconds(),
 			"budget_s": budget.Seconds(), "pipeline_test_accuracy": mm.GetValues()["accuracy"], "text_column": head[text],
 		})
 		fmt.Println(string(out))
