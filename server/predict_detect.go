@@ -10,9 +10,10 @@ import (
 )
 
 // isDetector reports whether a model finds objects in images (its feature schema's problem
-// type is image object detection).
+// type is image object detection). Detectors have no artifact of ours, so every other model
+// answers without reading its schema.
 func isDetector(m *ent.Model) bool {
-	return bytes.Contains(m.FeatureSchema, []byte(trainyardv1.ProblemType_PROBLEM_TYPE_IMAGE_OBJECT_DETECTION.String()))
+	return m.ArtifactKey == "" && bytes.Contains(m.FeatureSchema, []byte(trainyardv1.ProblemType_PROBLEM_TYPE_IMAGE_OBJECT_DETECTION.String()))
 }
 
 // detectOne finds the objects in one instance's image through the model's endpoint.
