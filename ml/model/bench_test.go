@@ -156,13 +156,15 @@ func BenchmarkLoad(b *testing.B) {
 
 // BenchmarkTreeWalk times the compiled trees alone (treeSet.raw on keys
 // encoded beforehand, blocks of blockRows rows) for a 100-tree GBDT on a
-// mixed dataset (telco_churn), a mostly categorical one (adult) and a
-// numeric regression (california_housing).
+// mixed dataset (telco_churn), a mostly categorical one (adult), a numeric
+// regression (california_housing) and a sparse numeric one with deep trees
+// (spambase).
 func BenchmarkTreeWalk(b *testing.B) {
 	for _, c := range []struct{ file, target string }{
 		{"telco_churn.csv", "churn"},
 		{"adult.csv", "income"},
 		{"california_housing.csv", "median_house_value"},
+		{"spambase.csv", "type"},
 	} {
 		b.Run(c.file, func(b *testing.B) {
 			a, tb, _ := treesArtifact(b, c.file, c.target, 100)
@@ -197,7 +199,7 @@ func BenchmarkTreeWalk(b *testing.B) {
 					for r := range blockRows {
 						copy(out[r*ts.k:(r+1)*ts.k], ts.init)
 					}
-					ts.raw(keys[lo*st:(lo+blockRows)*st], blockRows, bb.idx, bb.act, out)
+					ts.raw(keys[lo*st:(lo+blockRows)*st], blockRows, &bb.walk, out)
 				}
 				rows += n
 			}

@@ -18,8 +18,7 @@ type blockBuf struct {
 	keys [][]uint32
 	// outs per member: its outputs for the block, outWidth(member) per row.
 	outs [][]float64
-	idx  []int32
-	act  []int32
+	walk walkBuf
 	row  []float64
 	xr   []float64
 }
@@ -39,16 +38,17 @@ func (p *Predictor) newBlockBuf() *blockBuf {
 	b := &blockBuf{
 		keys: make([][]uint32, len(p.members)),
 		outs: make([][]float64, len(p.members)),
-		idx:  make([]int32, blockRows),
-		act:  make([]int32, blockRows),
 	}
+	trees := 0
 	for i := range p.members {
 		m := &p.members[i]
 		if m.ts != nil {
 			b.keys[i] = make([]uint32, blockRows*m.ts.stride())
+			trees = max(trees, len(m.ts.roots))
 		}
 		b.outs[i] = make([]float64, blockRows*p.outWidth(m))
 	}
+	b.walk = newWalkBuf(blockRows, trees)
 	return b
 }
 
@@ -144,7 +144,7 @@ func (p *Predictor) finishBlock(b *blockBuf, n int, out *Batch, lo int) {
 			for r := range n {
 				copy(o[r*ow:(r+1)*ow], m.ts.init)
 			}
-			m.ts.raw(b.keys[i], n, b.idx, b.act, o)
+			m.ts.raw(b.keys[i], n, &b.walk, o)
 			m.ts.transformRows(o)
 		}
 		wt := m.weight

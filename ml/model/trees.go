@@ -14,7 +14,8 @@ import (
 // that reaches a leaf leaves the list of active rows, so each row takes as
 // many steps as its own path is long (see walk.go). The first level, the
 // root split, is the same for every row: it is read once and the rows pass
-// through it in order.
+// through it in order. Ensembles of numerical trees of at most 64 leaves
+// are not walked but scored (see scorer).
 //
 // It predicts exactly what gbdt.Model.Predict gives on float32-rounded
 // inputs: the same leaves, summed in the same order.
@@ -38,6 +39,9 @@ type treeSet struct {
 	// wide holds the bitsets of categorical splits with a code of
 	// catLimit or more.
 	wide []uint64
+	// score evaluates the trees instead of walking them when they allow
+	// it (see scorer), nil otherwise.
+	score *scorer
 }
 
 // tnode is one compiled split (16 bytes, four to a cache line). A row
@@ -126,6 +130,7 @@ func compileTrees(m *gbdt.Model) (*treeSet, bool) {
 			return nil, false
 		}
 	}
+	ts.score = newScorer(ts)
 	return ts, true
 }
 

@@ -9,15 +9,31 @@ const (
 	wideTree            // also wide categorical splits
 )
 
+// walkBuf is the scratch space of treeSet.raw.
+type walkBuf struct {
+	// idx and act hold a node and an active row per row of a block.
+	idx, act []int32
+	// live holds scoreRows words per tree for the scorer.
+	live []uint64
+}
+
+func newWalkBuf(rows, trees int) walkBuf {
+	return walkBuf{idx: make([]int32, rows), act: make([]int32, rows), live: make([]uint64, trees*scoreRows)}
+}
+
 // raw adds the raw scores of the m rows of keys (row-major, stride keys
-// each) to out (m*k values, which the caller fills with init first). idx
-// and act have room for m values.
-func (ts *treeSet) raw(keys []uint32, m int, idx, act []int32, out []float64) {
+// each) to out (m*k values, which the caller fills with init first). w has
+// room for m rows and every tree.
+func (ts *treeSet) raw(keys []uint32, m int, w *walkBuf, out []float64) {
 	k, stride := ts.k, ts.stride()
 	keys = keys[:m*stride]
-	idx = idx[:m]
-	act = act[:m]
 	out = out[:m*k]
+	if ts.score != nil {
+		ts.score.raw(keys, m, stride, k, w.live, out)
+		return
+	}
+	idx := w.idx[:m]
+	act := w.act[:m]
 	for t, root := range ts.roots {
 		switch {
 		case root < 0:

@@ -64,7 +64,8 @@ func TestCompiledCategoryWordEdge(t *testing.T) {
 	for r := range got {
 		got[r] = ts.init[0]
 	}
-	ts.raw(keys, len(rows), make([]int32, len(rows)), make([]int32, len(rows)), got)
+	w := newWalkBuf(len(rows), len(ts.roots))
+	ts.raw(keys, len(rows), &w, got)
 	want := make([]float64, 1)
 	for r, x := range rows {
 		m.PredictRaw(x, want)

@@ -1,0 +1,172 @@
+package model
+
+import (
+	"cmp"
+	"math"
+	"math/bits"
+	"slices"
+)
+
+// scorer evaluates an ensemble of numerical trees of at most 64 leaves the
+// way QuickScorer does, without walking the trees. The leaves of each tree
+// are numbered left to right and a row keeps one 64-bit word per tree of
+// the leaves it may still reach. A split that sends the row right rules
+// out the leaves of its left subtree; once every such split has cleared
+// their bits, the lowest bit left is the leaf the walk would reach. The
+// splits on one feature are sorted by their bound, so a row visits only
+// those that send it right, a prefix of the list, and stops at the first
+// that does not: on a deep tree of 31 leaves a row costs a few sequential
+// AND operations instead of a chain of ten dependent loads.
+//
+// It reaches exactly the leaves the walk does and sums them in tree order.
+type scorer struct {
+	// conds holds per feature, by rising bound, the splits on it: a row
+	// whose key (not NaN's 0) exceeds bound goes right there.
+	conds []scoreCond
+	// nan holds per feature the splits that send NaN right.
+	nan []scoreCond
+	// feature j's splits are conds[off[j]:off[j+1]] and
+	// nan[nanOff[j]:nanOff[j+1]].
+	off, nanOff []int32
+	// leaves holds the leaf values of every tree, left to right; tree t's
+	// start at first[t].
+	leaves []float64
+	first  []int32
+}
+
+// scoreCond is one split: a row sent right keeps only the leaves of mask
+// in the word of its tree.
+type scoreCond struct {
+	bound uint32
+	tree  uint32
+	mask  uint64
+}
+
+// maxScoreLeaves is the most leaves a tree may have for the scorer: one
+// bit each in a word.
+const maxScoreLeaves = 64
+
+// newScorer builds the scorer of ts, or returns nil when ts has a
+// categorical split or a tree of more than maxScoreLeaves leaves.
+func newScorer(ts *treeSet) *scorer {
+	for _, k := range ts.kind {
+		if k != numericTree {
+			return nil
+		}
+	}
+	s := &scorer{first: make([]int32, len(ts.roots))}
+	conds := make([][]scoreCond, ts.nfeat)
+	nan := make([][]scoreCond, ts.nfeat)
+	for t, root := range ts.roots {
+		s.first[t] = int32(len(s.leaves))
+		b := scoreBuild{ts: ts, s: s, tree: uint32(t), conds: conds, nan: nan}
+		if b.visit(root); b.n > maxScoreLeaves {
+			return nil
+		}
+	}
+	for j := range ts.nfeat {
+		slices.SortStableFunc(conds[j], func(a, b scoreCond) int { return cmp.Compare(a.bound, b.bound) })
+		s.off = append(s.off, int32(len(s.conds)))
+		s.conds = append(s.conds, conds[j]...)
+		s.nanOff = append(s.nanOff, int32(len(s.nan)))
+		s.nan = append(s.nan, nan[j]...)
+	}
+	s.off = append(s.off, int32(len(s.conds)))
+	s.nanOff = append(s.nanOff, int32(len(s.nan)))
+	return s
+}
+
+// scoreBuild numbers the leaves of one tree and collects its splits.
+type scoreBuild struct {
+	ts         *treeSet
+	s          *scorer
+	tree       uint32
+	n          int // leaves numbered so far
+	conds, nan [][]scoreCond
+}
+
+// visit numbers the leaves under compiled node c (^leaf for a leaf) left to
+// right and returns the first number past them.
+func (b *scoreBuild) visit(c int32) int {
+	if c < 0 {
+		b.s.leaves = append(b.s.leaves, b.ts.vals[^c])
+		b.n++
+		return b.n
+	}
+	n := b.ts.nodes[c]
+	lo := b.n
+	mid := b.visit(n.kids[1])
+	b.visit(n.kids[0])
+	if b.n > maxScoreLeaves {
+		return b.n
+	}
+	// The left subtree holds leaves [lo, mid).
+	mask := ^(uint64(math.MaxUint64) >> (64 - (mid - lo)) << lo)
+	cond := scoreCond{tree: b.tree, mask: mask}
+	sub, lim := uint32(n.sub), n.lim
+	if 0-sub > lim {
+		b.nan[n.feat] = append(b.nan[n.feat], cond)
+	}
+	// A key x >= 1 goes right when x-sub > lim, that is x > lim+sub.
+	if bound := uint64(lim) + uint64(sub); bound < math.MaxUint32 {
+		cond.bound = uint32(bound)
+		b.conds[n.feat] = append(b.conds[n.feat], cond)
+	}
+	return b.n
+}
+
+// scoreRows is how many rows the scorer takes at a time: their sums over
+// the trees are independent chains of additions, which overlap.
+const scoreRows = 8
+
+// raw adds the raw scores of the m rows of keys (row-major, stride keys
+// each) to out (m*k values). live has room for scoreRows words per tree.
+func (s *scorer) raw(keys []uint32, m, stride, k int, live []uint64, out []float64) {
+	nf := len(s.off) - 1
+	live = live[:len(s.first)*scoreRows]
+	for lo := 0; lo < m; lo += scoreRows {
+		n := min(scoreRows, m-lo)
+		for i := range live {
+			live[i] = math.MaxUint64
+		}
+		for r := range n {
+			x := keys[(lo+r)*stride:]
+			s.reach(x[:nf], live[r:])
+		}
+		s.sum(live, n, k, out[lo*k:(lo+n)*k])
+	}
+}
+
+// reach clears in live (scoreRows words per tree, from the row's) the bits
+// of the leaves that the row of keys x cannot reach in each tree.
+func (s *scorer) reach(x []uint32, live []uint64) {
+	for j, v := range x {
+		if v == 0 {
+			for _, c := range s.nan[s.nanOff[j]:s.nanOff[j+1]] {
+				live[c.tree*scoreRows] &= c.mask
+			}
+			continue
+		}
+		for _, c := range s.conds[s.off[j]:s.off[j+1]] {
+			if v <= c.bound {
+				break
+			}
+			live[c.tree*scoreRows] &= c.mask
+		}
+	}
+}
+
+// sum adds to out (k values per row) the leaf of each of n rows in every
+// tree, in tree order: the lowest bit of its word in live.
+func (s *scorer) sum(live []uint64, n, k int, out []float64) {
+	c := 0
+	for t, first := range s.first {
+		w := live[t*scoreRows : t*scoreRows+n]
+		for r, b := range w {
+			out[r*k+c] += s.leaves[int(first)+bits.TrailingZeros64(b)]
+		}
+		if c++; c == k {
+			c = 0
+		}
+	}
+}

@@ -1,0 +1,85 @@
+package model
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/trainyard/trainyard/ml/gbdt"
+)
+
+// randomTree grows a numerical tree of the given number of leaves by
+// splitting random leaves: on feature 0..2, at thresholds from ths, with
+// NaN going either way.
+func randomTree(rng *rand.Rand, leaves int, ths []float64) gbdt.Tree {
+	nodes := []gbdt.Node{{Leaf: true}}
+	open := []int{0}
+	for len(open) < leaves {
+		i := rng.IntN(len(open))
+		at := open[i]
+		l, r := len(nodes), len(nodes)+1
+		nodes = append(nodes, gbdt.Node{Leaf: true}, gbdt.Node{Leaf: true})
+		nodes[at] = gbdt.Node{Feature: rng.IntN(3), Threshold: ths[rng.IntN(len(ths))], DefaultLeft: rng.IntN(2) == 0, Left: l, Right: r}
+		open[i] = l
+		open = append(open, r)
+	}
+	for _, i := range open {
+		nodes[i].Value = float64(rng.IntN(1 << 20))
+	}
+	return gbdt.Tree{Nodes: nodes}
+}
+
+// TestScorerMatchesGBDT checks the scorer against gbdt on random numerical
+// trees (deep chains and bushy ones, up to 64 leaves, one-leaf and empty
+// trees, NaN sent either way, a NaN threshold, -0) for one and three
+// outputs, on float32 inputs: every threshold and its neighbours, NaN and
+// infinities (as the compiled trees see them; 0.1 is not one, its float32
+// neighbours are). A tree of 65 leaves is walked instead.
+func TestScorerMatchesGBDT(t *testing.T) {
+	ths := []float64{math.NaN(), math.Inf(-1), -1, math.Copysign(0, -1), 0.1, 0.5, 1, 3.75, math.Inf(1)}
+	xs := []float64{math.NaN(), math.Copysign(0, -1), 0}
+	for _, th := range ths {
+		f := float32(th)
+		xs = append(xs, float64(f), float64(math.Nextafter32(f, float32(math.Inf(1)))), float64(math.Nextafter32(f, float32(math.Inf(-1)))))
+	}
+	for _, k := range []int{1, 3} {
+		rng := rand.New(rand.NewPCG(1, uint64(k)))
+		m := &gbdt.Model{
+			Objective: "regression", Transform: "identity", NumClass: k, TreesPerIteration: k,
+			InitScore: make([]float64, k),
+			Features:  []gbdt.FeatureInfo{{Name: "a"}, {Name: "b"}, {Name: "c"}},
+			Trees:     []gbdt.Tree{{}, {Nodes: []gbdt.Node{{Leaf: true, Value: 7}}}},
+		}
+		for _, leaves := range []int{2, 5, 31, 31, 64, 64, 17, 3, 64, 40} {
+			m.Trees = append(m.Trees, randomTree(rng, leaves, ths))
+		}
+		ts, ok := compileTrees(m)
+		if !ok || ts.score == nil {
+			t.Fatalf("k=%d: compileTrees gave no scorer", k)
+		}
+		var rows [][]float64
+		for range 3000 {
+			rows = append(rows, []float64{xs[rng.IntN(len(xs))], xs[rng.IntN(len(xs))], xs[rng.IntN(len(xs))]})
+		}
+		keys := make([]uint32, len(rows)*ts.stride())
+		for r, x := range rows {
+			ts.setKeys(keys[r*ts.stride():], x)
+		}
+		got := make([]float64, len(rows)*k)
+		w := newWalkBuf(len(rows), len(ts.roots))
+		ts.raw(keys, len(rows), &w, got)
+		want := make([]float64, k)
+		for r, x := range rows {
+			m.PredictRaw(x, want)
+			for c := range k {
+				if got[r*k+c] != want[c] {
+					t.Fatalf("k=%d: scorer raw(%v)[%d] = %v, want %v", k, x, c, got[r*k+c], want[c])
+				}
+			}
+		}
+		m.Trees = append(m.Trees, randomTree(rng, maxScoreLeaves+1, ths))
+		if ts, _ := compileTrees(m); ts == nil || ts.score != nil {
+			t.Errorf("k=%d: a tree of %d leaves: want the walk, not the scorer", k, maxScoreLeaves+1)
+		}
+	}
+}
