@@ -74,14 +74,16 @@ func TestManyWatchersCostLittle(t *testing.T) {
 		t.Errorf("%.0f KiB of heap per watcher, want at most 256 KiB", perHeap/1024)
 	}
 
-	// Idle: nothing happens in the project for 2 s. Every poll interval (2 s by default, the
-	// safety net for writes by other processes) wakes each watcher for one read, a few ms of CPU.
+	// Idle: nothing happens in the project for 2 s, ten poll intervals of this harness. Each
+	// poll (the safety net for writes by other processes) is one query for all watched
+	// projects and wakes no watcher of a project without new events: ~7 ms of CPU in all, where
+	// waking every watcher for a read at each poll took ~0.3 s.
 	before := processCPU(t)
 	time.Sleep(2 * time.Second)
 	idle := processCPU(t) - before
 	t.Logf("%d idle watchers used %v of CPU in 2 s", watchers, idle)
-	if idle > time.Second {
-		t.Errorf("%d idle watchers used %v of CPU in 2 s, want under 1s", watchers, idle)
+	if idle > 150*time.Millisecond {
+		t.Errorf("%d idle watchers used %v of CPU in 2 s, want under 150ms", watchers, idle)
 	}
 
 	for i := range events {

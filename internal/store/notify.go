@@ -2,12 +2,14 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/trainyard/trainyard/ent/project"
 )
 
 // notifyChannel is the Postgres LISTEN/NOTIFY channel of progress events.
@@ -19,9 +21,34 @@ const notifyChannel = "trainyard_progress"
 // read every event after the last sequence you have. Subscribe before the first read so
 // nothing falls between the read and the subscription. The channel is closed when ctx ends.
 func (s *Store) Subscribe(ctx context.Context, projectID uuid.UUID) <-chan struct{} {
-	ch, cancel := s.hub.subscribe(projectID)
+	ch, cancel := s.hub.subscribe(s, projectID)
 	context.AfterFunc(ctx, cancel)
 	return ch
+}
+
+// markChunk bounds the ids of one progressMarks query, far below the bind-parameter limits of
+// SQLite (32766) and Postgres (65535).
+const markChunk = 500
+
+// progressMarks returns the progress mark of each of the projects that exist: its
+// next_sequence, the last event sequence handed out. It moves in the transaction that appends
+// an event, so comparing it between polls tells whether a project has new events, by primary
+// key and without reading any event. updated_at would also move with lease renewals and other
+// edits that are no progress, which is all Subscribe promises, and wake watchers for nothing.
+func (s *Store) progressMarks(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]int64, error) {
+	marks := make(map[uuid.UUID]int64, len(ids))
+	sys := SystemContext(ctx)
+	for chunk := range slices.Chunk(ids, markChunk) {
+		ps, err := s.client.Project.Query().Where(project.IDIn(chunk...)).
+			Select(project.FieldID, project.FieldNextSequence).All(sys)
+		if err != nil {
+			return nil, fmt.Errorf("read progress marks of %d projects: %w", len(chunk), err)
+		}
+		for _, p := range ps {
+			marks[p.ID] = p.NextSequence
+		}
+	}
+	return marks, nil
 }
 
 // touch remembers that tx changed the project's progress, to announce after the commit.
@@ -82,83 +109,6 @@ func (s *Store) listenOnce(ctx context.Context, databaseURL string, connected fu
 		}
 		if id, err := uuid.Parse(n.Payload); err == nil {
 			s.hub.notify(id)
-		}
-	}
-}
-
-// hub fans wake-ups out to the subscribers of each project.
-type hub struct {
-	poll time.Duration
-	mu   sync.Mutex
-	subs map[uuid.UUID]map[chan struct{}]struct{}
-}
-
-// newHub returns a hub that also wakes everyone every poll interval.
-func newHub(poll time.Duration) *hub {
-	return &hub{poll: poll, subs: map[uuid.UUID]map[chan struct{}]struct{}{}}
-}
-
-// subscribe registers a channel for the project and returns it with its cancel function.
-func (h *hub) subscribe(id uuid.UUID) (chan struct{}, func()) {
-	ch := make(chan struct{}, 1)
-	h.mu.Lock()
-	if h.subs[id] == nil {
-		h.subs[id] = map[chan struct{}]struct{}{}
-	}
-	h.subs[id][ch] = struct{}{}
-	h.mu.Unlock()
-	var once sync.Once
-	return ch, func() {
-		once.Do(func() {
-			h.mu.Lock()
-			delete(h.subs[id], ch)
-			if len(h.subs[id]) == 0 {
-				delete(h.subs, id)
-			}
-			h.mu.Unlock()
-			close(ch)
-		})
-	}
-}
-
-// notify wakes the project's subscribers without blocking.
-func (h *hub) notify(id uuid.UUID) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for ch := range h.subs[id] {
-		wake(ch)
-	}
-}
-
-// notifyAll wakes every subscriber.
-func (h *hub) notifyAll() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for _, chans := range h.subs {
-		for ch := range chans {
-			wake(ch)
-		}
-	}
-}
-
-// wake sends on a 1-buffered channel unless a wake-up is already pending.
-func wake(ch chan struct{}) {
-	select {
-	case ch <- struct{}{}:
-	default:
-	}
-}
-
-// run polls until ctx ends.
-func (h *hub) run(ctx context.Context) {
-	t := time.NewTicker(h.poll)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			h.notifyAll()
 		}
 	}
 }
