@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/trainyard/trainyard/agents/analyze"
 	"github.com/trainyard/trainyard/agents/decision"
 	"github.com/trainyard/trainyard/ent"
 	trainyardv1 "github.com/trainyard/trainyard/gen/go/trainyard/v1"
@@ -45,6 +46,15 @@ func (p *Pipeline) createModel(ctx context.Context, tx *store.Tx, r *run, mo *mo
 		return nil, err
 	}
 	return tx.UpdateModel(ctx, m.ID, store.ModelChanges{CodeExamples: protoJSON(codeExamples(p.opts.PublicURL, m.ID.String(), mo.specs))})
+}
+
+// deployInputs is what DEPLOYMENT loads once for the project and hands to its steps: the
+// analysis, the split, the training state of the evaluated iteration and the project's frame.
+type deployInputs struct {
+	an *analyze.Analysis
+	ds *dataState
+	st *trainState
+	f  *frame.Frame
 }
 
 // deployStage is DEPLOYMENT: the TrainingManager refits the chosen configuration on every
@@ -152,7 +162,7 @@ func (p *Pipeline) deployStage(ctx context.Context, r *run) (*outcome, error) {
 	}
 	var endpoint *Endpoint // a trainer that serves models (Vertex AI) deploys on its endpoint
 	if deployErr == nil {
-		endpoint, deployErr = p.deployEndpoint(ctx, r, key, fin, out)
+		endpoint, deployErr = p.deployEndpoint(ctx, r, key, &deployInputs{an: an, ds: &ds, st: &st, f: f}, fin, out)
 	}
 	onnx := ""
 	if b, err := art.ONNX(model.ONNXOptions{}); err != nil {

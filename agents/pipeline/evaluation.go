@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -341,49 +342,31 @@ func (p *Pipeline) testEvaluation(ctx context.Context, r *run, art *model.Artifa
 			s.pos = s.classIndex(ds.PositiveClass, 1)
 		}
 	}
-	fin := &finalEval{Iteration: st.Iteration, Threshold: thr, HasThresh: ds.Task == automl.Binary, Positive: s.pos, TestRows: len(s.y), Values: map[string]float64{}}
+	fin, err := s.testEval(st, an.SuccessCriteria)
+	if err != nil {
+		return nil, err
+	}
+	fin.Threshold, fin.HasThresh = thr, ds.Task == automl.Binary
+	return fin, nil
+}
+
+// testEval evaluates s, a model's predictions of the held-out test rows, as the project's
+// final evaluation: the summary, the metrics reported for the task, the project's metric and
+// the success criteria. The engine's model (testEvaluation) and an AutoML challenger
+// (scoreEndpoint) both go through it, so DEPLOYMENT compares the two on the same measures.
+func (s *scored) testEval(st *trainState, criteria []analyze.SuccessCriterion) (*finalEval, error) {
 	var ps metrics.Predictions
-	if ds.Task == automl.Regression {
+	if s.task == automl.Regression {
 		ps.Values = s.values
 	} else {
-		ps.Values = s.predicted()
-		ps.Proba = s.probaRows()
+		ps.Values, ps.Proba = s.predicted(), s.probaRows()
 	}
-	sum, err := metrics.Summarize(ds.Task, s.y, ps)
+	sum, err := metrics.Summarize(s.task, s.y, ps)
 	if err != nil {
 		return nil, fmt.Errorf("test metrics: %w", err)
 	}
-	fin.Summary = sum
-	names := []string{"rmse", "mae", "r2"}
-	if ds.Task != automl.Regression {
-		names = []string{"accuracy", "balanced_accuracy", "f1", "f1_macro", "precision", "recall", "logloss", "auc", "pr_auc"}
-	}
-	for _, n := range names {
-		m, err := metrics.Lookup(n)
-		if err != nil {
-			continue
-		}
-		var v float64
-		if ds.Task == automl.Binary && (n == "f1" || n == "precision" || n == "recall") {
-			v, err = s.value(analyze.SuccessCriterion{Metric: n})
-		} else {
-			v, err = m.Compute(s.y, ps)
-		}
-		if err == nil && v == v {
-			fin.Values[n] = v
-		}
-	}
-	if st.Metric != "" {
-		if _, ok := fin.Values[st.Metric]; !ok {
-			if m, err := metrics.Lookup(st.Metric); err == nil {
-				if v, err := m.Compute(s.y, ps); err == nil {
-					fin.Values[m.Name] = v
-				}
-			}
-		}
-	}
-	fin.Criteria, err = s.check(an.SuccessCriteria)
-	if err != nil {
+	fin := &finalEval{Iteration: st.Iteration, Positive: s.pos, Summary: sum, TestRows: len(s.y), Values: s.testValues(ps, st.Metric)}
+	if fin.Criteria, err = s.check(criteria); err != nil {
 		return nil, err
 	}
 	fin.CriteriaMet = true
@@ -391,6 +374,34 @@ func (p *Pipeline) testEvaluation(ctx context.Context, r *run, art *model.Artifa
 		fin.CriteriaMet = fin.CriteriaMet && c.Met
 	}
 	return fin, nil
+}
+
+// testValues computes the metrics reported for the task and the project's metric, by
+// canonical name, on predictions ps of s. A binary model's f1, precision and recall are
+// those of its positive class (s.value), which need not be class 1 as metrics assumes. A
+// metric that cannot be computed on these rows is left out rather than reported as a number.
+func (s *scored) testValues(ps metrics.Predictions, projectMetric string) map[string]float64 {
+	names := []string{"rmse", "mae", "r2", projectMetric}
+	if s.task != automl.Regression {
+		names = []string{"accuracy", "balanced_accuracy", "f1", "f1_macro", "precision", "recall", "logloss", "auc", "pr_auc", projectMetric}
+	}
+	values := make(map[string]float64, len(names))
+	for _, n := range names {
+		m, err := metrics.Lookup(n)
+		if err != nil {
+			continue
+		}
+		var v float64
+		if s.task == automl.Binary && (n == "f1" || n == "precision" || n == "recall") {
+			v, err = s.value(analyze.SuccessCriterion{Metric: n})
+		} else {
+			v, err = m.Compute(s.y, ps)
+		}
+		if err == nil && !math.IsNaN(v) {
+			values[m.Name] = v
+		}
+	}
+	return values
 }
 
 // unmetWhy explains the criteria the test rows did not meet.

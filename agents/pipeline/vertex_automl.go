@@ -6,7 +6,6 @@ import (
 	"math"
 	"time"
 
-	"github.com/trainyard/trainyard/agents/analyze"
 	"github.com/trainyard/trainyard/agents/decision"
 	"github.com/trainyard/trainyard/ml/automl"
 	"github.com/trainyard/trainyard/ml/frame"
@@ -65,18 +64,12 @@ type EndpointPrediction struct {
 // automlAttempts bounds the AutoML challenger's tries, as training's retry rules do.
 const automlAttempts = maxTrainAttempts
 
-// automlChallenger trains and judges the AutoML challenger when the trainer offers one. It
-// returns the challenger's endpoint when it wins (fin then holds its test evaluation) and nil
-// when the engine's model stays; the AutoML model is removed when it loses.
-func (p *Pipeline) automlChallenger(ctx context.Context, r *run, at AutoMLTrainer, fin *finalEval, out *outcome) (*Endpoint, error) {
-	var ds dataState
-	if err := p.getJSON(ctx, stateKey(r.proj.ID, dataKey), &ds); err != nil {
-		return nil, err
-	}
-	var st trainState
-	if err := p.getJSON(ctx, stateKey(r.proj.ID, trainKey(fin.Iteration)), &st); err != nil {
-		return nil, err
-	}
+// automlChallenger trains and judges the AutoML challenger when the trainer offers one, on
+// what DEPLOYMENT has loaded (in). It returns the challenger's endpoint when it wins (fin then
+// holds its test evaluation) and nil when the engine's model stays; the AutoML model is removed
+// when it loses.
+func (p *Pipeline) automlChallenger(ctx context.Context, r *run, at AutoMLTrainer, in *deployInputs, fin *finalEval, out *outcome) (*Endpoint, error) {
+	ds, st := in.ds, in.st
 	budget := time.Duration(st.Config.BudgetSeconds * float64(time.Second))
 	run, why := at.PlanAutoML(AutoMLPlan{Task: ds.Task, Rows: len(ds.Train), Budget: budget})
 	if !run {
@@ -86,14 +79,11 @@ func (p *Pipeline) automlChallenger(ctx context.Context, r *run, at AutoMLTraine
 			map[string]any{"budget_seconds": budget.Seconds(), "task": ds.Task}))
 		return nil, nil
 	}
-	f, err := p.loadFrame(ctx, r.proj)
-	if err != nil {
-		return nil, err
-	}
 	r.progress(0.75, budget.Seconds(), "training an AutoML tabular challenger on Vertex AI", true)
 	var ep *Endpoint
+	var err error
 	for attempt := 1; attempt <= automlAttempts; attempt++ {
-		ep, err = at.TrainAutoML(ctx, AutoMLJob{ProjectID: r.proj.ID.String(), Frame: f.Take(ds.Train), Target: ds.Target, Task: ds.Task,
+		ep, err = at.TrainAutoML(ctx, AutoMLJob{ProjectID: r.proj.ID.String(), Frame: in.f.Take(ds.Train), Target: ds.Target, Task: ds.Task,
 			Drop: ds.dropNames(), Metric: st.Metric, Budget: budget, Attempt: attempt})
 		if err == nil {
 			break
@@ -115,7 +105,7 @@ func (p *Pipeline) automlChallenger(ctx context.Context, r *run, at AutoMLTraine
 			map[string]any{"attempt": attempt, "error": err.Error()}))
 		r.logf(fmt.Sprintf("AutoML attempt %d failed: %v", attempt, err))
 	}
-	challenger, err := p.scoreEndpoint(ctx, r, at, ep, f, &ds, &st)
+	challenger, err := scoreEndpoint(ctx, at, ep, in)
 	if err != nil {
 		out.decide(p.ruled(typeRecovery, "serve the engine's model: the AutoML challenger could not be scored",
 			fmt.Sprintf("Scoring the held-out test rows through the AutoML endpoint failed: %v.", err),
@@ -149,12 +139,9 @@ func (p *Pipeline) automlChallenger(ctx context.Context, r *run, at AutoMLTraine
 
 // scoreEndpoint evaluates an endpoint's model on the held-out test rows as testEvaluation
 // evaluates the engine's model (the class with the highest probability is predicted).
-func (p *Pipeline) scoreEndpoint(ctx context.Context, r *run, at AutoMLTrainer, ep *Endpoint, f *frame.Frame, ds *dataState, st *trainState) (*finalEval, error) {
-	an, err := p.loadAnalysis(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	test := f.Take(ds.Test)
+func scoreEndpoint(ctx context.Context, at AutoMLTrainer, ep *Endpoint, in *deployInputs) (*finalEval, error) {
+	ds, st := in.ds, in.st
+	test := in.f.Take(ds.Test)
 	target := test.Col(ds.Target)
 	inputs := make([]*frame.Column, 0, test.NCols())
 	dropped := map[string]bool{ds.Target: true}
@@ -186,13 +173,11 @@ func (p *Pipeline) scoreEndpoint(ctx context.Context, r *run, at AutoMLTrainer, 
 		return nil, fmt.Errorf("%d predictions for %d rows", len(preds), len(rows))
 	}
 	s := &scored{task: ds.Task, classes: st.Classes, width: max(1, len(st.Classes)), threshold: 0.5, pos: 1}
-	var ps metrics.Predictions
 	if ds.Task == automl.Regression {
 		for i, pr := range preds {
 			s.y = append(s.y, target.Num[i])
 			s.values = append(s.values, pr.Value)
 		}
-		ps.Values = s.values
 	} else {
 		for i, pr := range preds {
 			k := s.classIndex(target.Value(i), -1)
@@ -207,38 +192,6 @@ func (p *Pipeline) scoreEndpoint(ctx context.Context, r *run, at AutoMLTrainer, 
 		if ds.Task == automl.Binary {
 			s.pos = s.classIndex(ds.PositiveClass, 1)
 		}
-		ps.Values, ps.Proba = s.predicted(), s.probaRows()
 	}
-	sum, err := metrics.Summarize(ds.Task, s.y, ps)
-	if err != nil {
-		return nil, fmt.Errorf("test metrics: %w", err)
-	}
-	fin := &finalEval{Iteration: st.Iteration, Positive: s.pos, Summary: sum, TestRows: len(s.y), Values: map[string]float64{}}
-	names := []string{"rmse", "mae", "r2", st.Metric}
-	if ds.Task != automl.Regression {
-		names = []string{"accuracy", "balanced_accuracy", "f1", "f1_macro", "precision", "recall", "logloss", "auc", "pr_auc", st.Metric}
-	}
-	for _, n := range names {
-		m, err := metrics.Lookup(n)
-		if err != nil {
-			continue
-		}
-		var v float64
-		if ds.Task == automl.Binary && (n == "f1" || n == "precision" || n == "recall") {
-			v, err = s.value(analyze.SuccessCriterion{Metric: n})
-		} else {
-			v, err = m.Compute(s.y, ps)
-		}
-		if err == nil && v == v {
-			fin.Values[m.Name] = v
-		}
-	}
-	if fin.Criteria, err = s.check(an.SuccessCriteria); err != nil {
-		return nil, err
-	}
-	fin.CriteriaMet = true
-	for _, c := range fin.Criteria {
-		fin.CriteriaMet = fin.CriteriaMet && c.Met
-	}
-	return fin, nil
+	return s.testEval(st, in.an.SuccessCriteria)
 }

@@ -47,13 +47,13 @@ type Endpoint struct {
 //
 // A trainer that also trains AutoML models (AutoMLTrainer) first gets to train a challenger;
 // when it wins on the held-out test rows its endpoint is returned and fin holds its evaluation.
-func (p *Pipeline) deployEndpoint(ctx context.Context, r *run, key string, fin *finalEval, out *outcome) (*Endpoint, error) {
+func (p *Pipeline) deployEndpoint(ctx context.Context, r *run, key string, in *deployInputs, fin *finalEval, out *outcome) (*Endpoint, error) {
 	d, ok := p.trainer.(EndpointDeployer)
 	if !ok {
 		return nil, nil
 	}
 	if at, ok := p.trainer.(AutoMLTrainer); ok {
-		ep, err := p.automlChallenger(ctx, r, at, fin, out)
+		ep, err := p.automlChallenger(ctx, r, at, in, fin, out)
 		if err != nil && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}

@@ -29,7 +29,8 @@ import (
 type Options struct {
 	// Concurrency is how many projects run at once (default 2).
 	Concurrency int
-	// Relay runs an outbox relay in this worker.
+	// Relay runs an outbox relay in this worker; on the in-process queue it relays only the
+	// topics this worker consumes (see relayOutbox).
 	Relay bool
 	// RelayPoll is the relay's polling interval (default 1s).
 	RelayPoll time.Duration
@@ -95,7 +96,7 @@ func New(st *store.Store, q *queue.Queue, pipe *pipeline.Pipeline, opts Options)
 	}
 	w := &Worker{st: st, q: q, pipe: pipe, opts: opts, log: opts.Logger, inflight: map[uuid.UUID]bool{}}
 	if opts.Relay {
-		w.relay = queue.NewRelay(st, q, opts.Logger, opts.RelayPoll)
+		w.relay = queue.NewRelay(w.relayOutbox(), q, opts.Logger, opts.RelayPoll)
 	}
 	return w
 }
@@ -106,6 +107,10 @@ func (w *Worker) Wake() {
 		w.relay.Wake()
 	}
 }
+
+// sendsWebhooks reports whether the worker delivers webhook notifications (it has a secret to
+// sign them with).
+func (w *Worker) sendsWebhooks() bool { return len(w.opts.WebhookSecret) > 0 }
 
 // Handled returns how many stage triggers this worker ran to the end.
 func (w *Worker) Handled() int {
@@ -134,7 +139,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	if w.opts.SweepInterval > 0 {
 		bg.Go(func() { w.sweep(sys) })
 	}
-	if len(w.opts.WebhookSecret) > 0 {
+	if w.sendsWebhooks() {
 		bg.Go(func() {
 			if err := w.deliverWebhooks(ctx); err != nil {
 				w.log.Error("webhook delivery", "err", err)

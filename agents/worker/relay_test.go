@@ -1,0 +1,133 @@
+package worker_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/trainyard/trainyard/agents/pipeline"
+	"github.com/trainyard/trainyard/agents/pipeline/pipelinetest"
+	"github.com/trainyard/trainyard/agents/worker"
+	"github.com/trainyard/trainyard/internal/queue"
+	"github.com/trainyard/trainyard/internal/store"
+)
+
+// TestRelayPublishesOnlyConsumedTopics: on the in-process queue a worker's relay publishes the
+// project triggers it runs, and the webhooks when it sends them, but leaves batch prediction
+// triggers (and webhooks it does not send) in the outbox for the process that consumes them;
+// through a broker it publishes every topic.
+func TestRelayPublishesOnlyConsumedTopics(t *testing.T) {
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ns.Start()
+	defer ns.Shutdown()
+	if !ns.ReadyForConnections(5 * time.Second) {
+		t.Fatal("nats server not ready")
+	}
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	defer hook.Close()
+
+	for _, tc := range []struct {
+		name, queueURL, subscription string
+		webhookSecret                []byte
+		// batchLeft and webhookLeft say which messages the relay must leave in the outbox.
+		batchLeft, webhookLeft bool
+	}{
+		{name: "mem, no webhooks", queueURL: "mem://", batchLeft: true, webhookLeft: true},
+		{name: "mem, webhooks", queueURL: "mem://", webhookSecret: []byte("0123456789abcdef"), batchLeft: true},
+		{name: "broker", queueURL: ns.ClientURL() + "/trainyard-", subscription: ns.ClientURL() + "/trainyard-projects"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			e, err := pipelinetest.Start(ctx, pipelinetest.Config{Dir: t.TempDir(), NoWorker: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer e.Close()
+			q, err := queue.Open(ctx, tc.queueURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer q.Close(context.Background())
+			w := worker.New(e.Store, q, e.Pipeline, worker.Options{Relay: true, RelayPoll: 50 * time.Millisecond,
+				SweepInterval: -1, SubscriptionURL: tc.subscription, WebhookSecret: tc.webhookSecret})
+			wctx, stop := context.WithCancel(ctx)
+			ran := make(chan error, 1)
+			go func() { ran <- w.Run(wctx) }()
+			defer func() {
+				stop()
+				if err := <-ran; err != nil {
+					t.Errorf("Run = %v", err)
+				}
+			}()
+
+			sys := store.SystemContext(ctx)
+			enqueueOneOfEach(t, sys, e.Store, hook.URL)
+			w.Wake()
+			// The three messages went out in one transaction, so the relay reads them in one flush:
+			// once the project trigger reached the worker, every message it relays is out.
+			deadline := time.Now().Add(10 * time.Second)
+			for w.Handled() == 0 {
+				if time.Now().After(deadline) {
+					t.Fatal("the project trigger did not reach the worker in 10s")
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			pending, err := e.Store.PendingOutbox(sys, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var topics, want []string
+			for _, m := range pending {
+				topics = append(topics, m.Topic)
+			}
+			if tc.batchLeft {
+				want = append(want, e.Store.BatchTopic())
+			}
+			if tc.webhookLeft {
+				want = append(want, pipeline.WebhookTopic)
+			}
+			slices.Sort(topics)
+			slices.Sort(want)
+			if !slices.Equal(topics, want) {
+				t.Errorf("topics left in the outbox = %q, want %q", topics, want)
+			}
+		})
+	}
+}
+
+// enqueueOneOfEach writes, in one transaction, a project trigger (for a project that does not
+// exist, which the worker drops), a batch prediction trigger and a webhook to url.
+func enqueueOneOfEach(t *testing.T, sys context.Context, st *store.Store, url string) {
+	t.Helper()
+	batch, err := json.Marshal(store.BatchTrigger{BatchPredictionID: uuid.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hook, err := json.Marshal(pipeline.WebhookMessage{URL: url, Event: pipeline.WebhookEvent{Type: "project.completed", ProjectID: uuid.NewString()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.InTx(sys, func(tx *store.Tx) error {
+		if err := tx.EnqueueProjectTrigger(sys, uuid.New(), store.StageAnalyzing); err != nil {
+			return err
+		}
+		if _, err := tx.Enqueue(sys, store.Message{Topic: st.BatchTopic(), Payload: batch}); err != nil {
+			return err
+		}
+		_, err := tx.Enqueue(sys, store.Message{Topic: pipeline.WebhookTopic, Payload: hook})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
