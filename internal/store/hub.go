@@ -18,8 +18,8 @@ type hub struct {
 	poll time.Duration
 
 	mu sync.Mutex
-	// st is the store the hub polls, learnt from the first subscription: there is nothing to
-	// poll before one.
+	// st is the store the hub polls, the one every subscription comes through; nil until the
+	// first, when there is nothing to poll yet.
 	st       *Store
 	projects map[uuid.UUID]*watchers
 }

@@ -86,12 +86,11 @@ func TestPollWakesOnlyChangedProjects(t *testing.T) {
 			}
 			t.Logf("append seen after %v", waitWake(t, chP, "append by the other store", 3*poll))
 
-			sys := f.sys
-			if err := writer.InTx(sys, func(tx *Tx) error {
-				if _, err := tx.Client().ProgressEvent.Delete().Where(progressevent.ProjectID(q.ID)).Exec(sys); err != nil {
+			if err := writer.InTx(f.sys, func(tx *Tx) error {
+				if _, err := tx.Client().ProgressEvent.Delete().Where(progressevent.ProjectID(q.ID)).Exec(f.sys); err != nil {
 					return err
 				}
-				return tx.Client().Project.DeleteOneID(q.ID).Exec(sys)
+				return tx.Client().Project.DeleteOneID(q.ID).Exec(f.sys)
 			}); err != nil {
 				t.Fatal(err)
 			}

@@ -18,8 +18,9 @@ const notifyChannel = "trainyard_progress"
 // Subscribe returns a channel that receives a value soon after new progress events of the
 // project are committed (by this process at once; by other processes through LISTEN/NOTIFY on
 // Postgres, or at the latest after Options.PollInterval). Wake-ups coalesce: after a receive,
-// read every event after the last sequence you have. Subscribe before the first read so
-// nothing falls between the read and the subscription. The channel is closed when ctx ends.
+// read every event after the last sequence you have (a wake-up may find none). Subscribe
+// before the first read so nothing falls between the read and the subscription. The channel is
+// closed when ctx ends.
 func (s *Store) Subscribe(ctx context.Context, projectID uuid.UUID) <-chan struct{} {
 	ch, cancel := s.hub.subscribe(s, projectID)
 	context.AfterFunc(ctx, cancel)
