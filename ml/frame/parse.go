@@ -12,13 +12,21 @@ import (
 // hexadecimal forms and underscores, which in data files are codes or
 // missing markers, not numbers.
 func ParseNumber(s string) (float64, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, false
-	}
+	// Most cells are plain decimals without spaces: they skip the trim
+	// (the fast path refuses spaces, which then go through it).
 	if v, ok := parseSimpleDecimal(s); ok {
 		return v, true
 	}
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return 0, false
+	}
+	if len(t) < len(s) {
+		if v, ok := parseSimpleDecimal(t); ok {
+			return v, true
+		}
+	}
+	s = t
 	c := s[0]
 	if !(c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.' || c == 'i' || c == 'I') {
 		return 0, false
@@ -48,6 +56,9 @@ func ParseNumber(s string) (float64, bool) {
 // both exact in float64, so one division rounds correctly (Clinger's fast
 // path). Anything else reports false and goes to strconv.
 func parseSimpleDecimal(s string) (float64, bool) {
+	if s == "" {
+		return 0, false
+	}
 	i, neg := 0, false
 	if s[0] == '-' || s[0] == '+' {
 		neg, i = s[0] == '-', 1
