@@ -18,8 +18,10 @@ import (
 )
 
 // BatchChunk is how many rows a batch job reads, predicts and writes at a time. Memory is
-// bounded by a few chunks, whatever the input's size.
-const BatchChunk = 16384
+// bounded by a few chunks, whatever the input's size. It is kept small because the chunks in
+// flight hold every field as a string that the garbage collector scans: with 16384 rows of
+// 57 fields, one collection while the buffers grew cost half a CPU-second per million rows.
+const BatchChunk = 4096
 
 // BatchOutputKey is where a batch job writes its predictions.
 func BatchOutputKey(id uuid.UUID) string {

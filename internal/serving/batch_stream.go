@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/trainyard/trainyard/ml/model"
 )
@@ -29,7 +30,7 @@ type chunk struct {
 	raw    []byte // whole records as read, blank lines included
 	line   int    // how many line breaks the input had before raw
 	rows   int    // how many records raw has
-	text   string // raw as a string: the fields are its substrings
+	text   string // raw viewed as a string (see parse): the fields are its substrings
 	spans  []span
 	fields []string // every record's fields, one after the other
 	offs   []int    // record i has fields[offs[i]:offs[i+1]]
@@ -159,8 +160,13 @@ func (ch *chunk) process(ctx context.Context, rec *model.Record, p *model.Predic
 // parse splits the chunk into records and fields. Records without quotes are split at commas
 // into substrings of one copy of the chunk's bytes; records with quotes go through
 // encoding/csv. Blank lines are skipped, as encoding/csv does.
+//
+// The fields view raw's bytes without a copy: raw is only refilled once the chunk is back on
+// the free list, after its output is written, and nothing keeps a field past that (errors
+// quote cells by copy). A copy per chunk would allocate the whole input again and make the
+// collector rescan the chunks' millions of fields every few chunks.
 func (ch *chunk) parse() error {
-	ch.text = string(ch.raw)
+	ch.text = unsafe.String(unsafe.SliceData(ch.raw), len(ch.raw))
 	ch.spans, ch.fields, ch.offs = ch.spans[:0], ch.fields[:0], ch.offs[:0]
 	line := ch.line + 1 // the input line of the record at pos
 	for pos := 0; pos < len(ch.raw); {
