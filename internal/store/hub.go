@@ -18,8 +18,7 @@ type hub struct {
 	poll time.Duration
 
 	mu sync.Mutex
-	// st is the store the hub polls, the one every subscription comes through; nil until the
-	// first, when there is nothing to poll yet.
+	// st is the store the hub polls.
 	st       *Store
 	projects map[uuid.UUID]*watchers
 }
@@ -38,16 +37,15 @@ type watchers struct {
 // wakes its watchers.
 const noProject = -1
 
-// newHub returns a hub that polls every poll interval.
-func newHub(poll time.Duration) *hub {
-	return &hub{poll: poll, projects: map[uuid.UUID]*watchers{}}
+// newHub returns a hub that polls st every poll interval.
+func newHub(st *Store, poll time.Duration) *hub {
+	return &hub{st: st, poll: poll, projects: map[uuid.UUID]*watchers{}}
 }
 
-// subscribe registers a channel for the project of st and returns it with its cancel function.
-func (h *hub) subscribe(st *Store, id uuid.UUID) (chan struct{}, func()) {
+// subscribe registers a channel for the project and returns it with its cancel function.
+func (h *hub) subscribe(id uuid.UUID) (chan struct{}, func()) {
 	ch := make(chan struct{}, 1)
 	h.mu.Lock()
-	h.st = st
 	w := h.projects[id]
 	if w == nil {
 		w = &watchers{chans: map[chan struct{}]struct{}{}}
@@ -121,14 +119,14 @@ func (h *hub) run(ctx context.Context) {
 // yet: they may have read it before a commit that this poll is the first to see. When the
 // query fails it wakes everyone, as it cannot tell what changed.
 func (h *hub) pollOnce(ctx context.Context) {
-	st, ids := h.watched()
+	ids := h.watched()
 	if len(ids) == 0 {
 		return
 	}
-	marks, err := st.progressMarks(ctx, ids)
+	marks, err := h.st.progressMarks(ctx, ids)
 	if err != nil {
 		if ctx.Err() == nil {
-			st.log.WarnContext(ctx, "progress poll failed; waking every watcher", "err", err)
+			h.st.log.WarnContext(ctx, "progress poll failed; waking every watcher", "err", err)
 			h.notifyAll()
 		}
 		return
@@ -152,13 +150,13 @@ func (h *hub) pollOnce(ctx context.Context) {
 	}
 }
 
-// watched returns the store to poll and the projects that have subscribers.
-func (h *hub) watched() (*Store, []uuid.UUID) {
+// watched returns the projects that have subscribers.
+func (h *hub) watched() []uuid.UUID {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	ids := make([]uuid.UUID, 0, len(h.projects))
 	for id := range h.projects {
 		ids = append(ids, id)
 	}
-	return h.st, ids
+	return ids
 }

@@ -22,7 +22,7 @@ const notifyChannel = "trainyard_progress"
 // before the first read so nothing falls between the read and the subscription. The channel is
 // closed when ctx ends.
 func (s *Store) Subscribe(ctx context.Context, projectID uuid.UUID) <-chan struct{} {
-	ch, cancel := s.hub.subscribe(s, projectID)
+	ch, cancel := s.hub.subscribe(projectID)
 	context.AfterFunc(ctx, cancel)
 	return ch
 }

@@ -124,7 +124,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 		stop:    stop,
 		keys:    newKeyCache(opts.AuthCacheTTL),
 	}
-	s.hub = newHub(opts.PollInterval)
+	s.hub = newHub(s, opts.PollInterval)
 	s.done.Add(1)
 	go func() { defer s.done.Done(); s.hub.run(runCtx) }()
 	if dialectName == dialectPostgres {
