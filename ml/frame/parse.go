@@ -60,35 +60,29 @@ func parseSimpleDecimal(s string) (float64, bool) {
 		return 0, false
 	}
 	i, neg := 0, false
-	if s[0] == '-' || s[0] == '+' {
-		neg, i = s[0] == '-', 1
+	if c := s[0]; c == '-' || c == '+' {
+		neg, i = c == '-', 1
 	}
+	start, dot := i, -1
 	var mant uint64
-	digits, frac := 0, 0
-	dot, any := false, false
 	for ; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
-			any = true
-			if dot {
-				frac++
-			}
-			if mant == 0 && c == '0' {
-				continue // leading zeros are not significant
-			}
-			if digits == 15 {
+		if d := s[i] - '0'; d <= 9 {
+			// Below 10^15 exactly when at most 15 significant digits.
+			if mant = mant*10 + uint64(d); mant >= 1e15 {
 				return 0, false
 			}
-			mant = mant*10 + uint64(c-'0')
-			digits++
-		case c == '.' && !dot:
-			dot = true
-		default:
+			continue
+		}
+		if s[i] != '.' || dot >= 0 {
 			return 0, false
 		}
+		dot = i
 	}
-	if !any || frac > 22 {
+	digits, frac := i-start, 0
+	if dot >= 0 {
+		digits, frac = digits-1, i-dot-1
+	}
+	if digits == 0 || frac > 22 {
 		return 0, false
 	}
 	v := float64(mant)
