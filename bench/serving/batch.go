@@ -46,11 +46,13 @@ func measureBatch(ctx context.Context, ts *trainyard, art *model.Artifact, heade
 	if err != nil {
 		return res, err
 	}
+	loadBefore := loadAverage()
 	start, cpu0 := time.Now(), selfCPU()
 	if err := ts.batcher.Run(ctx, job.ID); err != nil {
 		return res, err
 	}
 	res.job, res.jobCPU = time.Since(start), selfCPU()-cpu0
+	loadAfter := loadAverage()
 	done, err := ts.st.GetBatchPrediction(store.SystemContext(ctx), job.ID)
 	if err != nil {
 		return res, err
@@ -75,8 +77,8 @@ func measureBatch(ctx context.Context, ts *trainyard, art *model.Artifact, heade
 		return res, err
 	}
 	res.predict, res.predictCPU, res.predictN = time.Since(start), selfCPU()-cpu0, len(recs)
-	fmt.Printf("batch: %d rows (%d MB) in %v end to end = %.0f rows/s (%.0f rows per CPU-second); PredictBatch alone %.0f rows/s (%.0f per CPU-second)\n",
-		n, res.inputBytes>>20, res.job.Round(time.Millisecond), float64(n)/res.job.Seconds(), float64(n)/res.jobCPU.Seconds(),
+	fmt.Printf("batch: %d rows (%d MB) in %v end to end = %.0f rows/s (%.0f rows per CPU-second; load average %s before, %s after); PredictBatch alone %.0f rows/s (%.0f per CPU-second)\n",
+		n, res.inputBytes>>20, res.job.Round(time.Millisecond), float64(n)/res.job.Seconds(), float64(n)/res.jobCPU.Seconds(), loadBefore, loadAfter,
 		float64(res.predictN)/res.predict.Seconds(), float64(res.predictN)/res.predictCPU.Seconds())
 	return res, nil
 }
