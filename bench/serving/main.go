@@ -41,6 +41,8 @@ type config struct {
 	data, target, out string
 	duration, warmup  time.Duration
 	clients           []int
+	rates             []float64
+	rateClients       int
 	batchRows         int
 	peerWorkers       int
 	peerPort          int
@@ -57,6 +59,8 @@ func main() {
 	flag.DurationVar(&cfg.duration, "duration", 5*time.Second, "measured time per cell")
 	flag.DurationVar(&cfg.warmup, "warmup", time.Second, "unmeasured time before each cell")
 	flag.StringVar(&clients, "clients", "1,8,64", "concurrent clients per cell")
+	rates := flag.String("rates", "200,1000,2000,4000", "offered loads (requests/s) of the fixed-load cells; empty: none")
+	flag.IntVar(&cfg.rateClients, "rate-clients", 64, "clients of the fixed-load cells")
 	flag.IntVar(&cfg.batchRows, "batch-rows", 1_000_000, "rows of the batch prediction input")
 	flag.BoolVar(&cfg.batchOnly, "batch-only", false, "measure batch prediction only (no peer, no single-row cells, no -out table)")
 	flag.IntVar(&cfg.peerWorkers, "peer-workers", 2, "uvicorn workers of the peer (one per core is fair)")
@@ -87,6 +91,16 @@ func main() {
 			log.Fatalf("-clients %q: want positive integers", clients)
 		}
 		cfg.clients = append(cfg.clients, n)
+	}
+	for _, r := range strings.Split(*rates, ",") {
+		if r = strings.TrimSpace(r); r == "" {
+			continue
+		}
+		v, err := strconv.ParseFloat(r, 64)
+		if err != nil || v <= 0 {
+			log.Fatalf("-rates %q: want positive numbers", *rates)
+		}
+		cfg.rates = append(cfg.rates, v)
 	}
 	if cfg.data == "" {
 		cfg.data = sharedDataset("spambase.csv")
@@ -171,11 +185,18 @@ func run(ctx context.Context, cfg config) error {
 			cells = append(cells, r)
 		}
 	}
+	rated, peerMax, err := measureRates(ctx, cfg, targets, cells)
+	if err != nil {
+		return err
+	}
 	batch, err := measureBatch(ctx, ts, art, header, rows, cfg.batchRows)
 	if err != nil {
 		return err
 	}
 	table := render(cfg, art, trees, cells, batch, agree)
+	if len(rated) > 0 {
+		table += renderRates(rated, cfg.rateClients, peerMax)
+	}
 	fmt.Print("\n" + table)
 	if cfg.out != "" {
 		return os.WriteFile(cfg.out, []byte(table), 0o644)
