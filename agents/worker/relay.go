@@ -1,14 +1,10 @@
 package worker
 
 import (
-	"context"
 	"strings"
 
 	"github.com/trainyard/trainyard/agents/pipeline"
-	"github.com/trainyard/trainyard/ent"
-	"github.com/trainyard/trainyard/ent/outboxmessage"
 	"github.com/trainyard/trainyard/internal/queue"
-	"github.com/trainyard/trainyard/internal/store"
 )
 
 // relayOutbox returns the outbox the worker's relay publishes from. Through a broker a message
@@ -22,24 +18,14 @@ func (w *Worker) relayOutbox() queue.Outbox {
 	if !strings.HasPrefix(w.q.URL(), "mem://") {
 		return w.st
 	}
-	topics := []string{w.st.TriggerTopic()}
+	return w.st.OutboxOf(w.topics()...)
+}
+
+// topics returns the topics this worker consumes: project triggers, and webhook notifications
+// when it sends them.
+func (w *Worker) topics() []string {
 	if w.sendsWebhooks() {
-		topics = append(topics, pipeline.WebhookTopic)
+		return []string{w.st.TriggerTopic(), pipeline.WebhookTopic}
 	}
-	return topicOutbox{Store: w.st, topics: topics}
-}
-
-// topicOutbox is the store's outbox restricted to some topics.
-type topicOutbox struct {
-	*store.Store
-	topics []string
-}
-
-// PendingOutbox returns up to limit unpublished messages of the topics, oldest first. The
-// topics are filtered in the query, so messages of other topics never crowd out these.
-func (o topicOutbox) PendingOutbox(ctx context.Context, limit int) ([]*ent.OutboxMessage, error) {
-	return o.Client().OutboxMessage.Query().
-		Where(outboxmessage.PublishedAtIsNil(), outboxmessage.TopicIn(o.topics...)).
-		Order(ent.Asc(outboxmessage.FieldCreatedAt), ent.Asc(outboxmessage.FieldID)).
-		Limit(limit).All(ctx)
+	return []string{w.st.TriggerTopic()}
 }

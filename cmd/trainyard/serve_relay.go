@@ -1,13 +1,8 @@
 package main
 
 import (
-	"context"
 	"strings"
 
-	"github.com/google/uuid"
-
-	"github.com/trainyard/trainyard/ent"
-	"github.com/trainyard/trainyard/ent/outboxmessage"
 	"github.com/trainyard/trainyard/internal/config"
 	"github.com/trainyard/trainyard/internal/queue"
 	"github.com/trainyard/trainyard/internal/store"
@@ -24,29 +19,5 @@ func serveOutbox(cfg config.Config, st *store.Store, q *queue.Queue) queue.Outbo
 	if cfg.Workers > 0 || !strings.HasPrefix(q.URL(), "mem://") {
 		return st
 	}
-	return topicOutbox{st: st, topics: []string{st.BatchTopic()}}
-}
-
-// topicOutbox is the store's outbox restricted to some topics.
-type topicOutbox struct {
-	st     *store.Store
-	topics []string
-}
-
-// PendingOutbox returns up to limit unpublished messages of the topics, oldest first.
-func (o topicOutbox) PendingOutbox(ctx context.Context, limit int) ([]*ent.OutboxMessage, error) {
-	return o.st.Client().OutboxMessage.Query().
-		Where(outboxmessage.PublishedAtIsNil(), outboxmessage.TopicIn(o.topics...)).
-		Order(ent.Asc(outboxmessage.FieldCreatedAt), ent.Asc(outboxmessage.FieldID)).
-		Limit(limit).All(ctx)
-}
-
-// MarkPublished records that the messages were published.
-func (o topicOutbox) MarkPublished(ctx context.Context, ids ...uuid.UUID) error {
-	return o.st.MarkPublished(ctx, ids...)
-}
-
-// MarkPublishFailed counts a failed publish attempt.
-func (o topicOutbox) MarkPublishFailed(ctx context.Context, id uuid.UUID, cause error) error {
-	return o.st.MarkPublishFailed(ctx, id, cause)
+	return st.OutboxOf(st.BatchTopic())
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/trainyard/trainyard/ent"
 	"github.com/trainyard/trainyard/ent/outboxmessage"
+	"github.com/trainyard/trainyard/ent/predicate"
 )
 
 // Message is a queue message to publish through the outbox.
@@ -59,8 +60,13 @@ func (s *Store) BatchTopic() string { return s.opts.BatchTopic }
 // Several relays may read the same message; consumers must tolerate duplicates (delivery is
 // at-least-once anyway).
 func (s *Store) PendingOutbox(ctx context.Context, limit int) ([]*ent.OutboxMessage, error) {
+	return s.pendingOutbox(ctx, limit)
+}
+
+// pendingOutbox returns up to limit unpublished messages that also match where, oldest first.
+func (s *Store) pendingOutbox(ctx context.Context, limit int, where ...predicate.OutboxMessage) ([]*ent.OutboxMessage, error) {
 	ms, err := s.client.OutboxMessage.Query().
-		Where(outboxmessage.PublishedAtIsNil()).
+		Where(outboxmessage.PublishedAtIsNil()).Where(where...).
 		Order(ent.Asc(outboxmessage.FieldCreatedAt), ent.Asc(outboxmessage.FieldID)).
 		Limit(limit).All(ctx)
 	return ms, mapErr(err, "outbox")
