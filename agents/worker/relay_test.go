@@ -10,12 +10,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/nats-io/nats-server/v2/server"
 
 	"github.com/trainyard/trainyard/agents/pipeline"
 	"github.com/trainyard/trainyard/agents/pipeline/pipelinetest"
 	"github.com/trainyard/trainyard/agents/worker"
 	"github.com/trainyard/trainyard/internal/queue"
+	"github.com/trainyard/trainyard/internal/queue/queuetest"
 	"github.com/trainyard/trainyard/internal/store"
 )
 
@@ -24,15 +24,7 @@ import (
 // triggers (and webhooks it does not send) in the outbox for the process that consumes them;
 // through a broker it publishes every topic.
 func TestRelayPublishesOnlyConsumedTopics(t *testing.T) {
-	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go ns.Start()
-	defer ns.Shutdown()
-	if !ns.ReadyForConnections(5 * time.Second) {
-		t.Fatal("nats server not ready")
-	}
+	natsURL := queuetest.NATS(t)
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 	defer hook.Close()
 
@@ -44,7 +36,7 @@ func TestRelayPublishesOnlyConsumedTopics(t *testing.T) {
 	}{
 		{name: "mem, no webhooks", queueURL: "mem://", batchLeft: true, webhookLeft: true},
 		{name: "mem, webhooks", queueURL: "mem://", webhookSecret: []byte("0123456789abcdef"), batchLeft: true},
-		{name: "broker", queueURL: ns.ClientURL() + "/trainyard-", subscription: ns.ClientURL() + "/trainyard-projects"},
+		{name: "broker", queueURL: natsURL + "/trainyard-", subscription: natsURL + "/trainyard-projects"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/nats-io/nats-server/v2/server"
 
+	"github.com/trainyard/trainyard/internal/queue/queuetest"
 	"github.com/trainyard/trainyard/internal/store"
 )
 
@@ -61,15 +61,7 @@ func published(t *testing.T, dataDir string) (trigger, batch bool) {
 // outbox for the worker processes' relays; with embedded workers, or through a broker, serve
 // relays project triggers too.
 func TestServeWithoutWorkersKeepsTriggersForWorkerProcesses(t *testing.T) {
-	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go ns.Start()
-	defer ns.Shutdown()
-	if !ns.ReadyForConnections(5 * time.Second) {
-		t.Fatal("nats server not ready")
-	}
+	natsURL := queuetest.NATS(t)
 	for _, tc := range []struct {
 		name        string
 		vars        map[string]string
@@ -77,7 +69,7 @@ func TestServeWithoutWorkersKeepsTriggersForWorkerProcesses(t *testing.T) {
 	}{
 		{"mem, no workers", map[string]string{"TRAINYARD_WORKERS": "0"}, false},
 		{"mem, embedded workers", map[string]string{"TRAINYARD_WORKERS": "1"}, true},
-		{"broker, no workers", map[string]string{"TRAINYARD_WORKERS": "0", "TRAINYARD_QUEUE_URL": ns.ClientURL() + "/trainyard-"}, true},
+		{"broker, no workers", map[string]string{"TRAINYARD_WORKERS": "0", "TRAINYARD_QUEUE_URL": natsURL + "/trainyard-"}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()

@@ -7,34 +7,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"gocloud.dev/pubsub"
+
+	"github.com/trainyard/trainyard/internal/queue/queuetest"
 )
 
-// startNATS runs an in-process NATS server until the test ends and returns its host:port.
-func startNATS(t *testing.T) string {
-	t.Helper()
-	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go ns.Start()
-	t.Cleanup(ns.Shutdown)
-	if !ns.ReadyForConnections(5 * time.Second) {
-		t.Fatal("nats server not ready")
-	}
-	return strings.TrimPrefix(ns.ClientURL(), "nats://")
-}
-
 func TestNATSQueueGroupSplitsTriggers(t *testing.T) {
-	addr := startNATS(t)
+	srv := queuetest.NATS(t)
 	ctx := context.Background()
-	q, err := Open(ctx, "nats://"+addr+"/trainyard-")
+	q, err := Open(ctx, srv+"/trainyard-")
 	if err != nil {
 		t.Fatalf("Open = %v", err)
 	}
 	defer q.Close(ctx)
-	subURL := "nats://" + addr + "/trainyard-projects?queue=workers"
+	subURL := srv + "/trainyard-projects?queue=workers"
 	a, err := q.Subscribe(ctx, "projects", subURL)
 	if err != nil {
 		t.Fatalf("Subscribe = %v", err)
@@ -88,7 +74,7 @@ func TestNATSQueueGroupSplitsTriggers(t *testing.T) {
 		t.Errorf("deliveries per worker = %v, want both to get work", got)
 	}
 	// Another queue group gets its own copy.
-	other, err := q.Subscribe(ctx, "projects", "nats://"+addr+"/trainyard-projects?queue=audit")
+	other, err := q.Subscribe(ctx, "projects", srv+"/trainyard-projects?queue=audit")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,13 +91,13 @@ func TestNATSQueueGroupSplitsTriggers(t *testing.T) {
 
 func TestNATSURLs(t *testing.T) {
 	ctx := context.Background()
-	addr := startNATS(t)
-	q, err := Open(ctx, "nats://"+addr+"/")
+	srv := queuetest.NATS(t)
+	q, err := Open(ctx, srv+"/")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer q.Close(ctx)
-	for _, u := range []string{"nats://" + addr + "/", "nats://" + addr + "/a.*", "nats:///x"} {
+	for _, u := range []string{srv + "/", srv + "/a.*", "nats:///x"} {
 		if _, err := q.Subscribe(ctx, "projects", u); err == nil {
 			t.Errorf("Subscribe(%q) = nil error, want one", u)
 		}
