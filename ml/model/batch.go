@@ -75,7 +75,8 @@ const batchBlock = 512
 
 // PredictBatch predicts many records over all cores, a block of rows at a
 // time: each worker encodes a block, runs every member on it (tree members
-// visit one tree for the whole block at a time, see treeSet) and blends.
+// visit one tree for the whole block at a time, or score a few rows at a
+// time over all trees, see treeSet) and blends.
 // Models with a text member encode all rows into columns first. Rows that
 // fail are listed in Batch.Errors (in row order) with NaN outputs; ctx is
 // checked between blocks of rows.
