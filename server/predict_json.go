@@ -1,8 +1,10 @@
 package server
 
 import (
+	"hash/maphash"
 	"math"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -43,15 +45,25 @@ type jsonTranscoder struct {
 	// scratch holds one buffer per nesting level: a nested message is written there first,
 	// then appended to its parent behind its length.
 	scratch [][]byte
-	// seen holds per nesting level the keys of the object being read (duplicates are an
-	// error in protojson, so they go to it).
-	seen []map[string]struct{}
+	// seen holds per nesting level the hashes of the keys of the object being read: a key
+	// seen twice is an error in protojson, so it goes there (and so does the rare pair of
+	// keys with one hash, which protojson then takes as it should).
+	seen []map[uint64]struct{}
 }
+
+// transcoders keeps transcoders, and their buffers, for reuse.
+var transcoders = sync.Pool{New: func() any { return &jsonTranscoder{} }}
+
+// keySeed seeds the hashes of object keys.
+var keySeed = maphash.MakeSeed()
 
 // transcodePredictJSON appends the PredictRequest of the JSON body to dst; false means "let
 // protojson decode it".
 func transcodePredictJSON(dst, body []byte) ([]byte, bool) {
-	t := &jsonTranscoder{in: body}
+	t := transcoders.Get().(*jsonTranscoder)
+	defer transcoders.Put(t)
+	t.in, t.pos = body, 0
+	defer func() { t.in = nil }()
 	out, ok := t.request(dst)
 	if !ok || t.skipSpace() {
 		return dst, false
@@ -61,62 +73,63 @@ func transcodePredictJSON(dst, body []byte) ([]byte, bool) {
 
 // request reads the top-level object.
 func (t *jsonTranscoder) request(dst []byte) ([]byte, bool) {
-	if !t.consume('{') {
-		return dst, false
-	}
 	var haveRows, haveExplain bool
-	for first := true; ; first = false {
-		if t.consume('}') {
-			return dst, true
-		}
-		if !first && !t.consume(',') {
-			return dst, false
-		}
-		key, ok := t.str()
-		if !ok || !t.consume(':') {
-			return dst, false
-		}
+	ok := t.members(func(key []byte) bool {
 		switch {
 		case string(key) == "instances" && !haveRows:
 			haveRows = true
-			if dst, ok = t.rows(dst); !ok {
-				return dst, false
-			}
+			return t.elements(func() bool {
+				if !t.skipSpace() || t.in[t.pos] != '{' { // each row is an object
+					return false
+				}
+				var ok bool
+				dst, ok = t.nested(dst, predictInstancesField, 0, t.object)
+				return ok
+			})
 		case string(key) == "explain" && !haveExplain:
 			haveExplain = true
 			b, ok := t.boolean()
-			if !ok {
-				return dst, false
-			}
-			if b {
+			if ok && b {
 				dst = protowire.AppendTag(dst, predictExplainField, protowire.VarintType)
 				dst = protowire.AppendVarint(dst, 1)
 			}
-		default:
-			return dst, false
+			return ok
+		}
+		return false
+	})
+	return dst, ok
+}
+
+// members reads a JSON object, calling member with each key when its value is next.
+func (t *jsonTranscoder) members(member func(key []byte) bool) bool {
+	if !t.consume('{') {
+		return false
+	}
+	for first := true; ; first = false {
+		if t.consume('}') {
+			return true
+		}
+		if !first && !t.consume(',') {
+			return false
+		}
+		key, ok := t.str()
+		if !ok || !t.consume(':') || !member(key) {
+			return false
 		}
 	}
 }
 
-// rows reads the array of instances, each an object.
-func (t *jsonTranscoder) rows(dst []byte) ([]byte, bool) {
+// elements reads a JSON array, calling element when each element is next.
+func (t *jsonTranscoder) elements(element func() bool) bool {
 	if !t.consume('[') {
-		return dst, false
+		return false
 	}
 	for first := true; ; first = false {
 		if t.consume(']') {
-			return dst, true
+			return true
 		}
-		if !first && !t.consume(',') {
-			return dst, false
-		}
-		t.skipSpace()
-		if t.pos >= len(t.in) || t.in[t.pos] != '{' {
-			return dst, false
-		}
-		var ok bool
-		if dst, ok = t.nested(dst, predictInstancesField, 0, t.object); !ok {
-			return dst, false
+		if (!first && !t.consume(',')) || !element() {
+			return false
 		}
 	}
 }
@@ -138,54 +151,38 @@ func (t *jsonTranscoder) nested(dst []byte, num protowire.Number, depth int, fil
 	return protowire.AppendBytes(dst, msg), true
 }
 
-// object writes the Struct of a JSON object (the '{' is next).
+// object writes the Struct of a JSON object.
 func (t *jsonTranscoder) object(dst []byte, depth int) ([]byte, bool) {
-	t.consume('{')
 	for len(t.seen) <= depth {
-		t.seen = append(t.seen, map[string]struct{}{})
+		t.seen = append(t.seen, map[uint64]struct{}{})
 	}
 	seen := t.seen[depth]
 	clear(seen)
-	for first := true; ; first = false {
-		if t.consume('}') {
-			return dst, true
+	ok := t.members(func(key []byte) bool {
+		h := maphash.Bytes(keySeed, key)
+		if _, dup := seen[h]; dup {
+			return false
 		}
-		if !first && !t.consume(',') {
-			return dst, false
-		}
-		key, ok := t.str()
-		if !ok || !t.consume(':') {
-			return dst, false
-		}
-		if _, dup := seen[string(key)]; dup {
-			return dst, false
-		}
-		seen[string(key)] = struct{}{}
-		if dst, ok = t.nested(dst, structFieldsField, depth+1, func(e []byte, d int) ([]byte, bool) {
+		seen[h] = struct{}{}
+		var ok bool
+		dst, ok = t.nested(dst, structFieldsField, depth+1, func(e []byte, d int) ([]byte, bool) {
 			e = protowire.AppendTag(e, entryKeyField, protowire.BytesType)
 			e = protowire.AppendBytes(e, key)
 			return t.nested(e, entryValueField, d+1, t.value)
-		}); !ok {
-			return dst, false
-		}
-	}
+		})
+		return ok
+	})
+	return dst, ok
 }
 
-// list writes the ListValue of a JSON array (the '[' is next).
+// list writes the ListValue of a JSON array.
 func (t *jsonTranscoder) list(dst []byte, depth int) ([]byte, bool) {
-	t.consume('[')
-	for first := true; ; first = false {
-		if t.consume(']') {
-			return dst, true
-		}
-		if !first && !t.consume(',') {
-			return dst, false
-		}
+	ok := t.elements(func() bool {
 		var ok bool
-		if dst, ok = t.nested(dst, listValuesField, depth+1, t.value); !ok {
-			return dst, false
-		}
-	}
+		dst, ok = t.nested(dst, listValuesField, depth+1, t.value)
+		return ok
+	})
+	return dst, ok
 }
 
 // value writes the Value of the next JSON value.
