@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/trainyard/trainyard/agents/decision"
@@ -116,23 +115,11 @@ func (p *Pipeline) automlChallenger(ctx context.Context, r *run, at AutoMLTraine
 	if err != nil {
 		return nil, at.RemoveEndpoint(context.WithoutCancel(ctx), ep.EndpointID, ep.ExternalID)
 	}
-	ours, theirs := fin.Values[m.Name], challenger.Values[m.Name]
-	wins := !math.IsNaN(theirs) && (math.IsNaN(ours) || (m.HigherIsBetter && theirs > ours) || (!m.HigherIsBetter && theirs < ours))
-	ev := map[string]any{"metric": m.Name, "engine": ours, "automl": theirs, "test_rows": challenger.TestRows,
-		"endpoint_id": ep.EndpointID, "external_id": ep.ExternalID}
-	alts := []decision.Alternative{
-		{Option: "the engine's model (custom job)", Score: decision.Score(ours), Note: "refit on all labeled rows, downloadable"},
-		{Option: "the AutoML tabular model", Score: decision.Score(theirs), Note: "trained on the training rows, served by Vertex AI only"},
-	}
+	wins, d := p.judgeChallenger(m, fin, challenger, ep)
+	out.decide(d)
 	if !wins {
-		out.decide(p.ruled(typeModelChoice, fmt.Sprintf("serve the engine's model: it scored %s %.4g on the test rows, AutoML %.4g", m.Name, ours, theirs),
-			"Both models learned from the same training rows and were scored on the same held-out test rows; the AutoML challenger did not do better, so it is undeployed and deleted.",
-			alts, ev))
 		return nil, at.RemoveEndpoint(context.WithoutCancel(ctx), ep.EndpointID, ep.ExternalID)
 	}
-	out.decide(p.ruled(typeModelChoice, fmt.Sprintf("serve the AutoML tabular model on %s: it scored %s %.4g on the test rows, the engine %.4g", ep.EndpointID, m.Name, theirs, ours),
-		"Both models learned from the same training rows and were scored on the same held-out test rows; the AutoML model did better, so its endpoint answers the predictions and the reported metrics are its own. The downloadable artifact stays the engine's model (AutoML tabular models run on Vertex AI only), and explanations come from it.",
-		alts, ev))
 	*fin = *challenger
 	return ep, nil
 }

@@ -1,0 +1,53 @@
+package pipeline
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trainyard/trainyard/ml/metrics"
+)
+
+// TestVertexChallengerJudgedOnTheProjectMetric: the AutoML challenger is served only when its
+// project metric is computed and better than the engine's; one whose metric could not be
+// computed on the test rows loses, with a decision that says so, even on a lower-is-better
+// metric where a missing value read as 0 would have won.
+func TestVertexChallengerJudgedOnTheProjectMetric(t *testing.T) {
+	p := &Pipeline{now: time.Now}
+	ep := &Endpoint{EndpointID: "ep-1", ExternalID: "projects/p/locations/l/endpoints/1"}
+	for _, tc := range []struct {
+		name, metric    string
+		engine, automl  map[string]float64
+		wins            bool
+		decisionMention string
+	}{
+		{"logloss missing", "logloss", map[string]float64{"logloss": 0.3}, map[string]float64{"accuracy": 0.9}, false, "AutoML challenger's logloss could not be computed"},
+		{"rmse missing", "rmse", map[string]float64{"rmse": 2}, map[string]float64{"r2": 0.5}, false, "AutoML challenger's rmse could not be computed"},
+		{"mae missing", "mae", map[string]float64{"mae": 1.5}, map[string]float64{}, false, "AutoML challenger's mae could not be computed"},
+		{"auc missing", "auc", map[string]float64{"auc": 0.8}, map[string]float64{}, false, "AutoML challenger's auc could not be computed"},
+		{"both missing", "logloss", map[string]float64{}, map[string]float64{}, false, "could not be computed"},
+		{"lower logloss wins", "logloss", map[string]float64{"logloss": 0.3}, map[string]float64{"logloss": 0.2}, true, "it scored logloss 0.2 on the test rows, the engine 0.3"},
+		{"higher logloss loses", "logloss", map[string]float64{"logloss": 0.3}, map[string]float64{"logloss": 0.4}, false, "it scored logloss 0.3 on the test rows, AutoML 0.4"},
+		{"equal rmse loses", "rmse", map[string]float64{"rmse": 2}, map[string]float64{"rmse": 2}, false, "AutoML 2"},
+		{"higher auc wins", "auc", map[string]float64{"auc": 0.8}, map[string]float64{"auc": 0.9}, true, "the engine 0.8"},
+		{"engine's missing", "logloss", map[string]float64{}, map[string]float64{"logloss": 0.5}, true, "the engine could not be computed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := metrics.Lookup(tc.metric)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wins, d := p.judgeChallenger(m, &finalEval{Values: tc.engine, TestRows: 30}, &finalEval{Values: tc.automl, TestRows: 30}, ep)
+			if wins != tc.wins {
+				t.Errorf("challenger wins = %v, want %v (decision %q)", wins, tc.wins, d.Decision)
+			}
+			if d.Type != typeModelChoice || !strings.Contains(d.Decision, tc.decisionMention) || d.Reasoning == "" {
+				t.Errorf("decision = %s %q (reasoning %q), want a model choice mentioning %q", d.Type, d.Decision, d.Reasoning, tc.decisionMention)
+			}
+			_, computed := tc.automl[tc.metric]
+			if _, ok := d.Evidence["automl"]; ok != computed {
+				t.Errorf("evidence = %v: the AutoML %s is there only when it was computed", d.Evidence, tc.metric)
+			}
+		})
+	}
+}
