@@ -64,11 +64,13 @@ func parseSimpleDecimal(s string) (float64, bool) {
 		neg, i = c == '-', 1
 	}
 	start, dot := i, -1
-	var mant uint64
+	// Signed: converting an int64 to float64 is one instruction, a uint64
+	// is not.
+	var mant int64
 	for ; i < len(s); i++ {
 		if d := s[i] - '0'; d <= 9 {
 			// Below 10^15 exactly when at most 15 significant digits.
-			if mant = mant*10 + uint64(d); mant >= 1e15 {
+			if mant = mant*10 + int64(d); mant >= 1e15 {
 				return 0, false
 			}
 			continue
