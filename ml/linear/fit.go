@@ -17,7 +17,8 @@ import (
 // Fit checks ctx between L-BFGS iterations (and between columns of the
 // closed form). When ctx ends first, Fit returns the best model found so far
 // together with an error that wraps ctx.Err(), so a caller under a time
-// budget can still use it.
+// budget can still use it; a fit cut before its first step (or in the closed
+// form) has none to return.
 func Fit(ctx context.Context, x [][]float64, y, w []float64, params Params) (*Model, error) {
 	k, err := checkInput(x, y, w, &params)
 	if err != nil {
@@ -220,7 +221,9 @@ func fitLBFGS(ctx context.Context, obj *objective, k int, params Params) (*Model
 	prob := optimize.Problem{Func: obj.Func, Grad: obj.Grad}
 	res, err := optimize.Minimize(prob, theta0, settings, &optimize.LBFGS{})
 	if ctxErr := ctx.Err(); ctxErr != nil {
-		if res == nil {
+		// The start counts as the first major iteration; before the second,
+		// res holds the start at best (or nothing yet), not a fit.
+		if res == nil || rec.iters < 2 {
 			return nil, fmt.Errorf("fit %s: %w", params.Task, ctxErr)
 		}
 		return obj.model(res.X, k, rec.iters, false), fmt.Errorf("fit %s stopped after %d iterations: %w", params.Task, rec.iters, ctxErr)
@@ -251,6 +254,9 @@ func fitOWLQN(ctx context.Context, obj *objective, k int, params Params) (*Model
 		maxIter = DefaultMaxIter
 	}
 	res, err := minimizeOWLQN(ctx, obj, obj.initial(), params.L1, obj.m*obj.p, tol, maxIter)
+	if err != nil && res.iters == 0 {
+		return nil, fmt.Errorf("fit %s: %w", params.Task, err)
+	}
 	md := obj.model(res.theta, k, res.iters, res.converged)
 	if err != nil {
 		return md, fmt.Errorf("fit %s stopped after %d iterations: %w", params.Task, res.iters, err)

@@ -117,20 +117,37 @@ func (c *cancelAfter) Err() error {
 
 func TestDeadlineMidFitReturnsBestSoFar(t *testing.T) {
 	x, y, _ := randomProblem(2, 300, 8, 2, Binary)
-	ctx := &cancelAfter{Context: context.Background(), n: 4}
-	m, err := Fit(ctx, x, y, nil, Params{Task: Binary, Tol: 1e-12})
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Fit error = %v, want context.DeadlineExceeded", err)
-	}
-	if m == nil || m.Converged || m.Iterations == 0 {
-		t.Fatalf("Fit stopped mid-way returned %+v, want a partial, unconverged model", m)
-	}
-	full, err := Fit(context.Background(), x, y, nil, Params{Task: Binary, Tol: 1e-12})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m.Iterations >= full.Iterations || m.Objective < full.Objective {
-		t.Errorf("partial fit: %d iterations, objective %v; full: %d, %v", m.Iterations, m.Objective, full.Iterations, full.Objective)
+	for _, tc := range []struct {
+		name string
+		p    Params
+		// start is the most ctx checks a fit makes before its first step:
+		// L-BFGS checks at every evaluation, OWL-QN once per iteration.
+		start int
+	}{
+		{"L-BFGS", Params{Task: Binary, Tol: 1e-12}, 4},
+		{"OWL-QN", Params{Task: Binary, Tol: 1e-12, L1: 1e-3}, 0},
+	} {
+		full, err := Fit(context.Background(), x, y, nil, tc.p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := Fit(&cancelAfter{Context: context.Background(), n: 10}, x, y, nil, tc.p)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("%s: Fit error = %v, want context.DeadlineExceeded", tc.name, err)
+		}
+		if m == nil || m.Converged || m.Iterations == 0 {
+			t.Fatalf("%s: Fit stopped mid-way returned %+v, want a partial, unconverged model", tc.name, m)
+		}
+		if m.Iterations >= full.Iterations || m.Objective < full.Objective {
+			t.Errorf("%s: partial fit: %d iterations, objective %v; full: %d, %v", tc.name, m.Iterations, m.Objective, full.Iterations, full.Objective)
+		}
+		// Cut before its first step, a fit has nothing better than its
+		// start to give: no model.
+		for n := range tc.start + 1 {
+			if m, err := Fit(&cancelAfter{Context: context.Background(), n: n}, x, y, nil, tc.p); m != nil || !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("%s: Fit cut after %d checks = %+v, %v; want no model and context.DeadlineExceeded", tc.name, n, m, err)
+			}
+		}
 	}
 }
 

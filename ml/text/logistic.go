@@ -44,7 +44,10 @@ type Logistic struct {
 }
 
 // FitLogistic fits an L2-regularized logistic or softmax regression on X
-// with labels y in [0, k).
+// with labels y in [0, k). When ctx ends first, FitLogistic returns the
+// iterate it reached together with an error wrapping ctx.Err(), so that a
+// caller under a time budget still has a model; it returns none if ctx ended
+// before the first step.
 func FitLogistic(ctx context.Context, x *CSR, y []int, k int, p LogisticParams) (*Logistic, error) {
 	if x.Rows != len(y) {
 		return nil, fmt.Errorf("logistic: %d rows and %d labels", x.Rows, len(y))
@@ -97,19 +100,30 @@ func FitLogistic(ctx context.Context, x *CSR, y []int, k int, p LogisticParams) 
 	init := make([]float64, rowsK*stride)
 	res, err := optimize.Minimize(prob, init, settings, &optimize.LBFGS{Store: 10})
 	if ctxErr := ctx.Err(); ctxErr != nil {
-		return nil, fmt.Errorf("logistic: %w", ctxErr)
+		// Cut by ctx: the iterate so far is a usable, if undertrained, model.
+		if res == nil || !stepped(res) {
+			return nil, fmt.Errorf("logistic: %w", ctxErr)
+		}
+		return logisticOf(res, k, d), fmt.Errorf("logistic stopped after %d iterations: %w", res.Stats.MajorIterations, ctxErr)
 	}
 	// A line search that cannot improve any more leaves res at the best
 	// point found, which is the numeric optimum; only a missing result fails.
 	if res == nil {
 		return nil, fmt.Errorf("logistic: %w", err)
 	}
+	return logisticOf(res, k, d), nil
+}
+
+// logisticOf reads the weights of a k-class model over d features from
+// where the optimizer stopped.
+func logisticOf(res *optimize.Result, k, d int) *Logistic {
+	rowsK, stride := len(res.X)/(d+1), d+1
 	m := &Logistic{NumClasses: k, NumFeat: d, Coef: make([][]float64, rowsK), Intercept: make([]float64, rowsK), Iterations: res.Stats.MajorIterations}
 	for r := range rowsK {
 		m.Coef[r] = append([]float64(nil), res.X[r*stride:r*stride+d]...)
 		m.Intercept[r] = res.X[r*stride+d]
 	}
-	return m, nil
+	return m
 }
 
 type objective struct {
@@ -288,6 +302,11 @@ func (m *Logistic) PredictProba(x *CSR) [][]float64 {
 	}
 	return out
 }
+
+// stepped reports whether the optimizer moved from its starting point: gonum
+// counts the start as the first major iteration, so a fit cut by its
+// deadline is worth keeping only from the second on.
+func stepped(res *optimize.Result) bool { return res.Stats.MajorIterations > 1 }
 
 // ctxConverger stops the optimizer when its context ends.
 type ctxConverger struct{ ctx context.Context }

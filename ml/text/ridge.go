@@ -27,7 +27,8 @@ type RidgeParams struct {
 // FitRidge fits an L2-regularized least-squares regression of y on the
 // sparse rows of x. The target is standardized for the optimizer and the
 // weights brought back to its scale, so the result predicts y directly: a
-// Logistic with NumClasses 1 and Family "ridge".
+// Logistic with NumClasses 1 and Family "ridge". A fit cut by ctx returns
+// what it reached, as FitLogistic does.
 func FitRidge(ctx context.Context, x *CSR, y []float64, p RidgeParams) (*Logistic, error) {
 	if x.Rows != len(y) {
 		return nil, fmt.Errorf("ridge: %d rows and %d targets", x.Rows, len(y))
@@ -74,19 +75,30 @@ func FitRidge(ctx context.Context, x *CSR, y []float64, p RidgeParams) (*Logisti
 	settings := &optimize.Settings{GradientThreshold: 1e-6, MajorIterations: p.MaxIter, Converger: &ctxConverger{ctx: ctx}}
 	res, err := optimize.Minimize(prob, make([]float64, x.Cols+1), settings, &optimize.LBFGS{Store: 10})
 	if ctxErr := ctx.Err(); ctxErr != nil {
-		return nil, fmt.Errorf("ridge: %w", ctxErr)
+		// Cut by ctx: the iterate so far is a usable, if undertrained, model.
+		if res == nil || !stepped(res) {
+			return nil, fmt.Errorf("ridge: %w", ctxErr)
+		}
+		return ridgeOf(res, mean, scale), fmt.Errorf("ridge stopped after %d iterations: %w", res.Stats.MajorIterations, ctxErr)
 	}
 	if res == nil {
 		return nil, fmt.Errorf("ridge: %w", err)
 	}
-	coef := make([]float64, x.Cols)
+	return ridgeOf(res, mean, scale), nil
+}
+
+// ridgeOf reads the model from where the optimizer stopped, brought back
+// from the standardized target to y's mean and scale.
+func ridgeOf(res *optimize.Result, mean, scale float64) *Logistic {
+	d := len(res.X) - 1
+	coef := make([]float64, d)
 	for j := range coef {
 		coef[j] = res.X[j] * scale
 	}
 	return &Logistic{
-		Family: "ridge", NumClasses: 1, NumFeat: x.Cols, Coef: [][]float64{coef},
-		Intercept: []float64{res.X[x.Cols]*scale + mean}, Iterations: res.Stats.MajorIterations,
-	}, nil
+		Family: "ridge", NumClasses: 1, NumFeat: d, Coef: [][]float64{coef},
+		Intercept: []float64{res.X[d]*scale + mean}, Iterations: res.Stats.MajorIterations,
+	}
 }
 
 func rowWeight(w []float64, i int) float64 {
