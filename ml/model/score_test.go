@@ -34,7 +34,8 @@ func randomTree(rng *rand.Rand, leaves int, ths []float64) gbdt.Tree {
 // trees, NaN sent either way, a NaN threshold, -0) for one and three
 // outputs, on float32 inputs: every threshold and its neighbours, NaN and
 // infinities (as the compiled trees see them; 0.1 is not one, its float32
-// neighbours are). A tree of 65 leaves is walked instead.
+// neighbours are). A tree of 65 leaves or a categorical split is walked
+// instead.
 func TestScorerMatchesGBDT(t *testing.T) {
 	ths := []float64{math.NaN(), math.Inf(-1), -1, math.Copysign(0, -1), 0.1, 0.5, 1, 3.75, math.Inf(1)}
 	xs := []float64{math.NaN(), math.Copysign(0, -1), 0}
@@ -77,9 +78,17 @@ func TestScorerMatchesGBDT(t *testing.T) {
 				}
 			}
 		}
-		m.Trees = append(m.Trees, randomTree(rng, maxScoreLeaves+1, ths))
+		trees := m.Trees[:len(m.Trees):len(m.Trees)]
+		m.Trees = append(trees, randomTree(rng, maxScoreLeaves+1, ths))
 		if ts, _ := compileTrees(m); ts == nil || ts.score != nil {
 			t.Errorf("k=%d: a tree of %d leaves: want the walk, not the scorer", k, maxScoreLeaves+1)
+		}
+		m.Features = append(m.Features, gbdt.FeatureInfo{Name: "d", Categorical: true})
+		m.Trees = append(trees, gbdt.Tree{Nodes: []gbdt.Node{
+			{Feature: 3, Categorical: true, Categories: []int{1, 4}, Left: 1, Right: 2}, {Leaf: true, Value: 1}, {Leaf: true, Value: 2},
+		}})
+		if ts, _ := compileTrees(m); ts == nil || ts.score != nil {
+			t.Errorf("k=%d: a categorical split: want the walk, not the scorer", k)
 		}
 	}
 }
