@@ -107,7 +107,11 @@ type Candidate struct {
 // Config steers a search.
 type Config struct {
 	// Deadline is when the search, including the final refit, must be done.
-	// Zero means no clock; then Trials must be set.
+	// Zero means no clock; then Trials must be set. The final fits on all
+	// rows get at least max(5% of the budget, 2 s), the budget being the time
+	// from the start of Search to Deadline, and may overrun it by that much
+	// at most: a budget too small for any trial, or one spent by a busy
+	// machine, still yields a model, with a note that says what it lacks.
 	Deadline time.Time
 	// Seed drives candidate order and every random choice.
 	Seed uint64

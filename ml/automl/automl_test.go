@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -191,20 +192,58 @@ func TestSignificantlyBetter(t *testing.T) {
 	}
 }
 
-func TestTinyBudgetStillYieldsAModel(t *testing.T) {
-	d := load(t, "breast_cancer.csv", Binary)
-	budget := 40 * time.Millisecond
-	start := time.Now()
-	res, err := Search(context.Background(), d, Config{Deadline: start.Add(budget), Seed: 1})
-	if err != nil {
-		t.Fatal(err)
+// TestSpentBudgetStillYieldsAModel: a deadline that has all but passed, or
+// passed, when the search starts leaves no time for any trial; the first
+// candidate of each family is still fit on all rows, within the overrun
+// allowance, and said to be unvalidated.
+func TestSpentBudgetStillYieldsAModel(t *testing.T) {
+	table := load(t, "breast_cancer.csv", Binary)
+	sms := textData(t, 1500, Binary)
+	for _, tc := range []struct {
+		learner string
+		d       *Data
+		budget  time.Duration
+	}{
+		{GBDT, table, time.Millisecond},
+		{Linear, table, time.Millisecond},
+		{Text, sms, time.Millisecond},
+		{GBDT, table, -time.Second},
+		{Text, sms, -time.Second},
+	} {
+		start := time.Now()
+		res, err := Search(context.Background(), tc.d, Config{Deadline: start.Add(tc.budget), Learners: []string{tc.learner}, Seed: 1})
+		if err != nil {
+			t.Errorf("%s, budget %v: %v", tc.learner, tc.budget, err)
+			continue
+		}
+		// A learner notices the deadline at its next check: a tree or an
+		// evaluation of the objective later.
+		if over := time.Since(start) - max(0, tc.budget); over > overrun(tc.budget)+time.Second/4 {
+			t.Errorf("%s, budget %v: the search overran by %v, more than the allowance %v", tc.learner, tc.budget, over, overrun(tc.budget))
+		}
+		if len(res.Members) != 1 || !learned(res.Members[0]) || res.Members[0].Learner != tc.learner {
+			t.Errorf("%s, budget %v: members %+v, want one %s model that has learned something", tc.learner, tc.budget, res.Members, tc.learner)
+		}
+		if !strings.HasPrefix(res.Trials[0].Note, "not validated") {
+			t.Errorf("%s, budget %v: the model's note %q does not say it is not validated", tc.learner, tc.budget, res.Trials[0].Note)
+		}
 	}
-	if over := time.Since(start) - budget; over > 500*time.Millisecond {
-		t.Errorf("search overran a %v budget by %v", budget, over)
+}
+
+// learned reports whether m's model took at least one tree or one step from
+// its start (all-zero weights for the text learner and a constant for the
+// others).
+func learned(m Member) bool {
+	var coef [][]float64
+	switch {
+	case m.GBDT != nil:
+		return len(m.GBDT.Trees) > 0
+	case m.Linear != nil:
+		coef = m.Linear.Coefficients
+	case m.Text != nil:
+		coef = m.Text.Coef
 	}
-	if len(res.Members) != 1 || res.Members[0].GBDT == nil {
-		t.Fatalf("members = %+v, want one GBDT model", res.Members)
-	}
+	return slices.ContainsFunc(coef, func(c []float64) bool { return slices.ContainsFunc(c, func(v float64) bool { return v != 0 }) })
 }
 
 // TestNoTimeToRefitKeepsTheHoldoutModel: when the budget leaves no time to refit the

@@ -81,6 +81,9 @@ func (s *searcher) finish(ctx context.Context) (*Result, error) {
 		if err != nil && m.gbdt == nil && m.linear == nil && m.text == nil {
 			return nil, fmt.Errorf("refit %s: %w", t.Learner, err)
 		}
+		if err != nil {
+			s.trials[t.Number].Note += fmt.Sprintf("; its refit on all rows was cut by the deadline after %d iterations", m.iterations)
+		}
 		members[i].GBDT, members[i].Linear, members[i].Text = m.gbdt, m.linear, m.text
 		members[i].Candidate = refitCandidate(t)
 	}
@@ -88,12 +91,41 @@ func (s *searcher) finish(ctx context.Context) (*Result, error) {
 	return res, nil
 }
 
-// refitContext bounds the final fits by the deadline (not in a replay).
+// refitContext bounds the final fits on all rows by finalDeadline (not in a
+// replay).
 func (s *searcher) refitContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	if s.cfg.Deadline.IsZero() || s.cfg.Trials > 0 {
 		return context.WithCancel(ctx)
 	}
-	return context.WithDeadline(ctx, s.cfg.Deadline)
+	return context.WithDeadline(ctx, s.finalDeadline())
+}
+
+// finalDeadline is when the final fits on all rows must end: the deadline,
+// but no sooner than the overrun allowance from now, so that a budget spent
+// before they start (a slow or busy machine, a budget too small for the
+// data) still leaves them time to learn something; and never more than the
+// allowance past the deadline (or past the start of the search, when the
+// caller's deadline had passed by then).
+func (s *searcher) finalDeadline() time.Time {
+	allowance := overrun(s.cfg.Deadline.Sub(s.start))
+	end := time.Now().Add(allowance)
+	if end.Before(s.cfg.Deadline) {
+		return s.cfg.Deadline
+	}
+	limit := s.cfg.Deadline
+	if s.start.After(limit) {
+		limit = s.start
+	}
+	if limit = limit.Add(allowance); end.After(limit) {
+		return limit
+	}
+	return end
+}
+
+// overrun is how far past its deadline a search of the given budget may end
+// (see Config.Deadline).
+func overrun(budget time.Duration) time.Duration {
+	return max(budget/20, 2*time.Second)
 }
 
 // canRefit reports whether refitting every member fits in the time left.
@@ -211,7 +243,7 @@ func (s *searcher) fallback(ctx context.Context, res *Result) (*Result, error) {
 	if s.first.Learner == "" {
 		return nil, fmt.Errorf("%w (no learner allowed)", ErrNoCandidate)
 	}
-	var m fitted
+	m, cut := fitted{}, s.floorCut
 	if s.floor != nil {
 		m = *s.floor
 	} else {
@@ -222,9 +254,13 @@ func (s *searcher) fallback(ctx context.Context, res *Result) (*Result, error) {
 		if m.gbdt == nil && m.linear == nil && m.text == nil {
 			return nil, fmt.Errorf("%w: %v", ErrNoCandidate, err)
 		}
+		cut = err != nil
 	}
 	res.Validation += "; no candidate finished validation within the budget, so the first was fit on all rows unvalidated"
 	note := fmt.Sprintf("not validated: the budget ran out; fit on all rows (%d iterations)", m.iterations)
+	if cut {
+		note = fmt.Sprintf("not validated and undertrained: the budget ran out; its fit on all rows was cut by the deadline after %d iterations", m.iterations)
+	}
 	if len(s.trials) == 0 {
 		s.trials = append(s.trials, Trial{Candidate: s.first, Status: "timeout"})
 	}

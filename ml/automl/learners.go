@@ -132,7 +132,8 @@ func sumWeights(w []float64, n int) float64 {
 
 // fit trains candidate c on rows train (all rows when nil), early-stopping
 // GBDT on rows valid when the candidate asks for it. When ctx ends during
-// training, fit returns the model so far (if any) with the error.
+// training, fit returns the model so far with the error, if it got as far
+// as one tree or one optimizer step.
 func fit(ctx context.Context, d *Data, c Candidate, cfg *Config, train, valid []int) (fitted, error) {
 	switch c.Learner {
 	case GBDT, Forest:
@@ -145,8 +146,8 @@ func fit(ctx context.Context, d *Data, c Candidate, cfg *Config, train, valid []
 			opt.Valid = treeDataset(d, valid)
 		}
 		m, err := gbdt.Train(ctx, p, treeDataset(d, train), opt)
-		if m == nil {
-			return fitted{}, err
+		if m == nil || (err != nil && m.Iterations == 0) {
+			return fitted{}, err // nothing learned before the deadline
 		}
 		return fitted{gbdt: m, iterations: m.Iterations}, err
 	case Linear:

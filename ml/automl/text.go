@@ -124,11 +124,7 @@ func fitText(ctx context.Context, d *Data, c Candidate, cfg *Config, train []int
 		x, y, w = x.SelectRows(train), gather(y, train), gather(w, train)
 	}
 	if p.model == textRidge {
-		m, err := text.FitRidge(ctx, x, y, text.RidgeParams{Alpha: p.alpha, MaxIter: p.maxIter, Weights: w})
-		if err != nil {
-			return fitted{}, err
-		}
-		return fitted{text: m, iterations: m.Iterations}, nil
+		return textFitted(text.FitRidge(ctx, x, y, text.RidgeParams{Alpha: p.alpha, MaxIter: p.maxIter, Weights: w}))
 	}
 	labels := make([]int, len(y))
 	for i, l := range y {
@@ -157,9 +153,14 @@ func fitText(ctx context.Context, d *Data, c Candidate, cfg *Config, train []int
 		}
 		w = w2
 	}
-	m, err := text.FitLogistic(ctx, x, labels, d.NumClass, text.LogisticParams{C: p.c, MaxIter: p.maxIter, Weights: w})
-	if err != nil {
+	return textFitted(text.FitLogistic(ctx, x, labels, d.NumClass, text.LogisticParams{C: p.c, MaxIter: p.maxIter, Weights: w}))
+}
+
+// textFitted wraps an iterative text fit, keeping the iterate of one cut by
+// its deadline along with the error, as fit promises.
+func textFitted(m *text.Logistic, err error) (fitted, error) {
+	if m == nil {
 		return fitted{}, err
 	}
-	return fitted{text: m, iterations: m.Iterations}, nil
+	return fitted{text: m, iterations: m.Iterations}, err
 }
