@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"gocloud.dev/pubsub"
+
 	"github.com/trainyard/trainyard/agents/pipeline"
 )
 
@@ -51,29 +53,35 @@ func VerifySignature(secret []byte, header http.Header, body []byte, now time.Ti
 	return nil
 }
 
-// deliverWebhooks posts the webhook messages of the queue until ctx ends.
-func (w *Worker) deliverWebhooks(ctx context.Context) error {
+// subscribeWebhooks opens the subscription of webhook notifications, or returns nil when the
+// worker sends none or the subscription cannot be opened (the worker then runs without
+// delivering webhooks, and says so).
+func (w *Worker) subscribeWebhooks(ctx context.Context) *pubsub.Subscription {
+	if !w.sendsWebhooks() {
+		return nil
+	}
 	sub, err := w.q.Subscribe(ctx, pipeline.WebhookTopic, w.opts.WebhookSubscriptionURL)
 	if err != nil {
-		return err
+		w.log.Error("webhook delivery", "err", err)
+		return nil
 	}
-	defer func() {
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		_ = sub.Shutdown(sctx)
-	}()
+	return sub
+}
+
+// deliverWebhooks posts the webhook messages of sub until ctx ends.
+func (w *Worker) deliverWebhooks(ctx context.Context, sub *pubsub.Subscription) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for {
 		msg, err := sub.Receive(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil
+				return
 			}
 			w.log.Warn("receive webhook", "err", err)
 			select {
 			case <-ctx.Done():
-				return nil
+				return
 			case <-time.After(time.Second):
 			}
 			continue

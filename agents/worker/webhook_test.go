@@ -10,9 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/trainyard/trainyard/agents/pipeline"
 	"github.com/trainyard/trainyard/agents/pipeline/pipelinetest"
 	"github.com/trainyard/trainyard/agents/worker"
+	"github.com/trainyard/trainyard/internal/queue"
 	"github.com/trainyard/trainyard/internal/store"
 )
 
@@ -81,5 +84,95 @@ func TestWebhookApprovalNeeded(t *testing.T) {
 	}
 	if calls != 2 {
 		t.Errorf("webhook calls = %d, want 2 (one failure, one retry)", calls)
+	}
+}
+
+// TestWebhookPendingAtStartIsDelivered: a webhook already in the outbox when a worker starts on
+// the in-process queue is delivered. That queue drops a message published to a topic nobody
+// subscribes to yet, and the worker's relay publishes at once, so the webhook subscription must
+// exist before the relay starts. Opened in goroutines of their own the two race, and about half
+// the starts lose the webhook, so the worker is started 20 times, each with a fresh queue.
+func TestWebhookPendingAtStartIsDelivered(t *testing.T) {
+	const starts = 20
+	delivered := make(chan string, starts)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev pipeline.WebhookEvent
+		if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
+			t.Errorf("webhook body: %v", err)
+		}
+		delivered <- ev.ProjectID
+	}))
+	defer hook.Close()
+	ctx := context.Background()
+	e, err := pipelinetest.Start(ctx, pipelinetest.Config{Dir: t.TempDir(), NoWorker: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	sys := store.SystemContext(ctx)
+	for i := range starts {
+		id := uuid.NewString()
+		enqueueWebhook(t, sys, e.Store, pipeline.WebhookMessage{URL: hook.URL, Event: pipeline.WebhookEvent{Type: "project.completed", ProjectID: id}})
+		q, err := queue.Open(ctx, "mem://")
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := worker.New(e.Store, q, e.Pipeline, worker.Options{Relay: true, SweepInterval: -1, WebhookSecret: []byte("0123456789abcdef")})
+		wctx, stop := context.WithCancel(ctx)
+		ran := make(chan error, 1)
+		go func() { ran <- w.Run(wctx) }()
+		select {
+		case got := <-delivered:
+			if got != id {
+				t.Errorf("start %d: webhook for project %s, want %s", i, got, id)
+			}
+		case <-time.After(5 * time.Second):
+			t.Errorf("start %d: webhook pending at start not delivered in 5s", i)
+		}
+		waitPublished(t, sys, e.Store)
+		stop()
+		if err := <-ran; err != nil {
+			t.Errorf("Run = %v", err)
+		}
+		q.Close(ctx)
+		if t.Failed() {
+			return
+		}
+	}
+}
+
+// waitPublished waits until the outbox has no pending message, so that a worker stopped
+// next does not leave one for the next worker to publish again.
+func waitPublished(t *testing.T, sys context.Context, st *store.Store) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		pending, err := st.PendingOutbox(sys, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pending) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the relay did not mark the webhook published in 5s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// enqueueWebhook writes m to the outbox.
+func enqueueWebhook(t *testing.T, sys context.Context, st *store.Store, m pipeline.WebhookMessage) {
+	t.Helper()
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.InTx(sys, func(tx *store.Tx) error {
+		_, err := tx.Enqueue(sys, store.Message{Topic: pipeline.WebhookTopic, Payload: b})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

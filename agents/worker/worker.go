@@ -123,15 +123,17 @@ func (w *Worker) Handled() int {
 // without committing; their leases are released so another worker resumes them).
 func (w *Worker) Run(ctx context.Context) error {
 	sys := store.SystemContext(ctx)
+	// Every subscription is open before the relay starts: the in-process queue drops a message
+	// published to a topic nobody subscribes to yet, and the relay publishes at once.
 	sub, err := w.q.Subscribe(ctx, w.st.TriggerTopic(), w.opts.SubscriptionURL)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		_ = sub.Shutdown(sctx)
-	}()
+	defer shutdown(ctx, sub)
+	webhooks := w.subscribeWebhooks(ctx)
+	if webhooks != nil {
+		defer shutdown(ctx, webhooks)
+	}
 	var bg sync.WaitGroup
 	if w.relay != nil {
 		bg.Go(func() { w.relay.Run(sys) })
@@ -139,12 +141,8 @@ func (w *Worker) Run(ctx context.Context) error {
 	if w.opts.SweepInterval > 0 {
 		bg.Go(func() { w.sweep(sys) })
 	}
-	if w.sendsWebhooks() {
-		bg.Go(func() {
-			if err := w.deliverWebhooks(ctx); err != nil {
-				w.log.Error("webhook delivery", "err", err)
-			}
-		})
+	if webhooks != nil {
+		bg.Go(func() { w.deliverWebhooks(ctx, webhooks) })
 	}
 	defer bg.Wait()
 
@@ -176,6 +174,13 @@ func (w *Worker) Run(ctx context.Context) error {
 			w.handle(ctx, msg)
 		})
 	}
+}
+
+// shutdown closes sub, giving it a few seconds to finish even when ctx has ended.
+func shutdown(ctx context.Context, sub *pubsub.Subscription) {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	_ = sub.Shutdown(sctx)
 }
 
 // handle runs one trigger and acknowledges it. Failures are left to the sweeper: the project
