@@ -61,14 +61,12 @@ type grower struct {
 	leafDepth []int
 	leafNode  []int
 	best      []splitInfo
-	histOK    []bool // leaf's histogram slot is current
-	featBest  []splitInfo
+	histOK    []bool         // leaf's histogram slot is current
+	search    [2]*leafSearch // of the two children of a split
 	og, oh    []float32
 
 	treeFeat []bool // features allowed in the current tree
-	nodeFeat []bool // features allowed at the current node
-	extraThr []int
-	groups   []int // feature group boundaries for histogram tasks
+	groups   []int  // feature group boundaries for histogram tasks
 	rng      *rand.Rand
 	rows     *rowStore // the bins row by row, in leaf order (large data); nil: by column
 
@@ -108,12 +106,10 @@ func newGrower(b *Binned, p Params, workers int, rng *rand.Rand) *grower {
 	gr.leafNode = make([]int, L)
 	gr.best = make([]splitInfo, L)
 	gr.histOK = make([]bool, L)
-	gr.featBest = make([]splitInfo, len(gr.feats))
+	gr.search = [2]*leafSearch{newLeafSearch(len(gr.feats)), newLeafSearch(len(gr.feats))}
 	gr.og = make([]float32, b.n)
 	gr.oh = make([]float32, b.n)
 	gr.treeFeat = make([]bool, len(gr.feats))
-	gr.nodeFeat = make([]bool, len(gr.feats))
-	gr.extraThr = make([]int, len(gr.feats))
 	return gr
 }
 
@@ -121,8 +117,8 @@ func (gr *grower) close() { gr.pool.close() }
 
 // useRows switches histograms and partitions to the row-wise store (when
 // every feature has 8-bit bins).
-func (gr *grower) useRows(workers int) {
-	gr.rows = newRowStore(gr.b, gr.feats, gr.slotSize-512, workers)
+func (gr *grower) useRows() {
+	gr.rows = newRowStore(gr.b, gr.feats, gr.slotSize-512, gr.p.NumLeaves)
 }
 
 func (gr *grower) slot(s int) []float64 {
@@ -170,14 +166,11 @@ func (gr *grower) parallelWork(cnt int) bool {
 	return cnt*len(gr.feats) >= 1<<15
 }
 
-// buildHist fills the histogram slot s from the rows of leaf.
+// buildHist fills the histogram slot s from the rows of leaf, column by
+// column.
 func (gr *grower) buildHist(leaf, s int, grad, hess []float32, identity bool) {
 	h := gr.slot(s)
 	begin, cnt := gr.leafBegin[leaf], gr.leafCnt[leaf]
-	if gr.rows != nil {
-		gr.buildHistRows(h, begin, cnt)
-		return
-	}
 	rows := gr.idx[begin : begin+cnt]
 	og, oh := gr.og[:cnt], gr.oh[:cnt]
 	if !identity {
@@ -221,68 +214,6 @@ func (gr *grower) buildHist(leaf, s int, grad, hess []float32, identity bool) {
 	})
 }
 
-// findBest computes the best split of leaf from its histogram slot.
-func (gr *grower) findBest(leaf int) {
-	out := &gr.best[leaf]
-	*out = splitInfo{feat: -1}
-	p := &gr.p
-	cnt := gr.leafCnt[leaf]
-	if cnt < 2*max(p.MinDataInLeaf, 1) || gr.leafH[leaf] < 2*p.MinSumHessianInLeaf {
-		return
-	}
-	if p.MaxDepth > 0 && gr.leafDepth[leaf] >= p.MaxDepth {
-		return
-	}
-	allowed := gr.treeFeat
-	if p.FeatureFractionNode < 1 {
-		sampleInto(gr.nodeFeat, gr.treeFeat, p.FeatureFractionNode, gr.rng)
-		allowed = gr.nodeFeat
-	}
-	if p.ExtraTrees {
-		for f := range gr.feats {
-			nb := gr.feats[f].numBins
-			if gr.feats[f].hasNaN {
-				nb--
-			}
-			gr.extraThr[f] = 0
-			if nb > 2 {
-				gr.extraThr[f] = gr.rng.IntN(nb - 1)
-			}
-		}
-	}
-	h := gr.slot(gr.slotOf[leaf])
-	ls := leafStats{g: gr.leafG[leaf], h: gr.leafH[leaf], n: cnt}
-	ls.cntFactor = float64(cnt) / ls.h
-	gr.pool.forEach(len(gr.feats), len(gr.feats) >= 32, func(f int) {
-		fb := &gr.featBest[f]
-		*fb = splitInfo{feat: -1, catBins: fb.catBins[:0]}
-		if !allowed[f] {
-			return
-		}
-		fm := &gr.feats[f]
-		hf := h[fm.off : fm.off+2*fm.numBins]
-		if fm.categorical {
-			gr.findCategorical(fm, hf, ls, fb)
-		} else {
-			extra := -1
-			if p.ExtraTrees {
-				extra = gr.extraThr[f]
-			}
-			gr.findNumerical(fm, hf, ls, extra, fb)
-		}
-		if fb.feat == -2 {
-			fb.feat = f
-		}
-	})
-	for f := range gr.featBest {
-		fb := &gr.featBest[f]
-		if fb.feat >= 0 && (out.feat < 0 || fb.gain > out.gain) {
-			*out = *fb
-			out.catBins = slices.Clone(fb.catBins)
-		}
-	}
-}
-
 // grow grows one tree from gradients grad/hess (already weighted). rows are
 // the rows in the sample (nil = all rows). The leaves' rows are left in
 // gr.idx, gr.leafBegin, gr.leafCnt, indexed by leaf; gr.leafNode maps leaves
@@ -308,9 +239,6 @@ func (gr *grower) grow(grad, hess []float32, rows []int32, shrinkage float64) (*
 		H += float64(hess[r])
 	}
 	gr.leafG[0], gr.leafH[0] = G, H
-	if gr.rows != nil {
-		gr.rows.load(grad, hess, rows)
-	}
 	gr.tree = binTree{splits: gr.tree.splits[:0], nodes: nil}
 	gr.tree.nodes = append(gr.tree.nodes, Node{Leaf: true, Value: leafOutput(G, H, p.LambdaL1, p.LambdaL2) * shrinkage, Hessian: H, Count: gr.leafCnt[0]})
 	gr.tree.splits = append(gr.tree.splits, binSplit{})
@@ -322,7 +250,11 @@ func (gr *grower) grow(grad, hess []float32, rows []int32, shrinkage float64) (*
 	gr.slotOf[0] = 0
 	numLeaves := 1
 	if p.NumLeaves > 1 {
-		gr.buildHist(0, 0, grad, hess, identity)
+		if gr.rows != nil {
+			gr.loadRows(gr.slot(0), grad, hess, rows)
+		} else {
+			gr.buildHist(0, 0, grad, hess, identity)
+		}
 		gr.histOK[0] = true
 		gr.findBest(0)
 	}
@@ -342,39 +274,67 @@ func (gr *grower) grow(grad, hess []float32, rows []int32, shrinkage float64) (*
 	return &gr.tree, numLeaves
 }
 
-// split splits leaf L into L (left) and R (right, a new leaf).
+// split splits leaf L into L (left) and R (right, a new leaf). With more
+// splits to come it also builds the children's histograms and finds their
+// best splits.
 func (gr *grower) split(L, R int, grad, hess []float32, shrinkage float64, more bool) {
 	s := gr.best[L]
 	fm := &gr.feats[s.feat]
+	left := binsLeft(fm, &s)
+	gr.addChildNodes(L, R, fm, &s, left, shrinkage)
+	if gr.rows != nil {
+		gr.splitRows(L, R, &s, left, more)
+	} else {
+		begin, cnt := gr.leafBegin[L], gr.leafCnt[L]
+		gr.setChildren(L, R, gr.partition(fm.col, left, gr.idx[begin:begin+cnt]), &s)
+		if more {
+			gr.childHists(L, R, grad, hess)
+			gr.findBest(L)
+			gr.findBest(R)
+		}
+	}
+	nodes := gr.tree.nodes
+	nodes[gr.leafNode[L]].Count, nodes[gr.leafNode[R]].Count = gr.leafCnt[L], gr.leafCnt[R]
+	if !more {
+		gr.best[L] = splitInfo{feat: -1}
+		gr.best[R] = splitInfo{feat: -1}
+		gr.histOK[L], gr.histOK[R] = false, false
+	}
+}
+
+// binsLeft returns, per bin of feature fm, whether split s sends it left.
+func binsLeft(fm *featMeta, s *splitInfo) []bool {
 	left := make([]bool, fm.numBins)
 	if fm.categorical {
 		for _, b := range s.catBins {
 			left[b] = true
 		}
-	} else {
-		for b := 0; b <= s.thr; b++ {
-			left[b] = true
-		}
-		if fm.hasNaN {
-			left[fm.numBins-1] = s.defaultLeft
-		}
+		return left
 	}
-	// Partition the rows of L, stably.
+	for b := 0; b <= s.thr; b++ {
+		left[b] = true
+	}
+	if fm.hasNaN {
+		left[fm.numBins-1] = s.defaultLeft
+	}
+	return left
+}
+
+// setChildren records the rows and sums of the children of leaf L, whose
+// first nl rows went left, to L and R.
+func (gr *grower) setChildren(L, R, nl int, s *splitInfo) {
 	begin, cnt := gr.leafBegin[L], gr.leafCnt[L]
-	var nl int
-	if gr.rows != nil {
-		nl = gr.partitionRows(s.feat, left, begin, cnt)
-	} else {
-		nl = gr.partition(fm.col, left, gr.idx[begin:begin+cnt])
-	}
 	gr.leafBegin[R] = begin + nl
 	gr.leafCnt[L], gr.leafCnt[R] = nl, cnt-nl
 	gr.leafG[L], gr.leafH[L] = s.leftG, s.leftH
 	gr.leafG[R], gr.leafH[R] = s.rightG, s.rightH
 	d := gr.leafDepth[L] + 1
 	gr.leafDepth[L], gr.leafDepth[R] = d, d
+}
 
-	// Turn the leaf node into a split node with two leaf children.
+// addChildNodes turns the node of leaf L into a split node by s with two
+// leaf children, for L and R; their counts are set once the rows are split.
+func (gr *grower) addChildNodes(L, R int, fm *featMeta, s *splitInfo, left []bool, shrinkage float64) {
 	t := &gr.tree
 	ni := gr.leafNode[L]
 	li, ri := len(t.nodes), len(t.nodes)+1
@@ -397,37 +357,39 @@ func (gr *grower) split(L, R int, grad, hess []float32, shrinkage float64, more 
 	}
 	t.splits[ni] = binSplit{col: fm.col, left: left}
 	t.nodes = append(t.nodes,
-		Node{Leaf: true, Value: s.leftOut * shrinkage, Hessian: s.leftH, Count: nl},
-		Node{Leaf: true, Value: s.rightOut * shrinkage, Hessian: s.rightH, Count: cnt - nl})
+		Node{Leaf: true, Value: s.leftOut * shrinkage, Hessian: s.leftH},
+		Node{Leaf: true, Value: s.rightOut * shrinkage, Hessian: s.rightH})
 	t.splits = append(t.splits, binSplit{}, binSplit{})
 	gr.leafNode[L], gr.leafNode[R] = li, ri
+}
 
-	if !more {
-		gr.best[L] = splitInfo{feat: -1}
-		gr.best[R] = splitInfo{feat: -1}
-		gr.histOK[L], gr.histOK[R] = false, false
-		return
-	}
-	// Histograms: build the smaller child, subtract for the larger.
+// childSlots gives the children of a split their histogram slots: the
+// smaller child a free one, to be built, and the larger one the parent's,
+// to become the parent's minus the smaller child's. It returns the smaller
+// child and the two slots.
+func (gr *grower) childSlots(L, R int) (small, smallSlot, parentSlot int) {
 	small, large := L, R
 	if gr.leafCnt[R] < gr.leafCnt[L] {
 		small, large = R, L
 	}
-	parentSlot := gr.slotOf[L]
-	ns := gr.free[len(gr.free)-1]
+	parentSlot = gr.slotOf[L]
+	smallSlot = gr.free[len(gr.free)-1]
 	gr.free = gr.free[:len(gr.free)-1]
+	gr.slotOf[small], gr.slotOf[large] = smallSlot, parentSlot
+	gr.histOK[L], gr.histOK[R] = true, true
+	return small, smallSlot, parentSlot
+}
+
+// childHists builds the histograms of the children L and R column by
+// column.
+func (gr *grower) childHists(L, R int, grad, hess []float32) {
+	small, ns, ps := gr.childSlots(L, R)
 	gr.buildHist(small, ns, grad, hess, false)
-	// The parent slot becomes the larger child (only the used bins).
-	ph, sh := gr.slot(parentSlot), gr.slot(ns)
+	ph, sh := gr.slot(ps), gr.slot(ns)
 	for f := range gr.feats {
 		fm := &gr.feats[f]
 		subtractInto(ph[fm.off:fm.off+2*fm.numBins], sh[fm.off:fm.off+2*fm.numBins])
 	}
-	gr.slotOf[large] = parentSlot
-	gr.slotOf[small] = ns
-	gr.histOK[L], gr.histOK[R] = true, true
-	gr.findBest(L)
-	gr.findBest(R)
 }
 
 // partition reorders rows so that those whose bin goes left come first,

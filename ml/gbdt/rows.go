@@ -6,29 +6,43 @@ package gbdt
 // leaf's row numbers: a gather whose rows grow sparser with depth, so below
 // the top of the tree almost every read misses the cache, once per feature.
 // For large data the grower instead keeps the bins of the usable features
-// row by row (8 per word), with the gradient and hessian next to them, in the
-// order of the leaves: a split moves each row of the parent to its side, and
-// a leaf's histogram is one sequential scan of its rows. The sum of every bin
-// is over the same rows in the same order as column by column, so the trees
-// are identical bit for bit; only the memory traffic changes.
+// packed 8 to a word, each word next to the row's gradient and hessian, in
+// the order of the leaves: a split moves each row of the parent to its side,
+// and a leaf's histogram is one sequential scan of its rows. The sum of every
+// bin is over the same rows in the same order as column by column, so the
+// trees are identical bit for bit; only the memory traffic changes.
+//
+// Each word of the rows is its own array, so one task per word can move that
+// word of every row of a split, build the smaller child's histogram of its 8
+// features and subtract it from the parent's, all in one dispatch to the
+// workers: a split costs one hand-off between them, not one per step.
 
 // rowModeMinRows is the row count from which the grower keeps rows (below
 // it the columns of a leaf stay in cache and gathering is as fast).
 const rowModeMinRows = 50000
 
-// rowStoreMaxBytes caps the memory of the row store (three copies of the
-// packed rows and the gradients); wider data stays column by column.
+// rowStoreMaxBytes caps the memory of the row store (the packed rows and two
+// copies of the words with their gradients); wider data stays column by
+// column.
 const rowStoreMaxBytes = 1 << 29
+
+// rowWord is one word of a row: the bins of 8 features and the row's
+// gradient and hessian, so that a task owning the word reads nothing else.
+type rowWord struct {
+	bins uint64
+	g, h float32
+}
 
 // rowStore holds the binned rows in leaf order.
 type rowStore struct {
-	words int      // words per row: ceil(features / 8)
-	src   []uint64 // rows in their original order
-	cur   []uint64 // rows at positions of gr.idx
-	tmp   []uint64
-	gh    []float32 // gradient, hessian per position
-	ghTmp []float32
-	tasks []int // word boundaries of the parallel histogram tasks
+	words int        // words per row: ceil(features / 8)
+	src   [][]uint64 // per word: the packed rows in their original order
+	// buf holds two copies of every word at positions of gr.idx: a split
+	// reads its leaf's rows from one and writes its children to the other,
+	// so no task overwrites what another still reads.
+	buf    [2][][]rowWord
+	side   []uint8 // per leaf: the copy holding its rows
+	goLeft []uint8 // per position of the leaf being split: its side
 	// hist holds, per feature slot (8 per word), the offset of its region
 	// in a histogram slot; padding slots point at the scratch region.
 	hist []int
@@ -36,23 +50,30 @@ type rowStore struct {
 
 // newRowStore packs the usable features of b row by row; nil when b has
 // 16-bit bins (wide features stay column by column).
-func newRowStore(b *Binned, feats []featMeta, scratchOff, workers int) *rowStore {
+func newRowStore(b *Binned, feats []featMeta, scratchOff, leaves int) *rowStore {
 	if b.bins8 == nil || len(feats) == 0 {
 		return nil
 	}
 	w := (len(feats) + 7) / 8
 	n := b.n
-	if 8*3*w*n+16*n > rowStoreMaxBytes {
-		return nil // wide data: three copies of the rows would cost too much memory
+	if 40*w*n+n > rowStoreMaxBytes {
+		return nil // wide data: the copies of the rows would cost too much memory
 	}
 	rs := &rowStore{
-		words: w,
-		src:   make([]uint64, n*w),
-		cur:   make([]uint64, n*w),
-		tmp:   make([]uint64, n*w),
-		gh:    make([]float32, 2*n),
-		ghTmp: make([]float32, 2*n),
-		hist:  make([]int, 8*w),
+		words:  w,
+		src:    make([][]uint64, w),
+		side:   make([]uint8, leaves),
+		goLeft: make([]uint8, n),
+		hist:   make([]int, 8*w),
+	}
+	for wi := range rs.src {
+		rs.src[wi] = make([]uint64, n)
+	}
+	for c := range rs.buf {
+		rs.buf[c] = make([][]rowWord, w)
+		for wi := range rs.buf[c] {
+			rs.buf[c][wi] = make([]rowWord, n)
+		}
 	}
 	for f := range rs.hist {
 		rs.hist[f] = scratchOff
@@ -62,63 +83,59 @@ func newRowStore(b *Binned, feats []featMeta, scratchOff, workers int) *rowStore
 	}
 	for f := range feats {
 		col := b.bins8[feats[f].col]
-		wi, sh := f/8, uint(8*(f%8))
+		src, sh := rs.src[f/8], uint(8*(f%8))
 		for i, v := range col {
-			rs.src[i*w+wi] |= uint64(v) << sh
+			src[i] |= uint64(v) << sh
 		}
-	}
-	// Tasks split the words (and so the features) between workers; each
-	// scans all rows of a leaf for its own features.
-	k := min(w, max(1, workers))
-	for t := 0; t <= k; t++ {
-		rs.tasks = append(rs.tasks, t*w/k)
 	}
 	return rs
 }
 
-// load fills the positions with rows (all rows in order when rows is nil)
-// and their gradients.
-func (rs *rowStore) load(grad, hess []float32, rows []int32) {
-	w := rs.words
+// load fills word wi of copy 0 with rows (all rows in order when rows is
+// nil) and their gradients.
+func (rs *rowStore) load(wi int, grad, hess []float32, rows []int32) {
+	src, dst := rs.src[wi], rs.buf[0][wi]
 	if rows == nil {
-		copy(rs.cur, rs.src)
-		gh := rs.gh[:2*len(grad)]
-		hess = hess[:len(grad)]
+		src, dst, hess = src[:len(grad)], dst[:len(grad)], hess[:len(grad)]
 		for i, g := range grad {
-			gh[2*i] = g
-			gh[2*i+1] = hess[i]
+			dst[i] = rowWord{bins: src[i], g: g, h: hess[i]}
 		}
 		return
 	}
 	for i, r := range rows {
-		copy(rs.cur[i*w:i*w+w], rs.src[int(r)*w:int(r)*w+w])
-		rs.gh[2*i] = grad[r]
-		rs.gh[2*i+1] = hess[r]
+		dst[i] = rowWord{bins: src[r], g: grad[r], h: hess[r]}
 	}
 }
 
-// buildHistRows fills histogram slot h from the rows at positions
-// [begin, begin+cnt).
-func (gr *grower) buildHistRows(h []float64, begin, cnt int) {
+// loadRows fills copy 0 for the root leaf and builds its histogram in
+// slot h, one task per word.
+func (gr *grower) loadRows(h []float64, grad, hess []float32, rows []int32) {
 	rs := gr.rows
-	gr.pool.forEach(len(rs.tasks)-1, gr.parallelWork(cnt), func(t int) {
-		w0, w1 := rs.tasks[t], rs.tasks[t+1]
-		for f := 8 * w0; f < 8*w1 && f < len(gr.feats); f++ {
-			fm := &gr.feats[f]
-			clear(h[fm.off : fm.off+2*fm.numBins])
-		}
-		for wi := w0; wi < w1; wi++ {
-			histWord(rs, h, wi, begin, cnt)
-		}
+	cnt := gr.leafCnt[0]
+	rs.side[0] = 0
+	gr.pool.forEach(rs.words, gr.parallelWork(cnt), func(wi int) {
+		rs.load(wi, grad, hess, rows)
+		gr.clearWord(h, wi)
+		histWord(h, rs.hist[8*wi:8*wi+8], rs.buf[0][wi][:cnt])
 	})
 }
 
-// histWord accumulates the 8 features of word wi of the rows at positions
-// [begin, begin+cnt) into h. The eight lanes stay unrolled on purpose: a
-// loop over them costs speed in this hot loop.
-func histWord(rs *rowStore, h []float64, wi, begin, cnt int) {
-	w := rs.words
-	offs := rs.hist[8*wi : 8*wi+8]
+// wordFeats returns the usable features held in word wi.
+func (gr *grower) wordFeats(wi int) []featMeta {
+	return gr.feats[8*wi : min(8*wi+8, len(gr.feats))]
+}
+
+// clearWord zeroes the histogram regions in h of the features of word wi.
+func (gr *grower) clearWord(h []float64, wi int) {
+	for _, fm := range gr.wordFeats(wi) {
+		clear(h[fm.off : fm.off+2*fm.numBins])
+	}
+}
+
+// histWord accumulates the 8 features of the words e into h at the offsets
+// offs. The eight lanes stay unrolled on purpose: a loop over them costs
+// speed in this hot loop.
+func histWord(h []float64, offs []int, e []rowWord) {
 	h0 := (*[512]float64)(h[offs[0] : offs[0]+512])
 	h1 := (*[512]float64)(h[offs[1] : offs[1]+512])
 	h2 := (*[512]float64)(h[offs[2] : offs[2]+512])
@@ -127,11 +144,9 @@ func histWord(rs *rowStore, h []float64, wi, begin, cnt int) {
 	h5 := (*[512]float64)(h[offs[5] : offs[5]+512])
 	h6 := (*[512]float64)(h[offs[6] : offs[6]+512])
 	h7 := (*[512]float64)(h[offs[7] : offs[7]+512])
-	gh := rs.gh[2*begin : 2*(begin+cnt)]
-	cur := rs.cur[begin*w : (begin+cnt)*w]
-	for i := 0; i < cnt; i++ {
-		x := cur[i*w+wi]
-		g, hh := float64(gh[2*i]), float64(gh[2*i+1])
+	for _, r := range e {
+		x := r.bins
+		g, hh := float64(r.g), float64(r.h)
 		j := int(uint8(x)) * 2
 		h0[j] += g
 		h0[j|1] += hh
@@ -157,97 +172,4 @@ func histWord(rs *rowStore, h []float64, wi, begin, cnt int) {
 		h7[j] += g
 		h7[j|1] += hh
 	}
-}
-
-// partitionRows reorders the rows at positions [begin, begin+cnt) (and
-// gr.idx alongside) so that those whose bin of feature f goes left come
-// first, keeping the order within each side; it returns the number going
-// left. Large leaves are cut into blocks partitioned in parallel and then
-// joined, which gives the same order as one pass.
-func (gr *grower) partitionRows(f int, left []bool, begin, cnt int) int {
-	var lt [256]bool
-	copy(lt[:], left)
-	const minBlock = 1 << 15
-	k := max(1, min(gr.pool.workers, cnt/minBlock))
-	bounds := make([]int, k+1)
-	nls := make([]int, k)
-	for b := range bounds {
-		bounds[b] = begin + b*cnt/k
-	}
-	gr.pool.forEach(k, k > 1, func(b int) {
-		nls[b] = gr.partitionBlock(f, &lt, begin, bounds[b], bounds[b+1])
-	})
-	if k == 1 {
-		gr.joinRight(begin+nls[0], 0, cnt-nls[0])
-		return nls[0]
-	}
-	// Join: the left rows of every block one after the other, then their
-	// right rows (from the scratch buffers, at the blocks' offsets).
-	rs, w := gr.rows, gr.rows.words
-	nl := nls[0]
-	for b := 1; b < k; b++ {
-		lo := bounds[b]
-		to := begin + nl
-		copy(rs.cur[to*w:(to+nls[b])*w], rs.cur[lo*w:(lo+nls[b])*w])
-		copy(gr.idx[to:to+nls[b]], gr.idx[lo:lo+nls[b]])
-		copy(rs.gh[2*to:2*(to+nls[b])], rs.gh[2*lo:2*(lo+nls[b])])
-		nl += nls[b]
-	}
-	at := begin + nl
-	for b := 0; b < k; b++ {
-		nr := bounds[b+1] - bounds[b] - nls[b]
-		gr.joinRight(at, bounds[b]-begin, nr)
-		at += nr
-	}
-	return nl
-}
-
-// joinRight copies nr right rows from the scratch buffers at offset from to
-// position at.
-func (gr *grower) joinRight(at, from, nr int) {
-	rs, w := gr.rows, gr.rows.words
-	copy(rs.cur[at*w:(at+nr)*w], rs.tmp[from*w:(from+nr)*w])
-	copy(gr.idx[at:at+nr], gr.tmp[from:from+nr])
-	copy(rs.gh[2*at:2*(at+nr)], rs.ghTmp[2*from:2*(from+nr)])
-}
-
-// partitionBlock partitions positions [lo, hi) of the leaf that starts at
-// begin: the rows going left are compacted at lo, the others are copied to
-// the scratch buffers at offset lo-begin; it returns the number going left.
-func (gr *grower) partitionBlock(f int, lt *[256]bool, begin, lo, hi int) int {
-	rs := gr.rows
-	w := rs.words
-	wi, sh := f/8, uint(8*(f%8))
-	cnt := hi - lo
-	idx := gr.idx[lo:hi]
-	cur := rs.cur[lo*w : hi*w]
-	gh := rs.gh[2*lo : 2*hi]
-	tidx := gr.tmp[lo-begin : lo-begin+cnt]
-	tmp := rs.tmp[(lo-begin)*w : (lo-begin+cnt)*w]
-	tgh := rs.ghTmp[2*(lo-begin) : 2*(lo-begin+cnt)]
-	// Branch-free: every row is written to both sides and only the side it
-	// belongs to advances. Writing at the left end is safe because it never
-	// passes the row being read.
-	nl, nr := 0, 0
-	for i := 0; i < cnt; i++ {
-		row := cur[i*w : i*w+w]
-		l := 0
-		if lt[uint8(row[wi]>>sh)] {
-			l = 1
-		}
-		dl := cur[nl*w : nl*w+w]
-		dr := tmp[nr*w : nr*w+w]
-		for k, v := range row {
-			dl[k] = v
-			dr[k] = v
-		}
-		r := idx[i]
-		g, h := gh[2*i], gh[2*i+1]
-		idx[nl], tidx[nr] = r, r
-		gh[2*nl], gh[2*nl+1] = g, h
-		tgh[2*nr], tgh[2*nr+1] = g, h
-		nl += l
-		nr += 1 - l
-	}
-	return nl
 }

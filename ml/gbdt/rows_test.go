@@ -45,6 +45,8 @@ func TestRowWiseEqualsColumnWise(t *testing.T) {
 		{"multiclass", "multiclass", "num_iterations=8,num_class=4", widen(multi, 3, 2)},
 		{"regression 2 threads", "regression", "num_iterations=15,num_threads=2,lambda_l1=0.5", widen(reg, 10, 3)},
 		{"regression 3 threads, 63 leaves", "regression", "num_iterations=10,num_threads=3,num_leaves=63,min_data_in_leaf=5", widen(reg, 17, 4)},
+		// The random choices per node are drawn before a split's dispatch.
+		{"binary, extra trees, feature fraction by node, 2 threads", "binary", "num_iterations=10,num_threads=2,extra_trees=true,feature_fraction_bynode=0.6", widen(bin, 9, 6)},
 		// Leaves of 100k rows are partitioned in 3 parallel blocks.
 		{"binary 100k rows, 3 threads", "binary", "num_iterations=3,num_threads=3", widen(synth(100000, 7), 4, 5)},
 	}

@@ -69,7 +69,7 @@ func trainBinned(ctx context.Context, p Params, b *Binned, opt Options) (*Model,
 	gr := newGrower(b, p, workers, rng)
 	defer gr.close()
 	if minRows := cmp.Or(opt.rowMinRows, rowModeMinRows); minRows > 0 && n >= minRows {
-		gr.useRows(workers)
+		gr.useRows()
 	}
 
 	m := &Model{Version: ModelVersion, Objective: p.Objective, NumClass: p.NumClass, TreesPerIteration: k, Params: p.Map()}
@@ -149,13 +149,14 @@ func trainBinned(ctx context.Context, p Params, b *Binned, opt Options) (*Model,
 				split = true
 			}
 			s := score[c*n : (c+1)*n]
-			// Per-leaf score update for rows in the sample.
-			for l := 0; l < leaves; l++ {
+			// Per-leaf score update for rows in the sample: every row is in
+			// one leaf, so leaves are independent tasks.
+			gr.pool.forEach(leaves, n >= 1<<15, func(l int) {
 				v := bt.nodes[gr.leafNode[l]].Value
 				for _, r := range gr.idx[gr.leafBegin[l] : gr.leafBegin[l]+gr.leafCnt[l]] {
 					s[r] += v
 				}
-			}
+			})
 			if bagging && leaves > 1 {
 				gr.pool.forEach(nChunks, true, func(ch int) {
 					for r := ch * chunk; r < min((ch+1)*chunk, n); r++ {
