@@ -16,6 +16,7 @@ import (
 	"github.com/trainyard/trainyard/agents/pipeline/pipelinetest"
 	"github.com/trainyard/trainyard/agents/worker"
 	"github.com/trainyard/trainyard/internal/queue"
+	"github.com/trainyard/trainyard/internal/queue/queuetest"
 	"github.com/trainyard/trainyard/internal/store"
 )
 
@@ -174,5 +175,54 @@ func enqueueWebhook(t *testing.T, sys context.Context, st *store.Store, m pipeli
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestWebhookThroughBroker: through a broker, a worker given the webhook topic's subscription
+// posts the webhooks other processes' relays published.
+func TestWebhookThroughBroker(t *testing.T) {
+	natsURL := queuetest.NATS(t)
+	delivered := make(chan string, 1)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev pipeline.WebhookEvent
+		if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
+			t.Errorf("webhook body: %v", err)
+		}
+		delivered <- ev.ProjectID
+	}))
+	defer hook.Close()
+	ctx := context.Background()
+	e, err := pipelinetest.Start(ctx, pipelinetest.Config{Dir: t.TempDir(), NoWorker: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	q, err := queue.Open(ctx, natsURL+"/trainyard-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close(context.Background())
+	// Pending before the worker starts: its subscription is open before its relay publishes.
+	id := uuid.NewString()
+	enqueueWebhook(t, store.SystemContext(ctx), e.Store, pipeline.WebhookMessage{URL: hook.URL, Event: pipeline.WebhookEvent{Type: "project.completed", ProjectID: id}})
+	w := worker.New(e.Store, q, e.Pipeline, worker.Options{Relay: true, RelayPoll: 50 * time.Millisecond, SweepInterval: -1,
+		SubscriptionURL: natsURL + "/trainyard-projects", WebhookSubscriptionURL: natsURL + "/trainyard-" + pipeline.WebhookTopic,
+		WebhookSecret: []byte("0123456789abcdef")})
+	wctx, stop := context.WithCancel(ctx)
+	ran := make(chan error, 1)
+	go func() { ran <- w.Run(wctx) }()
+	defer func() {
+		stop()
+		if err := <-ran; err != nil {
+			t.Errorf("Run = %v", err)
+		}
+	}()
+	select {
+	case got := <-delivered:
+		if got != id {
+			t.Errorf("webhook for project %s, want %s", got, id)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("webhook not delivered through the broker in 10s")
 	}
 }

@@ -37,6 +37,7 @@ type workerConfig struct {
 	maxBudget     time.Duration
 	workerID      string
 	subscription  string
+	webhookSub    string
 	webhookSecret string
 	expiryEvery   time.Duration
 	expiryDryRun  bool
@@ -63,6 +64,7 @@ func (w *workerConfig) register(fs *flag.FlagSet) {
 	fs.BoolVar(&w.expiryDryRun, "expiry-dry-run", w.expiryDryRun, "only log what the expiry cleanup would delete (env TRAINYARD_EXPIRY_DRY_RUN)")
 	fs.DurationVar(&w.modelKeep, "model-retention", w.modelKeep, "how long a trained model is kept before the expiry cleanup deletes it; negative keeps models forever (env TRAINYARD_MODEL_RETENTION)")
 	fs.StringVar(&w.subscription, "subscription-url", w.subscription, "broker subscription of the trigger topic, e.g. gcppubsub://projects/P/subscriptions/S; not needed for mem:// (env TRAINYARD_SUBSCRIPTION_URL)")
+	fs.StringVar(&w.webhookSub, "webhook-subscription-url", w.webhookSub, "broker subscription of the webhooks topic, from which workers post webhook notifications; not needed for mem://; without it on a broker no webhook is sent (env TRAINYARD_WEBHOOK_SUBSCRIPTION_URL)")
 }
 
 // runWorker implements `trainyard worker`: the agent workers alone, against the same store,
@@ -146,7 +148,7 @@ func newWorker(cfg config.Config, wc workerConfig, st *store.Store, bl *blob.Sto
 	}
 	return worker.New(st, q, pipe, worker.Options{
 		Concurrency: wc.concurrency, Relay: relay, SweepInterval: wc.sweepInterval, SweepGrace: wc.sweepGrace,
-		SubscriptionURL: wc.subscription, WebhookSecret: secret, Logger: log,
+		SubscriptionURL: wc.subscription, WebhookSubscriptionURL: wc.webhookSub, WebhookSecret: secret, Logger: log,
 	})
 }
 
