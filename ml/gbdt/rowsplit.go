@@ -84,10 +84,9 @@ func (gr *grower) splitWord(sp *rowSplit, wi, nl int) {
 	}
 	gr.clearWord(sp.small, wi)
 	histWord(sp.small, rs.hist[8*wi:8*wi+8], child)
-	for _, fm := range gr.wordFeats(wi) {
-		subtractInto(sp.parent[fm.off:fm.off+2*fm.numBins], sp.small[fm.off:fm.off+2*fm.numBins])
-	}
 	for f := 8 * wi; f < min(8*wi+8, len(gr.feats)); f++ {
+		fm := &gr.feats[f]
+		subtractInto(sp.parent[fm.off:fm.off+2*fm.numBins], sp.small[fm.off:fm.off+2*fm.numBins])
 		for _, ls := range sp.search {
 			gr.searchFeature(ls, f)
 		}
