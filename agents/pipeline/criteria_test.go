@@ -42,7 +42,7 @@ var thresholdText = regexp.MustCompile(`predict (\S+) when its probability ≥ (
 // gives on the held-out test rows is the recall the project recorded.
 func TestRecallCriterionIsServed(t *testing.T) {
 	t.Parallel()
-	e := startEnv(t, pipelinetest.Config{Trainer: evaluatedOnly{}})
+	e := startEnv(t, pipelinetest.Config{Trainer: evaluatedOnly{pipeline.LocalTrainer{Trials: pipelinetest.Trials}}})
 	ctx := context.Background()
 	p := submit(t, e, pipelinetest.Submission{DatasetID: upload(t, e, "telco_churn.csv"),
 		Description: "predict which customers will churn; we need at least 90% recall on churners", BudgetSeconds: 10})

@@ -191,7 +191,8 @@ func TestApprovalChangesThePlan(t *testing.T) {
 
 func TestCancelDuringTraining(t *testing.T) {
 	t.Parallel()
-	e := startEnv(t, pipelinetest.Config{})
+	// On the clock: the search must still be running, for its budget, when the cancel comes.
+	e := startEnv(t, pipelinetest.Config{Trials: -1})
 	p := submit(t, e, pipelinetest.Submission{DatasetID: upload(t, e, "telco_churn.csv"), Description: "predict which customers will churn", BudgetSeconds: 60})
 	p = wait(t, e, p.ID, 60*time.Second, store.StageTraining)
 	if p.Stage != store.StageTraining {

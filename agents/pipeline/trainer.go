@@ -103,17 +103,25 @@ type TrainResult struct {
 
 // LocalTrainer trains with the local Go engine: ml/train for searches, and a direct refit of
 // given configurations (ml/prep, ml/automl, ml/model) for deployment.
-type LocalTrainer struct{}
+type LocalTrainer struct {
+	// Trials, when positive, makes every search that is not a replay run exactly this many
+	// trials, with no clock, instead of searching for the job's budget: what it learns then
+	// depends on the data and the seed, not on how busy the machine is (tests).
+	Trials int
+}
 
 // Name returns "local".
 func (LocalTrainer) Name() string { return "local" }
 
 // Train runs the search (or the refit of job.Refit).
-func (LocalTrainer) Train(ctx context.Context, job TrainJob) (*TrainResult, error) {
+func (t LocalTrainer) Train(ctx context.Context, job TrainJob) (*TrainResult, error) {
 	if len(job.Refit) > 0 {
 		return refitLocal(ctx, job)
 	}
 	start := time.Now()
+	if job.Trials <= 0 {
+		job.Trials = t.Trials
+	}
 	opts := train.Options{
 		Target: job.Target, Task: profile.Task(job.Task), Learners: job.Families, Seed: job.Seed, Trials: job.Trials,
 		Metric: job.Metric, Drop: job.Drop, BalanceClasses: job.BalanceClasses, TimeColumn: job.TimeColumn, OnTrial: job.OnTrial,

@@ -4,6 +4,7 @@
 package pipelinetest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -40,6 +41,10 @@ type Config struct {
 	Worker worker.Options
 	// Trainer overrides the local trainer.
 	Trainer pipeline.Trainer
+	// Trials is the number of trials of every search of the default local trainer (default
+	// Trials); negative searches against the wall clock for each project's budget, for tests
+	// about budgets themselves.
+	Trials int
 	// Reasoner overrides the rules reasoner.
 	Reasoner reasoner.Reasoner
 	// NoWorker opens the parts without starting a worker.
@@ -47,6 +52,11 @@ type Config struct {
 	// Logger receives the parts' logs (default: discard).
 	Logger *slog.Logger
 }
+
+// Trials is how many trials every search of an Env's local trainer runs unless Config.Trials
+// says otherwise: a fixed number rather than a budget on the wall clock, so that the models,
+// metrics and decisions a test sees do not depend on how busy the machine is.
+const Trials = 12
 
 // Env is a running pipeline and what it stands on.
 type Env struct {
@@ -86,6 +96,9 @@ func Start(ctx context.Context, cfg Config) (*Env, error) {
 		st.Close()
 		bl.Close()
 		return nil, err
+	}
+	if cfg.Trainer == nil {
+		cfg.Trainer = pipeline.LocalTrainer{Trials: max(0, cmp.Or(cfg.Trials, Trials))}
 	}
 	cfg.Pipeline.Logger = cfg.Logger
 	e := &Env{Store: st, Blobs: bl, Queue: q, Datasets: datasets.New(st, bl, datasets.Options{})}
