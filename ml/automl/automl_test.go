@@ -208,6 +208,7 @@ func TestSpentBudgetStillYieldsAModel(t *testing.T) {
 		{Linear, table, time.Millisecond},
 		{Text, sms, time.Millisecond},
 		{GBDT, table, -time.Second},
+		{Linear, table, -time.Second},
 		{Text, sms, -time.Second},
 	} {
 		start := time.Now()
