@@ -48,8 +48,9 @@ type rowStore struct {
 	hist []int
 }
 
-// newRowStore packs the usable features of b row by row; nil when b has
-// 16-bit bins (wide features stay column by column).
+// newRowStore packs the usable features of b 8 to a word, for trees of up
+// to leaves leaves; nil when b has 16-bit bins or is too wide (those stay
+// column by column).
 func newRowStore(b *Binned, feats []featMeta, scratchOff, leaves int) *rowStore {
 	if b.bins8 == nil || len(feats) == 0 {
 		return nil
