@@ -46,9 +46,13 @@ type scoreCond struct {
 // bit each in a word.
 const maxScoreLeaves = 64
 
-// newScorer builds the scorer of ts, or returns nil when ts has a
+// newScorer builds the scorer of ts, or returns nil when ts has no tree
+// (nothing to score; a model none of whose trees could split), a
 // categorical split or a tree of more than maxScoreLeaves leaves.
 func newScorer(ts *treeSet) *scorer {
+	if len(ts.roots) == 0 {
+		return nil
+	}
 	for _, k := range ts.kind {
 		if k != numericTree {
 			return nil

@@ -92,3 +92,29 @@ func TestScorerMatchesGBDT(t *testing.T) {
 		}
 	}
 }
+
+// TestNoTreesPredictsInit: a model without trees (none could split) predicts its initial
+// scores through the compiled form.
+func TestNoTreesPredictsInit(t *testing.T) {
+	m := &gbdt.Model{Objective: "regression", Transform: "identity", NumClass: 1, TreesPerIteration: 1,
+		InitScore: []float64{2.5}, Features: []gbdt.FeatureInfo{{Name: "a"}}}
+	ts, ok := compileTrees(m)
+	if !ok {
+		t.Fatal("compileTrees refused a model without trees")
+	}
+	keys := make([]uint32, 20*ts.stride())
+	for r := range 20 {
+		ts.setKeys(keys[r*ts.stride():], []float64{float64(r)})
+	}
+	got := make([]float64, 20)
+	for r := range got {
+		got[r] = ts.init[0] // raw adds the trees to what the caller filled in
+	}
+	w := newWalkBuf(20, len(ts.roots))
+	ts.raw(keys, 20, &w, got)
+	for r, v := range got {
+		if v != 2.5 {
+			t.Fatalf("row %d: raw = %v, want the initial score 2.5", r, v)
+		}
+	}
+}
