@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trainyard/trainyard/internal/serving"
 	"github.com/trainyard/trainyard/ml/model"
 )
 
@@ -40,8 +41,8 @@ func render(cfg config, art *model.Artifact, trees int, cells []cell, b batchRes
 		fmt.Fprintf(&s, "| %d | %.1fx | %.2f |\n", c, ratio, p99[c])
 	}
 	fmt.Fprintf(&s, "\nServing CPU per request: the CPU time of the serving process alone (Trainyard runs in a child process, `benchserving -serve`, with the same handlers and interceptor chain as `trainyard serve`; the peer's uvicorn processes), divided by the requests answered; the load generator runs in the parent process. Load avg is the machine's 1-minute load average at the end of the cell: on 2 cores, anything above 2 means other work competed for them, which inflates wall-clock latencies and lowers throughput for both servers.\n")
-	fmt.Fprintf(&s, "\nBatch prediction, %d-tree model: a %d-row CSV (%d MB) from the blob store to a predictions CSV in the blob store (`serving.Batcher`: a reader goroutine cutting the input into chunks of 16384 whole records, one worker per core parsing a chunk, running `Record.PredictBatch` on it and formatting its lines, a writer writing chunks in input order) took %v wall: **%.0f rows/s**, using %v of CPU (%.0f rows per CPU-second, %.0f rows/s on 2 uncontended cores). `Record.PredictBatch` alone on %d parsed records: %.0f rows/s wall, %.0f rows per CPU-second. The job end to end runs at %.0f%% of the predictor's rows per CPU-second (the rest is CSV parsing and writing).\n",
-		trees, b.rows, b.inputBytes>>20, b.job.Round(time.Millisecond), float64(b.rows)/b.job.Seconds(), b.jobCPU.Round(time.Millisecond),
+	fmt.Fprintf(&s, "\nBatch prediction, %d-tree model: a %d-row CSV (%d MB) from the blob store to a predictions CSV in the blob store (`serving.Batcher`: a reader goroutine cutting the input into chunks of %d whole records, one worker per core parsing a chunk, running `Record.PredictBatch` on it and formatting its lines, a writer writing chunks in input order) took %v wall: **%.0f rows/s**, using %v of CPU (%.0f rows per CPU-second, %.0f rows/s on 2 uncontended cores). `Record.PredictBatch` alone on %d parsed records: %.0f rows/s wall, %.0f rows per CPU-second. The job end to end runs at %.0f%% of the predictor's rows per CPU-second (the rest is CSV parsing and writing).\n",
+		trees, b.rows, b.inputBytes>>20, serving.BatchChunk, b.job.Round(time.Millisecond), float64(b.rows)/b.job.Seconds(), b.jobCPU.Round(time.Millisecond),
 		float64(b.rows)/b.jobCPU.Seconds(), 2*float64(b.rows)/b.jobCPU.Seconds(), b.predictN, float64(b.predictN)/b.predict.Seconds(), float64(b.predictN)/b.predictCPU.Seconds(),
 		100*(float64(b.rows)/b.jobCPU.Seconds())/(float64(b.predictN)/b.predictCPU.Seconds()))
 	return s.String()
