@@ -12,6 +12,7 @@ import (
 	"github.com/trainyard/trainyard/agents/decision"
 	"github.com/trainyard/trainyard/internal/store"
 	"github.com/trainyard/trainyard/ml/automl"
+	"github.com/trainyard/trainyard/ml/linear"
 	"github.com/trainyard/trainyard/ml/metrics"
 	"github.com/trainyard/trainyard/ml/model"
 )
@@ -91,7 +92,7 @@ func (p *Pipeline) evaluateStage(ctx context.Context, r *run) (*outcome, error) 
 
 	out := &outcome{}
 	val := validationScores(&st, &ds)
-	thr, thrDecision, unreachable := p.chooseThreshold(val, an, &st)
+	thr, thrDecision, unreachable := p.chooseThreshold(ctx, val, an, &st)
 	if thrDecision != nil {
 		out.decide(*thrDecision)
 	}
@@ -215,9 +216,10 @@ func validationScores(st *trainState, ds *dataState) *scored {
 }
 
 // chooseThreshold picks the decision threshold of a binary classifier on validation data from
-// the criteria on the positive class (or the best F1 when F1 is what counts). unreachable
-// explains criteria no threshold can meet together.
-func (p *Pipeline) chooseThreshold(val *scored, an *analyze.Analysis, st *trainState) (float64, *decision.Decision, string) {
+// the criteria on the positive class (or the best F1 when F1 is what counts; without either,
+// the most probable class by the calibrated validation predictions). unreachable explains
+// criteria no threshold can meet together.
+func (p *Pipeline) chooseThreshold(ctx context.Context, val *scored, an *analyze.Analysis, st *trainState) (float64, *decision.Decision, string) {
 	if val.task != automl.Binary || len(val.y) == 0 {
 		return 0.5, nil, ""
 	}
@@ -237,14 +239,7 @@ func (p *Pipeline) chooseThreshold(val *scored, an *analyze.Analysis, st *trainS
 			f1 = c
 		}
 	}
-	def := metrics.Threshold{Threshold: 0.5}
-	if cs, err := (&scored{task: val.task, classes: val.classes, y: val.y, proba: val.proba, width: val.width, pos: val.pos, threshold: 0.5}).check(
-		[]analyze.SuccessCriterion{{Metric: "precision", AtLeast: true}, {Metric: "recall", AtLeast: true}}); err == nil {
-		def.Precision, def.Recall = cs[0].Achieved, cs[1].Achieved
-		if def.Precision+def.Recall > 0 {
-			def.F1 = 2 * def.Precision * def.Recall / (def.Precision + def.Recall)
-		}
-	}
+	def := val.operatingPoint(0.5)
 	maxF1, err := metrics.ThresholdMaxF1(y, score)
 	if err != nil {
 		return 0.5, nil, ""
@@ -268,8 +263,11 @@ func (p *Pipeline) chooseThreshold(val *scored, an *analyze.Analysis, st *trainS
 		chosen = maxF1
 		why = "the threshold with the best validation F1"
 	default:
-		chosen = def
-		why = "the most probable class (0.5): no criterion asks to trade precision for recall"
+		chosen, why = def, "the most probable class (0.5): no criterion asks to trade precision for recall"
+		if t, ok := calibratedThreshold(ctx, y, score); ok {
+			chosen = val.operatingPoint(t)
+			why = "the most probable class once the validation predictions are calibrated (Platt scaling): no criterion asks to trade precision for recall, and a model chosen on " + st.Metric + " need not give calibrated probabilities"
+		}
 	}
 	if err != nil {
 		return 0.5, nil, ""
@@ -296,6 +294,54 @@ func (p *Pipeline) chooseThreshold(val *scored, an *analyze.Analysis, st *trainS
 		d.Reasoning += " " + strings.ToUpper(unreachable[:1]) + unreachable[1:] + "."
 	}
 	return chosen.Threshold, &d, unreachable
+}
+
+// calibrationL2 is the penalty on the slope of calibratedThreshold's logistic fit: too small to
+// move a calibration the validation rows support, it keeps the slope finite when the scores
+// separate the classes perfectly.
+const calibrationL2 = 1e-6
+
+// calibratedThreshold is the score at which the positive class becomes the more probable one
+// once the scores are calibrated on validation data (Platt scaling): the logistic regression of
+// the labels y on the scores' log-odds, P(positive | s) = σ(a·logit(s) + b), crosses ½ at
+// logit(s) = -b/a. A search ranked by a threshold-free metric (AUC) may pick a model whose
+// probabilities are not calibrated — a strongly regularized logistic regression squeezes them
+// toward the base rate, naive Bayes skews them, a blend mixes both — so that 0.5 is no longer
+// the point where the classes are equally likely; a calibrated model keeps about 0.5. ok is
+// false when the fit fails or the scores do not rise with the positive class.
+func calibratedThreshold(ctx context.Context, y, score []float64) (float64, bool) {
+	const eps = 1e-12 // keeps the log-odds of 0 and 1 finite
+	logit := make([]float64, len(score))
+	for i, s := range score {
+		s = min(max(s, eps), 1-eps)
+		logit[i] = math.Log(s / (1 - s))
+	}
+	m, err := linear.Fit(ctx, [][]float64{logit}, y, nil, linear.Params{Task: linear.Binary, L2: calibrationL2})
+	if err != nil {
+		return 0, false
+	}
+	a, b := m.Coefficients[0][0], m.Intercepts[0]
+	if !(a > 0) {
+		return 0, false
+	}
+	return 1 / (1 + math.Exp(b/a)), true
+}
+
+// operatingPoint is what labeling the positive class when its probability is at least thr
+// achieves on s.
+func (s *scored) operatingPoint(thr float64) metrics.Threshold {
+	at := *s
+	at.threshold = thr
+	t := metrics.Threshold{Threshold: thr}
+	cs, err := at.check([]analyze.SuccessCriterion{{Metric: "precision", AtLeast: true}, {Metric: "recall", AtLeast: true}})
+	if err != nil {
+		return t
+	}
+	t.Precision, t.Recall = cs[0].Achieved, cs[1].Achieved
+	if t.Precision+t.Recall > 0 {
+		t.F1 = 2 * t.Precision * t.Recall / (t.Precision + t.Recall)
+	}
+	return t
 }
 
 // testEvaluation scores the chosen model once on the held-out test rows.

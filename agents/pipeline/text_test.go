@@ -130,13 +130,16 @@ func predictText(t *testing.T, m *serving.Loaded, fields map[string]any) mlmodel
 
 // TestTextOnlyProjects takes two text-only datasets (a message or a review and its label),
 // subsampled, through the whole pipeline: each must complete with a text model and sensible
-// held-out metrics, and the deployed model must answer from the text field alone.
+// held-out metrics, and the deployed model must answer from the text field alone. Eight trials
+// give the reviews a blend ranked by AUC whose probabilities sit mostly below 0.5 (a strongly
+// regularized logistic regression with multinomial naive Bayes): labeled at 0.5 it scored 0.69
+// accuracy, at the threshold calibrated on validation about 0.81, as its validation predicts.
 func TestTextOnlyProjects(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains models")
 	}
 	t.Parallel()
-	e := startEnv(t, pipelinetest.Config{})
+	e := startEnv(t, pipelinetest.Config{Trials: 8})
 	for _, tc := range []struct {
 		file, goal     string
 		step           int
@@ -146,7 +149,7 @@ func TestTextOnlyProjects(t *testing.T) {
 	}{
 		{"sms_spam.csv", "predict the label of each message (spam or ham)", 4, 0.95, 0.8, "WINNER!! You have won a free prize. Call 09061701461 now to claim", "ok see you at home tonight, love you", nil},
 		// The reviews' product code identifies rows and their split column is bookkeeping.
-		{"fine_foods_reviews.csv", "predict the label of each review", 3, 0.75, 0, "", "", []string{"product", "split"}},
+		{"fine_foods_reviews.csv", "predict the label of each review", 3, 0.78, 0, "", "", []string{"product", "split"}},
 	} {
 		metrics, m, cands, dropped := textProjectPlan(t, e, subsample(t, tc.file, tc.step, nil, nil), tc.goal)
 		v := metrics.GetValues()

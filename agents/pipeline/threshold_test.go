@@ -1,8 +1,14 @@
 package pipeline
 
 import (
+	"context"
+	"math"
+	"math/rand/v2"
 	"testing"
+	"time"
 
+	"github.com/trainyard/trainyard/agents/analyze"
+	"github.com/trainyard/trainyard/ml/automl"
 	"github.com/trainyard/trainyard/ml/model"
 )
 
@@ -38,5 +44,50 @@ func TestServedThresholdLabelsLikeTheEvaluation(t *testing.T) {
 	}
 	if _, ok := servedThreshold(classes, "Maybe", 0.5); ok {
 		t.Error("servedThreshold(unknown positive) = ok, want refused")
+	}
+}
+
+// TestChooseThresholdCalibratesSqueezedProbabilities: with no criterion, the threshold is the
+// most probable class by calibrated validation predictions. Validation rows whose labels follow
+// true log-odds z are scored once calibrated (σ(z)) and once squeezed toward the base rate as a
+// heavily regularized model or a blend scores them (σ(z/4 - 0.6)): the calibrated model keeps
+// about 0.5, the squeezed one gets σ(-0.6), where its true probability is ½, for either
+// position of the positive class.
+func TestChooseThresholdCalibratesSqueezedProbabilities(t *testing.T) {
+	sigmoid := func(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
+	r := rand.New(rand.NewPCG(1, 2))
+	z := make([]float64, 4000)
+	isPos := make([]bool, len(z))
+	for i := range z {
+		z[i] = r.NormFloat64()*2 - 0.6
+		isPos[i] = r.Float64() < sigmoid(z[i])
+	}
+	p := &Pipeline{now: time.Now}
+	for _, tc := range []struct {
+		name  string
+		score func(z float64) float64
+		want  float64
+	}{
+		{"calibrated", sigmoid, 0.5},
+		{"squeezed", func(z float64) float64 { return sigmoid(z/4 - 0.6) }, sigmoid(-0.6)},
+	} {
+		for _, pos := range []int{0, 1} {
+			val := &scored{task: automl.Binary, classes: []string{"No", "Yes"}, width: 2, pos: pos, threshold: 0.5}
+			for i := range z {
+				y, s := 1-pos, tc.score(z[i])
+				if isPos[i] {
+					y = pos
+				}
+				row := []float64{s, 1 - s}
+				if pos == 1 {
+					row = []float64{1 - s, s}
+				}
+				val.y, val.proba = append(val.y, float64(y)), append(val.proba, row...)
+			}
+			thr, d, _ := p.chooseThreshold(context.Background(), val, &analyze.Analysis{}, &trainState{Metric: "auc"})
+			if math.Abs(thr-tc.want) > 0.02 || d == nil {
+				t.Errorf("%s scores, positive class %d: chooseThreshold = %.4f (decision %v), want %.4f ± 0.02", tc.name, pos, thr, d != nil, tc.want)
+			}
+		}
 	}
 }
