@@ -22,10 +22,11 @@ import (
 	"github.com/trainyard/trainyard/gen/go/trainyard/v1/trainyardv1connect"
 )
 
-// target is one server and protocol under load; call scores row i and returns its label.
+// target is one server and protocol under load; call scores row i for the given client (each
+// client has its own connection, as separate users do) and returns its label.
 type target interface {
 	name() string
-	call(ctx context.Context, i int) (string, error)
+	call(ctx context.Context, client, i int) (string, error)
 	// cpu returns the CPU time the serving process (and its children) has used so far.
 	cpu() time.Duration
 	// setPID names the serving process.
@@ -45,11 +46,14 @@ func instance(header []string, row []string) map[string]any {
 	return m
 }
 
-// rpcTarget calls Predict over Connect or gRPC.
+// predictFunc calls Predict over one connection.
+type predictFunc func(ctx context.Context, req *trainyardv1.PredictRequest) (*trainyardv1.PredictResponse, error)
+
+// rpcTarget calls Predict over Connect or gRPC, client c over connection c.
 type rpcTarget struct {
 	label string
 	reqs  []*trainyardv1.PredictRequest
-	fn    func(ctx context.Context, req *trainyardv1.PredictRequest) (*trainyardv1.PredictResponse, error)
+	conns []predictFunc
 	pid   int
 }
 
@@ -59,8 +63,8 @@ func (t *rpcTarget) cpu() time.Duration { return treeCPU(t.pid) }
 
 func (t *rpcTarget) setPID(pid int) { t.pid = pid }
 
-func (t *rpcTarget) call(ctx context.Context, i int) (string, error) {
-	res, err := t.fn(ctx, t.reqs[i%len(t.reqs)])
+func (t *rpcTarget) call(ctx context.Context, client, i int) (string, error) {
+	res, err := t.conns[client%len(t.conns)](ctx, t.reqs[i%len(t.reqs)])
 	if err != nil {
 		return "", err
 	}
@@ -84,34 +88,42 @@ func requests(model string, header []string, rows [][]string) []*trainyardv1.Pre
 	return reqs
 }
 
-// newConnectTarget calls Predict with the Connect protocol over HTTP/2 (binary protobuf).
-func newConnectTarget(ts *trainyard, header []string, rows [][]string) target {
-	tr := &http.Transport{MaxIdleConnsPerHost: 64}
-	tr.Protocols = new(http.Protocols)
-	tr.Protocols.SetUnencryptedHTTP2(true)
-	c := trainyardv1connect.NewPredictionServiceClient(&http.Client{Transport: tr}, ts.base)
-	return &rpcTarget{label: "trainyard Connect", reqs: requests(ts.model.String(), header, rows),
-		fn: func(ctx context.Context, req *trainyardv1.PredictRequest) (*trainyardv1.PredictResponse, error) {
+// newConnectTarget calls Predict with the Connect protocol over HTTP/2 (binary protobuf), over
+// conns connections.
+func newConnectTarget(ts *trainyard, header []string, rows [][]string, conns int) target {
+	t := &rpcTarget{label: "trainyard Connect", reqs: requests(ts.model.String(), header, rows)}
+	for range conns {
+		tr := &http.Transport{}
+		tr.Protocols = new(http.Protocols)
+		tr.Protocols.SetUnencryptedHTTP2(true)
+		c := trainyardv1connect.NewPredictionServiceClient(&http.Client{Transport: tr}, ts.base)
+		t.conns = append(t.conns, func(ctx context.Context, req *trainyardv1.PredictRequest) (*trainyardv1.PredictResponse, error) {
 			ctx, ci := connect.NewClientContext(ctx)
 			ci.RequestHeader().Set("Authorization", "Bearer "+ts.key)
 			return c.Predict(ctx, req)
-		}}
-}
-
-// newGRPCTarget calls Predict with grpc-go over one connection.
-func newGRPCTarget(ts *trainyard, header []string, rows [][]string) target {
-	conn, err := grpc.NewClient(ts.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		panic(err)
+		})
 	}
-	c := trainyardv1.NewPredictionServiceClient(conn)
-	return &rpcTarget{label: "trainyard gRPC", reqs: requests(ts.model.String(), header, rows),
-		fn: func(ctx context.Context, req *trainyardv1.PredictRequest) (*trainyardv1.PredictResponse, error) {
-			return c.Predict(metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+ts.key), req)
-		}}
+	return t
 }
 
-// restTarget posts {"instances": [row]} as JSON over HTTP/1.1 with keep-alive.
+// newGRPCTarget calls Predict with grpc-go over conns connections.
+func newGRPCTarget(ts *trainyard, header []string, rows [][]string, conns int) target {
+	t := &rpcTarget{label: "trainyard gRPC", reqs: requests(ts.model.String(), header, rows)}
+	for range conns {
+		conn, err := grpc.NewClient(ts.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			panic(err)
+		}
+		c := trainyardv1.NewPredictionServiceClient(conn)
+		t.conns = append(t.conns, func(ctx context.Context, req *trainyardv1.PredictRequest) (*trainyardv1.PredictResponse, error) {
+			return c.Predict(metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+ts.key), req)
+		})
+	}
+	return t
+}
+
+// restTarget posts {"instances": [row]} as JSON over HTTP/1.1 with keep-alive; concurrent
+// clients get connections of their own from the transport's pool.
 type restTarget struct {
 	label, url, key string
 	bodies          [][]byte
@@ -135,7 +147,7 @@ func (t *restTarget) cpu() time.Duration { return treeCPU(t.pid) }
 
 func (t *restTarget) setPID(pid int) { t.pid = pid }
 
-func (t *restTarget) call(ctx context.Context, i int) (string, error) {
+func (t *restTarget) call(ctx context.Context, _, i int) (string, error) {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, t.url, bytes.NewReader(t.bodies[i%len(t.bodies)]))
 	req.Header.Set("Content-Type", "application/json")
 	if t.key != "" {
@@ -172,11 +184,11 @@ func (t *restTarget) call(ctx context.Context, i int) (string, error) {
 func agreement(a, b target, n int) (float64, error) {
 	same := 0
 	for i := range n {
-		la, err := a.call(context.Background(), i)
+		la, err := a.call(context.Background(), 0, i)
 		if err != nil {
 			return 0, fmt.Errorf("%s: %w", a.name(), err)
 		}
-		lb, err := b.call(context.Background(), i)
+		lb, err := b.call(context.Background(), 0, i)
 		if err != nil {
 			return 0, fmt.Errorf("%s: %w", b.name(), err)
 		}
@@ -215,7 +227,7 @@ func measure(ctx context.Context, t target, clients int, warmup, d time.Duration
 				if s.After(end) {
 					return
 				}
-				if _, err := t.call(ctx, i); err != nil {
+				if _, err := t.call(ctx, c, i); err != nil {
 					errs[c] = err
 					return
 				}

@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -158,9 +159,10 @@ func run(ctx context.Context, cfg config) error {
 	}
 	defer peer.stop()
 
+	conns := slices.Max(append(slices.Clone(cfg.clients), cfg.rateClients))
 	targets := []target{
-		newConnectTarget(ts, header, rows),
-		newGRPCTarget(ts, header, rows),
+		newConnectTarget(ts, header, rows, conns),
+		newGRPCTarget(ts, header, rows, conns),
 		newRESTTarget("trainyard REST", ts.base+"/api/v1/models/"+ts.model.String()+"/predict", ts.key, header, rows),
 		newRESTTarget("FastAPI + LightGBM", peer.url+"/predict", "", header, rows),
 	}

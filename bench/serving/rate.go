@@ -41,7 +41,7 @@ func measureRate(ctx context.Context, t target, clients int, rate float64, warmu
 			due := begin.Add(time.Duration(rng.ExpFloat64() * float64(gap)))
 			for i := c * 7919; due.Before(end); i++ {
 				time.Sleep(time.Until(due))
-				if _, err := t.call(ctx, i); err != nil {
+				if _, err := t.call(ctx, c, i); err != nil {
 					errs[c] = err
 					return
 				}
