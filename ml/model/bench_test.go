@@ -80,19 +80,28 @@ func BenchmarkPredictMap(b *testing.B) {
 	}
 }
 
+// BenchmarkPredictBatch also runs on spambase (57 numeric inputs), whose
+// records go straight from cells to tree keys (see Record.putKeys).
 func BenchmarkPredictBatch(b *testing.B) {
-	benchmarkBatch(b, (*Record).PredictBatch)
+	b.Run("telco_churn.csv", func(b *testing.B) {
+		a, tb := benchArtifact(b)
+		benchmarkBatch(b, a, tb, (*Record).PredictBatch)
+	})
+	b.Run("spambase.csv", func(b *testing.B) {
+		a, tb, _ := treesArtifact(b, "spambase.csv", "type", 100)
+		benchmarkBatch(b, a, tb, (*Record).PredictBatch)
+	})
 }
 
 // BenchmarkPredictBatchColumns is the column path (encode all rows, then
 // each member over all columns), which models with text members take: the
 // reference for the block path of BenchmarkPredictBatch.
 func BenchmarkPredictBatchColumns(b *testing.B) {
-	benchmarkBatch(b, (*Record).predictColumns)
+	a, tb := benchArtifact(b)
+	benchmarkBatch(b, a, tb, (*Record).predictColumns)
 }
 
-func benchmarkBatch(b *testing.B, predict func(*Record, context.Context, [][]string) (*Batch, error)) {
-	a, tb := benchArtifact(b)
+func benchmarkBatch(b *testing.B, a *Artifact, tb *table, predict func(*Record, context.Context, [][]string) (*Batch, error)) {
 	p, _ := NewPredictor(a)
 	rec, _ := p.Bind(tb.header)
 	var recs [][]string

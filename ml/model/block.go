@@ -73,6 +73,31 @@ func (p *Predictor) putRow(b *blockBuf, r int, x [][]float64) {
 	}
 }
 
+// putKeys stores row row of the block straight from the cells of record
+// rec, for a Record with direct: every key is keyOf the number Encode
+// would read from its cell. It reports false when the record is too short
+// or a cell is neither a number nor a missing marker; the caller then takes
+// the general path, which stores the row or reports its error.
+func (r *Record) putKeys(b *blockBuf, row int, rec []string) bool {
+	if len(rec) < r.need {
+		return false
+	}
+	for i, fields := range r.direct {
+		m := &r.p.members[i]
+		enc := r.enc[m.pipe]
+		st := m.ts.stride()
+		keys := b.keys[i][row*st : row*st+len(fields)]
+		for j, f := range fields {
+			v, ok := enc.Number(rec[f])
+			if !ok {
+				return false
+			}
+			keys[j] = keyOf(v)
+		}
+	}
+	return true
+}
+
 // putColumns stores rows [lo, lo+n) of column-major features cols (per
 // pipeline) as rows 0..n-1 of the block.
 func (p *Predictor) putColumns(b *blockBuf, cols [][][]float64, lo, n int) {
@@ -198,8 +223,9 @@ func (p *Predictor) forBlocks(ctx context.Context, n int, fn func(b *blockBuf, s
 }
 
 // predictRecordBlocks is PredictBatch for predictors without text members:
-// each worker encodes a block of records, evaluates every member on it and
-// blends, so the rows pass through memory once.
+// each worker encodes a block of records (straight into tree keys when the
+// Record allows it, see putKeys), evaluates every member on it and blends,
+// so the rows pass through memory once.
 func (r *Record) predictRecordBlocks(ctx context.Context, recs [][]string) (*Batch, error) {
 	p := r.p
 	out := p.newBatch(len(recs))
@@ -207,6 +233,9 @@ func (r *Record) predictRecordBlocks(ctx context.Context, recs [][]string) (*Bat
 	var errs []RowError
 	err := p.forBlocks(ctx, len(recs), func(b *blockBuf, s *scratch, lo, hi int) {
 		for i := lo; i < hi; i++ {
+			if r.direct != nil && r.putKeys(b, i-lo, recs[i]) {
+				continue
+			}
 			if err := r.encode(s, recs[i]); err != nil {
 				mu.Lock()
 				errs = append(errs, RowError{Row: i, Err: err})

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/trainyard/trainyard/ml/gbdt"
+	"github.com/trainyard/trainyard/ml/prep"
 )
 
 // edgeRecords returns the records of tb followed by records whose cells are
@@ -118,50 +119,7 @@ func TestBlockPathMatchesColumnPath(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := rec.PredictBatch(context.Background(), recs)
-		if err != nil {
-			t.Fatalf("%s: PredictBatch = %v", c.name, err)
-		}
-		want, err := rec.predictColumns(context.Background(), recs)
-		if err != nil {
-			t.Fatalf("%s: predictColumns = %v", c.name, err)
-		}
-		if len(got.Errors) != len(want.Errors) {
-			t.Fatalf("%s: %d row errors, column path %d", c.name, len(got.Errors), len(want.Errors))
-		}
-		for i := range got.Errors {
-			if got.Errors[i].Row != want.Errors[i].Row {
-				t.Fatalf("%s: row error %d on row %d, column path on row %d", c.name, i, got.Errors[i].Row, want.Errors[i].Row)
-			}
-		}
-		compareBatches(t, c.name+" records", got, want)
-		var d Prediction
-		failed := map[int]bool{}
-		for _, e := range got.Errors {
-			failed[e.Row] = true
-		}
-		for i, r := range recs {
-			if failed[i] {
-				continue
-			}
-			if err := rec.Predict(r, &d); err != nil {
-				t.Fatalf("%s row %d: Predict = %v", c.name, i, err)
-			}
-			if got.Values != nil {
-				if !sameFloat(d.Value, got.Values[i]) {
-					t.Fatalf("%s row %d: batch %v, single row %v", c.name, i, got.Values[i], d.Value)
-				}
-				continue
-			}
-			if d.Class != got.Class[i] {
-				t.Fatalf("%s row %d: batch class %d, single row %d", c.name, i, got.Class[i], d.Class)
-			}
-			for k, v := range d.Probabilities {
-				if !sameFloat(v, got.Probabilities[i*got.Width+k]) {
-					t.Fatalf("%s row %d: batch %v, single row %v", c.name, i, got.Probabilities[i*got.Width:(i+1)*got.Width], d.Probabilities)
-				}
-			}
-		}
+		checkRecordPaths(t, c.name, rec, recs)
 
 		// Frames: the block path against combine on the same columns.
 		fgot, err := p.PredictFrame(context.Background(), c.tb.frame)
@@ -181,6 +139,132 @@ func TestBlockPathMatchesColumnPath(t *testing.T) {
 			t.Fatal(err)
 		}
 		compareBatches(t, c.name+" frame", fgot, fwant)
+	}
+}
+
+// checkRecordPaths checks that PredictBatch gives bit for bit what the
+// column path and single-row prediction give on recs, and fails the same
+// rows with the same errors.
+func checkRecordPaths(t *testing.T, name string, rec *Record, recs [][]string) {
+	t.Helper()
+	got, err := rec.PredictBatch(context.Background(), recs)
+	if err != nil {
+		t.Fatalf("%s: PredictBatch = %v", name, err)
+	}
+	want, err := rec.predictColumns(context.Background(), recs)
+	if err != nil {
+		t.Fatalf("%s: predictColumns = %v", name, err)
+	}
+	if len(got.Errors) != len(want.Errors) {
+		t.Fatalf("%s: %d row errors, column path %d", name, len(got.Errors), len(want.Errors))
+	}
+	for i := range got.Errors {
+		if g, w := got.Errors[i], want.Errors[i]; g.Row != w.Row || g.Err.Error() != w.Err.Error() {
+			t.Fatalf("%s: row error %d is %v, column path %v", name, i, g, w)
+		}
+	}
+	compareBatches(t, name+" records", got, want)
+	var d Prediction
+	failed := map[int]bool{}
+	for _, e := range got.Errors {
+		failed[e.Row] = true
+	}
+	for i, r := range recs {
+		if failed[i] {
+			continue
+		}
+		if err := rec.Predict(r, &d); err != nil {
+			t.Fatalf("%s row %d: Predict = %v", name, i, err)
+		}
+		if got.Values != nil {
+			if !sameFloat(d.Value, got.Values[i]) {
+				t.Fatalf("%s row %d: batch %v, single row %v", name, i, got.Values[i], d.Value)
+			}
+			continue
+		}
+		if d.Class != got.Class[i] {
+			t.Fatalf("%s row %d: batch class %d, single row %d", name, i, got.Class[i], d.Class)
+		}
+		for k, v := range d.Probabilities {
+			if !sameFloat(v, got.Probabilities[i*got.Width+k]) {
+				t.Fatalf("%s row %d: batch %v, single row %v", name, i, got.Probabilities[i*got.Width:(i+1)*got.Width], d.Probabilities)
+			}
+		}
+	}
+}
+
+// TestDirectKeys checks which records the batch path turns straight into
+// tree keys (models whose every input is a plain number read by a compiled
+// tree member of its own) and that it predicts them, and fails the others,
+// exactly as the general path does: missing markers, markers that read as
+// numbers, spaces, cells that are not numbers and short records included.
+func TestDirectKeys(t *testing.T) {
+	tb := readTable(t, "breast_cancer.csv")
+	fit, err := prep.FitTransform(context.Background(), tb.frame, prep.Options{
+		Target: "diagnosis", Mode: prep.Trees, MissingMarkers: []string{"", "NA", "?", "-1", " 0.5 "}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	numeric, err := New([]*prep.Pipeline{fit.Pipeline}, []Member{trainTrees(t, fit, 30)}, Training{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	twice, err := New([]*prep.Pipeline{fit.Pipeline}, []Member{trainTrees(t, fit, 20), trainTrees(t, fit, 30)}, Training{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A numeric input read by categorical splits takes catKeyOf's keys.
+	catMember := trainTrees(t, fit, 30)
+	catFeature := catMember.Trees.Trees[0].Nodes[0].Feature
+	for _, tr := range catMember.Trees.Trees {
+		for i := range tr.Nodes {
+			if n := &tr.Nodes[i]; !n.Leaf && n.Feature == catFeature {
+				n.Categorical, n.Categories = true, []int{0, 1, 3}
+			}
+		}
+	}
+	categorical, err := New([]*prep.Pipeline{fit.Pipeline}, []Member{catMember}, Training{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	telco, telcoTable, _ := treesArtifact(t, "telco_churn.csv", "churn", 20)
+	blend, blendTable := blendArtifact(t, "breast_cancer.csv", "diagnosis")
+	for _, c := range []struct {
+		name   string
+		a      *Artifact
+		tb     *table
+		direct bool
+	}{
+		{"numeric", numeric, tb, true},
+		{"shared-pipeline", twice, tb, false},
+		{"categorical-splits", categorical, tb, false},
+		{"categories", telco, telcoTable, false},
+		{"blend", blend, blendTable, false},
+	} {
+		p, err := NewPredictor(c.a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, err := p.Bind(c.tb.header)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.members[0].ts == nil {
+			t.Fatalf("%s: not compiled", c.name)
+		}
+		if (rec.direct != nil) != c.direct {
+			t.Errorf("%s: direct = %v, want %v", c.name, rec.direct != nil, c.direct)
+		}
+		recs := edgeRecords(c.tb, thresholds(c.a))
+		for i, cell := range []string{"?", " NA", "-1", " -1 ", "-1.0", "0.5", " 0.5 ", "1,5", " 2.25", "1e400", "0x10", "nan", "+3"} {
+			r := append([]string(nil), c.tb.recs[i]...)
+			r[(3*i+1)%len(r)] = cell
+			recs = append(recs, r)
+		}
+		for n := range len(c.tb.header) {
+			recs = append(recs, c.tb.recs[0][:n])
+		}
+		checkRecordPaths(t, c.name, rec, recs)
 	}
 }
 

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/trainyard/trainyard/ml/gbdt"
@@ -193,6 +194,11 @@ func roundFloat32(dst, x []float64) []float64 {
 type Record struct {
 	p   *Predictor
 	enc []*prep.RowEncoder
+	// direct holds per member the record field of each of its features
+	// when batches may turn cells straight into tree keys (see putKeys),
+	// nil otherwise; need is then the fields a record must have.
+	direct [][]int
+	need   int
 }
 
 // Bind prepares record prediction for rows whose cells follow header.
@@ -207,7 +213,36 @@ func (p *Predictor) Bind(header []string) (*Record, error) {
 		}
 		r.enc = append(r.enc, e)
 	}
+	r.bindDirect()
 	return r, nil
+}
+
+// bindDirect sets r.direct when every member is a compiled tree ensemble
+// without categorical splits reading a pipeline of its own whose outputs
+// are plain record numbers (prep.RowEncoder.NumberFields): a key is then
+// keyOf of its cell's number, and the float64 features that Encode would
+// build in between can be skipped. A pipeline shared by several members
+// is read through Encode once rather than parsed once per member.
+func (r *Record) bindDirect() {
+	p := r.p
+	if !p.compiled {
+		return
+	}
+	direct := make([][]int, len(p.members))
+	used := make([]bool, len(p.a.Pipelines))
+	for i := range p.members {
+		m := &p.members[i]
+		fields := r.enc[m.pipe].NumberFields()
+		if fields == nil || used[m.pipe] || len(fields) != m.ts.nfeat || slices.Contains(m.ts.cat, true) {
+			return
+		}
+		used[m.pipe] = true
+		direct[i] = fields
+		for _, f := range fields {
+			r.need = max(r.need, f+1)
+		}
+	}
+	r.direct = direct
 }
 
 // Predict predicts one record into dst. Cells equal to a missing marker

@@ -114,16 +114,7 @@ func (e *RowEncoder) Encode(rec []string, x []float64, text []string) ([]float64
 			x[op.out] = v
 			continue
 		case opNumber:
-			v, ok := frame.ParseNumber(raw)
-			if ok && (m == nil || !m.number) {
-				x[op.out] = v
-				continue
-			}
-			if p.isMissing(raw) {
-				x[op.out] = math.NaN()
-				continue
-			}
-			if ok {
+			if v, ok := p.number(raw); ok {
 				x[op.out] = v
 				continue
 			}
@@ -156,6 +147,42 @@ func (e *RowEncoder) Encode(rec []string, x []float64, text []string) ([]float64
 	}
 	return x, text, nil
 }
+
+// number reads the cell of a number step of a Trees pipeline as Encode
+// does: its value, or NaN for a missing marker; ok is false for a cell that
+// is neither, which the step's general path refuses with an error.
+func (p *Pipeline) number(raw string) (float64, bool) {
+	v, ok := frame.ParseNumber(raw)
+	if ok && (p.markers == nil || !p.markers.number) {
+		return v, true
+	}
+	if p.isMissing(raw) {
+		return math.NaN(), true
+	}
+	return v, ok
+}
+
+// NumberFields returns, when every output of the pipeline is one record
+// field read as a number and passed on unchanged (a Trees pipeline of
+// numeric steps: no imputation, no scaling, no categories), the record
+// field of each output in order; otherwise nil. A caller that turns such
+// numbers into another form can then read them with Number straight from
+// the record, without Encode's per-step work.
+func (e *RowEncoder) NumberFields() []int {
+	fields := make([]int, len(e.ops))
+	for i, op := range e.ops {
+		if op.kind != opNumber || op.out != i {
+			return nil
+		}
+		fields[i] = op.field
+	}
+	return fields
+}
+
+// Number reads one cell of a pipeline with NumberFields as Encode does:
+// its value, or NaN for a missing marker. ok is false when the cell is
+// neither; Encode then reports the record's error.
+func (e *RowEncoder) Number(raw string) (float64, bool) { return e.p.number(raw) }
 
 // EncodeMap encodes one row given as a map from column name to value:
 // string, float64, float32, int, int64, json.Number, bool, time.Time or nil

@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -403,4 +404,55 @@ func bitsOf(x []float64) []uint64 {
 		b[i] = math.Float64bits(v)
 	}
 	return b
+}
+
+// TestNumberFields checks that a Trees pipeline of plain numbers lists the
+// record field of each output, that Number reads a cell as Encode does
+// (missing markers, markers that read as numbers, spaces; ok false exactly
+// where Encode fails), and that other pipelines list none.
+func TestNumberFields(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("y,a,b\n")
+	for i := range 24 {
+		fmt.Fprintf(&b, "%s,%d.5,%d\n", []string{"lo", "hi"}[(i/2)%2], i%7, i*i)
+	}
+	f := parse(t, b.String())
+	header := []string{"b", "y", "a"}
+	cells := []string{"4", " 4 ", "-0", "1e400", "-inf", "0x10", "NA", " NA", "", "abc", "1_000", "3.14159265358979323846", "-999", " -999", "-999.0", "nan"}
+	for _, markers := range [][]string{nil, {"NA", "-999", " 4"}} {
+		p := fitT(t, f, Options{Target: "y", Mode: Trees, MissingMarkers: markers}).Pipeline
+		enc, err := p.NewRowEncoder(header)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fields := enc.NumberFields()
+		want := make([]int, len(p.Steps))
+		for i, s := range p.Steps {
+			want[i] = slices.Index(header, s.Column)
+		}
+		if !cmp.Equal(fields, want) {
+			t.Fatalf("NumberFields() = %v, want %v", fields, want)
+		}
+		for _, c := range cells {
+			rec := []string{c, "lo", c}
+			x, _, err := encodeGeneral(p, header, rec)
+			for j, fj := range fields {
+				v, ok := enc.Number(rec[fj])
+				if ok != (err == nil) || ok && math.Float64bits(v) != math.Float64bits(x[j]) {
+					t.Errorf("markers %q: Number(%q) = %v, %v; Encode gives %v, %v", markers, c, v, ok, x, err)
+				}
+			}
+		}
+	}
+	lin := fitT(t, f, Options{Target: "y", Mode: Linear}).Pipeline
+	mixed := fitT(t, small(t), Options{Target: "y", Mode: Trees}).Pipeline
+	for name, p := range map[string]*Pipeline{"linear": lin, "mixed": mixed} {
+		enc, err := p.NewRowEncoder(p.InputNames())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fields := enc.NumberFields(); fields != nil {
+			t.Errorf("%s: NumberFields() = %v, want nil", name, fields)
+		}
+	}
 }
