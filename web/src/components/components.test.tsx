@@ -4,7 +4,7 @@ import { create } from "@bufbuild/protobuf";
 import { AuditEntrySchema, DecisionType, PipelineStage, ConfusionMatrixSchema, FeatureKind, FeatureSpecSchema, PredictionSchema } from "@trainyard/client";
 import { DecisionLog, confidenceWords } from "./DecisionLog";
 import { ConfusionMatrix } from "./results/Charts";
-import { PredictionView, initialValue, toInstance } from "./results/Playground";
+import { PredictionView, initialValue, thresholdNote, toInstance } from "./results/Playground";
 import { stepperStages } from "./Progress";
 import { rowNoun } from "./results/Results";
 import { hiddenColumns } from "./DataPreview";
@@ -73,6 +73,13 @@ describe("Playground helpers", () => {
     expect(screen.getByText("Predicted Survived")).toBeTruthy();
     expect(screen.getByText("80%")).toBeTruthy();
     expect(screen.getByRole("list", { name: "Feature contributions" }).textContent).toContain("Sex = female");
+  });
+  it("says when the decision threshold is not 50%", () => {
+    const p = create(PredictionSchema, { result: { case: "label", value: "yes" }, probabilities: { yes: 0.38, no: 0.62 } });
+    render(<PredictionView p={p} target="Churn" threshold={0.34} />);
+    expect(screen.getByText(/answers “yes” from 34% on, not 50%/)).toBeTruthy();
+    expect(thresholdNote({ yes: 0.5, no: 0.5 }, 0.5)).toBeUndefined();
+    expect(thresholdNote({ a: 0.2, b: 0.3, c: 0.5 }, 0.3)).toBeUndefined();
   });
 });
 

@@ -55,7 +55,7 @@ export function Playground({ model }: { model: Model }) {
       </Box>
       <Box aria-live="polite">
         {predict.error && <Alert severity="error">{predict.error.rawMessage}</Alert>}
-        {pred && <PredictionView p={pred} target={model.targetColumn} />}
+        {pred && <PredictionView p={pred} target={model.targetColumn} threshold={model.metrics?.threshold} />}
         {!pred && !predict.error && (
           <Paper sx={{ p: 3, color: "text.secondary" }}>Change the values and press Predict to see what the model answers, and which inputs pushed it there.</Paper>
         )}
@@ -110,10 +110,20 @@ function FeatureField({ f, value, onChange }: { f: FeatureSpec; value: string; o
   );
 }
 
+/** The caption of a binary classifier whose decision threshold is not 50%: its answer can be a
+ * class shown as less likely than the other, which needs saying. The positive class is the second
+ * in sorted order, as everywhere in the API. */
+export function thresholdNote(probabilities: Record<string, number>, threshold: number | undefined): string | undefined {
+  const classes = Object.keys(probabilities).sort();
+  if (threshold === undefined || classes.length !== 2 || Math.abs(threshold - 0.5) < 0.005) return undefined;
+  return `The model answers “${classes[1]}” from ${(threshold * 100).toFixed(0)}% on, not 50%: the decision threshold chosen on validation data.`;
+}
+
 /** One prediction: the answer, class probabilities, and the features that moved it most. */
-export function PredictionView({ p, target }: { p: Prediction; target: string }) {
+export function PredictionView({ p, target, threshold }: { p: Prediction; target: string; threshold?: number }) {
   if (p.error) return <Alert severity="error">{p.error}</Alert>;
   const probs = Object.entries(p.probabilities).sort((a, b) => b[1] - a[1]);
+  const note = thresholdNote(p.probabilities, threshold);
   const answer = p.result.case === "label" ? p.result.value : p.result.case === "value" ? Number(p.result.value.toPrecision(5)).toLocaleString() : "—";
   const maxC = Math.max(1e-12, ...p.contributions.map((c) => Math.abs(c.contribution)));
   return (
@@ -140,6 +150,11 @@ export function PredictionView({ p, target }: { p: Prediction; target: string })
               </Typography>
             </Box>
           ))}
+          {note && (
+            <Typography variant="caption" color="text.secondary" component="p" sx={{ mt: 0.5 }}>
+              {note}
+            </Typography>
+          )}
         </Box>
       )}
       {p.contributions.length > 0 && (
