@@ -17,11 +17,7 @@ import (
 )
 
 func TestExpiryDryRunThenDelete(t *testing.T) {
-	e, err := pipelinetest.Start(context.Background(), pipelinetest.Config{Dir: t.TempDir(), NoWorker: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	e := startWithoutWorker(t)
 	path, err := pipelinetest.DatasetPath("iris.csv")
 	if err != nil {
 		t.Fatal(err)

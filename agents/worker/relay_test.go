@@ -12,7 +12,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/trainyard/trainyard/agents/pipeline"
-	"github.com/trainyard/trainyard/agents/pipeline/pipelinetest"
 	"github.com/trainyard/trainyard/agents/worker"
 	"github.com/trainyard/trainyard/internal/queue"
 	"github.com/trainyard/trainyard/internal/queue/queuetest"
@@ -40,11 +39,7 @@ func TestRelayPublishesOnlyConsumedTopics(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
-			e, err := pipelinetest.Start(ctx, pipelinetest.Config{Dir: t.TempDir(), NoWorker: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer e.Close()
+			e := startWithoutWorker(t)
 			q, err := queue.Open(ctx, tc.queueURL)
 			if err != nil {
 				t.Fatal(err)

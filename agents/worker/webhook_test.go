@@ -95,21 +95,9 @@ func TestWebhookApprovalNeeded(t *testing.T) {
 // the starts lose the webhook, so the worker is started 20 times, each with a fresh queue.
 func TestWebhookPendingAtStartIsDelivered(t *testing.T) {
 	const starts = 20
-	delivered := make(chan string, starts)
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var ev pipeline.WebhookEvent
-		if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
-			t.Errorf("webhook body: %v", err)
-		}
-		delivered <- ev.ProjectID
-	}))
-	defer hook.Close()
+	hook, delivered := webhookReceiver(t, starts)
 	ctx := context.Background()
-	e, err := pipelinetest.Start(ctx, pipelinetest.Config{Dir: t.TempDir(), NoWorker: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	e := startWithoutWorker(t)
 	sys := store.SystemContext(ctx)
 	for i := range starts {
 		id := uuid.NewString()
@@ -182,21 +170,9 @@ func enqueueWebhook(t *testing.T, sys context.Context, st *store.Store, m pipeli
 // posts the webhooks other processes' relays published.
 func TestWebhookThroughBroker(t *testing.T) {
 	natsURL := queuetest.NATS(t)
-	delivered := make(chan string, 1)
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var ev pipeline.WebhookEvent
-		if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
-			t.Errorf("webhook body: %v", err)
-		}
-		delivered <- ev.ProjectID
-	}))
-	defer hook.Close()
+	hook, delivered := webhookReceiver(t, 1)
 	ctx := context.Background()
-	e, err := pipelinetest.Start(ctx, pipelinetest.Config{Dir: t.TempDir(), NoWorker: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	e := startWithoutWorker(t)
 	q, err := queue.Open(ctx, natsURL+"/trainyard-")
 	if err != nil {
 		t.Fatal(err)
@@ -225,4 +201,29 @@ func TestWebhookThroughBroker(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("webhook not delivered through the broker in 10s")
 	}
+}
+
+// webhookReceiver serves webhooks until the test ends and sends each one's project id to the
+// returned channel (room for n).
+func webhookReceiver(t *testing.T, n int) (*httptest.Server, <-chan string) {
+	delivered := make(chan string, n)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev pipeline.WebhookEvent
+		if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
+			t.Errorf("webhook body: %v", err)
+		}
+		delivered <- ev.ProjectID
+	}))
+	t.Cleanup(hook.Close)
+	return hook, delivered
+}
+
+// startWithoutWorker starts the pipeline's test environment with no worker of its own.
+func startWithoutWorker(t *testing.T) *pipelinetest.Env {
+	e, err := pipelinetest.Start(context.Background(), pipelinetest.Config{Dir: t.TempDir(), NoWorker: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Close)
+	return e
 }
