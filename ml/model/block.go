@@ -19,7 +19,6 @@ type blockBuf struct {
 	// outs per member: its outputs for the block, outWidth(member) per row.
 	outs [][]float64
 	walk walkBuf
-	row  []float64
 	xr   []float64
 }
 
