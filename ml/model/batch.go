@@ -256,7 +256,7 @@ func (p *Predictor) combine(ctx context.Context, cols [][][]float64, texts [][][
 	}
 	if b.Class != nil {
 		for i := range n {
-			b.Class[i] = p.a.ClassOf(b.Probabilities[i*w : (i+1)*w])
+			b.Class[i] = p.a.settle(b.Probabilities[i*w : (i+1)*w])
 		}
 	}
 	return b, nil

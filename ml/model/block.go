@@ -187,7 +187,7 @@ func (p *Predictor) finishBlock(b *blockBuf, n int, out *Batch, lo int) {
 	}
 	if out.Class != nil {
 		for r := range n {
-			out.Class[lo+r] = p.a.ClassOf(acc[r*w : (r+1)*w])
+			out.Class[lo+r] = p.a.settle(acc[r*w : (r+1)*w])
 		}
 	}
 }

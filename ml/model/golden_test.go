@@ -24,14 +24,17 @@ type golden struct {
 // goldenCases are the stored artifacts of each format version: every later
 // version must keep reading them and predicting the same.
 var goldenCases = []struct {
-	version   int
-	file      string
-	target    string
-	threshold float64
+	version     int
+	file        string
+	target      string
+	threshold   float64
+	calibration *Calibration
 }{
-	{1, "penguins.csv", "species", 0},
+	{1, "penguins.csv", "species", 0, nil},
 	// Version 2 added the decision threshold of binary classifiers.
-	{2, "breast_cancer.csv", "diagnosis", 0.3},
+	{2, "breast_cancer.csv", "diagnosis", 0.3, nil},
+	// Version 3 added their Platt calibration.
+	{3, "breast_cancer.csv", "diagnosis", 0.4, &Calibration{A: 0.7, B: -0.3}},
 }
 
 // TestLoadsEveryFormatVersion loads a model written by each format version
@@ -43,7 +46,7 @@ func TestLoadsEveryFormatVersion(t *testing.T) {
 		model := filepath.Join(dir, stem+".model")
 		want := filepath.Join(dir, stem+".json")
 		if *updateGolden && c.version == Version {
-			writeGolden(t, dir, model, want, c.file, c.target, c.threshold)
+			writeGolden(t, dir, model, want, c.file, c.target, c.threshold, c.calibration)
 		}
 		a, err := LoadFile(model)
 		if err != nil {
@@ -52,13 +55,16 @@ func TestLoadsEveryFormatVersion(t *testing.T) {
 		if a.Threshold != c.threshold {
 			t.Errorf("version %d artifact: threshold %v, want %v", c.version, a.Threshold, c.threshold)
 		}
+		if (a.Calibration == nil) != (c.calibration == nil) || a.Calibration != nil && *a.Calibration != *c.calibration {
+			t.Errorf("version %d artifact: calibration %v, want %v", c.version, a.Calibration, c.calibration)
+		}
 		checkGolden(t, a, want)
 	}
 }
 
-func writeGolden(t *testing.T, dir, model, want, file, target string, threshold float64) {
+func writeGolden(t *testing.T, dir, model, want, file, target string, threshold float64, cal *Calibration) {
 	a, tb, _ := treesArtifact(t, file, target, 10)
-	a.Threshold = threshold
+	a.Threshold, a.Calibration = threshold, cal
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -66,8 +66,8 @@ func NewImagePredictor(a *Artifact) (*Predictor, error) {
 }
 
 // PredictImage classifies one encoded image (PNG, JPEG, GIF or WebP bytes; the format is
-// sniffed) into dst, as PredictMap does for a row: class probabilities in Classes order and
-// the label ClassOf chooses.
+// sniffed) into dst, as PredictMap does for a row: class probabilities in Classes order
+// (calibrated when the model has a Calibration) and the label ClassOf chooses.
 func (a *Artifact) PredictImage(b []byte, dst *Prediction) error {
 	if a.Image == nil {
 		return ErrNotImageModel
@@ -80,7 +80,7 @@ func (a *Artifact) PredictImage(b []byte, dst *Prediction) error {
 		return err
 	}
 	dst.Probabilities = append(dst.Probabilities[:0], p[0]...)
-	dst.Class = a.ClassOf(dst.Probabilities)
+	dst.Class = a.settle(dst.Probabilities)
 	dst.Label = a.Classes[dst.Class]
 	dst.Value = 0
 	return nil

@@ -22,7 +22,11 @@
 // reader would misread. Version 2 added the decision threshold of binary
 // classifiers ("threshold"): a file that sets one needs a version 2 reader
 // (a version 1 reader would label its rows at 0.5), a file without one is
-// still readable by version 1. Load validates everything a predictor relies on
+// still readable by version 1. Version 3 added the Platt calibration of
+// binary classifiers ("calibration"): a file that sets one needs a version 3
+// reader (an older one would return the uncalibrated probabilities and
+// apply the threshold to them); a file without one keeps its lower
+// min_reader_version. Load validates everything a predictor relies on
 // (tree structure, feature counts, class counts, pipeline shapes), so a
 // loaded Artifact never makes the Predictor panic.
 //
@@ -62,10 +66,14 @@ const Format = "trainyard-model"
 
 // Version is the artifact format version this package writes and the
 // newest min_reader_version it reads.
-const Version = 2
+const Version = 3
 
 // thresholdVersion is the format version that introduced Artifact.Threshold.
 const thresholdVersion = 2
+
+// calibrationVersion is the format version that introduced
+// Artifact.Calibration.
+const calibrationVersion = 3
 
 // The tasks.
 const (
@@ -109,8 +117,14 @@ type Artifact struct {
 	// at least Threshold, else with Classes[0]. Zero (or absent) keeps the
 	// default rule, the more probable class (Classes[0] on a tie), which is
 	// a threshold of 0.5 except at exactly 0.5. Other tasks leave it zero.
-	// The probabilities themselves do not depend on it.
+	// The probabilities themselves do not depend on it; with a
+	// Calibration it applies to the calibrated probability.
 	Threshold float64 `json:"threshold,omitempty"`
+	// Calibration, when set on a binary classifier, maps the blended
+	// probability of the positive class to a calibrated one; every
+	// prediction path (and the ONNX export) returns the calibrated
+	// probabilities.
+	Calibration *Calibration `json:"calibration,omitempty"`
 	// Image, when set, makes this an image classifier: it decodes, scales
 	// and classifies images itself, and the artifact has no schema,
 	// pipelines or members.
@@ -188,9 +202,10 @@ type Training struct {
 func (a *Artifact) NumClasses() int { return len(a.Classes) }
 
 // ClassOf returns the index in Classes of the label for the class
-// probabilities probs (in Classes order): for a binary classifier with a
-// Threshold, 1 when probs[1] >= Threshold; otherwise the most probable class
-// (the first one on a tie). Every prediction path labels rows with it.
+// probabilities probs (in Classes order, calibrated when the model has a
+// Calibration): for a binary classifier with a Threshold, 1 when
+// probs[1] >= Threshold; otherwise the most probable class (the first one on
+// a tie). Every prediction path labels rows with it.
 func (a *Artifact) ClassOf(probs []float64) int {
 	if a.Threshold > 0 && len(probs) == 2 {
 		if probs[1] >= a.Threshold {

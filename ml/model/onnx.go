@@ -25,7 +25,9 @@ type ONNXOptions = onnx.Options
 // Outputs: `label` (string [N]) and `probabilities` (float [N, K]) for
 // classifiers, `value` (float [N, 1]) for regressions. A binary classifier's
 // label applies its Threshold (also stored in the metadata_props entry
-// "trainyard.threshold"); opt.Threshold is ignored.
+// "trainyard.threshold"); opt.Threshold is ignored. A calibrated binary
+// classifier's probabilities are Platt-scaled in the graph, as Predict
+// returns them (opt.Calibration is likewise ignored).
 func (a *Artifact) ONNX(opt ONNXOptions) ([]byte, error) {
 	if err := a.Validate(); err != nil {
 		return nil, fmt.Errorf("onnx export: %w", err)
@@ -65,6 +67,12 @@ func (a *Artifact) ONNX(opt ONNXOptions) ([]byte, error) {
 	opt.Threshold = a.Threshold
 	if a.Threshold != 0 {
 		opt.Metadata = append(opt.Metadata, [2]string{"trainyard.threshold", strconv.FormatFloat(a.Threshold, 'g', -1, 64)})
+	}
+	opt.Calibration = nil
+	if c := a.Calibration; c != nil {
+		opt.Calibration = &onnx.Calibration{A: c.A, B: c.B}
+		opt.Metadata = append(opt.Metadata, [2]string{"trainyard.calibration", fmt.Sprintf("platt a=%s b=%s",
+			strconv.FormatFloat(c.A, 'g', -1, 64), strconv.FormatFloat(c.B, 'g', -1, 64))})
 	}
 	m, err := onnx.Blend(x.cols, a.Classes, parts, opt)
 	if err != nil {

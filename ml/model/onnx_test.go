@@ -167,18 +167,24 @@ func TestONNXParityWithOnnxruntime(t *testing.T) {
 	// Decision thresholds on binary models: a single GBDT (the tree
 	// ensemble's own label is replaced), a single linear model (its
 	// LinearClassifier label is replaced) and a forest.
+	// Platt calibrations, with and without a threshold on the calibrated
+	// probability: a slope below 1 spreads, above 1 squeezes.
 	for _, c := range []struct {
 		name string
 		a    *Artifact
 		tb   *table
 		thr  float64
+		cal  *Calibration
 	}{
-		{"gbdt-threshold-0.2/telco_churn.csv", cases[4].a, cases[4].tb, 0.2},
-		{"linear-threshold-0.7/breast_cancer.csv", cases[5].a, cases[5].tb, 0.7},
-		{"forest-threshold-0.35/breast_cancer.csv", cases[10].a, cases[10].tb, 0.35},
+		{"gbdt-threshold-0.2/telco_churn.csv", cases[4].a, cases[4].tb, 0.2, nil},
+		{"linear-threshold-0.7/breast_cancer.csv", cases[5].a, cases[5].tb, 0.7, nil},
+		{"forest-threshold-0.35/breast_cancer.csv", cases[10].a, cases[10].tb, 0.35, nil},
+		{"gbdt-calibrated/telco_churn.csv", cases[4].a, cases[4].tb, 0, &Calibration{A: 0.6, B: -0.4}},
+		{"linear-calibrated-threshold-0.3/breast_cancer.csv", cases[5].a, cases[5].tb, 0.3, &Calibration{A: 1.7, B: 0.5}},
+		{"forest-calibrated/breast_cancer.csv", cases[10].a, cases[10].tb, 0, &Calibration{A: 2.5, B: 1}},
 	} {
 		b := *c.a
-		b.Threshold = c.thr
+		b.Threshold, b.Calibration = c.thr, c.cal
 		cases = append(cases, parityCase{c.name, &b, c.tb})
 	}
 

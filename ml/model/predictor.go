@@ -172,7 +172,7 @@ func (p *Predictor) finish(s *scratch, dst *Prediction) {
 		}
 	}
 	if acc != nil {
-		best := p.a.ClassOf(acc)
+		best := p.a.settle(acc)
 		dst.Class, dst.Label = best, p.a.Classes[best]
 	}
 }

@@ -51,6 +51,11 @@ func (a *Artifact) Validate() error {
 			return fmt.Errorf("threshold %v outside (0, 1]", a.Threshold)
 		}
 	}
+	if a.Calibration != nil {
+		if err := a.Calibration.validate(a.Task); err != nil {
+			return err
+		}
+	}
 	if a.Image != nil {
 		return a.validateImage()
 	}

@@ -29,6 +29,19 @@ type Options struct {
 	// otherwise. Zero labels with the more probable class (the first on a
 	// tie). It needs ai.onnx opset 12 or later (GreaterOrEqual).
 	Threshold float64
+	// Calibration, for a two-class model, replaces the blended probability
+	// p of the second class by the Platt-scaled σ(A·logit(p) + B), and the
+	// probabilities by [1-p', p']; the label (and Threshold) then reads the
+	// calibrated ones. The log-odds are taken as log(p) - log(q) of the two
+	// blended probabilities, each clamped below at 1e-15, which keeps the
+	// float32 precision of q near p = 1.
+	Calibration *Calibration
+}
+
+// Calibration is a Platt scaling: slope A (positive) on the log-odds and
+// intercept B.
+type Calibration struct {
+	A, B float64
 }
 
 func (o Options) withDefaults() Options {
@@ -119,7 +132,13 @@ func Blend(cols []Column, classes []string, parts []Part, opt Options) (*Model, 
 			return nil, fmt.Errorf("export: a threshold needs ai.onnx opset 12 or later (GreaterOrEqual), not %d", opt.Opset)
 		}
 	}
-	single := len(parts) == 1 && !(len(classes) == 2 && (parts[0].Trees != nil || thresholded))
+	calibrated := opt.Calibration != nil
+	if calibrated {
+		if c := opt.Calibration; len(classes) != 2 || !(c.A > 0) || math.IsInf(c.A, 0) || math.IsNaN(c.B) || math.IsInf(c.B, 0) {
+			return nil, fmt.Errorf("export: calibration %+v for %d classes (want two classes, a finite positive slope and a finite intercept)", *c, len(classes))
+		}
+	}
+	single := len(parts) == 1 && !(len(classes) == 2 && (parts[0].Trees != nil || thresholded || calibrated))
 	var outs []string
 	total := 0.0
 	for i := range parts {
@@ -171,7 +190,13 @@ func Blend(cols []Column, classes []string, parts []Part, opt Options) (*Model, 
 		if len(classes) == 0 {
 			b.node("Sum", "", weighted, []string{"value"})
 		} else {
-			b.node("Sum", "", weighted, []string{"probabilities"})
+			if calibrated {
+				blended := b.name("blended_probabilities")
+				b.node("Sum", "", weighted, []string{blended})
+				b.calibrate(blended, *opt.Calibration, "probabilities")
+			} else {
+				b.node("Sum", "", weighted, []string{"probabilities"})
+			}
 			idx := b.name("class_index")
 			if thresholded {
 				b.thresholdIndex("probabilities", opt.Threshold, idx)
@@ -196,6 +221,25 @@ func Blend(cols []Column, classes []string, parts []Part, opt Options) (*Model, 
 	}
 	b.g.Name = "trainyard"
 	return opt.model(b.g, classes), nil
+}
+
+// calibrate writes to out ([N, 2]) the Platt-scaled probabilities of probs
+// ([N, 2]): with z = A·(log p1 - log p0) + B, out is [σ(-z), σ(z)]. One Gemm
+// of the clamped logs by [[A, -A], [-A, A]] plus [-B, B] gives [-z, z]:
+// Max, Log, Gemm, Sigmoid.
+func (b *graphBuilder) calibrate(probs string, c Calibration, out string) {
+	eps, w, bias := b.name("calibration_floor"), b.name("calibration_slope"), b.name("calibration_intercept")
+	a := float32(c.A)
+	b.g.Initializers = append(b.g.Initializers,
+		Tensor{Name: eps, DataType: Float, Floats: []float32{1e-15}},
+		Tensor{Name: w, Dims: []int64{2, 2}, DataType: Float, Floats: []float32{a, -a, -a, a}},
+		Tensor{Name: bias, Dims: []int64{2}, DataType: Float, Floats: []float32{float32(-c.B), float32(c.B)}},
+	)
+	clamped, logs, z := b.name("clamped_probabilities"), b.name("log_probabilities"), b.name("calibrated_log_odds")
+	b.node("Max", "", []string{probs, eps}, []string{clamped})
+	b.node("Log", "", []string{clamped}, []string{logs})
+	b.node("Gemm", "", []string{logs, w, bias}, []string{z})
+	b.node("Sigmoid", "", []string{z}, []string{out})
 }
 
 // thresholdIndex writes to idx (int64 [N]) 1 where the second column of
