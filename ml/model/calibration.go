@@ -27,9 +27,15 @@ const calibrationEps = 1e-15
 // Apply returns the calibrated probability of the positive class for its
 // blended probability p.
 func (c *Calibration) Apply(p float64) float64 {
+	return 1 / (1 + math.Exp(-(c.A*LogOdds(p) + c.B)))
+}
+
+// LogOdds is the log-odds log(p/(1-p)) a Calibration takes of the
+// probability p, clamped to [calibrationEps, 1-calibrationEps]; a
+// calibration is fitted on it.
+func LogOdds(p float64) float64 {
 	p = min(max(p, calibrationEps), 1-calibrationEps)
-	z := c.A*(math.Log(p)-math.Log1p(-p)) + c.B
-	return 1 / (1 + math.Exp(-z))
+	return math.Log(p) - math.Log1p(-p)
 }
 
 // settle turns the blended class probabilities of one row into the model's
