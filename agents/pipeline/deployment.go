@@ -137,6 +137,11 @@ func (p *Pipeline) deployStage(ctx context.Context, r *run) (*outcome, error) {
 		art.Importance = evaluated.Importance // measured on the evaluated blend, same configuration
 	}
 	art.Metrics = fin.Values
+	// The evaluated model's probability calibration carries over to the refit of the same
+	// configuration, as its threshold does; the threshold applies to calibrated probabilities.
+	if slices.Equal(art.Classes, evaluated.Classes) {
+		art.Calibration = evaluated.Calibration
+	}
 	// The served model labels rows by the threshold the evaluation chose and measured.
 	if fin.HasThresh && fin.Positive < len(evaluated.Classes) {
 		if thr, ok := servedThreshold(art.Classes, evaluated.Classes[fin.Positive], fin.Threshold); ok {

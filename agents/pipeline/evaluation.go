@@ -35,12 +35,15 @@ type iterationChange struct {
 
 // iterationResult is one evaluated iteration, judged on validation data.
 type iterationResult struct {
-	Iteration int               `json:"iteration"`
-	Score     float64           `json:"score"`
-	Threshold float64           `json:"threshold"`
-	Met       int               `json:"met"`
-	Criteria  []criterionResult `json:"criteria,omitempty"`
-	Change    string            `json:"change,omitempty"`
+	Iteration int     `json:"iteration"`
+	Score     float64 `json:"score"`
+	Threshold float64 `json:"threshold"`
+	// Calibration is the Platt scaling fitted on the iteration's out-of-fold predictions (binary
+	// models); Threshold applies to the calibrated probabilities.
+	Calibration *model.Calibration `json:"calibration,omitempty"`
+	Met         int                `json:"met"`
+	Criteria    []criterionResult  `json:"criteria,omitempty"`
+	Change      string             `json:"change,omitempty"`
 }
 
 // finalEval is the held-out evaluation of the chosen iteration.
@@ -65,8 +68,9 @@ type evalState struct {
 	Final      *finalEval        `json:"final,omitempty"`
 }
 
-// evaluateStage is EVALUATION: the TrainingManager turns the success criteria into a decision
-// threshold chosen on validation (out-of-fold) predictions, decides whether another iteration
+// evaluateStage is EVALUATION: the TrainingManager calibrates a binary model's probabilities on
+// validation (out-of-fold) predictions, turns the success criteria into a decision threshold
+// chosen on those calibrated predictions, decides whether another iteration
 // can help, and, when it stops, evaluates the chosen model once on the held-out test rows.
 func (p *Pipeline) evaluateStage(ctx context.Context, r *run) (*outcome, error) {
 	iter := iterationOf(r)
@@ -92,7 +96,11 @@ func (p *Pipeline) evaluateStage(ctx context.Context, r *run) (*outcome, error) 
 
 	out := &outcome{}
 	val := validationScores(&st, &ds)
-	thr, thrDecision, unreachable := p.chooseThreshold(ctx, val, an, &st)
+	cal := plattCalibration(ctx, val)
+	if cal != nil {
+		val = val.calibrated(cal)
+	}
+	thr, thrDecision, unreachable := p.chooseThreshold(val, an, &st, cal != nil)
 	if thrDecision != nil {
 		out.decide(*thrDecision)
 	}
@@ -106,7 +114,7 @@ func (p *Pipeline) evaluateStage(ctx context.Context, r *run) (*outcome, error) 
 		out.logs = append(out.logs, "no validation predictions: the budget allowed only one unvalidated fit; the criteria are checked on the test rows only")
 		unreachable = "the budget was too small for any validated candidate"
 	}
-	res := iterationResult{Iteration: iter, Score: st.Score, Threshold: thr, Criteria: crit}
+	res := iterationResult{Iteration: iter, Score: st.Score, Threshold: thr, Calibration: cal, Criteria: crit}
 	for _, c := range crit {
 		if c.Met {
 			res.Met++
@@ -158,9 +166,18 @@ func (p *Pipeline) evaluateStage(ctx context.Context, r *run) (*outcome, error) 
 			fmt.Sprintf("Iterations are compared on validation data only (criteria met first, then %s), never on the test rows.", st.Metric),
 			alts, map[string]any{"metric": st.Metric, "higher_is_better": st.HigherIsBetter}))
 	}
-	art, err := p.getArtifact(ctx, stateKey(r.proj.ID, trainModelKey(bestIt.Iteration)))
+	artKey := stateKey(r.proj.ID, trainModelKey(bestIt.Iteration))
+	art, err := p.getArtifact(ctx, artKey)
 	if err != nil {
 		return nil, err
+	}
+	// The evaluated model carries its calibration, so the held-out metrics are those of the
+	// probabilities it returns, and DEPLOYMENT finds it there.
+	if art.Calibration != bestIt.Calibration {
+		art.Calibration = bestIt.Calibration
+		if err := p.putArtifact(ctx, artKey, art); err != nil {
+			return nil, err
+		}
 	}
 	fin, err := p.testEvaluation(ctx, r, art, &ds, an, chosen, bestIt.Threshold)
 	if err != nil {
@@ -217,9 +234,9 @@ func validationScores(st *trainState, ds *dataState) *scored {
 
 // chooseThreshold picks the decision threshold of a binary classifier on validation data from
 // the criteria on the positive class (or the best F1 when F1 is what counts; without either,
-// the most probable class by the calibrated validation predictions). unreachable explains
-// criteria no threshold can meet together.
-func (p *Pipeline) chooseThreshold(ctx context.Context, val *scored, an *analyze.Analysis, st *trainState) (float64, *decision.Decision, string) {
+// the most probable class, 0.5). calibrated says that val holds probabilities calibrated by
+// plattCalibration. unreachable explains criteria no threshold can meet together.
+func (p *Pipeline) chooseThreshold(val *scored, an *analyze.Analysis, st *trainState, calibrated bool) (float64, *decision.Decision, string) {
 	if val.task != automl.Binary || len(val.y) == 0 {
 		return 0.5, nil, ""
 	}
@@ -264,10 +281,9 @@ func (p *Pipeline) chooseThreshold(ctx context.Context, val *scored, an *analyze
 		why = "the threshold with the best validation F1"
 	default:
 		chosen, why = def, "the most probable class (0.5): no criterion asks to trade precision for recall"
-		if t, ok := calibratedThreshold(ctx, y, score); ok {
-			chosen = val.operatingPoint(t)
-			why = "the most probable class once the validation predictions are calibrated (Platt scaling): no criterion asks to trade precision for recall, and a model chosen on " + st.Metric + " need not give calibrated probabilities"
-		}
+	}
+	if calibrated {
+		why += "; probabilities calibrated by Platt scaling on out-of-fold predictions, as the model returns them (a model chosen on " + st.Metric + " need not give calibrated probabilities)"
 	}
 	if err != nil {
 		return 0.5, nil, ""
@@ -296,35 +312,51 @@ func (p *Pipeline) chooseThreshold(ctx context.Context, val *scored, an *analyze
 	return chosen.Threshold, &d, unreachable
 }
 
-// calibrationL2 is the penalty on the slope of calibratedThreshold's logistic fit: too small to
+// calibrationL2 is the penalty on the slope of plattCalibration's logistic fit: too small to
 // move a calibration the validation rows support, it keeps the slope finite when the scores
 // separate the classes perfectly.
 const calibrationL2 = 1e-6
 
-// calibratedThreshold is the score at which the positive class becomes the more probable one
-// once the scores are calibrated on validation data (Platt scaling): the logistic regression of
-// the labels y on the scores' log-odds, P(positive | s) = σ(a·logit(s) + b), crosses ½ at
-// logit(s) = -b/a. A search ranked by a threshold-free metric (AUC) may pick a model whose
-// probabilities are not calibrated — a strongly regularized logistic regression squeezes them
-// toward the base rate, naive Bayes skews them, a blend mixes both — so that 0.5 is no longer
-// the point where the classes are equally likely; a calibrated model keeps about 0.5. ok is
-// false when the fit fails or the scores do not rise with the positive class.
-func calibratedThreshold(ctx context.Context, y, score []float64) (float64, bool) {
-	const eps = 1e-12 // keeps the log-odds of 0 and 1 finite
-	logit := make([]float64, len(score))
-	for i, s := range score {
-		s = min(max(s, eps), 1-eps)
-		logit[i] = math.Log(s / (1 - s))
+// plattCalibration fits Platt scaling on the out-of-fold predictions of a binary classifier: the
+// logistic regression of "the row is Classes[1]" on the log-odds of its predicted probability,
+// P(Classes[1] | p) = σ(A·logit(p) + B). A search ranked by a threshold-free metric (AUC) may
+// pick a model whose probabilities are not calibrated — a strongly regularized logistic
+// regression squeezes them toward the base rate, naive Bayes skews them, a blend mixes both —
+// so that a row labeled with a class may show a probability below ½ for it; a calibrated model
+// gets about A = 1, B = 0. nil when the task is not binary, there are no validation rows, the
+// fit fails or the scores do not rise with Classes[1] (no positive slope).
+func plattCalibration(ctx context.Context, val *scored) *model.Calibration {
+	if val.task != automl.Binary || len(val.y) == 0 {
+		return nil
+	}
+	logit := make([]float64, len(val.y))
+	y := make([]float64, len(val.y))
+	for i, c := range val.y {
+		logit[i] = model.LogOdds(val.proba[i*val.width+1])
+		if c == 1 {
+			y[i] = 1
+		}
 	}
 	m, err := linear.Fit(ctx, [][]float64{logit}, y, nil, linear.Params{Task: linear.Binary, L2: calibrationL2})
 	if err != nil {
-		return 0, false
+		return nil
 	}
-	a, b := m.Coefficients[0][0], m.Intercepts[0]
-	if !(a > 0) {
-		return 0, false
+	if !(m.Coefficients[0][0] > 0) {
+		return nil
 	}
-	return 1 / (1 + math.Exp(b/a)), true
+	return &model.Calibration{A: m.Coefficients[0][0], B: m.Intercepts[0]}
+}
+
+// calibrated returns a copy of s, a binary classifier's predictions, with the probabilities
+// calibrated by c as the model calibrates them.
+func (s *scored) calibrated(c *model.Calibration) *scored {
+	at := *s
+	at.proba = make([]float64, len(s.proba))
+	for i := 0; i+1 < len(s.proba); i += s.width {
+		p := c.Apply(s.proba[i+1])
+		at.proba[i], at.proba[i+1] = 1-p, p
+	}
+	return &at
 }
 
 // operatingPoint is what labeling the positive class when its probability is at least thr

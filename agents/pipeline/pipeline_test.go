@@ -161,6 +161,12 @@ func TestTelcoEndToEnd(t *testing.T) {
 	if art.Training.Rows != 7043 {
 		t.Errorf("deployed model trained on %d rows, want all 7043 labeled rows", art.Training.Rows)
 	}
+	// With no criterion the evaluation calibrates the probabilities on out-of-fold predictions
+	// and labels at ½ of them: the refit must carry that calibration, or its threshold would
+	// apply to uncalibrated probabilities.
+	if art.Calibration == nil || art.Threshold != 0.5 {
+		t.Errorf("deployed calibration %v, threshold %v; want the evaluation's calibration and 0.5", art.Calibration, art.Threshold)
+	}
 
 	es := audit(t, e, p.ID)
 	meaningful := 0

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,12 +48,12 @@ func TestServedThresholdLabelsLikeTheEvaluation(t *testing.T) {
 	}
 }
 
-// TestChooseThresholdCalibratesSqueezedProbabilities: with no criterion, the threshold is the
-// most probable class by calibrated validation predictions. Validation rows whose labels follow
-// true log-odds z are scored once calibrated (σ(z)) and once squeezed toward the base rate as a
-// heavily regularized model or a blend scores them (σ(z/4 - 0.6)): the calibrated model keeps
-// about 0.5, the squeezed one gets σ(-0.6), where its true probability is ½, for either
-// position of the positive class.
+// TestChooseThresholdCalibratesSqueezedProbabilities: with no criterion, the validation
+// probabilities are calibrated (Platt scaling) and the threshold is the most probable class, 0.5,
+// on them. Validation rows whose labels follow true log-odds z are scored once calibrated (σ(z))
+// and once squeezed toward the base rate as a heavily regularized model or a blend scores them
+// (σ(z/4 - 0.6), which is ½ where the true probability is σ(2.4)): calibrated, both give about
+// σ(z) for the positive class, for either position of it, and the labels follow z ≥ 0.
 func TestChooseThresholdCalibratesSqueezedProbabilities(t *testing.T) {
 	sigmoid := func(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
 	r := rand.New(rand.NewPCG(1, 2))
@@ -66,10 +67,9 @@ func TestChooseThresholdCalibratesSqueezedProbabilities(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		score func(z float64) float64
-		want  float64
 	}{
-		{"calibrated", sigmoid, 0.5},
-		{"squeezed", func(z float64) float64 { return sigmoid(z/4 - 0.6) }, sigmoid(-0.6)},
+		{"calibrated", sigmoid},
+		{"squeezed", func(z float64) float64 { return sigmoid(z/4 - 0.6) }},
 	} {
 		for _, pos := range []int{0, 1} {
 			val := &scored{task: automl.Binary, classes: []string{"No", "Yes"}, width: 2, pos: pos, threshold: 0.5}
@@ -84,9 +84,21 @@ func TestChooseThresholdCalibratesSqueezedProbabilities(t *testing.T) {
 				}
 				val.y, val.proba = append(val.y, float64(y)), append(val.proba, row...)
 			}
-			thr, d, _ := p.chooseThreshold(context.Background(), val, &analyze.Analysis{}, &trainState{Metric: "auc"})
-			if math.Abs(thr-tc.want) > 0.02 || d == nil {
-				t.Errorf("%s scores, positive class %d: chooseThreshold = %.4f (decision %v), want %.4f ± 0.02", tc.name, pos, thr, d != nil, tc.want)
+			cal := plattCalibration(context.Background(), val)
+			if cal == nil {
+				t.Fatalf("%s scores, positive class %d: no calibration", tc.name, pos)
+			}
+			cv := val.calibrated(cal)
+			worst := 0.0
+			for i := range z {
+				worst = max(worst, math.Abs(cv.proba[2*i+pos]-sigmoid(z[i])))
+			}
+			if worst > 0.05 {
+				t.Errorf("%s scores, positive class %d: calibration %+v leaves a probability %.3f from the true one", tc.name, pos, *cal, worst)
+			}
+			thr, d, _ := p.chooseThreshold(cv, &analyze.Analysis{}, &trainState{Metric: "auc"}, true)
+			if thr != 0.5 || d == nil || !strings.Contains(d.Reasoning, "Platt scaling on out-of-fold predictions") {
+				t.Errorf("%s scores, positive class %d: chooseThreshold = %.4f (decision %v), want 0.5 and a decision naming the calibration", tc.name, pos, thr, d)
 			}
 		}
 	}
