@@ -365,23 +365,7 @@ func TestCompiledTreesMatchGBDT(t *testing.T) {
 			rows = append(rows, []float64{float64(float32(x)), float64(float32(c))})
 		}
 	}
-	keys := make([]uint32, len(rows)*2)
-	for r, x := range rows {
-		ts.setKeys(keys[r*2:], x)
-	}
-	got := make([]float64, len(rows))
-	for r := range got {
-		got[r] = ts.init[0]
-	}
-	w := newWalkBuf(len(rows), len(ts.roots))
-	ts.raw(keys, len(rows), &w, got)
-	want := make([]float64, 1)
-	for r, x := range rows {
-		m.PredictRaw(x, want)
-		if got[r] != want[0] {
-			t.Errorf("compiled raw(%v) = %v, want %v", x, got[r], want[0])
-		}
-	}
+	checkRaw(t, m, ts, rows)
 }
 
 func TestBlockPathEmptyAndCancelled(t *testing.T) {

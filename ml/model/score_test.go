@@ -62,22 +62,7 @@ func TestScorerMatchesGBDT(t *testing.T) {
 		for range 3000 {
 			rows = append(rows, []float64{xs[rng.IntN(len(xs))], xs[rng.IntN(len(xs))], xs[rng.IntN(len(xs))]})
 		}
-		keys := make([]uint32, len(rows)*ts.stride())
-		for r, x := range rows {
-			ts.setKeys(keys[r*ts.stride():], x)
-		}
-		got := make([]float64, len(rows)*k)
-		w := newWalkBuf(len(rows), len(ts.roots))
-		ts.raw(keys, len(rows), &w, got)
-		want := make([]float64, k)
-		for r, x := range rows {
-			m.PredictRaw(x, want)
-			for c := range k {
-				if got[r*k+c] != want[c] {
-					t.Fatalf("k=%d: scorer raw(%v)[%d] = %v, want %v", k, x, c, got[r*k+c], want[c])
-				}
-			}
-		}
+		checkRaw(t, m, ts, rows)
 		trees := m.Trees[:len(m.Trees):len(m.Trees)]
 		m.Trees = append(trees, randomTree(rng, maxScoreLeaves+1, ths))
 		if ts, _ := compileTrees(m); ts == nil || ts.score != nil {

@@ -56,21 +56,29 @@ func TestCompiledCategoryWordEdge(t *testing.T) {
 			rows = append(rows, []float64{x, c})
 		}
 	}
-	keys := make([]uint32, len(rows)*ts.stride())
+	checkRaw(t, m, ts, rows)
+}
+
+// checkRaw compares the raw scores that compiled ts gives for rows with
+// those of m, from which it was compiled.
+func checkRaw(t *testing.T, m *gbdt.Model, ts *treeSet, rows [][]float64) {
+	t.Helper()
+	k, st := ts.k, ts.stride()
+	keys := make([]uint32, len(rows)*st)
+	got := make([]float64, len(rows)*k)
 	for r, x := range rows {
-		ts.setKeys(keys[r*ts.stride():], x)
-	}
-	got := make([]float64, len(rows))
-	for r := range got {
-		got[r] = ts.init[0]
+		ts.setKeys(keys[r*st:], x)
+		copy(got[r*k:], ts.init) // raw adds the trees to what the caller filled in
 	}
 	w := newWalkBuf(len(rows), len(ts.roots))
 	ts.raw(keys, len(rows), &w, got)
-	want := make([]float64, 1)
+	want := make([]float64, k)
 	for r, x := range rows {
 		m.PredictRaw(x, want)
-		if got[r] != want[0] {
-			t.Errorf("compiled raw(%v) = %v, want %v", x, got[r], want[0])
+		for c := range k {
+			if got[r*k+c] != want[c] {
+				t.Fatalf("compiled raw(%v)[%d] = %v, want %v", x, c, got[r*k+c], want[c])
+			}
 		}
 	}
 }
