@@ -102,6 +102,19 @@ func profileZip(ctx context.Context, blobs *blob.Store, key, name string, size i
 			counts[im.class]++
 		}
 	}
+	classes := sortedClasses(counts)
+	fp := &FileProfile{Name: name, Format: FormatZip, Rows: int64(len(images)), Classes: classes, OtherFiles: other}
+	if len(classes) >= 2 {
+		fp.Header = []string{"path", "label"}
+	} else {
+		fp.Header = []string{"path"}
+	}
+	return fp, nil
+}
+
+// sortedClasses lists the counts of each class, most frequent first, ties by name, so a
+// profile reads the same on every run.
+func sortedClasses(counts map[string]int) []profile.ValueCount {
 	classes := make([]profile.ValueCount, 0, len(counts))
 	for c, n := range counts {
 		classes = append(classes, profile.ValueCount{Value: c, Count: n})
@@ -112,13 +125,7 @@ func profileZip(ctx context.Context, blobs *blob.Store, key, name string, size i
 		}
 		return classes[i].Value < classes[j].Value
 	})
-	fp := &FileProfile{Name: name, Format: FormatZip, Rows: int64(len(images)), Classes: classes, OtherFiles: other}
-	if len(classes) >= 2 {
-		fp.Header = []string{"path", "label"}
-	} else {
-		fp.Header = []string{"path"}
-	}
-	return fp, nil
+	return classes
 }
 
 // zipPreview returns the first n images of an archive as rows of path (and label).

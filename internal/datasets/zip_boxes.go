@@ -3,12 +3,10 @@ package datasets
 import (
 	"archive/zip"
 	"path"
-	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/trainyard/trainyard/ml/image"
-	"github.com/trainyard/trainyard/ml/profile"
 )
 
 // profileBoxes describes an archive holding a boxes CSV as object detection data: its header
@@ -37,17 +35,7 @@ func profileBoxes(zr *zip.Reader, name string) (*FileProfile, error) {
 	if n == 0 {
 		return nil, invalid(ReasonMalformed, "file %q: no row of the boxes CSV %q names an image of the archive (paths are relative to the CSV's folder)", name, csvName)
 	}
-	classes := make([]profile.ValueCount, 0, len(counts))
-	for c, k := range counts {
-		classes = append(classes, profile.ValueCount{Value: c, Count: k})
-	}
-	sort.Slice(classes, func(i, j int) bool {
-		if classes[i].Count != classes[j].Count {
-			return classes[i].Count > classes[j].Count
-		}
-		return classes[i].Value < classes[j].Value
-	})
-	return &FileProfile{Name: name, Format: FormatZip, Header: image.BoxHeader(), Rows: int64(len(images)), Classes: classes,
+	return &FileProfile{Name: name, Format: FormatZip, Header: image.BoxHeader(), Rows: int64(len(images)), Classes: sortedClasses(counts),
 		OtherFiles: other, ObjectDetection: true, Boxes: n}, nil
 }
 
