@@ -76,10 +76,7 @@ func TestCalibrationEveryPath(t *testing.T) {
 		if err := rec.Predict(r, &d); err != nil {
 			t.Fatal(err)
 		}
-		row := map[string]any{}
-		for j, h := range tb.header {
-			row[h] = r[j]
-		}
+		row := tb.rowMap(i)
 		if err := p.PredictMap(row, &dm); err != nil {
 			t.Fatal(err)
 		}

@@ -21,6 +21,16 @@ type table struct {
 	recs   [][]string
 }
 
+// rowMap returns record i as a map from column name to cell, the input of
+// PredictMap and Explain.
+func (tb *table) rowMap(i int) map[string]any {
+	row := make(map[string]any, len(tb.header))
+	for j, h := range tb.header {
+		row[h] = tb.recs[i][j]
+	}
+	return row
+}
+
 func readTable(t testing.TB, name string) *table {
 	t.Helper()
 	path := datasets.MustPath(t, name)

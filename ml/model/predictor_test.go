@@ -54,10 +54,7 @@ func TestPredictorMatchesTrainingMatrix(t *testing.T) {
 				if err := rec.Predict(tb.recs[i], &d); err != nil {
 					t.Fatalf("Predict(row %d) = %v", i, err)
 				}
-				row := map[string]any{}
-				for j, h := range tb.header {
-					row[h] = tb.recs[i][j]
-				}
+				row := tb.rowMap(i)
 				var dm Prediction
 				if err := p.PredictMap(row, &dm); err != nil {
 					t.Fatalf("PredictMap(row %d) = %v", i, err)

@@ -54,10 +54,7 @@ func TestThresholdLabelsEveryPath(t *testing.T) {
 			if err := rec.Predict(r, &d); err != nil {
 				t.Fatal(err)
 			}
-			row := map[string]any{}
-			for j, h := range tb.header {
-				row[h] = r[j]
-			}
+			row := tb.rowMap(i)
 			if err := p.PredictMap(row, &dm); err != nil {
 				t.Fatal(err)
 			}
@@ -77,10 +74,7 @@ func TestThresholdLabelsEveryPath(t *testing.T) {
 		if thr != 0.5 && changed == 0 {
 			t.Errorf("threshold %v changed no label against the default rule; the test data does not exercise it", thr)
 		}
-		row := map[string]any{}
-		for j, h := range tb.header {
-			row[h] = tb.recs[0][j]
-		}
+		row := tb.rowMap(0)
 		ex, err := p.Explain(row, 3)
 		if err != nil {
 			t.Fatalf("Explain = %v", err)
