@@ -339,15 +339,8 @@ func (t *trainyard) startChild(ctx context.Context) error {
 }
 
 func (t *trainyard) close() {
-	if t.child != nil && t.child.Process != nil {
-		_ = t.child.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { _ = t.child.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = t.child.Process.Kill()
-		}
+	if t.child != nil {
+		interrupt(t.child, 10*time.Second)
 	}
 	t.blobs.Close()
 	t.st.Close()
@@ -393,16 +386,21 @@ func startPeer(ctx context.Context, cfg config) (*peerProc, error) {
 	return nil, errors.New("the peer did not answer within 4 minutes")
 }
 
-func (p *peerProc) stop() {
-	if p.cmd.Process != nil {
-		_ = p.cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { _ = p.cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = p.cmd.Process.Kill()
-		}
+func (p *peerProc) stop() { interrupt(p.cmd, 5*time.Second) }
+
+// interrupt asks a started command to stop, so it can flush its output and close its stores,
+// and kills it if it has not exited within grace.
+func interrupt(cmd *exec.Cmd, grace time.Duration) {
+	if cmd.Process == nil {
+		return
+	}
+	_ = cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(grace):
+		_ = cmd.Process.Kill()
 	}
 }
 
