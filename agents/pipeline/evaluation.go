@@ -172,8 +172,9 @@ func (p *Pipeline) evaluateStage(ctx context.Context, r *run) (*outcome, error) 
 		return nil, err
 	}
 	// The evaluated model carries its calibration, so the held-out metrics are those of the
-	// probabilities it returns, and DEPLOYMENT finds it there.
-	if art.Calibration != bestIt.Calibration {
+	// probabilities it returns, and DEPLOYMENT finds it there. It is saved only when it changes,
+	// not on every evaluation of an iteration already calibrated.
+	if !sameCalibration(art.Calibration, bestIt.Calibration) {
 		art.Calibration = bestIt.Calibration
 		if err := p.putArtifact(ctx, artKey, art); err != nil {
 			return nil, err
@@ -345,6 +346,15 @@ func plattCalibration(ctx context.Context, val *scored) *model.Calibration {
 		return nil
 	}
 	return &model.Calibration{A: m.Coefficients[0][0], B: m.Intercepts[0]}
+}
+
+// sameCalibration reports whether a and b calibrate alike: both nil, or equal by value (the
+// artifact's and the iteration's calibrations are decoded separately, so never the same pointer).
+func sameCalibration(a, b *model.Calibration) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }
 
 // calibrated returns a copy of s, a binary classifier's predictions, with the probabilities
