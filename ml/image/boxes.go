@@ -34,7 +34,7 @@ func boxCols(header []string) []int {
 	for i, want := range boxColumns {
 		at[i] = -1
 		for j, h := range header {
-			if strings.EqualFold(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")), want) {
+			if strings.EqualFold(headerName(h), want) {
 				at[i] = j
 				break
 			}
@@ -57,8 +57,7 @@ func IsBoxHeader(header []string) bool { return boxCols(header) != nil }
 // maximum, is an error naming the row (1 is the first row under the header) and column.
 func ArchiveBoxes(zr *zip.Reader) (map[string][]Box, string, error) {
 	for _, f := range zr.File {
-		if f.FileInfo().IsDir() || strings.HasPrefix(f.Name, "__MACOSX/") || strings.HasPrefix(path.Base(f.Name), ".") ||
-			!strings.EqualFold(path.Ext(f.Name), ".csv") {
+		if !archiveCSV(f) {
 			continue
 		}
 		rc, err := f.Open()
@@ -128,10 +127,7 @@ func readBoxes(r io.Reader, dir string) (map[string][]Box, bool, error) {
 		if b.YMin >= b.YMax {
 			return nil, true, fmt.Errorf("row %d, column ymax: %g is not greater than ymin %g", row, b.YMax, b.YMin)
 		}
-		p = path.Clean(strings.TrimPrefix(strings.ReplaceAll(p, "\\", "/"), "./"))
-		if dir != "." {
-			p = path.Join(dir, p)
-		}
+		p = archivePath(dir, p)
 		out[p] = append(out[p], b)
 	}
 	if len(out) == 0 {

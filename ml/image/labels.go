@@ -17,7 +17,7 @@ const maxLabelsBytes = 64 << 20
 func LabelColumns(header []string) (pathCol, labelCol int) {
 	pathCol, labelCol = -1, -1
 	for i, h := range header {
-		switch strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))) {
+		switch strings.ToLower(headerName(h)) {
 		case "path", "file", "filename", "image":
 			if pathCol < 0 {
 				pathCol = i
@@ -37,8 +37,7 @@ func LabelColumns(header []string) (pathCol, labelCol int) {
 // CSV's folder; a leading "./" is ignored), and the CSV's name; nil when there is no such CSV.
 func ArchiveLabels(zr *zip.Reader) (map[string]string, string, error) {
 	for _, f := range zr.File {
-		if f.FileInfo().IsDir() || strings.HasPrefix(f.Name, "__MACOSX/") || strings.HasPrefix(path.Base(f.Name), ".") ||
-			!strings.EqualFold(path.Ext(f.Name), ".csv") {
+		if !archiveCSV(f) {
 			continue
 		}
 		rc, err := f.Open()
@@ -63,13 +62,29 @@ func ArchiveLabels(zr *zip.Reader) (map[string]string, string, error) {
 			if pc >= len(r) || lc >= len(r) {
 				continue
 			}
-			p := path.Clean(strings.TrimPrefix(strings.ReplaceAll(strings.TrimSpace(r[pc]), "\\", "/"), "./"))
-			if dir != "." {
-				p = path.Join(dir, p)
-			}
-			labels[p] = strings.TrimSpace(r[lc])
+			labels[archivePath(dir, strings.TrimSpace(r[pc]))] = strings.TrimSpace(r[lc])
 		}
 		return labels, f.Name, nil
 	}
 	return nil, "", nil
 }
+
+// archiveCSV reports whether archive entry f may be a labels or boxes CSV: a .csv file outside
+// __MACOSX and not hidden.
+func archiveCSV(f *zip.File) bool {
+	return !f.FileInfo().IsDir() && !strings.HasPrefix(f.Name, "__MACOSX/") && !strings.HasPrefix(path.Base(f.Name), ".") &&
+		strings.EqualFold(path.Ext(f.Name), ".csv")
+}
+
+// archivePath returns the path inside the archive of image path p listed in a CSV in folder dir:
+// backslashes become slashes and a leading "./" is ignored, so that it matches the entry's name.
+func archivePath(dir, p string) string {
+	p = path.Clean(strings.TrimPrefix(strings.ReplaceAll(p, "\\", "/"), "./"))
+	if dir != "." {
+		p = path.Join(dir, p)
+	}
+	return p
+}
+
+// headerName is a CSV header cell without spaces around it or a byte order mark.
+func headerName(h string) string { return strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")) }
