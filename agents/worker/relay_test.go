@@ -47,15 +47,7 @@ func TestRelayPublishesOnlyConsumedTopics(t *testing.T) {
 			defer q.Close(context.Background())
 			w := worker.New(e.Store, q, e.Pipeline, worker.Options{Relay: true, RelayPoll: 50 * time.Millisecond,
 				SweepInterval: -1, SubscriptionURL: tc.subscription, WebhookSecret: tc.webhookSecret})
-			wctx, stop := context.WithCancel(ctx)
-			ran := make(chan error, 1)
-			go func() { ran <- w.Run(wctx) }()
-			defer func() {
-				stop()
-				if err := <-ran; err != nil {
-					t.Errorf("Run = %v", err)
-				}
-			}()
+			defer runWorker(ctx, t, w)()
 
 			sys := store.SystemContext(ctx)
 			enqueueOneOfEach(t, sys, e.Store, hook.URL)

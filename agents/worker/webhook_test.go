@@ -107,9 +107,7 @@ func TestWebhookPendingAtStartIsDelivered(t *testing.T) {
 			t.Fatal(err)
 		}
 		w := worker.New(e.Store, q, e.Pipeline, worker.Options{Relay: true, SweepInterval: -1, WebhookSecret: []byte("0123456789abcdef")})
-		wctx, stop := context.WithCancel(ctx)
-		ran := make(chan error, 1)
-		go func() { ran <- w.Run(wctx) }()
+		stop := runWorker(ctx, t, w)
 		select {
 		case got := <-delivered:
 			if got != id {
@@ -120,9 +118,6 @@ func TestWebhookPendingAtStartIsDelivered(t *testing.T) {
 		}
 		waitPublished(t, sys, e.Store)
 		stop()
-		if err := <-ran; err != nil {
-			t.Errorf("Run = %v", err)
-		}
 		q.Close(ctx)
 		if t.Failed() {
 			return
@@ -184,15 +179,7 @@ func TestWebhookThroughBroker(t *testing.T) {
 	w := worker.New(e.Store, q, e.Pipeline, worker.Options{Relay: true, RelayPoll: 50 * time.Millisecond, SweepInterval: -1,
 		SubscriptionURL: natsURL + "/trainyard-projects", WebhookSubscriptionURL: natsURL + "/trainyard-" + pipeline.WebhookTopic,
 		WebhookSecret: []byte("0123456789abcdef")})
-	wctx, stop := context.WithCancel(ctx)
-	ran := make(chan error, 1)
-	go func() { ran <- w.Run(wctx) }()
-	defer func() {
-		stop()
-		if err := <-ran; err != nil {
-			t.Errorf("Run = %v", err)
-		}
-	}()
+	defer runWorker(ctx, t, w)()
 	select {
 	case got := <-delivered:
 		if got != id {
@@ -216,6 +203,21 @@ func webhookReceiver(t *testing.T, n int) (*httptest.Server, <-chan string) {
 	}))
 	t.Cleanup(hook.Close)
 	return hook, delivered
+}
+
+// runWorker runs w until the returned stop is called; stop waits for Run to return and
+// reports its error.
+func runWorker(ctx context.Context, t *testing.T, w *worker.Worker) (stop func()) {
+	t.Helper()
+	wctx, cancel := context.WithCancel(ctx)
+	ran := make(chan error, 1)
+	go func() { ran <- w.Run(wctx) }()
+	return func() {
+		cancel()
+		if err := <-ran; err != nil {
+			t.Errorf("Run = %v", err)
+		}
+	}
 }
 
 // startWithoutWorker starts the pipeline's test environment with no worker of its own.
