@@ -57,6 +57,27 @@ func (predictCodec) Unmarshal(b []byte, m any) error {
 
 var errNotProto = errors.New("not a protobuf message")
 
+// Field numbers of PredictRequest and of google.protobuf.Struct, Value and ListValue.
+const (
+	predictNameField      = 1
+	predictInstancesField = 2
+	predictExplainField   = 3
+	predictImagesField    = 4
+
+	structFieldsField = 1 // map entry: key 1, value 2
+	entryKeyField     = 1
+	entryValueField   = 2
+
+	valueNull   = 1
+	valueNumber = 2
+	valueString = 3
+	valueBool   = 4
+	valueStruct = 5
+	valueList   = 6
+
+	listValuesField = 1
+)
+
 // maxFastDepth is the deepest nesting of values the hand decoder follows.
 const maxFastDepth = 32
 
@@ -69,13 +90,13 @@ func decodePredictRequest(b []byte, r *trainyardv1.PredictRequest) bool {
 		}
 		b = b[n:]
 		switch {
-		case num == 1 && typ == protowire.BytesType:
+		case num == predictNameField && typ == protowire.BytesType:
 			v, n := protowire.ConsumeBytes(b)
 			if n < 0 || !utf8.Valid(v) {
 				return false
 			}
 			r.Name, b = string(v), b[n:]
-		case num == 2 && typ == protowire.BytesType:
+		case num == predictInstancesField && typ == protowire.BytesType:
 			v, n := protowire.ConsumeBytes(b)
 			if n < 0 {
 				return false
@@ -85,13 +106,13 @@ func decodePredictRequest(b []byte, r *trainyardv1.PredictRequest) bool {
 				return false
 			}
 			r.Instances, b = append(r.Instances, s), b[n:]
-		case num == 3 && typ == protowire.VarintType:
+		case num == predictExplainField && typ == protowire.VarintType:
 			v, n := protowire.ConsumeVarint(b)
 			if n < 0 {
 				return false
 			}
 			r.Explain, b = v != 0, b[n:]
-		case num == 4 && typ == protowire.BytesType:
+		case num == predictImagesField && typ == protowire.BytesType:
 			v, n := protowire.ConsumeBytes(b)
 			if n < 0 {
 				return false
@@ -138,7 +159,7 @@ func countEntries(b []byte) int {
 	n := 0
 	for len(b) > 0 {
 		num, typ, m := protowire.ConsumeTag(b)
-		if m < 0 || num != 1 || typ != protowire.BytesType {
+		if m < 0 || num != structFieldsField || typ != protowire.BytesType {
 			return -1
 		}
 		b = b[m:]
@@ -195,12 +216,12 @@ func decodeEntry(b []byte, blk *valueBlock, depth int) (string, *structpb.Value,
 		}
 		b = b[n:]
 		switch num {
-		case 1:
+		case entryKeyField:
 			if !utf8.Valid(v) {
 				return "", nil, false
 			}
 			key = string(v)
-		case 2:
+		case entryValueField:
 			if val != nil { // proto merges a repeated value message; leave that to proto
 				return "", nil, false
 			}
@@ -229,31 +250,31 @@ func decodeValue(b []byte, v *structpb.Value, blk *valueBlock, depth int) bool {
 		b = b[n:]
 		set = true
 		switch {
-		case num == 1 && typ == protowire.VarintType:
+		case num == valueNull && typ == protowire.VarintType:
 			x, n := protowire.ConsumeVarint(b)
 			if n < 0 {
 				return false
 			}
 			v.Kind, b = &structpb.Value_NullValue{NullValue: structpb.NullValue(int32(x))}, b[n:]
-		case num == 2 && typ == protowire.Fixed64Type:
+		case num == valueNumber && typ == protowire.Fixed64Type:
 			x, n := protowire.ConsumeFixed64(b)
 			if n < 0 {
 				return false
 			}
 			v.Kind, b = blk.number(math.Float64frombits(x)), b[n:]
-		case num == 3 && typ == protowire.BytesType:
+		case num == valueString && typ == protowire.BytesType:
 			x, n := protowire.ConsumeBytes(b)
 			if n < 0 || !utf8.Valid(x) {
 				return false
 			}
 			v.Kind, b = &structpb.Value_StringValue{StringValue: string(x)}, b[n:]
-		case num == 4 && typ == protowire.VarintType:
+		case num == valueBool && typ == protowire.VarintType:
 			x, n := protowire.ConsumeVarint(b)
 			if n < 0 {
 				return false
 			}
 			v.Kind, b = &structpb.Value_BoolValue{BoolValue: x != 0}, b[n:]
-		case num == 5 && typ == protowire.BytesType:
+		case num == valueStruct && typ == protowire.BytesType:
 			x, n := protowire.ConsumeBytes(b)
 			if n < 0 {
 				return false
@@ -263,7 +284,7 @@ func decodeValue(b []byte, v *structpb.Value, blk *valueBlock, depth int) bool {
 				return false
 			}
 			v.Kind, b = &structpb.Value_StructValue{StructValue: s}, b[n:]
-		case num == 6 && typ == protowire.BytesType:
+		case num == valueList && typ == protowire.BytesType:
 			x, n := protowire.ConsumeBytes(b)
 			if n < 0 {
 				return false
@@ -287,7 +308,7 @@ func decodeList(b []byte, l *structpb.ListValue, depth int) bool {
 	}
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 || num != 1 || typ != protowire.BytesType {
+		if n < 0 || num != listValuesField || typ != protowire.BytesType {
 			return false
 		}
 		b = b[n:]

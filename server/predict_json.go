@@ -18,26 +18,6 @@ import (
 // (returning false), so the result and every error stay exactly the gateway's. Its output
 // decodes to what protojson would give (fuzzed in predict_json_internal_test.go).
 
-// Field numbers of PredictRequest and of google.protobuf.Struct, Value and ListValue.
-const (
-	predictNameField      = 1
-	predictInstancesField = 2
-	predictExplainField   = 3
-
-	structFieldsField = 1 // map entry: key 1, value 2
-	entryKeyField     = 1
-	entryValueField   = 2
-
-	valueNull   = 1
-	valueNumber = 2
-	valueString = 3
-	valueBool   = 4
-	valueStruct = 5
-	valueList   = 6
-
-	listValuesField = 1
-)
-
 // jsonTranscoder turns one JSON body into protobuf wire bytes. Its buffers are reused.
 type jsonTranscoder struct {
 	in  []byte
