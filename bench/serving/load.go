@@ -258,8 +258,13 @@ func measure(ctx context.Context, t target, clients int, warmup, d time.Duration
 	if len(all) == 0 {
 		return cell{}, fmt.Errorf("no request finished")
 	}
-	ms := func(q float64) float64 { return float64(all[min(len(all)-1, int(q*float64(len(all))))]) / 1e6 }
+	ms := func(q float64) float64 { return quantileMs(all, q) }
 	return cell{target: t.name(), clients: clients, requests: len(all),
 		throughput: float64(len(all)) / d.Seconds(), p50: ms(0.50), p99: ms(0.99), cpu: loadAverage(),
 		cpuPerReq: float64(cpuUsed) / 1e6 / float64(max(calls, 1))}, nil
+}
+
+// quantileMs returns the q quantile of sorted latencies, in milliseconds.
+func quantileMs(sorted []time.Duration, q float64) float64 {
+	return float64(sorted[min(len(sorted)-1, int(q*float64(len(sorted))))]) / 1e6
 }

@@ -74,16 +74,13 @@ func measureRate(ctx context.Context, t target, clients int, rate float64, warmu
 	}
 	slices.Sort(all)
 	slices.Sort(sentAll)
-	quantile := func(d []time.Duration, q float64) float64 {
-		return float64(d[min(len(d)-1, int(q*float64(len(d))))]) / 1e6
-	}
-	ms := func(q float64) float64 { return quantile(all, q) }
+	ms := func(q float64) float64 { return quantileMs(all, q) }
 	total := 0
 	for _, n := range calls {
 		total += n
 	}
 	return rateCell{target: t.name(), clients: clients, offered: rate, served: float64(len(all)) / d.Seconds(),
-		p50: ms(0.50), p99: ms(0.99), p999: ms(0.999), sentP99: quantile(sentAll, 0.99), load: loadAverage(),
+		p50: ms(0.50), p99: ms(0.99), p999: ms(0.999), sentP99: quantileMs(sentAll, 0.99), load: loadAverage(),
 		cpuPerReq: float64(cpuUsed) / 1e6 / float64(max(total, 1))}, nil
 }
 
