@@ -94,7 +94,7 @@ func (s *searcher) finish(ctx context.Context) (*Result, error) {
 // refitContext bounds the final fits on all rows by finalDeadline (not in a
 // replay).
 func (s *searcher) refitContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	if s.cfg.Deadline.IsZero() || s.cfg.Trials > 0 {
+	if !s.timed() {
 		return context.WithCancel(ctx)
 	}
 	return context.WithDeadline(ctx, s.finalDeadline())
@@ -130,7 +130,7 @@ func overrun(budget time.Duration) time.Duration {
 
 // canRefit reports whether refitting every member fits in the time left.
 func (s *searcher) canRefit(members []Member) bool {
-	if s.cfg.Deadline.IsZero() || s.cfg.Trials > 0 {
+	if !s.timed() {
 		return true
 	}
 	need := 0.0

@@ -19,7 +19,7 @@ import (
 // on a holdout under a deadline and the first candidate is GBDT with
 // LightGBM's defaults.
 func (s *searcher) fitFloor(ctx context.Context) {
-	if s.cfg.Deadline.IsZero() || s.cfg.Trials > 0 || len(s.sch.folds) != 1 || len(s.cfg.Resume) > 0 {
+	if !s.timed() || len(s.sch.folds) != 1 || len(s.cfg.Resume) > 0 {
 		return
 	}
 	if s.first.Learner != GBDT || len(s.first.Params) != 0 {

@@ -106,6 +106,10 @@ type searcher struct {
 	resume       []TrialRecord // records still to replay
 }
 
+// timed reports whether the search runs against the clock: it has a
+// deadline and is not a replay of a fixed number of trials.
+func (s *searcher) timed() bool { return !s.cfg.Deadline.IsZero() && s.cfg.Trials <= 0 }
+
 // allowed reports whether family is searched.
 func (s *searcher) allowed(family string) bool {
 	if family == Linear && (s.d.Linear == nil || len(s.d.Linear.Cols) == 0) {
@@ -192,7 +196,7 @@ func (s *searcher) run(ctx context.Context) error {
 			s.trials = append(s.trials, t)
 			s.keepBestHoldout()
 		} else {
-			if !s.cfg.Deadline.IsZero() && s.cfg.Trials <= 0 && !s.affordable(c) {
+			if s.timed() && !s.affordable(c) {
 				return nil
 			}
 			t = s.evaluate(ctx, c)
@@ -302,7 +306,7 @@ func (s *searcher) bestTrial() (Trial, bool) {
 func (s *searcher) evaluate(ctx context.Context, c Candidate) Trial {
 	t0 := time.Now()
 	t := Trial{Number: len(s.trials), Candidate: c, Status: "ok", fingerprint: s.fp}
-	if !s.cfg.Deadline.IsZero() && s.cfg.Trials <= 0 {
+	if s.timed() {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, s.cfg.Deadline.Add(-time.Duration(s.reserve()*float64(time.Second))))
 		defer cancel()
