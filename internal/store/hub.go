@@ -15,11 +15,10 @@ import (
 // of other processes whose notification was missed, and the only path between processes on
 // SQLite. Idle watchers so cost one small query per interval in all, not a read each.
 type hub struct {
+	st   *Store // the store the hub polls
 	poll time.Duration
 
-	mu sync.Mutex
-	// st is the store the hub polls.
-	st       *Store
+	mu       sync.Mutex // guards projects
 	projects map[uuid.UUID]*watchers
 }
 
