@@ -34,26 +34,10 @@ func TestCalibrationApply(t *testing.T) {
 func TestCalibrationEveryPath(t *testing.T) {
 	a, tb, _ := treesArtifact(t, "breast_cancer.csv", "diagnosis", 30)
 	ctx := context.Background()
-	base, err := NewPredictor(a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	baseRec, _ := base.Bind(tb.header)
-	raw, err := baseRec.PredictBatch(ctx, tb.recs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, raw := predictAll(t, a, tb)
 	b := *a
 	b.Calibration, b.Threshold = &Calibration{A: 0.4, B: -1.2}, 0.3
-	p, err := NewPredictor(&b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec, _ := p.Bind(tb.header)
-	blocks, err := rec.PredictBatch(ctx, tb.recs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, rec, blocks := predictAll(t, &b, tb)
 	columns, err := rec.predictColumns(ctx, tb.recs)
 	if err != nil {
 		t.Fatal(err)

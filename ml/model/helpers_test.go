@@ -31,6 +31,25 @@ func (tb *table) rowMap(i int) map[string]any {
 	return row
 }
 
+// predictAll builds the predictor of a, binds it to tb's header and
+// predicts every record of tb in one batch.
+func predictAll(t testing.TB, a *Artifact, tb *table) (*Predictor, *Record, *Batch) {
+	t.Helper()
+	p, err := NewPredictor(a)
+	if err != nil {
+		t.Fatalf("NewPredictor = %v", err)
+	}
+	rec, err := p.Bind(tb.header)
+	if err != nil {
+		t.Fatalf("Bind = %v", err)
+	}
+	b, err := rec.PredictBatch(context.Background(), tb.recs)
+	if err != nil {
+		t.Fatalf("PredictBatch = %v", err)
+	}
+	return p, rec, b
+}
+
 func readTable(t testing.TB, name string) *table {
 	t.Helper()
 	path := datasets.MustPath(t, name)

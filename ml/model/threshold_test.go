@@ -15,27 +15,11 @@ import (
 // some rows change label against the default rule.
 func TestThresholdLabelsEveryPath(t *testing.T) {
 	a, tb, _ := treesArtifact(t, "breast_cancer.csv", "diagnosis", 30)
-	base, err := NewPredictor(a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	baseRec, _ := base.Bind(tb.header)
-	baseBatch, err := baseRec.PredictBatch(context.Background(), tb.recs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, baseBatch := predictAll(t, a, tb)
 	for _, thr := range []float64{0.05, 0.5, 0.95} {
 		b := *a
 		b.Threshold = thr
-		p, err := NewPredictor(&b)
-		if err != nil {
-			t.Fatalf("NewPredictor(threshold %v) = %v", thr, err)
-		}
-		rec, _ := p.Bind(tb.header)
-		batch, err := rec.PredictBatch(context.Background(), tb.recs)
-		if err != nil {
-			t.Fatal(err)
-		}
+		p, rec, batch := predictAll(t, &b, tb)
 		frame, err := p.PredictFrame(context.Background(), tb.frame)
 		if err != nil {
 			t.Fatal(err)
