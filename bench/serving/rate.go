@@ -38,6 +38,8 @@ func measureRate(ctx context.Context, t target, clients int, rate float64, warmu
 	lat := make([][]time.Duration, clients)
 	fromSent := make([][]time.Duration, clients)
 	calls := make([]int, clients)
+	// answered counts per client the answers that came within the measured window.
+	answered := make([]int, clients)
 	errs := make([]error, clients)
 	cpu0 := t.cpu()
 	var wg sync.WaitGroup
@@ -53,6 +55,9 @@ func measureRate(ctx context.Context, t target, clients int, rate float64, warmu
 					return
 				}
 				calls[c]++
+				if now := time.Now(); !now.Before(measureFrom) && now.Before(end) {
+					answered[c]++
+				}
 				if !due.Before(measureFrom) {
 					lat[c] = append(lat[c], time.Since(due))
 					fromSent[c] = append(fromSent[c], time.Since(sent))
@@ -75,11 +80,12 @@ func measureRate(ctx context.Context, t target, clients int, rate float64, warmu
 	slices.Sort(all)
 	slices.Sort(sentAll)
 	ms := func(q float64) float64 { return quantileMs(all, q) }
-	total := 0
-	for _, n := range calls {
-		total += n
+	total, inWindow := 0, 0
+	for c := range calls {
+		total += calls[c]
+		inWindow += answered[c]
 	}
-	return rateCell{target: t.name(), clients: clients, offered: rate, served: float64(len(all)) / d.Seconds(),
+	return rateCell{target: t.name(), clients: clients, offered: rate, served: float64(inWindow) / d.Seconds(),
 		p50: ms(0.50), p99: ms(0.99), p999: ms(0.999), sentP99: quantileMs(sentAll, 0.99), load: loadAverage(),
 		cpuPerReq: float64(cpuUsed) / 1e6 / float64(max(total, 1))}, nil
 }
