@@ -99,7 +99,6 @@ func (e *RowEncoder) Encode(rec []string, x []float64, text []string) ([]float64
 	if len(rec) < e.fields {
 		return nil, nil, fmt.Errorf("record has %d fields, want at least %d", len(rec), e.fields)
 	}
-	m := p.markers
 	for i := range e.ops {
 		op := &e.ops[i]
 		raw := rec[op.field]
@@ -119,17 +118,8 @@ func (e *RowEncoder) Encode(rec []string, x []float64, text []string) ([]float64
 				continue
 			}
 		case opBool:
-			b, ok := frame.ParseBool(raw)
-			if ok && (m == nil || !m.boolean) {
-				x[op.out] = boolValue(b)
-				continue
-			}
-			if p.isMissing(raw) {
-				x[op.out] = math.NaN()
-				continue
-			}
-			if ok {
-				x[op.out] = boolValue(b)
+			if v, ok := p.boolean(raw); ok {
+				x[op.out] = v
 				continue
 			}
 		case opText:
@@ -160,6 +150,19 @@ func (p *Pipeline) number(raw string) (float64, bool) {
 		return math.NaN(), true
 	}
 	return v, ok
+}
+
+// boolean is number for a boolean step: 1 or 0, or NaN for a missing
+// marker; ok is false for a cell that is neither.
+func (p *Pipeline) boolean(raw string) (float64, bool) {
+	b, ok := frame.ParseBool(raw)
+	if ok && (p.markers == nil || !p.markers.boolean) {
+		return boolValue(b), true
+	}
+	if p.isMissing(raw) {
+		return math.NaN(), true
+	}
+	return boolValue(b), ok
 }
 
 // NumberFields returns, when every output of the pipeline is one record
