@@ -63,6 +63,21 @@ type EndpointPrediction struct {
 // automlAttempts bounds the AutoML challenger's tries, as training's retry rules do.
 const automlAttempts = maxTrainAttempts
 
+// tryAutoML calls train with attempts 1 to automlAttempts until one succeeds. After each failure
+// but the last it records the retry decision retry makes and logs the failure of what (the kind
+// of training). It returns the number of attempts made and the last error; a failure once ctx
+// has ended stops the tries at once (the caller then returns ctx.Err()).
+func (p *Pipeline) tryAutoML(ctx context.Context, r *run, out *outcome, what string, train func(attempt int) error, retry func(attempt int, err error) decision.Decision) (int, error) {
+	for attempt := 1; ; attempt++ {
+		err := train(attempt)
+		if err == nil || ctx.Err() != nil || attempt == automlAttempts {
+			return attempt, err
+		}
+		out.decide(retry(attempt, err))
+		r.logf(fmt.Sprintf("%s attempt %d failed: %v", what, attempt, err))
+	}
+}
+
 // automlChallenger trains and judges the AutoML challenger when the trainer offers one, on
 // what DEPLOYMENT has loaded (in). It returns the challenger's endpoint when it wins (fin then
 // holds its test evaluation) and nil when the engine's model stays; the AutoML model is removed
@@ -79,30 +94,27 @@ func (p *Pipeline) automlChallenger(ctx context.Context, r *run, at AutoMLTraine
 		return nil, nil
 	}
 	r.progress(0.75, budget.Seconds(), "training an AutoML tabular challenger on Vertex AI", true)
+	change := []string{"", "AutoML's default objective instead of the project's metric", "AutoML's default objective, and AutoML chooses the columns"}
 	var ep *Endpoint
-	var err error
-	for attempt := 1; attempt <= automlAttempts; attempt++ {
+	attempts, err := p.tryAutoML(ctx, r, out, "AutoML", func(attempt int) (err error) {
 		ep, err = at.TrainAutoML(ctx, AutoMLJob{ProjectID: r.proj.ID.String(), Frame: in.f.Take(ds.Train), Target: ds.Target, Task: ds.Task,
 			Drop: ds.dropNames(), Metric: st.Metric, Budget: budget, Attempt: attempt})
-		if err == nil {
-			break
-		}
+		return err
+	}, func(attempt int, err error) decision.Decision {
+		return p.ruled(typeRecovery, fmt.Sprintf("retry AutoML training (attempt %d of %d): %s", attempt+1, automlAttempts, change[attempt]),
+			fmt.Sprintf("Attempt %d failed: %v. Retrying with adjusted parameters.", attempt, err),
+			[]decision.Alternative{alt("retry with "+change[attempt], 0.6, "the failure may depend on the objective or columns"), alt("serve the engine's model", 0.4, "it is ready")},
+			map[string]any{"attempt": attempt, "error": err.Error()})
+	})
+	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		change := []string{"", "AutoML's default objective instead of the project's metric", "AutoML's default objective, and AutoML chooses the columns"}
-		if attempt == automlAttempts {
-			out.decide(p.ruled(typeRecovery, fmt.Sprintf("serve the engine's model: the AutoML challenger failed %d times", attempt),
-				fmt.Sprintf("The last AutoML training failed: %v. The engine's model is evaluated and ready, so it is served.", err),
-				[]decision.Alternative{alt("serve the engine's model", 0.8, "trained and evaluated"), alt("fail the project", 0.1, "a good model exists")},
-				map[string]any{"attempts": attempt, "error": err.Error()}))
-			return nil, nil
-		}
-		out.decide(p.ruled(typeRecovery, fmt.Sprintf("retry AutoML training (attempt %d of %d): %s", attempt+1, automlAttempts, change[attempt]),
-			fmt.Sprintf("Attempt %d failed: %v. Retrying with adjusted parameters.", attempt, err),
-			[]decision.Alternative{alt("retry with "+change[attempt], 0.6, "the failure may depend on the objective or columns"), alt("serve the engine's model", 0.4, "it is ready")},
-			map[string]any{"attempt": attempt, "error": err.Error()}))
-		r.logf(fmt.Sprintf("AutoML attempt %d failed: %v", attempt, err))
+		out.decide(p.ruled(typeRecovery, fmt.Sprintf("serve the engine's model: the AutoML challenger failed %d times", attempts),
+			fmt.Sprintf("The last AutoML training failed: %v. The engine's model is evaluated and ready, so it is served.", err),
+			[]decision.Alternative{alt("serve the engine's model", 0.8, "trained and evaluated"), alt("fail the project", 0.1, "a good model exists")},
+			map[string]any{"attempts": attempts, "error": err.Error()}))
+		return nil, nil
 	}
 	challenger, err := scoreEndpoint(ctx, at, ep, in)
 	if err != nil {

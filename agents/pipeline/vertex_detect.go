@@ -92,28 +92,26 @@ func (p *Pipeline) detectTrainStage(ctx context.Context, r *run) (*outcome, erro
 	start := time.Now()
 	var ep *Endpoint
 	var metrics map[string]float64
-	for attempt := 1; attempt <= automlAttempts; attempt++ {
+	attempts, err := p.tryAutoML(ctx, r, out, "AutoML object detection", func(attempt int) (err error) {
 		st.Attempts = attempt
 		ep, metrics, err = dt.TrainDetector(ctx, DetectionJob{ProjectID: r.proj.ID.String(), Images: ex, Budget: budget, Attempt: attempt})
-		if err == nil {
-			break
-		}
+		return err
+	}, func(attempt int, err error) decision.Decision {
+		return p.ruled(typeRecovery, fmt.Sprintf("retry AutoML object detection (attempt %d of %d): half as much budget again", attempt+1, automlAttempts),
+			fmt.Sprintf("Attempt %d failed: %v. Retrying with a larger node-hour budget.", attempt, err),
+			[]decision.Alternative{alt("retry with a larger budget", 0.7, "AutoML may have run out of node hours"), alt("fail the project", 0.3, "the data may be at fault")},
+			map[string]any{"attempt": attempt, "error": err.Error()})
+	})
+	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		if attempt == automlAttempts {
-			out.decide(p.ruled(typeRecovery, fmt.Sprintf("fail the project: AutoML object detection failed %d times", attempt),
-				fmt.Sprintf("The last training failed: %v. No other backend trains object detectors.", err),
-				[]decision.Alternative{alt("fail the project", 0.8, "no detector exists"), alt("retry again", 0.2, "three attempts are the rule")},
-				map[string]any{"attempts": attempt, "error": err.Error()}))
-			return nil, userErrorf([]string{"Check the boxes CSV (every label needs enough boxes)", "Raise the project's budget"},
-				"AutoML object detection failed %d times; the last error: %v", attempt, err)
-		}
-		out.decide(p.ruled(typeRecovery, fmt.Sprintf("retry AutoML object detection (attempt %d of %d): half as much budget again", attempt+1, automlAttempts),
-			fmt.Sprintf("Attempt %d failed: %v. Retrying with a larger node-hour budget.", attempt, err),
-			[]decision.Alternative{alt("retry with a larger budget", 0.7, "AutoML may have run out of node hours"), alt("fail the project", 0.3, "the data may be at fault")},
-			map[string]any{"attempt": attempt, "error": err.Error()}))
-		r.logf(fmt.Sprintf("AutoML object detection attempt %d failed: %v", attempt, err))
+		out.decide(p.ruled(typeRecovery, fmt.Sprintf("fail the project: AutoML object detection failed %d times", attempts),
+			fmt.Sprintf("The last training failed: %v. No other backend trains object detectors.", err),
+			[]decision.Alternative{alt("fail the project", 0.8, "no detector exists"), alt("retry again", 0.2, "three attempts are the rule")},
+			map[string]any{"attempts": attempts, "error": err.Error()}))
+		return nil, userErrorf([]string{"Check the boxes CSV (every label needs enough boxes)", "Raise the project's budget"},
+			"AutoML object detection failed %d times; the last error: %v", attempts, err)
 	}
 	st.Endpoint, st.Metrics, st.Evaluated = *ep, vertexDetectMetrics(metrics), len(metrics) > 0
 	st.Seconds = time.Since(start).Seconds()

@@ -57,26 +57,24 @@ func (p *Pipeline) imageChallenger(ctx context.Context, r *run, ex []image.Examp
 	}
 	r.progress(0.5, budget.Seconds(), "training an AutoML image challenger on Vertex AI", true)
 	var ep *Endpoint
-	var err error
-	for attempt := 1; attempt <= automlAttempts; attempt++ {
-		if ep, err = at.TrainAutoMLImage(ctx, ImageAutoMLJob{ProjectID: r.proj.ID.String(), Images: pick(ex, ds.Train), Budget: budget, Attempt: attempt}); err == nil {
-			break
-		}
+	attempts, err := p.tryAutoML(ctx, r, out, "AutoML image", func(attempt int) (err error) {
+		ep, err = at.TrainAutoMLImage(ctx, ImageAutoMLJob{ProjectID: r.proj.ID.String(), Images: pick(ex, ds.Train), Budget: budget, Attempt: attempt})
+		return err
+	}, func(attempt int, err error) decision.Decision {
+		return p.ruled(typeRecovery, fmt.Sprintf("retry AutoML image training (attempt %d of %d): half as much budget again", attempt+1, automlAttempts),
+			fmt.Sprintf("Attempt %d failed: %v. Retrying with a larger node-hour budget.", attempt, err),
+			[]decision.Alternative{alt("retry with a larger budget", 0.6, "AutoML may have run out of node hours"), alt("serve the engine's model", 0.4, "it is ready")},
+			map[string]any{"attempt": attempt, "error": err.Error()})
+	})
+	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		if attempt == automlAttempts {
-			out.decide(p.ruled(typeRecovery, fmt.Sprintf("serve the engine's image model: the AutoML challenger failed %d times", attempt),
-				fmt.Sprintf("The last AutoML image training failed: %v. The engine's model is evaluated and ready, so it is served.", err),
-				[]decision.Alternative{alt("serve the engine's model", 0.8, "trained and evaluated"), alt("fail the project", 0.1, "a good model exists")},
-				map[string]any{"attempts": attempt, "error": err.Error()}))
-			return nil, nil
-		}
-		out.decide(p.ruled(typeRecovery, fmt.Sprintf("retry AutoML image training (attempt %d of %d): half as much budget again", attempt+1, automlAttempts),
-			fmt.Sprintf("Attempt %d failed: %v. Retrying with a larger node-hour budget.", attempt, err),
-			[]decision.Alternative{alt("retry with a larger budget", 0.6, "AutoML may have run out of node hours"), alt("serve the engine's model", 0.4, "it is ready")},
-			map[string]any{"attempt": attempt, "error": err.Error()}))
-		r.logf(fmt.Sprintf("AutoML image attempt %d failed: %v", attempt, err))
+		out.decide(p.ruled(typeRecovery, fmt.Sprintf("serve the engine's image model: the AutoML challenger failed %d times", attempts),
+			fmt.Sprintf("The last AutoML image training failed: %v. The engine's model is evaluated and ready, so it is served.", err),
+			[]decision.Alternative{alt("serve the engine's model", 0.8, "trained and evaluated"), alt("fail the project", 0.1, "a good model exists")},
+			map[string]any{"attempts": attempts, "error": err.Error()}))
+		return nil, nil
 	}
 	test := pick(ex, ds.Test)
 	data := make([][]byte, len(test))
