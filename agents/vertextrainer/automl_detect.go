@@ -58,11 +58,8 @@ func (t *Trainer) TrainDetector(ctx context.Context, job pipeline.DetectionJob) 
 	if err := putBytes(ctx, t, prefix+"import.csv", "text/csv", lines.Bytes()); err != nil {
 		return nil, nil, fmt.Errorf("write box import file: %w", err)
 	}
-	budget := job.Budget
-	for range max(0, job.Attempt-1) {
-		budget += budget / 2
-	}
-	m, err := t.Client.TrainImage(ctx, vertex.ImageTask{DisplayName: name, ImportURI: base + prefix + "import.csv", ObjectDetection: true, Budget: budget}, nil)
+	m, err := t.Client.TrainImage(ctx, vertex.ImageTask{DisplayName: name, ImportURI: base + prefix + "import.csv", ObjectDetection: true,
+		Budget: attemptBudget(job.Budget, job.Attempt)}, nil)
 	if err != nil {
 		return nil, nil, fmt.Errorf("automl object detection %s: %w", name, err)
 	}
@@ -70,12 +67,9 @@ func (t *Trainer) TrainDetector(ctx context.Context, job pipeline.DetectionJob) 
 	if err != nil {
 		return nil, nil, errors.Join(err, t.Client.DeleteModel(context.WithoutCancel(ctx), m.GetName()))
 	}
-	as := t.autoscaling()
-	as.Automatic = true
-	dep, err := t.Client.Deploy(ctx, m.GetName(), name, as)
+	ep, err := t.deployAutomatic(ctx, m.GetName(), name, "vertex AutoML object detection")
 	if err != nil {
-		return nil, nil, errors.Join(err, t.Client.DeleteModel(context.WithoutCancel(ctx), m.GetName()))
+		return nil, nil, err
 	}
-	return &pipeline.Endpoint{EndpointID: dep.Endpoint, ExternalID: m.GetName(), Backend: "vertex AutoML object detection",
-		MachineType: "automatic", MinReplicas: as.MinReplicas, MaxReplicas: as.MaxReplicas}, metrics, nil
+	return ep, metrics, nil
 }

@@ -55,21 +55,32 @@ func (t *Trainer) TrainAutoMLImage(ctx context.Context, job pipeline.ImageAutoML
 	if err := putBytes(ctx, t, prefix+"import.csv", "text/csv", lines.Bytes()); err != nil {
 		return nil, fmt.Errorf("write image import file: %w", err)
 	}
-	budget := job.Budget
-	for range max(0, job.Attempt-1) {
-		budget += budget / 2
-	}
-	m, err := t.Client.TrainImage(ctx, vertex.ImageTask{DisplayName: name, ImportURI: base + prefix + "import.csv", Budget: budget}, nil)
+	m, err := t.Client.TrainImage(ctx, vertex.ImageTask{DisplayName: name, ImportURI: base + prefix + "import.csv", Budget: attemptBudget(job.Budget, job.Attempt)}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("automl image %s: %w", name, err)
 	}
+	return t.deployAutomatic(ctx, m.GetName(), name, "vertex AutoML image")
+}
+
+// attemptBudget is the budget of an AutoML image training's attempt (1 to 3): each later
+// attempt raises the first one's budget by half.
+func attemptBudget(budget time.Duration, attempt int) time.Duration {
+	for range max(0, attempt-1) {
+		budget += budget / 2
+	}
+	return budget
+}
+
+// deployAutomatic deploys the AutoML image model on an endpoint named name on automatic
+// resources, as AutoML image models require, and deletes the model when that fails.
+func (t *Trainer) deployAutomatic(ctx context.Context, model, name, backend string) (*pipeline.Endpoint, error) {
 	as := t.autoscaling()
 	as.Automatic = true
-	dep, err := t.Client.Deploy(ctx, m.GetName(), name, as)
+	dep, err := t.Client.Deploy(ctx, model, name, as)
 	if err != nil {
-		return nil, errors.Join(err, t.Client.DeleteModel(context.WithoutCancel(ctx), m.GetName()))
+		return nil, errors.Join(err, t.Client.DeleteModel(context.WithoutCancel(ctx), model))
 	}
-	return &pipeline.Endpoint{EndpointID: dep.Endpoint, ExternalID: m.GetName(), Backend: "vertex AutoML image",
+	return &pipeline.Endpoint{EndpointID: dep.Endpoint, ExternalID: model, Backend: backend,
 		MachineType: "automatic", MinReplicas: as.MinReplicas, MaxReplicas: as.MaxReplicas}, nil
 }
 
