@@ -50,6 +50,8 @@ export function ApiKeysPage() {
   const qc = useQueryClient();
   const { apiKey } = useAuth();
   const list = useQuery(ApiKeyService.method.listApiKeys, { pageSize: 100 });
+  // The keys list shows only a prefix of each key: the signed-in key is the one it starts.
+  const signedInWith = (k: ApiKey) => !!k.prefix && apiKey.startsWith(k.prefix);
   // Working keys first; revoked and expired ones stay listed, greyed, as a record.
   const keys = [...(list.data?.apiKeys ?? [])].sort((a, b) => Number(stopped(a)) - Number(stopped(b)));
   const [name, setName] = useState("");
@@ -150,7 +152,7 @@ export function ApiKeysPage() {
             )}
             {keys.map((k) => {
               const off = stopped(k);
-              const mine = !!k.prefix && apiKey.startsWith(k.prefix);
+              const mine = signedInWith(k);
               return (
                 <TableRow key={k.id} sx={off ? { "& > td": { color: "text.secondary" } } : undefined}>
                   <TableCell sx={{ fontWeight: 600 }}>
@@ -200,7 +202,7 @@ export function ApiKeysPage() {
         <DialogContent>
           <DialogContentText>
             Programs using this key stop working at once.
-            {revoke && apiKey.startsWith(revoke.prefix) ? " You are signed in with this key: revoking it signs you out." : ""}
+            {revoke && signedInWith(revoke) ? " You are signed in with this key: revoking it signs you out." : ""}
           </DialogContentText>
         </DialogContent>
         <DialogActions>
