@@ -213,17 +213,24 @@ func DecodeAutoML(v any) (pipeline.EndpointPrediction, error) {
 	if val, ok := p["value"].(float64); ok {
 		return pipeline.EndpointPrediction{Value: val}, nil
 	}
-	classes, _ := p["classes"].([]any)
-	scores, _ := p["scores"].([]any)
-	if len(classes) == 0 || len(classes) != len(scores) {
-		return pipeline.EndpointPrediction{}, fmt.Errorf("prediction has %d classes and %d scores", len(classes), len(scores))
+	return classScores(p, "classes", "scores")
+}
+
+// classScores reads the class probabilities of a prediction p that lists the class names under
+// namesKey and their scores, in the same order, under scoresKey (AutoML's tabular and image
+// predictions differ only in these keys).
+func classScores(p map[string]any, namesKey, scoresKey string) (pipeline.EndpointPrediction, error) {
+	names, _ := p[namesKey].([]any)
+	scores, _ := p[scoresKey].([]any)
+	if len(names) == 0 || len(names) != len(scores) {
+		return pipeline.EndpointPrediction{}, fmt.Errorf("prediction has %d %s and %d %s", len(names), namesKey, len(scores), scoresKey)
 	}
-	out := pipeline.EndpointPrediction{Probabilities: make(map[string]float64, len(classes))}
-	for i, c := range classes {
-		name, ok1 := c.(string)
+	out := pipeline.EndpointPrediction{Probabilities: make(map[string]float64, len(names))}
+	for i, n := range names {
+		name, ok1 := n.(string)
 		s, ok2 := scores[i].(float64)
 		if !ok1 || !ok2 {
-			return pipeline.EndpointPrediction{}, fmt.Errorf("class %d is %v with score %v", i, c, scores[i])
+			return pipeline.EndpointPrediction{}, fmt.Errorf("class %d is %v with %s %v", i, n, scoresKey, scores[i])
 		}
 		out.Probabilities[name] = s
 	}

@@ -137,21 +137,7 @@ func DecodeAutoMLImage(v any) (pipeline.EndpointPrediction, error) {
 	if !ok {
 		return pipeline.EndpointPrediction{}, fmt.Errorf("prediction is %T, want an object", v)
 	}
-	names, _ := p["displayNames"].([]any)
-	conf, _ := p["confidences"].([]any)
-	if len(names) == 0 || len(names) != len(conf) {
-		return pipeline.EndpointPrediction{}, fmt.Errorf("prediction has %d display names and %d confidences", len(names), len(conf))
-	}
-	out := pipeline.EndpointPrediction{Probabilities: make(map[string]float64, len(names))}
-	for i, n := range names {
-		name, ok1 := n.(string)
-		c, ok2 := conf[i].(float64)
-		if !ok1 || !ok2 {
-			return pipeline.EndpointPrediction{}, fmt.Errorf("class %d is %v with confidence %v", i, n, conf[i])
-		}
-		out.Probabilities[name] = c
-	}
-	return out, nil
+	return classScores(p, "displayNames", "confidences")
 }
 
 // imagePlanWhy explains an image plan (AutoML image bills at least 8 node hours).

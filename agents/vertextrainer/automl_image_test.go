@@ -196,3 +196,22 @@ func TestVertexAutoMLImageChallengerInThePipeline(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeAutoMLImage reads AutoML's display names and confidences as class probabilities and
+// refuses predictions whose lists do not pair up.
+func TestDecodeAutoMLImage(t *testing.T) {
+	got, err := vertextrainer.DecodeAutoMLImage(map[string]any{"displayNames": []any{"cat", "dog"}, "confidences": []any{0.25, 0.75}})
+	if err != nil || len(got.Probabilities) != 2 || got.Probabilities["cat"] != 0.25 || got.Probabilities["dog"] != 0.75 {
+		t.Errorf("DecodeAutoMLImage(cat 0.25, dog 0.75) = %+v, %v; want those probabilities", got, err)
+	}
+	for _, bad := range []any{
+		"not an object",
+		map[string]any{"displayNames": []any{"cat"}, "confidences": []any{}},
+		map[string]any{"displayNames": []any{"cat"}, "confidences": []any{"high"}},
+		map[string]any{"classes": []any{"cat"}, "scores": []any{1.0}},
+	} {
+		if _, err := vertextrainer.DecodeAutoMLImage(bad); err == nil {
+			t.Errorf("DecodeAutoMLImage(%v) = nil error, want one", bad)
+		}
+	}
+}
