@@ -144,20 +144,9 @@ func (p *Pipeline) imageEvaluateStage(ctx context.Context, r *run) (*outcome, er
 			proba = append(proba, pr[i])
 		}
 	}
-	ps := metrics.Predictions{Proba: proba}
-	sum, err := metrics.Summarize(ds.Task, y, ps)
+	fin, err := imageTestEval(ds.Task, y, proba)
 	if err != nil {
 		return nil, fmt.Errorf("test metrics: %w", err)
-	}
-	fin := &finalEval{Iteration: imageIteration, Positive: 1, Summary: sum, Values: map[string]float64{}, TestRows: len(y), CriteriaMet: true}
-	for _, n := range []string{"accuracy", "balanced_accuracy", "f1_macro", "logloss", "auc"} {
-		m, err := metrics.Lookup(n)
-		if err != nil {
-			continue
-		}
-		if v, err := m.Compute(y, ps); err == nil && v == v {
-			fin.Values[n] = v
-		}
 	}
 	ev := &evalState{Iterations: []iterationResult{{Iteration: imageIteration, Score: st.Score}}, Final: fin}
 	if err := p.putJSON(ctx, stateKey(r.proj.ID, evalKey), ev); err != nil {
@@ -266,4 +255,27 @@ func (p *Pipeline) saveAndCheckImage(ctx context.Context, key string, art *model
 		return fmt.Errorf("predict with saved model: %w", err)
 	}
 	return nil
+}
+
+// imageTestEval evaluates an image classifier's class probabilities proba of the held-out test
+// images whose classes are y: the summary and the metrics reported for images. The engine's
+// model (imageEvaluateStage) and an AutoML challenger (imageChallenger) both go through it, so
+// DEPLOYMENT compares the two on the same measures.
+func imageTestEval(task string, y []float64, proba [][]float64) (*finalEval, error) {
+	ps := metrics.Predictions{Proba: proba}
+	sum, err := metrics.Summarize(task, y, ps)
+	if err != nil {
+		return nil, err
+	}
+	fin := &finalEval{Iteration: imageIteration, Positive: 1, Summary: sum, Values: map[string]float64{}, TestRows: len(y), CriteriaMet: true}
+	for _, n := range []string{"accuracy", "balanced_accuracy", "f1_macro", "logloss", "auc"} {
+		m, err := metrics.Lookup(n)
+		if err != nil {
+			continue
+		}
+		if v, err := m.Compute(y, ps); err == nil && v == v {
+			fin.Values[n] = v
+		}
+	}
+	return fin, nil
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/trainyard/trainyard/agents/decision"
 	"github.com/trainyard/trainyard/ml/image"
-	"github.com/trainyard/trainyard/ml/metrics"
 )
 
 // ImageAutoMLTrainer is a Trainer whose backend also trains managed AutoML image classifiers
@@ -105,19 +104,11 @@ func (p *Pipeline) imageChallenger(ctx context.Context, r *run, ex []image.Examp
 		}
 		proba = append(proba, row)
 	}
-	ps := metrics.Predictions{Proba: proba}
-	sum, err := metrics.Summarize(ds.Task, y, ps)
+	challenger, err := imageTestEval(ds.Task, y, proba)
 	if err != nil {
 		return nil, at.RemoveEndpoint(context.WithoutCancel(ctx), ep.EndpointID, ep.ExternalID)
 	}
-	challenger := &finalEval{Iteration: fin.Iteration, Positive: 1, Summary: sum, Values: map[string]float64{}, TestRows: len(y), CriteriaMet: true}
-	for _, n := range []string{"accuracy", "balanced_accuracy", "f1_macro", "logloss", "auc"} {
-		if m, err := metrics.Lookup(n); err == nil {
-			if v, err := m.Compute(y, ps); err == nil && v == v {
-				challenger.Values[n] = v
-			}
-		}
-	}
+	challenger.Iteration = fin.Iteration
 	ours, theirs := fin.Values["accuracy"], challenger.Values["accuracy"]
 	ev := map[string]any{"metric": "accuracy", "engine": ours, "automl": theirs, "test_images": len(y), "endpoint_id": ep.EndpointID, "external_id": ep.ExternalID}
 	alts := []decision.Alternative{
