@@ -80,12 +80,13 @@ func (s *Server) MountServing(dp DataPlane, sv Serving) (*serving.Batcher, error
 		p.models.forget(id)
 		p.reg.Evict(id)
 	})
-	s.MountConnect(trainyardv1connect.NewPredictionServiceHandler(&PredictionService{p: p},
+	svc := &PredictionService{p: p}
+	s.MountConnect(trainyardv1connect.NewPredictionServiceHandler(svc,
 		append(s.HandlerOptions(), connect.WithCodec(predictCodec{}))...))
 	s.MountConnect(inferenceconnect.NewGRPCInferenceServiceHandler(&InferenceService{p: p}, s.oipChain()...))
 	p.mountOIP(s)
 	p.mountBatchOutput(s)
-	p.mountPredictREST(s)
+	p.mountPredictREST(s, svc)
 	return p.batcher, nil
 }
 

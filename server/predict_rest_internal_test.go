@@ -143,6 +143,12 @@ func TestRESTPredictMatchesGateway(t *testing.T) {
 			}
 		})
 	}
+	// A body past the message limit is refused with what to do instead, before it is read whole.
+	huge := `{"instances": [` + strings.Repeat(row+",", maxMessageBytes/len(row)) + row + `]}`
+	if got := call(t, h, path, key, huge, nil); got.Status != http.StatusRequestEntityTooLarge ||
+		!strings.Contains(fmt.Sprint(got.Body), "batch prediction") {
+		t.Errorf("REST with a %d MB body = %d %v, want 413 pointing to batch prediction", len(huge)>>20, got.Status, got.Body)
+	}
 	// Rate limited (30 a minute): both answer 429 with Retry-After once the budget is spent.
 	var direct, gateway restAnswer
 	for range 40 {

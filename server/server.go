@@ -67,7 +67,10 @@ type Server struct {
 	metrics *metrics
 	limiter *rateLimiter
 	auth    authenticator
-	chain   []connect.HandlerOption
+	// interceptors is the chain every RPC passes, outermost first; chain holds it with the
+	// other handler options.
+	interceptors []connect.Interceptor
+	chain        []connect.HandlerOption
 
 	mux        *http.ServeMux // everything, served on the public port
 	connectMux *http.ServeMux // Connect handlers only, served to the gateway in process
@@ -121,17 +124,18 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.interceptors = []connect.Interceptor{
+		requestIDInterceptor{},
+		observeInterceptor{log: s.log, m: s.metrics},
+		recoverInterceptor{log: s.log},
+		authInterceptor{a: s.auth},
+		rateLimitInterceptor{l: s.limiter},
+		accessInterceptor{},
+		validate,
+		errorsInterceptor{log: s.log},
+	}
 	s.chain = []connect.HandlerOption{
-		connect.WithInterceptors(
-			requestIDInterceptor{},
-			observeInterceptor{log: s.log, m: s.metrics},
-			recoverInterceptor{log: s.log},
-			authInterceptor{a: s.auth},
-			rateLimitInterceptor{l: s.limiter},
-			accessInterceptor{},
-			validate,
-			errorsInterceptor{log: s.log},
-		),
+		connect.WithInterceptors(s.interceptors...),
 		connect.WithCodec(strictJSONCodec{name: "json"}),
 		connect.WithCodec(strictJSONCodec{name: "json; charset=utf-8"}),
 		connect.WithReadMaxBytes(maxMessageBytes),
