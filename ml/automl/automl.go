@@ -112,6 +112,7 @@ type Config struct {
 	// from the start of Search to Deadline, and may overrun it by that much
 	// at most: a budget too small for any trial, or one spent by a busy
 	// machine, still yields a model, with a note that says what it lacks.
+	// The members of a blend share that time, so none is left without it.
 	Deadline time.Time
 	// Seed drives candidate order and every random choice.
 	Seed uint64

@@ -73,13 +73,38 @@ func (s *searcher) finish(ctx context.Context) (*Result, error) {
 		res.Members = members
 		return res, nil
 	}
-	ctx, cancel := s.refitContext(ctx)
-	defer cancel()
-	for i := range members {
+	if err := s.refitMembers(ctx, members); err != nil {
+		return nil, err
+	}
+	res.Members = members
+	return res, nil
+}
+
+// refitMembers fits every member on all rows. Under a clock the members
+// share the time to finalDeadline rather than racing for it: they are fit
+// from the quickest expected to the slowest, each within its refitShare of
+// the time still left, so a member slower than expected is cut at its share
+// instead of leaving the others nothing, and what a quick member leaves
+// unused goes to those after it.
+func (s *searcher) refitMembers(ctx context.Context, members []Member) error {
+	var end time.Time
+	if s.timed() {
+		end = s.finalDeadline()
+	}
+	order := make([]int, len(members))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		return s.memberRefitSeconds(members[order[a]]) < s.memberRefitSeconds(members[order[b]])
+	})
+	for k, i := range order {
+		mctx, cancel := shareContext(ctx, end, s.refitShare(members, order[k:]))
 		t := s.trials[members[i].Trial]
-		m, err := fit(ctx, s.d, refitCandidate(t), s.cfg, nil, nil)
+		m, err := fit(mctx, s.d, refitCandidate(t), s.cfg, nil, nil)
+		cancel()
 		if err != nil && m.gbdt == nil && m.linear == nil && m.text == nil {
-			return nil, fmt.Errorf("refit %s: %w", t.Learner, err)
+			return fmt.Errorf("refit %s: %w", t.Learner, err)
 		}
 		if err != nil {
 			s.trials[t.Number].Note += fmt.Sprintf("; its refit on all rows was cut by the deadline after %d iterations", m.iterations)
@@ -87,8 +112,40 @@ func (s *searcher) finish(ctx context.Context) (*Result, error) {
 		members[i].GBDT, members[i].Linear, members[i].Text = m.gbdt, m.linear, m.text
 		members[i].Candidate = refitCandidate(t)
 	}
-	res.Members = members
-	return res, nil
+	return nil
+}
+
+// refitShare is the part of the time left that members[rest[0]] gets when
+// members[rest] are still to be refit: its part of their expected refit
+// time, but at least half an equal share, as the estimates are only
+// estimates; the last member gets all that is left.
+func (s *searcher) refitShare(members []Member, rest []int) float64 {
+	if len(rest) == 1 {
+		return 1
+	}
+	total := 0.0
+	for _, i := range rest {
+		total += s.memberRefitSeconds(members[i])
+	}
+	equal := 1 / float64(len(rest))
+	if total <= 0 {
+		return equal
+	}
+	return max(s.memberRefitSeconds(members[rest[0]])/total, equal/2)
+}
+
+// shareContext ends after the given share of the time left to end, or
+// never when end is zero.
+func shareContext(ctx context.Context, end time.Time, share float64) (context.Context, context.CancelFunc) {
+	if end.IsZero() {
+		return context.WithCancel(ctx)
+	}
+	return context.WithDeadline(ctx, time.Now().Add(time.Duration(share*float64(time.Until(end)))))
+}
+
+// memberRefitSeconds estimates the time to refit m on all rows.
+func (s *searcher) memberRefitSeconds(m Member) float64 {
+	return s.refitSeconds(s.trials[m.Trial])
 }
 
 // refitContext bounds the final fits on all rows by finalDeadline (not in a
@@ -135,7 +192,7 @@ func (s *searcher) canRefit(members []Member) bool {
 	}
 	need := 0.0
 	for _, m := range members {
-		need += s.refitSeconds(s.trials[m.Trial])
+		need += s.memberRefitSeconds(m)
 	}
 	return need*1.3 < time.Until(s.cfg.Deadline).Seconds()
 }
