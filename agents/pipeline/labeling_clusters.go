@@ -138,7 +138,7 @@ func chooseK(ctx context.Context, x *text.CSR, known []string, seed uint64) ([]k
 			return nil, err
 		}
 		if fitRows != nil {
-			res = assignAll(x, res)
+			res = cluster.Assign(x, res.Centroids)
 		}
 		assign := make([]int, len(sample))
 		for i, r := range sample {
@@ -154,39 +154,6 @@ func chooseK(ctx context.Context, x *text.CSR, known []string, seed uint64) ([]k
 		sort.SliceStable(out, func(a, b int) bool { return out[a].k > out[b].k })
 	}
 	return out, nil
-}
-
-// assignAll assigns every row of x to its nearest centroid of res (fitted on a sample).
-func assignAll(x *text.CSR, res *cluster.Result) *cluster.Result {
-	k := len(res.Centroids)
-	norms := make([]float64, k)
-	for c, cent := range res.Centroids {
-		for _, v := range cent {
-			norms[c] += v * v
-		}
-	}
-	out := &cluster.Result{Centroids: res.Centroids, Assign: make([]int, x.Rows), Sizes: make([]int, k), Iterations: res.Iterations}
-	for i := range x.Rows {
-		idx, val := x.Row(i)
-		var xn float64
-		for _, v := range val {
-			xn += float64(v) * float64(v)
-		}
-		best, bestD := 0, math.Inf(1)
-		for c, cent := range res.Centroids {
-			var dot float64
-			for j, col := range idx {
-				dot += float64(val[j]) * cent[col]
-			}
-			if d := xn - 2*dot + norms[c]; d < bestD {
-				best, bestD = c, d
-			}
-		}
-		out.Assign[i] = best
-		out.Sizes[best]++
-		out.Inertia += max(0, bestD)
-	}
-	return out
 }
 
 // pairwise returns the Euclidean distances between the given rows of x, from sparse dot

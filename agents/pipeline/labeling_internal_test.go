@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -20,7 +21,6 @@ import (
 	"github.com/trainyard/trainyard/internal/blob"
 	"github.com/trainyard/trainyard/internal/store"
 
-	"github.com/trainyard/trainyard/ml/cluster"
 	"github.com/trainyard/trainyard/ml/datasets"
 	"github.com/trainyard/trainyard/ml/frame"
 	"github.com/trainyard/trainyard/ml/text"
@@ -113,22 +113,32 @@ func TestValidationSampleKeepsLabels(t *testing.T) {
 	}
 }
 
-// TestAssignAllMatchesKMeans: rows joined to the nearest centroid of a clustering get the
-// clusters k-means assigned them.
-func TestAssignAllMatchesKMeans(t *testing.T) {
+// TestChooseKClustersLargeDataOnASample: data beyond kmeansMaxRows is clustered on a sample,
+// and every row, sampled or not, then joins the cluster of the blob it was drawn from.
+func TestChooseKClustersLargeDataOnASample(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	perBlob := kmeansMaxRows/3 + 1000
 	var rows [][]float64
-	for i := range 300 {
+	for i := range 3 * perBlob {
 		c := float64(i % 3 * 10)
-		rows = append(rows, []float64{c + float64(i%7)/7, c - float64(i%5)/5})
+		rows = append(rows, []float64{c + rng.NormFloat64(), c - rng.NormFloat64()})
 	}
 	x := text.FromDense(rows)
-	res, err := cluster.KMeans(context.Background(), x, 3, cluster.Params{Seed: 1})
+	scores, err := chooseK(context.Background(), x, nil, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := assignAll(x, res)
-	if !slices.Equal(got.Assign, res.Assign) || !slices.Equal(got.Sizes, res.Sizes) {
-		t.Errorf("assignAll sizes %v, want k-means' %v", got.Sizes, res.Sizes)
+	best := scores[0]
+	if best.k != 3 || len(best.res.Assign) != x.Rows {
+		t.Fatalf("chooseK chose k=%d assigning %d rows, want k=3 over all %d rows", best.k, len(best.res.Assign), x.Rows)
+	}
+	for i, c := range best.res.Assign {
+		if c != best.res.Assign[i%3] {
+			t.Fatalf("row %d of blob %d is in cluster %d, its blob's first row in %d", i, i%3, c, best.res.Assign[i%3])
+		}
+	}
+	if !slices.Equal(best.res.Sizes, []int{perBlob, perBlob, perBlob}) {
+		t.Errorf("cluster sizes %v, want %d each", best.res.Sizes, perBlob)
 	}
 }
 

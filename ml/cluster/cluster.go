@@ -4,7 +4,8 @@
 // KMeans runs seeded k-means++ (Lloyd iterations, best of several
 // restarts) over sparse rows (TF-IDF from ml/text, or dense features through
 // text.FromDense), and describes each cluster: TopTerms for text, Ranges for
-// numeric features, so a person can name the clusters.
+// numeric features, so a person can name the clusters. Assign joins rows to the
+// nearest centroids, so a clustering fitted on a sample covers every row.
 //
 // For partly labeled data (label -1 marks a missing label), SelfTrain fits a
 // logistic model on the labeled rows and adds the unlabeled rows it is

@@ -275,3 +275,41 @@ func TestSelfTrainBalancedKeepsClassShares(t *testing.T) {
 		}
 	}
 }
+
+// TestAssignExtendsASampleClustering: rows joined to the centroids of a clustering get the
+// clusters k-means gave them, and rows the clustering never saw join the blob they were
+// drawn from.
+func TestAssignExtendsASampleClustering(t *testing.T) {
+	centres := [][]float64{{0, 0}, {8, 0}, {0, 8}}
+	rows, truth := blobs(5, centres, 200)
+	x := text.FromDense(rows)
+	sample := make([]int, 0, len(rows)/4)
+	for i := 0; i < len(rows); i += 4 {
+		sample = append(sample, i)
+	}
+	res, err := KMeans(context.Background(), x.SelectRows(sample), 3, Params{Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := Assign(x, res.Centroids)
+	for k, i := range sample {
+		if all.Assign[i] != res.Assign[k] {
+			t.Fatalf("Assign puts sampled row %d in cluster %d, k-means put it in %d", i, all.Assign[i], res.Assign[k])
+		}
+	}
+	blobOf := map[int]int{} // cluster → blob, from the sampled rows
+	for k, i := range sample {
+		blobOf[res.Assign[k]] = truth[i]
+	}
+	for i, c := range all.Assign {
+		if blobOf[c] != truth[i] {
+			t.Errorf("row %d of blob %d assigned to cluster %d of blob %d", i, truth[i], c, blobOf[c])
+		}
+	}
+	if !cmp.Equal(all.Sizes, []int{200, 200, 200}) {
+		t.Errorf("Sizes = %v, want 200 each", all.Sizes)
+	}
+	if want := res.Inertia * 4; math.Abs(all.Inertia-want) > 0.25*want {
+		t.Errorf("Inertia = %.1f on every row, want about 4 times the sample's %.1f", all.Inertia, res.Inertia)
+	}
+}

@@ -48,13 +48,7 @@ func KMeans(ctx context.Context, x *text.CSR, k int, p Params) (*Result, error) 
 	if p.MaxIter <= 0 {
 		p.MaxIter = 100
 	}
-	norms := make([]float64, x.Rows)
-	for i := range norms {
-		_, v := x.Row(i)
-		for _, a := range v {
-			norms[i] += float64(a) * float64(a)
-		}
-	}
+	norms := rowNorms(x)
 	var best *Result
 	for r := range p.Restarts {
 		if err := ctx.Err(); err != nil {
@@ -113,44 +107,10 @@ func lloyd(ctx context.Context, x *text.CSR, norms []float64, cents [][]float64,
 		assign[i] = -1
 	}
 	res := &Result{}
-	workers := runtime.GOMAXPROCS(0)
-	cn := make([]float64, k)
 	for it := range maxIter {
 		res.Iterations = it + 1
-		for c := range cents {
-			cn[c] = sqnorm(cents[c])
-		}
-		changed := make([]int, workers)
-		inert := make([]float64, workers)
-		var wg sync.WaitGroup
-		per := (x.Rows + workers - 1) / workers
-		for t := range workers {
-			lo, hi := min(t*per, x.Rows), min((t+1)*per, x.Rows)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := lo; i < hi; i++ {
-					bc, bd := 0, math.Inf(1)
-					for c := range cents {
-						if d := dist2(x, i, norms[i], cents[c], cn[c]); d < bd {
-							bc, bd = c, d
-						}
-					}
-					if assign[i] != bc {
-						assign[i] = bc
-						changed[t]++
-					}
-					inert[t] += bd
-				}
-			}()
-		}
-		wg.Wait()
-		res.Inertia = 0
-		moved := 0
-		for t := range workers {
-			res.Inertia += inert[t]
-			moved += changed[t]
-		}
+		var moved int
+		moved, res.Inertia = assignNearest(x, norms, cents, assign)
 		// Recompute centroids; an empty cluster keeps its old centroid.
 		sizes := make([]int, k)
 		sums := make([][]float64, k)
@@ -180,6 +140,71 @@ func lloyd(ctx context.Context, x *text.CSR, norms []float64, cents [][]float64,
 	}
 	res.Centroids, res.Assign = cents, assign
 	return res
+}
+
+// Assign joins every row of x to its nearest centroid, as a k-means step does. It extends a
+// clustering fitted on a sample of the rows to all of them. The result shares centroids; its
+// Iterations is 0 since no centroid moves.
+func Assign(x *text.CSR, centroids [][]float64) *Result {
+	res := &Result{Centroids: centroids, Assign: make([]int, x.Rows), Sizes: make([]int, len(centroids))}
+	_, res.Inertia = assignNearest(x, rowNorms(x), centroids, res.Assign)
+	for _, c := range res.Assign {
+		res.Sizes[c]++
+	}
+	return res
+}
+
+// assignNearest sets assign[i] to the centroid nearest row i (the first on ties), splitting
+// the rows across the cores, and returns how many rows changed cluster and the sum of squared
+// distances. norms holds each row's squared norm.
+func assignNearest(x *text.CSR, norms []float64, cents [][]float64, assign []int) (moved int, inertia float64) {
+	cn := make([]float64, len(cents))
+	for c := range cents {
+		cn[c] = sqnorm(cents[c])
+	}
+	workers := runtime.GOMAXPROCS(0)
+	changed := make([]int, workers)
+	inert := make([]float64, workers)
+	var wg sync.WaitGroup
+	per := (x.Rows + workers - 1) / workers
+	for t := range workers {
+		lo, hi := min(t*per, x.Rows), min((t+1)*per, x.Rows)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				bc, bd := 0, math.Inf(1)
+				for c := range cents {
+					if d := dist2(x, i, norms[i], cents[c], cn[c]); d < bd {
+						bc, bd = c, d
+					}
+				}
+				if assign[i] != bc {
+					assign[i] = bc
+					changed[t]++
+				}
+				inert[t] += bd
+			}
+		}()
+	}
+	wg.Wait()
+	for t := range workers {
+		inertia += inert[t]
+		moved += changed[t]
+	}
+	return moved, inertia
+}
+
+// rowNorms returns the squared norm of every row of x.
+func rowNorms(x *text.CSR) []float64 {
+	norms := make([]float64, x.Rows)
+	for i := range norms {
+		_, v := x.Row(i)
+		for _, a := range v {
+			norms[i] += float64(a) * float64(a)
+		}
+	}
+	return norms
 }
 
 func dense(x *text.CSR, i int) []float64 {
