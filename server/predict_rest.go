@@ -73,10 +73,12 @@ func (rp *restPredict) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rp.s.writeConnectError(w, ce)
 		return
 	}
-	body, err := rp.json.Marshal(res.Msg)
-	if err != nil {
-		rp.s.WriteError(w, r, err)
-		return
+	body, ok := appendPredictResponse(make([]byte, 0, 512), res.Msg)
+	if !ok {
+		if body, err = rp.json.Marshal(res.Msg); err != nil {
+			rp.s.WriteError(w, r, err)
+			return
+		}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
