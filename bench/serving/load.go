@@ -204,16 +204,18 @@ type cell struct {
 	target     string
 	clients    int
 	requests   int
-	throughput float64 // requests per second
+	throughput float64 // answers received per second of the measured window
 	p50, p99   float64 // milliseconds
 	cpuPerReq  float64 // serving-side CPU milliseconds per request
 	cpu        string
 }
 
-// measure runs clients goroutines against t for warmup, then for d, recording latencies.
+// measure runs clients goroutines against t for warmup, then for d: latencies are those of the
+// calls made in the window, throughput the answers received in it.
 func measure(ctx context.Context, t target, clients int, warmup, d time.Duration) (cell, error) {
 	var wg sync.WaitGroup
-	counts := make([]int, clients)
+	counts := make([]int, clients) // calls made, for the CPU per call
+	served := make([]int, clients) // answers received within the measured window
 	cpu0 := t.cpu()
 	lat := make([][]time.Duration, clients)
 	errs := make([]error, clients)
@@ -231,19 +233,24 @@ func measure(ctx context.Context, t target, clients int, warmup, d time.Duration
 					errs[c] = err
 					return
 				}
+				done := time.Now()
 				i++
 				counts[c]++
 				if s.After(measureFrom) {
-					lat[c] = append(lat[c], time.Since(s))
+					lat[c] = append(lat[c], done.Sub(s))
+				}
+				if done.After(measureFrom) && !done.After(end) {
+					served[c]++
 				}
 			}
 		})
 	}
 	wg.Wait()
 	cpuUsed := t.cpu() - cpu0
-	calls := 0
-	for _, n := range counts {
-		calls += n
+	calls, answers := 0, 0
+	for c := range clients {
+		calls += counts[c]
+		answers += served[c]
 	}
 	for _, err := range errs {
 		if err != nil {
@@ -260,7 +267,7 @@ func measure(ctx context.Context, t target, clients int, warmup, d time.Duration
 	}
 	ms := func(q float64) float64 { return quantileMs(all, q) }
 	return cell{target: t.name(), clients: clients, requests: len(all),
-		throughput: float64(len(all)) / d.Seconds(), p50: ms(0.50), p99: ms(0.99), cpu: loadAverage(),
+		throughput: float64(answers) / d.Seconds(), p50: ms(0.50), p99: ms(0.99), cpu: loadAverage(),
 		cpuPerReq: float64(cpuUsed) / 1e6 / float64(max(calls, 1))}, nil
 }
 
