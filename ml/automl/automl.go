@@ -155,6 +155,16 @@ type Trial struct {
 	Candidate
 	// Score is the mean validation score over folds.
 	Score float64 `json:"score"`
+	// Metric names the metric of Score and FoldScores, the one the search
+	// optimizes; set when the trial finished.
+	Metric string `json:"metric,omitempty"`
+	// Metrics are the optimized metric, then the task's usual companions
+	// (AUC, accuracy, log loss and, for binary tasks, F1 of classifiers;
+	// RMSE, MAE and R² of regressions), of the trial's out-of-fold
+	// predictions, each the mean over the same folds as Score; set when the
+	// trial finished. A score alone is ambiguous: an AUC of 0.82 reads like
+	// an accuracy.
+	Metrics []MetricValue `json:"metrics,omitempty"`
 	// FoldScores are the per-fold scores (per-chunk for a holdout).
 	FoldScores []float64 `json:"foldScores,omitempty"`
 	// Iterations is the number of boosting iterations the trial's models

@@ -50,6 +50,9 @@ func (s *searcher) finish(ctx context.Context) (*Result, error) {
 			s.trials[i].Note = fmt.Sprintf("lost: %s %.5g vs the winner's %.5g", s.metric.Name, t.Score, winner.Score)
 		}
 	}
+	if text := metricsText(winner.Metrics, s.metric.Name); text != "" {
+		s.trials[winner.Number].Note += "; on the same validation: " + text
+	}
 	res.Best = winner.Number
 	members, oof, score := []Member{{Trial: winner.Number, Candidate: winner.Candidate, Weight: 1}}, winner.oof, winner.Score
 	if !s.cfg.NoEnsemble {

@@ -113,7 +113,10 @@ func (s *searcher) replay(r TrialRecord, c Candidate) (Trial, error) {
 	}
 	t.fingerprint = s.fp
 	if r.Status == "ok" {
+		// The metrics are recomputed from the predictions: records written
+		// before trials reported them have none.
 		t.oof = append([]float64(nil), r.OOF...)
+		t.Metric, t.Metrics = s.metric.Name, s.trialMetrics(t.oof)
 	}
 	return t, nil
 }

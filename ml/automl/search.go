@@ -365,6 +365,8 @@ func (s *searcher) evaluate(ctx context.Context, c Candidate) Trial {
 	t.FoldScores, t.Score = s.score(oof)
 	if math.IsNaN(t.Score) {
 		t.Status, t.Note = "failed", "its predictions could not be scored"
+	} else {
+		t.Metric, t.Metrics = s.metric.Name, s.trialMetrics(oof)
 	}
 	t.Seconds = time.Since(t0).Seconds()
 	return t
@@ -372,9 +374,16 @@ func (s *searcher) evaluate(ctx context.Context, c Candidate) Trial {
 
 // score computes the metric of out-of-fold predictions per group and their mean.
 func (s *searcher) score(oof []float64) ([]float64, float64) {
+	y, p := s.groupPredictions(oof)
+	return meanScore(s.metric, y, p)
+}
+
+// groupPredictions splits out-of-fold predictions into the labels and
+// predictions of each scoring group (a fold, or a holdout chunk).
+func (s *searcher) groupPredictions(oof []float64) ([][]float64, []metrics.Predictions) {
 	w := width(s.d)
-	scores := make([]float64, len(s.sch.groups))
-	sum := 0.0
+	ys := make([][]float64, len(s.sch.groups))
+	ps := make([]metrics.Predictions, len(s.sch.groups))
 	for g, pos := range s.sch.groups {
 		y := make([]float64, len(pos))
 		var p metrics.Predictions
@@ -391,7 +400,18 @@ func (s *searcher) score(oof []float64) ([]float64, float64) {
 				p.Proba[i] = oof[q*w : (q+1)*w]
 			}
 		}
-		v, err := s.metric.Compute(y, p)
+		ys[g], ps[g] = y, p
+	}
+	return ys, ps
+}
+
+// meanScore computes metric m of each group's predictions and their mean; a
+// group that cannot be scored scores NaN.
+func meanScore(m metrics.Metric, ys [][]float64, ps []metrics.Predictions) ([]float64, float64) {
+	scores := make([]float64, len(ys))
+	sum := 0.0
+	for g := range ys {
+		v, err := m.Compute(ys[g], ps[g])
 		if err != nil {
 			v = math.NaN()
 		}
