@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/trainyard/trainyard/ent"
 	"github.com/trainyard/trainyard/ent/types"
 	trainyardv1 "github.com/trainyard/trainyard/gen/go/trainyard/v1"
 	"github.com/trainyard/trainyard/gen/go/trainyard/v1/trainyardv1connect"
@@ -237,17 +238,9 @@ func (h *ProjectService) ListAuditEntries(ctx context.Context, req *trainyardv1.
 
 // ApproveProject implements trainyardv1connect.ProjectServiceHandler.
 func (h *ProjectService) ApproveProject(ctx context.Context, req *trainyardv1.ApproveProjectRequest) (*trainyardv1.Project, error) {
-	id, err := parseName(req.GetName(), "projects")
+	p, err := h.awaitingApproval(ctx, req.GetName(), "approved")
 	if err != nil {
 		return nil, err
-	}
-	p, err := h.s.store.GetProject(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if p.Stage != types.StageAwaitingApproval {
-		return nil, connect.NewError(connect.CodeFailedPrecondition,
-			fmt.Errorf("project is %s; only a project awaiting approval can be approved", p.Stage))
 	}
 	if max := h.s.opts.MaxActiveProjects; max > 0 {
 		n, err := h.s.store.CountActiveProjects(ctx, p.OwnerID)
@@ -292,12 +285,22 @@ func (h *ProjectService) ApproveProject(ctx context.Context, req *trainyardv1.Ap
 	if len(notes) > 0 {
 		decision += " with " + strings.Join(notes, "; ")
 	}
-	return h.decide(ctx, id, p.Stage, types.StageTraining, []types.Stage{types.StageAwaitingApproval}, decision, req.GetComment(), &changes)
+	return h.decide(ctx, p.ID, p.Stage, types.StageTraining, []types.Stage{types.StageAwaitingApproval}, decision, req.GetComment(), &changes)
 }
 
 // RejectProject implements trainyardv1connect.ProjectServiceHandler.
 func (h *ProjectService) RejectProject(ctx context.Context, req *trainyardv1.RejectProjectRequest) (*trainyardv1.Project, error) {
-	id, err := parseName(req.GetName(), "projects")
+	p, err := h.awaitingApproval(ctx, req.GetName(), "rejected")
+	if err != nil {
+		return nil, err
+	}
+	return h.decide(ctx, p.ID, p.Stage, types.StageCancelled, []types.Stage{types.StageAwaitingApproval}, "plan rejected", req.GetReason(), nil)
+}
+
+// awaitingApproval returns the project of name, which must be awaiting approval to be
+// approved or rejected (done names which, for the error).
+func (h *ProjectService) awaitingApproval(ctx context.Context, name, done string) (*ent.Project, error) {
+	id, err := parseName(name, "projects")
 	if err != nil {
 		return nil, err
 	}
@@ -307,9 +310,9 @@ func (h *ProjectService) RejectProject(ctx context.Context, req *trainyardv1.Rej
 	}
 	if p.Stage != types.StageAwaitingApproval {
 		return nil, connect.NewError(connect.CodeFailedPrecondition,
-			fmt.Errorf("project is %s; only a project awaiting approval can be rejected", p.Stage))
+			fmt.Errorf("project is %s; only a project awaiting approval can be %s", p.Stage, done))
 	}
-	return h.decide(ctx, id, p.Stage, types.StageCancelled, []types.Stage{types.StageAwaitingApproval}, "plan rejected", req.GetReason(), nil)
+	return p, nil
 }
 
 // CancelProject implements trainyardv1connect.ProjectServiceHandler.
