@@ -259,7 +259,7 @@ func (p *Pipeline) saveAndCheckImage(ctx context.Context, key string, art *model
 
 // imageTestEval evaluates an image classifier's class probabilities proba of the held-out test
 // images whose classes are y: the summary and the metrics reported for images. The engine's
-// model (imageEvaluateStage) and an AutoML challenger (imageChallenger) both go through it, so
+// model (imageEvaluateStage) and an AutoML challenger (scoreImageEndpoint) both go through it, so
 // DEPLOYMENT compares the two on the same measures.
 func imageTestEval(task string, y []float64, proba [][]float64) (*finalEval, error) {
 	ps := metrics.Predictions{Proba: proba}

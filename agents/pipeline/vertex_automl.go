@@ -8,7 +8,6 @@ import (
 	"github.com/trainyard/trainyard/agents/decision"
 	"github.com/trainyard/trainyard/ml/automl"
 	"github.com/trainyard/trainyard/ml/frame"
-	"github.com/trainyard/trainyard/ml/metrics"
 )
 
 // AutoMLTrainer is a Trainer whose backend also trains managed AutoML models (Vertex AI AutoML
@@ -123,17 +122,7 @@ func (p *Pipeline) automlChallenger(ctx context.Context, r *run, at AutoMLTraine
 			[]decision.Alternative{alt("serve the engine's model", 0.8, "trained and evaluated")}, map[string]any{"error": err.Error()}))
 		return nil, at.RemoveEndpoint(context.WithoutCancel(ctx), ep.EndpointID, ep.ExternalID)
 	}
-	m, err := metrics.Lookup(st.Metric)
-	if err != nil {
-		return nil, at.RemoveEndpoint(context.WithoutCancel(ctx), ep.EndpointID, ep.ExternalID)
-	}
-	wins, d := p.judgeChallenger(m, fin, challenger, ep)
-	out.decide(d)
-	if !wins {
-		return nil, at.RemoveEndpoint(context.WithoutCancel(ctx), ep.EndpointID, ep.ExternalID)
-	}
-	*fin = *challenger
-	return ep, nil
+	return p.settleChallenger(ctx, at, tabularChallenger(), st.Metric, fin, challenger, ep, out)
 }
 
 // scoreEndpoint evaluates an endpoint's model on the held-out test rows as testEvaluation

@@ -37,9 +37,10 @@ type ImageAutoMLJob struct {
 	Attempt int
 }
 
-// imageChallenger trains and judges an AutoML image challenger when the trainer offers one. It
-// returns the challenger's endpoint when it wins on the test images (fin then holds its
-// evaluation) and nil when the engine's model stays.
+// imageChallenger trains and judges an AutoML image challenger when the trainer offers one,
+// judged as a tabular challenger is (settleChallenger). It returns the challenger's endpoint
+// when it wins on the test images (fin then holds its evaluation) and nil when the engine's
+// model stays.
 func (p *Pipeline) imageChallenger(ctx context.Context, r *run, ex []image.Example, ds *dataState, st *trainState, fin *finalEval, out *outcome) (*Endpoint, error) {
 	at, ok := p.trainer.(ImageAutoMLTrainer)
 	if !ok {
@@ -75,54 +76,44 @@ func (p *Pipeline) imageChallenger(ctx context.Context, r *run, ex []image.Examp
 			map[string]any{"attempts": attempts, "error": err.Error()}))
 		return nil, nil
 	}
-	test := pick(ex, ds.Test)
-	data := make([][]byte, len(test))
-	for i, e := range test {
-		data[i] = e.Data
-	}
-	preds, err := at.PredictImages(ctx, ep, data)
-	if err == nil && len(preds) != len(test) {
-		err = fmt.Errorf("%d predictions for %d images", len(preds), len(test))
-	}
+	challenger, err := scoreImageEndpoint(ctx, at, ep, pick(ex, ds.Test), ds.Task, st.Classes)
 	if err != nil {
 		out.decide(p.ruled(typeRecovery, "serve the engine's image model: the AutoML challenger could not be scored",
 			fmt.Sprintf("Classifying the held-out test images through the AutoML endpoint failed: %v.", err),
 			[]decision.Alternative{alt("serve the engine's model", 0.8, "trained and evaluated")}, map[string]any{"error": err.Error()}))
 		return nil, at.RemoveEndpoint(context.WithoutCancel(ctx), ep.EndpointID, ep.ExternalID)
 	}
+	challenger.Iteration = fin.Iteration
+	return p.settleChallenger(ctx, at, imageChallengerKind(), st.Metric, fin, challenger, ep, out)
+}
+
+// scoreImageEndpoint evaluates an endpoint's image classifier on the held-out test images as
+// imageEvaluateStage evaluates the engine's model (imageTestEval, over the engine's classes).
+func scoreImageEndpoint(ctx context.Context, at ImageAutoMLTrainer, ep *Endpoint, test []image.Example, task string, classes []string) (*finalEval, error) {
+	data := make([][]byte, len(test))
+	for i, e := range test {
+		data[i] = e.Data
+	}
+	preds, err := at.PredictImages(ctx, ep, data)
+	if err != nil {
+		return nil, err
+	}
+	if len(preds) != len(test) {
+		return nil, fmt.Errorf("%d predictions for %d images", len(preds), len(test))
+	}
 	var y []float64
 	var proba [][]float64
 	for i, e := range test {
-		k := slices.Index(st.Classes, e.Label)
+		k := slices.Index(classes, e.Label)
 		if k < 0 {
-			continue
+			continue // a class the training images lacked cannot be scored
 		}
 		y = append(y, float64(k))
-		row := make([]float64, len(st.Classes))
-		for j, c := range st.Classes {
+		row := make([]float64, len(classes))
+		for j, c := range classes {
 			row[j] = preds[i].Probabilities[c]
 		}
 		proba = append(proba, row)
 	}
-	challenger, err := imageTestEval(ds.Task, y, proba)
-	if err != nil {
-		return nil, at.RemoveEndpoint(context.WithoutCancel(ctx), ep.EndpointID, ep.ExternalID)
-	}
-	challenger.Iteration = fin.Iteration
-	ours, theirs := fin.Values["accuracy"], challenger.Values["accuracy"]
-	ev := map[string]any{"metric": "accuracy", "engine": ours, "automl": theirs, "test_images": len(y), "endpoint_id": ep.EndpointID, "external_id": ep.ExternalID}
-	alts := []decision.Alternative{
-		{Option: "the engine's image model", Score: decision.Score(ours), Note: "downloadable, served by Trainyard"},
-		{Option: "the AutoML image model", Score: decision.Score(theirs), Note: "served by Vertex AI only"},
-	}
-	if theirs <= ours {
-		out.decide(p.ruled(typeModelChoice, fmt.Sprintf("serve the engine's image model: accuracy %.4g on the test images, AutoML %.4g", ours, theirs),
-			"Both models learned from the same training images and were scored on the same held-out test images; the AutoML challenger did not do better, so it is undeployed and deleted.", alts, ev))
-		return nil, at.RemoveEndpoint(context.WithoutCancel(ctx), ep.EndpointID, ep.ExternalID)
-	}
-	out.decide(p.ruled(typeModelChoice, fmt.Sprintf("serve the AutoML image model on %s: accuracy %.4g on the test images, the engine %.4g", ep.EndpointID, theirs, ours),
-		"Both models learned from the same training images and were scored on the same held-out test images; the AutoML model did better, so its endpoint answers the predictions and the reported metrics are its own. The downloadable artifact stays the engine's model.",
-		alts, ev))
-	*fin = *challenger
-	return ep, nil
+	return imageTestEval(task, y, proba)
 }

@@ -8,10 +8,10 @@ import (
 	"github.com/trainyard/trainyard/ml/metrics"
 )
 
-// TestVertexChallengerJudgedOnTheProjectMetric: the AutoML challenger is served only when its
-// project metric is computed and better than the engine's; one whose metric could not be
-// computed on the test rows loses, with a decision that says so, even on a lower-is-better
-// metric where a missing value read as 0 would have won.
+// TestVertexChallengerJudgedOnTheProjectMetric: the AutoML challenger, tabular or image, is
+// served only when its project metric is computed and better than the engine's; one whose
+// metric could not be computed on the test set loses, with a decision that says so, even on a
+// lower-is-better metric where a missing value read as 0 would have won.
 func TestVertexChallengerJudgedOnTheProjectMetric(t *testing.T) {
 	p := &Pipeline{now: time.Now}
 	ep := &Endpoint{EndpointID: "ep-1", ExternalID: "projects/p/locations/l/endpoints/1"}
@@ -31,23 +31,34 @@ func TestVertexChallengerJudgedOnTheProjectMetric(t *testing.T) {
 		{"equal rmse loses", "rmse", map[string]float64{"rmse": 2}, map[string]float64{"rmse": 2}, false, "AutoML 2"},
 		{"higher auc wins", "auc", map[string]float64{"auc": 0.8}, map[string]float64{"auc": 0.9}, true, "the engine 0.8"},
 		{"engine's missing", "logloss", map[string]float64{}, map[string]float64{"logloss": 0.5}, true, "the engine could not be computed"},
+		{"accuracy missing", "accuracy", map[string]float64{"accuracy": 0.7}, map[string]float64{"logloss": 0.2}, false, "AutoML challenger's accuracy could not be computed on the test rows"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			m, err := metrics.Lookup(tc.metric)
-			if err != nil {
-				t.Fatal(err)
-			}
-			wins, d := p.judgeChallenger(m, &finalEval{Values: tc.engine, TestRows: 30}, &finalEval{Values: tc.automl, TestRows: 30}, ep)
-			if wins != tc.wins {
-				t.Errorf("challenger wins = %v, want %v (decision %q)", wins, tc.wins, d.Decision)
-			}
-			if d.Type != typeModelChoice || !strings.Contains(d.Decision, tc.decisionMention) || d.Reasoning == "" {
-				t.Errorf("decision = %s %q (reasoning %q), want a model choice mentioning %q", d.Type, d.Decision, d.Reasoning, tc.decisionMention)
-			}
-			_, computed := tc.automl[tc.metric]
-			if _, ok := d.Evidence["automl"]; ok != computed {
-				t.Errorf("evidence = %v: the AutoML %s is there only when it was computed", d.Evidence, tc.metric)
-			}
-		})
+		for _, kind := range []challengerKind{tabularChallenger(), imageChallengerKind()} {
+			t.Run(tc.name+" "+kind.unit, func(t *testing.T) {
+				m, err := metrics.Lookup(tc.metric)
+				if err != nil {
+					t.Fatal(err)
+				}
+				wins, d := p.judgeChallenger(kind, m, &finalEval{Values: tc.engine, TestRows: 30}, &finalEval{Values: tc.automl, TestRows: 30}, ep)
+				if wins != tc.wins {
+					t.Errorf("challenger wins = %v, want %v (decision %q)", wins, tc.wins, d.Decision)
+				}
+				mention := strings.ReplaceAll(tc.decisionMention, "test rows", "test "+kind.unit)
+				if d.Type != typeModelChoice || !strings.Contains(d.Decision, mention) || d.Reasoning == "" {
+					t.Errorf("decision = %s %q (reasoning %q), want a model choice mentioning %q", d.Type, d.Decision, d.Reasoning, mention)
+				}
+				served := kind.engine
+				if wins {
+					served = kind.automlAlt.Option
+				}
+				if !strings.HasPrefix(d.Decision, "serve "+served) {
+					t.Errorf("decision = %q, want it to serve %s", d.Decision, served)
+				}
+				_, computed := tc.automl[tc.metric]
+				if _, ok := d.Evidence["automl"]; ok != computed || d.Evidence["test_"+kind.unit] != 30 {
+					t.Errorf("evidence = %v: the AutoML %s is there only when it was computed, with the 30 test %s", d.Evidence, tc.metric, kind.unit)
+				}
+			})
+		}
 	}
 }
