@@ -10,10 +10,11 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"gocloud.dev/pubsub"
 
 	"github.com/trainyard/trainyard/agents/vertextrainer"
 	"github.com/trainyard/trainyard/internal/blob"
@@ -36,6 +37,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	cfg.RegisterLog(fs)
 	cfg.RegisterBackends(fs)
 	adminEmail := fs.String("admin-email", "admin@localhost", "email of the admin user created on first start (env TRAINYARD_ADMIN_EMAIL)")
+	batchSub := fs.String("batch-subscription-url", "", "broker subscription of the batch predictions topic, from which serve starts batch jobs as soon as they are created; not needed for mem://; without it on a broker no batch trigger is published and a job its own replica does not start at once waits for the sweep (env "+batchSubscriptionVar+")")
 	if err := cfg.Parse(fs, args, e.lookup); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -48,7 +50,29 @@ func runServe(ctx context.Context, e env, args []string) error {
 	log := cfg.Log.NewLogger(e.stderr)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return serve(ctx, e, cfg, log, *adminEmail, nil)
+	// serve reads the subscription from e, as it reads the embedded workers' settings: give it
+	// the flag's value (Parse applied the variable if the flag was not given).
+	return serve(ctx, e.with(batchSubscriptionVar, *batchSub), cfg, log, *adminEmail, nil)
+}
+
+// batchSubscriptionVar is the variable of --batch-subscription-url.
+const batchSubscriptionVar = config.EnvPrefix + "BATCH_SUBSCRIPTION_URL"
+
+// batchSweepEvery is how often serve looks for batch jobs nobody runs (PENDING, or RUNNING
+// past their lease): half the lease, so that a job abandoned by a dead process runs again
+// within one and a half leases.
+const batchSweepEvery = serving.DefaultBatchLeaseTTL / 2
+
+// with returns e with the variable name set to value.
+func (e env) with(name, value string) env {
+	lookup := e.lookup
+	e.lookup = func(k string) (string, bool) {
+		if k == name {
+			return value, true
+		}
+		return lookup(k)
+	}
+	return e
 }
 
 // newFlagSet returns the flag set of `trainyard serve`.
@@ -62,7 +86,8 @@ func flagGiven(fs *flag.FlagSet, name string) bool {
 }
 
 // serve runs the server until ctx ends, then shuts it down gracefully. ln, when not nil, is
-// used instead of listening on cfg.Addr (tests).
+// used instead of listening on cfg.Addr (tests). The settings outside cfg come from e's
+// variables: the embedded workers' (see startEmbeddedWorkers) and batchSubscriptionVar.
 func serve(ctx context.Context, e env, cfg config.Config, log *slog.Logger, adminEmail string, ln net.Listener) error {
 	st, err := store.Open(ctx, cfg.DatabaseURL, store.Options{Logger: log})
 	if err != nil {
@@ -115,12 +140,13 @@ func serve(ctx context.Context, e env, cfg config.Config, log *slog.Logger, admi
 		return err
 	}
 
-	relay := queue.NewRelay(serveOutbox(cfg, st, q), q, log, time.Second)
+	batchSub, _ := e.lookup(batchSubscriptionVar)
+	relay := queue.NewRelay(serveOutbox(cfg, st, q, batchSub), q, log, time.Second)
 	srv.SetOutboxNotifier(relay.Wake)
 	relayCtx, stopRelay := context.WithCancel(store.SystemContext(context.WithoutCancel(ctx)))
 	var wg sync.WaitGroup
 	wg.Go(func() { relay.Run(relayCtx) })
-	if err := consumeBatches(relayCtx, &wg, q, st.BatchTopic(), batcher, log); err != nil {
+	if err := consumeBatches(relayCtx, &wg, q, st.BatchTopic(), batchSub, batcher, log); err != nil {
 		stopRelay()
 		wg.Wait()
 		return err
@@ -197,35 +223,52 @@ func mountDataServices(ctx context.Context, srv *server.Server, st *store.Store,
 
 // consumeBatches runs batch predictions in this process until ctx ends: the jobs left PENDING
 // or abandoned RUNNING by an earlier run (Batcher.Sweep, with any queue), and every trigger
-// published to the in-process queue's batch topic, one job at a time.
-func consumeBatches(ctx context.Context, wg *sync.WaitGroup, q *queue.Queue, topic string, b *serving.Batcher, log *slog.Logger) error {
+// received from the batch topic, one job at a time: the in-process queue's topic, or on a
+// broker the subscription batchSub names. On a broker without one, the jobs the API did not
+// start in the process that accepted them (busy with another job, or stopped) wait for a sweep.
+func consumeBatches(ctx context.Context, wg *sync.WaitGroup, q *queue.Queue, topic, batchSub string, b *serving.Batcher, log *slog.Logger) error {
 	// Jobs left PENDING, or RUNNING by a process that died (once their lease expires), run
 	// again here, whatever the queue.
-	wg.Go(func() { b.Sweep(ctx, 0) })
-	if !strings.HasPrefix(q.URL(), "mem://") {
+	wg.Go(func() { b.Sweep(ctx, batchSweepEvery) })
+	subURL, ok := batchSubscription(q, batchSub)
+	if !ok {
+		log.Info("batch triggers are not published without a subscription to read them: a batch job its replica does not start at once waits for the sweep; set --batch-subscription-url ("+batchSubscriptionVar+") to start it at once",
+			"sweep", batchSweepEvery)
 		return nil
 	}
-	sub, err := q.Subscribe(ctx, topic, "")
+	sub, err := q.Subscribe(ctx, topic, subURL)
 	if err != nil {
 		return err
 	}
-	wg.Go(func() {
-		defer sub.Shutdown(context.WithoutCancel(ctx))
-		for {
-			m, err := sub.Receive(ctx)
-			if err != nil {
-				return // ctx ended
-			}
-			m.Ack()
-			var t store.BatchTrigger
-			if err := json.Unmarshal(m.Body, &t); err != nil {
-				log.Warn("malformed batch trigger", "err", err)
-				continue
-			}
-			if err := b.Run(ctx, t.BatchPredictionID); err != nil && ctx.Err() == nil {
-				log.Error("batch prediction", "id", t.BatchPredictionID, "err", err)
-			}
-		}
-	})
+	wg.Go(func() { runBatchTriggers(ctx, sub, b, log) })
 	return nil
+}
+
+// runBatchTriggers runs the job of every trigger sub delivers until ctx ends, one at a time.
+// A trigger is acknowledged as soon as it arrives, before its job runs, as acknowledging it
+// after would buy nothing: if this process dies mid-job, the job stays RUNNING under its
+// lease, where a redelivered trigger finds it claimed and does nothing (Batcher.Run claims
+// PENDING jobs only); once the lease has expired, the sweep of any serve re-queues the job and
+// runs it again. A process that dies between the ack and the claim leaves the job PENDING, for
+// the next sweep.
+func runBatchTriggers(ctx context.Context, sub *pubsub.Subscription, b *serving.Batcher, log *slog.Logger) {
+	defer sub.Shutdown(context.WithoutCancel(ctx))
+	for {
+		m, err := sub.Receive(ctx)
+		if err != nil {
+			if ctx.Err() == nil { // a receive error is final: the subscription is broken
+				log.Error("batch triggers: receive failed; batch jobs now start at the sweep", "sweep", batchSweepEvery, "err", err)
+			}
+			return
+		}
+		m.Ack()
+		var t store.BatchTrigger
+		if err := json.Unmarshal(m.Body, &t); err != nil {
+			log.Warn("malformed batch trigger", "err", err)
+			continue
+		}
+		if err := b.Run(ctx, t.BatchPredictionID); err != nil && ctx.Err() == nil {
+			log.Error("batch prediction", "id", t.BatchPredictionID, "err", err)
+		}
+	}
 }

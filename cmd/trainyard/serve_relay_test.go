@@ -12,18 +12,26 @@ import (
 	"github.com/trainyard/trainyard/internal/store"
 )
 
-// published writes a project trigger and a batch trigger to the outbox of the SQLite store in
-// dataDir, waits for serve's relay to poll a few times, and reports which were published.
-func published(t *testing.T, dataDir string) (trigger, batch bool) {
+// openStore opens, until the test ends, the SQLite store in dataDir that a running serve uses,
+// as another replica would.
+func openStore(t *testing.T, dataDir string) *store.Store {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite://"+filepath.Join(dataDir, "trainyard.db"), store.Options{})
+	st, err := store.Open(context.Background(), "sqlite://"+filepath.Join(dataDir, "trainyard.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
-	sys := store.SystemContext(ctx)
-	err = st.InTx(sys, func(tx *store.Tx) error {
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// published writes a project trigger and a batch trigger to the outbox of the SQLite store in
+// dataDir, waits for serve's relay to poll a few times, and reports which it marked published
+// (a batch trigger nobody reads is marked without being sent: see serveOutbox).
+func published(t *testing.T, dataDir string) (trigger, batch bool) {
+	t.Helper()
+	st := openStore(t, dataDir)
+	sys := store.SystemContext(context.Background())
+	err := st.InTx(sys, func(tx *store.Tx) error {
 		if err := tx.EnqueueProjectTrigger(sys, uuid.New(), store.StageAnalyzing); err != nil {
 			return err
 		}
@@ -59,7 +67,8 @@ func published(t *testing.T, dataDir string) (trigger, batch bool) {
 // TestServeWithoutWorkersKeepsTriggersForWorkerProcesses: with --workers 0 on the in-process
 // queue, serve relays the batch triggers it consumes itself but leaves project triggers in the
 // outbox for the worker processes' relays; with embedded workers, or through a broker, serve
-// relays project triggers too.
+// relays project triggers too (and through a broker without a batch subscription, marks batch
+// triggers published without sending them: TestServeSendsNoBatchTriggerNobodyReads).
 func TestServeWithoutWorkersKeepsTriggersForWorkerProcesses(t *testing.T) {
 	natsURL := queuetest.NATS(t)
 	for _, tc := range []struct {
