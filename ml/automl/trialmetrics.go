@@ -63,3 +63,17 @@ func metricsText(ms []MetricValue, skip string) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// MetricsText writes the trial's metrics by name for a reader, the optimized
+// one first: "auc 0.8525, accuracy 0.8021, logloss 0.4312"; "" before the
+// trial finished.
+func (t Trial) MetricsText() string {
+	ms := make([]string, 0, len(t.Metrics))
+	for _, m := range t.Metrics {
+		ms = append(ms, fmt.Sprintf("%s %.4g", m.Name, m.Value))
+	}
+	if len(ms) == 0 && t.Metric != "" {
+		ms = append(ms, fmt.Sprintf("%s %.4g", t.Metric, t.Score))
+	}
+	return strings.Join(ms, ", ")
+}

@@ -73,7 +73,7 @@ func runTrain(ctx context.Context, io IO, args []string) error {
 	}
 	if !*quiet {
 		opts.OnTrial = func(t automl.Trial) {
-			fmt.Fprintf(io.Stderr, "trial %3d  %-6s %-8s %10.5g  %6.2fs  %s\n", t.Number, t.Learner, t.Status, t.Score, t.Seconds, t.Candidate)
+			fmt.Fprintf(io.Stderr, "trial %3d  %-6s %-8s %6.2fs  %s  %s\n", t.Number, t.Learner, t.Status, t.Seconds, t.MetricsText(), t.Candidate)
 		}
 	}
 	f, err := frame.ReadFile(ctx, *data, frame.ReadOptions{})
