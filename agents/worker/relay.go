@@ -7,16 +7,17 @@ import (
 	"github.com/trainyard/trainyard/internal/queue"
 )
 
-// relayOutbox returns the outbox the worker's relay publishes from. Through a broker a message
-// reaches its subscribers wherever they run, so the relay publishes every topic. The in-process
-// queue (mem://) reaches only this process, and a message of a topic this worker does not
-// consume (a batch prediction trigger, or a webhook when it sends none) would be marked
-// published into a queue nobody reads, hiding it from the relay of the process that consumes
-// it (`trainyard serve` runs batch predictions). There the relay publishes only the topics
-// this worker consumes and leaves the others in the outbox.
+// relayOutbox returns the outbox the worker's relay publishes from: the topics some worker
+// consumes. Batch prediction triggers are left to the relay of `trainyard serve`, which runs the
+// jobs and alone knows whether anything reads the topic (see its --batch-subscription-url).
+// Through a broker a message reaches its subscribers wherever they run, so the relay publishes
+// project triggers and webhooks, which another worker may send. The in-process queue (mem://)
+// reaches only this process, and a message this worker does not consume (a webhook when it
+// sends none) would be marked published into a queue nobody reads, hiding it from the relay of
+// a process that consumes it; there the relay publishes only the topics this worker consumes.
 func (w *Worker) relayOutbox() queue.Outbox {
 	if !strings.HasPrefix(w.q.URL(), "mem://") {
-		return w.st
+		return w.st.OutboxOf(w.st.TriggerTopic(), pipeline.WebhookTopic)
 	}
 	return w.st.OutboxOf(w.topics()...)
 }

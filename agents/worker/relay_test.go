@@ -18,10 +18,10 @@ import (
 	"github.com/trainyard/trainyard/internal/store"
 )
 
-// TestRelayPublishesOnlyConsumedTopics: on the in-process queue a worker's relay publishes the
-// project triggers it runs, and the webhooks when it sends them, but leaves batch prediction
-// triggers (and webhooks it does not send) in the outbox for the process that consumes them;
-// through a broker it publishes every topic.
+// TestRelayPublishesOnlyConsumedTopics: a worker's relay leaves batch prediction triggers in
+// the outbox for serve's relay; on the in-process queue it publishes the project triggers it
+// runs, and the webhooks when it sends them, leaving webhooks it does not send for the process
+// that does; through a broker it publishes project triggers and webhooks.
 func TestRelayPublishesOnlyConsumedTopics(t *testing.T) {
 	natsURL := queuetest.NATS(t)
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
@@ -35,7 +35,7 @@ func TestRelayPublishesOnlyConsumedTopics(t *testing.T) {
 	}{
 		{name: "mem, no webhooks", queueURL: "mem://", batchLeft: true, webhookLeft: true},
 		{name: "mem, webhooks", queueURL: "mem://", webhookSecret: []byte("0123456789abcdef"), batchLeft: true},
-		{name: "broker", queueURL: natsURL + "/trainyard-", subscription: natsURL + "/trainyard-projects"},
+		{name: "broker", queueURL: natsURL + "/trainyard-", subscription: natsURL + "/trainyard-projects", batchLeft: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()

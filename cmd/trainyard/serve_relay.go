@@ -48,10 +48,8 @@ func serveOutbox(cfg config.Config, st *store.Store, q *queue.Queue, batchSub st
 
 // unsentTopic is an outbox whose messages of one topic are marked published without being
 // sent, for a topic nobody subscribes to. Marking them, rather than leaving them pending,
-// matters: on a broker the relays of the workers publish every pending message, so a message
-// merely skipped here would still reach the broker a poll later. (One still does if a worker's
-// relay reads it before this one marks it, which is rare: the API wakes serve's relay as it
-// commits, while the workers' relays poll every second.)
+// keeps them from piling up in the outbox, where every poll of every relay would read them
+// again. (Workers' relays leave the batch topic alone: serve's relay is its only publisher.)
 type unsentTopic struct {
 	queue.Outbox
 	topic string
