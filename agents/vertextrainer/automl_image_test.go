@@ -164,7 +164,7 @@ func TestVertexAutoMLImageChallengerInThePipeline(t *testing.T) {
 	for _, en := range entries {
 		retried = retried || strings.HasPrefix(en.Decision, "retry AutoML image training (attempt 2 of 3)")
 		automlWon = automlWon || strings.HasPrefix(en.Decision, "serve the AutoML image model on ")
-		engineWon = engineWon || strings.HasPrefix(en.Decision, "serve the engine's image model: accuracy")
+		engineWon = engineWon || strings.HasPrefix(en.Decision, "serve the engine's image model: it scored accuracy")
 	}
 	if !retried || automlWon == engineWon {
 		t.Fatalf("decisions: retry %v, AutoML served %v, engine served %v; want a retry and one verdict", retried, automlWon, engineWon)
