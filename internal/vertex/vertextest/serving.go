@@ -234,41 +234,41 @@ func displayNameFilter(filter string) (string, bool, error) {
 
 // ListModels lists the models of the location, in one page.
 func (ms *modelService) ListModels(_ context.Context, req *aiplatformpb.ListModelsRequest) (*aiplatformpb.ListModelsResponse, error) {
-	s := ms.s
-	if err := s.checkParent(req.GetParent()); err != nil {
-		return nil, err
-	}
-	name, filtered, err := displayNameFilter(req.GetFilter())
+	models, err := listNamed(ms.s, req.GetParent(), req.GetFilter(), ms.s.models)
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := &aiplatformpb.ListModelsResponse{}
-	for _, k := range slices.Sorted(maps.Keys(s.models)) {
-		if m := s.models[k]; !filtered || m.GetDisplayName() == name {
-			out.Models = append(out.Models, proto.Clone(m).(*aiplatformpb.Model))
-		}
-	}
-	return out, nil
+	return &aiplatformpb.ListModelsResponse{Models: models}, nil
 }
 
 // ListEndpoints lists the endpoints of the location, in one page.
 func (es *endpointService) ListEndpoints(_ context.Context, req *aiplatformpb.ListEndpointsRequest) (*aiplatformpb.ListEndpointsResponse, error) {
-	s := es.s
-	if err := s.checkParent(req.GetParent()); err != nil {
+	endpoints, err := listNamed(es.s, req.GetParent(), req.GetFilter(), es.s.endpoints)
+	if err != nil {
 		return nil, err
 	}
-	name, filtered, err := displayNameFilter(req.GetFilter())
+	return &aiplatformpb.ListEndpointsResponse{Endpoints: endpoints}, nil
+}
+
+// listNamed returns copies of the resources of byName under parent, in name order: all of
+// them, or those a display_name filter names.
+func listNamed[T interface {
+	proto.Message
+	GetDisplayName() string
+}](s *Server, parent, filter string, byName map[string]T) ([]T, error) {
+	if err := s.checkParent(parent); err != nil {
+		return nil, err
+	}
+	name, filtered, err := displayNameFilter(filter)
 	if err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := &aiplatformpb.ListEndpointsResponse{}
-	for _, k := range slices.Sorted(maps.Keys(s.endpoints)) {
-		if e := s.endpoints[k]; !filtered || e.GetDisplayName() == name {
-			out.Endpoints = append(out.Endpoints, proto.Clone(e).(*aiplatformpb.Endpoint))
+	var out []T
+	for _, k := range slices.Sorted(maps.Keys(byName)) {
+		if r := byName[k]; !filtered || r.GetDisplayName() == name {
+			out = append(out, proto.Clone(r).(T))
 		}
 	}
 	return out, nil
