@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/trainyard/trainyard/agents/decision"
 	"github.com/trainyard/trainyard/ml/metrics"
@@ -79,22 +80,47 @@ func (p *Pipeline) judgeChallenger(kind challengerKind, m metrics.Metric, engine
 	if haveTheirs {
 		ev["automl"], automlAlt.Score = theirs, decision.Score(theirs)
 	}
-	alts := []decision.Alternative{engineAlt, automlAlt}
+	// The chosen model comes first among the alternatives; the confidence comes from its lead
+	// (see leadConfidence), not from ruled's margin, which reads scores as higher-is-better.
+	choose := func(served bool, choice, reasoning string, conf float64) (bool, decision.Decision) {
+		alts := []decision.Alternative{engineAlt, automlAlt}
+		if served {
+			alts[0], alts[1] = alts[1], alts[0]
+		}
+		d := p.ruled(typeModelChoice, choice, reasoning, alts, ev)
+		d.Confidence = conf
+		return served, d
+	}
 	switch {
 	case !haveTheirs:
-		return false, p.ruled(typeModelChoice, fmt.Sprintf("serve %s: the AutoML challenger's %s could not be computed on the test %s", kind.engine, m.Name, kind.unit),
+		return choose(false, fmt.Sprintf("serve %s: the AutoML challenger's %s could not be computed on the test %s", kind.engine, m.Name, kind.unit),
 			fmt.Sprintf("Both models were scored on the same held-out test %s, but the AutoML model's predictions give no %s, so nothing shows it does better; it is undeployed and deleted.", kind.unit, m.Name),
-			alts, ev)
+			unscoredConfidence)
 	case haveOurs && !better(theirs, ours, m.HigherIsBetter):
-		return false, p.ruled(typeModelChoice, fmt.Sprintf("serve %s: it scored %s %.4g on the test %s, AutoML %.4g", kind.engine, m.Name, ours, kind.unit, theirs),
+		return choose(false, fmt.Sprintf("serve %s: it scored %s %.4g on the test %s, AutoML %.4g", kind.engine, m.Name, ours, kind.unit, theirs),
 			fmt.Sprintf("Both models learned from the same training %[1]s and were scored on the same held-out test %[1]s; the AutoML challenger did not do better, so it is undeployed and deleted.", kind.unit),
-			alts, ev)
+			leadConfidence(ours, theirs, challenger.TestRows))
 	}
-	engineScore := "could not be computed"
+	engineScore, conf := "could not be computed", unscoredConfidence
 	if haveOurs {
-		engineScore = fmt.Sprintf("%.4g", ours)
+		engineScore, conf = fmt.Sprintf("%.4g", ours), leadConfidence(theirs, ours, challenger.TestRows)
 	}
-	return true, p.ruled(typeModelChoice, fmt.Sprintf("serve %s on %s: it scored %s %.4g on the test %s, the engine %s", kind.automlAlt.Option, ep.EndpointID, m.Name, theirs, kind.unit, engineScore),
+	return choose(true, fmt.Sprintf("serve %s on %s: it scored %s %.4g on the test %s, the engine %s", kind.automlAlt.Option, ep.EndpointID, m.Name, theirs, kind.unit, engineScore),
 		fmt.Sprintf("Both models learned from the same training %[1]s and were scored on the same held-out test %[1]s; the AutoML model did better, so its endpoint answers the predictions and the reported metrics are its own. The downloadable artifact stays the engine's model%[2]s.", kind.unit, kind.kept),
-		alts, ev)
+		conf)
+}
+
+// unscoredConfidence is the confidence of a choice made because the other model's metric could
+// not be computed: nothing measured shows that model does better, but nothing shows it worse.
+const unscoredConfidence = 0.7
+
+// leadConfidence is the confidence of choosing the model that scored chosen over one that
+// scored other on a test set of n rows (or images): 0.5 at a tie, rising toward 1 as the lead
+// grows, 0.75 when the lead is 1/√n of the other's score. The scale stands for the test set's
+// noise, which shrinks as 1/√n: a lead of 1% means little on 100 rows and much on 100,000.
+// The lead counts either way, so the metric's direction does not matter.
+func leadConfidence(chosen, other float64, n int) float64 {
+	lead := math.Abs(chosen - other)
+	scale := max(math.Abs(other), 1e-9) / math.Sqrt(float64(max(n, 1)))
+	return 0.5 + 0.5*lead/(lead+scale)
 }
