@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"sort"
@@ -39,9 +38,11 @@ type DetectionJob struct {
 	Attempt int
 }
 
-// isDetectionProject reports whether ANALYZING made the project an object detection one.
+// isDetectionProject reports whether ANALYZING made the project an object detection one: its
+// stored analysis says so in its problem type (not in its reasoning or the owner's words).
 func isDetectionProject(proj *ent.Project) bool {
-	return bytes.Contains(proj.Analysis, []byte(trainyardv1.ProblemType_PROBLEM_TYPE_IMAGE_OBJECT_DETECTION.String()))
+	var an trainyardv1.ProblemAnalysis
+	return fromProtoJSON(proj.Analysis, &an) == nil && an.GetProblemType() == trainyardv1.ProblemType_PROBLEM_TYPE_IMAGE_OBJECT_DETECTION
 }
 
 // detectStageFunc returns the object detection track's agent of a stage: TRAINING trains and
