@@ -358,7 +358,7 @@ func TestParseInterspersed(t *testing.T) {
 		{[]string{"a", "--approve", "b"}, []string{"a", "b"}, "", true},
 		{[]string{"--goal", "g", "--", "--not-a-flag"}, []string{"--not-a-flag"}, "g", false},
 	} {
-		fs := newVerbFlags(env{stderr: io.Discard}, "t", "t")
+		fs := newClientVerb(env{stderr: io.Discard}, "t", "t").fs
 		goal := fs.String("goal", "", "")
 		approve := fs.Bool("approve", false, "")
 		pos, err := parseInterspersed(fs, tc.args)

@@ -18,36 +18,96 @@ import (
 	"github.com/trainyard/trainyard/internal/client"
 )
 
-// clientFlags are the flags every verb that calls a server takes.
-type clientFlags struct {
+// clientVerb is the command line of a verb that calls a server: its flag set, which holds
+// the flags all of them take (--url, --api-key, --output), and the client those flags give. A
+// verb adds its own flags to fs, calls connect (or parse, its own checks, then dial), makes its
+// call and, when the answer is one message, ends with reply.
+type clientVerb struct {
+	e  env
+	fs *flag.FlagSet
+	// usage is the verb's name and synopsis, as help and usage errors show them.
+	usage               string
 	url, apiKey, output string
+	// c is the client dial made, whose settings reply's explanations name.
+	c *client.Client
 }
 
-// register adds --url, --api-key and --output to fs.
-func (c *clientFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.url, "url", "", "server URL (else TRAINYARD_URL, else the credentials file, else "+client.DefaultURL+")")
-	fs.StringVar(&c.apiKey, "api-key", "", "API key (else TRAINYARD_API_KEY, else the credentials file)")
-	fs.StringVar(&c.output, "output", "text", "text, or json: exactly one JSON document on stdout, progress on stderr")
-}
-
-// json reports whether --output json was asked for.
-func (c *clientFlags) json() bool { return c.output == "json" }
-
-// client resolves the settings and returns a client; needKey makes a missing key an error.
-func (c *clientFlags) client(e env, needKey bool) (*client.Client, error) {
-	if c.output != "text" && c.output != "json" {
-		return nil, usageError{fmt.Errorf("--output %q: want text or json", c.output)}
+// newClientVerb returns the command line of the verb name ("projects get"); its help and its
+// usage errors show "trainyard name synopsis".
+func newClientVerb(e env, name, synopsis string) *clientVerb {
+	v := &clientVerb{e: e, fs: flag.NewFlagSet("trainyard "+name, flag.ContinueOnError), usage: name + " " + synopsis}
+	v.fs.SetOutput(e.stderr)
+	v.fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "Usage: trainyard %s\n\nFlags:\n", v.usage)
+		v.fs.PrintDefaults()
 	}
-	s, err := client.Resolve(c.url, c.apiKey, e.lookup)
+	v.fs.StringVar(&v.url, "url", "", "server URL (else TRAINYARD_URL, else the credentials file, else "+client.DefaultURL+")")
+	v.fs.StringVar(&v.apiKey, "api-key", "", "API key (else TRAINYARD_API_KEY, else the credentials file)")
+	v.fs.StringVar(&v.output, "output", "text", "text, or json: exactly one JSON document on stdout, progress on stderr")
+	return v
+}
+
+// parse parses args, flags and n positional arguments in any order, and returns the
+// positional ones.
+func (v *clientVerb) parse(args []string, n int) ([]string, error) {
+	pos, err := parseInterspersed(v.fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, usageError{err}
+	}
+	if len(pos) != n {
+		return nil, usageError{fmt.Errorf("usage: trainyard %s", v.usage)}
+	}
+	return pos, nil
+}
+
+// dial checks --output and returns a client with the settings the flags, the environment or
+// the credentials file give; every verb needs a key, so a missing one is an error.
+func (v *clientVerb) dial() (*client.Client, error) {
+	if v.output != "text" && v.output != "json" {
+		return nil, usageError{fmt.Errorf("--output %q: want text or json", v.output)}
+	}
+	s, err := client.Resolve(v.url, v.apiKey, v.e.lookup)
 	if err != nil {
 		return nil, err
 	}
-	if needKey {
-		if err := s.RequireKey(); err != nil {
-			return nil, err
-		}
+	if err := s.RequireKey(); err != nil {
+		return nil, err
 	}
-	return client.New(s), nil
+	v.c = client.New(s)
+	return v.c, nil
+}
+
+// connect parses args as parse does, then dials: the whole set-up of a verb that has no
+// checks of its own before it needs the client.
+func (v *clientVerb) connect(args []string, n int) (*client.Client, []string, error) {
+	pos, err := v.parse(args, n)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := v.dial()
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, pos, nil
+}
+
+// json reports whether --output json was asked for.
+func (v *clientVerb) json() bool { return v.output == "json" }
+
+// reply ends a verb whose answer is m, from a call that returned err (after dial): a failed
+// call is explained for people, --output json writes m to stdout, and otherwise text prints it.
+func (v *clientVerb) reply(m proto.Message, err error, text func()) error {
+	if err != nil {
+		return v.c.Explain(err)
+	}
+	if v.json() {
+		return writeProto(v.e.stdout, m)
+	}
+	text()
+	return nil
 }
 
 // parseInterspersed parses args with fs, letting flags follow positional arguments
@@ -68,32 +128,6 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
-}
-
-// newVerbFlags returns a flag set for a verb that writes its help to e.stderr.
-func newVerbFlags(e env, name, usage string) *flag.FlagSet {
-	fs := flag.NewFlagSet("trainyard "+name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "Usage: trainyard %s\n\nFlags:\n", usage)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// parseVerb parses args and checks the count of positional arguments.
-func parseVerb(fs *flag.FlagSet, args []string, minPos, maxPos int, usage string) ([]string, error) {
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, err
-		}
-		return nil, usageError{err}
-	}
-	if len(pos) < minPos || (maxPos >= 0 && len(pos) > maxPos) {
-		return nil, usageError{fmt.Errorf("usage: trainyard %s", usage)}
-	}
-	return pos, nil
 }
 
 // writeProto writes m to w as one indented protojson document (camelCase names, as REST).

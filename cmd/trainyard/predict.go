@@ -12,26 +12,22 @@ import (
 	"github.com/trainyard/trainyard/internal/client"
 )
 
-const predictUsage = "predict MODEL --input rows.csv|rows.json|- [--out preds.csv] [--explain] [--output json]"
-
 // runPredict implements `trainyard predict`: score the rows of a CSV or JSON file (or stdin)
 // with a deployed model and print them with their predictions (a table, --out CSV, or the
 // PredictResponse with --output json).
 func runPredict(ctx context.Context, e env, args []string) error {
-	var cf clientFlags
-	fs := newVerbFlags(e, "predict", predictUsage)
-	cf.register(fs)
-	input := fs.String("input", "", "rows to score: a CSV with a header line, a JSON array of objects, or - for stdin")
-	out := fs.String("out", "", "write the rows with their predictions to this CSV file")
-	explain := fs.Bool("explain", false, "also return each row's top feature contributions")
-	pos, err := parseVerb(fs, args, 1, 1, predictUsage)
+	v := newClientVerb(e, "predict", "MODEL --input rows.csv|rows.json|- [--out preds.csv] [--explain] [--output json]")
+	input := v.fs.String("input", "", "rows to score: a CSV with a header line, a JSON array of objects, or - for stdin")
+	out := v.fs.String("out", "", "write the rows with their predictions to this CSV file")
+	explain := v.fs.Bool("explain", false, "also return each row's top feature contributions")
+	pos, err := v.parse(args, 1)
 	if err != nil {
 		return err
 	}
 	if *input == "" {
-		return usageError{fmt.Errorf("--input is required: usage: trainyard %s", predictUsage)}
+		return usageError{fmt.Errorf("--input is required: usage: trainyard %s", v.usage)}
 	}
-	c, err := cf.client(e, true)
+	c, err := v.dial()
 	if err != nil {
 		return err
 	}
@@ -76,11 +72,11 @@ func runPredict(ctx context.Context, e env, args []string) error {
 		if err := f.Close(); err != nil {
 			return err
 		}
-		if !cf.json() {
+		if !v.json() {
 			fmt.Fprintf(e.stderr, "Wrote %d predictions to %s\n", len(res.GetPredictions()), *out)
 		}
 	}
-	if cf.json() {
+	if v.json() {
 		return writeProto(e.stdout, res)
 	}
 	if *out != "" {

@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"sort"
 	"strings"
-	"time"
 
 	"google.golang.org/protobuf/types/known/durationpb"
 
@@ -28,14 +26,11 @@ func runProjects(ctx context.Context, e env, args []string) error {
 }
 
 func runProjectsList(ctx context.Context, e env, args []string) error {
-	const usage = "projects list [--stage STAGE] [--search TEXT] [--limit N] [--output json]"
-	var cf clientFlags
-	fs := newVerbFlags(e, "projects list", usage)
-	cf.register(fs)
-	stage := fs.String("stage", "", "only projects in this stage, e.g. training or completed")
-	search := fs.String("search", "", "only projects whose title or description contains this text")
-	limit := fs.Int("limit", 50, "at most this many projects")
-	if _, err := parseVerb(fs, args, 0, 0, usage); err != nil {
+	v := newClientVerb(e, "projects list", "[--stage STAGE] [--search TEXT] [--limit N] [--output json]")
+	stage := v.fs.String("stage", "", "only projects in this stage, e.g. training or completed")
+	search := v.fs.String("search", "", "only projects whose title or description contains this text")
+	limit := v.fs.Int("limit", 50, "at most this many projects")
+	if _, err := v.parse(args, 0); err != nil {
 		return err
 	}
 	req := &trainyardv1.ListProjectsRequest{PageSize: int32(*limit), Search: *search}
@@ -46,72 +41,46 @@ func runProjectsList(ctx context.Context, e env, args []string) error {
 		}
 		req.Stage = trainyardv1.PipelineStage(s)
 	}
-	c, err := cf.client(e, true)
+	c, err := v.dial()
 	if err != nil {
 		return err
 	}
 	res, err := c.Projects.ListProjects(ctx, req)
-	if err != nil {
-		return c.Explain(err)
-	}
-	if cf.json() {
-		return writeProto(e.stdout, res)
-	}
-	if len(res.GetProjects()) == 0 {
-		fmt.Fprintln(e.stderr, "No projects yet: start one with `trainyard train DATA --goal TEXT`.")
-	}
-	for _, p := range res.GetProjects() {
-		metric := ""
-		if h := p.GetHeadlineMetric(); h != nil && h.GetName() != "" {
-			metric = fmt.Sprintf("%s=%.4f", h.GetName(), h.GetValue())
+	return v.reply(res, err, func() {
+		if len(res.GetProjects()) == 0 {
+			fmt.Fprintln(e.stderr, "No projects yet: start one with `trainyard train DATA --goal TEXT`.")
 		}
-		fmt.Fprintf(e.stdout, "%s  %-17s  %-16s  %s\n", p.GetId(), stageName(p.GetCurrentStage()), metric, oneLine(p.GetDisplayName(), 60))
-	}
-	return nil
+		for _, p := range res.GetProjects() {
+			metric := ""
+			if h := p.GetHeadlineMetric(); h != nil && h.GetName() != "" {
+				metric = fmt.Sprintf("%s=%.4f", h.GetName(), h.GetValue())
+			}
+			fmt.Fprintf(e.stdout, "%s  %-17s  %-16s  %s\n", p.GetId(), stageName(p.GetCurrentStage()), metric, oneLine(p.GetDisplayName(), 60))
+		}
+	})
 }
 
 func runProjectsGet(ctx context.Context, e env, args []string) error {
-	const usage = "projects get PROJECT [--output json]"
-	var cf clientFlags
-	fs := newVerbFlags(e, "projects get", usage)
-	cf.register(fs)
-	pos, err := parseVerb(fs, args, 1, 1, usage)
-	if err != nil {
-		return err
-	}
-	c, err := cf.client(e, true)
+	v := newClientVerb(e, "projects get", "PROJECT [--output json]")
+	c, pos, err := v.connect(args, 1)
 	if err != nil {
 		return err
 	}
 	p, err := c.Projects.GetProject(ctx, &trainyardv1.GetProjectRequest{Name: client.ProjectName(pos[0])})
-	if err != nil {
-		return c.Explain(err)
-	}
-	if cf.json() {
-		return writeProto(e.stdout, p)
-	}
-	printProject(e.stdout, p)
-	return nil
+	return v.reply(p, err, func() { printProject(e.stdout, p) })
 }
 
 func runProjectsWatch(ctx context.Context, e env, args []string) error {
-	const usage = "projects watch PROJECT [--after N] [--output json]"
-	var cf clientFlags
-	fs := newVerbFlags(e, "projects watch", usage)
-	cf.register(fs)
-	after := fs.Int64("after", 0, "start after this event sequence (0 replays every event)")
-	pos, err := parseVerb(fs, args, 1, 1, usage)
-	if err != nil {
-		return err
-	}
-	c, err := cf.client(e, true)
+	v := newClientVerb(e, "projects watch", "PROJECT [--after N] [--output json]")
+	after := v.fs.Int64("after", 0, "start after this event sequence (0 replays every event)")
+	c, pos, err := v.connect(args, 1)
 	if err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
 	pr := &eventPrinter{w: e.stdout}
-	if cf.json() {
+	if v.json() {
 		pr.w = e.stderr
 	}
 	var events []any
@@ -120,12 +89,12 @@ func runProjectsWatch(ctx context.Context, e env, args []string) error {
 	}}
 	_, err = c.Watch(ctx, pos[0], *after, hooks, func(ev *trainyardv1.ProgressEvent) error {
 		pr.print(ev)
-		if cf.json() {
+		if v.json() {
 			events = append(events, protoValue(ev))
 		}
 		return nil
 	})
-	if cf.json() {
+	if v.json() {
 		if events == nil {
 			events = []any{}
 		}
@@ -137,18 +106,11 @@ func runProjectsWatch(ctx context.Context, e env, args []string) error {
 }
 
 func runProjectsApprove(ctx context.Context, e env, args []string) error {
-	const usage = "projects approve PROJECT [--budget 2m] [--learners gbdt,linear] [--comment TEXT] [--output json]"
-	var cf clientFlags
-	fs := newVerbFlags(e, "projects approve", usage)
-	cf.register(fs)
-	budget := fs.Duration("budget", 0, "a new training budget (the plan's when not given)")
-	learners := fs.String("learners", "", "comma-separated learner families to search (the plan's when not given)")
-	comment := fs.String("comment", "", "a note recorded with the approval")
-	pos, err := parseVerb(fs, args, 1, 1, usage)
-	if err != nil {
-		return err
-	}
-	c, err := cf.client(e, true)
+	v := newClientVerb(e, "projects approve", "PROJECT [--budget 2m] [--learners gbdt,linear] [--comment TEXT] [--output json]")
+	budget := v.fs.Duration("budget", 0, "a new training budget (the plan's when not given)")
+	learners := v.fs.String("learners", "", "comma-separated learner families to search (the plan's when not given)")
+	comment := v.fs.String("comment", "", "a note recorded with the approval")
+	c, pos, err := v.connect(args, 1)
 	if err != nil {
 		return err
 	}
@@ -162,79 +124,29 @@ func runProjectsApprove(ctx context.Context, e env, args []string) error {
 		}
 	}
 	p, err := c.Projects.ApproveProject(ctx, req)
-	if err != nil {
-		return c.Explain(err)
-	}
-	if cf.json() {
-		return writeProto(e.stdout, p)
-	}
-	fmt.Fprintf(e.stdout, "Approved; project %s is %s. Follow it with: trainyard projects watch %s\n", p.GetId(), stageName(p.GetCurrentStage()), p.GetId())
-	return nil
+	return v.reply(p, err, func() {
+		fmt.Fprintf(e.stdout, "Approved; project %s is %s. Follow it with: trainyard projects watch %s\n", p.GetId(), stageName(p.GetCurrentStage()), p.GetId())
+	})
 }
 
 func runProjectsCancel(ctx context.Context, e env, args []string) error {
-	const usage = "projects cancel PROJECT [--reason TEXT] [--output json]"
-	var cf clientFlags
-	fs := newVerbFlags(e, "projects cancel", usage)
-	cf.register(fs)
-	reason := fs.String("reason", "", "why, recorded in the audit log")
-	pos, err := parseVerb(fs, args, 1, 1, usage)
-	if err != nil {
-		return err
-	}
-	c, err := cf.client(e, true)
+	v := newClientVerb(e, "projects cancel", "PROJECT [--reason TEXT] [--output json]")
+	reason := v.fs.String("reason", "", "why, recorded in the audit log")
+	c, pos, err := v.connect(args, 1)
 	if err != nil {
 		return err
 	}
 	p, err := c.Projects.CancelProject(ctx, &trainyardv1.CancelProjectRequest{Name: client.ProjectName(pos[0]), Reason: *reason})
-	if err != nil {
-		return c.Explain(err)
-	}
-	if cf.json() {
-		return writeProto(e.stdout, p)
-	}
-	fmt.Fprintf(e.stdout, "Project %s is %s\n", p.GetId(), stageName(p.GetCurrentStage()))
-	return nil
+	return v.reply(p, err, func() { fmt.Fprintf(e.stdout, "Project %s is %s\n", p.GetId(), stageName(p.GetCurrentStage())) })
 }
 
 func runProjectsLogs(ctx context.Context, e env, args []string) error {
-	const usage = "projects logs PROJECT [--decisions] [--output json]"
-	var cf clientFlags
-	fs := newVerbFlags(e, "projects logs", usage)
-	cf.register(fs)
-	decisions := fs.Bool("decisions", true, "include the decisions with their reasoning")
-	pos, err := parseVerb(fs, args, 1, 1, usage)
-	if err != nil {
-		return err
-	}
-	c, err := cf.client(e, true)
+	v := newClientVerb(e, "projects logs", "PROJECT [--decisions] [--output json]")
+	decisions := v.fs.Bool("decisions", true, "include the decisions with their reasoning")
+	c, pos, err := v.connect(args, 1)
 	if err != nil {
 		return err
 	}
 	pp, err := c.Projects.GetProjectProgress(ctx, &trainyardv1.GetProjectProgressRequest{Name: client.ProjectName(pos[0])})
-	if err != nil {
-		return c.Explain(err)
-	}
-	if cf.json() {
-		return writeProto(e.stdout, pp)
-	}
-	type line struct {
-		t    time.Time
-		text string
-	}
-	var lines []line
-	for _, l := range pp.GetLogs() {
-		lines = append(lines, line{l.GetTime().AsTime(), fmt.Sprintf("%-9s %-16s %s", strings.ToLower(strings.TrimPrefix(l.GetLevel().String(), "LOG_LEVEL_")), stageName(l.GetStage()), l.GetMessage())})
-	}
-	if *decisions {
-		for _, a := range pp.GetDecisions() {
-			lines = append(lines, line{a.GetCreateTime().AsTime(), fmt.Sprintf("%-9s %-16s %s (confidence %.0f%%, %s) — %s", "decision", stageName(a.GetStage()), a.GetDecision(), 100*a.GetConfidence(), a.GetReasoner(), a.GetReasoning())})
-		}
-	}
-	sort.SliceStable(lines, func(i, j int) bool { return lines[i].t.Before(lines[j].t) })
-	for _, l := range lines {
-		fmt.Fprintf(e.stdout, "%s  %s\n", l.t.Local().Format("15:04:05.000"), l.text)
-	}
-	fmt.Fprintf(e.stdout, "Now %s (%.0f%%, %.0f%% overall)\n", stageName(pp.GetCurrentStage()), pp.GetStageProgress(), pp.GetOverallProgress())
-	return nil
+	return v.reply(pp, err, func() { printLogs(e.stdout, pp, *decisions) })
 }

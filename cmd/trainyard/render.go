@@ -147,3 +147,26 @@ func printPlan(w io.Writer, p *trainyardv1.Project) {
 		fmt.Fprintf(w, "  why       %s\n", oneLine(r, 200))
 	}
 }
+
+// printLogs writes a project's log lines and, with decisions, its decisions with their
+// reasoning, in time order, then where the project stands.
+func printLogs(w io.Writer, pp *trainyardv1.PipelineProgress, decisions bool) {
+	type line struct {
+		t    time.Time
+		text string
+	}
+	var lines []line
+	for _, l := range pp.GetLogs() {
+		lines = append(lines, line{l.GetTime().AsTime(), fmt.Sprintf("%-9s %-16s %s", strings.ToLower(strings.TrimPrefix(l.GetLevel().String(), "LOG_LEVEL_")), stageName(l.GetStage()), l.GetMessage())})
+	}
+	if decisions {
+		for _, a := range pp.GetDecisions() {
+			lines = append(lines, line{a.GetCreateTime().AsTime(), fmt.Sprintf("%-9s %-16s %s (confidence %.0f%%, %s) — %s", "decision", stageName(a.GetStage()), a.GetDecision(), 100*a.GetConfidence(), a.GetReasoner(), a.GetReasoning())})
+		}
+	}
+	sort.SliceStable(lines, func(i, j int) bool { return lines[i].t.Before(lines[j].t) })
+	for _, l := range lines {
+		fmt.Fprintf(w, "%s  %s\n", l.t.Local().Format("15:04:05.000"), l.text)
+	}
+	fmt.Fprintf(w, "Now %s (%.0f%%, %.0f%% overall)\n", stageName(pp.GetCurrentStage()), pp.GetStageProgress(), pp.GetOverallProgress())
+}

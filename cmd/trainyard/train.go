@@ -19,11 +19,8 @@ import (
 	"github.com/trainyard/trainyard/internal/client"
 )
 
-const trainUsage = "train DATA [--goal TEXT] [--target COL] [--budget 2m] [--approve] [--name TITLE] [--output json]"
-
 // trainOptions are the flags of `trainyard train`.
 type trainOptions struct {
-	clientFlags
 	goal, target, name string
 	budget             time.Duration
 	approve, noWait    bool
@@ -33,16 +30,15 @@ type trainOptions struct {
 // stream its stages, decisions and ETA live, then print the metrics, the model id and a
 // predict command. With --output json stdout holds the finished project alone.
 func runTrain(ctx context.Context, e env, args []string) error {
+	v := newClientVerb(e, "train", "DATA [--goal TEXT] [--target COL] [--budget 2m] [--approve] [--name TITLE] [--output json]")
 	var o trainOptions
-	fs := newVerbFlags(e, "train", trainUsage)
-	o.register(fs)
-	fs.StringVar(&o.goal, "goal", "", `what to predict, in plain words ("predict which customers will churn")`)
-	fs.StringVar(&o.target, "target", "", "the column to predict, when you want to name it")
-	fs.DurationVar(&o.budget, "budget", 0, "training time budget, e.g. 2m (derived from the data when not given)")
-	fs.BoolVar(&o.approve, "approve", false, "stop for your approval of the plan before training (asks on a terminal)")
-	fs.StringVar(&o.name, "name", "", "a title for the project")
-	fs.BoolVar(&o.noWait, "no-wait", false, "create the project and return without watching it")
-	pos, err := parseVerb(fs, args, 1, 1, trainUsage)
+	v.fs.StringVar(&o.goal, "goal", "", `what to predict, in plain words ("predict which customers will churn")`)
+	v.fs.StringVar(&o.target, "target", "", "the column to predict, when you want to name it")
+	v.fs.DurationVar(&o.budget, "budget", 0, "training time budget, e.g. 2m (derived from the data when not given)")
+	v.fs.BoolVar(&o.approve, "approve", false, "stop for your approval of the plan before training (asks on a terminal)")
+	v.fs.StringVar(&o.name, "name", "", "a title for the project")
+	v.fs.BoolVar(&o.noWait, "no-wait", false, "create the project and return without watching it")
+	pos, err := v.parse(args, 1)
 	if err != nil {
 		return err
 	}
@@ -53,7 +49,7 @@ func runTrain(ctx context.Context, e env, args []string) error {
 	if goal == "" {
 		return usageError{errors.New(`say what to predict: --goal "predict which customers will churn" or --target COLUMN`)}
 	}
-	c, err := o.client(e, true)
+	c, err := v.dial()
 	if err != nil {
 		return err
 	}
@@ -62,7 +58,7 @@ func runTrain(ctx context.Context, e env, args []string) error {
 
 	// Progress and the live log go to stderr with --output json, to stdout otherwise.
 	live := e.stdout
-	if o.json() {
+	if v.json() {
 		live = e.stderr
 	}
 	bar := newProgressBar(e.stderr, "Uploading "+filepath.Base(pos[0]))
@@ -88,20 +84,20 @@ func runTrain(ctx context.Context, e env, args []string) error {
 	}
 	fmt.Fprintf(live, "Project %s created; following it (Ctrl-C stops following, not the project)\n", p.GetId())
 	if o.noWait {
-		if o.json() {
+		if v.json() {
 			return writeProto(e.stdout, p)
 		}
 		fmt.Fprintf(live, "Follow it with: trainyard projects watch %s\n", p.GetId())
 		return nil
 	}
-	final, err := follow(ctx, e, c, p.GetId(), live, o.approve && !o.json())
+	final, err := follow(ctx, e, c, p.GetId(), live, o.approve && !v.json())
 	if err != nil {
 		if ctx.Err() != nil {
 			fmt.Fprintf(e.stderr, "\nStopped following; the project goes on. Resume with: trainyard projects watch %s\n", p.GetId())
 		}
 		return err
 	}
-	return finish(ctx, e, c, final, live, o.json())
+	return finish(ctx, e, c, final, live, v.json())
 }
 
 // follow watches a project to its end, printing events to live, and returns the final
