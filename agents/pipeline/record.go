@@ -101,22 +101,18 @@ func alt(option string, score float64, note string) decision.Alternative {
 	return decision.Alternative{Option: option, Score: decision.Score(round3(score)), Note: note}
 }
 
-// ruled returns a decision made by the rules reasoner. Its confidence reads the alternatives'
-// scores as independent chances that each option suits: the chance the chosen (first) one
-// does, less the chance it does not while the best other one does, best − (1 − best)·second.
-// A clear winner keeps its own score (0.95 over 0.02 gives 0.95); a close runner-up lowers it
-// (0.85 over 0.8 gives 0.73); a weak winner stays weak (0.4 over 0.25 gives 0.25). The margin
-// alone, best − second, read two good options as a doubtful choice (0.85 over 0.8 gave 0.05).
+// ruled returns a decision made by the rules reasoner, with the margin between the chosen
+// (first) alternative and the best other one as its confidence.
 func (p *Pipeline) ruled(t decision.Type, choice, reasoning string, alts []decision.Alternative, evidence map[string]any) decision.Decision {
 	conf := 1.0
 	if len(alts) > 0 && alts[0].Score != nil {
-		best, second := clamp01(*alts[0].Score), 0.0
+		best, second := *alts[0].Score, 0.0
 		for _, a := range alts[1:] {
-			if a.Score != nil {
-				second = max(second, clamp01(*a.Score))
+			if a.Score != nil && *a.Score > second {
+				second = *a.Score
 			}
 		}
-		conf = clamp01(best - (1-best)*second)
+		conf = clamp01(best - second)
 	}
 	return decision.Decision{Type: t, Decision: choice, Alternatives: alts, Evidence: evidence,
 		Reasoning: reasoning, Confidence: conf, Reasoner: "rules", Time: p.now()}
