@@ -80,8 +80,8 @@ func (p *Pipeline) judgeChallenger(kind challengerKind, m metrics.Metric, engine
 	if haveTheirs {
 		ev["automl"], automlAlt.Score = theirs, decision.Score(theirs)
 	}
-	// The chosen model comes first among the alternatives; the confidence comes from its lead
-	// (see leadConfidence), not from ruled's margin, which reads scores as higher-is-better.
+	// The chosen model comes first among the alternatives, as ruled expects; the confidence
+	// comes from its lead (see leadConfidence).
 	choose := func(served bool, choice, reasoning string, conf float64) (bool, decision.Decision) {
 		alts := []decision.Alternative{engineAlt, automlAlt}
 		if served {
@@ -111,16 +111,17 @@ func (p *Pipeline) judgeChallenger(kind challengerKind, m metrics.Metric, engine
 }
 
 // unscoredConfidence is the confidence of a choice made because the other model's metric could
-// not be computed: nothing measured shows that model does better, but nothing shows it worse.
-const unscoredConfidence = 0.7
+// not be computed: nothing measured shows that model does better, nor that it does worse.
+const unscoredConfidence = 0.5
 
-// leadConfidence is the confidence of choosing the model that scored chosen over one that
-// scored other on a test set of n rows (or images): 0.5 at a tie, rising toward 1 as the lead
-// grows, 0.75 when the lead is 1/√n of the other's score. The scale stands for the test set's
-// noise, which shrinks as 1/√n: a lead of 1% means little on 100 rows and much on 100,000.
-// The lead counts either way, so the metric's direction does not matter.
+// leadConfidence is how clearly a model that scored chosen beats one that scored other on a test
+// set of n rows (or images), on the scale of ruled's margins: 0 at a tie, rising toward 1 as
+// the lead grows, 0.5 when the lead is 1/√n of the other's score. The scale stands for the test
+// set's noise, which shrinks as 1/√n: a lead of 1% means little on 100 rows and much on
+// 100,000. The lead counts either way, so the metric's direction does not matter (ruled's
+// margin between raw scores reads them as higher-is-better).
 func leadConfidence(chosen, other float64, n int) float64 {
 	lead := math.Abs(chosen - other)
 	scale := max(math.Abs(other), 1e-9) / math.Sqrt(float64(max(n, 1)))
-	return 0.5 + 0.5*lead/(lead+scale)
+	return lead / (lead + scale)
 }

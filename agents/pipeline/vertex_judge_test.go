@@ -59,8 +59,11 @@ func TestVertexChallengerJudgedOnTheProjectMetric(t *testing.T) {
 				if first := d.Alternatives[0].Option; (first == kind.automlAlt.Option) != wins {
 					t.Errorf("first alternative = %q, want the served model first", first)
 				}
-				if d.Confidence < 0.5 || d.Confidence > 1 {
-					t.Errorf("confidence = %v, want between 0.5 and 1 for a choice on the test metric", d.Confidence)
+				ours, haveOurs := tc.engine[tc.metric]
+				theirs, haveTheirs := tc.automl[tc.metric]
+				tie := haveOurs && haveTheirs && ours == theirs
+				if d.Confidence < 0 || d.Confidence > 1 || (d.Confidence == 0) != tie {
+					t.Errorf("confidence = %v, want 0 for a tie, else in (0, 1]", d.Confidence)
 				}
 				_, computed := tc.automl[tc.metric]
 				if _, ok := d.Evidence["automl"]; ok != computed || d.Evidence["test_"+kind.unit] != 30 {
@@ -71,22 +74,22 @@ func TestVertexChallengerJudgedOnTheProjectMetric(t *testing.T) {
 	}
 }
 
-// TestLeadConfidence: a tie is a coin toss, a bigger lead or a bigger test set makes the choice
+// TestLeadConfidence: a tie gives no confidence, a bigger lead or a bigger test set makes the choice
 // surer, and the metric's direction does not matter.
 func TestLeadConfidence(t *testing.T) {
-	if c := leadConfidence(0.8, 0.8, 1000); c != 0.5 {
-		t.Errorf("tie: %v, want 0.5", c)
+	if c := leadConfidence(0.8, 0.8, 1000); c != 0 {
+		t.Errorf("tie: %v, want 0", c)
 	}
-	if small, big := leadConfidence(0.81, 0.8, 1000), leadConfidence(0.9, 0.8, 1000); !(0.5 < small && small < big && big < 1) {
-		t.Errorf("leads 0.01 and 0.1: %v and %v, want 0.5 < small < big < 1", small, big)
+	if small, big := leadConfidence(0.81, 0.8, 1000), leadConfidence(0.9, 0.8, 1000); !(0 < small && small < big && big < 1) {
+		t.Errorf("leads 0.01 and 0.1: %v and %v, want 0 < small < big < 1", small, big)
 	}
 	if few, many := leadConfidence(0.81, 0.8, 100), leadConfidence(0.81, 0.8, 100_000); !(few < many) {
 		t.Errorf("100 and 100,000 test rows: %v and %v, want more confidence on more rows", few, many)
 	}
-	if lower, higher := leadConfidence(0.3, 0.4, 500), leadConfidence(0.4, 0.3, 500); lower <= 0.5 || higher <= 0.5 {
-		t.Errorf("either direction: %v and %v, want both above 0.5", lower, higher)
+	if lower, higher := leadConfidence(0.3, 0.4, 500), leadConfidence(0.4, 0.3, 500); lower <= 0 || higher <= 0 {
+		t.Errorf("either direction: %v and %v, want both above 0", lower, higher)
 	}
-	if c := leadConfidence(0.8+0.8/10, 0.8, 100); math.Abs(c-0.75) > 1e-12 {
-		t.Errorf("a lead of other/√n: %v, want 0.75", c)
+	if c := leadConfidence(0.8+0.8/10, 0.8, 100); math.Abs(c-0.5) > 1e-12 {
+		t.Errorf("a lead of other/√n: %v, want 0.5", c)
 	}
 }
