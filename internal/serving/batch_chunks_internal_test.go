@@ -207,3 +207,56 @@ func TestStreamWriteError(t *testing.T) {
 		t.Errorf("%d rows written before the failure, want some but not all 5000", n)
 	}
 }
+
+// TestLinesMatchFields: a chunk without quotes, predicted from its records' text, writes the
+// bytes that splitting its records into fields and predicting those writes: with CRLF and
+// blank lines, short and long rows, missing markers, spaces, exponents and cells that are not
+// numbers.
+func TestLinesMatchFields(t *testing.T) {
+	p := irisPredictor(t)
+	header := []string{"sepal_length_cm", "sepal_width_cm", "petal_length_cm", "petal_width_cm", "note"}
+	rec, err := p.Bind(header)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cells := []string{"", "NA", " 3.1", "3.1 ", "1e3", "-0", "+2.5", ".5", "5.", "x", "0x10", "nan", "inf", "1e400", "7"}
+	var in strings.Builder
+	for i := range 300 {
+		switch i % 9 {
+		case 2:
+			fmt.Fprintf(&in, "%d.%d,3.%d\r\n", 4+i%4, i%10, i%7) // short
+		case 4:
+			in.WriteString("\r\n\n") // blank lines
+		case 6:
+			fmt.Fprintf(&in, "%d.%d,3.%d,%d.4,0.%d,n%d,extra,,\n", 4+i%4, i%10, i%7, 1+i%6, i%9, i) // long
+		default:
+			fmt.Fprintf(&in, "%d.%d,%s,%d.4,%s,n%d\r\n", 4+i%4, i%10, cells[i%len(cells)], 1+i%6, cells[(i/3)%len(cells)], i)
+		}
+	}
+	lines := &chunk{raw: []byte(in.String())}
+	if err := lines.process(context.Background(), rec, p, len(header)); err != nil {
+		t.Fatal(err)
+	}
+	if lines.quoted {
+		t.Fatal("a chunk without quotes took the fields path")
+	}
+	fields := &chunk{raw: []byte(in.String())}
+	if err := fields.parse(len(header)); err != nil {
+		t.Fatal(err)
+	}
+	fields.quoted = true
+	if err := fields.split(len(header)); err != nil {
+		t.Fatal(err)
+	}
+	bt, err := rec.PredictBatch(context.Background(), fields.recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bt.Errors) == 0 {
+		t.Fatal("no row failed; the short rows and bad cells should")
+	}
+	want := fields.appendOutput(nil, p, bt, len(header))
+	if !bytes.Equal(lines.out, want) {
+		t.Errorf("output from the records' text:\n%s\nwant (from their fields):\n%s", lines.out, want)
+	}
+}

@@ -25,17 +25,20 @@ const readBlock = 4 << 20
 type span struct{ start, end int }
 
 // chunk is up to a Batcher's chunk size of consecutive input records: their raw bytes, their
-// fields once parsed, and the output lines once predicted. A stream reuses a fixed set of
-// chunks, so their buffers are allocated once per job.
+// text once cut into records (and their fields when some record has quotes), and the output
+// lines once predicted. A stream reuses a fixed set of chunks, so their buffers are allocated
+// once per job.
 type chunk struct {
 	raw    []byte // whole records as read, blank lines included
 	line   int    // how many line breaks the input had before raw
 	rows   int    // how many records raw has
-	text   string // raw viewed as a string (see parse): the fields are its substrings
+	text   string // raw viewed as a string (see parse): lines and fields are its substrings
 	spans  []span
+	lines  []string // every record's text, without its line break and trailing CR
+	quoted bool     // some record has a quote: recs holds the fields of every record
 	fields []string // every record's fields, one after the other
-	offs   []int    // record i has fields[offs[i]:offs[i+1]]
 	recs   [][]string
+	cells  []string // a short or long record's fields, split when it is written
 	out    []byte
 	err    error
 	ready  chan struct{} // closed when out (or err) is set
@@ -127,7 +130,7 @@ func (b *Batcher) stream(ctx context.Context, p *model.Predictor, in io.Reader, 
 				cancel()
 				break
 			}
-			rows.Add(int64(len(ch.recs)))
+			rows.Add(int64(len(ch.lines)))
 		}
 		free <- ch
 	}
@@ -142,56 +145,72 @@ func (b *Batcher) stream(ctx context.Context, p *model.Predictor, in io.Reader, 
 	return ctx.Err()
 }
 
-// process parses the chunk's records, predicts them and formats the output lines.
+// process parses the chunk's records, predicts them and formats the output lines. A chunk
+// without quotes is predicted from the records' text (model.Record.PredictLines), without
+// splitting them into fields.
 func (ch *chunk) process(ctx context.Context, rec *model.Record, p *model.Predictor, width int) error {
-	if need := ch.rows * width; cap(ch.fields) < need {
-		ch.fields = make([]string, 0, need+need/8)
-	}
-	if err := ch.parse(); err != nil {
+	if err := ch.parse(width); err != nil {
 		return err
 	}
-	bt, err := rec.PredictBatch(ctx, ch.recs)
+	var bt *model.Batch
+	var err error
+	if ch.quoted {
+		bt, err = rec.PredictBatch(ctx, ch.recs)
+	} else {
+		bt, err = rec.PredictLines(ctx, ch.lines)
+	}
 	if err != nil {
 		return err
 	}
-	ch.out = appendChunk(ch.out[:0], p, ch, bt, width)
+	ch.out = ch.appendOutput(ch.out[:0], p, bt, width)
 	return nil
 }
 
-// parse splits the chunk into records and fields. Records without quotes are split at commas
-// into substrings of one copy of the chunk's bytes; records with quotes go through
-// encoding/csv. Blank lines are skipped, as encoding/csv does.
+// parse cuts the chunk into records, skipping blank lines as encoding/csv does, and splits
+// them into fields when one has a quote (see split).
 //
-// The fields view raw's bytes without a copy: raw is only refilled once the chunk is back on
-// the free list, after its output is written, and nothing keeps a field past that (errors
-// quote cells by copy). A copy per chunk would allocate the whole input again and make the
-// collector rescan the chunks' millions of fields every few chunks.
-func (ch *chunk) parse() error {
+// The records view raw's bytes without a copy: raw is only refilled once the chunk is back on
+// the free list, after its output is written, and nothing keeps a record past that (errors
+// quote cells by copy). A copy per chunk would allocate the whole input again.
+func (ch *chunk) parse(width int) error {
 	ch.text = unsafe.String(unsafe.SliceData(ch.raw), len(ch.raw))
-	ch.spans, ch.fields, ch.offs = ch.spans[:0], ch.fields[:0], ch.offs[:0]
-	line := ch.line + 1 // the input line of the record at pos
+	ch.spans, ch.lines, ch.quoted = ch.spans[:0], ch.lines[:0], false
 	for pos := 0; pos < len(ch.raw); {
 		end, next, quoted, _ := recordEnd(ch.raw, pos)
-		rec := strings.TrimSuffix(ch.text[pos:end], "\r")
-		breaks := 1
-		if quoted {
-			breaks = strings.Count(ch.text[pos:next], "\n")
-		}
-		if rec != "" {
-			ch.offs = append(ch.offs, len(ch.fields))
+		if rec := strings.TrimSuffix(ch.text[pos:end], "\r"); rec != "" {
 			ch.spans = append(ch.spans, span{pos, pos + len(rec)})
-			var err error
-			if ch.fields, err = parseRecord(ch.fields, rec); err != nil {
-				return fmt.Errorf("read input near line %d: %w", line, err)
-			}
+			ch.lines = append(ch.lines, rec)
 		}
-		line += breaks
+		ch.quoted = ch.quoted || quoted
 		pos = next
 	}
-	ch.offs = append(ch.offs, len(ch.fields))
-	ch.recs = ch.recs[:0]
-	for i := range len(ch.spans) {
-		a, z := ch.offs[i], ch.offs[i+1]
+	if !ch.quoted {
+		return nil
+	}
+	return ch.split(width)
+}
+
+// split splits every record of the chunk into fields: records without quotes at commas,
+// records with quotes through encoding/csv. A record that is not valid CSV fails the chunk
+// with its input line.
+//
+// The fields are substrings of raw too. They are only built for chunks with quotes: millions
+// of fields make the collector rescan the chunks every few chunks.
+func (ch *chunk) split(width int) error {
+	if need := len(ch.lines) * width; cap(ch.fields) < need {
+		ch.fields = make([]string, 0, need+need/8)
+	}
+	ch.fields, ch.recs = ch.fields[:0], ch.recs[:0]
+	line, prev := ch.line+1, 0 // the input line of the record at prev
+	for i, rec := range ch.lines {
+		line += strings.Count(ch.text[prev:ch.spans[i].start], "\n")
+		prev = ch.spans[i].start
+		a := len(ch.fields)
+		var err error
+		if ch.fields, err = parseRecord(ch.fields, rec); err != nil {
+			return fmt.Errorf("read input near line %d: %w", line, err)
+		}
+		z := len(ch.fields)
 		ch.recs = append(ch.recs, ch.fields[a:z:z])
 	}
 	return nil
@@ -380,25 +399,24 @@ func appendHeader(line []byte, header []string, p *model.Predictor) []byte {
 	return append(line, ",error\n"...)
 }
 
-// appendChunk appends the output lines of a predicted chunk: the record as it came (or its
+// appendOutput appends the output lines of the predicted chunk: the record as it came (or its
 // fields padded to the header's width when it had another number), the prediction, the
 // probabilities and the error. bt.Errors is in row order.
-func appendChunk(out []byte, p *model.Predictor, ch *chunk, bt *model.Batch, width int) []byte {
+func (ch *chunk) appendOutput(out []byte, p *model.Predictor, bt *model.Batch, width int) []byte {
 	classes := p.Classes()
 	k := len(classes)
 	errs := bt.Errors
-	for i, r := range ch.recs {
-		if len(r) == width {
-			sp := ch.spans[i]
-			out = append(out, ch.raw[sp.start:sp.end]...)
-			out = append(out, ',')
-		} else {
+	for i, sp := range ch.spans {
+		if r, ok := ch.ragged(i, width); ok {
 			for j := range width {
 				if j < len(r) {
 					out = appendField(out, r[j])
 				}
 				out = append(out, ',')
 			}
+		} else {
+			out = append(out, ch.raw[sp.start:sp.end]...)
+			out = append(out, ',')
 		}
 		failed := len(errs) > 0 && errs[0].Row == i
 		switch {
@@ -423,6 +441,19 @@ func appendChunk(out []byte, p *model.Predictor, ch *chunk, bt *model.Batch, wid
 		out = append(out, '\n')
 	}
 	return out
+}
+
+// ragged returns the fields of record i when it does not have width of them.
+func (ch *chunk) ragged(i, width int) ([]string, bool) {
+	if ch.quoted {
+		r := ch.recs[i]
+		return r, len(r) != width
+	}
+	if strings.Count(ch.lines[i], ",") == width-1 {
+		return nil, false
+	}
+	ch.cells = commaFields(ch.cells[:0], ch.lines[i])
+	return ch.cells, true
 }
 
 // appendFloat writes a number in its shortest form at the given precision.

@@ -81,10 +81,12 @@ const batchBlock = 512
 // fail are listed in Batch.Errors (in row order) with NaN outputs; ctx is
 // checked between blocks of rows.
 func (r *Record) PredictBatch(ctx context.Context, recs [][]string) (*Batch, error) {
-	if !r.p.hasText {
-		return r.predictRecordBlocks(ctx, recs)
+	if r.p.hasText {
+		return r.predictColumns(ctx, recs)
 	}
-	return r.predictColumns(ctx, recs)
+	return r.predictRecordBlocks(ctx, len(recs),
+		func(b *blockBuf, row, i int) bool { return r.direct != nil && r.putKeys(b, row, recs[i]) },
+		func(_ *blockBuf, i int) []string { return recs[i] })
 }
 
 // predictColumns is PredictBatch through feature columns: the records are

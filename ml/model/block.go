@@ -20,6 +20,10 @@ type blockBuf struct {
 	outs [][]float64
 	walk walkBuf
 	xr   []float64
+	// commas and cells hold the comma indexes and the cells of a line
+	// (see PredictLines).
+	commas []int32
+	cells  []string
 }
 
 // outWidth is the number of outputs per row a member writes in a block.
@@ -221,21 +225,23 @@ func (p *Predictor) forBlocks(ctx context.Context, n int, fn func(b *blockBuf, s
 	return ctx.Err()
 }
 
-// predictRecordBlocks is PredictBatch for predictors without text members:
-// each worker encodes a block of records (straight into tree keys when the
-// Record allows it, see putKeys), evaluates every member on it and blends,
-// so the rows pass through memory once.
-func (r *Record) predictRecordBlocks(ctx context.Context, recs [][]string) (*Batch, error) {
+// predictRecordBlocks predicts n records for PredictBatch and PredictLines
+// (predictors without text members): each worker encodes a block of
+// records, evaluates every member on it and blends, so the rows pass
+// through memory once. putKeys stores record i as a block row straight in
+// tree keys when it can (see Record.putKeys); the others go through
+// Encode of their cells.
+func (r *Record) predictRecordBlocks(ctx context.Context, n int, putKeys func(b *blockBuf, row, i int) bool, cells func(b *blockBuf, i int) []string) (*Batch, error) {
 	p := r.p
-	out := p.newBatch(len(recs))
+	out := p.newBatch(n)
 	var mu sync.Mutex
 	var errs []RowError
-	err := p.forBlocks(ctx, len(recs), func(b *blockBuf, s *scratch, lo, hi int) {
+	err := p.forBlocks(ctx, n, func(b *blockBuf, s *scratch, lo, hi int) {
 		for i := lo; i < hi; i++ {
-			if r.direct != nil && r.putKeys(b, i-lo, recs[i]) {
+			if putKeys(b, i-lo, i) {
 				continue
 			}
-			if err := r.encode(s, recs[i]); err != nil {
+			if err := r.encode(s, cells(b, i)); err != nil {
 				mu.Lock()
 				errs = append(errs, RowError{Row: i, Err: err})
 				mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/trainyard/trainyard/ml/gbdt"
@@ -164,6 +165,7 @@ func checkRecordPaths(t *testing.T, name string, rec *Record, recs [][]string) {
 		}
 	}
 	compareBatches(t, name+" records", got, want)
+	checkLines(t, name, rec, recs)
 	var d Prediction
 	failed := map[int]bool{}
 	for _, e := range got.Errors {
@@ -266,6 +268,40 @@ func TestDirectKeys(t *testing.T) {
 		}
 		checkRecordPaths(t, c.name, rec, recs)
 	}
+}
+
+// checkLines checks that PredictLines gives bit for bit what PredictBatch
+// gives on the lines split at every comma, and fails the same rows with the
+// same errors, on recs joined into lines, the same lines with a cell more,
+// and empty and comma-only lines.
+func checkLines(t *testing.T, name string, rec *Record, recs [][]string) {
+	t.Helper()
+	lines := []string{"", ",", ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,"}
+	for _, r := range recs {
+		l := strings.Join(r, ",")
+		lines = append(lines, l, l+",extra")
+	}
+	split := make([][]string, len(lines))
+	for i, l := range lines {
+		split[i] = strings.Split(l, ",")
+	}
+	got, err := rec.PredictLines(context.Background(), lines)
+	if err != nil {
+		t.Fatalf("%s: PredictLines = %v", name, err)
+	}
+	want, err := rec.PredictBatch(context.Background(), split)
+	if err != nil {
+		t.Fatalf("%s: PredictBatch of the split lines = %v", name, err)
+	}
+	if len(got.Errors) != len(want.Errors) {
+		t.Fatalf("%s: PredictLines has %d row errors, PredictBatch %d", name, len(got.Errors), len(want.Errors))
+	}
+	for i := range got.Errors {
+		if g, w := got.Errors[i], want.Errors[i]; g.Row != w.Row || g.Err.Error() != w.Err.Error() {
+			t.Fatalf("%s: PredictLines row error %d is %v, PredictBatch %v", name, i, g, w)
+		}
+	}
+	compareBatches(t, name+" lines", got, want)
 }
 
 func compareBatches(t *testing.T, name string, got, want *Batch) {

@@ -1,0 +1,90 @@
+package model
+
+import (
+	"context"
+	"slices"
+	"strings"
+)
+
+// PredictLines is PredictBatch for records given as lines of cells
+// separated by commas, without quotes or line breaks: it predicts, and
+// fails with the same errors, exactly what PredictBatch does on the lines
+// split at every comma. When the Record allows it (see putKeys), a line's
+// numbers are read from its text straight into tree keys, without
+// building its cells: a caller holding records as text then skips
+// splitting them, and the collector does not scan millions of cells.
+// The other lines are split into a worker's buffer for Encode to predict or
+// fail them.
+func (r *Record) PredictLines(ctx context.Context, lines []string) (*Batch, error) {
+	if r.p.hasText {
+		recs := make([][]string, len(lines))
+		for i, l := range lines {
+			recs[i] = strings.Split(l, ",")
+		}
+		return r.predictColumns(ctx, recs)
+	}
+	return r.predictRecordBlocks(ctx, len(lines),
+		func(b *blockBuf, row, i int) bool { return r.direct != nil && r.putLineKeys(b, row, lines[i]) },
+		func(b *blockBuf, i int) []string { return b.lineCells(lines[i]) })
+}
+
+// putLineKeys is putKeys for a record given as a line, reading its cells in place: cell f
+// lies between the commas f-1 and f. It reports false, for the general path to take the
+// record, when the line has too few cells or a cell is not a number.
+func (r *Record) putLineKeys(b *blockBuf, row int, line string) bool {
+	b.commas = appendCommas(b.commas[:0], line)
+	commas := b.commas
+	if len(commas)+1 < r.need {
+		return false
+	}
+	for i, fields := range r.direct {
+		m := &r.p.members[i]
+		enc := r.enc[m.pipe]
+		st := m.ts.stride()
+		keys := b.keys[i][row*st : row*st+len(fields)]
+		for j, f := range fields {
+			start, end := 0, len(line)
+			if f > 0 {
+				start = int(commas[f-1]) + 1
+			}
+			if f < len(commas) {
+				end = int(commas[f])
+			}
+			v, ok := enc.Number(line[start:end])
+			if !ok {
+				return false
+			}
+			keys[j] = keyOf(v)
+		}
+	}
+	return true
+}
+
+// lineCells returns the cells of line, split at every comma, in b's
+// buffers: they are only read until the next line.
+func (b *blockBuf) lineCells(line string) []string {
+	b.commas = appendCommas(b.commas[:0], line)
+	b.cells = b.cells[:0]
+	start := 0
+	for _, c := range b.commas {
+		b.cells = append(b.cells, line[start:c])
+		start = int(c) + 1
+	}
+	b.cells = append(b.cells, line[start:])
+	return b.cells
+}
+
+// appendCommas appends the index of every comma of line to dst. It tests every byte without
+// a branch: the cells of numeric records are short and of varying length, so a loop that
+// branches at each comma mispredicts most of them.
+func appendCommas(dst []int32, line string) []int32 {
+	n := len(dst)
+	dst = slices.Grow(dst, len(line))[:n+len(line)]
+	for i := 0; i < len(line); i++ {
+		dst[n] = int32(i)
+		if line[i] == ',' {
+			n++
+		}
+	}
+	return dst[:n]
+}
