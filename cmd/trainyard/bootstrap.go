@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/trainyard/trainyard/internal/client"
 	"github.com/trainyard/trainyard/internal/store"
 )
 
@@ -27,10 +28,10 @@ func bootstrapAdmin(ctx context.Context, e env, st *store.Store, publicURL, emai
 	if err != nil {
 		return fmt.Errorf("create the first admin key: %w", err)
 	}
-	path, err := credentialsPath(e.lookup)
+	path, err := client.CredentialsPath(e.lookup)
 	saved := false
 	if err == nil {
-		saved, err = saveCredentials(path, credentials{URL: publicURL, APIKey: secret})
+		saved, err = saveCredentials(path, client.Settings{URL: publicURL, APIKey: secret})
 	}
 	fmt.Fprintf(e.stderr, "\n  First start: created the admin user %s with this API key (shown only now):\n\n    %s\n\n", email, secret)
 	switch {

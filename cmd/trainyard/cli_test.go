@@ -20,6 +20,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	trainyardv1 "github.com/trainyard/trainyard/gen/go/trainyard/v1"
+	"github.com/trainyard/trainyard/internal/client"
 	"github.com/trainyard/trainyard/internal/store"
 )
 
@@ -244,7 +245,7 @@ func readKey(t *testing.T, vars map[string]string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var c credentials
+	var c client.Settings
 	if err := json.Unmarshal(b, &c); err != nil {
 		t.Fatal(err)
 	}

@@ -7,34 +7,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/trainyard/trainyard/internal/client"
 )
 
-// credentials is the file the CLI and the SDKs read to reach a server:
-// $XDG_CONFIG_HOME/trainyard/credentials.json, or ~/.config/trainyard/credentials.json.
-type credentials struct {
-	URL    string `json:"url"`
-	APIKey string `json:"apiKey"`
-}
-
-// credentialsPath returns where the credentials file lives.
-func credentialsPath(lookup func(string) (string, bool)) (string, error) {
-	if dir, ok := lookup("XDG_CONFIG_HOME"); ok && dir != "" {
-		return filepath.Join(dir, "trainyard", "credentials.json"), nil
-	}
-	home, ok := lookup("HOME")
-	if !ok || home == "" {
-		h, err := os.UserHomeDir()
-		if err != nil {
-			return "", fmt.Errorf("find the home folder: %w", err)
-		}
-		home = h
-	}
-	return filepath.Join(home, ".config", "trainyard", "credentials.json"), nil
-}
-
-// saveCredentials writes c to path with mode 0600 unless a file is already there; it reports
-// whether it wrote.
-func saveCredentials(path string, c credentials) (bool, error) {
+// saveCredentials writes the URL and key of s to path (the credentials file the CLI and the
+// SDKs read, client.CredentialsPath) with mode 0600 unless a file is already there, where
+// client.WriteCredentials would replace it; it reports whether it wrote.
+func saveCredentials(path string, s client.Settings) (bool, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return false, fmt.Errorf("create %s: %w", filepath.Dir(path), err)
 	}
@@ -45,7 +25,7 @@ func saveCredentials(path string, c credentials) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("create %s: %w", path, err)
 	}
-	b, err := json.MarshalIndent(c, "", "  ")
+	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		f.Close()
 		return false, err

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trainyard/trainyard/internal/client"
 	"github.com/trainyard/trainyard/internal/config"
 )
 
@@ -127,7 +128,7 @@ func TestFirstStartAndCreateKey(t *testing.T) {
 	if fi.Mode().Perm() != 0o600 {
 		t.Errorf("credentials file mode = %v, want 0600", fi.Mode().Perm())
 	}
-	var cred credentials
+	var cred client.Settings
 	b, _ := os.ReadFile(credPath)
 	if err := json.Unmarshal(b, &cred); err != nil || !keyPattern.MatchString(cred.APIKey) || cred.URL != base {
 		t.Fatalf("credentials = %s (%v), want {url: %s, apiKey: ty_...}", b, err, base)
