@@ -12,6 +12,11 @@ import (
 // hexadecimal forms and underscores, which in data files are codes or
 // missing markers, not numbers.
 func ParseNumber(s string) (float64, bool) {
+	// One digit, the commonest cell of many files (flags, small counts, the
+	// zeros of sparse columns), needs no loop.
+	if len(s) == 1 && s[0]-'0' <= 9 {
+		return float64(s[0] - '0'), true
+	}
 	// Most cells are plain decimals without spaces: they skip the trim
 	// (the fast path refuses spaces, which then go through it).
 	if v, ok := parseSimpleDecimal(s); ok {

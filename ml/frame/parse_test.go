@@ -42,3 +42,16 @@ func FuzzParseSimpleDecimal(f *testing.F) {
 		}
 	})
 }
+
+// TestParseNumberOneByte: a cell of one byte is a number exactly when it is a digit, worth
+// that digit, as strconv.ParseFloat reads it.
+func TestParseNumberOneByte(t *testing.T) {
+	for b := range 256 {
+		s := string([]byte{byte(b)})
+		want, err := strconv.ParseFloat(s, 64)
+		got, ok := ParseNumber(s)
+		if ok != (err == nil) || ok && math.Float64bits(got) != math.Float64bits(want) {
+			t.Errorf("ParseNumber(%q) = %v, %v; strconv.ParseFloat = %v, %v", s, got, ok, want, err)
+		}
+	}
+}
