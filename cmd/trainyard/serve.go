@@ -75,6 +75,33 @@ func (e env) with(name, value string) env {
 	return e
 }
 
+// openStores opens what serve and worker share: the metadata store, the blob store and the
+// queue of cfg. closeAll closes them, giving the queue 5 s to deliver what it holds.
+func openStores(ctx context.Context, cfg config.Config, opts store.Options, log *slog.Logger) (st *store.Store, bl *blob.Store, q *queue.Queue, closeAll func(), err error) {
+	if st, err = store.Open(ctx, cfg.DatabaseURL, opts); err != nil {
+		return nil, nil, nil, nil, fmt.Errorf("open store: %w", err)
+	}
+	if bl, err = blob.Open(ctx, cfg.BlobURL, cfg.DataDir); err != nil {
+		st.Close()
+		return nil, nil, nil, nil, fmt.Errorf("open blob store: %w", err)
+	}
+	if q, err = queue.Open(ctx, cfg.QueueURL); err != nil {
+		bl.Close()
+		st.Close()
+		return nil, nil, nil, nil, err
+	}
+	closeAll = func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := q.Close(cctx); err != nil {
+			log.Warn("close queue", "err", err)
+		}
+		bl.Close()
+		st.Close()
+	}
+	return st, bl, q, closeAll, nil
+}
+
 // newFlagSet returns the flag set of `trainyard serve`.
 func newFlagSet() *flag.FlagSet { return flag.NewFlagSet("trainyard serve", flag.ContinueOnError) }
 
@@ -89,30 +116,14 @@ func flagGiven(fs *flag.FlagSet, name string) bool {
 // used instead of listening on cfg.Addr (tests). The settings outside cfg come from e's
 // variables: the embedded workers' (see startEmbeddedWorkers) and batchSubscriptionVar.
 func serve(ctx context.Context, e env, cfg config.Config, log *slog.Logger, adminEmail string, ln net.Listener) error {
-	st, err := store.Open(ctx, cfg.DatabaseURL, store.Options{Logger: log})
+	st, bl, q, closeAll, err := openStores(ctx, cfg, store.Options{Logger: log}, log)
 	if err != nil {
-		return fmt.Errorf("open store: %w", err)
+		return err
 	}
-	defer st.Close()
+	defer closeAll()
 	if err := bootstrapAdmin(ctx, e, st, cfg.PublicURL, adminEmail); err != nil {
 		return err
 	}
-	bl, err := blob.Open(ctx, cfg.BlobURL, cfg.DataDir)
-	if err != nil {
-		return fmt.Errorf("open blob store: %w", err)
-	}
-	defer bl.Close()
-	q, err := queue.Open(ctx, cfg.QueueURL)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		if err := q.Close(cctx); err != nil {
-			log.Warn("close queue", "err", err)
-		}
-	}()
 
 	sessions, err := openSessions(ctx, cfg)
 	if err != nil {

@@ -90,25 +90,11 @@ func runWorker(ctx context.Context, e env, args []string) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	st, err := store.Open(ctx, cfg.DatabaseURL, store.Options{Logger: log, PollInterval: time.Second})
-	if err != nil {
-		return fmt.Errorf("open store: %w", err)
-	}
-	defer st.Close()
-	bl, err := blob.Open(ctx, cfg.BlobURL, cfg.DataDir)
-	if err != nil {
-		return fmt.Errorf("open blob store: %w", err)
-	}
-	defer bl.Close()
-	q, err := queue.Open(ctx, cfg.QueueURL)
+	st, bl, q, closeAll, err := openStores(ctx, cfg, store.Options{Logger: log, PollInterval: time.Second}, log)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		_ = q.Close(cctx)
-	}()
+	defer closeAll()
 	tr, rs, err := openBackends(ctx, e, cfg, bl)
 	if err != nil {
 		return err
