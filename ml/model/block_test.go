@@ -203,7 +203,7 @@ func checkRecordPaths(t *testing.T, name string, rec *Record, recs [][]string) {
 func TestDirectKeys(t *testing.T) {
 	tb := readTable(t, "breast_cancer.csv")
 	fit, err := prep.FitTransform(context.Background(), tb.frame, prep.Options{
-		Target: "diagnosis", Mode: prep.Trees, MissingMarkers: []string{"", "NA", "?", "-1", " 0.5 "}})
+		Target: "diagnosis", Mode: prep.Trees, MissingMarkers: []string{"", "NA", "?", "-1", " 0.5 ", "7"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +258,7 @@ func TestDirectKeys(t *testing.T) {
 			t.Errorf("%s: direct = %v, want %v", c.name, rec.direct != nil, c.direct)
 		}
 		recs := edgeRecords(c.tb, thresholds(c.a))
-		for i, cell := range []string{"?", " NA", "-1", " -1 ", "-1.0", "0.5", " 0.5 ", "1,5", " 2.25", "1e400", "0x10", "nan", "+3"} {
+		for i, cell := range []string{"?", " NA", "-1", " -1 ", "-1.0", "0.5", " 0.5 ", "1,5", " 2.25", "1e400", "0x10", "nan", "+3", "7", "0", "9", "07"} {
 			r := append([]string(nil), c.tb.recs[i]...)
 			r[(3*i+1)%len(r)] = cell
 			recs = append(recs, r)

@@ -50,6 +50,10 @@ func (r *Record) putLineKeys(b *blockBuf, row int, line string) bool {
 			if f < len(commas) {
 				end = int(commas[f])
 			}
+			if end == start+1 && line[start]-'0' <= 9 && r.digits != nil {
+				keys[j] = r.digits[i][line[start]-'0']
+				continue
+			}
 			v, ok := enc.Number(line[start:end])
 			if !ok {
 				return false
@@ -58,6 +62,26 @@ func (r *Record) putLineKeys(b *blockBuf, row int, line string) bool {
 		}
 	}
 	return true
+}
+
+// digitKeys returns per member of r.direct the key of every one-digit
+// cell, the commonest cells of many files (flags, small counts, the zeros
+// of sparse columns): putLineKeys looks them up instead of reading them.
+// They are the keys of what Number reads, missing markers included; nil,
+// for putLineKeys to read every cell, if Number refused a digit.
+func (r *Record) digitKeys() [][10]uint32 {
+	keys := make([][10]uint32, len(r.direct))
+	for i := range r.direct {
+		enc := r.enc[r.p.members[i].pipe]
+		for d := range 10 {
+			v, ok := enc.Number(string(rune('0' + d)))
+			if !ok {
+				return nil
+			}
+			keys[i][d] = keyOf(v)
+		}
+	}
+	return keys
 }
 
 // lineCells returns the cells of line, split at every comma, in b's

@@ -199,6 +199,9 @@ type Record struct {
 	// nil otherwise; need is then the fields a record must have.
 	direct [][]int
 	need   int
+	// digits holds per member of direct the keys of one-digit cells (see
+	// digitKeys).
+	digits [][10]uint32
 }
 
 // Bind prepares record prediction for rows whose cells follow header.
@@ -243,6 +246,7 @@ func (r *Record) bindDirect() {
 		}
 	}
 	r.direct = direct
+	r.digits = r.digitKeys()
 }
 
 // Predict predicts one record into dst. Cells equal to a missing marker
