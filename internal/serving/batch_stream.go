@@ -403,8 +403,12 @@ func appendHeader(line []byte, header []string, p *model.Predictor) []byte {
 // fields padded to the header's width when it had another number), the prediction, the
 // probabilities and the error. bt.Errors is in row order.
 func (ch *chunk) appendOutput(out []byte, p *model.Predictor, bt *model.Batch, width int) []byte {
-	classes := p.Classes()
-	k := len(classes)
+	// The labels as fields, quoted when they need to be once per chunk rather than per row.
+	labels := make([]string, len(p.Classes()))
+	for c, l := range p.Classes() {
+		labels[c] = string(appendField(nil, l))
+	}
+	k := len(labels)
 	errs := bt.Errors
 	for i, sp := range ch.spans {
 		if r, ok := ch.ragged(i, width); ok {
@@ -427,7 +431,7 @@ func (ch *chunk) appendOutput(out []byte, p *model.Predictor, bt *model.Batch, w
 		case k == 0:
 			out = appendFloat(out, bt.Values[i], 64)
 		default:
-			out = appendField(out, classes[bt.Class[i]])
+			out = append(out, labels[bt.Class[i]]...)
 			for c := range k {
 				out = append(out, ',')
 				out = appendFloat(out, bt.Probabilities[i*k+c], 32)
