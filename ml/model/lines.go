@@ -13,8 +13,8 @@ import (
 // numbers are read from its text straight into tree keys, without
 // building its cells: a caller holding records as text then skips
 // splitting them, and the collector does not scan millions of cells.
-// The other lines are split into a worker's buffer for Encode to predict or
-// fail them.
+// The other lines are split into a worker's buffer for Encode to predict
+// or fail them.
 func (r *Record) PredictLines(ctx context.Context, lines []string) (*Batch, error) {
 	if r.p.hasText {
 		recs := make([][]string, len(lines))
@@ -28,9 +28,10 @@ func (r *Record) PredictLines(ctx context.Context, lines []string) (*Batch, erro
 		func(b *blockBuf, i int) []string { return b.lineCells(lines[i]) })
 }
 
-// putLineKeys is putKeys for a record given as a line, reading its cells in place: cell f
-// lies between the commas f-1 and f. It reports false, for the general path to take the
-// record, when the line has too few cells or a cell is not a number.
+// putLineKeys is putKeys for a record given as a line, reading its cells
+// in place: cell f lies between the commas f-1 and f. It reports false,
+// for the general path to take the record, when the line has too few cells
+// or a cell is not a number.
 func (r *Record) putLineKeys(b *blockBuf, row int, line string) bool {
 	b.commas = appendCommas(b.commas[:0], line)
 	commas := b.commas
@@ -98,9 +99,10 @@ func (b *blockBuf) lineCells(line string) []string {
 	return b.cells
 }
 
-// appendCommas appends the index of every comma of line to dst. It tests every byte without
-// a branch: the cells of numeric records are short and of varying length, so a loop that
-// branches at each comma mispredicts most of them.
+// appendCommas appends the index of every comma of line to dst. It tests
+// every byte without a branch: the cells of numeric records are short and
+// of varying length, so a loop that branches at each comma mispredicts most
+// of them.
 func appendCommas(dst []int32, line string) []int32 {
 	n := len(dst)
 	dst = slices.Grow(dst, len(line))[:n+len(line)]
