@@ -78,9 +78,10 @@ func (p *Predictor) putRow(b *blockBuf, r int, x [][]float64) {
 
 // putKeys stores row row of the block straight from the cells of record
 // rec, for a Record with direct: every key is keyOf the number Encode
-// would read from its cell. It reports false when the record is too short
-// or a cell is neither a number nor a missing marker; the caller then takes
-// the general path, which stores the row or reports its error.
+// would read from its cell (looked up for one-digit cells, see digitKeys).
+// It reports false when the record is too short or a cell is neither a
+// number nor a missing marker; the caller then takes the general path,
+// which stores the row or reports its error.
 func (r *Record) putKeys(b *blockBuf, row int, rec []string) bool {
 	if len(rec) < r.need {
 		return false
@@ -91,7 +92,12 @@ func (r *Record) putKeys(b *blockBuf, row int, rec []string) bool {
 		st := m.ts.stride()
 		keys := b.keys[i][row*st : row*st+len(fields)]
 		for j, f := range fields {
-			v, ok := enc.Number(rec[f])
+			cell := rec[f]
+			if len(cell) == 1 && cell[0]-'0' <= 9 && r.digits != nil {
+				keys[j] = r.digits[i][cell[0]-'0']
+				continue
+			}
+			v, ok := enc.Number(cell)
 			if !ok {
 				return false
 			}

@@ -67,9 +67,10 @@ func (r *Record) putLineKeys(b *blockBuf, row int, line string) bool {
 
 // digitKeys returns per member of r.direct the key of every one-digit
 // cell, the commonest cells of many files (flags, small counts, the zeros
-// of sparse columns): putLineKeys looks them up instead of reading them.
+// of sparse columns): putKeys and putLineKeys look them up instead of
+// reading them.
 // They are the keys of what Number reads, missing markers included; nil,
-// for putLineKeys to read every cell, if Number refused a digit.
+// for them to read every cell, if Number refused a digit.
 func (r *Record) digitKeys() [][10]uint32 {
 	keys := make([][10]uint32, len(r.direct))
 	for i := range r.direct {
