@@ -163,6 +163,10 @@ func (s *scorer) reach(x []uint32, live []uint64) {
 // sum adds to out (k values per row) the leaf of each of n rows in every
 // tree, in tree order: the lowest bit of its word in live.
 func (s *scorer) sum(live []uint64, n, k int, out []float64) {
+	if k == 1 && n == scoreRows {
+		s.sum8(live, (*[scoreRows]float64)(out))
+		return
+	}
 	c := 0
 	for t, first := range s.first {
 		w := live[t*scoreRows : t*scoreRows+n]
@@ -173,4 +177,24 @@ func (s *scorer) sum(live []uint64, n, k int, out []float64) {
 			c = 0
 		}
 	}
+}
+
+// sum8 is sum for one output and a full group of rows: their eight sums
+// stay in registers, eight independent chains of additions, instead of
+// going through memory for every tree.
+func (s *scorer) sum8(live []uint64, out *[scoreRows]float64) {
+	a0, a1, a2, a3, a4, a5, a6, a7 := out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7]
+	for t, first := range s.first {
+		w := (*[scoreRows]uint64)(live[t*scoreRows:])
+		l := s.leaves[first:]
+		a0 += l[bits.TrailingZeros64(w[0])]
+		a1 += l[bits.TrailingZeros64(w[1])]
+		a2 += l[bits.TrailingZeros64(w[2])]
+		a3 += l[bits.TrailingZeros64(w[3])]
+		a4 += l[bits.TrailingZeros64(w[4])]
+		a5 += l[bits.TrailingZeros64(w[5])]
+		a6 += l[bits.TrailingZeros64(w[6])]
+		a7 += l[bits.TrailingZeros64(w[7])]
+	}
+	out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7] = a0, a1, a2, a3, a4, a5, a6, a7
 }
