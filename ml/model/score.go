@@ -32,6 +32,9 @@ type scorer struct {
 	// start at first[t].
 	leaves []float64
 	first  []int32
+	// full holds a word of all leaves per tree and row, which starts each
+	// group of rows: one copy sets live.
+	full []uint64
 }
 
 // scoreCond is one split: a row sent right keeps only the leaves of mask
@@ -77,6 +80,10 @@ func newScorer(ts *treeSet) *scorer {
 	}
 	s.off = append(s.off, int32(len(s.conds)))
 	s.nanOff = append(s.nanOff, int32(len(s.nan)))
+	s.full = make([]uint64, len(s.first)*scoreRows)
+	for i := range s.full {
+		s.full[i] = math.MaxUint64
+	}
 	return s
 }
 
@@ -130,9 +137,7 @@ func (s *scorer) raw(keys []uint32, m, stride, k int, live []uint64, out []float
 	live = live[:len(s.first)*scoreRows]
 	for lo := 0; lo < m; lo += scoreRows {
 		n := min(scoreRows, m-lo)
-		for i := range live {
-			live[i] = math.MaxUint64
-		}
+		copy(live, s.full)
 		for r := range n {
 			x := keys[(lo+r)*stride:]
 			s.reach(x[:nf], live[r:])
