@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/trainyard/trainyard/ml/frame"
 	"github.com/trainyard/trainyard/ml/model"
 )
 
@@ -232,13 +233,13 @@ func parseRecord(dst []string, rec string) ([]string, error) {
 }
 
 // commaFields appends the comma-separated fields of rec to dst. It looks at eight bytes at a
-// time and finds their commas with integer arithmetic: fields are short and of varying length,
-// so a test per byte (or a call to strings.IndexByte per field) costs more, mostly in
-// mispredicted branches.
+// time and finds their commas with integer arithmetic (frame.CommaMask): fields are short and
+// of varying length, so a test per byte (or a call to strings.IndexByte per field) costs more,
+// mostly in mispredicted branches.
 func commaFields(dst []string, rec string) []string {
 	start, i := 0, 0
 	for ; i+8 <= len(rec); i += 8 {
-		for m := commas(load64(rec[i : i+8])); m != 0; m &= m - 1 {
+		for m := frame.CommaMask(rec[i:]); m != 0; m &= m - 1 {
 			j := i + bits.TrailingZeros64(m)/8
 			dst = append(dst, rec[start:j])
 			start = j + 1
@@ -251,21 +252,6 @@ func commaFields(dst []string, rec string) []string {
 		}
 	}
 	return append(dst, rec[start:])
-}
-
-// commas returns the high bit of every byte of w that is a comma. No carry crosses bytes:
-// x&lo7 + lo7 sets a byte's high bit when its low seven bits are not all zero.
-func commas(w uint64) uint64 {
-	const lo7, high = 0x7f7f7f7f7f7f7f7f, 0x8080808080808080
-	x := w ^ 0x2c2c2c2c2c2c2c2c // commas become zero bytes
-	return ^(x&lo7 + lo7 | x) & high
-}
-
-// load64 returns the eight bytes of s, little-endian (the compiler makes it one load).
-func load64(s string) uint64 {
-	_ = s[7]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 // recordEnd finds the end of the record starting at b[from]: the index of the line break that

@@ -2,8 +2,9 @@ package model
 
 import (
 	"context"
-	"slices"
 	"strings"
+
+	"github.com/trainyard/trainyard/ml/frame"
 )
 
 // PredictLines is PredictBatch for records given as lines of cells
@@ -33,7 +34,7 @@ func (r *Record) PredictLines(ctx context.Context, lines []string) (*Batch, erro
 // for the general path to take the record, when the line has too few cells
 // or a cell is not a number.
 func (r *Record) putLineKeys(b *blockBuf, row int, line string) bool {
-	b.commas = appendCommas(b.commas[:0], line)
+	b.commas = frame.AppendCommas(b.commas[:0], line)
 	commas := b.commas
 	if len(commas)+1 < r.need {
 		return false
@@ -89,7 +90,7 @@ func (r *Record) digitKeys() [][10]uint32 {
 // lineCells returns the cells of line, split at every comma, in b's
 // buffers: they are only read until the next line.
 func (b *blockBuf) lineCells(line string) []string {
-	b.commas = appendCommas(b.commas[:0], line)
+	b.commas = frame.AppendCommas(b.commas[:0], line)
 	b.cells = b.cells[:0]
 	start := 0
 	for _, c := range b.commas {
@@ -98,20 +99,4 @@ func (b *blockBuf) lineCells(line string) []string {
 	}
 	b.cells = append(b.cells, line[start:])
 	return b.cells
-}
-
-// appendCommas appends the index of every comma of line to dst. It tests
-// every byte without a branch: the cells of numeric records are short and
-// of varying length, so a loop that branches at each comma mispredicts most
-// of them.
-func appendCommas(dst []int32, line string) []int32 {
-	n := len(dst)
-	dst = slices.Grow(dst, len(line))[:n+len(line)]
-	for i := 0; i < len(line); i++ {
-		dst[n] = int32(i)
-		if line[i] == ',' {
-			n++
-		}
-	}
-	return dst[:n]
 }
