@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/trainyard/trainyard/ml/prep"
 )
 
 // blockRows is the number of rows a worker encodes and predicts at a time:
@@ -92,19 +94,25 @@ func (r *Record) putKeys(b *blockBuf, row int, rec []string) bool {
 		st := m.ts.stride()
 		keys := b.keys[i][row*st : row*st+len(fields)]
 		for j, f := range fields {
-			cell := rec[f]
-			if len(cell) == 1 && cell[0]-'0' <= 9 && r.digits != nil {
-				keys[j] = r.digits[i][cell[0]-'0']
-				continue
-			}
-			v, ok := enc.Number(cell)
+			k, ok := r.cellKey(i, enc, rec[f])
 			if !ok {
 				return false
 			}
-			keys[j] = keyOf(v)
+			keys[j] = k
 		}
 	}
 	return true
+}
+
+// cellKey returns the tree key of one cell for member i of r.direct, read by
+// enc: looked up for a one-digit cell (see digitKeys), else keyOf the number
+// enc reads. It reports false when the cell is not a number.
+func (r *Record) cellKey(i int, enc *prep.RowEncoder, cell string) (uint32, bool) {
+	if len(cell) == 1 && cell[0]-'0' <= 9 && r.digits != nil {
+		return r.digits[i][cell[0]-'0'], true
+	}
+	v, ok := enc.Number(cell)
+	return keyOf(v), ok
 }
 
 // putColumns stores rows [lo, lo+n) of column-major features cols (per

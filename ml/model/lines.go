@@ -52,15 +52,11 @@ func (r *Record) putLineKeys(b *blockBuf, row int, line string) bool {
 			if f < len(commas) {
 				end = int(commas[f])
 			}
-			if end == start+1 && line[start]-'0' <= 9 && r.digits != nil {
-				keys[j] = r.digits[i][line[start]-'0']
-				continue
-			}
-			v, ok := enc.Number(line[start:end])
+			k, ok := r.cellKey(i, enc, line[start:end])
 			if !ok {
 				return false
 			}
-			keys[j] = keyOf(v)
+			keys[j] = k
 		}
 	}
 	return true
