@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/bits"
 	"runtime"
 	"strconv"
 	"strings"
@@ -221,7 +220,7 @@ func (ch *chunk) split(width int) error {
 // dst; records with quotes go through encoding/csv, the others are split at commas.
 func parseRecord(dst []string, rec string) ([]string, error) {
 	if strings.IndexByte(rec, '"') < 0 {
-		return commaFields(dst, rec), nil
+		return frame.AppendCells(dst, rec), nil
 	}
 	cr := csv.NewReader(strings.NewReader(rec))
 	cr.FieldsPerRecord = -1
@@ -230,28 +229,6 @@ func parseRecord(dst []string, rec string) ([]string, error) {
 		return dst, err
 	}
 	return append(dst, fields...), nil
-}
-
-// commaFields appends the comma-separated fields of rec to dst. It looks at eight bytes at a
-// time and finds their commas with integer arithmetic (frame.CommaMask): fields are short and
-// of varying length, so a test per byte (or a call to strings.IndexByte per field) costs more,
-// mostly in mispredicted branches.
-func commaFields(dst []string, rec string) []string {
-	start, i := 0, 0
-	for ; i+8 <= len(rec); i += 8 {
-		for m := frame.CommaMask(rec[i:]); m != 0; m &= m - 1 {
-			j := i + bits.TrailingZeros64(m)/8
-			dst = append(dst, rec[start:j])
-			start = j + 1
-		}
-	}
-	for ; i < len(rec); i++ {
-		if rec[i] == ',' {
-			dst = append(dst, rec[start:i])
-			start = i + 1
-		}
-	}
-	return append(dst, rec[start:])
 }
 
 // recordEnd finds the end of the record starting at b[from]: the index of the line break that
@@ -442,7 +419,7 @@ func (ch *chunk) ragged(i, width int) ([]string, bool) {
 	if strings.Count(ch.lines[i], ",") == width-1 {
 		return nil, false
 	}
-	ch.cells = commaFields(ch.cells[:0], ch.lines[i])
+	ch.cells = frame.AppendCells(ch.cells[:0], ch.lines[i])
 	return ch.cells, true
 }
 

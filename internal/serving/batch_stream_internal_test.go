@@ -3,7 +3,6 @@ package serving
 import (
 	"encoding/csv"
 	"io"
-	"math/rand/v2"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -56,27 +55,5 @@ func TestCutterMatchesEncodingCSV(t *testing.T) {
 	// A broken quote is an error, as in encoding/csv.
 	if _, err := parseRecord(nil, `1,x"y,3`); err == nil {
 		t.Error(`parseRecord("1,x\"y,3") = nil error, want a parse error`)
-	}
-}
-
-// TestCommaFieldsMatchesSplit: commaFields splits like strings.Split for records of every
-// length up to 40 with commas at every byte position, bytes next to a comma's (0x2b, 0x2d,
-// 0xac) and high bytes, appending to what dst holds.
-func TestCommaFieldsMatchesSplit(t *testing.T) {
-	alphabet := []byte{',', ',', '+', '-', 0xac, 0x2c ^ 0x80, '0', '7', '.', 'x', 0xff, 0}
-	rng := rand.New(rand.NewPCG(1, 2))
-	for n := range 41 {
-		for range 200 {
-			b := make([]byte, n)
-			for i := range b {
-				b[i] = alphabet[rng.IntN(len(alphabet))]
-			}
-			rec := string(b)
-			got := commaFields([]string{"kept"}, rec)
-			want := append([]string{"kept"}, strings.Split(rec, ",")...)
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Fatalf("commaFields(%q) (-want +got):\n%s", rec, diff)
-			}
-		}
 	}
 }

@@ -8,11 +8,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestAppendCommasMatchesSplit: AppendCommas finds the commas strings.Split
-// splits at, for lines of every length up to 40 with commas at every byte
-// position, bytes next to a comma's (0x2b, 0x2d, 0xac) and high bytes,
-// appending to what dst holds.
-func TestAppendCommasMatchesSplit(t *testing.T) {
+// TestCommasMatchSplit: AppendCommas finds the commas strings.Split splits
+// at, and AppendCells returns its cells, for lines of every length up to 40
+// with commas at every byte position, bytes next to a comma's (0x2b, 0x2d,
+// 0xac) and high bytes, appending to what dst holds.
+func TestCommasMatchSplit(t *testing.T) {
 	alphabet := []byte{',', ',', '+', '-', 0xac, 0x2c ^ 0x80, '0', '7', '.', 'x', 0xff, 0}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for n := range 41 {
@@ -22,9 +22,12 @@ func TestAppendCommasMatchesSplit(t *testing.T) {
 				b[i] = alphabet[rng.IntN(len(alphabet))]
 			}
 			line := string(b)
-			got := AppendCommas([]int32{-1}, line)
-			if diff := cmp.Diff(splitCommas(line), got); diff != "" {
+			if diff := cmp.Diff(splitCommas(line), AppendCommas([]int32{-1}, line)); diff != "" {
 				t.Fatalf("AppendCommas(%q) (-want +got):\n%s", line, diff)
+			}
+			want := append([]string{"kept"}, strings.Split(line, ",")...)
+			if diff := cmp.Diff(want, AppendCells([]string{"kept"}, line)); diff != "" {
+				t.Fatalf("AppendCells(%q) (-want +got):\n%s", line, diff)
 			}
 		}
 	}

@@ -86,13 +86,6 @@ func (r *Record) digitKeys() [][10]uint32 {
 // lineCells returns the cells of line, split at every comma, in b's
 // buffers: they are only read until the next line.
 func (b *blockBuf) lineCells(line string) []string {
-	b.commas = frame.AppendCommas(b.commas[:0], line)
-	b.cells = b.cells[:0]
-	start := 0
-	for _, c := range b.commas {
-		b.cells = append(b.cells, line[start:c])
-		start = int(c) + 1
-	}
-	b.cells = append(b.cells, line[start:])
+	b.cells = frame.AppendCells(b.cells[:0], line)
 	return b.cells
 }
