@@ -22,7 +22,7 @@ func appendPredictResponse(dst []byte, res *trainyardv1.PredictResponse) ([]byte
 	dst = append(dst, '{')
 	sep := fieldSep{}
 	if len(res.GetPredictions()) > 0 {
-		dst = sep.name(dst, "predictions")
+		dst = sep.name(dst, "predictions", &ok)
 		dst = append(dst, '[')
 		for i, p := range res.GetPredictions() {
 			if i > 0 {
@@ -55,7 +55,7 @@ func appendPrediction(dst []byte, p *trainyardv1.Prediction) ([]byte, bool) {
 		dst = sep.number(dst, "value", r.Value, &ok)
 	}
 	if probs := p.GetProbabilities(); len(probs) > 0 {
-		dst = sep.name(dst, "probabilities")
+		dst = sep.name(dst, "probabilities", &ok)
 		dst = append(dst, '{')
 		keys := make([]string, 0, len(probs))
 		for k := range probs {
@@ -69,7 +69,7 @@ func appendPrediction(dst []byte, p *trainyardv1.Prediction) ([]byte, bool) {
 		dst = append(dst, '}')
 	}
 	if cs := p.GetContributions(); len(cs) > 0 {
-		dst = sep.name(dst, "contributions")
+		dst = sep.name(dst, "contributions", &ok)
 		dst = append(dst, '[')
 		for i, c := range cs {
 			if i > 0 {
@@ -94,7 +94,7 @@ func appendPrediction(dst []byte, p *trainyardv1.Prediction) ([]byte, bool) {
 		dst = sep.string(dst, "error", p.GetError(), &ok)
 	}
 	if ws := p.GetWarnings(); len(ws) > 0 {
-		dst = sep.name(dst, "warnings")
+		dst = sep.name(dst, "warnings", &ok)
 		dst = append(dst, '[')
 		for i, w := range ws {
 			if i > 0 {
@@ -110,31 +110,24 @@ func appendPrediction(dst []byte, p *trainyardv1.Prediction) ([]byte, bool) {
 // fieldSep writes the members of one JSON object, with a comma before all but the first.
 type fieldSep struct{ more bool }
 
-// name appends the member name key and its colon.
-func (s *fieldSep) name(dst []byte, key string) []byte {
+// name appends the member name key and its colon; invalid UTF-8 in key clears *ok.
+func (s *fieldSep) name(dst []byte, key string, ok *bool) []byte {
 	if s.more {
 		dst = append(dst, ',')
 	}
 	s.more = true
-	ok := true
-	dst = appendJSONString(dst, key, &ok)
-	return append(dst, ':')
+	return append(appendJSONString(dst, key, ok), ':')
 }
 
-// string appends a member whose value is text; invalid UTF-8 in key or v clears *ok.
+// string appends a member whose value is text; invalid UTF-8 clears *ok.
 func (s *fieldSep) string(dst []byte, key, v string, ok *bool) []byte {
-	if !utf8.ValidString(key) {
-		*ok = false
-	}
-	return appendJSONString(s.name(dst, key), v, ok)
+	return appendJSONString(s.name(dst, key, ok), v, ok)
 }
 
-// number appends a member whose value is a double; a non-finite v clears *ok.
+// number appends a member whose value is a double; invalid UTF-8 in key or a non-finite v
+// clears *ok.
 func (s *fieldSep) number(dst []byte, key string, v float64, ok *bool) []byte {
-	if !utf8.ValidString(key) {
-		*ok = false
-	}
-	return appendJSONNumber(s.name(dst, key), v, ok)
+	return appendJSONNumber(s.name(dst, key, ok), v, ok)
 }
 
 // appendJSONNumber writes v as encoding/json does: the shortest form that reads back as v,
