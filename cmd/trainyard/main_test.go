@@ -65,7 +65,7 @@ func startServe(t *testing.T, dataDir string, vars map[string]string) (base stri
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, testEnv(io.Discard, stderr, vars), cfg, slog.New(slog.NewTextHandler(stderr, nil)), "admin@example.com", ln)
+		done <- serve(ctx, testEnv(io.Discard, stderr, vars), cfg, slog.New(slog.NewTextHandler(stderr, nil)), "admin@example.com", vars[batchSubscriptionVar], ln)
 	}()
 	deadline := time.Now().Add(20 * time.Second)
 	for {

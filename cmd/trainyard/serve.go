@@ -50,9 +50,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	log := cfg.Log.NewLogger(e.stderr)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	// serve reads the subscription from e, as it reads the embedded workers' settings: give it
-	// the flag's value (Parse applied the variable if the flag was not given).
-	return serve(ctx, e.with(batchSubscriptionVar, *batchSub), cfg, log, *adminEmail, nil)
+	return serve(ctx, e, cfg, log, *adminEmail, *batchSub, nil)
 }
 
 // batchSubscriptionVar is the variable of --batch-subscription-url.
@@ -62,18 +60,6 @@ const batchSubscriptionVar = config.EnvPrefix + "BATCH_SUBSCRIPTION_URL"
 // past their lease): half the lease, so that a job abandoned by a dead process runs again
 // within one and a half leases.
 const batchSweepEvery = serving.DefaultBatchLeaseTTL / 2
-
-// with returns e with the variable name set to value.
-func (e env) with(name, value string) env {
-	lookup := e.lookup
-	e.lookup = func(k string) (string, bool) {
-		if k == name {
-			return value, true
-		}
-		return lookup(k)
-	}
-	return e
-}
 
 // openStores opens what serve and worker share: the metadata store, the blob store and the
 // queue of cfg. closeAll closes them, giving the queue 5 s to deliver what it holds.
@@ -113,9 +99,9 @@ func flagGiven(fs *flag.FlagSet, name string) bool {
 }
 
 // serve runs the server until ctx ends, then shuts it down gracefully. ln, when not nil, is
-// used instead of listening on cfg.Addr (tests). The settings outside cfg come from e's
-// variables: the embedded workers' (see startEmbeddedWorkers) and batchSubscriptionVar.
-func serve(ctx context.Context, e env, cfg config.Config, log *slog.Logger, adminEmail string, ln net.Listener) error {
+// used instead of listening on cfg.Addr (tests). batchSub is --batch-subscription-url; the
+// embedded workers' settings come from e's variables (see startEmbeddedWorkers).
+func serve(ctx context.Context, e env, cfg config.Config, log *slog.Logger, adminEmail, batchSub string, ln net.Listener) error {
 	st, bl, q, closeAll, err := openStores(ctx, cfg, store.Options{Logger: log}, log)
 	if err != nil {
 		return err
@@ -151,7 +137,6 @@ func serve(ctx context.Context, e env, cfg config.Config, log *slog.Logger, admi
 		return err
 	}
 
-	batchSub, _ := e.lookup(batchSubscriptionVar)
 	relay := queue.NewRelay(serveOutbox(cfg, st, q, batchSub), q, log, time.Second)
 	srv.SetOutboxNotifier(relay.Wake)
 	relayCtx, stopRelay := context.WithCancel(store.SystemContext(context.WithoutCancel(ctx)))
