@@ -50,6 +50,10 @@ func (p *plane) mountPredictREST(s *Server, svc *PredictionService) {
 	s.mux.Handle(predictRESTPattern, rp)
 }
 
+// forwardedHeaders are what the chain reads of a REST call's headers, the ones the gateway
+// forwards too (Authorization, and those incomingHeader passes).
+var forwardedHeaders = []string{"Authorization", RequestIDHeader, "Idempotency-Key"}
+
 // ServeHTTP implements http.Handler.
 func (rp *restPredict) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	req, err := rp.decode(w, r)
@@ -58,7 +62,7 @@ func (rp *restPredict) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	creq := connect.NewRequest(req)
-	for _, k := range []string{"Authorization", RequestIDHeader, "Idempotency-Key"} {
+	for _, k := range forwardedHeaders {
 		if v := r.Header.Values(k); len(v) > 0 {
 			creq.Header()[k] = v
 		}
