@@ -210,9 +210,8 @@ func downscale(t []float32, s Shape, side int) []float64 {
 	plane := s.Height * s.Width
 	for c := range s.Channels {
 		for y := range s.Height {
-			oy := y * side / s.Height
 			for xx := range s.Width {
-				o := oy*side + xx*side/s.Width
+				o := cellOf(s, side, y, xx)
 				out[o] += float64(t[c*plane+y*s.Width+xx])
 				cnt[o]++
 			}
@@ -224,6 +223,49 @@ func downscale(t []float32, s Shape, side int) []float64 {
 		}
 	}
 	return out
+}
+
+// cellOf returns the cell of the side×side grid that pixel (y, x) of a
+// plane of s is averaged into.
+func cellOf(s Shape, side, y, x int) int {
+	return y*side/s.Height*side + x*side/s.Width
+}
+
+// PixelAffine returns the pixel baseline as one affine map of a tensor, for
+// exporters: the downscale to Pixels×Pixels gray is a box average, so it
+// folds into the logistic weights. Row r of w (Channels·Height·Width
+// weights, in tensor order) and b[r] give the score the logistic model's
+// row r computes from the downscaled pixels. Two classes have one row, the
+// log-odds of the second class (its probability is σ(score)); more classes
+// have one row per class, turned into probabilities by a softmax.
+func (c *Classifier) PixelAffine() (w [][]float64, b []float64, err error) {
+	if c.Logistic == nil {
+		return nil, nil, fmt.Errorf("image classifier has no pixel model")
+	}
+	if err := c.Validate(); err != nil {
+		return nil, nil, err
+	}
+	s, side := c.Shape, c.Pixels
+	plane := s.Height * s.Width
+	cnt := make([]float64, side*side)
+	for y := range s.Height {
+		for x := range s.Width {
+			cnt[cellOf(s, side, y, x)] += float64(s.Channels)
+		}
+	}
+	for _, coef := range c.Logistic.Coef {
+		row := make([]float64, s.Channels*plane)
+		for y := range s.Height {
+			for x := range s.Width {
+				o := cellOf(s, side, y, x)
+				for ch := range s.Channels {
+					row[ch*plane+y*s.Width+x] = coef[o] / cnt[o]
+				}
+			}
+		}
+		w = append(w, row)
+	}
+	return w, slices.Clone(c.Logistic.Intercept), nil
 }
 
 func accuracy(p [][]float64, y []int) float64 {

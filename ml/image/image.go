@@ -12,5 +12,6 @@
 // an epoch loop that stops before the time budget runs out), and a pixel
 // baseline, softmax regression on downscaled pixels. FitClassifier trains
 // both under one budget and keeps the one with the better validation
-// accuracy.
+// accuracy. Net.Layers and Classifier.PixelAffine hand the learned weights
+// to the ONNX export (package ml/onnx).
 package image

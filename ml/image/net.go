@@ -116,6 +116,34 @@ func (n *Net) ensureLayout() error {
 	return nil
 }
 
+// Layer is one layer of a Net as an exporter reads it: W and B are views
+// into Net.Params. A convolution's W holds Out×In 3×3 kernels row-major
+// (out channel, in channel, kernel row, kernel column), applied as a
+// cross-correlation, which is ONNX Conv's layout; a dense layer's W holds Out
+// rows of In weights. B has Out values.
+type Layer struct {
+	In, Out int
+	W, B    []float32
+}
+
+// Layers returns the network's weights by layer: one convolution per block,
+// the hidden dense layer (Out 0 when there is none) and the output layer.
+func (n *Net) Layers() (convs []Layer, hidden, out Layer, err error) {
+	if err := n.ensureLayout(); err != nil {
+		return nil, Layer{}, Layer{}, err
+	}
+	p, l := n.Params, n.lay
+	for _, c := range l.convs {
+		convs = append(convs, Layer{In: c.cin, Out: c.cout, W: p[c.wOff:c.bOff], B: p[c.bOff : c.bOff+c.cout]})
+	}
+	if h := n.Arch.Hidden; h > 0 {
+		hidden = Layer{In: l.flat, Out: h, W: p[l.hW:l.hB], B: p[l.hB : l.hB+h]}
+	}
+	k := n.Arch.Classes
+	out = Layer{In: l.oIn, Out: k, W: p[l.oW:l.oB], B: p[l.oB : l.oB+k]}
+	return convs, hidden, out, nil
+}
+
 // scratch holds one sample's activations and gradients.
 type scratch struct {
 	conv   [][]float32 // post-ReLU conv output per block
