@@ -120,24 +120,10 @@ func Blend(cols []Column, classes []string, parts []Part, opt Options) (*Model, 
 	// (0, 0.5] when all weights are positive. Their label comes from ArgMax
 	// of the probabilities, as a blend's does.
 	// A decision threshold labels from the probabilities too.
-	thresholded := opt.Threshold != 0
-	if thresholded {
-		if len(classes) != 2 {
-			return nil, fmt.Errorf("export: threshold %v for %d classes (only two-class models take one)", opt.Threshold, len(classes))
-		}
-		if !(opt.Threshold > 0 && opt.Threshold <= 1) {
-			return nil, fmt.Errorf("export: threshold %v outside (0, 1]", opt.Threshold)
-		}
-		if opt.Opset < 12 {
-			return nil, fmt.Errorf("export: a threshold needs ai.onnx opset 12 or later (GreaterOrEqual), not %d", opt.Opset)
-		}
+	if err := opt.checkDecision(len(classes)); err != nil {
+		return nil, fmt.Errorf("export: %w", err)
 	}
-	calibrated := opt.Calibration != nil
-	if calibrated {
-		if c := opt.Calibration; len(classes) != 2 || !(c.A > 0) || math.IsInf(c.A, 0) || math.IsNaN(c.B) || math.IsInf(c.B, 0) {
-			return nil, fmt.Errorf("export: calibration %+v for %d classes (want two classes, a finite positive slope and a finite intercept)", *c, len(classes))
-		}
-	}
+	thresholded, calibrated := opt.Threshold != 0, opt.Calibration != nil
 	single := len(parts) == 1 && !(len(classes) == 2 && (parts[0].Trees != nil || thresholded || calibrated))
 	var outs []string
 	total := 0.0
@@ -190,37 +176,81 @@ func Blend(cols []Column, classes []string, parts []Part, opt Options) (*Model, 
 		if len(classes) == 0 {
 			b.node("Sum", "", weighted, []string{"value"})
 		} else {
-			if calibrated {
-				blended := b.name("blended_probabilities")
-				b.node("Sum", "", weighted, []string{blended})
-				b.calibrate(blended, *opt.Calibration, "probabilities")
-			} else {
-				b.node("Sum", "", weighted, []string{"probabilities"})
-			}
-			idx := b.name("class_index")
-			if thresholded {
-				b.thresholdIndex("probabilities", opt.Threshold, idx)
-			} else {
-				b.node("ArgMax", "", []string{"probabilities"}, []string{idx}, Int("axis", 1), Int("keepdims", 0))
-			}
-			keys := make([]int64, len(classes))
-			for i := range keys {
-				keys[i] = int64(i)
-			}
-			b.node("LabelEncoder", mlDomain, []string{idx}, []string{"label"},
-				Ints("keys_int64s", keys...), Strings("values_strings", classes...), StringAttr("default_string", ""))
+			probs := b.probabilities(opt)
+			b.node("Sum", "", weighted, []string{probs})
+			b.classify(probs, classes, opt)
 		}
 	}
 	if len(classes) == 0 {
 		b.g.Outputs = append(b.g.Outputs, ValueInfo{Name: "value", ElemType: Float, Shape: []Dim{{Param: "N"}, {Value: 1}}})
 	} else {
-		b.g.Outputs = append(b.g.Outputs,
-			ValueInfo{Name: "label", ElemType: String, Shape: []Dim{{Param: "N"}}},
-			ValueInfo{Name: "probabilities", ElemType: Float, Shape: []Dim{{Param: "N"}, {Value: int64(len(classes))}}},
-		)
+		b.classifierOutputs(len(classes))
 	}
 	b.g.Name = "trainyard"
 	return opt.model(b.g, classes), nil
+}
+
+// checkDecision checks that a threshold or a calibration in o suits a model
+// of k classes (0 for a regression) and the opset.
+func (o Options) checkDecision(k int) error {
+	if o.Threshold != 0 {
+		if k != 2 {
+			return fmt.Errorf("threshold %v for %d classes (only two-class models take one)", o.Threshold, k)
+		}
+		if !(o.Threshold > 0 && o.Threshold <= 1) {
+			return fmt.Errorf("threshold %v outside (0, 1]", o.Threshold)
+		}
+		if o.Opset < 12 {
+			return fmt.Errorf("a threshold needs ai.onnx opset 12 or later (GreaterOrEqual), not %d", o.Opset)
+		}
+	}
+	if c := o.Calibration; c != nil {
+		if k != 2 || !(c.A > 0) || math.IsInf(c.A, 0) || math.IsNaN(c.B) || math.IsInf(c.B, 0) {
+			return fmt.Errorf("calibration %+v for %d classes (want two classes, a finite positive slope and a finite intercept)", *c, k)
+		}
+	}
+	return nil
+}
+
+// probabilities returns the name a classifier's class probabilities are
+// written to before classify: the output `probabilities` itself, or with a
+// calibration an inner tensor that classify calibrates into that output.
+func (b *graphBuilder) probabilities(opt Options) string {
+	if opt.Calibration != nil {
+		return b.name("uncalibrated_probabilities")
+	}
+	return "probabilities"
+}
+
+// classify completes a classifier from its class probabilities probs (named
+// by b.probabilities): the calibration, if any, into `probabilities`, then
+// `label`, the class at the ArgMax of `probabilities` (or at the threshold
+// decision) mapped to its label string by a LabelEncoder.
+func (b *graphBuilder) classify(probs string, classes []string, opt Options) {
+	if opt.Calibration != nil {
+		b.calibrate(probs, *opt.Calibration, "probabilities")
+	}
+	idx := b.name("class_index")
+	if opt.Threshold != 0 {
+		b.thresholdIndex("probabilities", opt.Threshold, idx)
+	} else {
+		b.node("ArgMax", "", []string{"probabilities"}, []string{idx}, Int("axis", 1), Int("keepdims", 0))
+	}
+	keys := make([]int64, len(classes))
+	for i := range keys {
+		keys[i] = int64(i)
+	}
+	b.node("LabelEncoder", mlDomain, []string{idx}, []string{"label"},
+		Ints("keys_int64s", keys...), Strings("values_strings", classes...), StringAttr("default_string", ""))
+}
+
+// classifierOutputs declares the outputs of a classifier of k classes:
+// `label` (string [N]) and `probabilities` (float [N, k]).
+func (b *graphBuilder) classifierOutputs(k int) {
+	b.g.Outputs = append(b.g.Outputs,
+		ValueInfo{Name: "label", ElemType: String, Shape: []Dim{{Param: "N"}}},
+		ValueInfo{Name: "probabilities", ElemType: Float, Shape: []Dim{{Param: "N"}, {Value: int64(k)}}},
+	)
 }
 
 // calibrate writes to out ([N, 2]) the Platt-scaled probabilities of probs
