@@ -64,6 +64,15 @@
 // not used: onnxruntime rejects TreeEnsembleClassifier under opset 5, and
 // the opset 3 operators run on every onnxruntime release of the last years.
 //
+// # Images
+//
+// Image exports an image classifier with one input, `image`, float
+// [N, C, H, W]: the tensor image.Tensor makes of a picture (values in
+// [0, 1], R, G, B planes or one luminance plane; ImagePreprocessing words
+// it, and the model's doc string carries it). The network is Conv, Relu,
+// MaxPool, Flatten and Gemm; the pixel baseline one Gemm. The outputs are
+// those of a classifier.
+//
 // # Linear models
 //
 // A linear.Model becomes a LinearRegressor, or a LinearClassifier: binary as

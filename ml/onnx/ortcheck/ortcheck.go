@@ -23,12 +23,13 @@ import (
 //go:embed ortcheck.py
 var script []byte
 
-// Input is one [N, 1] graph input: Floats for a float tensor, Strings for a
-// string tensor.
+// Input is one graph input: Floats for a float tensor, Strings for a string
+// tensor, flattened row-major into Shape ([N, 1] when nil).
 type Input struct {
 	Name    string
 	Floats  []float32
 	Strings []string
+	Shape   []int
 }
 
 // Case is one model and its inputs.
@@ -93,8 +94,9 @@ func Run(t testing.TB, cases []Case) []Result {
 		t.Fatal(err)
 	}
 	type jsonInput struct {
-		F32 []uint32 `json:"f32,omitempty"`
-		Str []string `json:"str,omitempty"`
+		F32   []uint32 `json:"f32,omitempty"`
+		Str   []string `json:"str,omitempty"`
+		Shape []int    `json:"shape,omitempty"`
 	}
 	type jsonCase struct {
 		Model  string               `json:"model"`
@@ -110,7 +112,7 @@ func Run(t testing.TB, cases []Case) []Result {
 		}
 		jc := jsonCase{Model: p, Inputs: map[string]jsonInput{}}
 		for _, in := range c.Inputs {
-			var ji jsonInput
+			ji := jsonInput{Shape: in.Shape}
 			if in.Strings != nil {
 				ji.Str = in.Strings
 			} else {

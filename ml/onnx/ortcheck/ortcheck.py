@@ -1,8 +1,8 @@
 """Runs ONNX models in onnxruntime for the Go parity tests.
 
 Reads a JSON request from stdin: {"cases": [{"model": path, "inputs": {name:
-{"f32": [uint32 bit patterns]} or {"str": [strings]}}}]}, each input shaped
-[N, 1]. Writes {"results": [{"outputs": {name: {"f32": [...], "shape": [...]}
+{"f32": [uint32 bit patterns]} or {"str": [strings]}, with an optional
+"shape" ([N, 1] when absent)}}]}. Writes {"results": [{"outputs": {name: {"f32": [...], "shape": [...]}
 or {"str": [...], "shape": [...]}}} or {"error": message}]} to stdout.
 """
 import json
@@ -25,7 +25,7 @@ def run(case):
             a = np.array(v["f32"], dtype=np.uint32).view(np.float32)
         else:
             a = np.array(v["str"], dtype=object)
-        feeds[name] = a.reshape(-1, 1)
+        feeds[name] = a.reshape(v.get("shape", [-1, 1]))
     names = [o.name for o in sess.get_outputs()]
     outs = sess.run(names, feeds)
     res = {}
