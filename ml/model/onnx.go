@@ -28,12 +28,25 @@ type ONNXOptions = onnx.Options
 // "trainyard.threshold"); opt.Threshold is ignored. A calibrated binary
 // classifier's probabilities are Platt-scaled in the graph, as Predict
 // returns them (opt.Calibration is likewise ignored).
+//
+// An image model has one input instead, `image`: float [N, C, H, W], the
+// tensor the model sees after decoding and scaling (Shape of its
+// classifier; values in [0, 1], R, G, B planes or one luminance plane,
+// channel-major, rows top to bottom; onnx.ImagePreprocessing words it, and
+// it is the ONNX model's doc string). Decoding and scaling are not in the
+// graph: do them as image.Tensor does. The outputs are those of any
+// classifier, in Classes order.
 func (a *Artifact) ONNX(opt ONNXOptions) ([]byte, error) {
 	if err := a.Validate(); err != nil {
 		return nil, fmt.Errorf("onnx export: %w", err)
 	}
+	opt = a.onnxOptions(opt)
 	if a.Image != nil {
-		return nil, fmt.Errorf("onnx export: image models are native only (no ONNX export of the Go network yet)")
+		m, err := onnx.Image(a.Image, opt)
+		if err != nil {
+			return nil, fmt.Errorf("onnx export: %w", err)
+		}
+		return m.Marshal(), nil
 	}
 	for _, m := range a.Members {
 		if m.Text != nil {
@@ -59,6 +72,16 @@ func (a *Artifact) ONNX(opt ONNXOptions) ([]byte, error) {
 	for i, m := range a.Members {
 		parts[i] = onnx.Part{Weight: m.Weight, Features: feats[m.Pipeline], Trees: m.Trees, Linear: m.Linear}
 	}
+	m, err := onnx.Blend(x.cols, a.Classes, parts, opt)
+	if err != nil {
+		return nil, fmt.Errorf("onnx export: %w", err)
+	}
+	return m.Marshal(), nil
+}
+
+// onnxOptions returns opt with the artifact's metadata, threshold and
+// calibration, which replace any that opt sets.
+func (a *Artifact) onnxOptions(opt ONNXOptions) ONNXOptions {
 	opt.Metadata = append(opt.Metadata,
 		[2]string{"trainyard.task", a.Task},
 		[2]string{"trainyard.target", a.Target},
@@ -74,17 +97,16 @@ func (a *Artifact) ONNX(opt ONNXOptions) ([]byte, error) {
 		opt.Metadata = append(opt.Metadata, [2]string{"trainyard.calibration", fmt.Sprintf("platt a=%s b=%s",
 			strconv.FormatFloat(c.A, 'g', -1, 64), strconv.FormatFloat(c.B, 'g', -1, 64))})
 	}
-	m, err := onnx.Blend(x.cols, a.Classes, parts, opt)
-	if err != nil {
-		return nil, fmt.Errorf("onnx export: %w", err)
-	}
-	return m.Marshal(), nil
+	return opt
 }
 
 // ONNXInputs returns the graph inputs ONNX gives the artifact, in order:
 // their names and whether each is a string tensor (else float), all shaped
-// [N, 1].
+// [N, 1]. An image model has no such inputs (see ONNX).
 func (a *Artifact) ONNXInputs() ([]onnx.Column, error) {
+	if a.Image != nil {
+		return nil, fmt.Errorf("onnx inputs: an image model's one input is %q, float [N, C, H, W]", onnx.ImageInput)
+	}
 	x := &onnxSpec{index: map[string]int{}}
 	for i, p := range a.Pipelines {
 		if p == nil {

@@ -1,11 +1,19 @@
 package model
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	goimage "image"
+	"image/color"
+	"image/png"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/trainyard/trainyard/ml/frame"
+	"github.com/trainyard/trainyard/ml/image"
 	"github.com/trainyard/trainyard/ml/onnx"
 	"github.com/trainyard/trainyard/ml/onnx/ortcheck"
 	"github.com/trainyard/trainyard/ml/prep"
@@ -228,15 +236,26 @@ func compareWithPredictor(t *testing.T, name string, a *Artifact, rows []map[str
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := len(rows)
+	preds := make([]Prediction, len(rows))
+	for i, row := range rows {
+		if err := p.PredictMap(row, &preds[i]); err != nil {
+			t.Fatalf("%s row %d: PredictMap = %v", name, i, err)
+		}
+	}
+	compareOutputs(t, name, a, preds, r, func(i int) any { return rows[i] })
+}
+
+// compareOutputs checks onnxruntime's outputs r against the Go predictions
+// of the same rows (described in messages by row) and logs the largest
+// difference of a probability or value.
+func compareOutputs(t *testing.T, name string, a *Artifact, preds []Prediction, r ortcheck.Result, row func(i int) any) {
+	t.Helper()
+	n := len(preds)
 	k := len(a.Classes)
 	bad := 0
 	worst := 0.0
-	var d Prediction
-	for i, row := range rows {
-		if err := p.PredictMap(row, &d); err != nil {
-			t.Fatalf("%s row %d: PredictMap = %v", name, i, err)
-		}
+	for i := range preds {
+		d := &preds[i]
 		if k == 0 {
 			v := r.Outputs["value"]
 			if len(v.Floats) != n {
@@ -246,7 +265,7 @@ func compareWithPredictor(t *testing.T, name string, a *Artifact, rows []map[str
 			worst = max(worst, diff)
 			if diff > 1e-5 && bad < 5 {
 				bad++
-				t.Errorf("%s row %d: onnx value %v, predictor %v (%v)", name, i, v.Floats[i], d.Value, row)
+				t.Errorf("%s row %d: onnx value %v, predictor %v (%v)", name, i, v.Floats[i], d.Value, row(i))
 			}
 			continue
 		}
@@ -262,7 +281,7 @@ func compareWithPredictor(t *testing.T, name string, a *Artifact, rows []map[str
 			worst = max(worst, diff)
 			if diff > 1e-5 && bad < 5 {
 				bad++
-				t.Errorf("%s row %d class %s: onnx probability %v, predictor %v (%v)", name, i, a.Classes[c], pr.Floats[i*k+c], d.Probabilities[c], row)
+				t.Errorf("%s row %d class %s: onnx probability %v, predictor %v (%v)", name, i, a.Classes[c], pr.Floats[i*k+c], d.Probabilities[c], row(i))
 			}
 			if c != d.Class {
 				margin = max(margin, d.Probabilities[c])
@@ -278,4 +297,176 @@ func compareWithPredictor(t *testing.T, name string, a *Artifact, rows []map[str
 		}
 	}
 	t.Logf("%s: %d rows, largest difference %.3g", name, n, worst)
+}
+
+// synthImages returns perClass PNG pictures of w×h for each class: a noisy
+// dark background with a bright block whose place and colour (or gray
+// level) tell the class apart.
+func synthImages(rng *rand.Rand, classes []string, perClass, w, h int, gray bool) []image.Example {
+	var out []image.Example
+	for k, label := range classes {
+		for i := range perClass {
+			img := goimage.NewRGBA(goimage.Rect(0, 0, w, h))
+			for y := range h {
+				for x := range w {
+					v := uint8(rng.IntN(80))
+					c := color.RGBA{R: v, G: v, B: v, A: 255}
+					if x*len(classes)/w == k && y >= h/4 && y < 3*h/4 {
+						hi := uint8(150 + rng.IntN(100))
+						switch {
+						case gray:
+							c.R, c.G, c.B = hi, hi, hi
+						case k%3 == 0:
+							c.R = hi
+						case k%3 == 1:
+							c.G = hi
+						default:
+							c.B = hi
+						}
+					}
+					img.Set(x, y, c)
+				}
+			}
+			var buf bytes.Buffer
+			if err := png.Encode(&buf, img); err != nil {
+				panic(err)
+			}
+			out = append(out, image.Example{Name: fmt.Sprintf("%s/%d.png", label, i), Label: label, Data: buf.Bytes()})
+		}
+	}
+	return out
+}
+
+// noiseImages returns n PNG pictures of uniform noise of w×h, a size other
+// than the training one so that the check covers scaling too.
+func noiseImages(rng *rand.Rand, n, w, h int) []image.Example {
+	out := make([]image.Example, n)
+	for i := range out {
+		img := goimage.NewNRGBA(goimage.Rect(0, 0, w, h))
+		for j := range img.Pix {
+			img.Pix[j] = uint8(rng.IntN(256))
+		}
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, img); err != nil {
+			panic(err)
+		}
+		out[i] = image.Example{Name: fmt.Sprintf("noise/%d.png", i), Data: buf.Bytes()}
+	}
+	return out
+}
+
+// netImageArtifact trains a network of arch on the examples for a few
+// epochs and wraps it in an artifact.
+func netImageArtifact(t *testing.T, ex []image.Example, classes []string, blocks []int, hidden int) *Artifact {
+	t.Helper()
+	x, shape, err := image.Tensors(ex, image.Shape{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := make([]int, len(ex))
+	for i, e := range ex {
+		y[i] = slices.Index(classes, e.Label)
+	}
+	n, err := image.NewNet(image.Arch{Channels: shape.Channels, Height: shape.Height, Width: shape.Width, Blocks: blocks, Hidden: hidden, Classes: len(classes)}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Train(context.Background(), x, y, image.TrainParams{Epochs: 4, LR: 3e-3, Seed: 1, Workers: 1}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := NewImage(&image.Classifier{Classes: classes, Shape: shape, Learner: "cnn", Net: n}, Training{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// pixelImageArtifact fits the pixel baseline on the examples.
+func pixelImageArtifact(t *testing.T, ex []image.Example) *Artifact {
+	t.Helper()
+	c, err := image.FitClassifier(context.Background(), ex, image.ClassifierParams{SkipNet: true, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := NewImage(c, Training{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// parityImageCase is an image artifact and the pictures to check it on.
+type parityImageCase struct {
+	name string
+	a    *Artifact
+	ex   []image.Example
+}
+
+// TestImageONNXParityWithOnnxruntime exports image classifiers (networks
+// with and without convolution blocks or a hidden layer, on odd sizes that
+// pooling crops; pixel baselines whose downscale is uneven; two-class
+// models with a threshold and a calibration) and checks that onnxruntime,
+// given the tensors image.Tensors makes of pictures, answers as
+// PredictImage does on the same pictures: the training pictures and noise
+// of another size.
+func TestImageONNXParityWithOnnxruntime(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	three := []string{"bird", "cat", "dog"}
+	two := []string{"no", "yes"}
+	rgb := synthImages(rng, three, 12, 11, 13, false)
+	gray := synthImages(rng, two, 12, 12, 12, true)
+	cases := []parityImageCase{
+		{name: "cnn-rgb-13x11", a: netImageArtifact(t, rgb, three, []int{4, 6}, 8), ex: rgb},
+		{name: "cnn-gray-binary-no-hidden", a: netImageArtifact(t, gray, two, []int{3}, 0), ex: gray},
+		{name: "dense-only-rgb", a: netImageArtifact(t, rgb, three, nil, 6), ex: rgb},
+		{name: "pixels-rgb-13x11", a: pixelImageArtifact(t, rgb), ex: rgb},
+		{name: "pixels-gray-binary", a: pixelImageArtifact(t, gray), ex: gray},
+	}
+	for _, c := range []struct {
+		name string
+		base parityImageCase
+		thr  float64
+		cal  *Calibration
+	}{
+		{"cnn-binary-calibrated-threshold-0.3", cases[1], 0.3, &Calibration{A: 1.5, B: -0.2}},
+		{"pixels-binary-threshold-0.6", cases[4], 0.6, nil},
+	} {
+		b := *c.base.a
+		b.Threshold, b.Calibration = c.thr, c.cal
+		cases = append(cases, parityImageCase{name: c.name, a: &b, ex: c.base.ex})
+	}
+	noise := noiseImages(rng, 6, 17, 9)
+	var runs []ortcheck.Case
+	for i := range cases {
+		c := &cases[i]
+		c.ex = slices.Concat(c.ex, noise)
+		model, err := c.a.ONNX(ONNXOptions{})
+		if err != nil {
+			t.Fatalf("%s: ONNX() = %v", c.name, err)
+		}
+		s := c.a.Image.Shape
+		x, _, err := image.Tensors(c.ex, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := ortcheck.Input{Name: onnx.ImageInput, Shape: []int{len(x), s.Channels, s.Height, s.Width}}
+		for _, v := range x {
+			in.Floats = append(in.Floats, v...)
+		}
+		runs = append(runs, ortcheck.Case{Model: model, Inputs: []ortcheck.Input{in}})
+	}
+	res := ortcheck.Run(t, runs)
+	for i, c := range cases {
+		if res[i].Err != "" {
+			t.Errorf("%s: onnxruntime: %s", c.name, res[i].Err)
+			continue
+		}
+		preds := make([]Prediction, len(c.ex))
+		for j, e := range c.ex {
+			if err := c.a.PredictImage(e.Data, &preds[j]); err != nil {
+				t.Fatalf("%s %s: PredictImage = %v", c.name, e.Name, err)
+			}
+		}
+		compareOutputs(t, c.name, c.a, preds, res[i], func(j int) any { return c.ex[j].Name })
+	}
 }
