@@ -50,6 +50,7 @@ type config struct {
 	peerPort          int
 	profiles          string
 	batchOnly         bool
+	batchQuoted       bool
 	loadGOGC          int
 }
 
@@ -66,6 +67,7 @@ func main() {
 	flag.IntVar(&cfg.rateClients, "rate-clients", 64, "clients of the fixed-load cells")
 	flag.IntVar(&cfg.batchRows, "batch-rows", 1_000_000, "rows of the batch prediction input")
 	flag.BoolVar(&cfg.batchOnly, "batch-only", false, "measure batch prediction only (no peer, no single-row cells, no -out table)")
+	flag.BoolVar(&cfg.batchQuoted, "batch-quoted", false, "keep the target column in the batch input, its cells quoted as spambase.csv quotes them (\"spam\")")
 	flag.IntVar(&cfg.peerWorkers, "peer-workers", 2, "uvicorn workers of the peer (one per core is fair)")
 	flag.IntVar(&cfg.peerPort, "peer-port", 18777, "the peer's port")
 	flag.IntVar(&cfg.loadGOGC, "load-gogc", 400, "GOGC of this process while it generates load (the latency cells); the batch job it runs keeps Go's default")
@@ -143,9 +145,13 @@ func run(ctx context.Context, cfg config) error {
 	}
 	fmt.Printf("trained %d trees on %s in %v\n", trees, filepath.Base(cfg.data), time.Since(start).Round(time.Millisecond))
 
-	header, rows, err := readRows(cfg.data, cfg.target)
+	header, rows, labels, err := readRows(cfg.data, cfg.target)
 	if err != nil {
 		return err
+	}
+	var quoted *quotedColumn
+	if cfg.batchQuoted {
+		quoted = &quotedColumn{name: cfg.target, cells: labels}
 	}
 	ts, err := startTrainyard(ctx, art)
 	if err != nil {
@@ -153,7 +159,7 @@ func run(ctx context.Context, cfg config) error {
 	}
 	defer ts.close()
 	if cfg.batchOnly {
-		_, err := measureBatch(ctx, ts, art, header, rows, cfg.batchRows)
+		_, err := measureBatch(ctx, ts, art, header, rows, quoted, cfg.batchRows)
 		return err
 	}
 	peer, err := startPeer(ctx, cfg)
@@ -198,7 +204,7 @@ func run(ctx context.Context, cfg config) error {
 		return err
 	}
 	debug.SetGCPercent(defaultGOGC)
-	batch, err := measureBatch(ctx, ts, art, header, rows, cfg.batchRows)
+	batch, err := measureBatch(ctx, ts, art, header, rows, quoted, cfg.batchRows)
 	if err != nil {
 		return err
 	}
@@ -213,16 +219,17 @@ func run(ctx context.Context, cfg config) error {
 	return nil
 }
 
-// readRows reads the CSV's feature columns (the target left out) as text records.
-func readRows(path, target string) ([]string, [][]string, error) {
+// readRows reads the CSV's feature columns (the target left out) as text records, and the
+// target's cells.
+func readRows(path, target string) ([]string, [][]string, []string, error) {
 	fh, err := os.Open(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	defer fh.Close()
 	recs, err := csv.NewReader(fh).ReadAll()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	ti := -1
 	for i, h := range recs[0] {
@@ -231,14 +238,16 @@ func readRows(path, target string) ([]string, [][]string, error) {
 		}
 	}
 	if ti < 0 {
-		return nil, nil, fmt.Errorf("no column %q in %s", target, path)
+		return nil, nil, nil, fmt.Errorf("no column %q in %s", target, path)
 	}
 	drop := func(r []string) []string { return append(append([]string{}, r[:ti]...), r[ti+1:]...) }
 	var rows [][]string
+	var labels []string
 	for _, r := range recs[1:] {
 		rows = append(rows, drop(r))
+		labels = append(labels, r[ti])
 	}
-	return drop(recs[0]), rows, nil
+	return drop(recs[0]), rows, labels, nil
 }
 
 // trainyard is the Trainyard side of the benchmark: a store and blob folder with one deployed
