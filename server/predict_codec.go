@@ -173,30 +173,61 @@ func countEntries(b []byte) int {
 	return n
 }
 
-// valueBlock hands out the values of one Struct from a single allocation.
+// valueBlock hands out Values and their number and text kinds from a few allocations: sized
+// up front when the decoder knows how many values a Struct holds (the binary decoder), or in
+// chunks that grow with the values handed out (chunk: the JSON decoder).
 type valueBlock struct {
-	vals []structpb.Value
-	nums []structpb.Value_NumberValue
+	vals  []structpb.Value
+	nums  []structpb.Value_NumberValue
+	texts []structpb.Value_StringValue
+	chunk bool
+	given int // with chunk: values handed out so far
+}
+
+// refill is how many of a slab's items to allocate when it runs out: in a block sized up
+// front, one for each Value left and one for the Value being filled; in chunks, as many as
+// were handed out so far, from 16 to 1024.
+func (blk *valueBlock) refill() int {
+	if !blk.chunk {
+		return len(blk.vals) + 1
+	}
+	return min(max(blk.given, 16), 1024)
 }
 
 // value returns the next fresh Value.
 func (blk *valueBlock) value() *structpb.Value {
 	if len(blk.vals) == 0 {
-		return &structpb.Value{}
+		n := 1
+		if blk.chunk {
+			n = blk.refill()
+		}
+		blk.vals = make([]structpb.Value, n)
 	}
 	v := &blk.vals[0]
 	blk.vals = blk.vals[1:]
+	blk.given++
 	return v
 }
 
 // number returns a fresh number kind holding x.
 func (blk *valueBlock) number(x float64) *structpb.Value_NumberValue {
 	if len(blk.nums) == 0 {
-		blk.nums = make([]structpb.Value_NumberValue, len(blk.vals)+1)
+		blk.nums = make([]structpb.Value_NumberValue, blk.refill())
 	}
 	k := &blk.nums[0]
 	blk.nums = blk.nums[1:]
 	k.NumberValue = x
+	return k
+}
+
+// text returns a fresh string kind holding s.
+func (blk *valueBlock) text(s string) *structpb.Value_StringValue {
+	if len(blk.texts) == 0 {
+		blk.texts = make([]structpb.Value_StringValue, blk.refill())
+	}
+	k := &blk.texts[0]
+	blk.texts = blk.texts[1:]
+	k.StringValue = s
 	return k
 }
 
@@ -267,7 +298,7 @@ func decodeValue(b []byte, v *structpb.Value, blk *valueBlock, depth int) bool {
 			if n < 0 || !utf8.Valid(x) {
 				return false
 			}
-			v.Kind, b = &structpb.Value_StringValue{StringValue: string(x)}, b[n:]
+			v.Kind, b = blk.text(string(x)), b[n:]
 		case num == valueBool && typ == protowire.VarintType:
 			x, n := protowire.ConsumeVarint(b)
 			if n < 0 {

@@ -1,217 +1,200 @@
 package server
 
 import (
-	"hash/maphash"
-	"math"
 	"strconv"
 	"sync"
 	"unicode/utf8"
 
-	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	trainyardv1 "github.com/trainyard/trainyard/gen/go/trainyard/v1"
 )
 
-// The REST Predict body, {"instances": [{...}, ...], "explain": true}, is turned straight into
-// the binary PredictRequest the handler decodes, with no google.protobuf.Struct in between:
-// decoding it with protojson and encoding the result again cost half of a REST prediction's
-// server CPU. The transcoder takes only what it fully understands — those two fields, JSON
-// values without \u escapes, nesting up to maxFastDepth — and leaves anything else to protojson
-// (returning false), so the result and every error stay exactly the gateway's. Its output
-// decodes to what protojson would give (fuzzed in predict_json_internal_test.go).
+// The REST Predict body, {"instances": [{...}, ...], "explain": true}, is decoded by hand into
+// its PredictRequest: protojson spent half of a REST prediction's server CPU on it, and a
+// transcoding to protobuf bytes for the binary decoder a fifth. The decoder takes only what it
+// fully understands — those two fields, JSON values without \u escapes, nesting up to
+// maxFastDepth — and leaves anything else to protojson (returning false), so the result and
+// every error stay exactly the gateway's (fuzzed in predict_json_internal_test.go).
 
-// jsonTranscoder turns one JSON body into protobuf wire bytes. Its buffers are reused.
-type jsonTranscoder struct {
+// jsonDecoder reads one JSON body. It is reused, with the keys it has seen (see key).
+type jsonDecoder struct {
 	in  []byte
 	pos int
-	// scratch holds one buffer per nesting level: a nested message is written there first,
-	// then appended to its parent behind its length.
-	scratch [][]byte
-	// seen holds per nesting level the hashes of the keys of the object being read: a key
-	// seen twice is an error in protojson, so it goes there (and so does the rare pair of
-	// keys with one hash, which protojson then takes as it should).
-	seen []map[uint64]struct{}
+	// vals hands out the request's Values from a few allocations.
+	vals valueBlock
+	// keys holds the object keys of earlier bodies, so that a key every row repeats is one
+	// string for all of them; keyBytes is their total length, bounded by maxKeyBytes.
+	keys     map[string]string
+	keyBytes int
+	// width is the member count of the last object read, which sizes the next one's map:
+	// the rows of a request usually have the same fields.
+	width int
 }
 
-// transcoders keeps transcoders, and their buffers, for reuse.
-var transcoders = sync.Pool{New: func() any { return &jsonTranscoder{} }}
+// maxKeyBytes bounds the keys a decoder keeps between bodies.
+const maxKeyBytes = 64 << 10
 
-// keySeed seeds the hashes of object keys.
-var keySeed = maphash.MakeSeed()
+// jsonDecoders keeps decoders, and the keys they have seen, for reuse.
+var jsonDecoders = sync.Pool{New: func() any { return &jsonDecoder{keys: map[string]string{}} }}
 
-// transcodePredictJSON appends the PredictRequest of the JSON body to dst; false means "let
-// protojson decode it".
-func transcodePredictJSON(dst, body []byte) ([]byte, bool) {
-	t := transcoders.Get().(*jsonTranscoder)
-	defer transcoders.Put(t)
-	t.in, t.pos = body, 0
-	defer func() { t.in = nil }()
-	out, ok := t.request(dst)
-	if !ok || t.skipSpace() {
-		return dst, false
-	}
-	return out, true
+// decodePredictJSON decodes body into r; false means "let protojson decode it" (r is then
+// partly filled: start over with a fresh one).
+func decodePredictJSON(body []byte, r *trainyardv1.PredictRequest) bool {
+	d := jsonDecoders.Get().(*jsonDecoder)
+	defer jsonDecoders.Put(d)
+	d.in, d.pos, d.vals = body, 0, valueBlock{chunk: true}
+	defer func() { d.in, d.vals = nil, valueBlock{} }()
+	return d.request(r) && !d.skipSpace()
 }
 
 // request reads the top-level object.
-func (t *jsonTranscoder) request(dst []byte) ([]byte, bool) {
+func (d *jsonDecoder) request(r *trainyardv1.PredictRequest) bool {
 	var haveRows, haveExplain bool
-	ok := t.members(func(key []byte) bool {
+	return d.members(func(key []byte) bool {
 		switch {
 		case string(key) == "instances" && !haveRows:
 			haveRows = true
-			return t.elements(func() bool {
-				if !t.skipSpace() || t.in[t.pos] != '{' { // each row is an object
+			return d.elements(func() bool {
+				if !d.skipSpace() || d.in[d.pos] != '{' { // each row is an object
 					return false
 				}
-				var ok bool
-				dst, ok = t.nested(dst, predictInstancesField, 0, t.object)
+				s, ok := d.object(0)
+				r.Instances = append(r.Instances, s)
 				return ok
 			})
 		case string(key) == "explain" && !haveExplain:
 			haveExplain = true
-			b, ok := t.boolean()
-			if ok && b {
-				dst = protowire.AppendTag(dst, predictExplainField, protowire.VarintType)
-				dst = protowire.AppendVarint(dst, 1)
-			}
+			b, ok := d.boolean()
+			r.Explain = b
 			return ok
 		}
 		return false
 	})
-	return dst, ok
 }
 
 // members reads a JSON object, calling member with each key when its value is next.
-func (t *jsonTranscoder) members(member func(key []byte) bool) bool {
-	if !t.consume('{') {
+func (d *jsonDecoder) members(member func(key []byte) bool) bool {
+	if !d.consume('{') {
 		return false
 	}
 	for first := true; ; first = false {
-		if t.consume('}') {
+		if d.consume('}') {
 			return true
 		}
-		if !first && !t.consume(',') {
+		if !first && !d.consume(',') {
 			return false
 		}
-		key, ok := t.str()
-		if !ok || !t.consume(':') || !member(key) {
+		key, ok := d.str()
+		if !ok || !d.consume(':') || !member(key) {
 			return false
 		}
 	}
 }
 
 // elements reads a JSON array, calling element when each element is next.
-func (t *jsonTranscoder) elements(element func() bool) bool {
-	if !t.consume('[') {
+func (d *jsonDecoder) elements(element func() bool) bool {
+	if !d.consume('[') {
 		return false
 	}
 	for first := true; ; first = false {
-		if t.consume(']') {
+		if d.consume(']') {
 			return true
 		}
-		if (!first && !t.consume(',')) || !element() {
+		if (!first && !d.consume(',')) || !element() {
 			return false
 		}
 	}
 }
 
-// nested appends field num holding the message that fill writes at depth.
-func (t *jsonTranscoder) nested(dst []byte, num protowire.Number, depth int, fill func([]byte, int) ([]byte, bool)) ([]byte, bool) {
+// object reads a JSON object as a Struct. A key given twice is an error in protojson, so that
+// object goes there.
+func (d *jsonDecoder) object(depth int) (*structpb.Struct, bool) {
 	if depth >= maxFastDepth {
-		return dst, false
+		return nil, false
 	}
-	for len(t.scratch) <= depth {
-		t.scratch = append(t.scratch, nil)
-	}
-	msg, ok := fill(t.scratch[depth][:0], depth)
-	t.scratch[depth] = msg
-	if !ok {
-		return dst, false
-	}
-	dst = protowire.AppendTag(dst, num, protowire.BytesType)
-	return protowire.AppendBytes(dst, msg), true
-}
-
-// object writes the Struct of a JSON object.
-func (t *jsonTranscoder) object(dst []byte, depth int) ([]byte, bool) {
-	for len(t.seen) <= depth {
-		t.seen = append(t.seen, map[uint64]struct{}{})
-	}
-	seen := t.seen[depth]
-	clear(seen)
-	ok := t.members(func(key []byte) bool {
-		h := maphash.Bytes(keySeed, key)
-		if _, dup := seen[h]; dup {
+	s := &structpb.Struct{}
+	ok := d.members(func(key []byte) bool {
+		if s.Fields == nil {
+			s.Fields = make(map[string]*structpb.Value, d.width)
+		}
+		if _, dup := s.Fields[string(key)]; dup {
 			return false
 		}
-		seen[h] = struct{}{}
-		var ok bool
-		dst, ok = t.nested(dst, structFieldsField, depth+1, func(e []byte, d int) ([]byte, bool) {
-			e = protowire.AppendTag(e, entryKeyField, protowire.BytesType)
-			e = protowire.AppendBytes(e, key)
-			return t.nested(e, entryValueField, d+1, t.value)
-		})
-		return ok
+		v := d.vals.value()
+		s.Fields[d.key(key)] = v
+		return d.value(v, depth+1)
 	})
-	return dst, ok
+	d.width = len(s.Fields)
+	return s, ok
 }
 
-// list writes the ListValue of a JSON array.
-func (t *jsonTranscoder) list(dst []byte, depth int) ([]byte, bool) {
-	ok := t.elements(func() bool {
-		var ok bool
-		dst, ok = t.nested(dst, listValuesField, depth+1, t.value)
-		return ok
-	})
-	return dst, ok
-}
-
-// value writes the Value of the next JSON value.
-func (t *jsonTranscoder) value(dst []byte, depth int) ([]byte, bool) {
-	t.skipSpace()
-	if t.pos >= len(t.in) {
-		return dst, false
+// key returns key as a string, the same string for the same key in every body this decoder
+// reads while it has room.
+func (d *jsonDecoder) key(key []byte) string {
+	if k, ok := d.keys[string(key)]; ok {
+		return k
 	}
-	switch c := t.in[t.pos]; {
+	k := string(key)
+	if d.keyBytes+len(k) <= maxKeyBytes {
+		d.keys[k] = k
+		d.keyBytes += len(k)
+	}
+	return k
+}
+
+// value reads the next JSON value into v.
+func (d *jsonDecoder) value(v *structpb.Value, depth int) bool {
+	if !d.skipSpace() {
+		return false
+	}
+	switch c := d.in[d.pos]; {
 	case c == '{':
-		return t.nested(dst, valueStruct, depth+1, t.object)
+		s, ok := d.object(depth)
+		v.Kind = &structpb.Value_StructValue{StructValue: s}
+		return ok
 	case c == '[':
-		return t.nested(dst, valueList, depth+1, t.list)
+		l, ok := d.list(depth)
+		v.Kind = &structpb.Value_ListValue{ListValue: l}
+		return ok
 	case c == '"':
-		s, ok := t.str()
-		if !ok {
-			return dst, false
-		}
-		dst = protowire.AppendTag(dst, valueString, protowire.BytesType)
-		return protowire.AppendBytes(dst, s), true
+		s, ok := d.str()
+		v.Kind = d.vals.text(string(s))
+		return ok
 	case c == 'n':
-		if !t.literal("null") {
-			return dst, false
-		}
-		dst = protowire.AppendTag(dst, valueNull, protowire.VarintType)
-		return protowire.AppendVarint(dst, 0), true
+		v.Kind = &structpb.Value_NullValue{}
+		return d.literal("null")
 	case c == 't' || c == 'f':
-		b, ok := t.boolean()
-		if !ok {
-			return dst, false
-		}
-		dst = protowire.AppendTag(dst, valueBool, protowire.VarintType)
-		return protowire.AppendVarint(dst, protowire.EncodeBool(b)), true
+		b, ok := d.boolean()
+		v.Kind = &structpb.Value_BoolValue{BoolValue: b}
+		return ok
 	default:
-		x, ok := t.number()
-		if !ok {
-			return dst, false
-		}
-		dst = protowire.AppendTag(dst, valueNumber, protowire.Fixed64Type)
-		return protowire.AppendFixed64(dst, x), true
+		x, ok := d.number()
+		v.Kind = d.vals.number(x)
+		return ok
 	}
+}
+
+// list reads a JSON array as a ListValue.
+func (d *jsonDecoder) list(depth int) (*structpb.ListValue, bool) {
+	if depth >= maxFastDepth {
+		return nil, false
+	}
+	l := &structpb.ListValue{}
+	ok := d.elements(func() bool {
+		v := d.vals.value()
+		l.Values = append(l.Values, v)
+		return d.value(v, depth+1)
+	})
+	return l, ok
 }
 
 // skipSpace skips JSON whitespace and reports whether anything follows.
-func (t *jsonTranscoder) skipSpace() bool {
-	for t.pos < len(t.in) {
-		switch t.in[t.pos] {
+func (d *jsonDecoder) skipSpace() bool {
+	for d.pos < len(d.in) {
+		switch d.in[d.pos] {
 		case ' ', '\t', '\n', '\r':
-			t.pos++
+			d.pos++
 		default:
 			return true
 		}
@@ -220,30 +203,30 @@ func (t *jsonTranscoder) skipSpace() bool {
 }
 
 // consume skips whitespace and c, or reports that c is not next.
-func (t *jsonTranscoder) consume(c byte) bool {
-	if t.skipSpace() && t.in[t.pos] == c {
-		t.pos++
+func (d *jsonDecoder) consume(c byte) bool {
+	if d.skipSpace() && d.in[d.pos] == c {
+		d.pos++
 		return true
 	}
 	return false
 }
 
 // literal consumes the word w (null, true or false).
-func (t *jsonTranscoder) literal(w string) bool {
-	if len(t.in)-t.pos < len(w) || string(t.in[t.pos:t.pos+len(w)]) != w {
+func (d *jsonDecoder) literal(w string) bool {
+	if len(d.in)-d.pos < len(w) || string(d.in[d.pos:d.pos+len(w)]) != w {
 		return false
 	}
-	t.pos += len(w)
+	d.pos += len(w)
 	return true
 }
 
 // boolean reads true or false.
-func (t *jsonTranscoder) boolean() (bool, bool) {
-	t.skipSpace()
+func (d *jsonDecoder) boolean() (bool, bool) {
+	d.skipSpace()
 	switch {
-	case t.literal("true"):
+	case d.literal("true"):
 		return true, true
-	case t.literal("false"):
+	case d.literal("false"):
 		return false, true
 	}
 	return false, false
@@ -251,42 +234,42 @@ func (t *jsonTranscoder) boolean() (bool, bool) {
 
 // str reads a string as valid UTF-8. Escapes other than \u are undone into a scratch copy;
 // \u and raw control characters go to protojson.
-func (t *jsonTranscoder) str() ([]byte, bool) {
-	if !t.consume('"') {
+func (d *jsonDecoder) str() ([]byte, bool) {
+	if !d.consume('"') {
 		return nil, false
 	}
-	start := t.pos
+	start := d.pos
 	var out []byte // nil until the first escape
-	for t.pos < len(t.in) {
-		c := t.in[t.pos]
+	for d.pos < len(d.in) {
+		c := d.in[d.pos]
 		switch {
 		case c == '"':
-			s := t.in[start:t.pos]
+			s := d.in[start:d.pos]
 			if out != nil {
 				s = out
 			}
-			t.pos++
+			d.pos++
 			return s, utf8.Valid(s)
 		case c < 0x20:
 			return nil, false
 		case c == '\\':
-			if t.pos+1 >= len(t.in) {
+			if d.pos+1 >= len(d.in) {
 				return nil, false
 			}
 			if out == nil {
-				out = append(make([]byte, 0, t.pos-start+16), t.in[start:t.pos]...)
+				out = append(make([]byte, 0, d.pos-start+16), d.in[start:d.pos]...)
 			}
-			e, ok := unescape(t.in[t.pos+1])
+			e, ok := unescape(d.in[d.pos+1])
 			if !ok {
 				return nil, false
 			}
 			out = append(out, e)
-			t.pos += 2
+			d.pos += 2
 		default:
 			if out != nil {
 				out = append(out, c)
 			}
-			t.pos++
+			d.pos++
 		}
 	}
 	return nil, false
@@ -311,43 +294,40 @@ func unescape(c byte) (byte, bool) {
 	return 0, false
 }
 
-// number reads a JSON number (its grammar exactly) as the bits of a float64; a number out of
-// float64's range goes to protojson, which rejects it.
-func (t *jsonTranscoder) number() (uint64, bool) {
-	start := t.pos
+// number reads a JSON number (its grammar exactly); a number out of float64's range goes to
+// protojson, which rejects it.
+func (d *jsonDecoder) number() (float64, bool) {
+	start := d.pos
 	digits := func() int {
 		n := 0
-		for t.pos < len(t.in) && t.in[t.pos] >= '0' && t.in[t.pos] <= '9' {
-			t.pos++
+		for d.pos < len(d.in) && d.in[d.pos] >= '0' && d.in[d.pos] <= '9' {
+			d.pos++
 			n++
 		}
 		return n
 	}
-	if t.pos < len(t.in) && t.in[t.pos] == '-' {
-		t.pos++
+	if d.pos < len(d.in) && d.in[d.pos] == '-' {
+		d.pos++
 	}
-	intStart := t.pos
-	if n := digits(); n == 0 || (n > 1 && t.in[intStart] == '0') {
+	intStart := d.pos
+	if n := digits(); n == 0 || (n > 1 && d.in[intStart] == '0') {
 		return 0, false
 	}
-	if t.pos < len(t.in) && t.in[t.pos] == '.' {
-		t.pos++
+	if d.pos < len(d.in) && d.in[d.pos] == '.' {
+		d.pos++
 		if digits() == 0 {
 			return 0, false
 		}
 	}
-	if t.pos < len(t.in) && (t.in[t.pos] == 'e' || t.in[t.pos] == 'E') {
-		t.pos++
-		if t.pos < len(t.in) && (t.in[t.pos] == '+' || t.in[t.pos] == '-') {
-			t.pos++
+	if d.pos < len(d.in) && (d.in[d.pos] == 'e' || d.in[d.pos] == 'E') {
+		d.pos++
+		if d.pos < len(d.in) && (d.in[d.pos] == '+' || d.in[d.pos] == '-') {
+			d.pos++
 		}
 		if digits() == 0 {
 			return 0, false
 		}
 	}
-	x, err := strconv.ParseFloat(string(t.in[start:t.pos]), 64)
-	if err != nil {
-		return 0, false
-	}
-	return math.Float64bits(x), true
+	x, err := strconv.ParseFloat(string(d.in[start:d.pos]), 64)
+	return x, err == nil
 }

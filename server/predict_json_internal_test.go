@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -10,8 +11,8 @@ import (
 	trainyardv1 "github.com/trainyard/trainyard/gen/go/trainyard/v1"
 )
 
-// transcoderAccepts are bodies the transcoder must take itself (the shapes clients send).
-var transcoderAccepts = []string{
+// jsonAccepts are bodies the hand decoder must take itself (the shapes clients send).
+var jsonAccepts = []string{
 	`{"instances": [{"age": 42, "plan": "gold", "churned": null, "active": true, "ratio": -0.5e-3}]}`,
 	`{"instances":[{"a":1},{"a":2.5,"b":"x"}],"explain":true}`,
 	` { "explain" : false , "instances" : [ { } ] } `,
@@ -22,8 +23,8 @@ var transcoderAccepts = []string{
 	`{"instances": []}`,
 }
 
-// transcoderDeclines are bodies the transcoder must leave to protojson, valid or not.
-var transcoderDeclines = []string{
+// jsonDeclines are bodies the hand decoder must leave to protojson, valid or not.
+var jsonDeclines = []string{
 	``,
 	`{"instances": [{"a": 1, "a": 2}]}`, // duplicate key: protojson's error
 	`{"instances": [{"a": 1}], "instances": [{"a": 2}]}`,       // duplicate field
@@ -40,51 +41,62 @@ var transcoderDeclines = []string{
 	`{"instances": [{"a": ` + strings.Repeat("[", 40) + strings.Repeat("]", 40) + `}]}`,
 }
 
-// TestTranscodePredictJSON: the transcoder takes the usual bodies and declines the rest, and
-// whatever it takes decodes, through proto and through the handler's own decoder, to exactly
-// what the gateway's JSON decoder gives.
-func TestTranscodePredictJSON(t *testing.T) {
-	for _, body := range transcoderAccepts {
-		if _, ok := transcodePredictJSON(nil, []byte(body)); !ok {
-			t.Errorf("transcoder declined %s", body)
+// TestDecodePredictJSON: the hand decoder takes the usual bodies and declines the rest, and
+// whatever it takes decodes to exactly what the gateway's JSON decoder gives.
+func TestDecodePredictJSON(t *testing.T) {
+	for _, body := range jsonAccepts {
+		if !decodePredictJSON([]byte(body), &trainyardv1.PredictRequest{}) {
+			t.Errorf("hand decoder declined %s", body)
 		}
-		checkTranscoded(t, []byte(body))
+		checkDecoded(t, []byte(body))
 	}
-	for _, body := range transcoderDeclines {
-		if wire, ok := transcodePredictJSON(nil, []byte(body)); ok {
-			t.Errorf("transcoder took %q (to %x), want it left to protojson", body, wire)
+	for _, body := range jsonDeclines {
+		if r := (&trainyardv1.PredictRequest{}); decodePredictJSON([]byte(body), r) {
+			t.Errorf("hand decoder took %q (to %v), want it left to protojson", body, r)
 		}
 	}
 }
 
-// FuzzTranscodePredictJSON: on any body, the transcoder either declines or agrees with the
+// FuzzDecodePredictJSON: on any body, the hand decoder either declines or agrees with the
 // gateway's JSON decoder.
-func FuzzTranscodePredictJSON(f *testing.F) {
-	for _, b := range append(transcoderAccepts, transcoderDeclines...) {
+func FuzzDecodePredictJSON(f *testing.F) {
+	for _, b := range append(jsonAccepts, jsonDeclines...) {
 		f.Add([]byte(b))
 	}
-	f.Fuzz(checkTranscoded)
+	f.Fuzz(checkDecoded)
 }
 
-// checkTranscoded fails t when body's transcoding, if any, differs from protojson's decoding.
-func checkTranscoded(t *testing.T, body []byte) {
-	wire, ok := transcodePredictJSON(nil, body)
-	if !ok {
+// checkDecoded fails t when body's hand decoding, if any, differs from protojson's.
+func checkDecoded(t *testing.T, body []byte) {
+	got := &trainyardv1.PredictRequest{}
+	if !decodePredictJSON(body, got) {
 		return
 	}
 	want := &trainyardv1.PredictRequest{}
 	if err := newJSONMarshaler().NewDecoder(bytes.NewReader(body)).Decode(want); err != nil {
-		t.Fatalf("transcoder took %q, which the gateway rejects: %v", body, err)
+		t.Fatalf("hand decoder took %q, which the gateway rejects: %v", body, err)
 	}
-	viaProto := &trainyardv1.PredictRequest{}
-	if err := proto.Unmarshal(wire, viaProto); err != nil {
-		t.Fatalf("transcoding of %q does not decode: %v", body, err)
+	if !proto.Equal(got, want) {
+		t.Fatalf("hand decoder reads %q as %v, want %v", body, got, want)
 	}
-	if !proto.Equal(viaProto, want) {
-		t.Fatalf("transcoding of %q decodes to %v, want %v", body, viaProto, want)
+}
+
+// BenchmarkDecodeRESTPredict decodes the body of a one-row REST prediction of 57 numbers.
+func BenchmarkDecodeRESTPredict(b *testing.B) {
+	var body strings.Builder
+	body.WriteString(`{"instances": [{`)
+	for i := range 57 {
+		if i > 0 {
+			body.WriteString(", ")
+		}
+		fmt.Fprintf(&body, `"word_freq_%d": %g`, i, float64(i%7)*0.137)
 	}
-	viaHandler := &trainyardv1.PredictRequest{}
-	if !decodePredictRequest(wire, viaHandler) || !proto.Equal(viaHandler, want) {
-		t.Fatalf("handler decodes the transcoding of %q to %v, want %v", body, viaHandler, want)
+	body.WriteString(`}]}`)
+	in := []byte(body.String())
+	rp := &restPredict{json: newJSONMarshaler()}
+	for b.Loop() {
+		if _, err := rp.decodeBody(in); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

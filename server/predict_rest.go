@@ -22,7 +22,7 @@ import (
 const predictRESTPattern = "POST /api/v1/models/{id}/predict"
 
 // restPredict serves Predict's REST route without the gateway's gRPC hop: the body becomes a
-// PredictRequest (transcoded, or decoded exactly as the gateway decodes it when the transcoder
+// PredictRequest (decoded by hand, or exactly as the gateway decodes it when the hand decoder
 // declines; see predict_json.go) and passes the same interceptor chain as every protocol
 // (request id, logs and metrics labelled "rest", recovery, auth, rate limit, access,
 // validation, errors) on its way to PredictionService.Predict, all in process; the answer or
@@ -122,9 +122,8 @@ func (neverSent) RoundTrip(*http.Request) (*http.Response, error) {
 	return nil, errors.New("server: the in-process Predict client sent a request")
 }
 
-// decode returns the PredictRequest of a REST call, named by the path: its body through the
-// transcoder and the binary decoder, or through the gateway's JSON decoder when the transcoder
-// declines. Its errors are gRPC statuses, as the gateway's are.
+// decode returns the PredictRequest of a REST call, named by the path (see decodeBody). Its
+// errors are gRPC statuses, as the gateway's are.
 func (rp *restPredict) decode(w http.ResponseWriter, r *http.Request) (*trainyardv1.PredictRequest, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxMessageBytes))
 	if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
@@ -134,14 +133,24 @@ func (rp *restPredict) decode(w http.ResponseWriter, r *http.Request) (*trainyar
 	if err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "read request: %v", err)
 	}
-	req := &trainyardv1.PredictRequest{}
-	if wire, ok := transcodePredictJSON(make([]byte, 0, len(body)), body); ok {
-		if err := (predictCodec{}).Unmarshal(wire, req); err != nil {
-			return nil, status.Errorf(codes.InvalidArgument, "%v", err)
-		}
-	} else if err := rp.json.NewDecoder(bytes.NewReader(body)).Decode(req); err != nil && !errors.Is(err, io.EOF) {
-		return nil, status.Errorf(codes.InvalidArgument, "%v", err)
+	req, err := rp.decodeBody(body)
+	if err != nil {
+		return nil, err
 	}
 	req.Name = "models/" + r.PathValue("id")
+	return req, nil
+}
+
+// decodeBody decodes a REST Predict body as the gateway does: by hand (decodePredictJSON), or
+// with the gateway's JSON decoder when the hand decoder declines.
+func (rp *restPredict) decodeBody(body []byte) (*trainyardv1.PredictRequest, error) {
+	req := &trainyardv1.PredictRequest{}
+	if decodePredictJSON(body, req) {
+		return req, nil
+	}
+	req = &trainyardv1.PredictRequest{}
+	if err := rp.json.NewDecoder(bytes.NewReader(body)).Decode(req); err != nil && !errors.Is(err, io.EOF) {
+		return nil, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
 	return req, nil
 }
