@@ -2,6 +2,8 @@ package model
 
 import (
 	"context"
+	"encoding/csv"
+	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -271,19 +273,24 @@ func TestDirectKeys(t *testing.T) {
 }
 
 // checkLines checks that PredictLines gives bit for bit what PredictBatch
-// gives on the lines split at every comma, and fails the same rows with the
-// same errors, on recs joined into lines, the same lines with a cell more,
-// and empty and comma-only lines.
+// gives on the lines' fields as encoding/csv reads them (lines without
+// quotes split at every comma), and fails the same rows with the same
+// errors, on recs joined into lines, the same lines with a cell more,
+// with every cell quoted and every other cell quoted (quoted numbers,
+// missing markers and empty cells; quoted commas and quotes where a cell
+// has them), with a last cell holding a quoted comma, doubled quotes or a
+// line break, and on empty and comma-only lines.
 func checkLines(t *testing.T, name string, rec *Record, recs [][]string) {
 	t.Helper()
-	lines := []string{"", ",", ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,"}
+	lines := []string{"", ",", ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,", `""`, `"",""`}
 	for _, r := range recs {
 		l := strings.Join(r, ",")
-		lines = append(lines, l, l+",extra")
+		lines = append(lines, l, l+",extra", quoteCells(r, 1), quoteCells(r, 2),
+			l+`,"a,b"`, l+`,"say ""hi"""`, l+",\"two\r\nlines\"", quoteCells(r, 1)+`,"a,b"`)
 	}
 	split := make([][]string, len(lines))
 	for i, l := range lines {
-		split[i] = strings.Split(l, ",")
+		split[i] = csvFields(t, l)
 	}
 	got, err := rec.PredictLines(context.Background(), lines)
 	if err != nil {
@@ -291,7 +298,7 @@ func checkLines(t *testing.T, name string, rec *Record, recs [][]string) {
 	}
 	want, err := rec.PredictBatch(context.Background(), split)
 	if err != nil {
-		t.Fatalf("%s: PredictBatch of the split lines = %v", name, err)
+		t.Fatalf("%s: PredictBatch of the lines' fields = %v", name, err)
 	}
 	if len(got.Errors) != len(want.Errors) {
 		t.Fatalf("%s: PredictLines has %d row errors, PredictBatch %d", name, len(got.Errors), len(want.Errors))
@@ -302,6 +309,60 @@ func checkLines(t *testing.T, name string, rec *Record, recs [][]string) {
 		}
 	}
 	compareBatches(t, name+" lines", got, want)
+}
+
+// quoteCells joins r into a CSV line, quoting every k-th cell (doubling
+// its quotes).
+func quoteCells(r []string, k int) string {
+	q := make([]string, len(r))
+	for i, c := range r {
+		q[i] = c
+		if i%k == 0 {
+			q[i] = `"` + strings.ReplaceAll(c, `"`, `""`) + `"`
+		}
+	}
+	return strings.Join(q, ",")
+}
+
+// csvFields returns the fields of line: split at every comma without
+// quotes, else as encoding/csv reads it.
+func csvFields(t *testing.T, line string) []string {
+	t.Helper()
+	if !strings.Contains(line, `"`) {
+		return strings.Split(line, ",")
+	}
+	cr := csv.NewReader(strings.NewReader(line))
+	cr.FieldsPerRecord = -1
+	f, err := cr.Read()
+	if err != nil {
+		t.Fatalf("read %q: %v", line, err)
+	}
+	return f
+}
+
+// TestPredictLinesBadQuotes: a line that is not valid CSV fails
+// PredictLines with a RowError naming it and encoding/csv's error, even
+// after lines with plain and other quotes.
+func TestPredictLinesBadQuotes(t *testing.T) {
+	a, tb, _ := treesArtifact(t, "breast_cancer.csv", "diagnosis", 5)
+	p, err := NewPredictor(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := p.Bind(tb.header)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := strings.Join(tb.recs[0], ",")
+	for _, bad := range []string{good + `,"open`, good + `,a"b`, good + `,"a"b`, `"` + good} {
+		lines := []string{good, quoteCells(tb.recs[1], 1), good + `,"a,b"`, bad, good + `,"`}
+		_, err := rec.PredictLines(context.Background(), lines)
+		_, wantErr := csv.NewReader(strings.NewReader(bad)).Read()
+		var re RowError
+		if !errors.As(err, &re) || re.Row != 3 || wantErr == nil || re.Err.Error() != wantErr.Error() {
+			t.Errorf("PredictLines with %q on row 3 = %v, want row 3 failing with %v", bad, err, wantErr)
+		}
+	}
 }
 
 func compareBatches(t *testing.T, name string, got, want *Batch) {
