@@ -41,8 +41,9 @@ func irisPredictor(t *testing.T) *model.Predictor {
 }
 
 // awkwardInput is a CSV with a byte order mark, CRLF line breaks, quoted fields holding
-// commas, doubled quotes and line breaks (LF and CRLF), blank lines, short and long rows, and
-// no line break at the end.
+// commas, doubled quotes and line breaks (LF and CRLF), quoted numbers and labels, blank lines,
+// short and long rows (one with a quoted comma and as many commas as the header), and no line
+// break at the end.
 func awkwardInput() string {
 	var b strings.Builder
 	b.WriteString("\ufeffsepal_length_cm,sepal_width_cm,petal_length_cm,petal_width_cm,note\r\n")
@@ -50,8 +51,12 @@ func awkwardInput() string {
 		switch i % 7 {
 		case 1:
 			fmt.Fprintf(&b, "%d.%d,3.%d,\"%d.4\",0.%d,\"two\r\nlines, \"\"quoted\"\"\"\r\n", 4+i%4, i%10, i%7, 1+i%6, i%9)
+		case 2:
+			fmt.Fprintf(&b, "\"%d.%d\",\"3.%d\",\"%d.4\",\"0.%d\",\"n%d\"\n", 4+i%4, i%10, i%7, 1+i%6, i%9, i)
 		case 3:
 			fmt.Fprintf(&b, "%d.%d,3.%d\r\n\r\n\n", 4+i%4, i%10, i%7) // too short: a row error
+		case 4:
+			fmt.Fprintf(&b, "\"%d,%d\",3.%d,%d.4,0.%d\n", 4+i%4, i%10, i%7, 1+i%6, i%9) // short
 		case 5:
 			fmt.Fprintf(&b, "%d.%d,3.%d,%d.4,0.%d,\"a\nb\nc\",extra,fields\r\n", 4+i%4, i%10, i%7, 1+i%6, i%9)
 		default:
@@ -161,7 +166,7 @@ func TestStreamParseErrorNamesLine(t *testing.T) {
 		"5.1,3.5,1.4,0.2\r\n" + // 2
 		"\r\n" + // 3
 		"4.9,\"3.0\n\n\",1.4,0.2\r\n" + // 4-6
-		"4.7,3.2,1.3,0.2\n" + // 7
+		"\"4.7\",3.2,1.3,\"0.2\"\n" + // 7
 		"\n" + // 8
 		"4.6,3.1,1.5,0.2\n" + // 9
 		"5.0,3\"6,1.4,0.2\n" + // 10: a bare quote
@@ -208,10 +213,11 @@ func TestStreamWriteError(t *testing.T) {
 	}
 }
 
-// TestLinesMatchFields: a chunk without quotes, predicted from its records' text, writes the
-// bytes that splitting its records into fields and predicting those writes: with CRLF and
-// blank lines, short and long rows, missing markers, spaces, exponents and cells that are not
-// numbers.
+// TestLinesMatchFields: a chunk, predicted from its records' text, writes the bytes that
+// predicting their fields as encoding/csv reads them (Record.PredictBatch) writes: with CRLF
+// and blank lines, short and long rows, missing markers, spaces, exponents and cells that are
+// not numbers, bare or quoted (quoted numbers, empty quoted cells, quoted markers), and
+// records whose quotes hold commas, doubled quotes or line breaks among them.
 func TestLinesMatchFields(t *testing.T) {
 	p := irisPredictor(t)
 	header := []string{"sepal_length_cm", "sepal_width_cm", "petal_length_cm", "petal_width_cm", "note"}
@@ -221,42 +227,50 @@ func TestLinesMatchFields(t *testing.T) {
 	}
 	cells := []string{"", "NA", " 3.1", "3.1 ", "1e3", "-0", "+2.5", ".5", "5.", "x", "0x10", "nan", "inf", "1e400", "7"}
 	var in strings.Builder
-	for i := range 300 {
-		switch i % 9 {
+	for i := range 400 {
+		c, d := cells[i%len(cells)], cells[(i/3)%len(cells)]
+		switch i % 13 {
 		case 2:
 			fmt.Fprintf(&in, "%d.%d,3.%d\r\n", 4+i%4, i%10, i%7) // short
+		case 3:
+			fmt.Fprintf(&in, "\"%d.%d\",\"3.%d\"\n", 4+i%4, i%10, i%7) // short, quoted
 		case 4:
 			in.WriteString("\r\n\n") // blank lines
 		case 6:
 			fmt.Fprintf(&in, "%d.%d,3.%d,%d.4,0.%d,n%d,extra,,\n", 4+i%4, i%10, i%7, 1+i%6, i%9, i) // long
+		case 7:
+			fmt.Fprintf(&in, "\"%d.%d\",\"%s\",\"%d.4\",\"%s\",\"n%d\"\r\n", 4+i%4, i%10, c, 1+i%6, d, i) // all quoted
+		case 8:
+			fmt.Fprintf(&in, "%d.%d,%s,\"%d.4\",%s,\"n%d\"\n", 4+i%4, i%10, c, 1+i%6, d, i) // some quoted
+		case 9:
+			fmt.Fprintf(&in, "%d.%d,\"%s\",%d.4,\"%s\",\"a, \"\"b\"\"\"\r\n", 4+i%4, i%10, c, 1+i%6, d) // quoted comma and quotes
+		case 10:
+			fmt.Fprintf(&in, "%d.%d,%s,%d.4,%s,\"two\r\nlines\"\r\n", 4+i%4, i%10, c, 1+i%6, d) // quoted line break
+		case 11:
+			fmt.Fprintf(&in, "\"%d,%d\",3.%d,\"\",1\n", 4+i%4, i%10, i%7) // quoted comma, short
 		default:
-			fmt.Fprintf(&in, "%d.%d,%s,%d.4,%s,n%d\r\n", 4+i%4, i%10, cells[i%len(cells)], 1+i%6, cells[(i/3)%len(cells)], i)
+			fmt.Fprintf(&in, "%d.%d,%s,%d.4,%s,n%d\r\n", 4+i%4, i%10, c, 1+i%6, d, i)
 		}
 	}
-	lines := &chunk{raw: []byte(in.String())}
-	if err := lines.process(context.Background(), rec, p, len(header)); err != nil {
+	ch := &chunk{raw: []byte(in.String())}
+	if err := ch.process(context.Background(), rec, p, len(header)); err != nil {
 		t.Fatal(err)
 	}
-	if lines.quoted {
-		t.Fatal("a chunk without quotes took the fields path")
-	}
-	fields := &chunk{raw: []byte(in.String())}
-	if err := fields.parse(len(header)); err != nil {
+	cr := csv.NewReader(strings.NewReader(in.String()))
+	cr.FieldsPerRecord = -1
+	recs, err := cr.ReadAll()
+	if err != nil {
 		t.Fatal(err)
 	}
-	fields.quoted = true
-	if err := fields.split(len(header)); err != nil {
-		t.Fatal(err)
-	}
-	bt, err := rec.PredictBatch(context.Background(), fields.recs)
+	bt, err := rec.PredictBatch(context.Background(), recs)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(bt.Errors) == 0 {
 		t.Fatal("no row failed; the short rows and bad cells should")
 	}
-	want := fields.appendOutput(nil, p, bt, len(header))
-	if !bytes.Equal(lines.out, want) {
-		t.Errorf("output from the records' text:\n%s\nwant (from their fields):\n%s", lines.out, want)
+	want := ch.appendOutput(nil, p, bt, len(header))
+	if !bytes.Equal(ch.out, want) {
+		t.Errorf("output from the records' text:\n%s\nwant (from their fields):\n%s", ch.out, want)
 	}
 }

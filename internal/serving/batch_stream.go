@@ -3,7 +3,6 @@ package serving
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -25,23 +24,19 @@ const readBlock = 4 << 20
 type span struct{ start, end int }
 
 // chunk is up to a Batcher's chunk size of consecutive input records: their raw bytes, their
-// text once cut into records (and their fields when some record has quotes), and the output
-// lines once predicted. A stream reuses a fixed set of chunks, so their buffers are allocated
-// once per job.
+// text once cut into records, and the output lines once predicted. A stream reuses a fixed set
+// of chunks, so their buffers are allocated once per job.
 type chunk struct {
-	raw    []byte // whole records as read, blank lines included
-	line   int    // how many line breaks the input had before raw
-	rows   int    // how many records raw has
-	text   string // raw viewed as a string (see parse): lines and fields are its substrings
-	spans  []span
-	lines  []string // every record's text, without its line break and trailing CR
-	quoted bool     // some record has a quote: recs holds the fields of every record
-	fields []string // every record's fields, one after the other
-	recs   [][]string
-	cells  []string // a short or long record's fields, split when it is written
-	out    []byte
-	err    error
-	ready  chan struct{} // closed when out (or err) is set
+	raw   []byte // whole records as read, blank lines included
+	line  int    // how many line breaks the input had before raw
+	rows  int    // how many records raw has
+	text  string // raw viewed as a string (see parse): lines are its substrings
+	spans []span
+	lines []string // every record's text, without its line break and trailing CR
+	cells []string // a short or long record's fields, split when it is written
+	out   []byte
+	err   error
+	ready chan struct{} // closed when out (or err) is set
 }
 
 // stream reads the CSV in, predicts it and writes the output CSV to out, counting the rows
@@ -62,7 +57,7 @@ func (b *Batcher) stream(ctx context.Context, p *model.Predictor, in io.Reader, 
 		return fmt.Errorf("read input header: %w", err)
 	}
 	hdr := strings.TrimSuffix(strings.TrimPrefix(string(hdrRaw), "\ufeff"), "\r")
-	header, err := parseRecord(nil, hdr)
+	header, err := frame.AppendFields(nil, hdr)
 	if err != nil {
 		return fmt.Errorf("read input header: %w", err)
 	}
@@ -145,19 +140,16 @@ func (b *Batcher) stream(ctx context.Context, p *model.Predictor, in io.Reader, 
 	return ctx.Err()
 }
 
-// process parses the chunk's records, predicts them and formats the output lines. A chunk
-// without quotes is predicted from the records' text (model.Record.PredictLines), without
-// splitting them into fields.
+// process cuts the chunk into records, predicts them from their text
+// (model.Record.PredictLines, which reads the cells of records without quotes or with plain
+// ones in place) and formats the output lines. A record that is not valid CSV fails the chunk
+// with its input line.
 func (ch *chunk) process(ctx context.Context, rec *model.Record, p *model.Predictor, width int) error {
-	if err := ch.parse(width); err != nil {
-		return err
-	}
-	var bt *model.Batch
-	var err error
-	if ch.quoted {
-		bt, err = rec.PredictBatch(ctx, ch.recs)
-	} else {
-		bt, err = rec.PredictLines(ctx, ch.lines)
+	ch.parse()
+	bt, err := rec.PredictLines(ctx, ch.lines)
+	var re model.RowError
+	if errors.As(err, &re) {
+		return fmt.Errorf("read input near line %d: %w", ch.inputLine(re.Row), re.Err)
 	}
 	if err != nil {
 		return err
@@ -166,85 +158,44 @@ func (ch *chunk) process(ctx context.Context, rec *model.Record, p *model.Predic
 	return nil
 }
 
-// parse cuts the chunk into records, skipping blank lines as encoding/csv does, and splits
-// them into fields when one has a quote (see split).
+// parse cuts the chunk into records, skipping blank lines as encoding/csv does.
 //
 // The records view raw's bytes without a copy: raw is only refilled once the chunk is back on
 // the free list, after its output is written, and nothing keeps a record past that (errors
 // quote cells by copy). A copy per chunk would allocate the whole input again.
-func (ch *chunk) parse(width int) error {
+func (ch *chunk) parse() {
 	ch.text = unsafe.String(unsafe.SliceData(ch.raw), len(ch.raw))
-	ch.spans, ch.lines, ch.quoted = ch.spans[:0], ch.lines[:0], false
+	ch.spans, ch.lines = ch.spans[:0], ch.lines[:0]
 	for pos := 0; pos < len(ch.raw); {
-		end, next, quoted, _ := recordEnd(ch.raw, pos)
+		end, next, _ := recordEnd(ch.raw, pos)
 		if rec := strings.TrimSuffix(ch.text[pos:end], "\r"); rec != "" {
 			ch.spans = append(ch.spans, span{pos, pos + len(rec)})
 			ch.lines = append(ch.lines, rec)
 		}
-		ch.quoted = ch.quoted || quoted
 		pos = next
 	}
-	if !ch.quoted {
-		return nil
-	}
-	return ch.split(width)
 }
 
-// split splits every record of the chunk into fields: records without quotes at commas,
-// records with quotes through encoding/csv. A record that is not valid CSV fails the chunk
-// with its input line.
-//
-// The fields are substrings of raw too. They are only built for chunks with quotes: millions
-// of fields make the collector rescan the chunks every few chunks.
-func (ch *chunk) split(width int) error {
-	if need := len(ch.lines) * width; cap(ch.fields) < need {
-		ch.fields = make([]string, 0, need+need/8)
-	}
-	ch.fields, ch.recs = ch.fields[:0], ch.recs[:0]
-	line, prev := ch.line+1, 0 // the input line of the record at prev
-	for i, rec := range ch.lines {
-		line += strings.Count(ch.text[prev:ch.spans[i].start], "\n")
-		prev = ch.spans[i].start
-		a := len(ch.fields)
-		var err error
-		if ch.fields, err = parseRecord(ch.fields, rec); err != nil {
-			return fmt.Errorf("read input near line %d: %w", line, err)
-		}
-		z := len(ch.fields)
-		ch.recs = append(ch.recs, ch.fields[a:z:z])
-	}
-	return nil
-}
-
-// parseRecord appends the fields of one record (without its line break and trailing CR) to
-// dst; records with quotes go through encoding/csv, the others are split at commas.
-func parseRecord(dst []string, rec string) ([]string, error) {
-	if strings.IndexByte(rec, '"') < 0 {
-		return frame.AppendCells(dst, rec), nil
-	}
-	cr := csv.NewReader(strings.NewReader(rec))
-	cr.FieldsPerRecord = -1
-	fields, err := cr.Read()
-	if err != nil {
-		return dst, err
-	}
-	return append(dst, fields...), nil
+// inputLine returns the input line on which record i starts, counting the line breaks of
+// blank lines and quoted fields before it.
+func (ch *chunk) inputLine(i int) int {
+	return ch.line + 1 + strings.Count(ch.text[:ch.spans[i].start], "\n")
 }
 
 // recordEnd finds the end of the record starting at b[from]: the index of the line break that
 // ends it (outside quotes: a doubled quote inside a quoted field toggles twice) and the start
-// of the next record. quoted reports whether the record has a quote; ok is false when b ends
-// before the record does (end and next are then len(b)).
-func recordEnd(b []byte, from int) (end, next int, quoted, ok bool) {
+// of the next record. ok is false when b ends before the record does (end and next are then
+// len(b)).
+func recordEnd(b []byte, from int) (end, next int, ok bool) {
 	quotes := 0
 	for i := from; ; {
 		j := bytes.IndexByte(b[i:], '\n')
 		if j < 0 {
-			return len(b), len(b), quotes > 0 || bytes.IndexByte(b[i:], '"') >= 0, false
+			return len(b), len(b), false
 		}
 		quotes += bytes.Count(b[i:i+j], []byte{'"'})
 		if quotes%2 == 0 {
-			return i + j, i + j + 1, quotes > 0, true
+			return i + j, i + j + 1, true
 		}
 		i += j + 1
 	}
@@ -267,7 +218,7 @@ type cutter struct {
 // next returns the end of the record at pos and the start of the next, or ok false when
 // more input is needed.
 func (c *cutter) next() (end, next int, ok bool) {
-	end, next, _, ok = recordEnd(c.buf, c.pos)
+	end, next, ok = recordEnd(c.buf, c.pos)
 	if !ok && c.eof && c.pos < len(c.buf) {
 		return len(c.buf), len(c.buf), true
 	}
@@ -410,17 +361,16 @@ func (ch *chunk) appendOutput(out []byte, p *model.Predictor, bt *model.Batch, w
 	return out
 }
 
-// ragged returns the fields of record i when it does not have width of them.
+// ragged returns the fields of record i when it does not have width of them. The commas of a
+// record without quotes or with plain ones (see frame.PlainQuotes) count its fields; the others
+// are read again, which cannot fail once PredictLines has read them.
 func (ch *chunk) ragged(i, width int) ([]string, bool) {
-	if ch.quoted {
-		r := ch.recs[i]
-		return r, len(r) != width
-	}
-	if strings.Count(ch.lines[i], ",") == width-1 {
+	line := ch.lines[i]
+	if frame.PlainQuotes(line) && strings.Count(line, ",") == width-1 {
 		return nil, false
 	}
-	ch.cells = frame.AppendCells(ch.cells[:0], ch.lines[i])
-	return ch.cells, true
+	ch.cells, _ = frame.AppendFields(ch.cells[:0], line)
+	return ch.cells, len(ch.cells) != width
 }
 
 // appendFloat writes a number in its shortest form at the given precision.

@@ -8,17 +8,20 @@ import (
 	"testing/iotest"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/trainyard/trainyard/ml/frame"
 )
 
-// TestCutterMatchesEncodingCSV: the cutter and parseRecord read the records encoding/csv
-// reads: quoted delimiters, line breaks and doubled quotes, CRLF, blank lines, a last line
-// without a line break, ragged rows, records across read boundaries.
+// TestCutterMatchesEncodingCSV: the cutter and frame.AppendFields read the records
+// encoding/csv reads: plain quotes, quoted delimiters, line breaks and doubled quotes, CRLF,
+// blank lines, a last line without a line break, ragged rows, records across read boundaries.
 func TestCutterMatchesEncodingCSV(t *testing.T) {
 	for name, in := range map[string]string{
 		"plain":          "a,b,c\n1,2,3\n4,5,6\n",
 		"no final break": "a,b\n1,2\n3,4",
 		"crlf":           "a,b\r\n1,2\r\n3,4\r\n",
 		"blank lines":    "a,b\n\n1,2\n\r\n\n3,4\n\n",
+		"plain quotes":   "a,b\n1,\"spam\"\n\"5.1\",\"\"\r\n\"NA\",\"x y\"\n",
 		"quotes":         "a,b\n\"x,y\",\"he said \"\"hi\"\"\"\n\"multi\nline\",2\n\"\",3\n",
 		"ragged":         "a,b,c\n1,2\n1,2,3,4\n,,\n",
 		"long":           "a,b\n" + strings.Repeat("1234567,\"q,\"\"q\"\n", 5000),
@@ -42,9 +45,9 @@ func TestCutterMatchesEncodingCSV(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: record: %v", name, err)
 			}
-			fields, err := parseRecord(nil, strings.TrimSuffix(string(raw), "\r"))
+			fields, err := frame.AppendFields(nil, strings.TrimSuffix(string(raw), "\r"))
 			if err != nil {
-				t.Fatalf("%s: parseRecord(%q): %v", name, raw, err)
+				t.Fatalf("%s: AppendFields(%q): %v", name, raw, err)
 			}
 			got = append(got, fields)
 		}
@@ -53,7 +56,7 @@ func TestCutterMatchesEncodingCSV(t *testing.T) {
 		}
 	}
 	// A broken quote is an error, as in encoding/csv.
-	if _, err := parseRecord(nil, `1,x"y,3`); err == nil {
-		t.Error(`parseRecord("1,x\"y,3") = nil error, want a parse error`)
+	if _, err := frame.AppendFields(nil, `1,x"y,3`); err == nil {
+		t.Error(`AppendFields("1,x\"y,3") = nil error, want a parse error`)
 	}
 }
