@@ -151,7 +151,7 @@ func infer(lm *serving.Loaded, ins []tensorIn, want []string) ([]tensorOut, erro
 		probs = make([]float32, 0, n*k)
 	}
 	values := make([]float32, 0, n)
-	fields := make(map[string]any, len(ins))
+	fields := make(serving.MapFields, len(ins))
 	var pred model.Prediction
 	for i := range n {
 		for j := range ins {

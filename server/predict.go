@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"log/slog"
 	"strings"
 	"time"
@@ -176,13 +177,7 @@ func (h *PredictionService) Predict(ctx context.Context, req *trainyardv1.Predic
 
 // predictOne scores one instance; img, when not nil, is its image input (an image model's).
 func predictOne(ctx context.Context, lm *serving.Loaded, inst *structpb.Struct, img []byte, explain bool, pred *model.Prediction) *trainyardv1.Prediction {
-	fields := make(map[string]any, len(inst.GetFields())+1)
-	for k, v := range inst.GetFields() {
-		fields[k] = v.AsInterface()
-	}
-	if img != nil {
-		fields[model.ImageInput] = img
-	}
+	fields := instanceFields{values: inst.GetFields(), image: img}
 	if lm.IsDetector() {
 		return detectOne(ctx, lm, fields)
 	}
@@ -215,12 +210,60 @@ func predictOne(ctx context.Context, lm *serving.Loaded, inst *structpb.Struct, 
 			return res
 		}
 		for _, c := range ex.Contributions {
+			v, _ := fields.Field(c.Column)
 			res.Contributions = append(res.Contributions, &trainyardv1.FeatureContribution{
-				Feature: c.Column, Contribution: c.Value, Value: valueText(fields[c.Column]),
+				Feature: c.Column, Contribution: c.Value, Value: valueText(v),
 			})
 		}
 	}
 	return res
+}
+
+// instanceFields reads a Predict instance as a row: a value is converted from its protobuf form
+// only when it is read, and image, when not nil, is the value of model.ImageInput.
+type instanceFields struct {
+	values map[string]*structpb.Value
+	image  []byte
+}
+
+// Field implements serving.Fields.
+func (f instanceFields) Field(name string) (any, bool) {
+	if f.image != nil && name == model.ImageInput {
+		return f.image, true
+	}
+	v, ok := f.values[name]
+	if !ok {
+		return nil, false
+	}
+	return v.AsInterface(), true
+}
+
+// addsImage reports whether image is a field of its own (not one of values under its name).
+func (f instanceFields) addsImage() bool {
+	_, shadowed := f.values[model.ImageInput]
+	return f.image != nil && !shadowed
+}
+
+// Len implements serving.Fields.
+func (f instanceFields) Len() int {
+	if f.addsImage() {
+		return len(f.values) + 1
+	}
+	return len(f.values)
+}
+
+// Names implements serving.Fields.
+func (f instanceFields) Names() iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for k := range f.values {
+			if !yield(k) {
+				return
+			}
+		}
+		if f.addsImage() {
+			yield(model.ImageInput)
+		}
+	}
 }
 
 // valueText writes an input value as text.

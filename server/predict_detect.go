@@ -23,7 +23,7 @@ func isDetector(m *ent.Model) bool {
 }
 
 // detectOne finds the objects in one instance's image through the model's endpoint.
-func detectOne(ctx context.Context, lm *serving.Loaded, fields map[string]any) *trainyardv1.Prediction {
+func detectOne(ctx context.Context, lm *serving.Loaded, fields serving.Fields) *trainyardv1.Prediction {
 	res := &trainyardv1.Prediction{}
 	objs, err := lm.Detect(ctx, fields)
 	if err != nil {

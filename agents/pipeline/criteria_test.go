@@ -126,7 +126,7 @@ func TestRecallCriterionIsServed(t *testing.T) {
 	var tp, fn, lowered int
 	var pred mlmodel.Prediction
 	for _, i := range ds.Test {
-		fields := map[string]any{}
+		fields := serving.MapFields{}
 		truth := ""
 		for j, h := range header {
 			if h == ds.Target {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/trainyard/trainyard/agents/pipeline/pipelinetest"
+	"github.com/trainyard/trainyard/internal/serving"
 	"github.com/trainyard/trainyard/internal/store"
 	"github.com/trainyard/trainyard/ml/datasets"
 )
@@ -121,7 +122,7 @@ func TestImageProject(t *testing.T) {
 	if right < 5 {
 		t.Errorf("%d of 10 unseen images classified right, want at least 5", right)
 	}
-	if _, _, err := m.Row(map[string]any{"image": "not an image"}); err == nil {
+	if _, _, err := m.Row(serving.MapFields{"image": "not an image"}); err == nil {
 		t.Error("Row(image: not an image) = nil error, want one")
 	}
 }

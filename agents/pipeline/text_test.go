@@ -115,7 +115,7 @@ func deployedModel(t *testing.T, e *pipelinetest.Env, p *ent.Project) (*trainyar
 }
 
 // predictText scores one row given as request fields, as the API does.
-func predictText(t *testing.T, m *serving.Loaded, fields map[string]any) mlmodel.Prediction {
+func predictText(t *testing.T, m *serving.Loaded, fields serving.MapFields) mlmodel.Prediction {
 	t.Helper()
 	row, _, err := m.Row(fields)
 	if err != nil {

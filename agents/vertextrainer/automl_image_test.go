@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/trainyard/trainyard/agents/vertextrainer"
+	"github.com/trainyard/trainyard/internal/serving"
 	"github.com/trainyard/trainyard/internal/vertex"
 	"github.com/trainyard/trainyard/internal/vertex/vertextest"
 	"github.com/trainyard/trainyard/ml/image"
@@ -183,7 +184,7 @@ func TestVertexAutoMLImageChallengerInThePipeline(t *testing.T) {
 	// The API's serving registry classifies an image through the endpoint.
 	lm := loadServed(t, ctx, e, tr, m)
 	for class, b := range held {
-		row, _, err := lm.Row(map[string]any{"image": base64.StdEncoding.EncodeToString(b)})
+		row, _, err := lm.Row(serving.MapFields{"image": base64.StdEncoding.EncodeToString(b)})
 		if err != nil {
 			t.Fatal(err)
 		}

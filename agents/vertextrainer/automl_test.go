@@ -14,6 +14,7 @@ import (
 
 	"github.com/trainyard/trainyard/agents/pipeline"
 	"github.com/trainyard/trainyard/agents/vertextrainer"
+	"github.com/trainyard/trainyard/internal/serving"
 	"github.com/trainyard/trainyard/internal/store"
 	"github.com/trainyard/trainyard/internal/vertex/vertextest"
 	"github.com/trainyard/trainyard/ml/frame"
@@ -232,7 +233,7 @@ func TestVertexAutoMLChallengerInThePipeline(t *testing.T) {
 
 	// The API's serving registry answers through the served endpoint, whichever model won.
 	lm := loadServed(t, ctx, e, tr, m)
-	row, _, err := lm.Row(map[string]any{"sepal_length_cm": 5.1, "sepal_width_cm": 3.5, "petal_length_cm": 1.4, "petal_width_cm": 0.2})
+	row, _, err := lm.Row(serving.MapFields{"sepal_length_cm": 5.1, "sepal_width_cm": 3.5, "petal_length_cm": 1.4, "petal_width_cm": 0.2})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/trainyard/trainyard/agents/pipeline/pipelinetest"
 	"github.com/trainyard/trainyard/bench/internal/e2e"
+	"github.com/trainyard/trainyard/internal/serving"
 	"github.com/trainyard/trainyard/ml/image"
 	"github.com/trainyard/trainyard/ml/model"
 )
@@ -43,7 +44,7 @@ func runE2E(ctx context.Context, name string, tr, te []image.Example, budget tim
 	ok := 0
 	var d model.Prediction
 	for i, e := range te {
-		row, _, err := lm.Row(map[string]any{"image": base64.StdEncoding.EncodeToString(e.Data)})
+		row, _, err := lm.Row(serving.MapFields{"image": base64.StdEncoding.EncodeToString(e.Data)})
 		if err == nil {
 			err = lm.PredictLocal(row, &d)
 		}

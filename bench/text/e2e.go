@@ -11,6 +11,7 @@ import (
 
 	"github.com/trainyard/trainyard/agents/pipeline/pipelinetest"
 	"github.com/trainyard/trainyard/bench/internal/e2e"
+	"github.com/trainyard/trainyard/internal/serving"
 	"github.com/trainyard/trainyard/ml/model"
 )
 
@@ -54,7 +55,7 @@ func runE2E(ctx context.Context, dir string, budget time.Duration) error {
 		y, pred := make([]string, len(test)), make([]string, len(test))
 		var d model.Prediction
 		for i, r := range test {
-			fields := map[string]any{}
+			fields := serving.MapFields{}
 			for j, h := range head {
 				fields[h] = r[j]
 			}

@@ -2,6 +2,8 @@ package serving
 
 import (
 	"fmt"
+	"iter"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -74,8 +76,33 @@ type RowError struct{ Msg string }
 
 func (e *RowError) Error() string { return e.Msg }
 
-// Row checks one request row (field name → a value decoded from JSON: nil, float64, string,
-// bool, or a list or object, which no input takes) and returns the values to predict with.
+// Fields is one request row: the value of each field by name, decoded from JSON (nil, float64,
+// string, bool, or a list or object, which no input takes) or read from a tensor.
+type Fields interface {
+	// Field returns the value of the field named name.
+	Field(name string) (any, bool)
+	// Len is how many fields the row has.
+	Len() int
+	// Names yields the name of every field, in no particular order.
+	Names() iter.Seq[string]
+}
+
+// MapFields is a row held in a map.
+type MapFields map[string]any
+
+// Field implements Fields.
+func (f MapFields) Field(name string) (any, bool) {
+	v, ok := f[name]
+	return v, ok
+}
+
+// Len implements Fields.
+func (f MapFields) Len() int { return len(f) }
+
+// Names implements Fields.
+func (f MapFields) Names() iter.Seq[string] { return maps.Keys(f) }
+
+// Row checks one request row and returns the values to predict with.
 // The handling, also documented in the API:
 //
 //   - A field the model reads but the row lacks is an error naming every such field; send
@@ -93,12 +120,12 @@ func (e *RowError) Error() string { return e.Msg }
 //   - The image input of an image model takes the image's bytes (PNG, JPEG, GIF or WebP) as
 //     base64 text, optionally as a data: URL, or as the raw bytes themselves (an OIP BYTES
 //     element); the value passed on is the decoded bytes.
-func (m *Loaded) Row(fields map[string]any) (map[string]any, []string, error) {
+func (m *Loaded) Row(fields Fields) (map[string]any, []string, error) {
 	row := make(map[string]any, len(m.Inputs))
 	var warnings, problems []string
 	var absent []string
 	for _, in := range m.Inputs {
-		v, ok := fields[in.Name]
+		v, ok := fields.Field(in.Name)
 		if !ok {
 			absent = append(absent, in.Name)
 			continue
@@ -113,9 +140,9 @@ func (m *Loaded) Row(fields map[string]any) (map[string]any, []string, error) {
 		}
 		row[in.Name] = cv
 	}
-	if len(fields) > len(row)+len(problems) {
+	if fields.Len() > len(row)+len(problems) {
 		var extra []string
-		for k := range fields {
+		for k := range fields.Names() {
 			if _, ok := m.index[k]; !ok {
 				extra = append(extra, k)
 			}

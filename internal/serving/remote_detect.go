@@ -38,11 +38,12 @@ func (m *Loaded) IsDetector() bool { return m.detect }
 // base64 text or a data: URL) through the model's endpoint, most confident first. AutoML
 // image object detection gets {"content": base64} and answers {"displayNames": [...],
 // "confidences": [...], "bboxes": [[xMin, xMax, yMin, yMax], ...]}.
-func (m *Loaded) Detect(ctx context.Context, fields map[string]any) ([]Object, error) {
+func (m *Loaded) Detect(ctx context.Context, fields Fields) ([]Object, error) {
 	if !m.detect {
 		return nil, errors.New("the model is not an object detector")
 	}
-	b, err := imageBytes(fields[model.ImageInput])
+	img, _ := fields.Field(model.ImageInput)
+	b, err := imageBytes(img)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", model.ImageInput, err)
 	}

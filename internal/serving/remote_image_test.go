@@ -99,7 +99,7 @@ func TestVertexRemoteImagePredictionsGoThroughTheEndpoint(t *testing.T) {
 	}
 	for _, light := range []bool{false, true} {
 		img := shade(t, rng, light)
-		row, _, err := lm.Row(map[string]any{"image": base64.StdEncoding.EncodeToString(img)})
+		row, _, err := lm.Row(serving.MapFields{"image": base64.StdEncoding.EncodeToString(img)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -80,7 +80,7 @@ func TestVertexRemotePredictionsGoThroughTheEndpoint(t *testing.T) {
 	if !lm.Remote() || lm.Endpoint != dep.Endpoint {
 		t.Fatalf("Loaded.Remote() = %v, Endpoint = %q; want the endpoint %s", lm.Remote(), lm.Endpoint, dep.Endpoint)
 	}
-	row, _, err := lm.Row(map[string]any{"sepal_length_cm": 6.3, "sepal_width_cm": 2.9, "petal_length_cm": 5.6, "petal_width_cm": 1.8})
+	row, _, err := lm.Row(serving.MapFields{"sepal_length_cm": 6.3, "sepal_width_cm": 2.9, "petal_length_cm": 5.6, "petal_width_cm": 1.8})
 	if err != nil {
 		t.Fatal(err)
 	}
