@@ -16,43 +16,53 @@ import (
 	trainyardv1 "github.com/trainyard/trainyard/gen/go/trainyard/v1"
 )
 
-// stageToProto maps a stored stage to the API enum.
-func stageToProto(s types.Stage) trainyardv1.PipelineStage {
-	return trainyardv1.PipelineStage(trainyardv1.PipelineStage_value["PIPELINE_STAGE_"+string(s)])
+// The API's enums name the stored values behind a prefix: stage RUNNING is
+// PIPELINE_STAGE_RUNNING, and UNSPECIFIED (the zero) is no value.
+
+// enumToProto maps a stored value to the API enum whose value names are names.
+func enumToProto[E ~int32](prefix, stored string, names map[string]int32) E {
+	return E(names[prefix+stored])
 }
 
-// stageFromProto maps the API enum to a stored stage ("" for UNSPECIFIED).
-func stageFromProto(s trainyardv1.PipelineStage) types.Stage {
-	if s == trainyardv1.PipelineStage_PIPELINE_STAGE_UNSPECIFIED {
+// enumFromProto maps an API enum to its stored value ("" for UNSPECIFIED).
+func enumFromProto[E interface {
+	~int32
+	String() string
+}](e E, prefix string) string {
+	if e == 0 {
 		return ""
 	}
-	return types.Stage(strings.TrimPrefix(s.String(), "PIPELINE_STAGE_"))
+	return strings.TrimPrefix(e.String(), prefix)
+}
+
+// stageToProto maps a stored stage to the API enum.
+func stageToProto(s types.Stage) trainyardv1.PipelineStage {
+	return enumToProto[trainyardv1.PipelineStage]("PIPELINE_STAGE_", string(s), trainyardv1.PipelineStage_value)
+}
+
+// stageFromProto maps the API enum to a stored stage.
+func stageFromProto(s trainyardv1.PipelineStage) types.Stage {
+	return types.Stage(enumFromProto(s, "PIPELINE_STAGE_"))
 }
 
 // dataTypeToProto maps a stored data type to the API enum.
 func dataTypeToProto(d types.DataType) trainyardv1.DataType {
-	return trainyardv1.DataType(trainyardv1.DataType_value["DATA_TYPE_"+string(d)])
+	return enumToProto[trainyardv1.DataType]("DATA_TYPE_", string(d), trainyardv1.DataType_value)
 }
 
-// dataTypeFromProto maps the API enum to a stored data type ("" for UNSPECIFIED).
+// dataTypeFromProto maps the API enum to a stored data type.
 func dataTypeFromProto(d trainyardv1.DataType) types.DataType {
-	if d == trainyardv1.DataType_DATA_TYPE_UNSPECIFIED {
-		return ""
-	}
-	return types.DataType(strings.TrimPrefix(d.String(), "DATA_TYPE_"))
+	return types.DataType(enumFromProto(d, "DATA_TYPE_"))
 }
 
 // roleToProto maps a stored role to the API enum.
 func roleToProto(r types.Role) trainyardv1.Role {
-	return trainyardv1.Role(trainyardv1.Role_value["ROLE_"+string(r)])
+	return enumToProto[trainyardv1.Role]("ROLE_", string(r), trainyardv1.Role_value)
 }
 
-// roleFromProto maps the API enum to a stored role ("" for UNSPECIFIED).
+// roleFromProto maps the API enum to a stored role.
 func roleFromProto(r trainyardv1.Role) types.Role {
-	if r == trainyardv1.Role_ROLE_UNSPECIFIED {
-		return ""
-	}
-	return types.Role(strings.TrimPrefix(r.String(), "ROLE_"))
+	return types.Role(enumFromProto(r, "ROLE_"))
 }
 
 // decisionTypeToProto maps a stored decision type ("MODEL_FAMILY" or "DECISION_TYPE_MODEL_FAMILY").
