@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/trainyard/trainyard/ml/automl"
 	"github.com/trainyard/trainyard/ml/datasets"
 	"github.com/trainyard/trainyard/ml/frame"
 	"github.com/trainyard/trainyard/ml/model"
@@ -81,8 +83,45 @@ func runStream(t *testing.T, p *model.Predictor, chunkRows int, in string) ([]by
 // in order, with the record's fields (padded or cut to the header's width), the prediction of
 // Record.Predict, or the row's error; the outputs of all chunk sizes are the same bytes.
 func TestStreamAcrossChunks(t *testing.T) {
-	p := irisPredictor(t)
-	in := awkwardInput()
+	if checkStream(t, irisPredictor(t), awkwardInput()) == 0 {
+		t.Fatal("no row failed; the input's short rows should")
+	}
+}
+
+// TestStreamTextModel: a model with a text member predicts, whatever the chunk size, what
+// Record.Predict does on real messages, quoted when they hold commas or quotes (and the
+// checkStream of TestStreamAcrossChunks holds), with plain-quoted and empty messages among
+// them.
+func TestStreamTextModel(t *testing.T) {
+	path := datasets.MustPath(t, "sms_spam.csv")
+	f, err := frame.ReadFile(context.Background(), path, frame.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := train.Train(context.Background(), f.Head(1000), train.Options{Target: "label", Learners: []string{automl.Text}, Seed: 1, Trials: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := model.NewPredictor(res.Artifact)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(raw), "\n")
+	in := strings.Join(lines[:300], "") + "\"free entry now\",spam\n\"\",ham\r\n\"win, win\",\"spam\"\n"
+	if !strings.Contains(in, `""`) || !strings.Contains(in, `",`) {
+		t.Fatal("the input has no quoted messages")
+	}
+	checkStream(t, p, in)
+}
+
+// checkStream checks the output of streaming in with chunks of several sizes, as
+// TestStreamAcrossChunks says, and returns how many rows failed.
+func checkStream(t *testing.T, p *model.Predictor, in string) (errorRows int) {
+	t.Helper()
 	cr := csv.NewReader(strings.NewReader(strings.TrimPrefix(in, "\ufeff")))
 	cr.FieldsPerRecord = -1
 	recs, err := cr.ReadAll()
@@ -125,7 +164,7 @@ func TestStreamAcrossChunks(t *testing.T) {
 		if len(out)-1 != len(body) {
 			t.Fatalf("chunk size %d: %d output rows, want %d", size, len(out)-1, len(body))
 		}
-		errorRows := 0
+		errorRows = 0
 		for i, r := range body {
 			o := out[i+1]
 			want := make([]string, len(header))
@@ -152,10 +191,8 @@ func TestStreamAcrossChunks(t *testing.T) {
 				}
 			}
 		}
-		if errorRows == 0 {
-			t.Fatalf("chunk size %d: no row failed; the input's short rows should", size)
-		}
 	}
+	return errorRows
 }
 
 // TestStreamParseErrorNamesLine: a broken quote in a later chunk fails the job with the input
