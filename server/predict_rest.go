@@ -125,7 +125,7 @@ func (neverSent) RoundTrip(*http.Request) (*http.Response, error) {
 // decode returns the PredictRequest of a REST call, named by the path (see decodeBody). Its
 // errors are gRPC statuses, as the gateway's are.
 func (rp *restPredict) decode(w http.ResponseWriter, r *http.Request) (*trainyardv1.PredictRequest, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxMessageBytes))
+	body, err := readBody(w, r)
 	if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
 		return nil, &runtime.HTTPStatusError{HTTPStatus: http.StatusRequestEntityTooLarge, Err: status.Errorf(codes.ResourceExhausted,
 			"request body larger than %d MB: send fewer instances per request, or run a batch prediction (POST /api/v1/models/{id}:batchPredict)", maxMessageBytes>>20)}
@@ -153,4 +153,18 @@ func (rp *restPredict) decodeBody(body []byte) (*trainyardv1.PredictRequest, err
 		return nil, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
 	return req, nil
+}
+
+// readBody reads a request body of at most maxMessageBytes, in one allocation when the client
+// gave its length.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	rd := http.MaxBytesReader(w, r.Body, maxMessageBytes)
+	if n := r.ContentLength; n > 0 && n <= maxMessageBytes {
+		body := make([]byte, n)
+		if _, err := io.ReadFull(rd, body); err != nil {
+			return nil, err
+		}
+		return body, nil
+	}
+	return io.ReadAll(rd)
 }
