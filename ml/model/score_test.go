@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -9,9 +10,9 @@ import (
 )
 
 // randomTree grows a numerical tree of the given number of leaves by
-// splitting random leaves: on feature 0..2, at thresholds from ths, with
-// NaN going either way.
-func randomTree(rng *rand.Rand, leaves int, ths []float64) gbdt.Tree {
+// splitting random leaves: on feature 0..nf-1, at thresholds from ths,
+// with NaN going either way.
+func randomTree(rng *rand.Rand, leaves, nf int, ths []float64) gbdt.Tree {
 	nodes := []gbdt.Node{{Leaf: true}}
 	open := []int{0}
 	for len(open) < leaves {
@@ -19,7 +20,7 @@ func randomTree(rng *rand.Rand, leaves int, ths []float64) gbdt.Tree {
 		at := open[i]
 		l, r := len(nodes), len(nodes)+1
 		nodes = append(nodes, gbdt.Node{Leaf: true}, gbdt.Node{Leaf: true})
-		nodes[at] = gbdt.Node{Feature: rng.IntN(3), Threshold: ths[rng.IntN(len(ths))], DefaultLeft: rng.IntN(2) == 0, Left: l, Right: r}
+		nodes[at] = gbdt.Node{Feature: rng.IntN(nf), Threshold: ths[rng.IntN(len(ths))], DefaultLeft: rng.IntN(2) == 0, Left: l, Right: r}
 		open[i] = l
 		open = append(open, r)
 	}
@@ -52,7 +53,7 @@ func TestScorerMatchesGBDT(t *testing.T) {
 			Trees:     []gbdt.Tree{{}, {Nodes: []gbdt.Node{{Leaf: true, Value: 7}}}},
 		}
 		for _, leaves := range []int{2, 5, 31, 31, 64, 64, 17, 3, 64, 40} {
-			m.Trees = append(m.Trees, randomTree(rng, leaves, ths))
+			m.Trees = append(m.Trees, randomTree(rng, leaves, 3, ths))
 		}
 		ts, ok := compileTrees(m)
 		if !ok || ts.score == nil {
@@ -64,7 +65,7 @@ func TestScorerMatchesGBDT(t *testing.T) {
 		}
 		checkRaw(t, m, ts, rows)
 		trees := m.Trees[:len(m.Trees):len(m.Trees)]
-		m.Trees = append(trees, randomTree(rng, maxScoreLeaves+1, ths))
+		m.Trees = append(trees, randomTree(rng, maxScoreLeaves+1, 3, ths))
 		if ts, _ := compileTrees(m); ts == nil || ts.score != nil {
 			t.Errorf("k=%d: a tree of %d leaves: want the walk, not the scorer", k, maxScoreLeaves+1)
 		}
@@ -76,6 +77,45 @@ func TestScorerMatchesGBDT(t *testing.T) {
 			t.Errorf("k=%d: a categorical split: want the walk, not the scorer", k)
 		}
 	}
+}
+
+// TestScorerManyFeatures checks the scorer against gbdt with 130 features,
+// which it takes 64 at a time: splits on the first and last features of
+// each group of 64, most keys above every bound or NaN, so that rows go
+// right and send NaN right in every group.
+func TestScorerManyFeatures(t *testing.T) {
+	const nf = 130
+	ths := []float64{math.NaN(), -1, 0, 0.5, 2}
+	xs := []float64{math.NaN(), -1, 0, 0.5, 1, 3}
+	m := &gbdt.Model{
+		Objective: "regression", Transform: "identity", NumClass: 1, TreesPerIteration: 1,
+		InitScore: []float64{0},
+	}
+	for j := range nf {
+		m.Features = append(m.Features, gbdt.FeatureInfo{Name: fmt.Sprint("f", j)})
+	}
+	rng := rand.New(rand.NewPCG(2, 0))
+	for range 40 {
+		m.Trees = append(m.Trees, randomTree(rng, 31, nf, ths))
+	}
+	for _, j := range []int{0, 63, 64, 127, 128, 129} {
+		m.Trees = append(m.Trees, gbdt.Tree{Nodes: []gbdt.Node{
+			{Feature: j, Threshold: 0.5, Left: 1, Right: 2}, {Leaf: true, Value: float64(j)}, {Leaf: true, Value: float64(1000 + j)},
+		}})
+	}
+	ts, ok := compileTrees(m)
+	if !ok || ts.score == nil {
+		t.Fatal("compileTrees gave no scorer")
+	}
+	var rows [][]float64
+	for range 2000 {
+		x := make([]float64, nf)
+		for j := range x {
+			x[j] = xs[rng.IntN(len(xs))]
+		}
+		rows = append(rows, x)
+	}
+	checkRaw(t, m, ts, rows)
 }
 
 // TestNoTreesPredictsInit: a model without trees (none could split) predicts its initial
