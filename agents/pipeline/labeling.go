@@ -201,6 +201,9 @@ func (p *Pipeline) splitLabeled(out *outcome, ds *dataState, ls *labelSet, pool 
 		alt("test on real labels only", boolScore(real, 0.9, 0.3), "honest: pseudo- or model-made labels can be wrong"),
 		alt("test on all labels", boolScore(real, 0.3, 0.7), "more test rows, but they measure agreement with made labels"),
 	}
+	if !real {
+		alts[0], alts[1] = alts[1], alts[0] // the choice first, so the margin is the choice's
+	}
 	realTest := 0
 	for _, row := range test {
 		if s := ls.Source[row]; s == sourceGiven || s == sourceOwner {

@@ -13,6 +13,7 @@ import (
 // the data (cluster names, a language model), the model report warns how many test rows carry a
 // real label and that the figures measure agreement with made labels, and the split decision's
 // reasoning says so; a test set of real labels only, large enough, carries no such warning.
+// Either way the split decision lists the scheme it used first.
 func TestSplitWarnsOnMadeTestLabels(t *testing.T) {
 	for _, tc := range []struct {
 		name        string
@@ -62,7 +63,16 @@ func TestSplitWarnsOnMadeTestLabels(t *testing.T) {
 					t.Errorf("report preprocessing step %q, want warnings only in the warnings", s)
 				}
 			}
-			reasoning := out.decisions[len(out.decisions)-1].Reasoning
+			d := out.decisions[len(out.decisions)-1]
+			reasoning := d.Reasoning
+			// The scheme used is listed first, and the margin is its own.
+			scheme := "test on real labels only"
+			if tc.made > 0 {
+				scheme = "test on all labels"
+			}
+			if d.Alternatives[0].Option != scheme || d.Confidence <= 0 {
+				t.Errorf("split alternatives %q, confidence %v; want %q first with a confidence above 0", optionValues(d.Alternatives), d.Confidence, scheme)
+			}
 			if !tc.wantWarning {
 				if found != "" || strings.Contains(reasoning, "Caution") {
 					t.Errorf("warning %q, reasoning %q; want none on a test set of %d real labels", found, reasoning, len(test))

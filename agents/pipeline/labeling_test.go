@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/trainyard/trainyard/agents/decision"
 	"github.com/trainyard/trainyard/agents/pipeline/pipelinetest"
 	"github.com/trainyard/trainyard/agents/reasoner"
 	"github.com/trainyard/trainyard/agents/reasoner/reasonertest"
@@ -351,7 +352,8 @@ func TestOwnerLabelsSampleRows(t *testing.T) {
 }
 
 // TestFailingModelLeavesLabelsToTheOwner: a model reasoner that cannot be reached labels
-// nothing; the project asks the owner instead of inventing labels, and says why.
+// nothing; the project asks the owner instead of inventing labels, and says why, with asking the
+// owner first among the alternatives.
 func TestFailingModelLeavesLabelsToTheOwner(t *testing.T) {
 	t.Parallel()
 	fake := &reasonertest.LLM{Behavior: reasonertest.Fail}
@@ -364,7 +366,14 @@ func TestFailingModelLeavesLabelsToTheOwner(t *testing.T) {
 	}
 	var refused bool
 	for _, d := range labelingDecisions(audit(t, a.Env, mustUUID(t, p.GetId()))) {
-		refused = refused || strings.HasPrefix(d.Decision, "do not use the language model's labels")
+		if !strings.HasPrefix(d.Decision, "do not use the language model's labels") {
+			continue
+		}
+		refused = true
+		var alts []decision.Alternative
+		if err := json.Unmarshal(d.Alternatives, &alts); err != nil || len(alts) == 0 || alts[0].Option != "ask the owner" || d.Confidence <= 0 {
+			t.Errorf("refusal alternatives %s (%v), confidence %v; want asking the owner first, with a confidence above 0", d.Alternatives, err, d.Confidence)
+		}
 	}
 	if !refused || fake.Calls() == 0 {
 		t.Errorf("no decision refuses the failing model's labels (model asked %d times)", fake.Calls())
