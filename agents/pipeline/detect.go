@@ -102,12 +102,9 @@ func (p *Pipeline) detectAnalyzeStage(ctx context.Context, r *run, ex []image.Ex
 	}
 	ev := map[string]any{"images": len(ex), "images_with_boxes": boxed, "boxes": boxes, "boxes_per_label": counts, "trainer": p.trainer.Name()}
 	an.Decisions = []decision.Decision{
-		p.ruled(decision.ProblemType, fmt.Sprintf("image object detection of %d labels: %s", len(labels), strings.Join(labels[:min(10, len(labels))], ", ")),
+		p.decided(decision.ProblemType, fmt.Sprintf("image object detection of %d labels: %s", len(labels), strings.Join(labels[:min(10, len(labels))], ", ")),
 			"The archive's boxes CSV gives labeled boxes around objects (several per image), so the model must find objects and their boxes, not classify whole images. The backend trains AutoML image object detection; it splits the images into training, validation and test sets itself and reports mean average precision on its test images.",
-			[]decision.Alternative{alt("object detection", 0.9, "labeled boxes per image"), alt("classify whole images", 0.1, "would drop the boxes")}, ev),
-	}
-	for i := range an.Decisions {
-		an.Decisions[i].Confidence = 0.9
+			[]decision.Alternative{alt("object detection", 0.9, "labeled boxes per image"), alt("classify whole images", 0.1, "would drop the boxes")}, ev, an.Confidence),
 	}
 	if err := p.putJSON(ctx, stateKey(r.proj.ID, analysisKey), an); err != nil {
 		return nil, err

@@ -143,9 +143,10 @@ func (p *Pipeline) evaluateStage(ctx context.Context, r *run) (*outcome, error) 
 	}
 
 	// Stop: pick the iteration that meets the most criteria on validation, then scores best.
+	m := st.metric()
 	bestIt := ev.Iterations[0]
 	for _, it := range ev.Iterations[1:] {
-		if it.Met > bestIt.Met || (it.Met == bestIt.Met && better(it.Score, bestIt.Score, st.HigherIsBetter)) {
+		if it.Met > bestIt.Met || (it.Met == bestIt.Met && m.Better(it.Score, bestIt.Score)) {
 			bestIt = it
 		}
 	}
@@ -158,13 +159,7 @@ func (p *Pipeline) evaluateStage(ctx context.Context, r *run) (*outcome, error) 
 		chosen = &other
 	}
 	if len(ev.Iterations) > 1 {
-		var alts []decision.Alternative
-		for _, it := range ev.Iterations {
-			alts = append(alts, alt(fmt.Sprintf("iteration %d", it.Iteration), it.Score, fmt.Sprintf("%d of %d criteria met on validation", it.Met, len(it.Criteria))))
-		}
-		out.decide(p.ruled(typeModelChoice, fmt.Sprintf("keep iteration %d's model", bestIt.Iteration),
-			fmt.Sprintf("Iterations are compared on validation data only (criteria met first, then %s), never on the test rows.", st.Metric),
-			alts, map[string]any{"metric": st.Metric, "higher_is_better": st.HigherIsBetter}))
+		out.decide(p.iterationChoice(ev.Iterations, bestIt, m, len(st.OOFLabels)))
 	}
 	artKey := stateKey(r.proj.ID, trainModelKey(bestIt.Iteration))
 	art, err := p.getArtifact(ctx, artKey)
@@ -207,12 +202,36 @@ func (p *Pipeline) evaluateStage(ctx context.Context, r *run) (*outcome, error) 
 	return out, nil
 }
 
-// better reports whether a beats b.
-func better(a, b float64, higher bool) bool {
-	if higher {
-		return a > b
+// iterationChoice records the choice of the iteration kept among those evaluated, scored on
+// metric m over rows validation rows: the kept one first, and as the confidence its
+// lead over the closest of the others by the rule that ranked them (iterationLead).
+func (p *Pipeline) iterationChoice(its []iterationResult, kept iterationResult, m metrics.Metric, rows int) decision.Decision {
+	alts := []decision.Alternative{iterationAlt(kept)}
+	conf := 1.0
+	for _, it := range its {
+		if it.Iteration != kept.Iteration {
+			alts = append(alts, iterationAlt(it))
+			conf = min(conf, iterationLead(kept, it, m, rows))
+		}
 	}
-	return a < b
+	return p.decided(typeModelChoice, fmt.Sprintf("keep iteration %d's model", kept.Iteration),
+		fmt.Sprintf("Iterations are compared on validation data only (criteria met first, then %s), never on the test rows.", m.Name),
+		alts, map[string]any{"metric": m.Name, "higher_is_better": m.HigherIsBetter}, conf)
+}
+
+// iterationAlt is an iteration as an alternative, scored by its validation metric.
+func iterationAlt(it iterationResult) decision.Alternative {
+	return alt(fmt.Sprintf("iteration %d", it.Iteration), it.Score, fmt.Sprintf("%d of %d criteria met on validation", it.Met, len(it.Criteria)))
+}
+
+// iterationLead is how clearly iteration a beats b as iterations are ranked, criteria met first:
+// by the share of the criteria a meets beyond b's when they meet different numbers, else by a's
+// lead on m over rows validation rows (lead).
+func iterationLead(a, b iterationResult, m metrics.Metric, rows int) float64 {
+	if a.Met != b.Met {
+		return clamp01(float64(a.Met-b.Met) / float64(max(1, len(a.Criteria))))
+	}
+	return lead(m, rows, a.Score, b.Score)
 }
 
 // validationScores returns the out-of-fold predictions of a training iteration.
@@ -302,14 +321,15 @@ func (p *Pipeline) chooseThreshold(val *scored, an *analyze.Analysis, st *trainS
 	if val.pos < len(val.classes) {
 		positive = val.classes[val.pos]
 	}
-	d := p.ruled(typeThreshold, fmt.Sprintf("predict %s when its probability ≥ %.4f", positive, chosen.Threshold),
-		"Chosen on out-of-fold validation predictions, never on the test rows: "+why+".",
-		alts, map[string]any{"positive_class": positive, "validation_rows": len(y), "chosen": chosen, "max_f1": maxF1, "iteration": st.Iteration})
-	d.Confidence = 0.8
+	// The alternatives' F1 shows what each threshold gives up, but a criterion chose, so the
+	// confidence says whether the criteria can hold, not how the F1 scores compare.
+	reasoning, conf := "Chosen on out-of-fold validation predictions, never on the test rows: "+why+".", 0.8
 	if unreachable != "" {
-		d.Confidence = 0.3
-		d.Reasoning += " " + strings.ToUpper(unreachable[:1]) + unreachable[1:] + "."
+		reasoning += " " + strings.ToUpper(unreachable[:1]) + unreachable[1:] + "."
+		conf = 0.3
 	}
+	d := p.decided(typeThreshold, fmt.Sprintf("predict %s when its probability ≥ %.4f", positive, chosen.Threshold), reasoning,
+		alts, map[string]any{"positive_class": positive, "validation_rows": len(y), "chosen": chosen, "max_f1": maxF1, "iteration": st.Iteration}, conf)
 	return chosen.Threshold, &d, unreachable
 }
 

@@ -91,15 +91,12 @@ func (p *Pipeline) imageAnalyzeStage(ctx context.Context, r *run) (*outcome, err
 	}
 	ev := map[string]any{"images": len(ex), "unlabeled_images": unlabeled, "classes": len(classes), "images_per_class": counts}
 	an.Decisions = []decision.Decision{
-		p.ruled(decision.TargetColumn, "predict each image's class (its folder in the archive)",
+		p.decided(decision.TargetColumn, "predict each image's class (its folder in the archive)",
 			"The archive's images sit in one folder per class; the folder names are the labels.",
-			[]decision.Alternative{alt("folder names as labels", 0.9, "the usual layout of an image dataset")}, ev),
-		p.ruled(decision.ProblemType, fmt.Sprintf("%s image classification into %d classes", task, len(classes)),
+			[]decision.Alternative{alt("folder names as labels", 0.9, "the usual layout of an image dataset")}, ev, an.Confidence),
+		p.decided(decision.ProblemType, fmt.Sprintf("%s image classification into %d classes", task, len(classes)),
 			fmt.Sprintf("%d classes: %s.", len(classes), strings.Join(classes[:min(10, len(classes))], ", ")),
-			[]decision.Alternative{alt(string(task), 0.9, "one label per image")}, ev),
-	}
-	for i := range an.Decisions {
-		an.Decisions[i].Confidence = 0.9
+			[]decision.Alternative{alt(string(task), 0.9, "one label per image")}, ev, an.Confidence),
 	}
 	if err := p.putJSON(ctx, stateKey(r.proj.ID, analysisKey), an); err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"github.com/trainyard/trainyard/agents/decision"
 	"github.com/trainyard/trainyard/ml/cluster"
 	"github.com/trainyard/trainyard/ml/frame"
+	"github.com/trainyard/trainyard/ml/metrics"
 	"github.com/trainyard/trainyard/ml/split"
 	"github.com/trainyard/trainyard/ml/text"
 )
@@ -118,7 +119,11 @@ func (p *Pipeline) selfLabel(ctx context.Context, r *run, out *outcome, ds *data
 		if m.Note != "" {
 			note = m.Note
 		}
-		alts = append(alts, alt(m.Name, m.BalancedAccuracy, note))
+		a := alt(m.Name, m.BalancedAccuracy, note)
+		if m.Coverage == 0 {
+			a.Score = nil // it labeled no hidden row (or did not run): no accuracy was measured
+		}
+		alts = append(alts, a)
 	}
 	slices.SortStableFunc(alts, func(a, b decision.Alternative) int {
 		if a.Option == best.Name {
@@ -129,10 +134,15 @@ func (p *Pipeline) selfLabel(ctx context.Context, r *run, out *outcome, ds *data
 		}
 		return 0
 	})
+	// The methods were validated on the real labels of vy, each hidden once.
+	ba, err := metrics.Lookup("balanced_accuracy")
+	if err != nil {
+		return err
+	}
 	if done == nil {
-		out.decide(p.ruled(typeLabeling, fmt.Sprintf("no pseudo-labels: train on the %d real labels only", countReal(y)),
+		out.decide(p.measured(typeLabeling, fmt.Sprintf("no pseudo-labels: train on the %d real labels only", countReal(y)),
 			fmt.Sprintf("Pseudo-labels were checked by hiding real labels in %d folds: none of the methods labeled them as well as a model on the real labels alone (balanced accuracy %.3f), so adding them would add noise.", semiFolds, methods[0].BalancedAccuracy),
-			alts, ev))
+			ba, countReal(vy), alts, ev))
 		return nil
 	}
 	rep := done.Report
@@ -151,11 +161,10 @@ func (p *Pipeline) selfLabel(ctx context.Context, r *run, out *outcome, ds *data
 	ev["rounds"] = rep.Rounds
 	ev["pseudo_class_counts"] = pseudoCounts
 	ev["validated_balanced_accuracy"] = best.BalancedAccuracy
-	out.decide(p.ruled(typeLabeling,
-		fmt.Sprintf("%s: %d pseudo-labels (%.0f%% of the training labels), mean confidence %.2f", best.Name, rep.Pseudo, 100*rep.PseudoShare, rep.MeanConfidence),
+	out.decide(p.measured(typeLabeling, fmt.Sprintf("%s: %d pseudo-labels (%.0f%% of the training labels), mean confidence %.2f", best.Name, rep.Pseudo, 100*rep.PseudoShare, rep.MeanConfidence),
 		fmt.Sprintf("Hiding real labels in %d folds, %s labeled them with balanced accuracy %.3f against %.3f for a model on the real labels alone. Rows predicted with probability at least %.2f became pseudo-labels (lowest %.2f); %d rows stayed below it and are left out. The pseudo-labels are marked as such and the test set holds real labels only.",
 			semiFolds, best.Name, best.BalancedAccuracy, methods[0].BalancedAccuracy, pseudoThreshold, rep.MinConfidence, rep.Unresolved),
-		alts, ev))
+		ba, countReal(vy), alts, ev))
 	return nil
 }
 

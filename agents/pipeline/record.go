@@ -100,20 +100,3 @@ func round3(v float64) float64 {
 func alt(option string, score float64, note string) decision.Alternative {
 	return decision.Alternative{Option: option, Score: decision.Score(round3(score)), Note: note}
 }
-
-// ruled returns a decision made by the rules reasoner, with the margin between the chosen
-// (first) alternative and the best other one as its confidence.
-func (p *Pipeline) ruled(t decision.Type, choice, reasoning string, alts []decision.Alternative, evidence map[string]any) decision.Decision {
-	conf := 1.0
-	if len(alts) > 0 && alts[0].Score != nil {
-		best, second := *alts[0].Score, 0.0
-		for _, a := range alts[1:] {
-			if a.Score != nil && *a.Score > second {
-				second = *a.Score
-			}
-		}
-		conf = clamp01(best - second)
-	}
-	return decision.Decision{Type: t, Decision: choice, Alternatives: alts, Evidence: evidence,
-		Reasoning: reasoning, Confidence: conf, Reasoner: "rules", Time: p.now()}
-}

@@ -158,7 +158,7 @@ func reportProto(an *analyze.Analysis, ds *dataState, st *trainState, fin *final
 		if trials[i].Status != trials[j].Status {
 			return trials[i].Status == "ok"
 		}
-		return better(trials[i].Score, trials[j].Score, st.HigherIsBetter)
+		return st.metric().Better(trials[i].Score, trials[j].Score)
 	})
 	for _, t := range trials {
 		rep.Candidates = append(rep.Candidates, &trainyardv1.Candidate{Learner: t.Learner, Params: t.Params, Score: t.Score, FitSeconds: t.Seconds, Note: t.Note})

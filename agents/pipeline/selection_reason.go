@@ -39,8 +39,7 @@ func (p *Pipeline) decideFamilies(ctx context.Context, out *outcome, alts []deci
 		return nil, err
 	}
 	chosen := decodeSubset(ans.Value, all)
-	d := p.ruled(typeModelFamily, "search "+strings.Join(chosen, ", "), why, alts, facts)
-	d.Confidence = conf
+	d := p.decided(typeModelFamily, "search "+strings.Join(chosen, ", "), why, alts, facts, conf)
 	out.decide(reasoned(d, ans))
 	return chosen, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/trainyard/trainyard/internal/store"
 	"github.com/trainyard/trainyard/ml/automl"
 	"github.com/trainyard/trainyard/ml/frame"
+	"github.com/trainyard/trainyard/ml/metrics"
 	"github.com/trainyard/trainyard/ml/prep"
 	"github.com/trainyard/trainyard/ml/train"
 )
@@ -63,6 +64,12 @@ type trainState struct {
 	OOFLabels []float64 `json:"oof_labels"`
 	Width     int       `json:"width"`
 	Classes   []string  `json:"classes,omitempty"`
+}
+
+// metric is the metric the iteration's search optimized, with the direction it recorded; it
+// judges validation scores, and cannot compute one.
+func (st *trainState) metric() metrics.Metric {
+	return metrics.Metric{Name: st.Metric, HigherIsBetter: st.HigherIsBetter}
 }
 
 // trainProgress is the checkpoint a running search writes, so a worker that resumes the stage
@@ -336,20 +343,18 @@ func newTrainState(iter int, cfg trainConfig, res *TrainResult, attempts int) *t
 	return st
 }
 
-// trainDecision records which model the search chose among its trials.
+// trainDecision records which model the search chose among its trials: the best-scored trials
+// best first, with the best one's lead on the metric over the out-of-fold rows as the
+// confidence.
 func (p *Pipeline) trainDecision(st *trainState) decision.Decision {
+	m := st.metric()
 	ok := []trialSummary{}
 	for _, t := range st.Trials {
 		if t.Status == "ok" {
 			ok = append(ok, t)
 		}
 	}
-	sort.SliceStable(ok, func(i, j int) bool {
-		if st.HigherIsBetter {
-			return ok[i].Score > ok[j].Score
-		}
-		return ok[i].Score < ok[j].Score
-	})
+	sort.SliceStable(ok, func(i, j int) bool { return m.Better(ok[i].Score, ok[j].Score) })
 	var alts []decision.Alternative
 	for i, t := range ok {
 		if i == 6 {
@@ -363,32 +368,12 @@ func (p *Pipeline) trainDecision(st *trainState) decision.Decision {
 			winner = fmt.Sprintf("trial %d (%s)", t.Number, t.Params)
 		}
 	}
-	conf := 0.5
-	if len(ok) > 1 {
-		gap := ok[0].Score - ok[1].Score
-		if !st.HigherIsBetter {
-			gap = -gap
-		}
-		conf = clamp01(0.5 + 10*gap/max(1e-9, absf(ok[0].Score)))
-	}
-	d := decision.Decision{
-		Type: typeModelChoice,
-		Decision: fmt.Sprintf("iteration %d: %s, validation %s %.4g (blend: %s)",
-			st.Iteration, winner, st.Metric, st.Score, strings.Join(st.Members, " + ")),
-		Alternatives: alts,
-		Evidence: map[string]any{"iteration": st.Iteration, "trials": len(st.Trials), "finished": st.Finished, "metric": st.Metric,
-			"higher_is_better": st.HigherIsBetter, "validation": st.Validation, "seconds": round3(st.Seconds),
-			"families": st.Config.Families, "budget_seconds": st.Config.BudgetSeconds, "balance": st.Config.Balance, "attempts": st.Attempts, "replayed": st.Replayed},
-		Reasoning: fmt.Sprintf("The search evaluated %d candidates by %s; a challenger replaced the first candidate only when it beat it by more than the validation noise, and the best were blended when the blend scored better out of fold. Alternatives are scored by their validation %s.",
+	return p.measured(typeModelChoice,
+		fmt.Sprintf("iteration %d: %s, validation %s %.4g (blend: %s)", st.Iteration, winner, st.Metric, st.Score, strings.Join(st.Members, " + ")),
+		fmt.Sprintf("The search evaluated %d candidates by %s; a challenger replaced the first candidate only when it beat it by more than the validation noise, and the best were blended when the blend scored better out of fold. Alternatives are scored by their validation %s.",
 			st.Finished, st.Validation, st.Metric),
-		Confidence: conf, Reasoner: "rules", Time: p.now(),
-	}
-	return d
-}
-
-func absf(v float64) float64 {
-	if v < 0 {
-		return -v
-	}
-	return v
+		m, len(st.OOFLabels), alts,
+		map[string]any{"iteration": st.Iteration, "trials": len(st.Trials), "finished": st.Finished, "metric": st.Metric,
+			"higher_is_better": st.HigherIsBetter, "validation": st.Validation, "seconds": round3(st.Seconds),
+			"families": st.Config.Families, "budget_seconds": st.Config.BudgetSeconds, "balance": st.Config.Balance, "attempts": st.Attempts, "replayed": st.Replayed})
 }

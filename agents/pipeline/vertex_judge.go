@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"math"
 
 	"github.com/trainyard/trainyard/agents/decision"
 	"github.com/trainyard/trainyard/ml/metrics"
@@ -80,48 +79,27 @@ func (p *Pipeline) judgeChallenger(kind challengerKind, m metrics.Metric, engine
 	if haveTheirs {
 		ev["automl"], automlAlt.Score = theirs, decision.Score(theirs)
 	}
-	// The chosen model comes first among the alternatives, as ruled expects; the confidence
-	// comes from its lead (see leadConfidence).
-	choose := func(served bool, choice, reasoning string, conf float64) (bool, decision.Decision) {
+	// The chosen model comes first among the alternatives; its confidence is its lead on m over
+	// the test set (measured), or unscoredConfidence when either model has no score.
+	choose := func(served bool, choice, reasoning string) (bool, decision.Decision) {
 		alts := []decision.Alternative{engineAlt, automlAlt}
 		if served {
 			alts[0], alts[1] = alts[1], alts[0]
 		}
-		d := p.ruled(typeModelChoice, choice, reasoning, alts, ev)
-		d.Confidence = conf
-		return served, d
+		return served, p.measured(typeModelChoice, choice, reasoning, m, challenger.TestRows, alts, ev)
 	}
 	switch {
 	case !haveTheirs:
 		return choose(false, fmt.Sprintf("serve %s: the AutoML challenger's %s could not be computed on the test %s", kind.engine, m.Name, kind.unit),
-			fmt.Sprintf("Both models were scored on the same held-out test %s, but the AutoML model's predictions give no %s, so nothing shows it does better; it is undeployed and deleted.", kind.unit, m.Name),
-			unscoredConfidence)
-	case haveOurs && !better(theirs, ours, m.HigherIsBetter):
+			fmt.Sprintf("Both models were scored on the same held-out test %s, but the AutoML model's predictions give no %s, so nothing shows it does better; it is undeployed and deleted.", kind.unit, m.Name))
+	case haveOurs && !m.Better(theirs, ours):
 		return choose(false, fmt.Sprintf("serve %s: it scored %s %.4g on the test %s, AutoML %.4g", kind.engine, m.Name, ours, kind.unit, theirs),
-			fmt.Sprintf("Both models learned from the same training %[1]s and were scored on the same held-out test %[1]s; the AutoML challenger did not do better, so it is undeployed and deleted.", kind.unit),
-			leadConfidence(ours, theirs, challenger.TestRows))
+			fmt.Sprintf("Both models learned from the same training %[1]s and were scored on the same held-out test %[1]s; the AutoML challenger did not do better, so it is undeployed and deleted.", kind.unit))
 	}
-	engineScore, conf := "could not be computed", unscoredConfidence
+	engineScore := "could not be computed"
 	if haveOurs {
-		engineScore, conf = fmt.Sprintf("%.4g", ours), leadConfidence(theirs, ours, challenger.TestRows)
+		engineScore = fmt.Sprintf("%.4g", ours)
 	}
 	return choose(true, fmt.Sprintf("serve %s on %s: it scored %s %.4g on the test %s, the engine %s", kind.automlAlt.Option, ep.EndpointID, m.Name, theirs, kind.unit, engineScore),
-		fmt.Sprintf("Both models learned from the same training %[1]s and were scored on the same held-out test %[1]s; the AutoML model did better, so its endpoint answers the predictions and the reported metrics are its own. The downloadable artifact stays the engine's model%[2]s.", kind.unit, kind.kept),
-		conf)
-}
-
-// unscoredConfidence is the confidence of a choice made because the other model's metric could
-// not be computed: nothing measured shows that model does better, nor that it does worse.
-const unscoredConfidence = 0.5
-
-// leadConfidence is how clearly a model that scored chosen beats one that scored other on a test
-// set of n rows (or images), on the scale of ruled's margins: 0 at a tie, rising toward 1 as
-// the lead grows, 0.5 when the lead is 1/√n of the other's score. The scale stands for the test
-// set's noise, which shrinks as 1/√n: a lead of 1% means little on 100 rows and much on
-// 100,000. The lead counts either way, so the metric's direction does not matter (ruled's
-// margin between raw scores reads them as higher-is-better).
-func leadConfidence(chosen, other float64, n int) float64 {
-	lead := math.Abs(chosen - other)
-	scale := max(math.Abs(other), 1e-9) / math.Sqrt(float64(max(n, 1)))
-	return lead / (lead + scale)
+		fmt.Sprintf("Both models learned from the same training %[1]s and were scored on the same held-out test %[1]s; the AutoML model did better, so its endpoint answers the predictions and the reported metrics are its own. The downloadable artifact stays the engine's model%[2]s.", kind.unit, kind.kept))
 }

@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"math"
 	"strings"
 	"testing"
 	"time"
@@ -71,25 +70,5 @@ func TestVertexChallengerJudgedOnTheProjectMetric(t *testing.T) {
 				}
 			})
 		}
-	}
-}
-
-// TestLeadConfidence: a tie gives no confidence, a bigger lead or a bigger test set makes the choice
-// surer, and the metric's direction does not matter.
-func TestLeadConfidence(t *testing.T) {
-	if c := leadConfidence(0.8, 0.8, 1000); c != 0 {
-		t.Errorf("tie: %v, want 0", c)
-	}
-	if small, big := leadConfidence(0.81, 0.8, 1000), leadConfidence(0.9, 0.8, 1000); !(0 < small && small < big && big < 1) {
-		t.Errorf("leads 0.01 and 0.1: %v and %v, want 0 < small < big < 1", small, big)
-	}
-	if few, many := leadConfidence(0.81, 0.8, 100), leadConfidence(0.81, 0.8, 100_000); !(few < many) {
-		t.Errorf("100 and 100,000 test rows: %v and %v, want more confidence on more rows", few, many)
-	}
-	if lower, higher := leadConfidence(0.3, 0.4, 500), leadConfidence(0.4, 0.3, 500); lower <= 0 || higher <= 0 {
-		t.Errorf("either direction: %v and %v, want both above 0", lower, higher)
-	}
-	if c := leadConfidence(0.8+0.8/10, 0.8, 100); math.Abs(c-0.5) > 1e-12 {
-		t.Errorf("a lead of other/√n: %v, want 0.5", c)
 	}
 }
