@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,10 +16,7 @@ import (
 // families (alts), and the search runs exactly the families chosen.
 func (p *Pipeline) decideFamilies(ctx context.Context, out *outcome, alts []decision.Alternative, proposed []string, why string, facts map[string]any) ([]string, error) {
 	all := optionValues(alts)
-	conf := clamp01(0.9 - 0.35) // margin between the best family and the best one left out
-	if len(proposed) == len(all) {
-		conf = 0.9
-	}
+	conf := proposalMargin(alts, proposed)
 	scores := map[string]any{}
 	for _, a := range alts {
 		if a.Score != nil {
@@ -42,6 +40,23 @@ func (p *Pipeline) decideFamilies(ctx context.Context, out *outcome, alts []deci
 	d := p.decided(typeModelFamily, "search "+strings.Join(chosen, ", "), why, alts, facts, conf)
 	out.decide(reasoned(d, ans))
 	return chosen, nil
+}
+
+// proposalMargin is how clearly the proposed options stand out among the scored alternatives,
+// read as for a pick: the best proposed score less the best score left out (less 0 when none is
+// left out).
+func proposalMargin(alts []decision.Alternative, proposed []string) float64 {
+	in, out := 0.0, 0.0
+	for _, a := range alts {
+		switch {
+		case a.Score == nil:
+		case slices.Contains(proposed, a.Option):
+			in = max(in, *a.Score)
+		default:
+			out = max(out, *a.Score)
+		}
+	}
+	return clamp01(in - out)
 }
 
 // decideBudget puts the derived budget to the reasoner among its alternatives (the first is
