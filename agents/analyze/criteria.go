@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/trainyard/trainyard/ml/metrics"
 )
 
 // metricPhrases map the words people use to the metric names; longer
@@ -25,8 +27,12 @@ var metricPhrases = []struct{ phrase, metric string }{
 	{"average error", "mae"}, {"off by", "mae"}, {"error", "rmse"},
 }
 
-// lowerIsBetter lists the error metrics.
-var lowerIsBetter = set("rmse", "mae", "mape", "logloss")
+// lowerIsBetter tells the error metrics (rmse, mae, mape, logloss) by the direction the metrics
+// registry gives them; a name it does not know is not one.
+func lowerIsBetter(metric string) bool {
+	m, err := metrics.Lookup(metric)
+	return err == nil && !m.HigherIsBetter
+}
 
 // perClass lists metrics that refer to one class of a binary problem.
 var perClass = set("recall", "precision", "f1")
@@ -93,7 +99,7 @@ func parseCriteria(desc string, target *colFacts, positive string, task ProblemT
 			crit.Text += " … " + original(desc, text, src.text)
 		}
 		v := src.num
-		if lowerIsBetter[c.metric] {
+		if lowerIsBetter(c.metric) {
 			if src.pct {
 				if c.metric == "mae" || c.metric == "rmse" {
 					crit.Metric = "mape"
@@ -103,7 +109,7 @@ func parseCriteria(desc string, target *colFacts, positive string, task ProblemT
 		} else if src.pct || v > 1 {
 			v /= 100
 		}
-		if !lowerIsBetter[crit.Metric] && (v <= 0 || v > 1) {
+		if !lowerIsBetter(crit.Metric) && (v <= 0 || v > 1) {
 			continue
 		}
 		crit.Threshold = v
@@ -113,7 +119,7 @@ func parseCriteria(desc string, target *colFacts, positive string, task ProblemT
 		case moreRe.MatchString(src.text):
 			crit.AtLeast = true
 		default:
-			crit.AtLeast = !lowerIsBetter[crit.Metric]
+			crit.AtLeast = !lowerIsBetter(crit.Metric)
 		}
 		if task == Binary && perClass[crit.Metric] {
 			crit.ClassLabel = classFor(c.text+" "+src.text, target, positive)
@@ -183,14 +189,14 @@ func findMetric(clause string, task ProblemType) string {
 	padded := " " + strings.Join(ws, " ") + " "
 	for _, mp := range metricPhrases {
 		if strings.Contains(padded, " "+mp.phrase+" ") || (strings.Contains(mp.phrase, "²") && strings.Contains(clause, mp.phrase)) {
-			if task == Regression && !lowerIsBetter[mp.metric] && mp.metric != "r2" {
+			if task == Regression && !lowerIsBetter(mp.metric) && mp.metric != "r2" {
 				// "accurate to within 10%" of a number is an error bound.
 				if strings.Contains(clause, "within") {
 					return "mae"
 				}
 				continue
 			}
-			if task != Regression && (lowerIsBetter[mp.metric] && mp.metric != "logloss" || mp.metric == "r2") {
+			if task != Regression && (lowerIsBetter(mp.metric) && mp.metric != "logloss" || mp.metric == "r2") {
 				continue
 			}
 			return mp.metric

@@ -53,7 +53,7 @@ func (a *Analyzer) decideCriteria(ctx context.Context, an *Analysis, description
 				if g.ClassLabel != "" && !slices.ContainsFunc(c.levels, func(l profile.ValueCount) bool { return l.Value == g.ClassLabel }) {
 					return fmt.Errorf("class %q is not a value of %q", g.ClassLabel, c.name)
 				}
-				if !lowerIsBetter[g.Metric] && g.Threshold > 1 {
+				if !lowerIsBetter(g.Metric) && g.Threshold > 1 {
 					return fmt.Errorf("%s threshold %v is above 1", g.Metric, g.Threshold)
 				}
 			}
