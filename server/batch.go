@@ -33,7 +33,7 @@ var batchStates = map[types.BatchState]trainyardv1.BatchPredictionState{
 
 // BatchPredict implements trainyard.v1.PredictionService.BatchPredict: it records a PENDING
 // job over the dataset's CSV and starts it in this process (at most Serving.MaxBatchJobs at
-// once; the others wait their turn). Poll GetBatchPrediction for progress.
+// once, counting those started by triggers and sweeps; the others wait their turn). Poll GetBatchPrediction for progress.
 func (h *PredictionService) BatchPredict(ctx context.Context, req *trainyardv1.BatchPredictRequest) (*trainyardv1.BatchPrediction, error) {
 	id, err := parseName(req.GetName(), "models")
 	if err != nil {
@@ -79,11 +79,9 @@ func (h *PredictionService) BatchPredict(ctx context.Context, req *trainyardv1.B
 	return h.p.batchToProto(bp, dsID), nil
 }
 
-// start runs a batch job in the background, waiting for a free slot.
+// start runs a batch job in the background, once the batcher has a free slot.
 func (p *plane) start(id uuid.UUID) {
 	go func() {
-		p.jobs <- struct{}{}
-		defer func() { <-p.jobs }()
 		if err := p.batcher.Run(context.Background(), id); err != nil {
 			p.log.Error("batch prediction", "batch", id, "err", err)
 		}

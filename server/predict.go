@@ -41,7 +41,6 @@ type plane struct {
 	d       *data
 	reg     *serving.Registry
 	batcher *serving.Batcher
-	jobs    chan struct{}
 	log     *slog.Logger
 	models  *modelCache
 }
@@ -75,8 +74,8 @@ func (s *Server) MountServing(dp DataPlane, sv Serving) (*serving.Batcher, error
 	if sv.ModelCacheTTL == 0 {
 		sv.ModelCacheTTL = DefaultModelCacheTTL
 	}
-	p := &plane{d: d, reg: sv.Registry, jobs: make(chan struct{}, sv.MaxBatchJobs), log: s.log, models: newModelCache(sv.ModelCacheTTL)}
-	p.batcher = serving.NewBatcher(s.store, dp.Blobs, sv.Registry, s.log)
+	p := &plane{d: d, reg: sv.Registry, log: s.log, models: newModelCache(sv.ModelCacheTTL)}
+	p.batcher = serving.NewBatcher(s.store, dp.Blobs, sv.Registry, s.log).WithMaxJobs(sv.MaxBatchJobs)
 	s.onModelDeleted(func(id uuid.UUID) {
 		p.models.forget(id)
 		p.reg.Evict(id)

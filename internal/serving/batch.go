@@ -42,11 +42,17 @@ const DefaultBatchLeaseTTL = 30 * time.Second
 // under one key per job and only committed when complete, so a re-run replaces nothing but an
 // unfinished upload, and a runner that lost its lease (re-queued while it was stalled) drops
 // its work at its next update.
+//
+// A Batcher runs at most a set number of jobs at once (WithMaxJobs, default 1), wherever their
+// Run calls come from (the API, a broker's triggers, the sweep); the others wait their turn
+// PENDING.
 type Batcher struct {
 	store    *store.Store
 	blobs    *blob.Store
 	registry *Registry
 	log      *slog.Logger
+	// slots holds one token per job running.
+	slots chan struct{}
 	// progressEvery is the least time between two progress updates.
 	progressEvery time.Duration
 	leaseTTL      time.Duration
@@ -60,8 +66,17 @@ func NewBatcher(st *store.Store, blobs *blob.Store, reg *Registry, log *slog.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Batcher{store: st, blobs: blobs, registry: reg, log: log, progressEvery: 500 * time.Millisecond,
-		leaseTTL: DefaultBatchLeaseTTL, chunkRows: BatchChunk}
+	return &Batcher{store: st, blobs: blobs, registry: reg, log: log, slots: make(chan struct{}, 1),
+		progressEvery: 500 * time.Millisecond, leaseTTL: DefaultBatchLeaseTTL, chunkRows: BatchChunk}
+}
+
+// WithMaxJobs sets how many jobs run at once (n > 0; default 1: a job already uses every core)
+// and returns b. Call it before the first Run.
+func (b *Batcher) WithMaxJobs(n int) *Batcher {
+	if n > 0 {
+		b.slots = make(chan struct{}, n)
+	}
+	return b
 }
 
 // WithLease sets the lease TTL (default DefaultBatchLeaseTTL; at most a quarter of it passes
@@ -74,12 +89,20 @@ func (b *Batcher) WithLease(ttl time.Duration) *Batcher {
 	return b
 }
 
-// Run claims the PENDING job id and runs it to SUCCEEDED or FAILED. A job that another runner
-// claimed, or that has finished, is left alone (nil error): triggers may be delivered twice.
+// Run waits for a free slot (see WithMaxJobs), then claims the PENDING job id and runs it to
+// SUCCEEDED or FAILED. A job that another runner claimed, or that has finished, is left alone
+// (nil error): triggers may be delivered twice. When ctx ends before a slot frees, the job
+// stays PENDING and Run returns ctx's error.
 // The output has the input's columns, then `prediction`, then for classifiers one
 // `probability_<class>` column per class (sorted classes), then `error` (empty when the row
 // was scored; the row's outputs are empty otherwise).
 func (b *Batcher) Run(ctx context.Context, id uuid.UUID) error {
+	select {
+	case b.slots <- struct{}{}:
+		defer func() { <-b.slots }()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	ctx = store.SystemContext(ctx)
 	c := b.store.Client()
 	n, err := c.BatchPrediction.Update().

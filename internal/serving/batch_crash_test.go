@@ -73,52 +73,13 @@ func TestBatchResumesAfterKill(t *testing.T) {
 	st, bl, b := openEnv(t, dir)
 	sys := store.SystemContext(ctx)
 
-	// A deployed iris model and a 1M-row input.
-	u, err := st.GetOrCreateUser(sys, "m@example.com", "", store.RoleMember)
-	if err != nil {
-		t.Fatal(err)
-	}
-	vctx := store.WithViewer(ctx, store.Viewer{UserID: u.ID, Role: store.RoleMember})
-	ds, err := st.CreateDataset(vctx, store.NewDataset{DisplayName: "iris.csv", DataType: store.DataTypeTabular, NumRows: 1, NumColumns: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := st.CreateProject(vctx, store.NewProject{DatasetID: ds.ID, ProblemDescription: "iris"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	modelID := uuid.Must(uuid.NewV7())
-	akey := blob.ModelPrefix(modelID.String()) + "model.json.gz"
-	put(t, bl, akey, irisArtifact(t, "20"))
-	if _, err := st.Client().Model.Create().SetID(modelID).SetOwnerID(u.ID).SetProjectID(p.ID).SetLearner("gbdt").
-		SetArtifactKey(akey).SetState(types.ModelDeployed).Save(sys); err != nil {
-		t.Fatal(err)
-	}
 	const n = 1_000_000
-	w, err := bl.Create(ctx, "input.csv", "text/csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bw := bufio.NewWriterSize(w, 1<<20)
-	bw.WriteString("sepal_length_cm,sepal_width_cm,petal_length_cm,petal_width_cm\n")
-	for i := range n {
-		fmt.Fprintf(bw, "%d.%d,3.%d,%d.4,0.%d\n", 4+i%4, i%10, i%7, 1+i%6, i%9)
-	}
-	if err := bw.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	job, err := st.CreateBatchPrediction(vctx, store.NewBatchPrediction{ModelID: modelID, InputKey: "input.csv", RowsTotal: n})
-	if err != nil {
-		t.Fatal(err)
-	}
+	job := irisBatchJobs(t, st, bl, n, 1)[0]
 
 	// The child runs the job; it is killed once it has reported progress.
 	cmd := exec.Command(os.Args[0], "-test.run=^TestBatchChild$", "-test.v")
 	// On one core, so that the job lasts several progress reports on an idle machine.
-	cmd.Env = append(os.Environ(), childEnv+"="+dir+"|"+job.ID.String(), "GOMAXPROCS=1")
+	cmd.Env = append(os.Environ(), childEnv+"="+dir+"|"+job.String(), "GOMAXPROCS=1")
 	out := &strings.Builder{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
@@ -126,7 +87,7 @@ func TestBatchResumesAfterKill(t *testing.T) {
 	}
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		bp, err := st.GetBatchPrediction(sys, job.ID)
+		bp, err := st.GetBatchPrediction(sys, job)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -145,7 +106,7 @@ func TestBatchResumesAfterKill(t *testing.T) {
 	}
 	_ = cmd.Wait()
 	killed := time.Now()
-	bp, err := st.GetBatchPrediction(sys, job.ID)
+	bp, err := st.GetBatchPrediction(sys, job)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +114,7 @@ func TestBatchResumesAfterKill(t *testing.T) {
 		t.Fatalf("after kill -9 the job is %s with %d of %d rows, want RUNNING partway", bp.State, bp.RowsProcessed, n)
 	}
 	t.Logf("killed the runner at %d of %d rows", bp.RowsProcessed, n)
-	if _, err := bl.Stat(ctx, serving.BatchOutputKey(job.ID)); !errors.Is(err, blob.ErrNotFound) {
+	if _, err := bl.Stat(ctx, serving.BatchOutputKey(job)); !errors.Is(err, blob.ErrNotFound) {
 		t.Fatalf("Stat(output) after the kill = %v, want ErrNotFound: nothing is committed before the end", err)
 	}
 
@@ -161,7 +122,7 @@ func TestBatchResumesAfterKill(t *testing.T) {
 	if err := b.ResumePending(ctx); err != nil {
 		t.Fatal(err)
 	}
-	again, err := st.GetBatchPrediction(sys, job.ID)
+	again, err := st.GetBatchPrediction(sys, job)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +135,7 @@ func TestBatchResumesAfterKill(t *testing.T) {
 	done := make(chan struct{})
 	go func() { defer close(done); b.Sweep(sctx, 200*time.Millisecond) }()
 	for {
-		bp, err = st.GetBatchPrediction(sys, job.ID)
+		bp, err = st.GetBatchPrediction(sys, job)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -191,7 +152,7 @@ func TestBatchResumesAfterKill(t *testing.T) {
 	t.Logf("done %v after the kill", time.Since(killed).Round(time.Millisecond))
 
 	// One output, every row once, in order.
-	r, err := bl.Open(ctx, serving.BatchOutputKey(job.ID))
+	r, err := bl.Open(ctx, serving.BatchOutputKey(job))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,4 +178,56 @@ func TestBatchResumesAfterKill(t *testing.T) {
 	if lines != n+1 {
 		t.Errorf("output has %d lines, want a header and %d rows", lines, n)
 	}
+}
+
+// irisBatchJobs deploys an iris model and returns jobs PENDING batch predictions of one input
+// of rows rows.
+func irisBatchJobs(t *testing.T, st *store.Store, bl *blob.Store, rows, jobs int) []uuid.UUID {
+	t.Helper()
+	ctx := context.Background()
+	sys := store.SystemContext(ctx)
+	u, err := st.GetOrCreateUser(sys, "m@example.com", "", store.RoleMember)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vctx := store.WithViewer(ctx, store.Viewer{UserID: u.ID, Role: store.RoleMember})
+	ds, err := st.CreateDataset(vctx, store.NewDataset{DisplayName: "iris.csv", DataType: store.DataTypeTabular, NumRows: 1, NumColumns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := st.CreateProject(vctx, store.NewProject{DatasetID: ds.ID, ProblemDescription: "iris"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	modelID := uuid.Must(uuid.NewV7())
+	akey := blob.ModelPrefix(modelID.String()) + "model.json.gz"
+	put(t, bl, akey, irisArtifact(t, "20"))
+	if _, err := st.Client().Model.Create().SetID(modelID).SetOwnerID(u.ID).SetProjectID(p.ID).SetLearner("gbdt").
+		SetArtifactKey(akey).SetState(types.ModelDeployed).Save(sys); err != nil {
+		t.Fatal(err)
+	}
+	w, err := bl.Create(ctx, "input.csv", "text/csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bw := bufio.NewWriterSize(w, 1<<20)
+	bw.WriteString("sepal_length_cm,sepal_width_cm,petal_length_cm,petal_width_cm\n")
+	for i := range rows {
+		fmt.Fprintf(bw, "%d.%d,3.%d,%d.4,0.%d\n", 4+i%4, i%10, i%7, 1+i%6, i%9)
+	}
+	if err := bw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]uuid.UUID, jobs)
+	for i := range ids {
+		job, err := st.CreateBatchPrediction(vctx, store.NewBatchPrediction{ModelID: modelID, InputKey: "input.csv", RowsTotal: int64(rows)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = job.ID
+	}
+	return ids
 }
