@@ -169,14 +169,7 @@ func (p *Pipeline) deployStage(ctx context.Context, r *run) (*outcome, error) {
 	if deployErr == nil {
 		endpoint, deployErr = p.deployEndpoint(ctx, r, key, &deployInputs{an: an, ds: &ds, st: &st, f: f}, fin, out)
 	}
-	onnx := ""
-	if b, err := art.ONNX(model.ONNXOptions{}); err != nil {
-		out.logs = append(out.logs, "no ONNX export: "+err.Error())
-	} else if err := p.putBytes(ctx, stateKey(r.proj.ID, onnxKey), "application/octet-stream", b); err != nil {
-		out.logs = append(out.logs, "ONNX export not saved: "+err.Error())
-	} else {
-		onnx = stateKey(r.proj.ID, onnxKey)
-	}
+	onnx := p.saveONNX(ctx, r, art, out)
 	ev2 := map[string]any{"refit_rows": refitRows, "test_rows": fin.TestRows, "members": st.Members, "artifact": key, "onnx": onnx != ""}
 	if deployErr != nil {
 		if _, err := p.getBytes(ctx, key); err != nil {
@@ -226,6 +219,22 @@ func (out *outcome) setModel(in store.NewModel, specs []*trainyardv1.FeatureSpec
 	if in.State != store.ModelDeployed {
 		out.message = "model ready for download"
 	}
+}
+
+// saveONNX saves the ONNX export of art beside the model and returns its key, or "" with a
+// log line that says why there is none.
+func (p *Pipeline) saveONNX(ctx context.Context, r *run, art *model.Artifact, out *outcome) string {
+	b, err := art.ONNX(model.ONNXOptions{})
+	if err != nil {
+		out.logs = append(out.logs, "no ONNX export: "+err.Error())
+		return ""
+	}
+	key := stateKey(r.proj.ID, onnxKey)
+	if err := p.putBytes(ctx, key, "application/octet-stream", b); err != nil {
+		out.logs = append(out.logs, "ONNX export not saved: "+err.Error())
+		return ""
+	}
+	return key
 }
 
 // saveAndCheck saves the artifact and checks that the saved bytes load and predict.

@@ -109,6 +109,16 @@ func TestImageProject(t *testing.T) {
 	if names := m.InputNames(); len(names) != 1 || names[0] != "image" {
 		t.Errorf("model inputs %v, want [image]", names)
 	}
+	// Its ONNX export is saved beside it, for download.
+	rec, err := e.Store.GetModel(sys, *p.ModelID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.OnnxKey == "" {
+		t.Error("the deployed image model has no ONNX export")
+	} else if a, err := e.Blobs.Stat(context.Background(), rec.OnnxKey); err != nil || a.Size == 0 {
+		t.Errorf("Stat(ONNX export) = %+v, %v; want the saved file", a, err)
+	}
 	right := 0
 	for class, b := range held {
 		d := predictText(t, m, map[string]any{"image": base64.StdEncoding.EncodeToString(b)})

@@ -211,7 +211,8 @@ func (p *Pipeline) imageDeployStage(ctx context.Context, r *run) (*outcome, erro
 	state := store.ModelDeployed
 	checkErr := p.saveAndCheckImage(ctx, key, art, sample.Data)
 	out := &outcome{next: store.StageCompleted}
-	evd := map[string]any{"train_images": len(ds.Train), "test_images": ev.Final.TestRows, "learner": st.Members, "artifact": key}
+	onnx := p.saveONNX(ctx, r, art, out)
+	evd := map[string]any{"train_images": len(ds.Train), "test_images": ev.Final.TestRows, "learner": st.Members, "artifact": key, "onnx": onnx != ""}
 	if checkErr != nil {
 		if _, err := p.getBytes(ctx, key); err != nil {
 			return nil, fmt.Errorf("save model: %w", checkErr)
@@ -232,7 +233,6 @@ func (p *Pipeline) imageDeployStage(ctx context.Context, r *run) (*outcome, erro
 			r.logf("AutoML image challenger: " + err.Error())
 		}
 	}
-	out.logs = append(out.logs, "no ONNX export: image models are native only")
 	spec := &trainyardv1.FeatureSpec{Name: model.ImageInput, Kind: trainyardv1.FeatureKind_FEATURE_KIND_IMAGE}
 	if len(sample.Data) <= 16<<10 {
 		spec.Example = base64.StdEncoding.EncodeToString(sample.Data)
@@ -243,7 +243,7 @@ func (p *Pipeline) imageDeployStage(ctx context.Context, r *run) (*outcome, erro
 		TargetColumn: ds.Target, ProblemType: problemTypeProto(art.Task),
 	}
 	out.setModel(store.NewModel{
-		ProjectID: r.proj.ID, Learner: st.Members[0], ArtifactKey: key,
+		ProjectID: r.proj.ID, Learner: st.Members[0], ArtifactKey: key, ONNXKey: onnx,
 		Metrics:       protoJSON(metricsProto(ev.Final, &st, art)),
 		Report:        protoJSON(reportProto(an, &ds, &st, ev.Final, &ev, nil)),
 		FeatureSchema: protoJSON(schema),
