@@ -47,6 +47,9 @@ type scratch struct {
 	out  []float64 // one member's outputs
 	raw  []float64 // raw scores (contributions)
 	phi  []float64 // contributions per feature
+	// keys and walk are one row's tree keys and the compiled trees' scratch (treeSet.predictRow).
+	keys []uint32
+	walk walkBuf
 }
 
 // Prediction is the result for one row.
@@ -99,8 +102,15 @@ func NewPredictor(a *Artifact) (*Predictor, error) {
 	p.blocks.New = func() any { return p.newBlockBuf() }
 	p.expl = newExplainer(a)
 	np := len(a.Pipelines)
+	trees, stride := 0, 0
+	for i := range p.members {
+		if ts := p.members[i].ts; ts != nil {
+			trees, stride = max(trees, len(ts.roots)), max(stride, ts.stride())
+		}
+	}
 	p.scratch.New = func() any {
-		return &scratch{x: make([][]float64, np), text: make([][]string, np), out: make([]float64, max(p.width, 2))}
+		return &scratch{x: make([][]float64, np), text: make([][]string, np), out: make([]float64, max(p.width, 2)),
+			keys: make([]uint32, stride), walk: newWalkBuf(1, trees)}
 	}
 	return p, nil
 }
@@ -152,8 +162,12 @@ func (p *Predictor) finish(s *scratch, dst *Prediction) {
 		out := s.out[:max(w, 2)]
 		x := s.x[m.pipe]
 		if m.trees != nil {
-			s.xr = roundFloat32(s.xr, x)
-			m.trees.Predict(s.xr, out)
+			if m.ts != nil {
+				m.ts.predictRow(x, s.keys, &s.walk, out)
+			} else {
+				s.xr = roundFloat32(s.xr, x)
+				m.trees.Predict(s.xr, out)
+			}
 			if m.binary {
 				out[1] = out[0]
 				out[0] = 1 - out[1]
