@@ -103,6 +103,7 @@ describe("stepperStages", () => {
 describe("rowNoun", () => {
   it("finds what a row is", () => {
     expect([rowNoun("Predict which customers will churn"), rowNoun("whether a passenger survived"), rowNoun("the price")]).toEqual(["customers", "passengers", "rows"]);
+    expect([rowNoun("classify the clothing in each picture"), rowNoun("sort these by kind", "images")]).toEqual(["pictures", "images"]);
   });
 });
 

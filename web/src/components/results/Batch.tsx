@@ -1,13 +1,26 @@
 import { useEffect, useState } from "react";
 import { useMutation, useQuery } from "@connectrpc/connect-query";
 import { Alert, Box, Button, LinearProgress, Typography } from "@mui/material";
-import { PredictionService, BatchPredictionState, type Model } from "@trainyard/client";
+import { PredictionService, BatchPredictionState, FeatureKind, type Model } from "@trainyard/client";
 import { useAuth } from "../../lib/auth";
 import { uploadDataset, UploadError, type UploadHandle } from "../../lib/upload";
 import { fetchFile, saveBlob } from "../../lib/files";
 
-/** Batch prediction: upload a file of rows, follow the job, download the predictions as CSV. */
+/** Batch prediction: upload a file of rows, follow the job, download the predictions as CSV. A
+ * model that classifies pictures takes them through Predict instead, which the tab says. */
 export function BatchPredict({ model }: { model: Model }) {
+  if (model.features.some((f) => f.kind === FeatureKind.IMAGE)) {
+    return (
+      <Alert severity="info">
+        Batch prediction scores the rows of a CSV file, and this model classifies pictures. Try one in <strong>Try it</strong>, or send them to Predict, up to 10,000 a
+        request (see <strong>Use it from code</strong>).
+      </Alert>
+    );
+  }
+  return <BatchRows model={model} />;
+}
+
+function BatchRows({ model }: { model: Model }) {
   const { apiKey } = useAuth();
   const [upload, setUpload] = useState<{ pct: number; h: UploadHandle } | null>(null);
   const [error, setError] = useState("");

@@ -27,15 +27,17 @@ export function toInstance(features: FeatureSpec[], values: Record<string, strin
   return out;
 }
 
-/** A form built from the model's feature schema that predicts one row and explains the answer. */
+/** A form built from the model's feature schema that predicts one row and explains the answer
+ * (image models classify a picture and have no explanation to give). */
 export function Playground({ model }: { model: Model }) {
   const [values, setValues] = useState<Record<string, string>>(() => Object.fromEntries(model.features.map((f) => [f.name, initialValue(f)])));
   const predict = useMutation(PredictionService.method.predict);
   const pred = predict.data?.predictions[0];
+  const explains = !model.features.some((f) => f.kind === FeatureKind.IMAGE);
 
   function submit(e: FormEvent) {
     e.preventDefault();
-    predict.mutate({ name: model.name, instances: [toInstance(model.features, values)], explain: true });
+    predict.mutate({ name: model.name, instances: [toInstance(model.features, values)], explain: explains });
   }
 
   return (
@@ -57,7 +59,9 @@ export function Playground({ model }: { model: Model }) {
         {predict.error && <Alert severity="error">{predict.error.rawMessage}</Alert>}
         {pred && <PredictionView p={pred} target={model.targetColumn} threshold={model.metrics?.threshold} />}
         {!pred && !predict.error && (
-          <Paper sx={{ p: 3, color: "text.secondary" }}>Change the values and press Predict to see what the model answers, and which inputs pushed it there.</Paper>
+          <Paper sx={{ p: 3, color: "text.secondary" }}>
+            {explains ? "Change the values and press Predict to see what the model answers, and which inputs pushed it there." : "Choose a picture and press Predict to see what the model answers."}
+          </Paper>
         )}
       </Box>
     </Box>
@@ -66,6 +70,7 @@ export function Playground({ model }: { model: Model }) {
 
 function FeatureField({ f, value, onChange }: { f: FeatureSpec; value: string; onChange: (v: string) => void }) {
   const id = `feat-${f.name.replace(/[^a-zA-Z0-9_-]/g, "_")}`;
+  if (f.kind === FeatureKind.IMAGE) return <ImageField id={id} name={f.name} value={value} onChange={onChange} />;
   const hint =
     f.kind === FeatureKind.NUMERIC && f.min !== undefined && f.max !== undefined
       ? `seen from ${fmt(f.min)} to ${fmt(f.max)}`
@@ -108,6 +113,50 @@ function FeatureField({ f, value, onChange }: { f: FeatureSpec; value: string; o
       slotProps={{ htmlInput: f.kind === FeatureKind.NUMERIC ? { step: "any" } : {} }}
     />
   );
+}
+
+/** An image input: the picture (the model's example at first) and a button to choose another,
+ * sent as a data: URL, which the API takes as it takes base64. */
+function ImageField({ id, name, value, onChange }: { id: string; name: string; value: string; onChange: (v: string) => void }) {
+  const [fileName, setFileName] = useState("");
+  function choose(file: File | undefined) {
+    if (!file) return;
+    const reader = new FileReader();
+    reader.onload = () => {
+      setFileName(file.name);
+      onChange(String(reader.result));
+    };
+    reader.readAsDataURL(file);
+  }
+  return (
+    <Box sx={{ gridColumn: "1 / -1", display: "flex", gap: 2, alignItems: "center" }}>
+      <Box
+        sx={{ width: 112, height: 112, flex: "none", border: 1, borderColor: "divider", borderRadius: 1, display: "grid", placeItems: "center", overflow: "hidden", bgcolor: "#fafafa" }}
+      >
+        {value ? (
+          <Box component="img" src={imageSource(value)} alt={fileName ? `the chosen picture, ${fileName}` : "the example picture"} sx={{ width: "100%", height: "100%", objectFit: "contain", imageRendering: "pixelated" }} />
+        ) : (
+          <Typography variant="caption" color="text.secondary">
+            no picture
+          </Typography>
+        )}
+      </Box>
+      <Box>
+        <Button component="label" variant="outlined" htmlFor={id}>
+          Choose a picture
+          <input id={id} hidden type="file" accept="image/png,image/jpeg,image/gif,image/webp" aria-label={`${name}: choose a picture`} onChange={(e) => choose(e.target.files?.[0])} />
+        </Button>
+        <Typography variant="caption" color="text.secondary" component="p" sx={{ mt: 0.5 }}>
+          {fileName || "PNG, JPEG, GIF or WebP"}
+        </Typography>
+      </Box>
+    </Box>
+  );
+}
+
+/** imageSource makes an image value (a data: URL, or base64 as in the model's example) showable. */
+export function imageSource(value: string): string {
+  return value.startsWith("data:") ? value : `data:image/png;base64,${value}`;
 }
 
 /** The caption of a binary classifier whose decision threshold is not 50%: its answer can be a

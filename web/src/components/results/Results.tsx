@@ -1,7 +1,7 @@
 import { useMemo, useState } from "react";
 import { useQuery } from "@connectrpc/connect-query";
 import { Alert, Box, Button, Chip, Paper, Skeleton, Tab, Tabs, Typography } from "@mui/material";
-import { ModelService, DatasetService, ModelState, type Model, ProblemType, type Metric, type Project } from "@trainyard/client";
+import { ModelService, DatasetService, DataType, ModelState, type Model, ProblemType, type Metric, type Project } from "@trainyard/client";
 import { featuresFromProfile } from "./features";
 import { formatMetricValue, metricName, plainMetric, problemLabel } from "../../lib/format";
 import { useAuth } from "../../lib/auth";
@@ -13,11 +13,11 @@ import { BatchPredict } from "./Batch";
 import { Report } from "./Report";
 
 /** Guesses what one row is from the description ("customers will churn" → "customers"). */
-export function rowNoun(description: string): string {
-  const m = /\b(customers|passengers|patients|users|houses|homes|flowers|transactions|loans|employees|orders|students|emails|messages|reviews|cars|accounts|clients|visitors)\b/i.exec(description);
+export function rowNoun(description: string, fallback = "rows"): string {
+  const m = /\b(customers|passengers|patients|users|houses|homes|flowers|transactions|loans|employees|orders|students|emails|messages|reviews|cars|accounts|clients|visitors|pictures|images|photos)\b/i.exec(description);
   if (m) return m[1].toLowerCase();
-  const s = /\b(customer|passenger|patient|user|house|home|flower|transaction|loan|employee|order|student|email|message|review|car|account|client|visitor)\b/i.exec(description);
-  return s ? `${s[1].toLowerCase()}s` : "rows";
+  const s = /\b(customer|passenger|patient|user|house|home|flower|transaction|loan|employee|order|student|email|message|review|car|account|client|visitor|picture|image|photo)\b/i.exec(description);
+  return s ? `${s[1].toLowerCase()}s` : fallback;
 }
 
 /** The results of a completed project: headline, charts, playground, batch, code, report, downloads. */
@@ -62,7 +62,7 @@ export function Results({ project }: { project: Project }) {
 function Headline({ model, project }: { model: Model; project: Project }) {
   const primary = model.metrics?.primary ?? project.headlineMetric;
   const values = model.metrics?.values ?? {};
-  const noun = rowNoun(project.problemDescription);
+  const noun = rowNoun(project.problemDescription, project.dataType === DataType.IMAGE ? "images" : "rows");
   const problemType = model.problemType;
   // Accuracy is the easiest number to grasp; when the model was optimized for something else,
   // that metric follows in the second line.
@@ -83,7 +83,7 @@ function Headline({ model, project }: { model: Model; project: Project }) {
           {second && <Typography sx={{ mb: 1 }}>{second}</Typography>}
           <Typography color="text.secondary">
             {problemLabel[problemType]} of <strong>{model.targetColumn}</strong> · model: {model.architecture}
-            {model.metrics?.testRows ? ` · tested on ${Number(model.metrics.testRows).toLocaleString()} rows it never saw during training` : ""}
+            {model.metrics?.testRows ? ` · tested on ${Number(model.metrics.testRows).toLocaleString()} ${noun} it never saw during training` : ""}
           </Typography>
           {others.length > 0 && (
             <Box sx={{ display: "flex", gap: 1, flexWrap: "wrap", mt: 2 }} aria-label="Other metrics">
