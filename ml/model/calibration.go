@@ -5,27 +5,39 @@ import (
 	"math"
 )
 
-// Calibration is a Platt scaling of a binary classifier's probabilities:
-// the blended probability p of the positive class (Classes[1]) becomes
-// p' = σ(A·logit(p) + B), with p clamped to [calibrationEps, 1-calibrationEps]
-// so that the log-odds stay finite. A model chosen on a ranking metric (AUC)
-// may give probabilities squeezed toward the base rate or skewed; the
-// calibration fitted on held-out predictions makes p' a probability a user
-// can read, and the model's Threshold applies to p'.
+// Calibration maps a classifier's blended class probabilities to ones a
+// user can read; it is fitted on held-out predictions. A model chosen on a
+// ranking metric (AUC) or on accuracy may give probabilities squeezed toward
+// the base rate, skewed, or overconfident.
+//
+// A binary classifier takes a Platt scaling: the blended probability p of
+// the positive class (Classes[1]) becomes p' = σ(A·logit(p) + B), with p
+// clamped to [calibrationEps, 1-calibrationEps] so that the log-odds stay
+// finite, and the model's Threshold applies to p'.
+//
+// A multiclass classifier takes a temperature scaling: the probabilities
+// p_i become softmax(log p_i / T), that is p_i^(1/T) normalized, each p_i
+// clamped below at calibrationEps. T > 1 softens an overconfident model,
+// T < 1 sharpens a timid one; the order of the classes, and so the label,
+// is kept. One parameter, it calibrates blended probabilities as well as a
+// network's softmax.
 type Calibration struct {
-	// A is the slope on the log-odds; positive, so the order of the rows
-	// is kept.
-	A float64 `json:"a"`
-	// B is the intercept.
-	B float64 `json:"b"`
+	// A is the slope on the log-odds of a binary classifier; positive, so
+	// the order of the rows is kept. Zero for a temperature scaling.
+	A float64 `json:"a,omitempty"`
+	// B is the intercept of a binary classifier's Platt scaling.
+	B float64 `json:"b,omitempty"`
+	// Temperature is T of a multiclass classifier's temperature scaling;
+	// zero (absent) for a Platt scaling.
+	Temperature float64 `json:"temperature,omitempty"`
 }
 
 // calibrationEps bounds the probability whose log-odds the calibration
 // takes.
 const calibrationEps = 1e-15
 
-// Apply returns the calibrated probability of the positive class for its
-// blended probability p.
+// Apply returns the Platt-calibrated probability of the positive class for
+// its blended probability p.
 func (c *Calibration) Apply(p float64) float64 {
 	return 1 / (1 + math.Exp(-(c.A*LogOdds(p) + c.B)))
 }
@@ -38,25 +50,125 @@ func LogOdds(p float64) float64 {
 	return math.Log(p) - math.Log1p(-p)
 }
 
+// Calibrate replaces the blended class probabilities of one row by the
+// calibrated ones, as every prediction path returns them: [1-p', p'] for a
+// Platt scaling, the temperature-scaled probabilities otherwise.
+func (c *Calibration) Calibrate(probs []float64) {
+	if c.Temperature > 0 {
+		soften(probs, 1/c.Temperature)
+		return
+	}
+	p := c.Apply(probs[1])
+	probs[0], probs[1] = 1-p, p
+}
+
+// soften replaces probs by softmax(beta·log probs), each probability
+// clamped below at calibrationEps: the temperature scaling with T = 1/beta.
+func soften(probs []float64, beta float64) {
+	for i, p := range probs {
+		probs[i] = math.Log(max(p, calibrationEps))
+	}
+	softmaxScaled(probs, beta)
+}
+
+// softmaxScaled replaces z by softmax(beta·z).
+func softmaxScaled(z []float64, beta float64) {
+	top := math.Inf(-1)
+	for i, v := range z {
+		z[i] = beta * v
+		top = max(top, z[i])
+	}
+	sum := 0.0
+	for i, v := range z {
+		z[i] = math.Exp(v - top)
+		sum += z[i]
+	}
+	for i := range z {
+		z[i] /= sum
+	}
+}
+
+// Temperatures a fitted temperature scaling stays within: beyond them the
+// model's probabilities are all but uniform, or all but one-hot.
+const (
+	minTemperature = 0.01
+	maxTemperature = 100
+)
+
+// FitTemperature returns the temperature scaling of a multiclass classifier
+// that minimizes the log loss of its held-out predictions: proba holds one
+// row of width class probabilities per label in y (class indexes). The
+// mean log loss of softmax(β·log p) is convex in β = 1/T, its derivative
+// the mean over rows of E_q[log p] - log p_y, which rises with β; FitTemperature
+// bisects it to zero on log T within [minTemperature, maxTemperature].
+func FitTemperature(proba []float64, width int, y []float64) Calibration {
+	logs := make([]float64, len(proba))
+	for i, p := range proba {
+		logs[i] = math.Log(max(p, calibrationEps))
+	}
+	lo, hi := math.Log(minTemperature), math.Log(maxTemperature)
+	q := make([]float64, width)
+	for range 60 {
+		mid := (lo + hi) / 2
+		// Past the minimum in β (the loss rising) means T is too low.
+		if temperatureSlope(logs, width, y, math.Exp(-mid), q) > 0 {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return Calibration{Temperature: math.Exp((lo + hi) / 2)}
+}
+
+// temperatureSlope is the derivative in β of the mean log loss of
+// softmax(β·logs) over the rows of logs (width log-probabilities each,
+// labeled y), using q as scratch.
+func temperatureSlope(logs []float64, width int, y []float64, beta float64, q []float64) float64 {
+	slope := 0.0
+	for i, c := range y {
+		row := logs[i*width : (i+1)*width]
+		copy(q, row)
+		softmaxScaled(q, beta)
+		mean := 0.0
+		for j, l := range row {
+			mean += q[j] * l
+		}
+		slope += mean - row[int(c)]
+	}
+	return slope / float64(len(y))
+}
+
 // settle turns the blended class probabilities of one row into the model's
-// output: it calibrates them in place (a binary model with a Calibration
-// gets [1-p', p']) and returns the index of the class to label the row
-// with. Every prediction path ends a row with it.
+// output: it calibrates them in place when the model has a Calibration and
+// returns the index of the class to label the row with. Every prediction
+// path ends a row with it.
 func (a *Artifact) settle(probs []float64) int {
 	if a.Calibration != nil {
-		p := a.Calibration.Apply(probs[1])
-		probs[0], probs[1] = 1-p, p
+		a.Calibration.Calibrate(probs)
 	}
 	return a.ClassOf(probs)
 }
 
-// validate checks that c can calibrate a model of the given task.
+// validate checks that c can calibrate a model of the given task: a Platt
+// scaling a binary classifier, a temperature scaling a multiclass one.
 func (c *Calibration) validate(task string) error {
-	if task != Binary {
-		return fmt.Errorf("calibration on a %s model (only binary classifiers take one)", task)
-	}
-	if !(c.A > 0) || math.IsInf(c.A, 0) || math.IsNaN(c.B) || math.IsInf(c.B, 0) {
-		return fmt.Errorf("calibration slope %v and intercept %v: want a finite positive slope and a finite intercept", c.A, c.B)
+	switch task {
+	case Binary:
+		if c.Temperature != 0 {
+			return fmt.Errorf("temperature %v on a binary model (a binary classifier takes a Platt scaling)", c.Temperature)
+		}
+		if !(c.A > 0) || math.IsInf(c.A, 0) || math.IsNaN(c.B) || math.IsInf(c.B, 0) {
+			return fmt.Errorf("calibration slope %v and intercept %v: want a finite positive slope and a finite intercept", c.A, c.B)
+		}
+	case Multiclass:
+		if c.A != 0 || c.B != 0 {
+			return fmt.Errorf("platt scaling (slope %v, intercept %v) on a multiclass model (a multiclass classifier takes a temperature)", c.A, c.B)
+		}
+		if !(c.Temperature > 0) || math.IsInf(c.Temperature, 0) {
+			return fmt.Errorf("calibration temperature %v: want a finite positive temperature", c.Temperature)
+		}
+	default:
+		return fmt.Errorf("calibration on a %s model (only classifiers take one)", task)
 	}
 	return nil
 }

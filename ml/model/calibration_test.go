@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -92,7 +94,11 @@ func TestCalibrationValidation(t *testing.T) {
 		{bin, Calibration{A: -1, B: 0}, "positive slope"},
 		{bin, Calibration{A: math.Inf(1), B: 0}, "positive slope"},
 		{bin, Calibration{A: 1, B: math.NaN()}, "finite intercept"},
-		{multi, Calibration{A: 1, B: 0}, "only binary"},
+		{bin, Calibration{A: 1, Temperature: 2}, "binary classifier takes a Platt scaling"},
+		{multi, Calibration{A: 1, B: 0}, "multiclass classifier takes a temperature"},
+		{multi, Calibration{Temperature: -1}, "finite positive temperature"},
+		{multi, Calibration{Temperature: math.Inf(1)}, "finite positive temperature"},
+		{multi, Calibration{Temperature: math.NaN()}, "finite positive temperature"},
 	} {
 		b := *c.a
 		b.Calibration = &c.cal
@@ -138,6 +144,137 @@ func TestCalibrationSaveLoad(t *testing.T) {
 		}
 		if (got.Calibration == nil) != (c.cal == nil) || got.Calibration != nil && *got.Calibration != *c.cal {
 			t.Errorf("Unmarshal(calibration %v) = %v", c.cal, got.Calibration)
+		}
+	}
+}
+
+// TestTemperatureSaveLoad checks that a temperature survives Save/Load and
+// raises min_reader_version to 4: a version 3 reader refuses a calibrated
+// multiclass model as invalid instead of saying it is too old.
+func TestTemperatureSaveLoad(t *testing.T) {
+	a, _, _ := treesArtifact(t, "iris.csv", "species", 3)
+	b := *a
+	b.Calibration, b.MinReaderVersion = &Calibration{Temperature: 1.7}, 0
+	data := plainJSON(t, &b)
+	var head struct {
+		MinReader   int             `json:"min_reader_version"`
+		Calibration json.RawMessage `json:"calibration"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		t.Fatal(err)
+	}
+	if head.MinReader != temperatureVersion || string(head.Calibration) != `{"temperature":1.7}` {
+		t.Errorf("saved min_reader_version %d, calibration %s; want %d, {\"temperature\":1.7}", head.MinReader, head.Calibration, temperatureVersion)
+	}
+	got, err := Unmarshal(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Calibration == nil || *got.Calibration != *b.Calibration {
+		t.Errorf("Unmarshal(temperature 1.7) = %v", got.Calibration)
+	}
+}
+
+// TestTemperatureEveryPath scales a multiclass model's probabilities and
+// checks every prediction path against p_i^(1/T) normalized, the label kept;
+// T = 1 returns the probabilities unchanged.
+func TestTemperatureEveryPath(t *testing.T) {
+	a, tb, _ := treesArtifact(t, "penguins.csv", "species", 30)
+	ctx := context.Background()
+	_, _, raw := predictAll(t, a, tb)
+	k := a.NumClasses()
+	for _, temp := range []float64{1, 2.5} {
+		b := *a
+		b.Calibration = &Calibration{Temperature: temp}
+		p, rec, blocks := predictAll(t, &b, tb)
+		frame, err := p.PredictFrame(ctx, tb.frame)
+		if err != nil {
+			t.Fatal(err)
+		}
+		moved := 0
+		var d Prediction
+		for i, r := range tb.recs {
+			want := make([]float64, k)
+			sum := 0.0
+			for j := range want {
+				want[j] = math.Pow(max(raw.Probabilities[i*k+j], calibrationEps), 1/temp)
+				sum += want[j]
+			}
+			for j := range want {
+				want[j] /= sum
+				if math.Abs(want[j]-raw.Probabilities[i*k+j]) > 0.01 {
+					moved++
+				}
+			}
+			if err := rec.Predict(r, &d); err != nil {
+				t.Fatal(err)
+			}
+			for path, got := range [][]float64{d.Probabilities, blocks.Probabilities[i*k : (i+1)*k], frame.Probabilities[i*k : (i+1)*k]} {
+				for j := range want {
+					if math.Abs(got[j]-want[j]) > 1e-12 {
+						t.Fatalf("T=%v row %d path %d: probabilities %v, want %v", temp, i, path, got, want)
+					}
+				}
+			}
+			if d.Class != raw.Class[i] || blocks.Class[i] != raw.Class[i] || frame.Class[i] != raw.Class[i] {
+				t.Fatalf("T=%v row %d: classes %d, %d, %d, want the uncalibrated %d", temp, i, d.Class, blocks.Class[i], frame.Class[i], raw.Class[i])
+			}
+		}
+		if (moved > 0) != (temp != 1) {
+			t.Errorf("T=%v moved %d probabilities by more than 0.01", temp, moved)
+		}
+	}
+}
+
+// softmaxLabeled draws n rows of k classes with logits z ~ N(0, spread²),
+// labels sampled from softmax(z), and returns the labels with the
+// probabilities softmax(z·sharpen) a miscalibrated model would give.
+func softmaxLabeled(rng *rand.Rand, n, k int, spread, sharpen float64) (y, proba []float64) {
+	z := make([]float64, k)
+	for range n {
+		for j := range z {
+			z[j] = spread * rng.NormFloat64()
+		}
+		truth := slices.Clone(z)
+		softmaxScaled(truth, 1)
+		u, c := rng.Float64(), 0
+		for c < k-1 && u >= truth[c] {
+			u -= truth[c]
+			c++
+		}
+		y = append(y, float64(c))
+		softmaxScaled(z, sharpen)
+		proba = append(proba, z...)
+	}
+	return y, proba
+}
+
+// TestFitTemperature fits the temperature of a model that is overconfident
+// (its logits tripled) and of one that is timid (halved): T comes out near
+// 3 and near 0.5, and the calibrated probabilities have a lower log loss.
+func TestFitTemperature(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, c := range []struct {
+		sharpen float64
+		lo, hi  float64
+	}{
+		{3, 2.5, 3.5},
+		{0.5, 0.4, 0.6},
+	} {
+		y, proba := softmaxLabeled(rng, 4000, 5, 1.5, c.sharpen)
+		cal := FitTemperature(proba, 5, y)
+		if cal.Temperature < c.lo || cal.Temperature > c.hi {
+			t.Errorf("logits ×%v: FitTemperature = %v, want within [%v, %v]", c.sharpen, cal.Temperature, c.lo, c.hi)
+		}
+		before, after := 0.0, 0.0
+		for i, label := range y {
+			row := slices.Clone(proba[i*5 : (i+1)*5])
+			before -= math.Log(row[int(label)])
+			cal.Calibrate(row)
+			after -= math.Log(row[int(label)])
+		}
+		if after >= before {
+			t.Errorf("logits ×%v: log loss %.4f calibrated by T=%v, want below the uncalibrated %.4f", c.sharpen, after/4000, cal.Temperature, before/4000)
 		}
 	}
 }

@@ -19,8 +19,8 @@ const MaxSize = 1 << 31
 var ErrFormat = errors.New("not a valid model artifact")
 
 // Save writes a as gzip-compressed JSON. It fills Format, Version and
-// MinReaderVersion (at least 3 with a Calibration, 2 with a Threshold, else
-// at least 1), and validates a first.
+// MinReaderVersion (at least 4 with a temperature Calibration, 3 with a
+// Platt one, 2 with a Threshold, else at least 1), and validates a first.
 func (a *Artifact) Save(w io.Writer) error {
 	a.Format, a.Version = Format, Version
 	a.MinReaderVersion = max(a.MinReaderVersion, a.minReader())
@@ -46,6 +46,9 @@ func (a *Artifact) Save(w io.Writer) error {
 
 // minReader is the oldest reader version that predicts a as this one does.
 func (a *Artifact) minReader() int {
+	if a.Calibration != nil && a.Calibration.Temperature != 0 {
+		return temperatureVersion
+	}
 	if a.Calibration != nil {
 		return calibrationVersion
 	}

@@ -26,7 +26,11 @@
 // binary classifiers ("calibration"): a file that sets one needs a version 3
 // reader (an older one would return the uncalibrated probabilities and
 // apply the threshold to them); a file without one keeps its lower
-// min_reader_version. Load validates everything a predictor relies on
+// min_reader_version. Version 4 added the temperature scaling of multiclass
+// classifiers ("calibration": {"temperature": T}): a file that sets one
+// needs a version 4 reader (an older one would refuse a calibration on a
+// multiclass model as invalid, without saying that a newer reader is
+// needed). Load validates everything a predictor relies on
 // (tree structure, feature counts, class counts, pipeline shapes), so a
 // loaded Artifact never makes the Predictor panic.
 //
@@ -66,7 +70,7 @@ const Format = "trainyard-model"
 
 // Version is the artifact format version this package writes and the
 // newest min_reader_version it reads.
-const Version = 3
+const Version = 4
 
 // thresholdVersion is the format version that introduced Artifact.Threshold.
 const thresholdVersion = 2
@@ -74,6 +78,10 @@ const thresholdVersion = 2
 // calibrationVersion is the format version that introduced
 // Artifact.Calibration.
 const calibrationVersion = 3
+
+// temperatureVersion is the format version that introduced
+// Calibration.Temperature.
+const temperatureVersion = 4
 
 // The tasks.
 const (
@@ -120,10 +128,11 @@ type Artifact struct {
 	// The probabilities themselves do not depend on it; with a
 	// Calibration it applies to the calibrated probability.
 	Threshold float64 `json:"threshold,omitempty"`
-	// Calibration, when set on a binary classifier, maps the blended
-	// probability of the positive class to a calibrated one; every
-	// prediction path (and the ONNX export) returns the calibrated
-	// probabilities.
+	// Calibration, when set on a classifier, maps the blended class
+	// probabilities to calibrated ones (a Platt scaling of a binary
+	// classifier's positive class, a temperature scaling of a multiclass
+	// classifier's probabilities); every prediction path (and the ONNX
+	// export) returns the calibrated probabilities.
 	Calibration *Calibration `json:"calibration,omitempty"`
 	// Image, when set, makes this an image classifier: it decodes, scales
 	// and classifies images itself, and the artifact has no schema,

@@ -25,9 +25,10 @@ type ONNXOptions = onnx.Options
 // Outputs: `label` (string [N]) and `probabilities` (float [N, K]) for
 // classifiers, `value` (float [N, 1]) for regressions. A binary classifier's
 // label applies its Threshold (also stored in the metadata_props entry
-// "trainyard.threshold"); opt.Threshold is ignored. A calibrated binary
-// classifier's probabilities are Platt-scaled in the graph, as Predict
-// returns them (opt.Calibration is likewise ignored).
+// "trainyard.threshold"); opt.Threshold is ignored. A calibrated
+// classifier's probabilities are Platt-scaled (binary) or temperature-scaled
+// (multiclass) in the graph, as Predict returns them (opt.Calibration is
+// likewise ignored; "trainyard.calibration" names the scaling).
 //
 // An image model has one input instead, `image`: float [N, C, H, W], the
 // tensor the model sees after decoding and scaling (Shape of its
@@ -92,7 +93,11 @@ func (a *Artifact) onnxOptions(opt ONNXOptions) ONNXOptions {
 		opt.Metadata = append(opt.Metadata, [2]string{"trainyard.threshold", strconv.FormatFloat(a.Threshold, 'g', -1, 64)})
 	}
 	opt.Calibration = nil
-	if c := a.Calibration; c != nil {
+	switch c := a.Calibration; {
+	case c != nil && c.Temperature != 0:
+		opt.Calibration = &onnx.Calibration{Temperature: c.Temperature}
+		opt.Metadata = append(opt.Metadata, [2]string{"trainyard.calibration", "temperature t=" + strconv.FormatFloat(c.Temperature, 'g', -1, 64)})
+	case c != nil:
 		opt.Calibration = &onnx.Calibration{A: c.A, B: c.B}
 		opt.Metadata = append(opt.Metadata, [2]string{"trainyard.calibration", fmt.Sprintf("platt a=%s b=%s",
 			strconv.FormatFloat(c.A, 'g', -1, 64), strconv.FormatFloat(c.B, 'g', -1, 64))})

@@ -190,6 +190,11 @@ func TestONNXParityWithOnnxruntime(t *testing.T) {
 		{"gbdt-calibrated/telco_churn.csv", cases[4].a, cases[4].tb, 0, &Calibration{A: 0.6, B: -0.4}},
 		{"linear-calibrated-threshold-0.3/breast_cancer.csv", cases[5].a, cases[5].tb, 0.3, &Calibration{A: 1.7, B: 0.5}},
 		{"forest-calibrated/breast_cancer.csv", cases[10].a, cases[10].tb, 0, &Calibration{A: 2.5, B: 1}},
+		// Temperature scalings of multiclass models: T above 1 softens, below
+		// 1 sharpens; a single model then goes through the blend's path.
+		{"gbdt-temperature-2.5/iris.csv", cases[1].a, cases[1].tb, 0, &Calibration{Temperature: 2.5}},
+		{"linear-temperature-1.8/penguins.csv", cases[7].a, cases[7].tb, 0, &Calibration{Temperature: 1.8}},
+		{"blend-temperature-0.6/penguins.csv", cases[13].a, cases[13].tb, 0, &Calibration{Temperature: 0.6}},
 	} {
 		b := *c.a
 		b.Threshold, b.Calibration = c.thr, c.cal
@@ -430,6 +435,8 @@ func TestImageONNXParityWithOnnxruntime(t *testing.T) {
 	}{
 		{"cnn-binary-calibrated-threshold-0.3", cases[1], 0.3, &Calibration{A: 1.5, B: -0.2}},
 		{"pixels-binary-threshold-0.6", cases[4], 0.6, nil},
+		{"cnn-rgb-temperature-3", cases[0], 0, &Calibration{Temperature: 3}},
+		{"pixels-rgb-temperature-0.5", cases[3], 0, &Calibration{Temperature: 0.5}},
 	} {
 		b := *c.base.a
 		b.Threshold, b.Calibration = c.thr, c.cal

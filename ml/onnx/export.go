@@ -34,14 +34,19 @@ type Options struct {
 	// probabilities by [1-p', p']; the label (and Threshold) then reads the
 	// calibrated ones. The log-odds are taken as log(p) - log(q) of the two
 	// blended probabilities, each clamped below at 1e-15, which keeps the
-	// float32 precision of q near p = 1.
+	// float32 precision of q near p = 1. For a model of more classes, a
+	// Calibration with a Temperature T replaces the probabilities p by
+	// softmax(log p / T), each p clamped below at 1e-15; the label then
+	// reads those.
 	Calibration *Calibration
 }
 
-// Calibration is a Platt scaling: slope A (positive) on the log-odds and
-// intercept B.
+// Calibration is a Platt scaling of a two-class model, slope A (positive)
+// on the log-odds and intercept B, or a temperature scaling of a model of
+// more classes, Temperature T (positive; A and B zero).
 type Calibration struct {
-	A, B float64
+	A, B        float64
+	Temperature float64
 }
 
 func (o Options) withDefaults() Options {
@@ -124,7 +129,7 @@ func Blend(cols []Column, classes []string, parts []Part, opt Options) (*Model, 
 		return nil, fmt.Errorf("export: %w", err)
 	}
 	thresholded, calibrated := opt.Threshold != 0, opt.Calibration != nil
-	single := len(parts) == 1 && !(len(classes) == 2 && (parts[0].Trees != nil || thresholded || calibrated))
+	single := len(parts) == 1 && !calibrated && !(len(classes) == 2 && (parts[0].Trees != nil || thresholded))
 	var outs []string
 	total := 0.0
 	for i := range parts {
@@ -204,7 +209,11 @@ func (o Options) checkDecision(k int) error {
 			return fmt.Errorf("a threshold needs ai.onnx opset 12 or later (GreaterOrEqual), not %d", o.Opset)
 		}
 	}
-	if c := o.Calibration; c != nil {
+	if c := o.Calibration; c != nil && c.Temperature != 0 {
+		if k < 3 || c.A != 0 || c.B != 0 || !(c.Temperature > 0) || math.IsInf(c.Temperature, 0) {
+			return fmt.Errorf("calibration %+v for %d classes (a temperature wants three classes or more, a finite positive temperature and no slope or intercept)", *c, k)
+		}
+	} else if c != nil {
 		if k != 2 || !(c.A > 0) || math.IsInf(c.A, 0) || math.IsNaN(c.B) || math.IsInf(c.B, 0) {
 			return fmt.Errorf("calibration %+v for %d classes (want two classes, a finite positive slope and a finite intercept)", *c, k)
 		}
@@ -227,8 +236,11 @@ func (b *graphBuilder) probabilities(opt Options) string {
 // `label`, the class at the ArgMax of `probabilities` (or at the threshold
 // decision) mapped to its label string by a LabelEncoder.
 func (b *graphBuilder) classify(probs string, classes []string, opt Options) {
-	if opt.Calibration != nil {
-		b.calibrate(probs, *opt.Calibration, "probabilities")
+	switch c := opt.Calibration; {
+	case c != nil && c.Temperature != 0:
+		b.temper(probs, c.Temperature, "probabilities")
+	case c != nil:
+		b.calibrate(probs, *c, "probabilities")
 	}
 	idx := b.name("class_index")
 	if opt.Threshold != 0 {
@@ -270,6 +282,22 @@ func (b *graphBuilder) calibrate(probs string, c Calibration, out string) {
 	b.node("Log", "", []string{clamped}, []string{logs})
 	b.node("Gemm", "", []string{logs, w, bias}, []string{z})
 	b.node("Sigmoid", "", []string{z}, []string{out})
+}
+
+// temper writes to out ([N, K]) the temperature-scaled probabilities of
+// probs ([N, K]): softmax(log max(p, 1e-15) / t) along the classes: Max,
+// Log, Div, Softmax.
+func (b *graphBuilder) temper(probs string, t float64, out string) {
+	eps, temp := b.name("calibration_floor"), b.name("calibration_temperature")
+	b.g.Initializers = append(b.g.Initializers,
+		Tensor{Name: eps, DataType: Float, Floats: []float32{1e-15}},
+		Tensor{Name: temp, DataType: Float, Floats: []float32{float32(t)}},
+	)
+	clamped, logs, scaled := b.name("clamped_probabilities"), b.name("log_probabilities"), b.name("tempered_log_probabilities")
+	b.node("Max", "", []string{probs, eps}, []string{clamped})
+	b.node("Log", "", []string{clamped}, []string{logs})
+	b.node("Div", "", []string{logs, temp}, []string{scaled})
+	b.node("Softmax", "", []string{scaled}, []string{out}, Int("axis", 1))
 }
 
 // thresholdIndex writes to idx (int64 [N]) 1 where the second column of
