@@ -187,7 +187,7 @@ func predictOne(ctx context.Context, lm *serving.Loaded, inst *structpb.Struct, 
 		return res
 	}
 	p := lm.Predictor
-	if err := lm.PredictMap(ctx, row, pred); err != nil { // through the model's endpoint when it has one
+	if err := lm.Predict(ctx, row, pred); err != nil { // through the model's endpoint when it has one
 		res.Error = err.Error()
 		return res
 	}
@@ -203,7 +203,7 @@ func predictOne(ctx context.Context, lm *serving.Loaded, inst *structpb.Struct, 
 	if explain && lm.IsImage() {
 		res.Warnings = append(res.Warnings, "no explanation: image models do not explain their predictions")
 	} else if explain {
-		ex, err := p.Explain(row, explainTop)
+		ex, err := p.Explain(lm.Map(row), explainTop)
 		if err != nil {
 			res.Warnings = append(res.Warnings, "no explanation: "+err.Error())
 			return res

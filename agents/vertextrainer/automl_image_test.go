@@ -189,8 +189,8 @@ func TestVertexAutoMLImageChallengerInThePipeline(t *testing.T) {
 			t.Fatal(err)
 		}
 		var pr model.Prediction
-		if err := lm.PredictMap(ctx, row, &pr); err != nil {
-			t.Fatalf("PredictMap through %s = %v", m.EndpointID, err)
+		if err := lm.Predict(ctx, row, &pr); err != nil {
+			t.Fatalf("Predict through %s = %v", m.EndpointID, err)
 		}
 		if pr.Label != class {
 			t.Errorf("unseen %s image labeled %q through the endpoint", class, pr.Label)

@@ -239,7 +239,7 @@ func TestVertexAutoMLChallengerInThePipeline(t *testing.T) {
 	}
 	var pr model.Prediction
 	before := srv.Calls("Predict")
-	if err := lm.PredictMap(ctx, row, &pr); err != nil || srv.Calls("Predict") != before+1 {
+	if err := lm.Predict(ctx, row, &pr); err != nil || srv.Calls("Predict") != before+1 {
 		t.Fatalf("PredictMap through %s = %v (%d endpoint calls)", m.EndpointID, err, srv.Calls("Predict")-before)
 	}
 	if !strings.Contains(strings.ToLower(pr.Label), "setosa") {

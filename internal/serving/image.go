@@ -60,20 +60,25 @@ func imageBytes(v any) ([]byte, error) {
 // IsImage reports whether the loaded model classifies images.
 func (m *Loaded) IsImage() bool { return m.Predictor != nil && m.Predictor.Artifact().Image != nil }
 
-// predictImage scores a row checked by Row for an image model.
-func (m *Loaded) predictImage(row map[string]any, out *model.Prediction) error {
-	b, _ := row[model.ImageInput].([]byte)
-	if len(b) == 0 {
-		return errors.New("no image: send the image as base64 text")
+// image returns the image of a row checked by Row for an image model (its one input).
+func (m *Loaded) image(row Values) ([]byte, error) {
+	if len(row) == 1 {
+		if b, _ := row[0].([]byte); len(b) > 0 {
+			return b, nil
+		}
 	}
-	return m.Predictor.Artifact().PredictImage(b, out)
+	return nil, errors.New("no image: send the image as base64 text")
 }
 
 // PredictLocal scores a row checked by Row with the local artifact (never the endpoint): an
 // image for an image model, else the row through the predictor.
-func (m *Loaded) PredictLocal(row map[string]any, out *model.Prediction) error {
-	if m.IsImage() {
-		return m.predictImage(row, out)
+func (m *Loaded) PredictLocal(row Values, out *model.Prediction) error {
+	if !m.IsImage() {
+		return m.Predictor.PredictValues(row, out)
 	}
-	return m.Predictor.PredictMap(row, out)
+	b, err := m.image(row)
+	if err != nil {
+		return err
+	}
+	return m.Predictor.Artifact().PredictImage(b, out)
 }

@@ -102,6 +102,18 @@ func (f MapFields) Len() int { return len(f) }
 // Names implements Fields.
 func (f MapFields) Names() iter.Seq[string] { return maps.Keys(f) }
 
+// Values is a request row checked by Row: the value of each input, in Inputs order.
+type Values []any
+
+// Map returns row by input name.
+func (m *Loaded) Map(row Values) map[string]any {
+	out := make(map[string]any, len(row))
+	for i, in := range m.Inputs {
+		out[in.Name] = row[i]
+	}
+	return out
+}
+
 // Row checks one request row and returns the values to predict with.
 // The handling, also documented in the API:
 //
@@ -120,11 +132,11 @@ func (f MapFields) Names() iter.Seq[string] { return maps.Keys(f) }
 //   - The image input of an image model takes the image's bytes (PNG, JPEG, GIF or WebP) as
 //     base64 text, optionally as a data: URL, or as the raw bytes themselves (an OIP BYTES
 //     element); the value passed on is the decoded bytes.
-func (m *Loaded) Row(fields Fields) (map[string]any, []string, error) {
-	row := make(map[string]any, len(m.Inputs))
+func (m *Loaded) Row(fields Fields) (Values, []string, error) {
+	row := make(Values, len(m.Inputs))
 	var warnings, problems []string
 	var absent []string
-	for _, in := range m.Inputs {
+	for i, in := range m.Inputs {
 		v, ok := fields.Field(in.Name)
 		if !ok {
 			absent = append(absent, in.Name)
@@ -138,9 +150,9 @@ func (m *Loaded) Row(fields Fields) (map[string]any, []string, error) {
 		if warn != "" {
 			warnings = append(warnings, warn)
 		}
-		row[in.Name] = cv
+		row[i] = cv
 	}
-	if fields.Len() > len(row)+len(problems) {
+	if fields.Len() > len(m.Inputs)-len(absent) {
 		var extra []string
 		for k := range fields.Names() {
 			if _, ok := m.index[k]; !ok {

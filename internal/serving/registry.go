@@ -46,7 +46,7 @@ type Loaded struct {
 	Bytes int64
 	// LoadTime is how long loading and compiling took.
 	LoadTime time.Duration
-	// Endpoint answers the predictions when set (see PredictMap).
+	// Endpoint answers the predictions when set (see Predict).
 	Endpoint string
 
 	index  map[string]int

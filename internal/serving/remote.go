@@ -3,7 +3,6 @@ package serving
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -25,22 +24,21 @@ type Remote interface {
 // Remote reports whether the model's predictions go through an endpoint (Endpoint names it).
 func (m *Loaded) Remote() bool { return m.remote != nil }
 
-// PredictMap scores one row checked by Row: through the model's endpoint when it has one,
-// else with the local predictor. The local artifact is the same model either way; it still
-// checks rows and explains predictions.
-func (m *Loaded) PredictMap(ctx context.Context, row map[string]any, out *model.Prediction) error {
+// Predict scores one row checked by Row: through the model's endpoint when it has one, else
+// with the local predictor. The local artifact is the same model either way; it still checks
+// rows and explains predictions.
+func (m *Loaded) Predict(ctx context.Context, row Values, out *model.Prediction) error {
 	if m.remote == nil {
-		if m.IsImage() {
-			return m.predictImage(row, out)
-		}
-		return m.Predictor.PredictMap(row, out)
+		return m.PredictLocal(row, out)
 	}
-	var in any = row
+	var in any
 	var params map[string]any
-	if m.IsImage() { // AutoML image: {"content": base64}, every class's confidence asked for
-		b, _ := row[model.ImageInput].([]byte)
-		if len(b) == 0 {
-			return errors.New("no image: send the image as base64 text")
+	if !m.IsImage() {
+		in = m.Map(row)
+	} else { // AutoML image: {"content": base64}, every class's confidence asked for
+		b, err := m.image(row)
+		if err != nil {
+			return err
 		}
 		in = map[string]any{"content": base64.StdEncoding.EncodeToString(b)}
 		params = map[string]any{"confidenceThreshold": 0.0, "maxPredictions": float64(len(m.Predictor.Classes()))}

@@ -31,7 +31,7 @@ func (r *Registry) detector(ref Ref) (*Loaded, error) {
 }
 
 // IsDetector reports whether the model finds objects in images (Detect) rather than
-// predicting a label or value (PredictMap).
+// predicting a label or value (Predict).
 func (m *Loaded) IsDetector() bool { return m.detect }
 
 // Detect finds the objects in the image of a request's fields (model.ImageInput: bytes,

@@ -104,8 +104,8 @@ func TestVertexRemoteImagePredictionsGoThroughTheEndpoint(t *testing.T) {
 			t.Fatal(err)
 		}
 		var got, want model.Prediction
-		if err := lm.PredictMap(ctx, row, &got); err != nil {
-			t.Fatalf("PredictMap = %v", err)
+		if err := lm.Predict(ctx, row, &got); err != nil {
+			t.Fatalf("Predict = %v", err)
 		}
 		if err := lm.PredictLocal(row, &want); err != nil {
 			t.Fatal(err)

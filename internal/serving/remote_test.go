@@ -85,14 +85,14 @@ func TestVertexRemotePredictionsGoThroughTheEndpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got, want model.Prediction
-	if err := lm.PredictMap(ctx, row, &got); err != nil {
-		t.Fatalf("PredictMap = %v", err)
+	if err := lm.Predict(ctx, row, &got); err != nil {
+		t.Fatalf("Predict = %v", err)
 	}
-	if err := lm.Predictor.PredictMap(row, &want); err != nil {
+	if err := lm.PredictLocal(row, &want); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("PredictMap through the endpoint (-local +endpoint):\n%s", diff)
+		t.Errorf("Predict through the endpoint (-local +endpoint):\n%s", diff)
 	}
 	if n := srv.Calls("Predict"); n != 1 {
 		t.Errorf("endpoint Predict calls = %d, want 1", n)
@@ -122,11 +122,11 @@ func TestVertexRemotePredictionsGoThroughTheEndpoint(t *testing.T) {
 		}
 		return out, nil
 	}
-	if err := lm.PredictMap(ctx, row, &got); err != nil {
-		t.Fatalf("PredictMap on an AutoML answer = %v", err)
+	if err := lm.Predict(ctx, row, &got); err != nil {
+		t.Fatalf("Predict on an AutoML answer = %v", err)
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("PredictMap from an AutoML answer (-local +endpoint):\n%s", diff)
+		t.Errorf("Predict from an AutoML answer (-local +endpoint):\n%s", diff)
 	}
 
 	// A container answering in another shape is refused, not passed on.
@@ -134,15 +134,15 @@ func TestVertexRemotePredictionsGoThroughTheEndpoint(t *testing.T) {
 		v, _ := structpb.NewValue(map[string]any{"label": "tulip"})
 		return []*structpb.Value{v}, nil
 	}
-	if err := lm.PredictMap(ctx, row, &got); err == nil || !strings.Contains(err.Error(), "tulip") {
-		t.Errorf("PredictMap with an unknown label = %v, want an error naming it", err)
+	if err := lm.Predict(ctx, row, &got); err == nil || !strings.Contains(err.Error(), "tulip") {
+		t.Errorf("Predict with an unknown label = %v, want an error naming it", err)
 	}
 	// The endpoint's failure is the prediction's error, not a silent local answer.
 	if err := c.Undeploy(ctx, dep); err != nil {
 		t.Fatal(err)
 	}
-	if err := lm.PredictMap(ctx, row, &got); err == nil || !strings.Contains(err.Error(), dep.Endpoint) {
-		t.Errorf("PredictMap after undeploy = %v, want the endpoint's error", err)
+	if err := lm.Predict(ctx, row, &got); err == nil || !strings.Contains(err.Error(), dep.Endpoint) {
+		t.Errorf("Predict after undeploy = %v, want the endpoint's error", err)
 	}
 
 	// A registry without a Remote answers such a model from its artifact.
@@ -154,7 +154,7 @@ func TestVertexRemotePredictionsGoThroughTheEndpoint(t *testing.T) {
 	if lm3.Remote() {
 		t.Error("Loaded.Remote() without a Remote = true")
 	}
-	if err := lm3.PredictMap(ctx, row, &got); err != nil || got.Label != want.Label {
-		t.Errorf("local PredictMap = %v, %v; want %s", got.Label, err, want.Label)
+	if err := lm3.Predict(ctx, row, &got); err != nil || got.Label != want.Label {
+		t.Errorf("local Predict = %v, %v; want %s", got.Label, err, want.Label)
 	}
 }

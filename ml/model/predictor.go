@@ -24,6 +24,9 @@ type Predictor struct {
 	hasText bool
 	// compiled: every member is a compiled tree ensemble.
 	compiled bool
+	// at holds per pipeline the schema position of each step's column
+	// (PredictValues); nil when a step reads a column outside the schema.
+	at [][]int
 }
 
 type member struct {
@@ -100,6 +103,7 @@ func NewPredictor(a *Artifact) (*Predictor, error) {
 		p.compiled = p.compiled && p.members[i].ts != nil
 	}
 	p.blocks.New = func() any { return p.newBlockBuf() }
+	p.at = schemaPositions(a)
 	p.expl = newExplainer(a)
 	np := len(a.Pipelines)
 	trees, stride := 0, 0
@@ -141,6 +145,50 @@ func (p *Predictor) PredictMap(row map[string]any, dst *Prediction) error {
 	}
 	p.finish(s, dst)
 	return nil
+}
+
+// PredictValues predicts one row given as the value of each schema column,
+// in Artifact.Schema order (the values PredictMap takes, by position
+// instead of by name), into dst.
+func (p *Predictor) PredictValues(vals []any, dst *Prediction) error {
+	if len(vals) != len(p.a.Schema) {
+		return fmt.Errorf("predict: %d values for the %d columns of the schema", len(vals), len(p.a.Schema))
+	}
+	if p.at == nil {
+		row := make(map[string]any, len(vals))
+		for i, c := range p.a.Schema {
+			row[c.Name] = vals[i]
+		}
+		return p.PredictMap(row, dst)
+	}
+	s := p.scratch.Get().(*scratch)
+	defer p.scratch.Put(s)
+	for i, pl := range p.a.Pipelines {
+		x, text, err := pl.EncodeValues(vals, p.at[i], s.x[i], s.text[i])
+		if err != nil {
+			return err
+		}
+		s.x[i], s.text[i] = x, text
+	}
+	p.finish(s, dst)
+	return nil
+}
+
+// schemaPositions returns per pipeline of a the schema position of each
+// step's column, or nil when a step reads a column outside the schema.
+func schemaPositions(a *Artifact) [][]int {
+	names := make([]string, len(a.Schema))
+	for i, c := range a.Schema {
+		names[i] = c.Name
+	}
+	at := make([][]int, len(a.Pipelines))
+	for i, pl := range a.Pipelines {
+		var err error
+		if at[i], err = pl.Positions(names); err != nil {
+			return nil
+		}
+	}
+	return at
 }
 
 // finish runs the members on the encoded features in s.

@@ -3,6 +3,7 @@ package model
 import (
 	"context"
 	"math"
+	"reflect"
 	"sync"
 	"testing"
 
@@ -55,9 +56,16 @@ func TestPredictorMatchesTrainingMatrix(t *testing.T) {
 					t.Fatalf("Predict(row %d) = %v", i, err)
 				}
 				row := tb.rowMap(i)
-				var dm Prediction
+				var dm, dv Prediction
 				if err := p.PredictMap(row, &dm); err != nil {
 					t.Fatalf("PredictMap(row %d) = %v", i, err)
+				}
+				vals := make([]any, len(a.Schema))
+				for j, c := range a.Schema {
+					vals[j] = row[c.Name]
+				}
+				if err := p.PredictValues(vals, &dv); err != nil || !reflect.DeepEqual(dv, dm) {
+					t.Fatalf("PredictValues(row %d) = %+v, %v; PredictMap gives %+v", i, dv, err, dm)
 				}
 				got := d.Probabilities
 				if a.Task == Regression {

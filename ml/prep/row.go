@@ -192,12 +192,42 @@ func (e *RowEncoder) Number(raw string) (float64, bool) { return e.p.number(raw)
 // (missing). Keys the pipeline does not use are ignored; an absent input
 // column is an error naming it. x and text are reused as in Encode.
 func (p *Pipeline) EncodeMap(row map[string]any, x []float64, text []string) ([]float64, []string, error) {
+	return p.encodeBy(func(i int) (any, bool) {
+		v, ok := row[p.Steps[i].Column]
+		return v, ok
+	}, x, text)
+}
+
+// Positions returns, for each step, the position of its column in columns,
+// for EncodeValues; it fails naming a column that columns lack.
+func (p *Pipeline) Positions(columns []string) ([]int, error) {
+	at := make([]int, len(p.Steps))
+	for i, s := range p.Steps {
+		at[i] = slices.Index(columns, s.Column)
+		if at[i] < 0 {
+			return nil, fmt.Errorf("column %q is not among the row's columns", s.Column)
+		}
+	}
+	return at, nil
+}
+
+// EncodeValues encodes one row given as values by position, as EncodeMap
+// takes them: step i reads vals[at[i]] (at from Positions). It spares a
+// caller that holds a row's values in order the map and a lookup per step.
+// x and text are reused as in Encode.
+func (p *Pipeline) EncodeValues(vals []any, at []int, x []float64, text []string) ([]float64, []string, error) {
+	return p.encodeBy(func(i int) (any, bool) { return vals[at[i]], true }, x, text)
+}
+
+// encodeBy encodes one row whose step i reads value(i) (false: the column
+// is absent).
+func (p *Pipeline) encodeBy(value func(step int) (any, bool), x []float64, text []string) ([]float64, []string, error) {
 	x, text = grow(x, len(p.Names)), growStr(text, len(p.TextNames))
 	out, t := 0, 0
 	var absent []string
 	for i := range p.Steps {
 		s := &p.Steps[i]
-		val, ok := row[s.Column]
+		val, ok := value(i)
 		if !ok {
 			absent = append(absent, s.Column)
 			continue
