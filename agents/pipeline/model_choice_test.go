@@ -7,29 +7,43 @@ import (
 )
 
 // TestTrainDecisionFollowsTheMetric: the search's decision lists the best trial first in the
-// metric's direction, and its confidence is that trial's lead over the runner-up: none at a
-// tie, and surer for the same lead on more validation rows.
+// metric's direction, and its confidence is the chosen model's lead over the best trial of
+// each learner family it does not use: surer for the same lead on more validation rows, none
+// when another family ties, and unscoredConfidence with no other family. A sibling of its own
+// family at the same score, which often happens, does not count.
 func TestTrainDecisionFollowsTheMetric(t *testing.T) {
 	p := &Pipeline{now: time.Now}
-	state := func(rows int, scores ...float64) *trainState {
-		st := &trainState{Iteration: 1, Metric: "rmse", Best: 1, OOFLabels: make([]float64, rows)}
-		for i, s := range scores {
-			st.Trials = append(st.Trials, trialSummary{Number: i + 1, Learner: "gbdt", Score: s, Status: "ok"})
+	type trial struct {
+		learner string
+		score   float64
+	}
+	state := func(rows int, trials ...trial) *trainState {
+		st := &trainState{Iteration: 1, Metric: "rmse", Best: 1, Score: trials[0].score, Members: []string{trials[0].learner + "×1.00"}, OOFLabels: make([]float64, rows)}
+		for i, tr := range trials {
+			st.Trials = append(st.Trials, trialSummary{Number: i + 1, Learner: tr.learner, Score: tr.score, Status: "ok"})
 		}
 		return st
 	}
-	few, many := p.trainDecision(state(100, 2, 2.1, 3)), p.trainDecision(state(10_000, 2, 2.1, 3))
+	few := p.trainDecision(state(100, trial{"gbdt", 2}, trial{"gbdt", 2}, trial{"linear", 2.1}))
+	many := p.trainDecision(state(10_000, trial{"gbdt", 2}, trial{"gbdt", 2}, trial{"linear", 2.1}))
 	if !strings.HasPrefix(few.Alternatives[0].Option, "trial 1:") || *few.Alternatives[0].Score != 2 {
 		t.Errorf("first alternative %q, want trial 1 (RMSE 2, the lowest)", few.Alternatives[0].Option)
 	}
 	if !(0 < few.Confidence && few.Confidence < many.Confidence) {
-		t.Errorf("RMSE 2 over 2.1: confidence %v on 100 rows, %v on 10,000; want 0 < few < many", few.Confidence, many.Confidence)
+		t.Errorf("RMSE 2 over linear's 2.1: confidence %v on 100 rows, %v on 10,000; want 0 < few < many", few.Confidence, many.Confidence)
 	}
-	if tie := p.trainDecision(state(1000, 2, 2, 3)); tie.Confidence != 0 {
-		t.Errorf("two trials at RMSE 2: confidence %v, want 0", tie.Confidence)
+	if tie := p.trainDecision(state(1000, trial{"gbdt", 2}, trial{"linear", 2})); tie.Confidence != 0 {
+		t.Errorf("gbdt and linear at RMSE 2: confidence %v, want 0", tie.Confidence)
 	}
-	if one := p.trainDecision(state(1000, 2)); one.Confidence != unscoredConfidence {
-		t.Errorf("one trial: confidence %v, want %v (nothing to compare)", one.Confidence, unscoredConfidence)
+	if one := p.trainDecision(state(1000, trial{"gbdt", 2}, trial{"gbdt", 2.5})); one.Confidence != unscoredConfidence {
+		t.Errorf("one family: confidence %v, want %v (no other family to compare)", one.Confidence, unscoredConfidence)
+	}
+	// The best of another family is listed even when the top trials are all the chosen family's.
+	trials := []trial{{"gbdt", 2}, {"gbdt", 2.01}, {"gbdt", 2.02}, {"gbdt", 2.03}, {"gbdt", 2.04}, {"gbdt", 2.05}, {"gbdt", 2.06}, {"forest", 2.3}, {"forest", 2.2}}
+	d := p.trainDecision(state(1000, trials...))
+	last := d.Alternatives[len(d.Alternatives)-1]
+	if len(d.Alternatives) != 7 || !strings.HasPrefix(last.Option, "trial 9:") || last.Note != "the best forest" {
+		t.Errorf("alternatives %v, want the top 6 trials and trial 9, the best forest", d.Alternatives)
 	}
 }
 

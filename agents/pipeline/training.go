@@ -356,11 +356,13 @@ func (p *Pipeline) trainDecision(st *trainState) decision.Decision {
 	}
 	sort.SliceStable(ok, func(i, j int) bool { return m.Better(ok[i].Score, ok[j].Score) })
 	var alts []decision.Alternative
+	listed := map[int]bool{}
 	for i, t := range ok {
 		if i == 6 {
 			break
 		}
 		alts = append(alts, decision.Alternative{Option: fmt.Sprintf("trial %d: %s", t.Number, t.Params), Score: decision.Score(t.Score), Note: trimNote(t.Note)})
+		listed[t.Number] = true
 	}
 	winner := fmt.Sprintf("trial %d", st.Best)
 	for _, t := range st.Trials {
@@ -368,12 +370,52 @@ func (p *Pipeline) trainDecision(st *trainState) decision.Decision {
 			winner = fmt.Sprintf("trial %d (%s)", t.Number, t.Params)
 		}
 	}
-	return p.measured(typeModelChoice,
+	rivals := st.familyRivals()
+	for _, r := range rivals {
+		if !listed[r.Number] {
+			alts = append(alts, decision.Alternative{Option: fmt.Sprintf("trial %d: %s", r.Number, r.Params), Score: decision.Score(r.Score), Note: "the best " + r.Learner})
+		}
+	}
+	judged := []decision.Alternative{{Option: winner, Score: decision.Score(st.Score)}}
+	for _, r := range rivals {
+		judged = append(judged, decision.Alternative{Option: r.Learner, Score: decision.Score(r.Score)})
+	}
+	return p.decided(typeModelChoice,
 		fmt.Sprintf("iteration %d: %s, validation %s %.4g (blend: %s)", st.Iteration, winner, st.Metric, st.Score, strings.Join(st.Members, " + ")),
-		fmt.Sprintf("The search evaluated %d candidates by %s; a challenger replaced the first candidate only when it beat it by more than the validation noise, and the best were blended when the blend scored better out of fold. Alternatives are scored by their validation %s.",
+		fmt.Sprintf("The search evaluated %d candidates by %s; a challenger replaced the first candidate only when it beat it by more than the validation noise, and the best were blended when the blend scored better out of fold. Alternatives are scored by their validation %s. The confidence is the chosen model's lead over the best model of each learner family it does not use: trials of one family that differ by a few settings often tie, which says nothing about whether the choice is right.",
 			st.Finished, st.Validation, st.Metric),
-		m, len(st.OOFLabels), alts,
-		map[string]any{"iteration": st.Iteration, "trials": len(st.Trials), "finished": st.Finished, "metric": st.Metric,
+		alts, map[string]any{"iteration": st.Iteration, "trials": len(st.Trials), "finished": st.Finished, "metric": st.Metric,
 			"higher_is_better": st.HigherIsBetter, "validation": st.Validation, "seconds": round3(st.Seconds),
-			"families": st.Config.Families, "budget_seconds": st.Config.BudgetSeconds, "balance": st.Config.Balance, "attempts": st.Attempts, "replayed": st.Replayed})
+			"families": st.Config.Families, "budget_seconds": st.Config.BudgetSeconds, "balance": st.Config.Balance, "attempts": st.Attempts, "replayed": st.Replayed},
+		leadConfidence(m, len(st.OOFLabels), judged))
+}
+
+// familyRivals returns the best ok trial of each learner family the chosen model does not use
+// (its blend's members), in the order the families were first tried.
+func (st *trainState) familyRivals() []trialSummary {
+	m := st.metric()
+	chosen := map[string]bool{}
+	for _, mem := range st.Members {
+		family, _, _ := strings.Cut(mem, "×")
+		chosen[family] = true
+	}
+	for _, t := range st.Trials {
+		if t.Number == st.Best {
+			chosen[t.Learner] = true
+		}
+	}
+	var best []trialSummary
+	for _, t := range st.Trials {
+		if t.Status != "ok" || chosen[t.Learner] {
+			continue
+		}
+		i := slices.IndexFunc(best, func(b trialSummary) bool { return b.Learner == t.Learner })
+		switch {
+		case i < 0:
+			best = append(best, t)
+		case m.Better(t.Score, best[i].Score):
+			best[i] = t
+		}
+	}
+	return best
 }
