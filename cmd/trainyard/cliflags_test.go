@@ -23,7 +23,7 @@ func TestClientVerbMistakes(t *testing.T) {
 		{[]string{"projects", "get", "p"}, 1, "trainyard projects: no API key"},
 		{[]string{"projects", "list", "--stage", "bogus", "--output", "yaml"}, 2, `trainyard projects: --stage "bogus": want one of`},
 		{[]string{"models", "download", "m", "--format", "zip"}, 2, `trainyard models: format "zip": want onnx or native`},
-		{[]string{"predict", "m", "--output", "yaml"}, 2, "trainyard predict: --input is required: usage: trainyard predict MODEL --input rows.csv|rows.json|- [--out preds.csv] [--explain] [--output json]\n"},
+		{[]string{"predict", "m", "--output", "yaml"}, 2, "trainyard predict: --input is required: usage: trainyard predict MODEL --input rows.csv|rows.json|-|photo.png|photos/ [--out preds.csv] [--explain] [--output json]\n"},
 		{[]string{"train", "x.csv", "--output", "yaml"}, 2, "trainyard train: say what to predict"},
 		{[]string{"login", "--api-key", "k", "--output", "yaml"}, 2, `trainyard login: --output "yaml": want text or json` + "\n"},
 	} {

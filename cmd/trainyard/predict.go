@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -12,12 +13,13 @@ import (
 	"github.com/trainyard/trainyard/internal/client"
 )
 
-// runPredict implements `trainyard predict`: score the rows of a CSV or JSON file (or stdin)
-// with a deployed model and print them with their predictions (a table, --out CSV, or the
-// PredictResponse with --output json).
+// runPredict implements `trainyard predict`: score the rows of a CSV or JSON file (or stdin),
+// or for an image model a picture or a folder of them, with a deployed model and print them
+// with their predictions (a table, --out CSV, or the PredictResponse with --output json).
 func runPredict(ctx context.Context, e env, args []string) error {
-	v := newClientVerb(e, "predict", "MODEL --input rows.csv|rows.json|- [--out preds.csv] [--explain] [--output json]")
-	input := v.fs.String("input", "", "rows to score: a CSV with a header line, a JSON array of objects, or - for stdin")
+	v := newClientVerb(e, "predict", "MODEL --input rows.csv|rows.json|-|photo.png|photos/ [--out preds.csv] [--explain] [--output json]")
+	input := v.fs.String("input", "", "what to score: a CSV with a header line, a JSON array of objects, or - for stdin; "+
+		"for an image model also a picture (png, jpg, jpeg, gif, webp) or a folder of them")
 	out := v.fs.String("out", "", "write the rows with their predictions to this CSV file")
 	explain := v.fs.Bool("explain", false, "also return each row's top feature contributions")
 	pos, err := v.parse(args, 1)
@@ -31,28 +33,19 @@ func runPredict(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var r io.Reader = os.Stdin
-	if *input != "-" {
-		f, err := os.Open(*input)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		r = f
-	}
-	rows, err := client.ReadRows(r, strings.HasSuffix(strings.ToLower(*input), ".json"))
-	if err != nil {
-		return fmt.Errorf("%s: %w", *input, err)
-	}
 	m, err := c.Models.GetModel(ctx, &trainyardv1.GetModelRequest{Name: client.ModelName(pos[0])})
 	if err != nil {
 		return c.Explain(err)
 	}
-	inst, err := client.Instances(rows, m.GetFeatures())
+	rows, dir, err := readInput(e.stderr, *input, m)
+	if err != nil {
+		return err
+	}
+	in, err := client.Instances(rows, m.GetFeatures(), dir)
 	if err != nil {
 		return fmt.Errorf("%s: %w", *input, err)
 	}
-	res, err := c.Predictions.Predict(ctx, &trainyardv1.PredictRequest{Name: client.ModelName(pos[0]), Instances: inst, Explain: *explain})
+	res, err := c.Predict(ctx, client.ModelName(pos[0]), in, *explain)
 	if err != nil {
 		return c.Explain(err)
 	}
@@ -82,7 +75,41 @@ func runPredict(ctx context.Context, e env, args []string) error {
 	if *out != "" {
 		return nil
 	}
-	return printPredictions(e.stdout, res.GetPredictions())
+	return printPredictions(e.stdout, res.GetPredictions(), in.Pictures)
+}
+
+// readInput reads --input: for an image model a picture or a folder of them, otherwise rows
+// of a CSV or JSON file or stdin. dir is the folder that picture paths in the rows are
+// relative to: the file's own.
+func readInput(stderr io.Writer, input string, m *trainyardv1.Model) (rows client.Rows, dir string, err error) {
+	if input != "-" && client.IsPictures(input) {
+		col := client.ImageColumn(m.GetFeatures())
+		if col == "" {
+			takes := "model " + m.GetId() + " takes rows"
+			if cols := featureNames(m); cols != "" {
+				takes += " with the columns " + cols
+			}
+			return client.Rows{}, "", fmt.Errorf("%s is a picture or a folder, but %s: give --input a CSV or JSON file", input, takes)
+		}
+		rows, skipped, err := client.ReadPictures(input, col)
+		if len(skipped) > 0 {
+			fmt.Fprintf(stderr, "Skipped %d entries of %s that are not pictures: %s\n", len(skipped), input, listed(skipped, 10))
+		}
+		return rows, "", err
+	}
+	var r io.Reader = os.Stdin
+	if input != "-" {
+		f, err := os.Open(input)
+		if err != nil {
+			return client.Rows{}, "", err
+		}
+		defer f.Close()
+		r, dir = f, filepath.Dir(input)
+	}
+	if rows, err = client.ReadRows(r, strings.HasSuffix(strings.ToLower(input), ".json")); err != nil {
+		return client.Rows{}, "", fmt.Errorf("%s: %w", input, err)
+	}
+	return rows, dir, nil
 }
 
 // probabilityLabels returns the sorted class labels the predictions give probabilities for,
@@ -102,18 +129,22 @@ func probabilityLabels(preds []*trainyardv1.Prediction) []string {
 	return out
 }
 
-// printPredictions writes one line per row: its number, the prediction, the probability of the
-// predicted class, and any error or warning.
-func printPredictions(w io.Writer, preds []*trainyardv1.Prediction) error {
+// printPredictions writes one line per row: its number, its picture file when it has one,
+// the prediction, the probability of the predicted class, and any error or warning.
+func printPredictions(w io.Writer, preds []*trainyardv1.Prediction, pictures []client.Picture) error {
 	failed := 0
 	for i, p := range preds {
+		line := fmt.Sprintf("%4d  ", i+1)
+		if i < len(pictures) && pictures[i].Path != "" {
+			line += pictures[i].Path + "  "
+		}
 		if p.GetError() != "" {
 			failed++
-			fmt.Fprintf(w, "%4d  error: %s\n", i+1, p.GetError())
+			fmt.Fprintf(w, "%serror: %s\n", line, p.GetError())
 			continue
 		}
 		ans := client.PredictionText(p)
-		line := fmt.Sprintf("%4d  %s", i+1, ans)
+		line += ans
 		if pr, ok := p.GetProbabilities()[ans]; ok {
 			line += fmt.Sprintf("  (p=%.3f)", pr)
 		}

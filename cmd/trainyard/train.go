@@ -178,11 +178,22 @@ func finish(ctx context.Context, e env, c *client.Client, p *trainyardv1.Project
 		return c.Explain(err)
 	}
 	printModel(live, m)
-	fmt.Fprintf(live, "\nPredict with:\n  trainyard predict %s --input rows.csv\n", m.GetId())
-	if cols := featureNames(m); cols != "" {
-		fmt.Fprintf(live, "  (rows.csv has the columns %s)\n", cols)
-	}
+	printPredictHint(live, m)
 	return nil
+}
+
+// printPredictHint prints the predict command for model m: a picture for an image model, a
+// CSV of its input columns otherwise.
+func printPredictHint(w io.Writer, m *trainyardv1.Model) {
+	if client.ImageColumn(m.GetFeatures()) != "" {
+		fmt.Fprintf(w, "\nPredict with:\n  trainyard predict %s --input photo.png\n", m.GetId())
+		fmt.Fprintln(w, "  (or a folder of pictures: png, jpg, jpeg, gif or webp)")
+		return
+	}
+	fmt.Fprintf(w, "\nPredict with:\n  trainyard predict %s --input rows.csv\n", m.GetId())
+	if cols := featureNames(m); cols != "" {
+		fmt.Fprintf(w, "  (rows.csv has the columns %s)\n", cols)
+	}
 }
 
 // featureNames lists a model's input columns for the predict hint.
@@ -191,8 +202,13 @@ func featureNames(m *trainyardv1.Model) string {
 	for _, f := range m.GetFeatures() {
 		names = append(names, f.GetName())
 	}
-	if len(names) > 12 {
-		names = append(names[:12], fmt.Sprintf("… %d more", len(m.GetFeatures())-12))
+	return listed(names, 12)
+}
+
+// listed joins names with commas: the first max of them, then how many more there are.
+func listed(names []string, max int) string {
+	if len(names) > max {
+		names = append(names[:max:max], fmt.Sprintf("… %d more", len(names)-max))
 	}
 	return strings.Join(names, ", ")
 }

@@ -92,15 +92,15 @@ func TestInstances(t *testing.T) {
 		{Name: "n", Kind: trainyardv1.FeatureKind_FEATURE_KIND_NUMERIC},
 		{Name: "c", Kind: trainyardv1.FeatureKind_FEATURE_KIND_CATEGORICAL},
 	}
-	got, err := Instances(rows, features)
+	got, err := Instances(rows, features, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []*structpb.Struct{
+	want := Inputs{Instances: []*structpb.Struct{
 		{Fields: map[string]*structpb.Value{"n": structpb.NewNumberValue(2.5), "c": structpb.NewStringValue("red"), "u": structpb.NewNullValue()}},
 		{Fields: map[string]*structpb.Value{"n": structpb.NewNullValue(), "c": structpb.NewNullValue(), "u": structpb.NewStringValue("q")}},
 		{Fields: map[string]*structpb.Value{"n": structpb.NewNullValue(), "c": structpb.NewNumberValue(3), "u": structpb.NewStringValue("1")}},
-	}
+	}, Pictures: make([]Picture, 3)}
 	if diff := cmp.Diff(want, got, protocmp.Transform()); diff != "" {
 		t.Errorf("Instances mismatch (-want +got):\n%s", diff)
 	}

@@ -114,28 +114,49 @@ func readJSONRows(b []byte) (Rows, error) {
 	return out, nil
 }
 
-// Instances converts rows into Predict's instances, typing text cells by the model's
-// features: numeric inputs become numbers, boolean inputs true/false, empty cells null.
-// Columns the model does not take are passed on as they are (the server ignores or reports
-// them).
-func Instances(rows Rows, features []*trainyardv1.FeatureSpec) ([]*structpb.Struct, error) {
+// Instances converts rows into Predict's inputs, typing text cells by the model's features:
+// numeric inputs become numbers, boolean inputs true/false, empty cells null. A cell of an
+// image input that names a picture file (relative to dir) becomes that picture, sent as bytes;
+// base64 text stays as it is. Columns the model does not take are passed on as they are (the
+// server ignores or reports them).
+func Instances(rows Rows, features []*trainyardv1.FeatureSpec, dir string) (Inputs, error) {
 	kinds := make(map[string]trainyardv1.FeatureKind, len(features))
 	for _, f := range features {
 		kinds[f.GetName()] = f.GetKind()
 	}
-	out := make([]*structpb.Struct, 0, len(rows.Values))
+	out := Inputs{Instances: make([]*structpb.Struct, len(rows.Values)), Pictures: make([]Picture, len(rows.Values))}
 	for i, row := range rows.Values {
-		fields := make(map[string]*structpb.Value, len(row))
-		for k, v := range row {
-			val, err := cellValue(v, kinds[k])
-			if err != nil {
-				return nil, fmt.Errorf("row %d, column %q: %w", i+1, k, err)
-			}
-			fields[k] = val
+		inst, pic, err := instance(row, kinds, dir)
+		if err != nil {
+			return Inputs{}, fmt.Errorf("row %d, %w", i+1, err)
 		}
-		out = append(out, &structpb.Struct{Fields: fields})
+		out.Instances[i], out.Pictures[i] = inst, pic
 	}
 	return out, nil
+}
+
+// instance converts one row; a picture file of its image input is returned apart.
+func instance(row map[string]any, kinds map[string]trainyardv1.FeatureKind, dir string) (*structpb.Struct, Picture, error) {
+	fields := make(map[string]*structpb.Value, len(row))
+	var pic Picture
+	for k, v := range row {
+		if s, ok := v.(string); ok && kinds[k] == trainyardv1.FeatureKind_FEATURE_KIND_IMAGE {
+			p, isFile, err := pictureCell(s, dir)
+			if err != nil {
+				return nil, Picture{}, fmt.Errorf("column %q: %w", k, err)
+			}
+			if isFile {
+				pic = p
+				continue
+			}
+		}
+		val, err := cellValue(v, kinds[k])
+		if err != nil {
+			return nil, Picture{}, fmt.Errorf("column %q: %w", k, err)
+		}
+		fields[k] = val
+	}
+	return &structpb.Struct{Fields: fields}, pic, nil
 }
 
 // cellValue types one cell.
