@@ -1,7 +1,7 @@
 // Package examples writes ready-to-run code that calls one deployed model: curl against the
 // REST route, the Python and TypeScript SDKs, grpcurl and buf curl over gRPC, and tritonclient
-// over the Open Inference Protocol. Every snippet uses the model's real input names and one
-// example row, and the server's public URL.
+// over the Open Inference Protocol. Every snippet uses the model's real input names and the
+// server's public URL, and one example row, or for an image model the picture file photo.png.
 package examples
 
 import (
@@ -16,10 +16,14 @@ import (
 )
 
 // Generate returns the code examples of model m served at publicURL. row, when given, is one
-// real input row (column → cell text) and wins over the features' own examples.
+// real input row (column → cell text) and wins over the features' own examples. An image
+// model's examples read a picture file instead (see imageExamples).
 func Generate(publicURL string, m *trainyardv1.Model, row map[string]string) *trainyardv1.CodeExamples {
 	base := strings.TrimRight(publicURL, "/")
 	id := m.GetId()
+	if in := imageInput(m.GetFeatures()); in != "" {
+		return imageExamples(base, m, in)
+	}
 	inst := instance(m.GetFeatures(), row)
 	body, _ := json.Marshal(map[string]any{"instances": []any{inst}})
 	compact, _ := json.Marshal(inst)
@@ -98,10 +102,16 @@ func instance(fs []*trainyardv1.FeatureSpec, row map[string]string) orderedInsta
 
 // curl calls the REST route.
 func curl(base, id string, body []byte) string {
-	return fmt.Sprintf(`curl -s -X POST %s/api/v1/models/%s/predict \
+	return curlCommand(base, id, "", "-d "+shellQuote(string(body)))
+}
+
+// curlCommand writes the curl command that posts to the REST route; feed, when not empty, is
+// a pipeline that writes the body, and data is the body's curl option.
+func curlCommand(base, id, feed, data string) string {
+	return fmt.Sprintf(`%scurl -s -X POST %s/api/v1/models/%s/predict \
   -H "Authorization: Bearer $TRAINYARD_API_KEY" \
   -H "Content-Type: application/json" \
-  -d %s`, base, id, shellQuote(string(body)))
+  %s`, feed, base, id, data)
 }
 
 // python uses the Python SDK.
@@ -136,6 +146,14 @@ func typescript(base, id string, inst orderedInstance) string {
 
 // grpcurl calls PredictionService.Predict over gRPC, with grpcurl and with buf curl.
 func grpcurl(base, id string, compact []byte) string {
+	req := shellQuote(fmt.Sprintf(`{"name": "models/%s", "instances": [%s]}`, id, compact))
+	return grpcCommands(base, "", req, req)
+}
+
+// grpcCommands writes the grpcurl and buf curl commands that call Predict on the server at
+// base. feed, when not empty, is a pipeline that writes the request into both commands;
+// grpcData and bufData are their -d arguments.
+func grpcCommands(base, feed, grpcData, bufData string) string {
 	u, err := url.Parse(base)
 	host, plaintext := base, "-plaintext "
 	if err == nil && u.Host != "" {
@@ -148,41 +166,25 @@ func grpcurl(base, id string, compact []byte) string {
 	} else if err == nil && u.Scheme == "https" {
 		plaintext = ""
 	}
-	req := fmt.Sprintf(`{"name": "models/%s", "instances": [%s]}`, id, compact)
 	httpFlag := ""
 	if plaintext != "" {
 		httpFlag = "--http2-prior-knowledge "
 	}
 	return fmt.Sprintf(`# grpcurl (the server answers gRPC reflection)
-grpcurl %s-H "Authorization: Bearer $TRAINYARD_API_KEY" \
+%sgrpcurl %s-H "Authorization: Bearer $TRAINYARD_API_KEY" \
   -d %s \
   %s trainyard.v1.PredictionService/Predict
 
 # buf curl
-buf curl --protocol grpc %s-H "Authorization: Bearer $TRAINYARD_API_KEY" \
+%sbuf curl --protocol grpc %s-H "Authorization: Bearer $TRAINYARD_API_KEY" \
   -d %s \
-  %s/trainyard.v1.PredictionService/Predict`, plaintext, shellQuote(req), host, httpFlag, shellQuote(req), base)
+  %s/trainyard.v1.PredictionService/Predict`, feed, plaintext, grpcData, host, feed, httpFlag, bufData, base)
 }
 
 // triton calls the Open Inference Protocol with tritonclient over HTTP.
 func triton(base, id string, m *trainyardv1.Model, inst orderedInstance) string {
-	u, _ := url.Parse(base)
-	host := base
-	ssl := false
-	if u != nil && u.Host != "" {
-		host, ssl = u.Host, u.Scheme == "https"
-		if u.Port() == "" {
-			host += map[bool]string{true: ":443", false: ":80"}[ssl]
-		}
-	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "import os\n\nimport numpy as np\nimport tritonclient.http as httpclient\n\n")
-	fmt.Fprintf(&b, "client = httpclient.InferenceServerClient(url=%s", pyString(host))
-	if ssl {
-		b.WriteString(", ssl=True")
-	}
-	b.WriteString(")\n")
-	b.WriteString("headers = {\"Authorization\": \"Bearer \" + os.environ[\"TRAINYARD_API_KEY\"]}\n")
+	tritonClient(&b, base)
 	b.WriteString("# One [N, 1] tensor per input column, named after it.\nrow = {\n")
 	for _, e := range inst {
 		fmt.Fprintf(&b, "    %s: %s,\n", pyString(e.name), pyValue(e.value))
@@ -197,16 +199,43 @@ func triton(base, id string, m *trainyardv1.Model, inst orderedInstance) string 
 	b.WriteString("        tensor = httpclient.InferInput(name, [1, 1], \"FP32\")\n")
 	b.WriteString("    tensor.set_data_from_numpy(data)\n")
 	b.WriteString("    inputs.append(tensor)\n")
-	fmt.Fprintf(&b, "result = client.infer(%s, inputs, headers=dict(headers))\n", pyString(id))
+	tritonInfer(&b, id, m, "inputs")
+	return b.String()
+}
+
+// tritonClient writes the imports and the tritonclient HTTP client of the server at base,
+// with the key in headers.
+func tritonClient(b *strings.Builder, base string) {
+	u, _ := url.Parse(base)
+	host := base
+	ssl := false
+	if u != nil && u.Host != "" {
+		host, ssl = u.Host, u.Scheme == "https"
+		if u.Port() == "" {
+			host += map[bool]string{true: ":443", false: ":80"}[ssl]
+		}
+	}
+	fmt.Fprintf(b, "import os\n\nimport numpy as np\nimport tritonclient.http as httpclient\n\n")
+	fmt.Fprintf(b, "client = httpclient.InferenceServerClient(url=%s", pyString(host))
+	if ssl {
+		b.WriteString(", ssl=True")
+	}
+	b.WriteString(")\n")
+	b.WriteString("headers = {\"Authorization\": \"Bearer \" + os.environ[\"TRAINYARD_API_KEY\"]}\n")
+}
+
+// tritonInfer writes the call of model id with the Python list named inputs and the printing
+// of its outputs: label and probabilities for a classifier, value for a regression.
+func tritonInfer(b *strings.Builder, id string, m *trainyardv1.Model, inputs string) {
+	fmt.Fprintf(b, "result = client.infer(%s, %s, headers=dict(headers))\n", pyString(id), inputs)
 	if len(m.GetClasses()) > 0 {
 		classes := append([]string{}, m.GetClasses()...)
 		sort.Strings(classes)
-		fmt.Fprintf(&b, "classes = %s  # the columns of probabilities, sorted\n", pyList(classes))
+		fmt.Fprintf(b, "classes = %s  # the columns of probabilities, sorted\n", pyList(classes))
 		b.WriteString("print(result.as_numpy(\"label\"), result.as_numpy(\"probabilities\"))\n")
 	} else {
 		b.WriteString("print(result.as_numpy(\"value\"))\n")
 	}
-	return b.String()
 }
 
 // shellQuote quotes s for a POSIX shell.

@@ -1,8 +1,11 @@
 package examples
 
 import (
+	"encoding/base64"
 	"encoding/json"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -58,5 +61,44 @@ func TestGRPCTargetFollowsScheme(t *testing.T) {
 	tr := Generate("https://ml.example.com", testModel(), nil).GetTritonclient()
 	if !strings.Contains(tr, `url="ml.example.com:443", ssl=True`) || !strings.Contains(tr, `classes = ["no", "yes"]`) {
 		t.Errorf("tritonclient example for https:\n%s", tr)
+	}
+}
+
+// TestPictureFeedThroughShell runs the pipeline that writes an image example's request through
+// a real shell on a picture larger than a command-line argument may be (128 kB on Linux): the
+// JSON that comes out carries the file's bytes.
+func TestPictureFeedThroughShell(t *testing.T) {
+	dir := t.TempDir()
+	pic := make([]byte, 300<<10)
+	for i := range pic {
+		pic[i] = byte(i * 31)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "photo.png"), pic, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ex := imageExamples("http://127.0.0.1:8080", &trainyardv1.Model{Id: "m1"}, "image")
+	for name, code := range map[string]string{"curl": ex.GetCurl(), "grpcurl": ex.GetGrpcurl()} {
+		i := strings.Index(code, "{ printf")
+		feed := strings.TrimSuffix(code[i:i+strings.Index(code[i:], "\n")], " |")
+		cmd := exec.Command("sh", "-c", feed)
+		cmd.Dir = dir
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%s feed %q: %v", name, feed, err)
+		}
+		var req struct {
+			Instances []struct{ Image string }
+			Images    []string
+		}
+		if err := json.Unmarshal(out, &req); err != nil {
+			t.Fatalf("%s feed wrote %.200s…: %v", name, out, err)
+		}
+		got := req.Images
+		if name == "curl" {
+			got = []string{req.Instances[0].Image}
+		}
+		if len(got) != 1 || got[0] != base64.StdEncoding.EncodeToString(pic) {
+			t.Errorf("%s feed does not carry the picture's base64", name)
+		}
 	}
 }

@@ -23,6 +23,15 @@ var goldenCases = []struct {
 	{"tabular_http", "http://127.0.0.1:8080/", testModel(), map[string]string{"tenure": "3"}},
 	{"tabular_https", "https://ml.example.com", testModel(), nil},
 	{"regression_http", "http://ml.internal", &trainyardv1.Model{Id: "0190aaaa-0000-7000-8000-000000000002", Features: testModel().GetFeatures()[:2]}, nil},
+	{"image_http", "http://127.0.0.1:8080", imageModel(trainyardv1.ProblemType_PROBLEM_TYPE_MULTICLASS_CLASSIFICATION), nil},
+	{"detection_https", "https://ml.example.com", imageModel(trainyardv1.ProblemType_PROBLEM_TYPE_IMAGE_OBJECT_DETECTION), nil},
+}
+
+// imageModel is an image model whose feature carries a picture as its example, as the
+// pipeline stores it.
+func imageModel(pt trainyardv1.ProblemType) *trainyardv1.Model {
+	return &trainyardv1.Model{Id: "0190aaaa-0000-7000-8000-000000000003", Classes: []string{"shirt", "boot"}, ProblemType: pt,
+		Features: []*trainyardv1.FeatureSpec{{Name: "image", Kind: trainyardv1.FeatureKind_FEATURE_KIND_IMAGE, Example: "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg=="}}}
 }
 
 // TestGolden compares every example with testdata/<case>.golden (go test -update rewrites
