@@ -38,8 +38,9 @@ type iterationResult struct {
 	Iteration int     `json:"iteration"`
 	Score     float64 `json:"score"`
 	Threshold float64 `json:"threshold"`
-	// Calibration is the Platt scaling fitted on the iteration's out-of-fold predictions (binary
-	// models); Threshold applies to the calibrated probabilities.
+	// Calibration is the Platt scaling (binary models) or the temperature scaling (multiclass
+	// models) fitted on the iteration's out-of-fold predictions; Threshold applies to the
+	// calibrated probabilities.
 	Calibration *model.Calibration `json:"calibration,omitempty"`
 	Met         int                `json:"met"`
 	Criteria    []criterionResult  `json:"criteria,omitempty"`
@@ -68,9 +69,10 @@ type evalState struct {
 	Final      *finalEval        `json:"final,omitempty"`
 }
 
-// evaluateStage is EVALUATION: the TrainingManager calibrates a binary model's probabilities on
-// validation (out-of-fold) predictions, turns the success criteria into a decision threshold
-// chosen on those calibrated predictions, decides whether another iteration
+// evaluateStage is EVALUATION: the TrainingManager calibrates a classifier's probabilities on
+// validation (out-of-fold) predictions (a Platt scaling of a binary model, a temperature
+// scaling of a multiclass one when it lowers their log loss), turns the success criteria into a
+// decision threshold chosen on those calibrated predictions, decides whether another iteration
 // can help, and, when it stops, evaluates the chosen model once on the held-out test rows.
 func (p *Pipeline) evaluateStage(ctx context.Context, r *run) (*outcome, error) {
 	iter := iterationOf(r)
@@ -97,6 +99,10 @@ func (p *Pipeline) evaluateStage(ctx context.Context, r *run) (*outcome, error) 
 	out := &outcome{}
 	val := validationScores(&st, &ds)
 	cal := plattCalibration(ctx, val)
+	if tempered, d := p.temperatureCalibration(val, "out-of-fold predictions", iter); d != nil {
+		cal = tempered
+		out.decide(*d)
+	}
 	if cal != nil {
 		val = val.calibrated(cal)
 	}
@@ -377,14 +383,13 @@ func sameCalibration(a, b *model.Calibration) bool {
 	return *a == *b
 }
 
-// calibrated returns a copy of s, a binary classifier's predictions, with the probabilities
+// calibrated returns a copy of s, a classifier's predictions, with the probabilities
 // calibrated by c as the model calibrates them.
 func (s *scored) calibrated(c *model.Calibration) *scored {
 	at := *s
-	at.proba = make([]float64, len(s.proba))
-	for i := 0; i+1 < len(s.proba); i += s.width {
-		p := c.Apply(s.proba[i+1])
-		at.proba[i], at.proba[i+1] = 1-p, p
+	at.proba = slices.Clone(s.proba)
+	for i := 0; i+s.width <= len(at.proba); i += s.width {
+		c.Calibrate(at.proba[i : i+s.width])
 	}
 	return &at
 }
