@@ -115,8 +115,9 @@ func (p *Pipeline) imageLearnerChoice(st *trainState, train int, budget time.Dur
 		st.metric(), train/10, alts, evidence)
 }
 
-// imageEvaluateStage is EVALUATION for images: the kept model is scored once on the held-out
-// test images.
+// imageEvaluateStage is EVALUATION for images: a multiclass model's probabilities are
+// calibrated on the training images the trainer held out (imageCalibration), then the kept
+// model is scored once on the held-out test images, as it predicts them.
 func (p *Pipeline) imageEvaluateStage(ctx context.Context, r *run) (*outcome, error) {
 	var ds dataState
 	if err := p.getJSON(ctx, stateKey(r.proj.ID, dataKey), &ds); err != nil {
@@ -134,37 +135,26 @@ func (p *Pipeline) imageEvaluateStage(ctx context.Context, r *run) (*outcome, er
 	if err != nil {
 		return nil, err
 	}
-	test := pick(ex, ds.Test)
-	y := make([]float64, 0, len(test))
-	var proba [][]float64
-	const chunk = 256
-	for lo := 0; lo < len(test); lo += chunk {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		part := test[lo:min(lo+chunk, len(test))]
-		pr, err := art.Image.PredictProba(part)
-		if err != nil {
-			return nil, fmt.Errorf("predict test images: %w", err)
-		}
-		for i, e := range part {
-			k := slices.Index(art.Classes, e.Label)
-			if k < 0 {
-				continue // a class the training images lacked cannot be scored
-			}
-			y = append(y, float64(k))
-			proba = append(proba, pr[i])
-		}
+	out := &outcome{next: store.StageDeployment}
+	cal, err := p.imageCalibration(ctx, r, art, &ds, &st, ex, out)
+	if err != nil {
+		return nil, err
 	}
-	fin, err := imageTestEval(ds.Task, y, proba)
+	test, err := imageScores(ctx, ds.Task, art.Image, pick(ex, ds.Test))
+	if err != nil {
+		return nil, fmt.Errorf("predict test images: %w", err)
+	}
+	if cal != nil {
+		test = test.calibrated(cal)
+	}
+	fin, err := imageTestEval(ds.Task, test.y, test.probaRows())
 	if err != nil {
 		return nil, fmt.Errorf("test metrics: %w", err)
 	}
-	ev := &evalState{Iterations: []iterationResult{{Iteration: imageIteration, Score: st.Score}}, Final: fin}
+	ev := &evalState{Iterations: []iterationResult{{Iteration: imageIteration, Score: st.Score, Calibration: cal}}, Final: fin}
 	if err := p.putJSON(ctx, stateKey(r.proj.ID, evalKey), ev); err != nil {
 		return nil, err
 	}
-	out := &outcome{next: store.StageDeployment}
 	out.decide(p.ruled(typeIteration, "stop after one iteration and test the kept model",
 		"The image search trains both learners in one budget; the kept model is scored once on the held-out test images.",
 		[]decision.Alternative{alt("stop", 0.8, "the budget was spent on the best learner"), alt("another iteration", 0.2, "a longer budget could add epochs")},
@@ -172,6 +162,37 @@ func (p *Pipeline) imageEvaluateStage(ctx context.Context, r *run) (*outcome, er
 	out.message = "test images: " + metricLine(fin.Values)
 	out.logs = append(out.logs, out.message)
 	return out, nil
+}
+
+// imageCalibration fits the temperature scaling of a multiclass image model art on the
+// training images its trainer held out (imageValidation), records the decision to keep it or
+// not in out, and saves art with the scaling it keeps (or without one), so that DEPLOYMENT
+// deploys it as evaluated. It returns the scaling kept, nil when none; a model the held-out
+// images cannot be found again for is left uncalibrated, with a log line.
+func (p *Pipeline) imageCalibration(ctx context.Context, r *run, art *model.Artifact, ds *dataState, st *trainState, ex []image.Example, out *outcome) (*model.Calibration, error) {
+	if art.Task != model.Multiclass {
+		return nil, nil
+	}
+	val, err := imageValidation(ctx, art.Task, art.Image, pick(ex, ds.Train), st.Config.Seed, st.Score)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		out.logs = append(out.logs, "probabilities left uncalibrated: "+err.Error())
+		return nil, nil
+	}
+	cal, d := p.temperatureCalibration(val, "training images held out to choose the learner", imageIteration)
+	if d != nil {
+		out.decide(*d)
+	}
+	if sameCalibration(art.Calibration, cal) {
+		return cal, nil
+	}
+	art.Calibration = cal
+	if err := p.putArtifact(ctx, stateKey(r.proj.ID, trainModelKey(imageIteration)), art); err != nil {
+		return nil, err
+	}
+	return cal, nil
 }
 
 // imageDeployStage is DEPLOYMENT for images: the evaluated model itself is deployed (a refit

@@ -1,0 +1,249 @@
+package pipeline_test
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/trainyard/trainyard/agents/pipeline"
+	"github.com/trainyard/trainyard/agents/pipeline/pipelinetest"
+	"github.com/trainyard/trainyard/internal/store"
+	"github.com/trainyard/trainyard/ml/datasets"
+	"github.com/trainyard/trainyard/ml/image"
+	"github.com/trainyard/trainyard/ml/metrics"
+	mlmodel "github.com/trainyard/trainyard/ml/model"
+)
+
+// calibrationEvidence is the evidence of a temperature scaling decision.
+type calibrationEvidence struct {
+	Temperature   float64 `json:"temperature"`
+	LoglossBefore float64 `json:"logloss_before"`
+	LoglossAfter  float64 `json:"logloss_after"`
+	Rows          int     `json:"validation_rows"`
+}
+
+// temperatureDecision returns the last temperature scaling decision of a project and its
+// evidence; it fails the test when there is none.
+func temperatureDecision(t *testing.T, e *pipelinetest.Env, id uuid.UUID) (string, calibrationEvidence) {
+	t.Helper()
+	var found string
+	var ev calibrationEvidence
+	for _, d := range decisionsOf(audit(t, e, id), "model_choice") {
+		var got calibrationEvidence
+		if json.Unmarshal(d.Evidence, &got) == nil && got.Temperature > 0 {
+			found, ev = d.Decision, got
+		}
+	}
+	if found == "" {
+		t.Fatal("no temperature scaling decision recorded")
+	}
+	return found, ev
+}
+
+// checkTemperature checks that the deployed artifact carries the temperature the decision kept
+// (none when it kept the model's probabilities), and that on held-out rows y with predictions
+// scaled (as served) and raw (without the scaling) the served log loss is not worse and the
+// labels are the same. It returns the two log losses and the accuracy.
+func checkTemperature(t *testing.T, art *mlmodel.Artifact, choice string, ev calibrationEvidence, y []float64, scaled, raw [][]float64) (served, uncalibrated, acc float64) {
+	t.Helper()
+	kept := art.Calibration != nil && art.Calibration.Temperature > 0
+	if want := ev.LoglossAfter < ev.LoglossBefore && choice != "keep the probabilities as the model gives them"; kept != want || kept && art.Calibration.Temperature != ev.Temperature {
+		t.Errorf("deployed calibration %+v after the decision %q (evidence %+v)", art.Calibration, choice, ev)
+	}
+	served, err := metrics.LogLoss(y, scaled)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if uncalibrated, err = metrics.LogLoss(y, raw); err != nil {
+		t.Fatal(err)
+	}
+	if served > uncalibrated+1e-12 {
+		t.Errorf("held-out log loss %.4f served, %.4f without the temperature: calibration made it worse", served, uncalibrated)
+	}
+	right := 0
+	for i := range y {
+		a, b := argmax(scaled[i]), argmax(raw[i])
+		if a != b {
+			t.Fatalf("row %d: label %d served, %d without the temperature", i, a, b)
+		}
+		if float64(a) == y[i] {
+			right++
+		}
+	}
+	return served, uncalibrated, float64(right) / float64(len(y))
+}
+
+func argmax(p []float64) int {
+	best := 0
+	for i, v := range p {
+		if v > p[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+// TestTabularTemperature runs a penguins project (three species) with the deployment refit
+// refused, so the deployed model is the evaluated one (tabularTemperature).
+func TestTabularTemperature(t *testing.T) {
+	t.Parallel()
+	tabularTemperature(t, "penguins.csv", "predict the species of a penguin", 3)
+}
+
+// tabularTemperature runs a multiclass project on a shared dataset with the deployment refit
+// refused, so the deployed model is the evaluated one: the temperature decision is recorded,
+// the deployed model carries what it kept, and on the held-out test rows its log loss is not
+// worse than without the temperature, with the same labels.
+func tabularTemperature(t *testing.T, file, description string, budget int64) {
+	e := startEnv(t, pipelinetest.Config{Trainer: evaluatedOnly{pipeline.LocalTrainer{Trials: pipelinetest.Trials}}})
+	p := submit(t, e, pipelinetest.Submission{DatasetID: upload(t, e, file), Description: description, BudgetSeconds: budget})
+	p = wait(t, e, p.ID, 120*time.Second)
+	if p.Stage != store.StageCompleted || p.ModelID == nil {
+		t.Fatalf("stage = %s (%s), want COMPLETED with a model", p.Stage, p.ErrorMessage)
+	}
+	choice, ev := temperatureDecision(t, e, p.ID)
+	_, loaded, _ := deployedModel(t, e, p)
+	art := loaded.Predictor.Artifact()
+	raw := *art
+	raw.Calibration = nil
+
+	var ds struct {
+		Target string `json:"target"`
+		Test   []int  `json:"test"`
+	}
+	readState(t, e, p.ID, "data.json", &ds)
+	header, rows := readCSV(t, file)
+	target := slices.Index(header, ds.Target)
+	var y []float64
+	var scaled, unscaled [][]float64
+	for _, a := range []*mlmodel.Artifact{art, &raw} {
+		pred, err := mlmodel.NewPredictor(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, err := pred.Bind(header)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, i := range ds.Test {
+			k := slices.Index(a.Classes, rows[i][target])
+			if k < 0 {
+				continue
+			}
+			var d mlmodel.Prediction
+			if err := rec.Predict(rows[i], &d); err != nil {
+				t.Fatal(err)
+			}
+			if a == art {
+				y = append(y, float64(k))
+				scaled = append(scaled, d.Probabilities)
+			} else {
+				unscaled = append(unscaled, d.Probabilities)
+			}
+		}
+	}
+	served, before, acc := checkTemperature(t, art, choice, ev, y, scaled, unscaled)
+	t.Logf("%s: %s (evidence %+v); %d test rows: log loss %.4f served, %.4f without the temperature; accuracy %.4f either way",
+		file, choice, ev, len(y), served, before, acc)
+}
+
+// readCSV reads a shared dataset's header and rows.
+func readCSV(t *testing.T, file string) (header []string, rows [][]string) {
+	t.Helper()
+	path, err := pipelinetest.DatasetPath(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs[0], recs[1:]
+}
+
+// TestImageTemperature runs the fashion_mnist image project of TestImageProject: the
+// temperature decision is recorded on the images the trainer held out, the deployed model
+// carries what it kept, and on 300 pictures of the dataset's test split, which the project
+// never saw, its log loss is not worse than without the temperature, with the same labels.
+func TestImageTemperature(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a model")
+	}
+	t.Parallel()
+	e := startEnv(t, pipelinetest.Config{})
+	path, _ := imageZip(t, "fashion_mnist", "train", 50)
+	ds, err := e.Upload(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := submit(t, e, pipelinetest.Submission{DatasetID: ds.ID, Description: "classify the clothing in each picture", BudgetSeconds: 6})
+	p = wait(t, e, p.ID, 120*time.Second)
+	if p.Stage != store.StageCompleted || p.ModelID == nil {
+		t.Fatalf("stage = %s (%s), want COMPLETED with a model", p.Stage, p.ErrorMessage)
+	}
+	choice, ev := temperatureDecision(t, e, p.ID)
+	metrics, loaded, _ := deployedModel(t, e, p)
+	art := loaded.Predictor.Artifact()
+	pics := unseenPictures(t, "fashion_mnist", 30)
+	raw, err := art.Image.PredictProba(pics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var y []float64
+	var scaled, unscaled [][]float64
+	for i, e := range pics {
+		var d mlmodel.Prediction
+		if err := art.PredictImage(e.Data, &d); err != nil {
+			t.Fatal(err)
+		}
+		y = append(y, float64(slices.Index(art.Classes, e.Label)))
+		scaled, unscaled = append(scaled, d.Probabilities), append(unscaled, raw[i])
+	}
+	served, before, acc := checkTemperature(t, art, choice, ev, y, scaled, unscaled)
+	t.Logf("%s with %s (evidence %+v); project test images: %v; %d unseen pictures: log loss %.4f served, %.4f without the temperature; accuracy %.4f either way",
+		choice, art.Image.Learner, ev, metrics.GetValues(), len(y), served, before, acc)
+}
+
+// unseenPictures reads the first perClass pictures of each class of the test split of a
+// shared image set, labeled by their class folder.
+func unseenPictures(t *testing.T, set string, perClass int) []image.Example {
+	t.Helper()
+	root := filepath.Join(datasets.MustPath(t, set), "test")
+	classes, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []image.Example
+	for _, c := range classes {
+		files, err := os.ReadDir(filepath.Join(root, c.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := make([]string, 0, len(files))
+		for _, fi := range files {
+			names = append(names, fi.Name())
+		}
+		sort.Strings(names)
+		for _, n := range names[:min(perClass, len(names))] {
+			b, err := os.ReadFile(filepath.Join(root, c.Name(), n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, image.Example{Name: n, Label: c.Name(), Data: b})
+		}
+	}
+	return out
+}
