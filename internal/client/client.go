@@ -1,8 +1,9 @@
 // Package client is the Go client of a Trainyard server that the CLI verbs build on: where the
 // server and the key come from (flags, TRAINYARD_URL / TRAINYARD_API_KEY, the credentials
 // file), the generated Connect clients with the key attached, a streamed upload with progress,
-// a watch that resumes from its cursor after a dropped stream, a streamed download, and errors
-// rewritten to say what to do (wrong URL, missing or rejected key).
+// a watch that resumes from its cursor after a dropped stream, a streamed download, rows and
+// picture files scored in as many Predict calls as the server's message limit needs, and
+// errors rewritten to say what to do (wrong URL, missing or rejected key).
 package client
 
 import (
