@@ -95,12 +95,18 @@ const (
 	maxTemperature = 100
 )
 
+// temperatureSteps is the number of halvings of FitTemperature's interval:
+// 40 bring its ln(10⁴) width to 10⁻¹¹, well below any change of T that
+// matters.
+const temperatureSteps = 40
+
 // FitTemperature returns the temperature scaling of a multiclass classifier
 // that minimizes the log loss of its held-out predictions: proba holds one
 // row of width class probabilities per label in y (class indexes). The
 // mean log loss of softmax(β·log p) is convex in β = 1/T, its derivative
-// the mean over rows of E_q[log p] - log p_y, which rises with β; FitTemperature
-// bisects it to zero on log T within [minTemperature, maxTemperature].
+// the mean over rows of E_q[log p] - log p_y, which rises with β;
+// FitTemperature bisects it to zero on log T within [minTemperature,
+// maxTemperature], ending at a bound when the minimum lies beyond it.
 func FitTemperature(proba []float64, width int, y []float64) Calibration {
 	logs := make([]float64, len(proba))
 	for i, p := range proba {
@@ -108,7 +114,7 @@ func FitTemperature(proba []float64, width int, y []float64) Calibration {
 	}
 	lo, hi := math.Log(minTemperature), math.Log(maxTemperature)
 	q := make([]float64, width)
-	for range 60 {
+	for range temperatureSteps {
 		mid := (lo + hi) / 2
 		// Past the minimum in β (the loss rising) means T is too low.
 		if temperatureSlope(logs, width, y, math.Exp(-mid), q) > 0 {
