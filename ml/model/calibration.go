@@ -95,53 +95,64 @@ const (
 	maxTemperature = 100
 )
 
-// temperatureSteps is the number of halvings of FitTemperature's interval:
-// 40 bring its ln(10⁴) width to 10⁻¹¹, well below any change of T that
-// matters.
-const temperatureSteps = 40
+// temperatureSteps bounds the Newton steps of FitTemperature; a handful
+// reach the minimum, up to about 40 halvings when it lies at a bound.
+const temperatureSteps = 60
 
 // FitTemperature returns the temperature scaling of a multiclass classifier
 // that minimizes the log loss of its held-out predictions: proba holds one
 // row of width class probabilities per label in y (class indexes). The
-// mean log loss of softmax(β·log p) is convex in β = 1/T, its derivative
-// the mean over rows of E_q[log p] - log p_y, which rises with β;
-// FitTemperature bisects it to zero on log T within [minTemperature,
-// maxTemperature], ending at a bound when the minimum lies beyond it.
+// mean log loss of softmax(β·log p) is convex in β = 1/T: its slope is the
+// mean over rows of E_q[log p] - log p_y, its curvature the mean variance
+// of log p under q = softmax(β·log p). FitTemperature takes Newton steps on
+// β from 1, halving (in log scale) the interval known to hold the minimum
+// instead when a step leaves it, within [1/maxTemperature,
+// 1/minTemperature]; it ends at a bound when the minimum lies beyond it.
 func FitTemperature(proba []float64, width int, y []float64) Calibration {
 	logs := make([]float64, len(proba))
 	for i, p := range proba {
 		logs[i] = math.Log(max(p, calibrationEps))
 	}
-	lo, hi := math.Log(minTemperature), math.Log(maxTemperature)
+	lo, hi, beta := 1.0/maxTemperature, 1.0/minTemperature, 1.0
 	q := make([]float64, width)
 	for range temperatureSteps {
-		mid := (lo + hi) / 2
-		// Past the minimum in β (the loss rising) means T is too low.
-		if temperatureSlope(logs, width, y, math.Exp(-mid), q) > 0 {
-			lo = mid
+		slope, curve := temperatureSlope(logs, width, y, beta, q)
+		if slope > 0 {
+			hi = beta
 		} else {
-			hi = mid
+			lo = beta
+		}
+		next := beta - slope/curve
+		if !(next > lo && next < hi) {
+			next = math.Sqrt(lo * hi)
+		}
+		done := math.Abs(next-beta) <= 1e-12*beta
+		beta = next
+		if done {
+			break
 		}
 	}
-	return Calibration{Temperature: math.Exp((lo + hi) / 2)}
+	return Calibration{Temperature: 1 / beta}
 }
 
-// temperatureSlope is the derivative in β of the mean log loss of
-// softmax(β·logs) over the rows of logs (width log-probabilities each,
-// labeled y), using q as scratch.
-func temperatureSlope(logs []float64, width int, y []float64, beta float64, q []float64) float64 {
-	slope := 0.0
+// temperatureSlope returns the first and second derivatives in β of the
+// mean log loss of softmax(β·logs) over the rows of logs (width
+// log-probabilities each, labeled y), using q as scratch.
+func temperatureSlope(logs []float64, width int, y []float64, beta float64, q []float64) (slope, curve float64) {
 	for i, c := range y {
 		row := logs[i*width : (i+1)*width]
 		copy(q, row)
 		softmaxScaled(q, beta)
-		mean := 0.0
+		mean, sq := 0.0, 0.0
 		for j, l := range row {
 			mean += q[j] * l
+			sq += q[j] * l * l
 		}
 		slope += mean - row[int(c)]
+		curve += sq - mean*mean
 	}
-	return slope / float64(len(y))
+	n := float64(len(y))
+	return slope / n, curve / n
 }
 
 // settle turns the blended class probabilities of one row into the model's

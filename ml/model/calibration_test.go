@@ -277,4 +277,10 @@ func TestFitTemperature(t *testing.T) {
 			t.Errorf("logits ×%v: log loss %.4f calibrated by T=%v, want below the uncalibrated %.4f", c.sharpen, after/4000, cal.Temperature, before/4000)
 		}
 	}
+	// Every row right: the lower the temperature the lower the log loss,
+	// down to the bound.
+	right := FitTemperature([]float64{0.6, 0.3, 0.1, 0.2, 0.5, 0.3}, 3, []float64{0, 1})
+	if math.Abs(right.Temperature-minTemperature) > 1e-9 {
+		t.Errorf("FitTemperature(every row right) = %v, want the bound %v", right.Temperature, minTemperature)
+	}
 }
