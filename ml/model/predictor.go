@@ -210,7 +210,7 @@ func (p *Predictor) finish(s *scratch, dst *Prediction) {
 		out := s.out[:max(w, 2)]
 		x := s.x[m.pipe]
 		if m.trees != nil {
-			if m.ts != nil {
+			if m.ts != nil && m.ts.score != nil {
 				m.ts.predictRow(x, s.keys, &s.walk, out)
 			} else {
 				s.xr = roundFloat32(s.xr, x)

@@ -163,9 +163,10 @@ func (ts *treeSet) walkWide(keys []uint32, stride int, idx, act []int32) {
 }
 
 // predictRow predicts one row of features x into out (k values) as gbdt.Model.Predict does on
-// their float32-rounded values, by the scorer when the trees allow it: it visits the few splits
+// their float32-rounded values, by the scorer, which ts must have: it visits the few splits
 // that send the row right, where a walk from each root waits on a chain of dependent loads.
-// keys holds a row's keys and w one row, as scratch.
+// (Trees the scorer cannot take are better walked one row by gbdt than by the block walk,
+// which is built for many rows.) keys holds a row's keys and w one row, as scratch.
 func (ts *treeSet) predictRow(x []float64, keys []uint32, w *walkBuf, out []float64) {
 	keys = keys[:ts.stride()]
 	ts.setKeys(keys, x)
