@@ -361,19 +361,19 @@ func (p *Pipeline) trainDecision(st *trainState) decision.Decision {
 		if i == 6 {
 			break
 		}
-		alts = append(alts, decision.Alternative{Option: fmt.Sprintf("trial %d: %s", t.Number, t.Params), Score: decision.Score(t.Score), Note: trimNote(t.Note)})
+		alts = append(alts, decision.Alternative{Option: t.option(), Score: decision.Score(t.Score), Note: trimNote(t.Note)})
 		listed[t.Number] = true
 	}
 	winner := fmt.Sprintf("trial %d", st.Best)
 	for _, t := range st.Trials {
 		if t.Number == st.Best {
-			winner = fmt.Sprintf("trial %d (%s)", t.Number, t.Params)
+			winner = fmt.Sprintf("trial %d (%s %s)", t.Number, t.Learner, t.settings())
 		}
 	}
 	rivals := st.familyRivals()
 	for _, r := range rivals {
 		if !listed[r.Number] {
-			alts = append(alts, decision.Alternative{Option: fmt.Sprintf("trial %d: %s", r.Number, r.Params), Score: decision.Score(r.Score), Note: "the best " + r.Learner})
+			alts = append(alts, decision.Alternative{Option: r.option(), Score: decision.Score(r.Score), Note: "the best " + r.Learner})
 		}
 	}
 	judged := []decision.Alternative{{Option: winner, Score: decision.Score(st.Score)}}
@@ -388,6 +388,19 @@ func (p *Pipeline) trainDecision(st *trainState) decision.Decision {
 			"higher_is_better": st.HigherIsBetter, "validation": st.Validation, "seconds": round3(st.Seconds),
 			"families": st.Config.Families, "budget_seconds": st.Config.BudgetSeconds, "balance": st.Config.Balance, "attempts": st.Attempts, "replayed": st.Replayed},
 		leadConfidence(m, len(st.OOFLabels), judged))
+}
+
+// option names a trial among a decision's alternatives: "trial 7: gbdt num_leaves=63,...".
+func (t trialSummary) option() string {
+	return fmt.Sprintf("trial %d: %s %s", t.Number, t.Learner, t.settings())
+}
+
+// settings are a trial's parameters, or what a trial without any used.
+func (t trialSummary) settings() string {
+	if t.Params == "" {
+		return "with its defaults"
+	}
+	return t.Params
 }
 
 // familyRivals returns the best ok trial of each learner family the chosen model does not use
