@@ -7,9 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
-	"sort"
 	"testing"
 	"time"
 
@@ -33,31 +31,11 @@ import (
 // fashionImages reads the first n images of each class of a split of the shared image set.
 func fashionImages(t *testing.T, split string, n int) []image.Example {
 	t.Helper()
-	root := filepath.Join(sharedPath(t, "fashion_mnist"), split)
-	classes, err := os.ReadDir(root)
+	ex, err := image.ReadFolders(filepath.Join(sharedPath(t, "fashion_mnist"), split), n)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []image.Example
-	for _, c := range classes {
-		files, err := os.ReadDir(filepath.Join(root, c.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		names := make([]string, 0, len(files))
-		for _, f := range files {
-			names = append(names, f.Name())
-		}
-		sort.Strings(names)
-		for _, name := range names[:min(n, len(names))] {
-			b, err := os.ReadFile(filepath.Join(root, c.Name(), name))
-			if err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, image.Example{Name: name, Label: c.Name(), Data: b})
-		}
-	}
-	return out
+	return ex
 }
 
 // deployImage stores an image artifact and records a DEPLOYED model of u (no ONNX export).

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"testing"
 	"time"
 
@@ -221,29 +220,9 @@ func TestImageTemperature(t *testing.T) {
 // shared image set, labeled by their class folder.
 func unseenPictures(t *testing.T, set string, perClass int) []image.Example {
 	t.Helper()
-	root := filepath.Join(datasets.MustPath(t, set), "test")
-	classes, err := os.ReadDir(root)
+	ex, err := image.ReadFolders(filepath.Join(datasets.MustPath(t, set), "test"), perClass)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []image.Example
-	for _, c := range classes {
-		files, err := os.ReadDir(filepath.Join(root, c.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		names := make([]string, 0, len(files))
-		for _, fi := range files {
-			names = append(names, fi.Name())
-		}
-		sort.Strings(names)
-		for _, n := range names[:min(perClass, len(names))] {
-			b, err := os.ReadFile(filepath.Join(root, c.Name(), n))
-			if err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, image.Example{Name: n, Label: c.Name(), Data: b})
-		}
-	}
-	return out
+	return ex
 }

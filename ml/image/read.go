@@ -145,3 +145,39 @@ func ReadCSV(r io.Reader, dir string) ([]Example, error) {
 	}
 	return out, nil
 }
+
+// ReadFolders returns the pictures of a folder of class folders, the layout a training zip
+// has, labeled by their folder: the first perClass of each class by file name (all when
+// perClass <= 0), classes in name order.
+func ReadFolders(root string, perClass int) ([]Example, error) {
+	classes, err := os.ReadDir(root)
+	if err != nil {
+		return nil, err
+	}
+	var out []Example
+	for _, c := range classes {
+		if !c.IsDir() || strings.HasPrefix(c.Name(), ".") {
+			continue
+		}
+		files, err := os.ReadDir(filepath.Join(root, c.Name()))
+		if err != nil {
+			return nil, err
+		}
+		n := 0
+		for _, f := range files { // os.ReadDir sorts by name
+			if perClass > 0 && n == perClass {
+				break
+			}
+			if f.IsDir() || skipName(f.Name()) {
+				continue
+			}
+			b, err := os.ReadFile(filepath.Join(root, c.Name(), f.Name()))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, Example{Name: f.Name(), Label: c.Name(), Data: b})
+			n++
+		}
+	}
+	return out, nil
+}
