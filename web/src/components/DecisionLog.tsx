@@ -5,11 +5,13 @@ import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { DecisionType, type AuditEntry, ProjectService } from "@trainyard/client";
 import { enumWords, stageLabel } from "../lib/format";
 
-/** Plain words for a confidence between 0 and 1. */
+/** Plain words for a confidence between 0 and 1. A decision's confidence is how clearly its
+ * choice beats the runner-up (0 at a tie), so a low one is a close call between options that may
+ * all be fine, not a doubt about the choice. */
 export function confidenceWords(c: number): string {
-  if (c >= 0.85) return "high confidence";
-  if (c >= 0.6) return "fair confidence";
-  return "low confidence";
+  if (c >= 0.85) return "clear choice";
+  if (c >= 0.6) return "fairly clear";
+  return "close call";
 }
 
 /**
@@ -49,7 +51,7 @@ export function DecisionLog({ decisions }: { decisions: AuditEntry[] }) {
         </Typography>
       </Typography>
       <Typography variant="body2" color="text.secondary" sx={{ mb: 2 }}>
-        Every choice the agents made, why, and how sure they were. Open one to see the alternatives and the evidence.
+        Every choice the agents made, why, and how clearly it beat the alternatives. Open one to see them and the evidence.
       </Typography>
       {decisions.length === 0 && <Typography color="text.secondary">No decisions yet.</Typography>}
       <Box data-testid="decision-log">

@@ -25,7 +25,7 @@ describe("DecisionLog", () => {
     });
     render(<DecisionLog decisions={[d]} />);
     const summary = screen.getByRole("button", { name: /Target column: predict column Survived/ });
-    expect(screen.getByText(/92% · high confidence/)).toBeTruthy();
+    expect(screen.getByText(/92% · clear choice/)).toBeTruthy();
     fireEvent.click(summary);
     expect(screen.getByText(/Survived is a two-valued column/)).toBeTruthy();
     expect(screen.getByText("decided by: rules")).toBeTruthy();
@@ -33,7 +33,7 @@ describe("DecisionLog", () => {
     expect(screen.getByText("matched_word")).toBeTruthy();
   });
   it("words confidence", () => {
-    expect([confidenceWords(0.9), confidenceWords(0.7), confidenceWords(0.2)]).toEqual(["high confidence", "fair confidence", "low confidence"]);
+    expect([confidenceWords(0.9), confidenceWords(0.7), confidenceWords(0.2)]).toEqual(["clear choice", "fairly clear", "close call"]);
   });
 });
 
