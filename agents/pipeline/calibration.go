@@ -91,17 +91,17 @@ func (p *Pipeline) temperatureDecision(fit *temperatureFit, m metrics.Metric, fr
 		t, from, fit.rows, temperatureFolds-1, temperatureFolds, fit.after, fit.before)
 	const keep = "keep the probabilities as the model gives them"
 	if t <= 1 {
-		return p.decided(typeModelChoice, keep,
+		return p.decided(typeCalibration, keep,
 			reasoning+"A temperature below 1 would sharpen the probabilities; the model is left as it is, since its few errors on these rows cannot show what sharpening its next confident error costs.",
 			[]decision.Alternative{raw, scaled}, evidence, 1-lead(m, fit.rows, fit.fitted, fit.before))
 	}
 	gain := lead(m, fit.rows, fit.after, fit.before)
 	if gain < temperatureLead {
-		return p.decided(typeModelChoice, keep,
+		return p.decided(typeCalibration, keep,
 			reasoning+"The drop, if any, is within the noise of a log loss measured on these rows, so the model is left as it is.",
 			[]decision.Alternative{raw, scaled}, evidence, 1-gain)
 	}
-	return p.measured(typeModelChoice, fmt.Sprintf("scale the probabilities by temperature %.3g", t),
+	return p.measured(typeCalibration, fmt.Sprintf("scale the probabilities by temperature %.3g", t),
 		reasoning+"The model returns the scaled probabilities: T softens its overconfident probabilities by more than the noise of a log loss measured on these rows.",
 		m, fit.rows, []decision.Alternative{scaled, raw}, evidence)
 }

@@ -35,7 +35,7 @@ func temperatureDecision(t *testing.T, e *pipelinetest.Env, id uuid.UUID) (strin
 	t.Helper()
 	var found string
 	var ev calibrationEvidence
-	for _, d := range decisionsOf(audit(t, e, id), "model_choice") {
+	for _, d := range decisionsOf(audit(t, e, id), "calibration") {
 		var got calibrationEvidence
 		if json.Unmarshal(d.Evidence, &got) == nil && got.Temperature > 0 {
 			found, ev = d.Decision, got

@@ -27,6 +27,7 @@ const (
 	typeDeployment      decision.Type = "deployment"
 	typeRecovery        decision.Type = "recovery"
 	typeClassBalance    decision.Type = "class_balance"
+	typeCalibration     decision.Type = "calibration"
 )
 
 // auditEntry turns a decision into the store's audit entry for a stage.

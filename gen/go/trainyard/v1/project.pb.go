@@ -213,6 +213,8 @@ const (
 	DecisionType_DECISION_TYPE_RECOVERY DecisionType = 19
 	// How to weigh or resample imbalanced classes.
 	DecisionType_DECISION_TYPE_CLASS_BALANCE DecisionType = 20
+	// Whether and how to rescale the model's probabilities (temperature scaling).
+	DecisionType_DECISION_TYPE_CALIBRATION DecisionType = 21
 )
 
 // Enum value maps for DecisionType.
@@ -239,6 +241,7 @@ var (
 		18: "DECISION_TYPE_DEPLOYMENT",
 		19: "DECISION_TYPE_RECOVERY",
 		20: "DECISION_TYPE_CLASS_BALANCE",
+		21: "DECISION_TYPE_CALIBRATION",
 	}
 	DecisionType_value = map[string]int32{
 		"DECISION_TYPE_UNSPECIFIED":      0,
@@ -262,6 +265,7 @@ var (
 		"DECISION_TYPE_DEPLOYMENT":       18,
 		"DECISION_TYPE_RECOVERY":         19,
 		"DECISION_TYPE_CLASS_BALANCE":    20,
+		"DECISION_TYPE_CALIBRATION":      21,
 	}
 )
 
@@ -2459,7 +2463,7 @@ const file_trainyard_v1_project_proto_rawDesc = "" +
 	"\x11LabelingTaskState\x12#\n" +
 	"\x1fLABELING_TASK_STATE_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18LABELING_TASK_STATE_OPEN\x10\x01\x12 \n" +
-	"\x1cLABELING_TASK_STATE_ANSWERED\x10\x02*\x82\x05\n" +
+	"\x1cLABELING_TASK_STATE_ANSWERED\x10\x02*\xa1\x05\n" +
 	"\fDecisionType\x12\x1d\n" +
 	"\x19DECISION_TYPE_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aDECISION_TYPE_PROBLEM_TYPE\x10\x01\x12\x1f\n" +
@@ -2482,7 +2486,8 @@ const file_trainyard_v1_project_proto_rawDesc = "" +
 	"\x17DECISION_TYPE_ITERATION\x10\x11\x12\x1c\n" +
 	"\x18DECISION_TYPE_DEPLOYMENT\x10\x12\x12\x1a\n" +
 	"\x16DECISION_TYPE_RECOVERY\x10\x13\x12\x1f\n" +
-	"\x1bDECISION_TYPE_CLASS_BALANCE\x10\x14*z\n" +
+	"\x1bDECISION_TYPE_CLASS_BALANCE\x10\x14\x12\x1d\n" +
+	"\x19DECISION_TYPE_CALIBRATION\x10\x15*z\n" +
 	"\bLogLevel\x12\x19\n" +
 	"\x15LOG_LEVEL_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fLOG_LEVEL_DEBUG\x10\x01\x12\x12\n" +

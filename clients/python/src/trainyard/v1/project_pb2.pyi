@@ -60,6 +60,7 @@ class DecisionType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DECISION_TYPE_DEPLOYMENT: _ClassVar[DecisionType]
     DECISION_TYPE_RECOVERY: _ClassVar[DecisionType]
     DECISION_TYPE_CLASS_BALANCE: _ClassVar[DecisionType]
+    DECISION_TYPE_CALIBRATION: _ClassVar[DecisionType]
 
 class LogLevel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -104,6 +105,7 @@ DECISION_TYPE_ITERATION: DecisionType
 DECISION_TYPE_DEPLOYMENT: DecisionType
 DECISION_TYPE_RECOVERY: DecisionType
 DECISION_TYPE_CLASS_BALANCE: DecisionType
+DECISION_TYPE_CALIBRATION: DecisionType
 LOG_LEVEL_UNSPECIFIED: LogLevel
 LOG_LEVEL_DEBUG: LogLevel
 LOG_LEVEL_INFO: LogLevel
