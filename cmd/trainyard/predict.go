@@ -92,8 +92,11 @@ func readInput(stderr io.Writer, input string, m *trainyardv1.Model) (rows clien
 			return client.Rows{}, "", fmt.Errorf("%s is a picture or a folder, but %s: give --input a CSV or JSON file", input, takes)
 		}
 		rows, skipped, err := client.ReadPictures(input, col)
-		if len(skipped) > 0 {
-			fmt.Fprintf(stderr, "Skipped %d entries of %s that are not pictures: %s\n", len(skipped), input, listed(skipped, 10))
+		switch n := len(skipped); {
+		case n == 1:
+			fmt.Fprintf(stderr, "Skipped %s in %s: not a picture\n", skipped[0], input)
+		case n > 1:
+			fmt.Fprintf(stderr, "Skipped %d entries of %s that are not pictures: %s\n", n, input, listed(skipped, 10))
 		}
 		return rows, "", err
 	}
