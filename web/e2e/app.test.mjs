@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -18,6 +18,16 @@ const repo = resolve(web, "..");
 const artifacts = join(here, "artifacts");
 const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const dataset = resolve(repo, "..", "shared", "datasets", "titanic.csv");
+const pictures = resolve(repo, "..", "shared", "datasets", "fashion_mnist");
+// Zips the first N pictures of each class folder of SRC into DST, in class folders.
+const zipClassFolders = `
+import os, sys, zipfile
+src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+with zipfile.ZipFile(dst, "w") as z:
+    for c in sorted(os.listdir(src)):
+        for f in sorted(os.listdir(os.path.join(src, c)))[:n]:
+            z.write(os.path.join(src, c, f), c + "/" + f)
+`;
 const completeTimeout = Number(process.env.TRAINYARD_E2E_TIMEOUT_MS ?? 240_000);
 
 /** The binary the first test built, for the ones after it. */
@@ -307,6 +317,34 @@ test("the web app end to end in chromium", { skip, timeout: completeTimeout + 24
     await panel.waitFor({ state: "detached", timeout: 30_000 });
     await page.getByTestId("headline").waitFor({ timeout: completeTimeout });
     await shot("15-labeled-results", page.getByTestId("results"));
+  });
+
+  await step("an image project: train on pictures, classify one in Try it", async () => {
+    // Eight pictures of each class, zipped in class folders as a person would.
+    const zip = join(artifacts, "fashion-80.zip");
+    execFileSync("python3", ["-c", zipClassFolders, join(pictures, "train"), zip, "8"]);
+    await page.getByRole("link", { name: "New project" }).first().click();
+    await page.getByRole("heading", { name: "New project", exact: true }).waitFor();
+    await page.getByLabel("Describe the problem").fill("Classify the clothing in each picture");
+    await page.getByLabel("Data file").setInputFiles(zip);
+    await page.getByText(/fashion-80\.zip.*uploaded/).waitFor({ timeout: 30_000 });
+    await page.getByLabel("Time budget (minutes)").fill("0.25");
+    await page.getByRole("button", { name: "Start training" }).click();
+    await page.waitForURL(/\/projects\/[0-9a-f-]+$/);
+    await page.getByTestId("headline").waitFor({ timeout: completeTimeout });
+    assert.match(await page.getByTestId("headline").innerText(), /unseen pictures/);
+    await page.getByRole("tab", { name: "Try it" }).click();
+    await page.getByRole("img", { name: "the example picture" }).waitFor();
+    const bags = join(pictures, "test", "bag");
+    await page.getByLabel("image: choose a picture").setInputFiles(join(bags, readdirSync(bags).sort()[0]));
+    await page.getByRole("img", { name: /^the chosen picture/ }).waitFor();
+    await page.getByRole("button", { name: "Predict", exact: true }).click();
+    const pred = page.getByTestId("prediction");
+    await pred.waitFor({ timeout: 30_000 });
+    const text = await pred.innerText();
+    assert.match(text, /Predicted label/i);
+    assert.doesNotMatch(text, /no explanation/, "an image model is not asked for an explanation");
+    await shot("17-image-playground", page.getByTestId("results"));
   });
 
   await step("a laptop screen and no console errors", async () => {
