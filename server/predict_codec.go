@@ -196,38 +196,32 @@ func (blk *valueBlock) refill() int {
 
 // value returns the next fresh Value.
 func (blk *valueBlock) value() *structpb.Value {
-	if len(blk.vals) == 0 {
-		n := 1
-		if blk.chunk {
-			n = blk.refill()
-		}
-		blk.vals = make([]structpb.Value, n)
-	}
-	v := &blk.vals[0]
-	blk.vals = blk.vals[1:]
+	v := take(&blk.vals, blk.refill())
 	blk.given++
 	return v
 }
 
 // number returns a fresh number kind holding x.
 func (blk *valueBlock) number(x float64) *structpb.Value_NumberValue {
-	if len(blk.nums) == 0 {
-		blk.nums = make([]structpb.Value_NumberValue, blk.refill())
-	}
-	k := &blk.nums[0]
-	blk.nums = blk.nums[1:]
+	k := take(&blk.nums, blk.refill())
 	k.NumberValue = x
 	return k
 }
 
 // text returns a fresh string kind holding s.
 func (blk *valueBlock) text(s string) *structpb.Value_StringValue {
-	if len(blk.texts) == 0 {
-		blk.texts = make([]structpb.Value_StringValue, blk.refill())
-	}
-	k := &blk.texts[0]
-	blk.texts = blk.texts[1:]
+	k := take(&blk.texts, blk.refill())
 	k.StringValue = s
+	return k
+}
+
+// take hands out the next item of slab, which it fills with n fresh items when it is empty.
+func take[T any](slab *[]T, n int) *T {
+	if len(*slab) == 0 {
+		*slab = make([]T, n)
+	}
+	k := &(*slab)[0]
+	*slab = (*slab)[1:]
 	return k
 }
 
