@@ -73,19 +73,10 @@ func soften(probs []float64, beta float64) {
 
 // softmaxScaled replaces z by softmax(beta·z).
 func softmaxScaled(z []float64, beta float64) {
-	top := math.Inf(-1)
-	for i, v := range z {
-		z[i] = beta * v
-		top = max(top, z[i])
-	}
-	sum := 0.0
-	for i, v := range z {
-		z[i] = math.Exp(v - top)
-		sum += z[i]
-	}
 	for i := range z {
-		z[i] /= sum
+		z[i] *= beta
 	}
+	softmax(z)
 }
 
 // Temperatures a fitted temperature scaling stays within: beyond them the
