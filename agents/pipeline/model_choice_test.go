@@ -18,7 +18,7 @@ func TestTrainDecisionFollowsTheMetric(t *testing.T) {
 		score   float64
 	}
 	state := func(rows int, trials ...trial) *trainState {
-		st := &trainState{Iteration: 1, Metric: "rmse", Best: 1, Score: trials[0].score, Members: []string{trials[0].learner + "×1.00"}, OOFLabels: make([]float64, rows)}
+		st := &trainState{Iteration: 1, Metric: "rmse", Best: 1, Score: trials[0].score, Learners: []string{trials[0].learner}, OOFLabels: make([]float64, rows)}
 		for i, tr := range trials {
 			st.Trials = append(st.Trials, trialSummary{Number: i + 1, Learner: tr.learner, Score: tr.score, Status: "ok"})
 		}

@@ -55,8 +55,11 @@ type trainState struct {
 	Best           int            `json:"best"`
 	Trials         []trialSummary `json:"trials"`
 	Members        []string       `json:"members"`
-	Seconds        float64        `json:"seconds"`
-	Attempts       int            `json:"attempts"`
+	// Learners are the learner families of the blend's members (Members says them with their
+	// weights, for people).
+	Learners []string `json:"learners,omitempty"`
+	Seconds  float64  `json:"seconds"`
+	Attempts int      `json:"attempts"`
 	// Replayed counts the trials taken from an interrupted run's records instead of fitted.
 	Replayed int `json:"replayed,omitempty"`
 	// OOF are out-of-fold predictions (Width per row) with the encoded labels of those rows.
@@ -334,6 +337,7 @@ func newTrainState(iter int, cfg trainConfig, res *TrainResult, attempts int) *t
 	}
 	for _, m := range res.Artifact.Members {
 		st.Members = append(st.Members, fmt.Sprintf("%s×%.2f", m.Learner, m.Weight))
+		st.Learners = append(st.Learners, m.Learner)
 	}
 	st.OOF = res.OOF
 	st.OOFLabels = make([]float64, len(res.OOFRows))
@@ -404,13 +408,12 @@ func (t trialSummary) settings() string {
 }
 
 // familyRivals returns the best ok trial of each learner family the chosen model does not use
-// (its blend's members), in the order the families were first tried.
+// (its blend's members and the best trial's), in the order the families were first tried.
 func (st *trainState) familyRivals() []trialSummary {
 	m := st.metric()
 	chosen := map[string]bool{}
-	for _, mem := range st.Members {
-		family, _, _ := strings.Cut(mem, "×")
-		chosen[family] = true
+	for _, l := range st.Learners {
+		chosen[l] = true
 	}
 	for _, t := range st.Trials {
 		if t.Number == st.Best {
