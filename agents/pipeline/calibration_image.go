@@ -4,35 +4,18 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"slices"
 
 	"github.com/trainyard/trainyard/ml/image"
 )
-
-// imageHeldOutShare and imageSplitStream are how image.FitClassifier holds out the images it
-// chooses its learner on, with ClassifierParams.ValidationShare left at its default: the first
-// tenth (at least one image per class) of a permutation drawn from PCG(seed, imageSplitStream).
-// The classifier does not keep those images, so imageValidation draws them again;
-// imageValidation checks the draw against the accuracy the classifier recorded on them.
-const (
-	imageHeldOutShare = 0.1
-	imageSplitStream  = 0xfeed
-)
-
-// imageValidationRows returns the indexes, among n training images of k classes given to
-// image.FitClassifier with seed, of the images it held out.
-func imageValidationRows(n, k int, seed uint64) []int {
-	perm := rand.New(rand.NewPCG(seed, imageSplitStream)).Perm(n)
-	return perm[:min(n, max(k, int(imageHeldOutShare*float64(n))))]
-}
 
 // imageValidation returns the predictions of classifier c, kept with validation accuracy acc,
 // of the training images train it held out while training. It fails when they are not the
 // images the classifier chose its learner on (their accuracy is not acc), rather than
 // calibrate on images the classifier learned from.
 func imageValidation(ctx context.Context, task string, c *image.Classifier, train []image.Example, seed uint64, acc float64) (*scored, error) {
-	val, err := imageScores(ctx, task, c, pick(train, imageValidationRows(len(train), len(c.Classes), seed)))
+	held, _ := image.ClassifierParams{Seed: seed}.HeldOut(len(train), len(c.Classes))
+	val, err := imageScores(ctx, task, c, pick(train, held))
 	if err != nil {
 		return nil, fmt.Errorf("predict validation images: %w", err)
 	}

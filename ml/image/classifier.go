@@ -98,6 +98,20 @@ type Classifier struct {
 	Candidates []Candidate    `json:"candidates"`
 }
 
+// HeldOut splits n examples of k classes as FitClassifier does with p: val are the ones it
+// holds out to choose between its learners, the first ValidationShare (default 0.1, at least k)
+// of a permutation drawn from p.Seed, and train the rest. The classifier keeps no record of
+// them; a caller calibrating it on those examples finds them again here.
+func (p ClassifierParams) HeldOut(n, k int) (val, train []int) {
+	share := p.ValidationShare
+	if share <= 0 {
+		share = 0.1
+	}
+	perm := rand.New(rand.NewPCG(p.Seed, 0xfeed)).Perm(n)
+	nVal := min(n, max(k, int(share*float64(n))))
+	return perm[:nVal], perm[nVal:]
+}
+
 // FitClassifier learns from labeled examples: the pixel baseline first, then
 // the network with the rest of the budget, keeping the one with the higher
 // validation accuracy (the baseline wins ties).
@@ -105,9 +119,6 @@ func FitClassifier(ctx context.Context, examples []Example, p ClassifierParams) 
 	start := time.Now()
 	if p.Budget <= 0 {
 		p.Budget = 60 * time.Second
-	}
-	if p.ValidationShare <= 0 {
-		p.ValidationShare = 0.1
 	}
 	if p.Epochs <= 0 {
 		p.Epochs = 30
@@ -139,11 +150,7 @@ func FitClassifier(ctx context.Context, examples []Example, p ClassifierParams) 
 	if err != nil {
 		return nil, err
 	}
-	// Stratified-enough random validation split.
-	rng := rand.New(rand.NewPCG(p.Seed, 0xfeed))
-	perm := rng.Perm(len(x))
-	nVal := max(len(classes), int(p.ValidationShare*float64(len(x))))
-	valIdx, trIdx := perm[:nVal], perm[nVal:]
+	valIdx, trIdx := p.HeldOut(len(x), len(classes))
 	pick := func(idx []int) ([][]float32, []int) {
 		xs, ys := make([][]float32, len(idx)), make([]int, len(idx))
 		for i, j := range idx {
