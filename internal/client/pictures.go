@@ -6,15 +6,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	trainyardv1 "github.com/trainyard/trainyard/gen/go/trainyard/v1"
 	"github.com/trainyard/trainyard/ml/image"
 )
-
-// pictureExts are the file name endings of the pictures an image model takes.
-var pictureExts = []string{".png", ".jpg", ".jpeg", ".gif", ".webp"}
 
 // Picture is a picture file whose bytes go in PredictRequest.images.
 type Picture struct {
@@ -40,9 +36,9 @@ func ImageColumn(features []*trainyardv1.FeatureSpec) string {
 func IsPictures(path string) bool {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return hasPictureExt(path)
+		return image.HasImageExt(path)
 	}
-	if fi.IsDir() || hasPictureExt(path) {
+	if fi.IsDir() || image.HasImageExt(path) {
 		return true
 	}
 	return sniff(path) != ""
@@ -83,7 +79,7 @@ func folderPictures(dir string) (pictures, skipped []string, err error) {
 		p := filepath.Join(dir, e.Name())
 		fi, err := os.Stat(p) // through symbolic links
 		switch {
-		case err == nil && fi.Mode().IsRegular() && hasPictureExt(e.Name()):
+		case err == nil && fi.Mode().IsRegular() && image.HasImageExt(e.Name()):
 			pictures = append(pictures, p)
 		case err == nil && fi.IsDir():
 			skipped = append(skipped, e.Name()+"/")
@@ -151,9 +147,4 @@ func sniff(path string) string {
 		return ""
 	}
 	return image.Format(head[:n])
-}
-
-// hasPictureExt reports whether name ends like a picture file.
-func hasPictureExt(name string) bool {
-	return slices.Contains(pictureExts, strings.ToLower(filepath.Ext(name)))
 }

@@ -28,6 +28,10 @@ const MaxImageBytes = 32 << 20
 
 var imageExt = map[string]bool{".png": true, ".jpg": true, ".jpeg": true, ".gif": true, ".webp": true}
 
+// HasImageExt reports whether a file name ends like a picture file (.png, .jpg, .jpeg, .gif or
+// .webp, in any case).
+func HasImageExt(name string) bool { return imageExt[strings.ToLower(path.Ext(name))] }
+
 // ReadZip returns the images of a zip archive in archive order. The label of
 // an image is the name of the folder holding it; images at the top of the
 // archive have no label. An archive holding a labels CSV (a path and a label
@@ -109,7 +113,7 @@ func skipName(name string) bool {
 	if strings.HasPrefix(base, ".") {
 		return true
 	}
-	return !imageExt[strings.ToLower(path.Ext(base))]
+	return !HasImageExt(base)
 }
 
 // ReadCSV reads a CSV with a header holding a path column (named path,
