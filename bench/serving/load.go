@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"sync"
@@ -88,55 +91,83 @@ func requests(model string, header []string, rows [][]string) []*trainyardv1.Pre
 	return reqs
 }
 
-// newConnectTarget calls Predict with the Connect protocol over HTTP/2 (binary protobuf), over
-// conns connections.
-func newConnectTarget(ts *trainyard, header []string, rows [][]string, conns int) target {
-	t := &rpcTarget{label: "trainyard Connect", reqs: requests(ts.model.String(), header, rows)}
+// newConnectTarget calls Predict on model with the Connect protocol over HTTP/2 (binary
+// protobuf) to the server at addr, over conns connections, with the bearer key when not empty.
+func newConnectTarget(label, addr, key, model string, header []string, rows [][]string, conns int) target {
+	t := &rpcTarget{label: label, reqs: requests(model, header, rows)}
 	for range conns {
 		tr := &http.Transport{}
 		tr.Protocols = new(http.Protocols)
 		tr.Protocols.SetUnencryptedHTTP2(true)
-		c := trainyardv1connect.NewPredictionServiceClient(&http.Client{Transport: tr}, ts.base)
+		c := trainyardv1connect.NewPredictionServiceClient(&http.Client{Transport: tr}, "http://"+addr)
 		t.conns = append(t.conns, func(ctx context.Context, req *trainyardv1.PredictRequest) (*trainyardv1.PredictResponse, error) {
-			ctx, ci := connect.NewClientContext(ctx)
-			ci.RequestHeader().Set("Authorization", "Bearer "+ts.key)
+			if key != "" {
+				var ci connect.CallInfo
+				ctx, ci = connect.NewClientContext(ctx)
+				ci.RequestHeader().Set("Authorization", "Bearer "+key)
+			}
 			return c.Predict(ctx, req)
 		})
 	}
 	return t
 }
 
-// newGRPCTarget calls Predict with grpc-go over conns connections.
-func newGRPCTarget(ts *trainyard, header []string, rows [][]string, conns int) target {
-	t := &rpcTarget{label: "trainyard gRPC", reqs: requests(ts.model.String(), header, rows)}
+// newGRPCTarget calls Predict on model with grpc-go to the server at addr, over conns
+// connections, with the bearer key when not empty.
+func newGRPCTarget(label, addr, key, model string, header []string, rows [][]string, conns int) target {
+	t := &rpcTarget{label: label, reqs: requests(model, header, rows)}
 	for range conns {
-		conn, err := grpc.NewClient(ts.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 		if err != nil {
 			panic(err)
 		}
 		c := trainyardv1.NewPredictionServiceClient(conn)
 		t.conns = append(t.conns, func(ctx context.Context, req *trainyardv1.PredictRequest) (*trainyardv1.PredictResponse, error) {
-			return c.Predict(metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+ts.key), req)
+			if key != "" {
+				ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+key)
+			}
+			return c.Predict(ctx, req)
 		})
 	}
 	return t
 }
 
-// restTarget posts {"instances": [row]} as JSON over HTTP/1.1 with keep-alive; concurrent
-// clients get connections of their own from the transport's pool.
+// restTarget posts {"instances": [row]} as JSON over keep-alive HTTP/1.1, each client on a
+// connection of its own. It writes a request's prepared bytes and reads the answer with
+// http.ReadResponse, with no HTTP client in between, much as wrk does: the generator shares the
+// two cores with the server under test, and net/http's client spent about as much CPU a request
+// as Trainyard's server does, which the servers' throughput and latency then paid for.
 type restTarget struct {
-	label, url, key string
-	bodies          [][]byte
-	client          *http.Client
-	pid             int
+	label, addr string
+	reqs        [][]byte // per row, the whole request
+	conns       []*restConn
+	pid         int
 }
 
-func newRESTTarget(label, url, key string, header []string, rows [][]string) target {
-	t := &restTarget{label: label, url: url, key: key,
-		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128, MaxConnsPerHost: 0}}}
+// restConn is one client's connection; nil until its first call.
+type restConn struct {
+	conn net.Conn
+	r    *bufio.Reader
+	body bytes.Buffer
+}
+
+// newRESTTarget posts rows to rawURL (http://host:port/path) with the bearer key, when not
+// empty, from at most clients clients.
+func newRESTTarget(label, rawURL, key string, header []string, rows [][]string, clients int) target {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		panic(err)
+	}
+	t := &restTarget{label: label, addr: u.Host, conns: make([]*restConn, clients)}
+	auth := ""
+	if key != "" {
+		auth = "Authorization: Bearer " + key + "\r\n"
+	}
 	for _, r := range rows {
-		b, _ := json.Marshal(map[string]any{"instances": []any{instance(header, r)}})
-		t.bodies = append(t.bodies, b)
+		body, _ := json.Marshal(map[string]any{"instances": []any{instance(header, r)}})
+		head := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n%sContent-Length: %d\r\n\r\n",
+			u.RequestURI(), u.Host, auth, len(body))
+		t.reqs = append(t.reqs, append([]byte(head), body...))
 	}
 	return t
 }
@@ -147,23 +178,65 @@ func (t *restTarget) cpu() time.Duration { return treeCPU(t.pid) }
 
 func (t *restTarget) setPID(pid int) { t.pid = pid }
 
-func (t *restTarget) call(ctx context.Context, _, i int) (string, error) {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, t.url, bytes.NewReader(t.bodies[i%len(t.bodies)]))
-	req.Header.Set("Content-Type", "application/json")
-	if t.key != "" {
-		req.Header.Set("Authorization", "Bearer "+t.key)
-	}
-	res, err := t.client.Do(req)
+// call sends row i on the client's connection, dialled on its first call. A connection the
+// server closed while it sat idle between cells (uvicorn closes them after 5 seconds) is dialled
+// again once.
+func (t *restTarget) call(_ context.Context, client, i int) (string, error) {
+	req := t.reqs[i%len(t.reqs)]
+	c := t.conns[client]
+	status, err := c.roundTrip(req)
 	if err != nil {
-		return "", err
+		c.close()
+		if c, err = dialREST(t.addr); err == nil {
+			t.conns[client] = c
+			status, err = c.roundTrip(req)
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	return predictedLabel(status, c.body.Bytes())
+}
+
+// errNotDialled is the round trip of a client with no connection yet.
+var errNotDialled = errors.New("not dialled")
+
+func dialREST(addr string) (*restConn, error) {
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return &restConn{conn: conn, r: bufio.NewReader(conn)}, nil
+}
+
+// roundTrip writes req and reads its answer, whose body it leaves in c.body.
+func (c *restConn) roundTrip(req []byte) (status int, err error) {
+	if c == nil {
+		return 0, errNotDialled
+	}
+	if _, err := c.conn.Write(req); err != nil {
+		return 0, err
+	}
+	res, err := http.ReadResponse(c.r, nil)
+	if err != nil {
+		return 0, err
 	}
 	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		return "", err
+	c.body.Reset()
+	_, err = c.body.ReadFrom(res.Body)
+	return res.StatusCode, err
+}
+
+func (c *restConn) close() {
+	if c != nil {
+		c.conn.Close()
 	}
-	if res.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("status %d: %s", res.StatusCode, b)
+}
+
+// predictedLabel reads the label of a one-row REST answer.
+func predictedLabel(status int, b []byte) (string, error) {
+	if status != http.StatusOK {
+		return "", fmt.Errorf("status %d: %s", status, b)
 	}
 	var out struct {
 		Predictions []struct {

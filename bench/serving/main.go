@@ -51,6 +51,7 @@ type config struct {
 	profiles          string
 	batchOnly         bool
 	batchQuoted       bool
+	floor             bool
 	loadGOGC          int
 }
 
@@ -68,13 +69,21 @@ func main() {
 	flag.IntVar(&cfg.batchRows, "batch-rows", 1_000_000, "rows of the batch prediction input")
 	flag.BoolVar(&cfg.batchOnly, "batch-only", false, "measure batch prediction only (no peer, no single-row cells, no -out table)")
 	flag.BoolVar(&cfg.batchQuoted, "batch-quoted", false, "keep the target column in the batch input, its cells quoted as spambase.csv quotes them (\"spam\")")
+	flag.BoolVar(&cfg.floor, "floor", true, "also measure a server answering a fixed prediction over the same HTTP stack (REST and gRPC), the floor under every server")
 	flag.IntVar(&cfg.peerWorkers, "peer-workers", 2, "uvicorn workers of the peer (one per core is fair)")
 	flag.IntVar(&cfg.peerPort, "peer-port", 18777, "the peer's port")
 	flag.IntVar(&cfg.loadGOGC, "load-gogc", 400, "GOGC of this process while it generates load (the latency cells); the batch job it runs keeps Go's default")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run here")
 	flag.StringVar(&cfg.profiles, "profiles", "", "write a CPU profile of the serving child per Trainyard cell into this folder")
 	serveDir := flag.String("serve", "", "internal: serve the benchmark's store and blobs in this folder")
+	serveFloor := flag.Bool("serve-floor", false, "internal: serve the floor's fixed answer")
 	flag.Parse()
+	if *serveFloor {
+		if err := floorChild(); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	if *serveDir != "" {
 		if err := serveChild(*serveDir); err != nil {
 			log.Fatal(err)
@@ -169,16 +178,30 @@ func run(ctx context.Context, cfg config) error {
 	defer peer.stop()
 
 	conns := slices.Max(append(slices.Clone(cfg.clients), cfg.rateClients))
+	model, path := ts.model.String(), "/api/v1/models/"+ts.model.String()+"/predict"
 	targets := []target{
-		newConnectTarget(ts, header, rows, conns),
-		newGRPCTarget(ts, header, rows, conns),
-		newRESTTarget("trainyard REST", ts.base+"/api/v1/models/"+ts.model.String()+"/predict", ts.key, header, rows),
-		newRESTTarget("FastAPI + LightGBM", peer.url+"/predict", "", header, rows),
+		newConnectTarget("trainyard Connect", ts.addr, ts.key, model, header, rows, conns),
+		newGRPCTarget("trainyard gRPC", ts.addr, ts.key, model, header, rows, conns),
+		newRESTTarget("trainyard REST", ts.base+path, ts.key, header, rows, conns),
+		newRESTTarget(peerName, peer.url+"/predict", "", header, rows, conns),
 	}
 	for _, t := range targets[:3] {
 		t.setPID(ts.child.Process.Pid)
 	}
 	targets[3].setPID(peer.cmd.Process.Pid)
+	if cfg.floor {
+		floor, ready, err := startChild(ctx, "-serve-floor")
+		if err != nil {
+			return err
+		}
+		defer interrupt(floor, 5*time.Second)
+		targets = append(targets,
+			newGRPCTarget(floorName+" gRPC", ready.Addr, "", model, header, rows, conns),
+			newRESTTarget(floorName+" REST", "http://"+ready.Addr+"/predict", "", header, rows, conns))
+		for _, t := range targets[4:] {
+			t.setPID(floor.Process.Pid)
+		}
+	}
 	agree, err := agreement(targets[2], targets[3], 200)
 	if err != nil {
 		return err
@@ -331,27 +354,36 @@ func startTrainyard(ctx context.Context, art *model.Artifact) (*trainyard, error
 
 // startChild runs this program with -serve on the folder and waits for its addresses.
 func (t *trainyard) startChild(ctx context.Context) error {
-	self, err := os.Executable()
+	cmd, ready, err := startChild(ctx, "-serve", t.dir)
 	if err != nil {
 		return err
 	}
-	cmd := exec.CommandContext(ctx, self, "-serve", t.dir)
+	t.child, t.addr, t.pprof = cmd, ready.Addr, ready.Pprof
+	t.base = "http://" + ready.Addr
+	return nil
+}
+
+// startChild runs this program with args and waits for the first line it writes.
+func startChild(ctx context.Context, args ...string) (*exec.Cmd, childReady, error) {
+	var ready childReady
+	self, err := os.Executable()
+	if err != nil {
+		return nil, ready, err
+	}
+	cmd := exec.CommandContext(ctx, self, args...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return err
+		return nil, ready, err
 	}
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start the serving child: %w", err)
+		return nil, ready, fmt.Errorf("start the child %v: %w", args, err)
 	}
-	t.child = cmd
-	var ready childReady
 	if err := json.NewDecoder(out).Decode(&ready); err != nil {
-		return fmt.Errorf("the serving child did not start: %w", err)
+		interrupt(cmd, time.Second)
+		return nil, ready, fmt.Errorf("the child %v did not start: %w", args, err)
 	}
-	t.addr, t.pprof = ready.Addr, ready.Pprof
-	t.base = "http://" + ready.Addr
-	return nil
+	return cmd, ready, nil
 }
 
 func (t *trainyard) close() {

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"time"
 
+	trainyardv1 "github.com/trainyard/trainyard/gen/go/trainyard/v1"
+	"github.com/trainyard/trainyard/gen/go/trainyard/v1/trainyardv1connect"
 	"github.com/trainyard/trainyard/internal/blob"
 	"github.com/trainyard/trainyard/internal/datasets"
 	"github.com/trainyard/trainyard/internal/store"
@@ -90,10 +92,60 @@ func serveChild(dir string) error {
 	return srv.Shutdown(sctx)
 }
 
+// floorAnswer is the floor child's answer to every REST prediction.
+const floorAnswer = `{"predictions":[{"label":"spam","probabilities":{"nonspam":0.01,"spam":0.99}}]}`
+
+// floorChild serves a fixed answer to every prediction over the HTTP stack the Trainyard child
+// uses (net/http with HTTP/1.1 and unencrypted HTTP/2): REST at POST /predict, and Predict over
+// gRPC and Connect through a connect-go handler with no interceptors and no model. Nothing a
+// server does per request can cost less, so its cells are the floor that the HTTP stack, the load
+// generator and the two shared cores put under every server measured here.
+func floorChild() error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /predict", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, floorAnswer)
+	})
+	mux.Handle(trainyardv1connect.NewPredictionServiceHandler(floorPredictions{}))
+	srv := &http.Server{Handler: mux, Protocols: new(http.Protocols)}
+	srv.Protocols.SetHTTP1(true)
+	srv.Protocols.SetUnencryptedHTTP2(true)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	if err := json.NewEncoder(os.Stdout).Encode(childReady{Addr: ln.Addr().String()}); err != nil {
+		return err
+	}
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	return srv.Close()
+}
+
+// floorPredictions answers every Predict with one fixed prediction.
+type floorPredictions struct {
+	trainyardv1connect.UnimplementedPredictionServiceHandler
+}
+
+func (floorPredictions) Predict(context.Context, *trainyardv1.PredictRequest) (*trainyardv1.PredictResponse, error) {
+	return &trainyardv1.PredictResponse{Predictions: []*trainyardv1.Prediction{{
+		Result:        &trainyardv1.Prediction_Label{Label: "spam"},
+		Probabilities: map[string]float64{"nonspam": 0.01, "spam": 0.99},
+	}}}, nil
+}
+
 // profileCell starts fetching a CPU profile of the serving child for the measured part of a
 // Trainyard cell when -profiles is set; the returned function waits for it.
 func profileCell(cfg config, ts *trainyard, t target, clients int) func() {
-	if cfg.profiles == "" || !strings.HasPrefix(t.name(), "trainyard") {
+	if cfg.profiles == "" || !isTrainyard(t.name()) {
 		return func() {}
 	}
 	done := make(chan struct{})
