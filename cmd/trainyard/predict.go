@@ -15,12 +15,13 @@ import (
 
 // runPredict implements `trainyard predict`: score the rows of a CSV or JSON file (or stdin),
 // or for an image model a picture or a folder of them, with a deployed model and print them
-// with their predictions (a table, --out CSV, or the PredictResponse with --output json).
+// with their predictions (a table, --out CSV, or the PredictResponse with --output json); an
+// object detector's prediction is the objects it found in the picture, boxes in its pixels.
 func runPredict(ctx context.Context, e env, args []string) error {
 	v := newClientVerb(e, "predict", "MODEL --input rows.csv|rows.json|-|photo.png|photos/ [--out preds.csv] [--explain] [--output json]")
 	input := v.fs.String("input", "", "what to score: a CSV with a header line, a JSON array of objects, or - for stdin; "+
 		"for an image model also a picture (png, jpg, jpeg, gif, webp) or a folder of them")
-	out := v.fs.String("out", "", "write the rows with their predictions to this CSV file")
+	out := v.fs.String("out", "", "write the rows with their predictions to this CSV file (for an object detector, a line per object found)")
 	explain := v.fs.Bool("explain", false, "also return each row's top feature contributions")
 	pos, err := v.parse(args, 1)
 	if err != nil {
@@ -49,16 +50,13 @@ func runPredict(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return c.Explain(err)
 	}
-	classes := m.GetClasses()
-	if len(classes) == 0 {
-		classes = probabilityLabels(res.GetPredictions())
-	}
+	rep := reportFor(m, rows, in, res.GetPredictions())
 	if *out != "" {
 		f, err := os.Create(*out)
 		if err != nil {
 			return err
 		}
-		if err := client.WritePredictions(f, rows, res.GetPredictions(), classes); err != nil {
+		if err := rep.csv(f); err != nil {
 			f.Close()
 			return err
 		}
@@ -75,7 +73,35 @@ func runPredict(ctx context.Context, e env, args []string) error {
 	if *out != "" {
 		return nil
 	}
-	return printPredictions(e.stdout, res.GetPredictions(), in.Pictures)
+	return printPredictions(e.stdout, res.GetPredictions(), in.Pictures, rep.answer)
+}
+
+// predictionReport shows a model's predictions: as CSV for --out, and as one answer per row
+// (head, on the row's line, and lines below it) for the terminal.
+type predictionReport struct {
+	csv    func(w io.Writer) error
+	answer func(i int, p *trainyardv1.Prediction) (head string, below []string)
+}
+
+// reportFor returns the report of the predictions preds of m for rows: the objects found in
+// each picture for an object detector, with boxes in the pixels of the picture files, and the
+// answer with its probability otherwise.
+func reportFor(m *trainyardv1.Model, rows client.Rows, in client.Inputs, preds []*trainyardv1.Prediction) predictionReport {
+	if m.GetProblemType() == trainyardv1.ProblemType_PROBLEM_TYPE_IMAGE_OBJECT_DETECTION {
+		sizes := client.PictureSizes(in.Pictures)
+		return predictionReport{
+			csv:    func(w io.Writer) error { return client.WriteDetections(w, rows, preds, sizes) },
+			answer: func(i int, p *trainyardv1.Prediction) (string, []string) { return objectLines(p, sizes[i]) },
+		}
+	}
+	classes := m.GetClasses()
+	if len(classes) == 0 {
+		classes = probabilityLabels(preds)
+	}
+	return predictionReport{
+		csv:    func(w io.Writer) error { return client.WritePredictions(w, rows, preds, classes) },
+		answer: func(_ int, p *trainyardv1.Prediction) (string, []string) { return answerText(p), nil },
+	}
 }
 
 // readInput reads --input: for an image model a picture or a folder of them, otherwise rows
@@ -133,8 +159,8 @@ func probabilityLabels(preds []*trainyardv1.Prediction) []string {
 }
 
 // printPredictions writes one line per row: its number, its picture file when it has one,
-// the prediction, the probability of the predicted class, and any error or warning.
-func printPredictions(w io.Writer, preds []*trainyardv1.Prediction, pictures []client.Picture) error {
+// the answer's head and any warning, then the lines of the answer below it, or the row's error.
+func printPredictions(w io.Writer, preds []*trainyardv1.Prediction, pictures []client.Picture, answer func(int, *trainyardv1.Prediction) (string, []string)) error {
 	failed := 0
 	for i, p := range preds {
 		line := fmt.Sprintf("%4d  ", i+1)
@@ -146,18 +172,27 @@ func printPredictions(w io.Writer, preds []*trainyardv1.Prediction, pictures []c
 			fmt.Fprintf(w, "%serror: %s\n", line, p.GetError())
 			continue
 		}
-		ans := client.PredictionText(p)
-		line += ans
-		if pr, ok := p.GetProbabilities()[ans]; ok {
-			line += fmt.Sprintf("  (p=%.3f)", pr)
-		}
+		head, below := answer(i, p)
+		line += head
 		for _, wn := range p.GetWarnings() {
 			line += "  note: " + wn
 		}
 		fmt.Fprintln(w, line)
+		for _, b := range below {
+			fmt.Fprintln(w, b)
+		}
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d of %d rows could not be scored", failed, len(preds))
 	}
 	return nil
+}
+
+// answerText is a label or value with the probability of the predicted class, if given.
+func answerText(p *trainyardv1.Prediction) string {
+	ans := client.PredictionText(p)
+	if pr, ok := p.GetProbabilities()[ans]; ok {
+		ans += fmt.Sprintf("  (p=%.3f)", pr)
+	}
+	return ans
 }

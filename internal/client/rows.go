@@ -205,15 +205,7 @@ func WritePredictions(w io.Writer, rows Rows, preds []*trainyardv1.Prediction, c
 		return err
 	}
 	for i, p := range preds {
-		var rec []string
-		if i < len(rows.Values) {
-			for _, c := range rows.Columns {
-				rec = append(rec, cellText(rows.Values[i][c]))
-			}
-		} else {
-			rec = make([]string, len(rows.Columns))
-		}
-		rec = append(rec, PredictionText(p))
+		rec := append(inputCells(rows, i), PredictionText(p))
 		for _, c := range classes {
 			if pr, ok := p.GetProbabilities()[c]; ok {
 				rec = append(rec, strconv.FormatFloat(pr, 'g', 6, 64))
@@ -228,6 +220,18 @@ func WritePredictions(w io.Writer, rows Rows, preds []*trainyardv1.Prediction, c
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// inputCells returns row i's cells as text in the input's column order (empty cells for a row
+// the input does not have), the first columns of a line of predictions.
+func inputCells(rows Rows, i int) []string {
+	out := make([]string, len(rows.Columns))
+	if i < len(rows.Values) {
+		for j, c := range rows.Columns {
+			out[j] = cellText(rows.Values[i][c])
+		}
+	}
+	return out
 }
 
 // PredictionText is a prediction's answer as text: the label, or the value.
