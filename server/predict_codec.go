@@ -138,7 +138,8 @@ func decodeStruct(b []byte, s *structpb.Struct, depth int) bool {
 		return true
 	}
 	s.Fields = make(map[string]*structpb.Value, n)
-	blk := &valueBlock{vals: make([]structpb.Value, n)}
+	blk := &valueBlock{}
+	blk.vals.reserve(n)
 	for len(b) > 0 {
 		_, _, n := protowire.ConsumeTag(b)
 		b = b[n:]
@@ -175,13 +176,13 @@ func countEntries(b []byte) int {
 
 // valueBlock hands out Values and their number and text kinds from a few allocations: sized
 // up front when the decoder knows how many values a Struct holds (the binary decoder), or in
-// chunks that grow with the values handed out (chunk: the JSON decoder).
+// chunks that grow with the values handed out (chunk: the JSON decoder, which keeps its block
+// from one body to the next and hands the same items out again after reset).
 type valueBlock struct {
-	vals  []structpb.Value
-	nums  []structpb.Value_NumberValue
-	texts []structpb.Value_StringValue
+	vals  arena[structpb.Value]
+	nums  arena[structpb.Value_NumberValue]
+	texts arena[structpb.Value_StringValue]
 	chunk bool
-	given int // with chunk: values handed out so far
 }
 
 // refill is how many of a slab's items to allocate when it runs out: in a block sized up
@@ -189,41 +190,74 @@ type valueBlock struct {
 // were handed out so far, from 16 to 1024.
 func (blk *valueBlock) refill() int {
 	if !blk.chunk {
-		return len(blk.vals) + 1
+		return blk.vals.left() + 1
 	}
-	return min(max(blk.given, 16), 1024)
+	return min(max(blk.vals.given, 16), 1024)
 }
 
 // value returns the next fresh Value.
 func (blk *valueBlock) value() *structpb.Value {
-	v := take(&blk.vals, blk.refill())
-	blk.given++
-	return v
+	return blk.vals.take(blk.refill())
 }
 
 // number returns a fresh number kind holding x.
 func (blk *valueBlock) number(x float64) *structpb.Value_NumberValue {
-	k := take(&blk.nums, blk.refill())
+	k := blk.nums.take(blk.refill())
 	k.NumberValue = x
 	return k
 }
 
 // text returns a fresh string kind holding s.
 func (blk *valueBlock) text(s string) *structpb.Value_StringValue {
-	k := take(&blk.texts, blk.refill())
+	k := blk.texts.take(blk.refill())
 	k.StringValue = s
 	return k
 }
 
-// take hands out the next item of slab, which it fills with n fresh items when it is empty.
-func take[T any](slab *[]T, n int) *T {
-	if len(*slab) == 0 {
-		*slab = make([]T, n)
-	}
-	k := &(*slab)[0]
-	*slab = (*slab)[1:]
-	return k
+// reset makes every item handed out available again.
+func (blk *valueBlock) reset() {
+	blk.vals.reset()
+	blk.nums.reset()
+	blk.texts.reset()
 }
+
+// arena hands out zeroed items of T from slabs it allocates as it runs out of them, and keeps:
+// after reset it hands out the same items again.
+type arena[T any] struct {
+	slabs [][]T
+	slab  int // the slab the next item comes from
+	next  int // the next item's index in it
+	given int // items handed out since the last reset
+}
+
+// take returns the next item, allocating a slab of n items first when none is left.
+func (a *arena[T]) take(n int) *T {
+	for a.slab < len(a.slabs) && a.next == len(a.slabs[a.slab]) {
+		a.slab, a.next = a.slab+1, 0
+	}
+	if a.slab == len(a.slabs) {
+		a.slabs = append(a.slabs, make([]T, n))
+	}
+	t := &a.slabs[a.slab][a.next]
+	clear(a.slabs[a.slab][a.next : a.next+1])
+	a.next++
+	a.given++
+	return t
+}
+
+// reserve gives the arena a slab of n items to hand out first (it must be empty).
+func (a *arena[T]) reserve(n int) { a.slabs = [][]T{make([]T, n)} }
+
+// left is how many items the current slab has left.
+func (a *arena[T]) left() int {
+	if a.slab == len(a.slabs) {
+		return 0
+	}
+	return len(a.slabs[a.slab]) - a.next
+}
+
+// reset makes every item handed out available again.
+func (a *arena[T]) reset() { a.slab, a.next, a.given = 0, 0, 0 }
 
 // decodeEntry decodes one map entry of a Struct: a key and a value, both optional.
 func decodeEntry(b []byte, blk *valueBlock, depth int) (string, *structpb.Value, bool) {

@@ -35,7 +35,7 @@ type servingHarness struct {
 }
 
 // newServingHarness serves the whole API over SQLite and a file blob store.
-func newServingHarness(t *testing.T) *servingHarness {
+func newServingHarness(t testing.TB) *servingHarness {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, sqliteURL(t), store.Options{PollInterval: 200 * time.Millisecond})

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	trainyardv1 "github.com/trainyard/trainyard/gen/go/trainyard/v1"
@@ -17,11 +18,19 @@ import (
 // maxFastDepth — and leaves anything else to protojson (returning false), so the result and
 // every error stay exactly the gateway's (fuzzed in predict_json_internal_test.go).
 
-// jsonDecoder reads one JSON body. It is reused, with the keys it has seen (see key).
+// jsonDecoder reads one JSON body into its PredictRequest. It is reused, with the keys it has
+// seen (see key), the memory of the last body and the request it decoded last: that request's
+// rows, their maps and Values are handed out again for the next body, so a decoder that has
+// read a body like the next allocates nothing for it. A request is the decoder's until release.
 type jsonDecoder struct {
 	in  []byte
 	pos int
-	// vals hands out the request's Values from a few allocations.
+	// body is memory for the bodies the decoder reads (see readBody).
+	body []byte
+	req trainyardv1.PredictRequest
+	// rows, maps and vals hand out the request's Structs, their field maps and Values.
+	rows arena[structpb.Struct]
+	maps fieldMaps
 	vals valueBlock
 	// keys holds the object keys of earlier bodies, so that a key every row repeats is one
 	// string for all of them; keyBytes is their total length, bounded by maxKeyBytes.
@@ -32,20 +41,78 @@ type jsonDecoder struct {
 	width int
 }
 
-// maxKeyBytes bounds the keys a decoder keeps between bodies.
-const maxKeyBytes = 64 << 10
+// maxKeyBytes bounds the keys a decoder keeps between bodies, maxKeptValues the Values and
+// maxKeptBody the body memory: a decoder that read a larger request goes back to the pool
+// without them.
+const (
+	maxKeyBytes   = 64 << 10
+	maxKeptValues = 16 << 10
+	maxKeptBody   = 1 << 20
+)
 
 // jsonDecoders keeps decoders, and the keys they have seen, for reuse.
-var jsonDecoders = sync.Pool{New: func() any { return &jsonDecoder{keys: map[string]string{}} }}
+var jsonDecoders = sync.Pool{New: func() any {
+	return &jsonDecoder{keys: map[string]string{}, vals: valueBlock{chunk: true}}
+}}
 
-// decodePredictJSON decodes body into r; false means "let protojson decode it" (r is then
-// partly filled: start over with a fresh one).
-func decodePredictJSON(body []byte, r *trainyardv1.PredictRequest) bool {
-	d := jsonDecoders.Get().(*jsonDecoder)
-	defer jsonDecoders.Put(d)
-	d.in, d.pos, d.vals = body, 0, valueBlock{chunk: true}
-	defer func() { d.in, d.vals = nil, valueBlock{} }()
-	return d.request(r) && !d.skipSpace()
+// getJSONDecoder returns a decoder from the pool; release it when its request is done with.
+func getJSONDecoder() *jsonDecoder { return jsonDecoders.Get().(*jsonDecoder) }
+
+// decode decodes body into the decoder's request; false means "let protojson decode it".
+func (d *jsonDecoder) decode(body []byte) (*trainyardv1.PredictRequest, bool) {
+	d.reset()
+	d.in = body
+	defer func() { d.in = nil }()
+	return &d.req, d.request(&d.req) && !d.skipSpace()
+}
+
+// release returns the decoder to the pool: nothing may read the request it decoded after this.
+func (d *jsonDecoder) release() {
+	if d.vals.vals.given > maxKeptValues {
+		d.rows, d.maps, d.vals = arena[structpb.Struct]{}, fieldMaps{}, valueBlock{chunk: true}
+		d.req.Instances = nil
+	}
+	if cap(d.body) > maxKeptBody {
+		d.body = nil
+	}
+	d.reset()
+	jsonDecoders.Put(d)
+}
+
+// reset readies the decoder for a body, its request empty and every row, map and Value
+// handed out before available again.
+func (d *jsonDecoder) reset() {
+	rows := d.req.Instances[:0]
+	proto.Reset(&d.req)
+	d.req.Instances = rows
+	d.rows.reset()
+	d.maps.reset()
+	d.vals.reset()
+	d.pos = 0
+}
+
+// fieldMaps hands out empty field maps for a body's objects, and keeps them for the next body.
+type fieldMaps struct {
+	maps []map[string]*structpb.Value
+	next int
+}
+
+// take returns an empty map, made with room for width fields when none is kept.
+func (f *fieldMaps) take(width int) map[string]*structpb.Value {
+	if f.next == len(f.maps) {
+		f.maps = append(f.maps, make(map[string]*structpb.Value, width))
+	}
+	m := f.maps[f.next]
+	f.next++
+	return m
+}
+
+// reset empties the maps handed out, to hand them out again.
+func (f *fieldMaps) reset() {
+	for _, m := range f.maps[:f.next] {
+		clear(m)
+	}
+	f.next = 0
 }
 
 // request reads the top-level object.
@@ -113,10 +180,10 @@ func (d *jsonDecoder) object(depth int) (*structpb.Struct, bool) {
 	if depth >= maxFastDepth {
 		return nil, false
 	}
-	s := &structpb.Struct{}
+	s := d.rows.take(min(max(d.rows.given, 4), 1024))
 	ok := d.members(func(key []byte) bool {
 		if s.Fields == nil {
-			s.Fields = make(map[string]*structpb.Value, d.width)
+			s.Fields = d.maps.take(d.width)
 		}
 		if _, dup := s.Fields[string(key)]; dup {
 			return false

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -45,14 +46,39 @@ var jsonDeclines = []string{
 // whatever it takes decodes to exactly what the gateway's JSON decoder gives.
 func TestDecodePredictJSON(t *testing.T) {
 	for _, body := range jsonAccepts {
-		if !decodePredictJSON([]byte(body), &trainyardv1.PredictRequest{}) {
+		d := getJSONDecoder()
+		if _, ok := d.decode([]byte(body)); !ok {
 			t.Errorf("hand decoder declined %s", body)
 		}
+		d.release()
 		checkDecoded(t, []byte(body))
 	}
 	for _, body := range jsonDeclines {
-		if r := (&trainyardv1.PredictRequest{}); decodePredictJSON([]byte(body), r) {
+		d := getJSONDecoder()
+		if r, ok := d.decode([]byte(body)); ok {
 			t.Errorf("hand decoder took %q (to %v), want it left to protojson", body, r)
+		}
+		d.release()
+	}
+}
+
+// TestJSONDecoderReuse: a decoder that read other bodies before, accepted or declined, larger or
+// smaller, decodes the next exactly as a fresh one: nothing of an earlier request shows.
+func TestJSONDecoderReuse(t *testing.T) {
+	d := getJSONDecoder()
+	defer d.release()
+	bodies := append(slices.Clone(jsonAccepts), jsonDeclines...)
+	backward := slices.Clone(bodies)
+	slices.Reverse(backward)
+	for _, order := range [][]string{bodies, backward} {
+		for _, body := range order {
+			got, ok := d.decode([]byte(body))
+			if !ok {
+				continue
+			}
+			if want := protojsonDecoded(t, []byte(body)); !proto.Equal(got, want) {
+				t.Fatalf("a reused decoder reads %q as %v, want %v", body, got, want)
+			}
 		}
 	}
 }
@@ -68,17 +94,24 @@ func FuzzDecodePredictJSON(f *testing.F) {
 
 // checkDecoded fails t when body's hand decoding, if any, differs from protojson's.
 func checkDecoded(t *testing.T, body []byte) {
-	got := &trainyardv1.PredictRequest{}
-	if !decodePredictJSON(body, got) {
+	d := getJSONDecoder()
+	defer d.release()
+	got, ok := d.decode(body)
+	if !ok {
 		return
 	}
+	if want := protojsonDecoded(t, body); !proto.Equal(got, want) {
+		t.Fatalf("hand decoder reads %q as %v, want %v", body, got, want)
+	}
+}
+
+// protojsonDecoded is body as the gateway's JSON decoder reads it; t fails if it cannot.
+func protojsonDecoded(t *testing.T, body []byte) *trainyardv1.PredictRequest {
 	want := &trainyardv1.PredictRequest{}
 	if err := newJSONMarshaler().NewDecoder(bytes.NewReader(body)).Decode(want); err != nil {
 		t.Fatalf("hand decoder took %q, which the gateway rejects: %v", body, err)
 	}
-	if !proto.Equal(got, want) {
-		t.Fatalf("hand decoder reads %q as %v, want %v", body, got, want)
-	}
+	return want
 }
 
 // BenchmarkDecodeRESTPredict decodes the body of a one-row REST prediction of 57 numbers.
@@ -95,8 +128,10 @@ func BenchmarkDecodeRESTPredict(b *testing.B) {
 	in := []byte(body.String())
 	rp := &restPredict{json: newJSONMarshaler()}
 	for b.Loop() {
-		if _, err := rp.decodeBody(in); err != nil {
+		d := getJSONDecoder()
+		if _, err := rp.decodeBody(in, d); err != nil {
 			b.Fatal(err)
 		}
+		d.release()
 	}
 }

@@ -54,9 +54,13 @@ func (p *plane) mountPredictREST(s *Server, svc *PredictionService) {
 // forwards too (Authorization, and those incomingHeader passes).
 var forwardedHeaders = []string{"Authorization", RequestIDHeader, "Idempotency-Key"}
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP implements http.Handler. The request d decodes is d's, and goes back to the pool
+// with it: the chain and the service are done with a request when the call returns, and keep
+// nothing of it.
 func (rp *restPredict) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	req, err := rp.decode(w, r)
+	d := getJSONDecoder()
+	defer d.release()
+	req, err := rp.decode(w, r, d)
 	if err != nil {
 		restErrorHandler(r.Context(), rp.s.gateway, rp.json, w, r, err)
 		return
@@ -124,8 +128,9 @@ func (neverSent) RoundTrip(*http.Request) (*http.Response, error) {
 
 // decode returns the PredictRequest of a REST call, named by the path (see decodeBody). Its
 // errors are gRPC statuses, as the gateway's are.
-func (rp *restPredict) decode(w http.ResponseWriter, r *http.Request) (*trainyardv1.PredictRequest, error) {
-	body, err := readBody(w, r)
+func (rp *restPredict) decode(w http.ResponseWriter, r *http.Request, d *jsonDecoder) (*trainyardv1.PredictRequest, error) {
+	body, err := readBody(w, r, d.body)
+	d.body = body
 	if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
 		return nil, &runtime.HTTPStatusError{HTTPStatus: http.StatusRequestEntityTooLarge, Err: status.Errorf(codes.ResourceExhausted,
 			"request body larger than %d MB: send fewer instances per request, or run a batch prediction (POST /api/v1/models/{id}:batchPredict)", maxMessageBytes>>20)}
@@ -133,7 +138,7 @@ func (rp *restPredict) decode(w http.ResponseWriter, r *http.Request) (*trainyar
 	if err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "read request: %v", err)
 	}
-	req, err := rp.decodeBody(body)
+	req, err := rp.decodeBody(body, d)
 	if err != nil {
 		return nil, err
 	}
@@ -141,30 +146,29 @@ func (rp *restPredict) decode(w http.ResponseWriter, r *http.Request) (*trainyar
 	return req, nil
 }
 
-// decodeBody decodes a REST Predict body as the gateway does: by hand (decodePredictJSON), or
-// with the gateway's JSON decoder when the hand decoder declines.
-func (rp *restPredict) decodeBody(body []byte) (*trainyardv1.PredictRequest, error) {
-	req := &trainyardv1.PredictRequest{}
-	if decodePredictJSON(body, req) {
+// decodeBody decodes a REST Predict body as the gateway does: by hand with d (see
+// predict_json.go), or with the gateway's JSON decoder when d declines.
+func (rp *restPredict) decodeBody(body []byte, d *jsonDecoder) (*trainyardv1.PredictRequest, error) {
+	if req, ok := d.decode(body); ok {
 		return req, nil
 	}
-	req = &trainyardv1.PredictRequest{}
+	req := &trainyardv1.PredictRequest{}
 	if err := rp.json.NewDecoder(bytes.NewReader(body)).Decode(req); err != nil && !errors.Is(err, io.EOF) {
 		return nil, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
 	return req, nil
 }
 
-// readBody reads a request body of at most maxMessageBytes, in one allocation when the client
-// gave its length.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+// readBody reads a request body of at most maxMessageBytes into buf's memory, which it grows
+// when the body does not fit: once, to the body's length, when the client gave it.
+func readBody(w http.ResponseWriter, r *http.Request, buf []byte) ([]byte, error) {
 	rd := http.MaxBytesReader(w, r.Body, maxMessageBytes)
-	if n := r.ContentLength; n > 0 && n <= maxMessageBytes {
-		body := make([]byte, n)
-		if _, err := io.ReadFull(rd, body); err != nil {
-			return nil, err
-		}
-		return body, nil
+	if n := int(r.ContentLength); n > 0 && n <= maxMessageBytes {
+		buf = slices.Grow(buf[:0], n)[:n]
+		_, err := io.ReadFull(rd, buf)
+		return buf, err
 	}
-	return io.ReadAll(rd)
+	b := bytes.NewBuffer(buf[:0])
+	_, err := b.ReadFrom(rd)
+	return b.Bytes(), err
 }

@@ -30,7 +30,7 @@ func restStatus(t *testing.T, body []byte) (int, string) {
 	return st.Code, st.Message
 }
 
-func sqliteURL(t *testing.T) string { return "sqlite://" + filepath.Join(t.TempDir(), "t.db") }
+func sqliteURL(t testing.TB) string { return "sqlite://" + filepath.Join(t.TempDir(), "t.db") }
 
 func TestUploadRESTErrors(t *testing.T) {
 	h := newDataHarness(t, sqliteURL(t), datasets.Options{MaxBytes: 5000})
