@@ -27,7 +27,7 @@ type jsonDecoder struct {
 	pos int
 	// body is memory for the bodies the decoder reads (see readBody).
 	body []byte
-	req trainyardv1.PredictRequest
+	req  trainyardv1.PredictRequest
 	// rows, maps and vals hand out the request's Structs, their field maps and Values.
 	rows arena[structpb.Struct]
 	maps fieldMaps
