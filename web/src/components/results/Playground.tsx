@@ -2,7 +2,8 @@ import { useState, type FormEvent } from "react";
 import { useMutation } from "@connectrpc/connect-query";
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { Alert, Box, Button, FormControl, InputLabel, MenuItem, Paper, Select, TextField, Typography } from "@mui/material";
-import { PredictionService, FeatureKind, type FeatureSpec, type Model, type Prediction } from "@trainyard/client";
+import { PredictionService, FeatureKind, ProblemType, type FeatureSpec, type Model, type Prediction } from "@trainyard/client";
+import { DetectionView } from "./Detections";
 
 /** The starting value of a feature's field: its example, else the middle of its range. */
 export function initialValue(f: FeatureSpec): string {
@@ -28,12 +29,16 @@ export function toInstance(features: FeatureSpec[], values: Record<string, strin
 }
 
 /** A form built from the model's feature schema that predicts one row and explains the answer
- * (image models classify a picture and have no explanation to give). */
+ * (image models classify a picture, or find the objects in it, and have no explanation to give). */
 export function Playground({ model }: { model: Model }) {
   const [values, setValues] = useState<Record<string, string>>(() => Object.fromEntries(model.features.map((f) => [f.name, initialValue(f)])));
   const predict = useMutation(PredictionService.method.predict);
   const pred = predict.data?.predictions[0];
-  const explains = !model.features.some((f) => f.kind === FeatureKind.IMAGE);
+  const picture = model.features.find((f) => f.kind === FeatureKind.IMAGE);
+  const detects = model.problemType === ProblemType.IMAGE_OBJECT_DETECTION;
+  const explains = !picture && !detects;
+  // The picture the answer is about: the one sent, which the form may have changed since.
+  const sent = picture ? predict.variables?.instances?.[0]?.[picture.name] : undefined;
 
   function submit(e: FormEvent) {
     e.preventDefault();
@@ -57,15 +62,23 @@ export function Playground({ model }: { model: Model }) {
       </Box>
       <Box aria-live="polite">
         {predict.error && <Alert severity="error">{predict.error.rawMessage}</Alert>}
-        {pred && <PredictionView p={pred} target={model.targetColumn} threshold={model.metrics?.threshold} />}
-        {!pred && !predict.error && (
-          <Paper sx={{ p: 3, color: "text.secondary" }}>
-            {explains ? "Change the values and press Predict to see what the model answers, and which inputs pushed it there." : "Choose a picture and press Predict to see what the model answers."}
-          </Paper>
-        )}
+        {pred &&
+          (detects ? (
+            <DetectionView p={pred} picture={typeof sent === "string" ? imageSource(sent) : ""} labels={model.classes} />
+          ) : (
+            <PredictionView p={pred} target={model.targetColumn} threshold={model.metrics?.threshold} />
+          ))}
+        {!pred && !predict.error && <Paper sx={{ p: 3, color: "text.secondary" }}>{emptyHint(explains, detects)}</Paper>}
       </Box>
     </Box>
   );
+}
+
+/** What the answer panel says before the first prediction. */
+function emptyHint(explains: boolean, detects: boolean): string {
+  if (explains) return "Change the values and press Predict to see what the model answers, and which inputs pushed it there.";
+  if (detects) return "Choose a picture and press Predict to see the objects the model finds in it, boxed on the picture.";
+  return "Choose a picture and press Predict to see what the model answers.";
 }
 
 function FeatureField({ f, value, onChange }: { f: FeatureSpec; value: string; onChange: (v: string) => void }) {
