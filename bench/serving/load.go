@@ -91,14 +91,19 @@ func requests(model string, header []string, rows [][]string) []*trainyardv1.Pre
 	return reqs
 }
 
-// newConnectTarget calls Predict on model with the Connect protocol over HTTP/2 (binary
-// protobuf) to the server at addr, over conns connections, with the bearer key when not empty.
-func newConnectTarget(label, addr, key, model string, header []string, rows [][]string, conns int) target {
+// newConnectTarget calls Predict on model with the Connect protocol (binary protobuf) to the
+// server at addr, over conns connections of HTTP/2, or of keep-alive HTTP/1.1 as browsers and
+// connect-node's default transport use it, with the bearer key when not empty.
+func newConnectTarget(label, addr, key, model string, http2 bool, header []string, rows [][]string, conns int) target {
 	t := &rpcTarget{label: label, reqs: requests(model, header, rows)}
 	for range conns {
-		tr := &http.Transport{}
+		tr := &http.Transport{MaxIdleConnsPerHost: 1}
 		tr.Protocols = new(http.Protocols)
-		tr.Protocols.SetUnencryptedHTTP2(true)
+		if http2 {
+			tr.Protocols.SetUnencryptedHTTP2(true)
+		} else {
+			tr.Protocols.SetHTTP1(true)
+		}
 		c := trainyardv1connect.NewPredictionServiceClient(&http.Client{Transport: tr}, "http://"+addr)
 		t.conns = append(t.conns, func(ctx context.Context, req *trainyardv1.PredictRequest) (*trainyardv1.PredictResponse, error) {
 			if key != "" {

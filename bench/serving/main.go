@@ -178,31 +178,35 @@ func run(ctx context.Context, cfg config) error {
 	defer peer.stop()
 
 	conns := slices.Max(append(slices.Clone(cfg.clients), cfg.rateClients))
-	model, path := ts.model.String(), "/api/v1/models/"+ts.model.String()+"/predict"
+	model := ts.model.String()
+	rest := newRESTTarget("trainyard REST", ts.base+"/api/v1/models/"+model+"/predict", ts.key, header, rows, conns)
+	fastapi := newRESTTarget(peerName, peer.url+"/predict", "", header, rows, conns)
 	targets := []target{
-		newConnectTarget("trainyard Connect", ts.addr, ts.key, model, header, rows, conns),
+		newConnectTarget("trainyard Connect", ts.addr, ts.key, model, true, header, rows, conns),
+		newConnectTarget("trainyard Connect HTTP/1.1", ts.addr, ts.key, model, false, header, rows, conns),
 		newGRPCTarget("trainyard gRPC", ts.addr, ts.key, model, header, rows, conns),
-		newRESTTarget("trainyard REST", ts.base+path, ts.key, header, rows, conns),
-		newRESTTarget(peerName, peer.url+"/predict", "", header, rows, conns),
+		rest,
 	}
-	for _, t := range targets[:3] {
+	for _, t := range targets {
 		t.setPID(ts.child.Process.Pid)
 	}
-	targets[3].setPID(peer.cmd.Process.Pid)
+	fastapi.setPID(peer.cmd.Process.Pid)
+	targets = append(targets, fastapi)
 	if cfg.floor {
 		floor, ready, err := startChild(ctx, "-serve-floor")
 		if err != nil {
 			return err
 		}
 		defer interrupt(floor, 5*time.Second)
-		targets = append(targets,
+		for _, t := range []target{
 			newGRPCTarget(floorName+" gRPC", ready.Addr, "", model, header, rows, conns),
-			newRESTTarget(floorName+" REST", "http://"+ready.Addr+"/predict", "", header, rows, conns))
-		for _, t := range targets[4:] {
+			newRESTTarget(floorName+" REST", "http://"+ready.Addr+"/predict", "", header, rows, conns),
+		} {
 			t.setPID(floor.Process.Pid)
+			targets = append(targets, t)
 		}
 	}
-	agree, err := agreement(targets[2], targets[3], 200)
+	agree, err := agreement(rest, fastapi, 200)
 	if err != nil {
 		return err
 	}
@@ -218,7 +222,7 @@ func run(ctx context.Context, cfg config) error {
 			if err != nil {
 				return fmt.Errorf("%s at %d clients: %w", t.name(), c, err)
 			}
-			fmt.Printf("%-20s %3d clients: %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  CPU %.3f ms/req  load %s\n", t.name(), c, r.throughput, r.p50, r.p99, r.cpuPerReq, r.cpu)
+			fmt.Printf("%-40s %3d clients: %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  CPU %.3f ms/req  load %s\n", t.name(), c, r.throughput, r.p50, r.p99, r.cpuPerReq, r.cpu)
 			cells = append(cells, r)
 		}
 	}

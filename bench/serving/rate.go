@@ -123,7 +123,7 @@ func measureRates(ctx context.Context, cfg config, targets []target, cells []cel
 			if err != nil {
 				return nil, 0, fmt.Errorf("%s at %.0f requests/s: %w", t.name(), rate, err)
 			}
-			fmt.Printf("%-20s %6.0f req/s offered: %8.0f served  p50 %6.2f ms  p99 %6.2f ms  p99.9 %6.2f ms  p99 from sending %5.2f ms  CPU %.3f ms/req  load %s\n",
+			fmt.Printf("%-40s %6.0f req/s offered: %8.0f served  p50 %6.2f ms  p99 %6.2f ms  p99.9 %6.2f ms  p99 from sending %5.2f ms  CPU %.3f ms/req  load %s\n",
 				t.name(), rate, r.served, r.p50, r.p99, r.p999, r.sentP99, r.cpuPerReq, r.load)
 			out = append(out, r)
 		}
