@@ -7,14 +7,14 @@ import (
 	"github.com/trainyard/trainyard/ml/metrics"
 )
 
-// A decision the rules make records how sure they are as its confidence, with one reading across
-// the agents: how clearly the choice beats its runner-up, 0 at a tie. The alternatives' scores
-// come in two kinds, and each kind has its builder, so no call site has to correct the
+// A decision the rules make records how sure they are as its confidence. The alternatives'
+// scores come in two kinds, and each kind has its builder, so no call site has to correct the
 // confidence afterwards:
 //
-//   - ruled: scores the rules give options for how well each suits, 0 to 1, higher better
-//     ("impute with indicator" 0.9); the confidence is the margin, the chosen option's score
-//     less the best other one's, as the rules reasoner and the analysis compute it.
+//   - ruled: suitabilities the rules give options, 0 to 1 ("impute with indicator" 0.9), each
+//     read as the chance that its option suits the facts; the confidence is the chance that
+//     the chosen option is the one that suits when only one of it and the best other does
+//     (suitedOver): 0.5 at a tie, near 1 when the choice clearly beats every alternative.
 //   - measured: values of a metric measured on some rows (validation RMSE, test AUC), which
 //     can be lower-is-better and on any scale; the confidence is the chosen option's lead over
 //     its closest rival in the metric's direction, against the noise of those rows (lead).
@@ -23,10 +23,10 @@ import (
 // or not).
 
 // ruled returns a decision made by the rules among alternatives scored for how well they suit,
-// with the margin between the chosen (first) alternative and the best other one as its
-// confidence.
+// the chosen one first, with the chance that it is the better of it and the best other one as
+// its confidence (suitConfidence).
 func (p *Pipeline) ruled(t decision.Type, choice, reasoning string, alts []decision.Alternative, evidence map[string]any) decision.Decision {
-	return p.decided(t, choice, reasoning, alts, evidence, marginConfidence(alts))
+	return p.decided(t, choice, reasoning, alts, evidence, suitConfidence(alts))
 }
 
 // measured returns a decision made by the rules among alternatives scored by metric m on rows
@@ -42,19 +42,45 @@ func (p *Pipeline) decided(t decision.Type, choice, reasoning string, alts []dec
 		Reasoning: reasoning, Confidence: conf, Reasoner: "rules", Time: p.now()}
 }
 
-// marginConfidence is the chosen (first) alternative's score less the best other one's, clamped
-// to [0, 1]; 1 when the chosen one has no score.
-func marginConfidence(alts []decision.Alternative) float64 {
+// suitConfidence is the confidence of the chosen (first) of alternatives scored by suitability:
+// suitedOver its best-scored other. With no other scored it is the chosen one's own score, the
+// chance that it suits; 1 when the chosen one has no score (nothing weighs against it).
+func suitConfidence(alts []decision.Alternative) float64 {
 	if len(alts) == 0 || alts[0].Score == nil {
 		return 1
 	}
-	best, second := *alts[0].Score, 0.0
+	var rival *float64
 	for _, a := range alts[1:] {
-		if a.Score != nil && *a.Score > second {
-			second = *a.Score
-		}
+		rival = higher(rival, a.Score)
 	}
-	return clamp01(best - second)
+	if rival == nil {
+		return clamp01(*alts[0].Score)
+	}
+	return suitedOver(*alts[0].Score, *rival)
+}
+
+// higher returns the higher of two scores, either of which may be missing (nil).
+func higher(a, b *float64) *float64 {
+	if a == nil || (b != nil && *b > *a) {
+		return b
+	}
+	return a
+}
+
+// suitedOver is the chance that an option of suitability s, rather than a rival of suitability
+// r, is the one that suits, reading each as the independent chance that its option suits and
+// knowing that exactly one of them does: s(1−r) / (s(1−r) + r(1−s)), the Bradley–Terry
+// probability with the scores' odds as strengths. It is 0.5 at a tie, 0.73 for 0.8 over 0.6,
+// 0.9 for 0.9 over 0.5, 0.99 for 0.9 over 0.1 and 1 over a rival that cannot suit (0); the
+// margin s − r read the first two as 0 and 0.2, doubt that a rule which plainly applies does
+// not have.
+func suitedOver(s, r float64) float64 {
+	s, r = clamp01(s), clamp01(r)
+	win, lose := s*(1-r), r*(1-s)
+	if win+lose == 0 {
+		return 0.5 // both certain (1 and 1) or both ruled out (0 and 0): nothing tells them apart
+	}
+	return win / (win + lose)
 }
 
 // unscoredConfidence is the confidence of a choice among metric-scored alternatives when the

@@ -104,7 +104,7 @@ func (p *Pipeline) decideIteration(ctx context.Context, iter int, st *trainState
 			return nil, decision.Decision{}, err
 		}
 	}
-	// The choice first, so the recorded margin is the choice's.
+	// The choice first, so the recorded confidence is the choice's.
 	for i, a := range alts {
 		if a.Option == choice {
 			alts[0], alts[i] = alts[i], alts[0]

@@ -202,7 +202,7 @@ func (p *Pipeline) splitLabeled(out *outcome, ds *dataState, ls *labelSet, pool 
 		alt("test on all labels", boolScore(real, 0.3, 0.7), "more test rows, but they measure agreement with made labels"),
 	}
 	if !real {
-		alts[0], alts[1] = alts[1], alts[0] // the choice first, so the margin is the choice's
+		alts[0], alts[1] = alts[1], alts[0] // the choice first, so the confidence is the choice's
 	}
 	realTest := 0
 	for _, row := range test {

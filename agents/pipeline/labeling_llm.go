@@ -253,7 +253,7 @@ func (p *Pipeline) llmLabel(ctx context.Context, r *run, out *outcome, ds *dataS
 		alt("ask the owner", boolScore(ok, 0.3, 0.8), "the owner names clusters or labels rows"),
 	}
 	if !ok {
-		alts[0], alts[1] = alts[1], alts[0] // the choice first, so the margin is the choice's
+		alts[0], alts[1] = alts[1], alts[0] // the choice first, so the confidence is the choice's
 		why := fmt.Sprintf("%d of %d batches failed", failed, len(batches))
 		if agreement >= 0 && agreement < llmMinAgreement {
 			why = fmt.Sprintf("its labels agree with only %s of the %d given labels it labeled blind (at least %s needed)", pct(agreement), checked, pct(llmMinAgreement))

@@ -47,7 +47,7 @@ func byRules(ans reasoner.Answer) bool { return strings.HasPrefix(ans.Reasoner, 
 
 // reasoned completes a decision the pipeline wrote for the chosen answer: the answer's value
 // and reasoner, and, when a model decided, its reasoning and confidence (the rules' are the
-// pipeline's own measured text and margin, already in d).
+// pipeline's own measured text and confidence, already in d).
 func reasoned(d decision.Decision, ans reasoner.Answer) decision.Decision {
 	d.Value = ans.Value
 	d.Reasoner = ans.Reasoner

@@ -16,7 +16,7 @@ import (
 // families (alts), and the search runs exactly the families chosen.
 func (p *Pipeline) decideFamilies(ctx context.Context, out *outcome, alts []decision.Alternative, proposed []string, why string, facts map[string]any) ([]string, error) {
 	all := optionValues(alts)
-	conf := proposalMargin(alts, proposed)
+	conf := proposalConfidence(alts, proposed)
 	scores := map[string]any{}
 	for _, a := range alts {
 		if a.Score != nil {
@@ -42,21 +42,25 @@ func (p *Pipeline) decideFamilies(ctx context.Context, out *outcome, alts []deci
 	return chosen, nil
 }
 
-// proposalMargin is how clearly the proposed options stand out among the scored alternatives,
-// read as for a pick: the best proposed score less the best score left out (less 0 when none is
-// left out).
-func proposalMargin(alts []decision.Alternative, proposed []string) float64 {
-	in, out := 0.0, 0.0
+// proposalConfidence is the confidence of proposing a set among the scored alternatives, read
+// as for a pick (suitConfidence): the best proposed option over the best one left out, or on
+// its own when none is left out.
+func proposalConfidence(alts []decision.Alternative, proposed []string) float64 {
+	var in, out *float64
 	for _, a := range alts {
 		switch {
 		case a.Score == nil:
 		case slices.Contains(proposed, a.Option):
-			in = max(in, *a.Score)
+			in = higher(in, a.Score)
 		default:
-			out = max(out, *a.Score)
+			out = higher(out, a.Score)
 		}
 	}
-	return clamp01(in - out)
+	pick := []decision.Alternative{{Score: in}}
+	if out != nil {
+		pick = append(pick, decision.Alternative{Score: out})
+	}
+	return suitConfidence(pick)
 }
 
 // decideBudget puts the derived budget to the reasoner among its alternatives (the first is
@@ -82,7 +86,7 @@ func (p *Pipeline) decideBudget(ctx context.Context, alts []decision.Alternative
 		return 0, decision.Decision{}, fmt.Errorf("budget %q: %w", choice, err)
 	}
 	b = min(max(b, time.Second), p.opts.MaxBudget)
-	// The chosen budget first, so the recorded margin is the choice's.
+	// The chosen budget first, so the recorded confidence is the choice's.
 	for i, a := range alts {
 		if a.Option == choice {
 			alts[0], alts[i] = alts[i], alts[0]
