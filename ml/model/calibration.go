@@ -62,6 +62,19 @@ func (c *Calibration) Calibrate(probs []float64) {
 	probs[0], probs[1] = 1-p, p
 }
 
+// Softens reports whether c draws the probabilities toward uniform rather
+// than toward 0 and 1: a temperature above 1, or a Platt slope below 1 (its
+// intercept shifts the log-odds without sharpening them). Fitted on the
+// held-out predictions of a model that errs on few of them, a calibration
+// that sharpens is fitted mostly to rows the model labels right; what it
+// costs on the next confident error cannot be measured there.
+func (c *Calibration) Softens() bool {
+	if c.Temperature != 0 {
+		return c.Temperature > 1
+	}
+	return c.A < 1
+}
+
 // soften replaces probs by softmax(beta·log probs), each probability
 // clamped below at calibrationEps: the temperature scaling with T = 1/beta.
 func soften(probs []float64, beta float64) {

@@ -284,3 +284,24 @@ func TestFitTemperature(t *testing.T) {
 		t.Errorf("FitTemperature(every row right) = %v, want the bound %v", right.Temperature, minTemperature)
 	}
 }
+
+// TestCalibrationSoftens: a temperature above 1 and a Platt slope below 1 soften, whatever
+// the intercept; T ≤ 1 and A ≥ 1 do not.
+func TestCalibrationSoftens(t *testing.T) {
+	for _, c := range []struct {
+		cal  Calibration
+		want bool
+	}{
+		{Calibration{Temperature: 1.5}, true},
+		{Calibration{Temperature: 1}, false},
+		{Calibration{Temperature: 0.5}, false},
+		{Calibration{A: 0.5, B: 2}, true},
+		{Calibration{A: 0.99, B: -1}, true},
+		{Calibration{A: 1, B: 0.5}, false},
+		{Calibration{A: 3}, false},
+	} {
+		if got := c.cal.Softens(); got != c.want {
+			t.Errorf("%+v.Softens() = %v, want %v", c.cal, got, c.want)
+		}
+	}
+}

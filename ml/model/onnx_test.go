@@ -410,7 +410,7 @@ type parityImageCase struct {
 // TestImageONNXParityWithOnnxruntime exports image classifiers (networks
 // with and without convolution blocks or a hidden layer, on odd sizes that
 // pooling crops; pixel baselines whose downscale is uneven; two-class
-// models with a threshold and a calibration) and checks that onnxruntime,
+// models with a threshold, a Platt scaling or both) and checks that onnxruntime,
 // given the tensors image.Tensors makes of pictures, answers as
 // PredictImage does on the same pictures: the training pictures and noise
 // of another size.
@@ -435,6 +435,8 @@ func TestImageONNXParityWithOnnxruntime(t *testing.T) {
 	}{
 		{"cnn-binary-calibrated-threshold-0.3", cases[1], 0.3, &Calibration{A: 1.5, B: -0.2}},
 		{"pixels-binary-threshold-0.6", cases[4], 0.6, nil},
+		{"pixels-binary-softening-platt", cases[4], 0, &Calibration{A: 0.4, B: 0.3}},
+		{"cnn-binary-softening-platt", cases[1], 0, &Calibration{A: 0.6, B: -0.5}},
 		{"cnn-rgb-temperature-3", cases[0], 0, &Calibration{Temperature: 3}},
 		{"pixels-rgb-temperature-0.5", cases[3], 0, &Calibration{Temperature: 0.5}},
 	} {
