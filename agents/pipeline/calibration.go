@@ -1,7 +1,10 @@
 package pipeline
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/trainyard/trainyard/agents/decision"
@@ -10,122 +13,189 @@ import (
 	"github.com/trainyard/trainyard/ml/model"
 )
 
-// temperatureLead is the least lead (see lead) a temperature scaling needs over the model's own
-// probabilities on cross-fitted log loss to be kept: at 0.5 the drop in log loss is as large as
-// the noise of a log loss measured on those rows.
-const temperatureLead = 0.5
+// calibrationLead is the least lead (see lead) a calibration fitted to a classifier's held-out
+// predictions needs over the model's own probabilities on cross-fitted log loss to be kept (see
+// heldOutCalibration): at 0.5 the drop in log loss is as large as the noise of a log loss
+// measured on those rows.
+const calibrationLead = 0.5
 
-// temperatureFolds is the number of folds a temperature is cross-fitted on to measure the log
+// calibrationFolds is the number of folds a calibration is cross-fitted on to measure the log
 // loss it gives rows it was not fitted to.
-const temperatureFolds = 5
+const calibrationFolds = 5
 
-// temperatureFit is a temperature fitted to a multiclass classifier's held-out predictions and
-// the log losses it is judged on.
-type temperatureFit struct {
+// calibrationFit is a calibration fitted to a classifier's held-out predictions and the log
+// losses it is judged on.
+type calibrationFit struct {
 	cal model.Calibration
-	// before is the log loss of the model's own probabilities, fitted that of the scaled ones
-	// on the rows the temperature was fitted to, and after the cross-fitted log loss
+	// before is the log loss of the model's own probabilities, fitted that of the calibrated
+	// ones on the rows the calibration was fitted to, and after the cross-fitted log loss
 	// (crossFittedLogLoss).
 	before, fitted, after float64
 	rows                  int
 }
 
+// fitter fits a calibration to a classifier's held-out predictions; nil when it finds none.
+type fitter func(val *scored) *model.Calibration
+
+// fitTemperature is the fitter of a multiclass classifier's temperature scaling.
+func fitTemperature(val *scored) *model.Calibration {
+	c := model.FitTemperature(val.proba, val.width, val.y)
+	return &c
+}
+
 // temperatureCalibration fits a temperature scaling to val, a multiclass classifier's held-out
-// predictions (from), and keeps it only when it softens the probabilities and lowers their
-// cross-fitted log loss by a meaningful margin (temperatureLead). A network trained to a low
+// predictions (from), and keeps it under heldOutCalibration's rule. A network trained to a low
 // training loss, or boosted trees given many rounds, put nearly all the probability on one
 // class even where they are often wrong, and users read those probabilities. It returns the
 // kept scaling (nil when none) and the decision that records the choice with its evidence,
 // or nil, nil when val is not multiclass or has too few rows to cross-fit.
 func (p *Pipeline) temperatureCalibration(val *scored, from string, iteration int) (*model.Calibration, *decision.Decision) {
-	if val.task != automl.Multiclass || len(val.y) < temperatureFolds {
+	if val.task != automl.Multiclass {
+		return nil, nil
+	}
+	return p.heldOutCalibration(val, fitTemperature, from, iteration)
+}
+
+// checkedPlattCalibration fits to val, a binary classifier's held-out predictions (from), the
+// Platt scaling a binary model of rows takes (plattCalibration), and keeps it under
+// heldOutCalibration's rule: a model of rows is Platt-scaled on out-of-fold predictions of
+// every row, where one fitted on the few pictures an image trainer holds out needs to show
+// it helps. It returns the kept scaling (nil when none) and the decision that records the
+// choice, or nil, nil when val is not binary, has too few rows to cross-fit, or gives no
+// scaling.
+func (p *Pipeline) checkedPlattCalibration(ctx context.Context, val *scored, from string, iteration int) (*model.Calibration, *decision.Decision) {
+	if val.task != automl.Binary {
+		return nil, nil
+	}
+	return p.heldOutCalibration(val, func(v *scored) *model.Calibration { return plattCalibration(ctx, v) }, from, iteration)
+}
+
+// heldOutCalibration fits a calibration to val with fit and keeps it only when it softens the
+// probabilities (model.Calibration.Softens) and lowers their cross-fitted log loss by a
+// meaningful margin (calibrationLead). It returns the kept calibration (nil when none) and the
+// decision that records the choice with its evidence, or nil, nil when val has too few rows
+// to cross-fit or fit finds no calibration.
+func (p *Pipeline) heldOutCalibration(val *scored, fit fitter, from string, iteration int) (*model.Calibration, *decision.Decision) {
+	if len(val.y) < calibrationFolds {
 		return nil, nil
 	}
 	m, err := metrics.Lookup("logloss")
 	if err != nil {
 		return nil, nil
 	}
-	fit, err := fitTemperature(val, m)
+	f, err := measureCalibration(val, fit, m)
 	if err != nil {
 		return nil, nil
 	}
-	d := p.temperatureDecision(fit, m, from, iteration)
-	if fit.cal.Temperature <= 1 || lead(m, fit.rows, fit.after, fit.before) < temperatureLead {
+	d := p.calibrationDecision(f, m, from, iteration)
+	if !f.cal.Softens() || lead(m, f.rows, f.after, f.before) < calibrationLead {
 		return nil, &d
 	}
-	return &fit.cal, &d
+	return &f.cal, &d
 }
 
-// fitTemperature fits the temperature of val's rows and measures the log losses m it is judged
-// on.
-func fitTemperature(val *scored, m metrics.Metric) (*temperatureFit, error) {
-	fit := &temperatureFit{cal: model.FitTemperature(val.proba, val.width, val.y), rows: len(val.y)}
+// measureCalibration fits the calibration of val's rows with fit and measures the log losses
+// m it is judged on.
+func measureCalibration(val *scored, fit fitter, m metrics.Metric) (*calibrationFit, error) {
+	cal := fit(val)
+	if cal == nil {
+		return nil, errors.New("no calibration fits the predictions")
+	}
+	f := &calibrationFit{cal: *cal, rows: len(val.y)}
 	var err error
-	if fit.before, err = m.Compute(val.y, metrics.Predictions{Proba: val.probaRows()}); err != nil {
+	if f.before, err = m.Compute(val.y, metrics.Predictions{Proba: val.probaRows()}); err != nil {
 		return nil, err
 	}
-	if fit.fitted, err = m.Compute(val.y, metrics.Predictions{Proba: val.calibrated(&fit.cal).probaRows()}); err != nil {
+	if f.fitted, err = m.Compute(val.y, metrics.Predictions{Proba: val.calibrated(cal).probaRows()}); err != nil {
 		return nil, err
 	}
-	if fit.after, err = crossFittedLogLoss(val, m); err != nil {
+	if f.after, err = crossFittedLogLoss(val, fit, m); err != nil {
 		return nil, err
 	}
-	return fit, nil
+	return f, nil
 }
 
-// temperatureDecision records what temperatureCalibration makes of fit, the temperature of the
-// held-out predictions from, with the log losses m as evidence. A temperature below 1 would
-// sharpen the probabilities: it is not applied, since a model that errs on few of the held-out
-// rows gets a temperature fitted mostly to rows it labels right, and the cost of sharpening its
-// next confident error cannot be measured on them. A softening temperature is kept when its
-// cross-fitted log loss leads the model's own by temperatureLead; the confidence is that lead
-// (measured) or, when the model is left as it is, how far the scaling falls short of it.
-func (p *Pipeline) temperatureDecision(fit *temperatureFit, m metrics.Metric, from string, iteration int) decision.Decision {
-	t := fit.cal.Temperature
-	scaled := alt(fmt.Sprintf("temperature %.3g", t), fit.after, fmt.Sprintf("log loss %.4f cross-fitted, %.4f on the rows it was fitted to", fit.after, fit.fitted))
-	raw := alt("the model's own probabilities (temperature 1)", fit.before, fmt.Sprintf("log loss %.4f", fit.before))
-	evidence := map[string]any{"temperature": t, "logloss_before": fit.before, "logloss_after": fit.after, "logloss_fitted": fit.fitted,
-		"validation_rows": fit.rows, "folds": temperatureFolds, "predictions": from, "iteration": iteration, "lead_needed": temperatureLead}
-	reasoning := fmt.Sprintf("A temperature T scales the class probabilities to p^(1/T), normalized; it keeps their order, so the predicted classes and the accuracy stay the same. "+
-		"T = %.3g minimizes the log loss of the %s (%d rows); fitted to %d of %d parts of them at a time, it gives the other part a log loss of %.4f, against %.4f as the model gives them. ",
-		t, from, fit.rows, temperatureFolds-1, temperatureFolds, fit.after, fit.before)
-	const keep = "keep the probabilities as the model gives them"
-	if t <= 1 {
-		return p.decided(typeCalibration, keep,
-			reasoning+"A temperature below 1 would sharpen the probabilities; the model is left as it is, since its few errors on these rows cannot show what sharpening its next confident error costs.",
-			[]decision.Alternative{raw, scaled}, evidence, 1-lead(m, fit.rows, fit.fitted, fit.before))
+// scalingWords are how a decision names and explains a calibration.
+type scalingWords struct {
+	// name is the scaling with its parameters; how says what it does; sharpens starts the
+	// sentence that says why one that sharpens is not applied.
+	name, how, sharpens string
+	// params are its parameters, as evidence.
+	params map[string]any
+}
+
+// wordsOf returns the words for c: a temperature or a Platt scaling.
+func wordsOf(c model.Calibration) scalingWords {
+	if c.Temperature != 0 {
+		return scalingWords{
+			name:     fmt.Sprintf("temperature %.3g", c.Temperature),
+			how:      "A temperature T scales the class probabilities to p^(1/T), normalized; it keeps their order, so the predicted classes and the accuracy stay the same.",
+			sharpens: "A temperature below 1 would sharpen the probabilities",
+			params:   map[string]any{"temperature": c.Temperature},
+		}
 	}
-	gain := lead(m, fit.rows, fit.after, fit.before)
-	if gain < temperatureLead {
+	return scalingWords{
+		name: fmt.Sprintf("Platt scaling σ(%.3g·logit p %+.3g)", c.A, c.B),
+		how: "A Platt scaling maps the probability p of the second class to σ(A·logit p + B), as a binary model of rows is calibrated; with A > 0 it keeps the order of the predictions, " +
+			"and only B moves some across ½, changing their label.",
+		sharpens: "A slope above 1 would sharpen the probabilities",
+		params:   map[string]any{"slope": c.A, "intercept": c.B},
+	}
+}
+
+// calibrationDecision records what heldOutCalibration makes of f, the calibration of the
+// held-out predictions from, with the log losses m as evidence. A calibration that sharpens
+// the probabilities is not applied, since a model that errs on few of the held-out rows gets
+// one fitted mostly to rows it labels right, and the cost of sharpening its next confident
+// error cannot be measured on them. A softening one is kept when its cross-fitted log loss
+// leads the model's own by calibrationLead; the confidence is that lead (measured) or, when
+// the model is left as it is, how far the calibration falls short of it.
+func (p *Pipeline) calibrationDecision(f *calibrationFit, m metrics.Metric, from string, iteration int) decision.Decision {
+	w := wordsOf(f.cal)
+	scaled := alt(w.name, f.after, fmt.Sprintf("log loss %.4f cross-fitted, %.4f on the rows it was fitted to", f.after, f.fitted))
+	raw := alt("the model's own probabilities", f.before, fmt.Sprintf("log loss %.4f", f.before))
+	evidence := map[string]any{"logloss_before": f.before, "logloss_after": f.after, "logloss_fitted": f.fitted,
+		"validation_rows": f.rows, "folds": calibrationFolds, "predictions": from, "iteration": iteration, "lead_needed": calibrationLead}
+	maps.Copy(evidence, w.params)
+	reasoning := fmt.Sprintf("%s The %s minimizes the log loss of the %s (%d rows); fitted to %d of %d parts of them at a time, it gives the other part a log loss of %.4f, against %.4f as the model gives them. ",
+		w.how, w.name, from, f.rows, calibrationFolds-1, calibrationFolds, f.after, f.before)
+	const keep = "keep the probabilities as the model gives them"
+	if !f.cal.Softens() {
+		return p.decided(typeCalibration, keep,
+			reasoning+w.sharpens+"; the model is left as it is, since its few errors on these rows cannot show what sharpening its next confident error costs.",
+			[]decision.Alternative{raw, scaled}, evidence, 1-lead(m, f.rows, f.fitted, f.before))
+	}
+	gain := lead(m, f.rows, f.after, f.before)
+	if gain < calibrationLead {
 		return p.decided(typeCalibration, keep,
 			reasoning+"The drop, if any, is within the noise of a log loss measured on these rows, so the model is left as it is.",
 			[]decision.Alternative{raw, scaled}, evidence, 1-gain)
 	}
-	return p.measured(typeCalibration, fmt.Sprintf("scale the probabilities by temperature %.3g", t),
-		reasoning+"The model returns the scaled probabilities: T softens its overconfident probabilities by more than the noise of a log loss measured on these rows.",
-		m, fit.rows, []decision.Alternative{scaled, raw}, evidence)
+	return p.measured(typeCalibration, "calibrate the probabilities by "+w.name,
+		reasoning+"The model returns the calibrated probabilities: the "+w.name+" softens its overconfident probabilities by more than the noise of a log loss measured on these rows.",
+		m, f.rows, []decision.Alternative{scaled, raw}, evidence)
 }
 
-// crossFittedLogLoss is the log loss m of val's rows, each calibrated by the temperature fitted
-// to the rows of the other temperatureFolds-1 folds (row i is in fold i mod temperatureFolds),
-// or left as it is where that temperature is below 1, as temperatureCalibration would.
-func crossFittedLogLoss(val *scored, m metrics.Metric) (float64, error) {
+// crossFittedLogLoss is the log loss m of val's rows, each calibrated by fit on the rows of
+// the other calibrationFolds-1 folds (row i is in fold i mod calibrationFolds), or left as it
+// is where that calibration sharpens or none fits, as heldOutCalibration would.
+func crossFittedLogLoss(val *scored, fit fitter, m metrics.Metric) (float64, error) {
 	w := val.width
 	out := &scored{width: w, y: make([]float64, 0, len(val.y)), proba: make([]float64, 0, len(val.proba))}
-	for f := range temperatureFolds {
-		var fitY, fitProba []float64
+	for f := range calibrationFolds {
+		rest := &scored{task: val.task, width: w}
 		var held []int
 		for i, c := range val.y {
-			if i%temperatureFolds == f {
+			if i%calibrationFolds == f {
 				held = append(held, i)
 				continue
 			}
-			fitY, fitProba = append(fitY, c), append(fitProba, val.proba[i*w:(i+1)*w]...)
+			rest.y, rest.proba = append(rest.y, c), append(rest.proba, val.proba[i*w:(i+1)*w]...)
 		}
-		cal := model.FitTemperature(fitProba, w, fitY)
+		cal := fit(rest)
 		for _, i := range held {
 			row := slices.Clone(val.proba[i*w : (i+1)*w])
-			if cal.Temperature > 1 {
+			if cal != nil && cal.Softens() {
 				cal.Calibrate(row)
 			}
 			out.y, out.proba = append(out.y, val.y[i]), append(out.proba, row...)

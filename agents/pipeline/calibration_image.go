@@ -9,13 +9,22 @@ import (
 	"github.com/trainyard/trainyard/ml/image"
 )
 
+// imageTrainState is the image track's training record: the trainState every stage reads, and
+// the training images the trainer held out to choose its learner (image.Classifier.HeldOut), as
+// rows of the uploaded images, which EVALUATION calibrates the kept model's probabilities on.
+// The pipeline keeps them here rather than in the model artifact, which does not carry the
+// images they index; a record written before they were kept has none.
+type imageTrainState struct {
+	trainState
+	HeldOut []int `json:"held_out,omitempty"`
+}
+
 // imageValidation returns the predictions of classifier c, kept with validation accuracy acc,
-// of the training images train it held out while training. It fails when they are not the
-// images the classifier chose its learner on (their accuracy is not acc), rather than
-// calibrate on images the classifier learned from.
-func imageValidation(ctx context.Context, task string, c *image.Classifier, train []image.Example, seed uint64, acc float64) (*scored, error) {
-	held, _ := image.ClassifierParams{Seed: seed}.HeldOut(len(train), len(c.Classes))
-	val, err := imageScores(ctx, task, c, pick(train, held))
+// of held, the images its trainer held out. It fails when c does not score acc on them (they
+// are not the images it chose its learner on), rather than calibrate on images the classifier
+// may have learned from.
+func imageValidation(ctx context.Context, task string, c *image.Classifier, held []image.Example, acc float64) (*scored, error) {
+	val, err := imageScores(ctx, task, c, held)
 	if err != nil {
 		return nil, fmt.Errorf("predict validation images: %w", err)
 	}
@@ -26,7 +35,7 @@ func imageValidation(ctx context.Context, task string, c *image.Classifier, trai
 		}
 	}
 	if got := float64(right) / float64(max(1, len(val.y))); math.Abs(got-acc) > 1e-9 {
-		return nil, fmt.Errorf("the held-out training images could not be found again: accuracy %.4f on them, the trainer recorded %.4f", got, acc)
+		return nil, fmt.Errorf("the recorded held-out training images are not the model's: accuracy %.4f on them, the trainer recorded %.4f", got, acc)
 	}
 	return val, nil
 }

@@ -21,52 +21,64 @@ import (
 	mlmodel "github.com/trainyard/trainyard/ml/model"
 )
 
-// calibrationEvidence is the evidence of a temperature scaling decision.
+// calibrationEvidence is the evidence of a calibration decision: a temperature scaling's
+// temperature, or a Platt scaling's slope and intercept.
 type calibrationEvidence struct {
 	Temperature   float64 `json:"temperature"`
+	Slope         float64 `json:"slope"`
+	Intercept     float64 `json:"intercept"`
 	LoglossBefore float64 `json:"logloss_before"`
 	LoglossAfter  float64 `json:"logloss_after"`
 	Rows          int     `json:"validation_rows"`
 }
 
-// temperatureDecision returns the last temperature scaling decision of a project and its
-// evidence; it fails the test when there is none.
-func temperatureDecision(t *testing.T, e *pipelinetest.Env, id uuid.UUID) (string, calibrationEvidence) {
+// calibrationDecision returns the last calibration decision of a project and its evidence;
+// it fails the test when there is none.
+func calibrationDecision(t *testing.T, e *pipelinetest.Env, id uuid.UUID) (string, calibrationEvidence) {
 	t.Helper()
 	var found string
 	var ev calibrationEvidence
 	for _, d := range decisionsOf(audit(t, e, id), "calibration") {
 		var got calibrationEvidence
-		if json.Unmarshal(d.Evidence, &got) == nil && got.Temperature > 0 {
+		if json.Unmarshal(d.Evidence, &got) == nil && (got.Temperature > 0 || got.Slope > 0) {
 			found, ev = d.Decision, got
 		}
 	}
 	if found == "" {
-		t.Fatal("no temperature scaling decision recorded")
+		t.Fatal("no calibration decision recorded")
 	}
 	return found, ev
 }
 
-// checkTemperature checks that the deployed artifact carries the temperature the decision kept
-// (none when it kept the model's probabilities), and that on held-out rows y with predictions
-// scaled (as served) and raw (without the scaling) the served log loss is not worse and the
-// labels are the same. It returns the two log losses and the accuracy.
-func checkTemperature(t *testing.T, art *mlmodel.Artifact, choice string, ev calibrationEvidence, y []float64, scaled, raw [][]float64) (served, uncalibrated, acc float64) {
+// checkCalibration checks that the deployed artifact carries the calibration the decision
+// kept (none when it kept the model's probabilities), and that on held-out rows y the log loss
+// of the predictions as served is not worse than without the calibration (raw). It returns
+// the two log losses.
+func checkCalibration(t *testing.T, art *mlmodel.Artifact, choice string, ev calibrationEvidence, y []float64, served, raw [][]float64) (servedLoss, rawLoss float64) {
 	t.Helper()
-	kept := art.Calibration != nil && art.Calibration.Temperature > 0
-	if want := ev.LoglossAfter < ev.LoglossBefore && choice != "keep the probabilities as the model gives them"; kept != want || kept && art.Calibration.Temperature != ev.Temperature {
+	kept := art.Calibration != nil
+	want := ev.LoglossAfter < ev.LoglossBefore && choice != "keep the probabilities as the model gives them"
+	if kept != want || kept && *art.Calibration != (mlmodel.Calibration{A: ev.Slope, B: ev.Intercept, Temperature: ev.Temperature}) {
 		t.Errorf("deployed calibration %+v after the decision %q (evidence %+v)", art.Calibration, choice, ev)
 	}
-	served, err := metrics.LogLoss(y, scaled)
+	servedLoss, err := metrics.LogLoss(y, served)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if uncalibrated, err = metrics.LogLoss(y, raw); err != nil {
+	if rawLoss, err = metrics.LogLoss(y, raw); err != nil {
 		t.Fatal(err)
 	}
-	if served > uncalibrated+1e-12 {
-		t.Errorf("held-out log loss %.4f served, %.4f without the temperature: calibration made it worse", served, uncalibrated)
+	if servedLoss > rawLoss+1e-12 {
+		t.Errorf("held-out log loss %.4f served, %.4f without the calibration: calibration made it worse", servedLoss, rawLoss)
 	}
+	return servedLoss, rawLoss
+}
+
+// checkTemperature is checkCalibration for a temperature scaling, which also keeps every
+// label; it returns the two log losses and the accuracy.
+func checkTemperature(t *testing.T, art *mlmodel.Artifact, choice string, ev calibrationEvidence, y []float64, scaled, raw [][]float64) (served, uncalibrated, acc float64) {
+	t.Helper()
+	served, uncalibrated = checkCalibration(t, art, choice, ev, y, scaled, raw)
 	right := 0
 	for i := range y {
 		a, b := argmax(scaled[i]), argmax(raw[i])
@@ -108,7 +120,7 @@ func tabularTemperature(t *testing.T, file, description string, budget int64) {
 	if p.Stage != store.StageCompleted || p.ModelID == nil {
 		t.Fatalf("stage = %s (%s), want COMPLETED with a model", p.Stage, p.ErrorMessage)
 	}
-	choice, ev := temperatureDecision(t, e, p.ID)
+	choice, ev := calibrationDecision(t, e, p.ID)
 	_, loaded, _ := deployedModel(t, e, p)
 	art := loaded.Predictor.Artifact()
 	raw := *art
@@ -193,7 +205,7 @@ func TestImageTemperature(t *testing.T) {
 	if p.Stage != store.StageCompleted || p.ModelID == nil {
 		t.Fatalf("stage = %s (%s), want COMPLETED with a model", p.Stage, p.ErrorMessage)
 	}
-	choice, ev := temperatureDecision(t, e, p.ID)
+	choice, ev := calibrationDecision(t, e, p.ID)
 	metrics, loaded, _ := deployedModel(t, e, p)
 	art := loaded.Predictor.Artifact()
 	pics := unseenPictures(t, "fashion_mnist", 30)
@@ -214,6 +226,105 @@ func TestImageTemperature(t *testing.T) {
 	served, before, acc := checkTemperature(t, art, choice, ev, y, scaled, unscaled)
 	t.Logf("%s with %s (evidence %+v); project test images: %v; %d unseen pictures: log loss %.4f served, %.4f without the temperature; accuracy %.4f either way",
 		choice, art.Image.Learner, ev, metrics.GetValues(), len(y), served, before, acc)
+}
+
+// TestImagePlatt runs a two-class image project (shirts and T-shirts of fashion_mnist, which a
+// small model confuses): the Platt scaling decision is recorded on the images the trainer held
+// out, the deployed model carries what it kept, and on the 200 pictures of the two classes in
+// the dataset's test split, which the project never saw, its log loss is not worse than
+// without the scaling.
+func TestImagePlatt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a model")
+	}
+	t.Parallel()
+	e := startEnv(t, pipelinetest.Config{})
+	classes := []string{"shirt", "tshirt_top"}
+	path, _ := imageZip(t, "fashion_mnist", "train", 300, classes...)
+	ds, err := e.Upload(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := submit(t, e, pipelinetest.Submission{DatasetID: ds.ID, Description: "tell shirts from T-shirts", BudgetSeconds: 6})
+	p = wait(t, e, p.ID, 120*time.Second)
+	if p.Stage != store.StageCompleted || p.ModelID == nil {
+		t.Fatalf("stage = %s (%s), want COMPLETED with a model", p.Stage, p.ErrorMessage)
+	}
+	choice, ev := calibrationDecision(t, e, p.ID)
+	metrics, loaded, _ := deployedModel(t, e, p)
+	art := loaded.Predictor.Artifact()
+	if art.Task != mlmodel.Binary || ev.Slope <= 0 || ev.Temperature != 0 {
+		t.Fatalf("%s model, calibration evidence %+v; want a binary model and a Platt scaling", art.Task, ev)
+	}
+	checkHeldOut(t, e, p.ID, path, art)
+	pics := slices.DeleteFunc(unseenPictures(t, "fashion_mnist", 100), func(e image.Example) bool { return !slices.Contains(classes, e.Label) })
+	raw, err := art.Image.PredictProba(pics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var y []float64
+	var served [][]float64
+	rightServed, rightRaw := 0, 0
+	for i, e := range pics {
+		var d mlmodel.Prediction
+		if err := art.PredictImage(e.Data, &d); err != nil {
+			t.Fatal(err)
+		}
+		k := slices.Index(art.Classes, e.Label)
+		y, served = append(y, float64(k)), append(served, d.Probabilities)
+		if d.Class == k {
+			rightServed++
+		}
+		if argmax(raw[i]) == k {
+			rightRaw++
+		}
+	}
+	after, before := checkCalibration(t, art, choice, ev, y, served, raw)
+	t.Logf("%s with %s (evidence %+v); project test images: %v; %d unseen pictures: log loss %.4f served, %.4f without the scaling; accuracy %.4f served, %.4f without",
+		choice, art.Image.Learner, ev, metrics.GetValues(), len(y), after, before, float64(rightServed)/float64(len(y)), float64(rightRaw)/float64(len(y)))
+}
+
+// checkHeldOut checks the training record of the image project id, uploaded as the zip at
+// path: it names the training images the trainer held out, a tenth of them, and the deployed
+// model art, before its calibration, scores the recorded validation accuracy on them.
+func checkHeldOut(t *testing.T, e *pipelinetest.Env, id uuid.UUID, path string, art *mlmodel.Artifact) {
+	t.Helper()
+	var ds struct {
+		Train []int `json:"train"`
+	}
+	var st struct {
+		Score   float64 `json:"score"`
+		HeldOut []int   `json:"held_out"`
+	}
+	readState(t, e, id, "data.json", &ds)
+	readState(t, e, id, "train-1.json", &st)
+	if len(st.HeldOut) != len(ds.Train)/10 {
+		t.Fatalf("training record holds %d held-out images of %d training images, want a tenth", len(st.HeldOut), len(ds.Train))
+	}
+	ex, err := image.ReadZipFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := make([]image.Example, len(st.HeldOut))
+	for i, r := range st.HeldOut {
+		if !slices.Contains(ds.Train, r) || slices.Contains(st.HeldOut[:i], r) {
+			t.Fatalf("held-out image %d (row %d) is not a training image or is repeated", i, r)
+		}
+		held[i] = ex[r]
+	}
+	proba, err := art.Image.PredictProba(held)
+	if err != nil {
+		t.Fatal(err)
+	}
+	right := 0
+	for i, e := range held {
+		if art.Classes[argmax(proba[i])] == e.Label {
+			right++
+		}
+	}
+	if acc := float64(right) / float64(len(held)); acc != st.Score {
+		t.Errorf("accuracy %.4f on the recorded held-out images, want the recorded validation accuracy %.4f", acc, st.Score)
+	}
 }
 
 // unseenPictures reads the first perClass pictures of each class of the test split of a

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"testing"
 	"time"
@@ -17,9 +18,9 @@ import (
 )
 
 // imageZip writes a zip of class folders holding the first perClass images of each class of
-// the shared image set's split folder, and returns its path and, per class, one image of the
-// same split that is not in the archive.
-func imageZip(t *testing.T, set, split string, perClass int) (string, map[string][]byte) {
+// the shared image set's split folder (of the classes only, when given), and returns its path
+// and, per class, one image of the same split that is not in the archive.
+func imageZip(t *testing.T, set, split string, perClass int, only ...string) (string, map[string][]byte) {
 	t.Helper()
 	root := filepath.Join(datasets.MustPath(t, set), split)
 	classes, err := os.ReadDir(root)
@@ -34,6 +35,9 @@ func imageZip(t *testing.T, set, split string, perClass int) (string, map[string
 	zw := zip.NewWriter(f)
 	held := map[string][]byte{}
 	for _, c := range classes {
+		if len(only) > 0 && !slices.Contains(only, c.Name()) {
+			continue
+		}
 		files, err := os.ReadDir(filepath.Join(root, c.Name()))
 		if err != nil {
 			t.Fatal(err)

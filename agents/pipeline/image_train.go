@@ -87,7 +87,11 @@ func (p *Pipeline) imageTrainStage(ctx context.Context, r *run) (*outcome, error
 	if err := p.putArtifact(ctx, stateKey(r.proj.ID, trainModelKey(imageIteration)), art); err != nil {
 		return nil, err
 	}
-	if err := p.putJSON(ctx, stateKey(r.proj.ID, trainKey(imageIteration)), &st); err != nil {
+	rec := imageTrainState{trainState: st, HeldOut: make([]int, len(c.HeldOut))}
+	for i, j := range c.HeldOut {
+		rec.HeldOut[i] = ds.Train[j]
+	}
+	if err := p.putJSON(ctx, stateKey(r.proj.ID, trainKey(imageIteration)), &rec); err != nil {
 		return nil, err
 	}
 	out := &outcome{next: store.StageEvaluation}
@@ -115,15 +119,15 @@ func (p *Pipeline) imageLearnerChoice(st *trainState, train int, budget time.Dur
 		st.metric(), train/10, alts, evidence)
 }
 
-// imageEvaluateStage is EVALUATION for images: a multiclass model's probabilities are
-// calibrated on the training images the trainer held out (imageCalibration), then the kept
-// model is scored once on the held-out test images, as it predicts them.
+// imageEvaluateStage is EVALUATION for images: the model's probabilities are calibrated on the
+// training images the trainer held out (imageCalibration), then the kept model is scored once
+// on the held-out test images, as it predicts them.
 func (p *Pipeline) imageEvaluateStage(ctx context.Context, r *run) (*outcome, error) {
 	var ds dataState
 	if err := p.getJSON(ctx, stateKey(r.proj.ID, dataKey), &ds); err != nil {
 		return nil, err
 	}
-	var st trainState
+	var st imageTrainState
 	if err := p.getJSON(ctx, stateKey(r.proj.ID, trainKey(imageIteration)), &st); err != nil {
 		return nil, err
 	}
@@ -136,7 +140,7 @@ func (p *Pipeline) imageEvaluateStage(ctx context.Context, r *run) (*outcome, er
 		return nil, err
 	}
 	out := &outcome{next: store.StageDeployment}
-	cal, err := p.imageCalibration(ctx, r, art, &ds, &st, ex, out)
+	cal, err := p.imageCalibration(ctx, r, art, &st, ex, out)
 	if err != nil {
 		return nil, err
 	}
@@ -164,16 +168,19 @@ func (p *Pipeline) imageEvaluateStage(ctx context.Context, r *run) (*outcome, er
 	return out, nil
 }
 
-// imageCalibration fits the temperature scaling of a multiclass image model art on the
-// training images its trainer held out (imageValidation), records the decision to keep it or
-// not in out, and saves art with the scaling it keeps (or without one), so that DEPLOYMENT
-// deploys it as evaluated. It returns the scaling kept, nil when none; a model the held-out
-// images cannot be found again for is left uncalibrated, with a log line.
-func (p *Pipeline) imageCalibration(ctx context.Context, r *run, art *model.Artifact, ds *dataState, st *trainState, ex []image.Example, out *outcome) (*model.Calibration, error) {
-	if art.Task != model.Multiclass {
+// imageCalibration fits a calibration of image model art on the training images its trainer
+// held out (st.HeldOut, checked by imageValidation): a temperature scaling of a multiclass
+// model, the Platt scaling of a binary one, each kept only when it helps beyond the noise
+// (heldOutCalibration). It records the decision in out and saves art with the calibration it
+// keeps (or without one), so that DEPLOYMENT deploys it as evaluated, and returns that
+// calibration, nil when none. A model whose held-out images were not recorded, or are not
+// the ones it was chosen on, is left uncalibrated, with a log line.
+func (p *Pipeline) imageCalibration(ctx context.Context, r *run, art *model.Artifact, st *imageTrainState, ex []image.Example, out *outcome) (*model.Calibration, error) {
+	if len(st.HeldOut) == 0 {
+		out.logs = append(out.logs, "probabilities left uncalibrated: the training record does not say which images the trainer held out")
 		return nil, nil
 	}
-	val, err := imageValidation(ctx, art.Task, art.Image, pick(ex, ds.Train), st.Config.Seed, st.Score)
+	val, err := imageValidation(ctx, art.Task, art.Image, pick(ex, st.HeldOut), st.Score)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -181,7 +188,14 @@ func (p *Pipeline) imageCalibration(ctx context.Context, r *run, art *model.Arti
 		out.logs = append(out.logs, "probabilities left uncalibrated: "+err.Error())
 		return nil, nil
 	}
-	cal, d := p.temperatureCalibration(val, "training images held out to choose the learner", imageIteration)
+	const from = "training images held out to choose the learner"
+	var cal *model.Calibration
+	var d *decision.Decision
+	if art.Task == model.Binary {
+		cal, d = p.checkedPlattCalibration(ctx, val, from, imageIteration)
+	} else {
+		cal, d = p.temperatureCalibration(val, from, imageIteration)
+	}
 	if d != nil {
 		out.decide(*d)
 	}

@@ -96,13 +96,20 @@ type Classifier struct {
 	Pixels     int            `json:"pixels,omitempty"`
 	Logistic   *text.Logistic `json:"logistic,omitempty"`
 	Candidates []Candidate    `json:"candidates"`
+	// HeldOut are the indexes, into the examples FitClassifier learned from, of the ones it
+	// held out to choose between its learners: no learner saw them, and the Candidates'
+	// ValidationAccuracy is measured on them. A caller calibrating the probabilities on
+	// pictures the model did not learn from predicts these. They are not saved with the
+	// classifier: they index the caller's examples, which a saved model does not carry, and
+	// would grow every deployed model by a tenth of its training set; a caller that needs them
+	// after saving keeps them itself. Nil on a classifier that was loaded.
+	HeldOut []int `json:"-"`
 }
 
-// HeldOut splits n examples of k classes as FitClassifier does with p: val are the ones it
-// holds out to choose between its learners, the first ValidationShare (default 0.1, at least k)
-// of a permutation drawn from p.Seed, and train the rest. The classifier keeps no record of
-// them; a caller calibrating it on those examples finds them again here.
-func (p ClassifierParams) HeldOut(n, k int) (val, train []int) {
+// heldOut splits n examples of k classes for FitClassifier: val are the ones it holds out to
+// choose between its learners, the first ValidationShare (default 0.1, at least k) of a
+// permutation drawn from p.Seed, and train the rest.
+func (p ClassifierParams) heldOut(n, k int) (val, train []int) {
 	share := p.ValidationShare
 	if share <= 0 {
 		share = 0.1
@@ -114,7 +121,8 @@ func (p ClassifierParams) HeldOut(n, k int) (val, train []int) {
 
 // FitClassifier learns from labeled examples: the pixel baseline first, then
 // the network with the rest of the budget, keeping the one with the higher
-// validation accuracy (the baseline wins ties).
+// accuracy on the examples it held out (the baseline wins ties); the
+// classifier it returns says which those were (HeldOut).
 func FitClassifier(ctx context.Context, examples []Example, p ClassifierParams) (*Classifier, error) {
 	start := time.Now()
 	if p.Budget <= 0 {
@@ -150,7 +158,7 @@ func FitClassifier(ctx context.Context, examples []Example, p ClassifierParams) 
 	if err != nil {
 		return nil, err
 	}
-	valIdx, trIdx := p.HeldOut(len(x), len(classes))
+	valIdx, trIdx := p.heldOut(len(x), len(classes))
 	pick := func(idx []int) ([][]float32, []int) {
 		xs, ys := make([][]float32, len(idx)), make([]int, len(idx))
 		for i, j := range idx {
@@ -160,7 +168,7 @@ func FitClassifier(ctx context.Context, examples []Example, p ClassifierParams) 
 	}
 	trX, trY := pick(trIdx)
 	vaX, vaY := pick(valIdx)
-	c := &Classifier{Classes: classes, Shape: shape}
+	c := &Classifier{Classes: classes, Shape: shape, HeldOut: valIdx}
 
 	// Baseline: softmax regression on at most 16×16 gray pixels.
 	t0 := time.Now()
