@@ -185,11 +185,11 @@ func (d *jsonDecoder) object(depth int) (*structpb.Struct, bool) {
 		if s.Fields == nil {
 			s.Fields = d.maps.take(d.width)
 		}
-		if _, dup := s.Fields[string(key)]; dup {
+		v := d.vals.value()
+		n := len(s.Fields)
+		if s.Fields[d.key(key)] = v; len(s.Fields) == n { // the key was there already
 			return false
 		}
-		v := d.vals.value()
-		s.Fields[d.key(key)] = v
 		return d.value(v, depth+1)
 	})
 	d.width = len(s.Fields)
