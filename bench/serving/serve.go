@@ -163,7 +163,7 @@ func profileCell(cfg config, ts *trainyard, t target, clients int) func() {
 			fmt.Fprintln(os.Stderr, "profile:", err)
 			return
 		}
-		name := strings.ReplaceAll(strings.TrimPrefix(t.name(), "trainyard "), " ", "-")
+		name := strings.NewReplacer(" ", "-", "/", "").Replace(strings.TrimPrefix(t.name(), "trainyard "))
 		f, err := os.Create(filepath.Join(cfg.profiles, fmt.Sprintf("%s-%d.pprof", strings.ToLower(name), clients)))
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "profile:", err)
