@@ -200,6 +200,7 @@ func run(ctx context.Context, cfg config) error {
 		defer interrupt(floor, 5*time.Second)
 		for _, t := range []target{
 			newGRPCTarget(floorName+" gRPC", ready.Addr, "", model, header, rows, conns),
+			newGRPCTarget("floor: grpc-go's server, fixed answer, gRPC", ready.GRPC, "", model, header, rows, conns),
 			newRESTTarget(floorName+" REST", "http://"+ready.Addr+"/predict", "", header, rows, conns),
 		} {
 			t.setPID(floor.Process.Pid)

@@ -10,7 +10,8 @@ import (
 	"github.com/trainyard/trainyard/ml/model"
 )
 
-// peerName is the peer's target name; floorName starts the floor's (see floorChild).
+// peerName is the peer's target name; floorName starts the floor's over net/http (see
+// floorChild).
 const (
 	peerName  = "FastAPI + LightGBM"
 	floorName = "floor: net/http, fixed answer,"
@@ -50,7 +51,7 @@ func render(cfg config, art *model.Artifact, trees int, cells []cell, b batchRes
 		}
 		fmt.Fprintf(&s, "| %d | %.1fx | %.2f | %.2f |\n", c, ratio, p99[c], floorP99[c])
 	}
-	fmt.Fprintf(&s, "\nThe floor rows are a server that answers every prediction with a fixed answer over the same net/http stack as Trainyard (`benchserving -serve-floor`: no model, no interceptors): what the HTTP stack, the load generator and the two shared cores cost by themselves, under every Go server measured here.\n")
+	fmt.Fprintf(&s, "\nThe floor rows are a server that answers every prediction with a fixed answer over the same net/http stack as Trainyard (`benchserving -serve-floor`: no model, no interceptors): what the HTTP stack, the load generator and the two shared cores cost by themselves, under every Go server measured here. The grpc-go row answers the same over grpc-go's own server and HTTP/2 transport, for comparison with net/http's.\n")
 	fmt.Fprintf(&s, "\nServing CPU per request: the CPU time of the serving process alone (Trainyard runs in a child process, `benchserving -serve`, with the same handlers and interceptor chain as `trainyard serve`; the peer's uvicorn processes; the floor's process), divided by the requests answered; the load generator runs in the parent process, with GOGC %d while it generates load (its collector shares the cores with the servers; the servers keep Go's default). Load avg is the machine's 1-minute load average at the end of the cell: on 2 cores, anything above 2 means other work competed for them, which inflates wall-clock latencies and lowers throughput for both servers.\n", cfg.loadGOGC)
 	fmt.Fprintf(&s, "\nBatch prediction, %d-tree model: a %d-row CSV (%d MB) from the blob store to a predictions CSV in the blob store (`serving.Batcher`: a reader goroutine cutting the input into chunks of %d whole records, one worker per core predicting a chunk's lines from their text (`Record.PredictLines`: cells wrapped whole in quotes are read in place; only a line with a comma, quote or line break inside quotes is split into fields by encoding/csv) and formatting its output lines, a writer writing chunks in input order) took %v wall: **%.0f rows/s**, using %v of CPU (%.0f rows per CPU-second, %.0f rows/s on 2 uncontended cores). `Record.PredictBatch` alone on %d parsed records: %.0f rows/s wall, %.0f rows per CPU-second. The job end to end runs at %.0f%% of the predictor's rows per CPU-second (the rest is reading cells from the text and writing the output).\n",
 		trees, b.rows, b.inputBytes>>20, serving.BatchChunk, b.job.Round(time.Millisecond), float64(b.rows)/b.job.Seconds(), b.jobCPU.Round(time.Millisecond),

@@ -18,6 +18,8 @@ import (
 
 	trainyardv1 "github.com/trainyard/trainyard/gen/go/trainyard/v1"
 	"github.com/trainyard/trainyard/gen/go/trainyard/v1/trainyardv1connect"
+	"google.golang.org/grpc"
+
 	"github.com/trainyard/trainyard/internal/blob"
 	"github.com/trainyard/trainyard/internal/datasets"
 	"github.com/trainyard/trainyard/internal/store"
@@ -26,8 +28,9 @@ import (
 
 // childReady is the serving child's first line on stdout.
 type childReady struct {
-	// Addr is the API's host:port; Pprof the host:port of its /debug/pprof handlers.
-	Addr, Pprof string
+	// Addr is the API's host:port; Pprof the host:port of its /debug/pprof handlers; GRPC, the
+	// floor's only, the host:port of its grpc-go server.
+	Addr, Pprof, GRPC string
 }
 
 // serveChild serves the store and blobs in dir as `trainyard serve` does (SQLite, file blobs,
@@ -99,7 +102,8 @@ const floorAnswer = `{"predictions":[{"label":"spam","probabilities":{"nonspam":
 // uses (net/http with HTTP/1.1 and unencrypted HTTP/2): REST at POST /predict, and Predict over
 // gRPC and Connect through a connect-go handler with no interceptors and no model. Nothing a
 // server does per request can cost less, so its cells are the floor that the HTTP stack, the load
-// generator and the two shared cores put under every server measured here.
+// generator and the two shared cores put under every server measured here. A second port serves
+// the same gRPC answer through grpc-go's own server and HTTP/2 transport, for comparison.
 func floorChild() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -113,13 +117,20 @@ func floorChild() error {
 	srv := &http.Server{Handler: mux, Protocols: new(http.Protocols)}
 	srv.Protocols.SetHTTP1(true)
 	srv.Protocols.SetUnencryptedHTTP2(true)
+	gs := grpc.NewServer()
+	trainyardv1.RegisterPredictionServiceServer(gs, floorGRPC{})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
-	served := make(chan error, 1)
+	gln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	served := make(chan error, 2)
 	go func() { served <- srv.Serve(ln) }()
-	if err := json.NewEncoder(os.Stdout).Encode(childReady{Addr: ln.Addr().String()}); err != nil {
+	go func() { served <- gs.Serve(gln) }()
+	if err := json.NewEncoder(os.Stdout).Encode(childReady{Addr: ln.Addr().String(), GRPC: gln.Addr().String()}); err != nil {
 		return err
 	}
 	select {
@@ -127,7 +138,17 @@ func floorChild() error {
 		return err
 	case <-ctx.Done():
 	}
+	gs.Stop()
 	return srv.Close()
+}
+
+// floorGRPC is floorPredictions as a grpc-go service.
+type floorGRPC struct {
+	trainyardv1.UnimplementedPredictionServiceServer
+}
+
+func (floorGRPC) Predict(ctx context.Context, req *trainyardv1.PredictRequest) (*trainyardv1.PredictResponse, error) {
+	return floorPredictions{}.Predict(ctx, req)
 }
 
 // floorPredictions answers every Predict with one fixed prediction.
