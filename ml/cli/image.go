@@ -82,7 +82,7 @@ func predictImages(ctx context.Context, io IO, a *model.Artifact, data, out stri
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	probs, err := a.Image.PredictProba(ex)
+	probs, classes, err := a.PredictImages(ex)
 	if err != nil {
 		return err
 	}
@@ -104,7 +104,7 @@ func predictImages(ctx context.Context, io IO, a *model.Artifact, data, out stri
 	}
 	cw.Write(head)
 	for i, p := range probs {
-		row := []string{ex[i].Name, a.Classes[a.ClassOf(p)]}
+		row := []string{ex[i].Name, a.Classes[classes[i]]}
 		for _, v := range p {
 			row = append(row, formatFloat(v))
 		}

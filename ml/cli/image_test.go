@@ -3,12 +3,17 @@ package cli
 import (
 	"archive/zip"
 	"bytes"
+	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/trainyard/trainyard/ml/datasets"
+	"github.com/trainyard/trainyard/ml/model"
 )
 
 // zipImages writes the first n PNGs of each class folder of fashion_mnist's
@@ -92,6 +97,7 @@ func TestTrainThenPredictImageZip(t *testing.T) {
 	if acc := float64(ok) / float64(len(names)); acc < 0.6 {
 		t.Errorf("accuracy on the test zip %.2f, want at least 0.6", acc)
 	}
+	checkCalibratedImageRows(t, modelPath, test, names[0], rows[1])
 	// The model exports to ONNX, whose one input is the picture tensor.
 	onnxPath := filepath.Join(dir, "m.onnx")
 	if _, _, err := run(t, "export", "--model", modelPath, "--format", "onnx", "--out", onnxPath); err != nil {
@@ -100,4 +106,70 @@ func TestTrainThenPredictImageZip(t *testing.T) {
 	if b, err := os.ReadFile(onnxPath); err != nil || !bytes.Contains(b, []byte("image")) {
 		t.Errorf("exported ONNX (%d bytes, %v) does not name its image input", len(b), err)
 	}
+}
+
+// checkCalibratedImageRows gives the model at modelPath a temperature and predicts the zip at
+// data again: the first image's row must carry the calibrated probabilities PredictImage gives,
+// softer than the uncalibrated row before.
+func checkCalibratedImageRows(t *testing.T, modelPath, data, first string, before []string) {
+	t.Helper()
+	a, err := model.LoadFile(modelPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Calibration = &model.Calibration{Temperature: 3}
+	if err := a.SaveFile(modelPath); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "calibrated.csv")
+	if _, stderr, err := run(t, "predict", "--model", modelPath, "--data", data, "--out", out); err != nil {
+		t.Fatalf("predict with a temperature: %v\n%s", err, stderr)
+	}
+	row := readCSV(t, out)[1]
+	var want model.Prediction
+	if err := a.PredictImage(readZipEntry(t, data, first), &want); err != nil {
+		t.Fatal(err)
+	}
+	if row[1] != want.Label {
+		t.Errorf("calibrated row labels %s %q, PredictImage %q", first, row[1], want.Label)
+	}
+	for c, cell := range row[2:] {
+		got, _ := strconv.ParseFloat(cell, 64)
+		if math.Abs(got-want.Probabilities[c]) > 1e-6 {
+			t.Fatalf("calibrated row's %s = %v, PredictImage gives %v", a.Classes[c], got, want.Probabilities[c])
+		}
+	}
+	if top, was := slices.Max(want.Probabilities), maxCell(before[2:]); top >= was {
+		t.Errorf("top probability %v with a temperature of 3, %v without: want it softer", top, was)
+	}
+}
+
+// readZipEntry returns the bytes of the named file in the zip at path.
+func readZipEntry(t *testing.T, path, name string) []byte {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	f, err := zr.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// maxCell is the largest number among CSV cells.
+func maxCell(cells []string) float64 {
+	top := math.Inf(-1)
+	for _, c := range cells {
+		x, _ := strconv.ParseFloat(c, 64)
+		top = max(top, x)
+	}
+	return top
 }

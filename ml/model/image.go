@@ -75,15 +75,32 @@ func (a *Artifact) PredictImage(b []byte, dst *Prediction) error {
 	if len(b) == 0 {
 		return fmt.Errorf("no image: send the image's bytes (PNG, JPEG, GIF or WebP)")
 	}
-	p, err := a.Image.PredictProba([]image.Example{{Name: "image", Data: b}})
+	probs, classes, err := a.PredictImages([]image.Example{{Name: "image", Data: b}})
 	if err != nil {
 		return err
 	}
-	dst.Probabilities = append(dst.Probabilities[:0], p[0]...)
-	dst.Class = a.settle(dst.Probabilities)
+	dst.Probabilities = append(dst.Probabilities[:0], probs[0]...)
+	dst.Class = classes[0]
 	dst.Label = a.Classes[dst.Class]
 	dst.Value = 0
 	return nil
+}
+
+// PredictImages classifies encoded images as PredictImage does one, through the network in
+// one batch: per image its class probabilities in Classes order (calibrated when the model has
+// a Calibration) and the class ClassOf chooses.
+func (a *Artifact) PredictImages(ex []image.Example) (probs [][]float64, classes []int, err error) {
+	if a.Image == nil {
+		return nil, nil, ErrNotImageModel
+	}
+	if probs, err = a.Image.PredictProba(ex); err != nil {
+		return nil, nil, err
+	}
+	classes = make([]int, len(probs))
+	for i, p := range probs {
+		classes[i] = a.settle(p)
+	}
+	return probs, classes, nil
 }
 
 // ErrNotImageModel is returned where an image is given to a model of rows.
