@@ -15,9 +15,9 @@ import (
 
 // calibrationLead is the least lead (see lead) a calibration fitted to a classifier's held-out
 // predictions needs over the model's own probabilities on cross-fitted log loss to be kept (see
-// heldOutCalibration): at 0.5 the drop in log loss is as large as the noise of a log loss
-// measured on those rows.
-const calibrationLead = 0.5
+// heldOutCalibration): Φ(1), the lead of a drop in log loss as deep as the standard error of
+// the difference.
+const calibrationLead = 0.8413447460685429
 
 // calibrationFolds is the number of folds a calibration is cross-fitted on to measure the log
 // loss it gives rows it was not fitted to.
@@ -149,7 +149,7 @@ func wordsOf(c model.Calibration) scalingWords {
 // one fitted mostly to rows it labels right, and the cost of sharpening its next confident
 // error cannot be measured on them. A softening one is kept when its cross-fitted log loss
 // leads the model's own by calibrationLead; the confidence is that lead (measured) or, when
-// the model is left as it is, how far the calibration falls short of it.
+// the model is left as it is, the chance that its own probabilities do no worse (1 − lead).
 func (p *Pipeline) calibrationDecision(f *calibrationFit, m metrics.Metric, from string, iteration int) decision.Decision {
 	w := wordsOf(f.cal)
 	scaled := alt(w.name, f.after, fmt.Sprintf("log loss %.4f cross-fitted, %.4f on the rows it was fitted to", f.after, f.fitted))

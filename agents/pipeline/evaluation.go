@@ -230,12 +230,13 @@ func iterationAlt(it iterationResult) decision.Alternative {
 	return alt(fmt.Sprintf("iteration %d", it.Iteration), it.Score, fmt.Sprintf("%d of %d criteria met on validation", it.Met, len(it.Criteria)))
 }
 
-// iterationLead is how clearly iteration a beats b as iterations are ranked, criteria met first:
-// by the share of the criteria a meets beyond b's when they meet different numbers, else by a's
-// lead on m over rows validation rows (lead).
+// iterationLead is the chance that iteration a is the better of a and b as iterations are
+// ranked, criteria met first. When they meet different numbers of criteria, each criterion a
+// meets beyond b's moves it from a coin flip (0.5) toward certainty, reached when a meets every
+// criterion and b none; else it is a's lead on m over rows validation rows (lead).
 func iterationLead(a, b iterationResult, m metrics.Metric, rows int) float64 {
 	if a.Met != b.Met {
-		return clamp01(float64(a.Met-b.Met) / float64(max(1, len(a.Criteria))))
+		return clamp01(0.5 + float64(a.Met-b.Met)/float64(max(1, len(a.Criteria)))/2)
 	}
 	return lead(m, rows, a.Score, b.Score)
 }

@@ -8,8 +8,8 @@ import (
 
 // TestTrainDecisionFollowsTheMetric: the search's decision lists the best trial first in the
 // metric's direction, and its confidence is the chosen model's lead over the best trial of
-// each learner family it does not use: surer for the same lead on more validation rows, none
-// when another family ties, and unscoredConfidence with no other family. A sibling of its own
+// each learner family it does not use: surer for the same lead on more validation rows, a coin
+// flip when another family ties, and unscoredConfidence with no other family. A sibling of its own
 // family at the same score, which often happens, does not count.
 func TestTrainDecisionFollowsTheMetric(t *testing.T) {
 	p := &Pipeline{now: time.Now}
@@ -29,11 +29,11 @@ func TestTrainDecisionFollowsTheMetric(t *testing.T) {
 	if !strings.HasPrefix(few.Alternatives[0].Option, "trial 1:") || *few.Alternatives[0].Score != 2 {
 		t.Errorf("first alternative %q, want trial 1 (RMSE 2, the lowest)", few.Alternatives[0].Option)
 	}
-	if !(0 < few.Confidence && few.Confidence < many.Confidence) {
-		t.Errorf("RMSE 2 over linear's 2.1: confidence %v on 100 rows, %v on 10,000; want 0 < few < many", few.Confidence, many.Confidence)
+	if !(0.5 < few.Confidence && few.Confidence < many.Confidence) {
+		t.Errorf("RMSE 2 over linear's 2.1: confidence %v on 100 rows, %v on 10,000; want 0.5 < few < many", few.Confidence, many.Confidence)
 	}
-	if tie := p.trainDecision(state(1000, trial{"gbdt", 2}, trial{"linear", 2})); tie.Confidence != 0 {
-		t.Errorf("gbdt and linear at RMSE 2: confidence %v, want 0", tie.Confidence)
+	if tie := p.trainDecision(state(1000, trial{"gbdt", 2}, trial{"linear", 2})); tie.Confidence != 0.5 {
+		t.Errorf("gbdt and linear at RMSE 2: confidence %v, want 0.5", tie.Confidence)
 	}
 	if one := p.trainDecision(state(1000, trial{"gbdt", 2}, trial{"gbdt", 2.5})); one.Confidence != unscoredConfidence {
 		t.Errorf("one family: confidence %v, want %v (no other family to compare)", one.Confidence, unscoredConfidence)
@@ -48,8 +48,9 @@ func TestTrainDecisionFollowsTheMetric(t *testing.T) {
 }
 
 // TestIterationChoice: the kept iteration is listed first, and the confidence is its lead by
-// the rule that ranked the iterations: the share of criteria it meets beyond another's, else
-// its lead on the metric, in the metric's direction (a lower RMSE leads).
+// the rule that ranked the iterations: from a coin flip toward certainty by the share of
+// criteria it meets beyond another's, else its lead on the metric, in the metric's direction
+// (a lower RMSE leads).
 func TestIterationChoice(t *testing.T) {
 	p := &Pipeline{now: time.Now}
 	rmse := mustMetric(t, "rmse")
@@ -61,9 +62,10 @@ func TestIterationChoice(t *testing.T) {
 		want func(float64) bool
 	}{
 		{"lower rmse", []iterationResult{{Iteration: 1, Score: 2.5}, {Iteration: 2, Score: 2}}, 1, func(c float64) bool { return c > 0.5 }},
-		{"tie", []iterationResult{{Iteration: 1, Score: 2}, {Iteration: 2, Score: 2}}, 0, func(c float64) bool { return c == 0 }},
-		{"more criteria met", []iterationResult{{Iteration: 1, Score: 2, Met: 1, Criteria: crit}, {Iteration: 2, Score: 2.5, Met: 2, Criteria: crit}}, 1, func(c float64) bool { return c == 0.5 }},
-		{"closest of three", []iterationResult{{Iteration: 1, Score: 3}, {Iteration: 2, Score: 2}, {Iteration: 3, Score: 2.001}}, 1, func(c float64) bool { return 0 < c && c < 0.1 }},
+		{"tie", []iterationResult{{Iteration: 1, Score: 2}, {Iteration: 2, Score: 2}}, 0, func(c float64) bool { return c == 0.5 }},
+		{"more criteria met", []iterationResult{{Iteration: 1, Score: 2, Met: 1, Criteria: crit}, {Iteration: 2, Score: 2.5, Met: 2, Criteria: crit}}, 1, func(c float64) bool { return c == 0.75 }},
+		{"every criterion met against none", []iterationResult{{Iteration: 1, Score: 2, Met: 0, Criteria: crit}, {Iteration: 2, Score: 2.5, Met: 2, Criteria: crit}}, 1, func(c float64) bool { return c == 1 }},
+		{"closest of three", []iterationResult{{Iteration: 1, Score: 3}, {Iteration: 2, Score: 2}, {Iteration: 3, Score: 2.001}}, 1, func(c float64) bool { return 0.5 < c && c < 0.55 }},
 	} {
 		kept := tc.its[tc.kept]
 		d := p.iterationChoice(tc.its, kept, rmse, 1000)
@@ -77,15 +79,23 @@ func TestIterationChoice(t *testing.T) {
 }
 
 // TestImageLearnerChoice: the kept image learner is listed first, whichever trained first, with
-// a confidence from its lead in validation accuracy.
+// a confidence from its lead in validation accuracy; when the two tie, the baseline is kept by
+// rule, and the decision says so with the confidence of a coin flip.
 func TestImageLearnerChoice(t *testing.T) {
 	p := &Pipeline{now: time.Now}
-	st := &trainState{Metric: "accuracy", HigherIsBetter: true, Best: 2, Score: 0.8, Members: []string{"cnn"}, Trials: []trialSummary{
-		{Number: 1, Learner: "pixels_logistic", Score: 0.6, Status: "ok"},
-		{Number: 2, Learner: "cnn", Score: 0.8, Status: "ok"},
-	}}
-	d := p.imageLearnerChoice(st, 1000, time.Minute, nil)
-	if d.Alternatives[0].Option != "cnn" || d.Confidence <= 0.5 {
-		t.Errorf("first alternative %q, confidence %v; want cnn (0.8 over 0.6 on 100 images) first, surely", d.Alternatives[0].Option, d.Confidence)
+	choose := func(best int, pixels, cnn float64) *trainState {
+		members := map[int]string{1: "pixels_logistic", 2: "cnn"}
+		return &trainState{Metric: "accuracy", HigherIsBetter: true, Best: best, Score: max(pixels, cnn), Members: []string{members[best]}, Trials: []trialSummary{
+			{Number: 1, Learner: "pixels_logistic", Score: pixels, Status: "ok"},
+			{Number: 2, Learner: "cnn", Score: cnn, Status: "ok"},
+		}}
+	}
+	d := p.imageLearnerChoice(choose(2, 0.6, 0.8), 1000, time.Minute, nil)
+	if d.Alternatives[0].Option != "cnn" || d.Confidence <= 0.99 || strings.Contains(d.Reasoning, "broke the tie") {
+		t.Errorf("first alternative %q, confidence %v, reasoning %q; want cnn (0.8 over 0.6 on 100 images) first, surely, no tie", d.Alternatives[0].Option, d.Confidence, d.Reasoning)
+	}
+	tie := p.imageLearnerChoice(choose(1, 0.7, 0.7), 1000, time.Minute, nil)
+	if tie.Alternatives[0].Option != "pixels_logistic" || tie.Confidence != 0.5 || !strings.Contains(tie.Reasoning, "pixels_logistic ties cnn on accuracy (0.7): the rule broke the tie") {
+		t.Errorf("tie: first alternative %q, confidence %v, reasoning %q; want the baseline first, 0.5, saying the rule broke the tie", tie.Alternatives[0].Option, tie.Confidence, tie.Reasoning)
 	}
 }

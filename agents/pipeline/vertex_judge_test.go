@@ -61,8 +61,8 @@ func TestVertexChallengerJudgedOnTheProjectMetric(t *testing.T) {
 				ours, haveOurs := tc.engine[tc.metric]
 				theirs, haveTheirs := tc.automl[tc.metric]
 				tie := haveOurs && haveTheirs && ours == theirs
-				if d.Confidence < 0 || d.Confidence > 1 || (d.Confidence == 0) != tie {
-					t.Errorf("confidence = %v, want 0 for a tie, else in (0, 1]", d.Confidence)
+				if d.Confidence < 0 || d.Confidence > 1 || (d.Confidence == 0.5) != (tie || !haveOurs || !haveTheirs) || strings.Contains(d.Reasoning, "broke the tie") != tie {
+					t.Errorf("confidence = %v, reasoning %q; want 0.5 for a tie, which the reasoning names, or a missing score, else in [0, 1]", d.Confidence, d.Reasoning)
 				}
 				_, computed := tc.automl[tc.metric]
 				if _, ok := d.Evidence["automl"]; ok != computed || d.Evidence["test_"+kind.unit] != 30 {
