@@ -219,8 +219,8 @@ func TestSpentBudgetStillYieldsAModel(t *testing.T) {
 		}
 		// A learner notices the deadline at its next check: a tree or an
 		// evaluation of the objective later.
-		if over := time.Since(start) - max(0, tc.budget); over > overrun(tc.budget)+time.Second/4 {
-			t.Errorf("%s, budget %v: the search overran by %v, more than the allowance %v", tc.learner, tc.budget, over, overrun(tc.budget))
+		if over := time.Since(start) - max(0, tc.budget); over > Overrun(tc.budget)+time.Second/4 {
+			t.Errorf("%s, budget %v: the search overran by %v, more than the allowance %v", tc.learner, tc.budget, over, Overrun(tc.budget))
 		}
 		if len(res.Members) != 1 || !learned(res.Members[0]) || res.Members[0].Learner != tc.learner {
 			t.Errorf("%s, budget %v: members %+v, want one %s model that has learned something", tc.learner, tc.budget, res.Members, tc.learner)

@@ -167,7 +167,7 @@ func (s *searcher) refitContext(ctx context.Context) (context.Context, context.C
 // allowance past the deadline (or past the start of the search, when the
 // caller's deadline had passed by then).
 func (s *searcher) finalDeadline() time.Time {
-	allowance := overrun(s.cfg.Deadline.Sub(s.start))
+	allowance := Overrun(s.cfg.Deadline.Sub(s.start))
 	end := time.Now().Add(allowance)
 	if end.Before(s.cfg.Deadline) {
 		return s.cfg.Deadline
@@ -182,9 +182,10 @@ func (s *searcher) finalDeadline() time.Time {
 	return end
 }
 
-// overrun is how far past its deadline a search of the given budget may end
-// (see Config.Deadline).
-func overrun(budget time.Duration) time.Duration {
+// Overrun is how far past its deadline a search of the given budget may end,
+// max(5% of the budget, 2 s): the tolerance of the final fits on all rows
+// (see Config.Deadline), which callers state to those who set the budget.
+func Overrun(budget time.Duration) time.Duration {
 	return max(budget/20, 2*time.Second)
 }
 

@@ -41,7 +41,7 @@ func TestBlendRefitSharesTheFinalTime(t *testing.T) {
 			if m := res.Members[1]; m.Linear == nil || !learned(m) || strings.Contains(res.Trials[1].Note, "cut") {
 				t.Errorf("quick member: model %v, note %q; want a linear model refit in full", m.Linear != nil, res.Trials[1].Note)
 			}
-			if took, allowance := time.Since(start), overrun(time.Second); took > allowance+time.Second/4 {
+			if took, allowance := time.Since(start), Overrun(time.Second); took > allowance+time.Second/4 {
 				t.Errorf("the final fits took %v, more than the allowance %v", took, allowance)
 			}
 		})
