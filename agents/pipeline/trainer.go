@@ -39,8 +39,9 @@ type TrainJob struct {
 	Metric string
 	// Families restricts the learner families (nil = all).
 	Families []string
-	// Budget is the wall-clock budget of the search including its refit. Zero with Trials set
-	// replays a search without a clock.
+	// Budget is the wall-clock budget of the search including its refit, which may overrun it
+	// by max(5% of it, 2 s) (automl.Config.Deadline). Zero with Trials set replays a search
+	// without a clock.
 	Budget time.Duration
 	// Trials, when positive, replays exactly this many trials.
 	Trials int
@@ -99,6 +100,9 @@ type TrainResult struct {
 	Classes []string
 	// Seconds is the wall-clock time.
 	Seconds float64
+	// Untimed says the search ran a fixed number of trials with no clock (a replay, or
+	// LocalTrainer.Trials): it took what those trials took, whatever the job's Budget.
+	Untimed bool
 }
 
 // LocalTrainer trains with the local Go engine: ml/train for searches, and a direct refit of
@@ -106,7 +110,9 @@ type TrainResult struct {
 type LocalTrainer struct {
 	// Trials, when positive, makes every search that is not a replay run exactly this many
 	// trials, with no clock, instead of searching for the job's budget: what it learns then
-	// depends on the data and the seed, not on how busy the machine is (tests).
+	// depends on the data and the seed, not on how busy the machine is (tests). The budget then
+	// does not bound the search (TrainResult.Untimed): a measure of the stage's time against
+	// its budget needs a trainer without it.
 	Trials int
 }
 
@@ -154,7 +160,7 @@ func (t LocalTrainer) Train(ctx context.Context, job TrainJob) (*TrainResult, er
 		Artifact: res.Artifact, Trials: s.Trials, Finished: s.Finished, Best: s.Best, Score: s.Score,
 		Metric: s.Metric.Name, HigherIsBetter: s.Metric.HigherIsBetter, Validation: s.Validation,
 		OOF: s.OOF, OOFRows: oofRows, Width: s.Width, Labels: labels,
-		Classes: res.Label.Classes, Seconds: time.Since(start).Seconds(),
+		Classes: res.Label.Classes, Seconds: time.Since(start).Seconds(), Untimed: opts.Deadline.IsZero(),
 	}, nil
 }
 

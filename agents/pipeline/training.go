@@ -16,8 +16,6 @@ import (
 	"github.com/trainyard/trainyard/ml/automl"
 	"github.com/trainyard/trainyard/ml/frame"
 	"github.com/trainyard/trainyard/ml/metrics"
-	"github.com/trainyard/trainyard/ml/prep"
-	"github.com/trainyard/trainyard/ml/train"
 )
 
 // maxTrainAttempts bounds the tries of one training iteration.
@@ -62,6 +60,9 @@ type trainState struct {
 	Attempts int      `json:"attempts"`
 	// Replayed counts the trials taken from an interrupted run's records instead of fitted.
 	Replayed int `json:"replayed,omitempty"`
+	// Untimed says the search ran a fixed number of trials with no clock (TrainResult.Untimed):
+	// the budget did not bound it.
+	Untimed bool `json:"untimed,omitempty"`
 	// OOF are out-of-fold predictions (Width per row) with the encoded labels of those rows.
 	OOF       []float64 `json:"oof"`
 	OOFLabels []float64 `json:"oof_labels"`
@@ -176,57 +177,11 @@ func (p *Pipeline) trainStage(ctx context.Context, r *run) (*outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	trainFrame := f.Take(ds.Train)
-	var st *trainState
-	var res *TrainResult
-	for attempt := 1; ; attempt++ {
-		res, err = p.search(ctx, r, trainFrame, &ds, cfg, iter, resume)
-		if err == nil {
-			st = newTrainState(iter, cfg, res, attempt)
-			st.Replayed = len(resume)
-			break
-		}
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		if len(resume) > 0 && errors.Is(err, automl.ErrResumeMismatch) {
-			// The records belong to another search (another plan or attempt): start afresh.
-			r.logf(fmt.Sprintf("the %d recorded trials do not fit this search (%v); searching afresh", len(resume), err))
-			resume = nil
-			attempt--
-			continue
-		}
-		if errors.Is(err, train.ErrOptions) || errors.Is(err, prep.ErrNoFeatures) {
-			// The data leaves nothing to learn from: retrying with other learners cannot help.
-			return nil, &UserError{
-				Message:     fmt.Sprintf("the data leaves nothing to train on: %v", err),
-				Suggestions: []string{"Add columns that describe each row (numbers, categories, dates)", "Check that the columns are not identifiers or constant"},
-			}
-		}
-		if attempt >= maxTrainAttempts {
-			return nil, &UserError{
-				Message:     fmt.Sprintf("training failed %d times; the last error: %v", attempt, err),
-				Suggestions: []string{"Check the data for columns with unusual values", "Try again with a larger budget"},
-			}
-		}
-		next := cfg
-		var change string
-		switch attempt {
-		case 1:
-			next.Families = withTextFamily([]string{automl.GBDT}, ds.TextColumns)
-			change = "search " + strings.Join(next.Families, " and ") + " only"
-		default:
-			next.Balance = false
-			next.Seed++
-			change = "gradient-boosted trees without class weights, another seed"
-		}
-		out.decide(p.ruled(typeRecovery, fmt.Sprintf("retry training (attempt %d of %d): %s", attempt+1, maxTrainAttempts, change),
-			fmt.Sprintf("Attempt %d failed: %v. Retrying with adjusted parameters.", attempt, err),
-			[]decision.Alternative{alt("retry with "+change, 0.7, "the failure may depend on the learner"), alt("fail the project", 0.2, "attempts remain")},
-			map[string]any{"attempt": attempt, "error": err.Error(), "families": next.Families, "balance": next.Balance}))
-		r.logf(fmt.Sprintf("training attempt %d failed: %v; retrying with %s", attempt, err, change))
-		cfg = next
+	st, res, err := p.trainAttempts(ctx, r, out, f.Take(ds.Train), &ds, cfg, iter, resume)
+	if err != nil {
+		return nil, err
 	}
+	stored := p.now()
 	if err := p.putArtifact(ctx, stateKey(r.proj.ID, trainModelKey(iter)), res.Artifact); err != nil {
 		return nil, err
 	}
@@ -235,7 +190,10 @@ func (p *Pipeline) trainStage(ctx context.Context, r *run) (*outcome, error) {
 	}
 	p.clearTrials(ctx, r.proj.ID, iter) // the finished search above is what a resumed worker reuses
 	out.decide(p.trainDecision(st))
-	out.logs = append(out.logs, fmt.Sprintf("search finished: %d trials in %.1fs, validation %s %.4g (%s)", st.Finished, st.Seconds, st.Metric, st.Score, st.Validation))
+	out.logs = append(out.logs, st.finishedLine())
+	if line := p.overBudgetLine(r, cfg.budget(), stored); line != "" {
+		out.logs = append(out.logs, line)
+	}
 	return out, nil
 }
 
@@ -244,15 +202,14 @@ func sameConfig(a, b trainConfig) bool {
 	return slices.Equal(a.Families, b.Families) && a.BudgetSeconds == b.BudgetSeconds && a.Balance == b.Balance && a.Metric == b.Metric && a.Seed == b.Seed
 }
 
-// search runs one training attempt with progress and a checkpoint: every finished trial's
-// record is stored as it finishes, so a worker that resumes the stage replays it (resume holds
-// the records of an interrupted run; nil starts afresh).
-func (p *Pipeline) search(ctx context.Context, r *run, f *frame.Frame, ds *dataState, cfg trainConfig, iter int, resume []automl.TrialRecord) (*TrainResult, error) {
+// search runs one training attempt within budget, with progress and a checkpoint: every
+// finished trial's record is stored as it finishes, so a worker that resumes the stage replays
+// it (resume holds the records of an interrupted run; nil starts afresh).
+func (p *Pipeline) search(ctx context.Context, r *run, f *frame.Frame, ds *dataState, cfg trainConfig, budget time.Duration, iter int, resume []automl.TrialRecord) (*TrainResult, error) {
 	start := p.now()
 	if len(resume) == 0 {
 		p.clearTrials(ctx, r.proj.ID, iter) // records of an earlier attempt would not replay
 	}
-	budget := time.Duration(cfg.BudgetSeconds * float64(time.Second))
 	var mu sync.Mutex
 	var trialSecs float64
 	trials, fitted := len(resume), 0
@@ -273,7 +230,7 @@ func (p *Pipeline) search(ctx context.Context, r *run, f *frame.Frame, ds *dataS
 		}
 	}
 	ckpt(true)
-	r.progress(0, budget.Seconds()*1.3, fmt.Sprintf("iteration %d: searching %s for %s", iter, strings.Join(cfg.Families, ", "), budget), true)
+	r.progress(0, budget.Seconds()*1.3, fmt.Sprintf("iteration %d: searching %s for %s", iter, strings.Join(cfg.Families, ", "), budget.Round(100*time.Millisecond)), true)
 	job := TrainJob{
 		Frame: f, Target: ds.Target, Task: ds.Task, Drop: ds.dropNames(), Metric: cfg.Metric,
 		Families: cfg.Families, Budget: budget, Seed: cfg.Seed, BalanceClasses: cfg.Balance, TimeColumn: ds.TimeColumn,
@@ -330,7 +287,7 @@ func trimNote(s string) string {
 func newTrainState(iter int, cfg trainConfig, res *TrainResult, attempts int) *trainState {
 	st := &trainState{Iteration: iter, Config: cfg, Metric: res.Metric, HigherIsBetter: res.HigherIsBetter,
 		Validation: res.Validation, Score: res.Score, Finished: res.Finished, Best: res.Best,
-		Seconds: res.Seconds, Attempts: attempts, Width: res.Width, Classes: res.Classes}
+		Seconds: res.Seconds, Attempts: attempts, Width: res.Width, Classes: res.Classes, Untimed: res.Untimed}
 	for _, t := range res.Trials {
 		st.Trials = append(st.Trials, trialSummary{Number: t.Number, Learner: t.Learner, Params: t.Candidate.String(),
 			Score: t.Score, Seconds: t.Seconds, Status: t.Status, Note: t.Note})
@@ -390,7 +347,8 @@ func (p *Pipeline) trainDecision(st *trainState) decision.Decision {
 			st.Finished, st.Validation, st.Metric),
 		alts, map[string]any{"iteration": st.Iteration, "trials": len(st.Trials), "finished": st.Finished, "metric": st.Metric,
 			"higher_is_better": st.HigherIsBetter, "validation": st.Validation, "seconds": round3(st.Seconds),
-			"families": st.Config.Families, "budget_seconds": st.Config.BudgetSeconds, "balance": st.Config.Balance, "attempts": st.Attempts, "replayed": st.Replayed},
+			"families": st.Config.Families, "budget_seconds": st.Config.BudgetSeconds, "balance": st.Config.Balance, "attempts": st.Attempts, "replayed": st.Replayed,
+			"cut_trials": st.cutTrials(), "untimed": st.Untimed},
 		leadConfidence(m, len(st.OOFLabels), judged))
 }
 
