@@ -58,7 +58,9 @@ type Decision struct {
 	Evidence map[string]any `json:"evidence,omitempty"`
 	// Reasoning explains the choice in words.
 	Reasoning string `json:"reasoning"`
-	// Confidence is how sure the reasoner is, 0 to 1.
+	// Confidence is the chance, 0 to 1, that the choice is the better of it
+	// and its closest rival: 0.5 a tie a rule broke, near 1 a clear choice
+	// (SuitConfidence reads it so from suitability scores).
 	Confidence float64 `json:"confidence"`
 	// Reasoner names what made the decision: "rules", or
 	// "rules (fallback from gemini: ...)" when another reasoner failed.

@@ -8,18 +8,17 @@ import (
 	"github.com/trainyard/trainyard/ml/metrics"
 )
 
-// A decision the rules make records as its confidence one reading across the agents: the
-// chance that its choice is the better of it and its closest rival. 0.5 is a coin flip, which
-// a rule broke (a tie); near 1 the choice clearly beats every alternative; below 0.5 a rule
-// kept an option the evidence rates lower. A low confidence thus says the alternatives are
-// close in what they would yield, not that the rule is in doubt about applying. The
-// alternatives' scores come in two kinds, and each kind has its builder, so no call site has
-// to correct the confidence afterwards:
+// A decision the rules make records as its confidence the one reading across the agents
+// (see package decision): the chance that its choice is the better of it and its closest
+// rival. 0.5 is a coin flip, which a rule broke (a tie); near 1 the choice clearly beats every
+// alternative; below 0.5 a rule kept an option the evidence rates lower. The alternatives'
+// scores come in two kinds, and each kind has its builder, so no call site has to correct the
+// confidence afterwards:
 //
 //   - ruled: suitabilities the rules give options, 0 to 1 ("impute with indicator" 0.9), each
 //     read as the chance that its option suits the facts; the confidence is the chance that
 //     the chosen option is the one that suits when only one of it and the best other does
-//     (suitedOver).
+//     (decision.SuitConfidence).
 //   - measured: values of a metric measured on some rows (validation RMSE, test AUC), which
 //     can be lower-is-better and on any scale; the confidence is the chance that the chosen
 //     option truly beats its closest rival given the noise of those rows (lead).
@@ -29,9 +28,9 @@ import (
 
 // ruled returns a decision made by the rules among alternatives scored for how well they suit,
 // the chosen one first, with the chance that it is the better of it and the best other one as
-// its confidence (suitConfidence).
+// its confidence (decision.SuitConfidence).
 func (p *Pipeline) ruled(t decision.Type, choice, reasoning string, alts []decision.Alternative, evidence map[string]any) decision.Decision {
-	return p.decided(t, choice, reasoning, alts, evidence, suitConfidence(alts))
+	return p.decided(t, choice, reasoning, alts, evidence, decision.SuitConfidence(alts))
 }
 
 // measured returns a decision made by the rules among alternatives scored by metric m on rows
@@ -60,47 +59,6 @@ func tieNote(m metrics.Metric, alts []decision.Alternative) string {
 func (p *Pipeline) decided(t decision.Type, choice, reasoning string, alts []decision.Alternative, evidence map[string]any, conf float64) decision.Decision {
 	return decision.Decision{Type: t, Decision: choice, Alternatives: alts, Evidence: evidence,
 		Reasoning: reasoning, Confidence: conf, Reasoner: "rules", Time: p.now()}
-}
-
-// suitConfidence is the confidence of the chosen (first) of alternatives scored by suitability:
-// suitedOver its best-scored other. With no other scored it is the chosen one's own score, the
-// chance that it suits; 1 when the chosen one has no score (nothing weighs against it).
-func suitConfidence(alts []decision.Alternative) float64 {
-	if len(alts) == 0 || alts[0].Score == nil {
-		return 1
-	}
-	var rival *float64
-	for _, a := range alts[1:] {
-		rival = higher(rival, a.Score)
-	}
-	if rival == nil {
-		return clamp01(*alts[0].Score)
-	}
-	return suitedOver(*alts[0].Score, *rival)
-}
-
-// higher returns the higher of two scores, either of which may be missing (nil).
-func higher(a, b *float64) *float64 {
-	if a == nil || (b != nil && *b > *a) {
-		return b
-	}
-	return a
-}
-
-// suitedOver is the chance that an option of suitability s, rather than a rival of suitability
-// r, is the one that suits, reading each as the independent chance that its option suits and
-// knowing that exactly one of them does: s(1−r) / (s(1−r) + r(1−s)), the Bradley–Terry
-// probability with the scores' odds as strengths. It is 0.5 at a tie, 0.73 for 0.8 over 0.6,
-// 0.9 for 0.9 over 0.5, 0.99 for 0.9 over 0.1 and 1 over a rival that cannot suit (0); the
-// margin s − r read the first two as 0 and 0.2, doubt that a rule which plainly applies does
-// not have.
-func suitedOver(s, r float64) float64 {
-	s, r = clamp01(s), clamp01(r)
-	win, lose := s*(1-r), r*(1-s)
-	if win+lose == 0 {
-		return 0.5 // both certain (1 and 1) or both ruled out (0 and 0): nothing tells them apart
-	}
-	return win / (win + lose)
 }
 
 // unscoredConfidence is the confidence of a choice among metric-scored alternatives when the

@@ -19,32 +19,6 @@ func mustMetric(t *testing.T, name string) metrics.Metric {
 	return m
 }
 
-// TestSuitedOver: a tie is a coin flip at any level, a rival that cannot suit leaves no doubt,
-// and two good options a rule plainly ranks (0.8 over 0.6) give a fairly sure choice, where
-// the margin 0.2 read as doubt. Swapping the two gives the complement.
-func TestSuitedOver(t *testing.T) {
-	for _, tc := range []struct {
-		s, r, want float64
-	}{
-		{0.8, 0.8, 0.5},
-		{0.3, 0.3, 0.5},
-		{1, 1, 0.5},
-		{0, 0, 0.5},
-		{1, 0, 1},
-		{0.8, 0.6, 0.32 / 0.44},
-		{0.9, 0.1, 0.81 / 0.82},
-		{0.6, 0.8, 0.12 / 0.44},
-	} {
-		got := suitedOver(tc.s, tc.r)
-		if math.Abs(got-tc.want) > 1e-12 {
-			t.Errorf("suitedOver(%v, %v) = %v, want %v", tc.s, tc.r, got, tc.want)
-		}
-		if swapped := suitedOver(tc.r, tc.s); math.Abs(got+swapped-1) > 1e-12 {
-			t.Errorf("suitedOver(%v, %v) + suitedOver(%v, %v) = %v, want 1", tc.s, tc.r, tc.r, tc.s, got+swapped)
-		}
-	}
-}
-
 // TestRuledConfidence: a rules decision is as sure as its choice is likely the better of it
 // and its best-scored rival. Deploying the refit model (0.8 over 0.6) is fairly clear, not
 // the 0.2 a margin gave; complementary scores at the rule's border are a coin flip; an option

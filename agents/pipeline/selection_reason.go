@@ -43,8 +43,8 @@ func (p *Pipeline) decideFamilies(ctx context.Context, out *outcome, alts []deci
 }
 
 // proposalConfidence is the confidence of proposing a set among the scored alternatives, read
-// as for a pick (suitConfidence): the best proposed option over the best one left out, or on
-// its own when none is left out.
+// as for a pick (decision.SuitConfidence): the best proposed option over the best one left
+// out, or on its own when none is left out.
 func proposalConfidence(alts []decision.Alternative, proposed []string) float64 {
 	var in, out *float64
 	for _, a := range alts {
@@ -60,7 +60,15 @@ func proposalConfidence(alts []decision.Alternative, proposed []string) float64 
 	if out != nil {
 		pick = append(pick, decision.Alternative{Score: out})
 	}
-	return suitConfidence(pick)
+	return decision.SuitConfidence(pick)
+}
+
+// higher returns the higher of two scores, either of which may be missing (nil).
+func higher(a, b *float64) *float64 {
+	if a == nil || (b != nil && *b > *a) {
+		return b
+	}
+	return a
 }
 
 // decideBudget puts the derived budget to the reasoner among its alternatives (the first is

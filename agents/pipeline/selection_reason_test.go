@@ -8,7 +8,7 @@ import (
 )
 
 // TestProposalConfidence: a proposed set of options is read as a pick of its best score over
-// the best one left out (suitedOver), or on its own when none is left out (selection leaves
+// the best one left out (decision.SuitedOver), or on its own when none is left out (selection leaves
 // out linear and forest on large data).
 func TestProposalConfidence(t *testing.T) {
 	alts := []decision.Alternative{alt("gbdt", 0.9, ""), alt("linear", 0.45, ""), alt("forest", 0.35, "")}
