@@ -20,9 +20,11 @@ const (
 )
 
 // ReviewBelow is the confidence under which an analysis should be shown to
-// a person before training, even when no approval was asked for. On the
-// description corpus every wrong target the rules chose scored below it.
-const ReviewBelow = 0.2
+// a person before training, even when no approval was asked for. It is what
+// 0.6 over 0.4 gives (decision.SuitedOver): a margin of 0.2 between middling
+// scores, where this threshold sat when a confidence was that margin; a
+// margin that wide between higher or lower scores reads surer and clears it.
+const ReviewBelow = 0.69
 
 // NeedsReview reports whether the analysis is unsure enough that a person
 // should confirm the target and the task.
@@ -85,8 +87,9 @@ type Analysis struct {
 	// Reasoning summarizes how the analysis was reached.
 	Reasoning string `json:"reasoning"`
 	// Confidence is the lower of the target's and the problem type's
-	// confidences, each the margin between the best and the second-best
-	// option; a low value means a person should check the plan.
+	// confidences, each the chance that the choice rather than the runner-up
+	// is the one that suits (0.5 a tie); a low value means a person should
+	// check the plan.
 	Confidence float64 `json:"confidence"`
 	// Candidates are the columns weighed as the target, best first.
 	Candidates []Candidate `json:"candidates"`

@@ -9,9 +9,9 @@
 // as "predict", "whether", "which", matched by stem, spelling and a small
 // lexicon of everyday synonyms) and from the data (label-like values, a name
 // such as "label", being the odd one out among the columns). The scores go to
-// the reasoner as options; the rules reasoner picks the best and reports the
-// margin over the runner-up as its confidence. Nothing here knows any
-// particular dataset.
+// the reasoner as options; the rules reasoner picks the best and reports as
+// its confidence the chance that it rather than the runner-up is the one that
+// suits (decision.SuitConfidence). Nothing here knows any particular dataset.
 package analyze
 
 import (

@@ -11,9 +11,37 @@ import (
 // imbalanced (a majority/minority ratio of 2.5 or more).
 const imbalanced = 1 / 3.5
 
+// goalSuits is the score of the first metric the description sets a goal on.
+const goalSuits = 0.95
+
 // metricOptions scores the metrics for a task, given the share of the
 // rarest class and the number of classes. A metric the success criteria
 // name comes first; the others follow by how well they suit the task.
+//
+// A score is the chance that its metric suits as the primary one, which the
+// search ranks models by and the report leads with, so the decision's
+// confidence says how clearly the rule's pick beats the next metric
+// (decision.SuitConfidence). A primary metric suits when it judges the whole
+// model rather than one decision threshold, reads the same whatever the class
+// balance, and is steady on a validation split:
+//
+//   - imbalanced binary: ROC AUC meets all three (0.9). PR AUC follows the
+//     rare class, but its chance level is that class's share and it is
+//     noisy with few positives, so it is reported beside it (0.65). F1 holds
+//     at one threshold (0.5), log loss rewards calibration more than ranking
+//     (0.4), accuracy hides the rare class (0.3).
+//   - balanced binary: ROC AUC (0.9); accuracy reads well but holds at one
+//     threshold (0.6), then F1 and log loss.
+//   - multiclass: accuracy, easy to read (0.85), over macro F1 (0.75); when a
+//     class is rare (under a quarter of its even share) accuracy hides it, so
+//     macro F1 leads (0.9) and accuracy drops (0.65).
+//   - regression: RMSE in the target's unit (0.85), MAE when outliers should
+//     weigh less (0.75), R² without a unit (0.65).
+//
+// A goal the description sets suits nearly surely (0.95), each later goal a
+// hair less (0.94, ...), so that the first stated leads and the choice among
+// the user's own goals reads as the near tie it is; the other metrics keep
+// 0.6 of their scores below them.
 func metricOptions(task ProblemType, minority float64, classes int, criteria []SuccessCriterion) []reasoner.Option {
 	var base []reasoner.Option
 	opt := func(name string, score float64, why string) {
@@ -23,9 +51,9 @@ func metricOptions(task ProblemType, minority float64, classes int, criteria []S
 	case Binary:
 		if minority < imbalanced {
 			why := fmt.Sprintf("the rarer class is %.0f%% of rows", 100*minority)
-			opt("roc_auc", 0.85, "ranks positives above negatives whatever the threshold; "+why)
-			opt("pr_auc", 0.8, "focuses on the rare class; "+why)
-			opt("f1", 0.7, "balances precision and recall on the rare class")
+			opt("roc_auc", 0.9, "ranks positives above negatives whatever the threshold and the class balance; "+why)
+			opt("pr_auc", 0.65, "focuses on the rare class, but its chance level is the rare class's share; "+why)
+			opt("f1", 0.5, "balances precision and recall on the rare class at one threshold")
 			opt("accuracy", 0.3, "misleading when one class dominates; "+why)
 			opt("logloss", 0.4, "rewards calibrated probabilities")
 		} else {
@@ -39,8 +67,11 @@ func metricOptions(task ProblemType, minority float64, classes int, criteria []S
 		opt("f1_macro", 0.75, "weighs every class equally")
 		opt("logloss", 0.6, "rewards calibrated probabilities")
 		if minority > 0 && minority*float64(classes) < 0.25 {
+			rare := fmt.Sprintf("the rarest class is %.1f%% of rows, under a quarter of its even share", 100*minority)
+			base[0].Score = 0.65
+			base[0].Evidence = append(base[0].Evidence, "hides the rare class: "+rare)
 			base[1].Score = 0.9
-			base[1].Evidence = append(base[1].Evidence, fmt.Sprintf("the rarest class is %.1f%% of rows, under a quarter of its even share", 100*minority))
+			base[1].Evidence = append(base[1].Evidence, rare)
 		}
 	case Regression:
 		opt("rmse", 0.85, "error in the target's own unit, penalizes large misses")
@@ -57,7 +88,7 @@ func metricOptions(task ProblemType, minority float64, classes int, criteria []S
 		if slices.ContainsFunc(out, func(o reasoner.Option) bool { return o.Value == c.Metric }) {
 			continue
 		}
-		out = append(out, reasoner.Option{Value: c.Metric, Score: 1 - 0.01*float64(i),
+		out = append(out, reasoner.Option{Value: c.Metric, Score: goalSuits - 0.01*float64(i),
 			Evidence: []string{fmt.Sprintf("the description sets a goal on it (%q)", c.Text)}})
 	}
 	for _, o := range base {

@@ -39,7 +39,7 @@ type Options struct {
 	// third of it while a stage runs.
 	LeaseTTL time.Duration
 	// ApprovalConfidence: an analysis less confident than this stops for approval even when
-	// the owner did not ask (default 0.1).
+	// the owner did not ask (default defaultApprovalConfidence).
 	ApprovalConfidence float64
 	// MaxBudget caps every training budget (default and hard limit 24h).
 	MaxBudget time.Duration
@@ -84,6 +84,14 @@ type Pipeline struct {
 	now      func() time.Time
 }
 
+// defaultApprovalConfidence is the analysis confidence (the chance that its target and its
+// problem type are the better of them and their runners-up) under which a plan waits for
+// approval unless the options say otherwise. It is what 0.55 over 0.45 gives
+// (decision.SuitedOver): a margin of 0.1 between middling scores, where the threshold sat
+// when a confidence was that margin. A pick with a wider margin clears it wherever its scores
+// stand; two plausible targets (0.9 over 0.865) or tasks (0.6 over 0.55) do not.
+const defaultApprovalConfidence = 0.6
+
 // maxBudget is the hard limit of a training budget.
 const maxBudget = 24 * time.Hour
 
@@ -96,7 +104,7 @@ func New(deps Deps, opts Options) *Pipeline {
 		opts.LeaseTTL = 30 * time.Second
 	}
 	if opts.ApprovalConfidence == 0 {
-		opts.ApprovalConfidence = 0.1
+		opts.ApprovalConfidence = defaultApprovalConfidence
 	}
 	if opts.MaxBudget <= 0 || opts.MaxBudget > maxBudget {
 		opts.MaxBudget = maxBudget

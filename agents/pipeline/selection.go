@@ -167,8 +167,8 @@ func (p *Pipeline) decideApproval(r *run, confidence float64) (bool, string, dec
 	case confidence < p.opts.ApprovalConfidence:
 		why := fmt.Sprintf("the analysis is unsure (confidence %.2f below %.2f): check the target and problem type", confidence, p.opts.ApprovalConfidence)
 		return true, why, p.ruled(typeApproval, "wait for approval: "+why,
-			"The margin between the chosen target and the runner-up is small, so a person should confirm the plan before training spends the budget.",
-			[]decision.Alternative{alt("wait for approval", 1-confidence, "a person confirms the target"), alt("train at once", confidence, "risk training the wrong target")}, ev)
+			"The chosen target or problem type is not clearly the better of it and its runner-up, so a person should confirm the plan before training spends the budget.",
+			[]decision.Alternative{alt("wait for approval", p.opts.ApprovalConfidence, "a person confirms the target"), alt("train at once", confidence, "risk training the wrong target")}, ev)
 	}
 	return false, "", p.ruled(typeApproval, "train at once: no approval needed",
 		fmt.Sprintf("The owner did not ask to approve, and the analysis is confident enough (%.2f ≥ %.2f).", confidence, p.opts.ApprovalConfidence),

@@ -14,9 +14,14 @@ type Reply struct {
 	Value json.RawMessage `json:"value"`
 	// Reasoning says why, in a few sentences.
 	Reasoning string `json:"reasoning"`
-	// Confidence is 0 to 1.
+	// Confidence is 0 to 1, read as confidenceMeaning says.
 	Confidence float64 `json:"confidence"`
 }
+
+// confidenceMeaning tells a model what its confidence means: the reading the
+// rules give theirs (decision.SuitConfidence), which the thresholds acting on
+// a confidence, such as the analysis's for approval, assume.
+const confidenceMeaning = "the chance that the value is a better choice than the closest alternative: 0.5 a toss-up, near 1 a clear choice"
 
 // ReplySchema returns the schema of a Reply to req, with the request's own
 // schema for the value, for APIs that constrain output to a schema.
@@ -29,7 +34,7 @@ func ReplySchema(req Request) *Schema {
 		Properties: map[string]*Schema{
 			"value":      value,
 			"reasoning":  {Type: "string", Description: "why, citing the facts"},
-			"confidence": {Type: "number", Minimum: Bound(0), Maximum: Bound(1)},
+			"confidence": {Type: "number", Minimum: Bound(0), Maximum: Bound(1), Description: confidenceMeaning},
 		}}
 }
 

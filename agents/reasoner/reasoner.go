@@ -145,12 +145,20 @@ func Record(req Request, ans Answer, summary string, now time.Time) decision.Dec
 		Reasoner:   ans.Reasoner,
 		Time:       now,
 	}
-	for _, o := range sortedOptions(req.Options) {
-		d.Alternatives = append(d.Alternatives, decision.Alternative{
+	d.Alternatives = alternatives(sortedOptions(req.Options))
+	return d
+}
+
+// alternatives records options, in their order, as a decision's alternatives
+// with their scores rounded to 3 decimals.
+func alternatives(opts []Option) []decision.Alternative {
+	var out []decision.Alternative
+	for _, o := range opts {
+		out = append(out, decision.Alternative{
 			Option: o.Value, Score: decision.Score(round3(o.Score)), Note: strings.Join(o.Evidence, "; "),
 		})
 	}
-	return d
+	return out
 }
 
 // plainJSON round-trips facts through JSON; facts that do not marshal are

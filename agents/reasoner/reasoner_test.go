@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -37,7 +38,10 @@ func columnRequest() reasoner.Request {
 	}
 }
 
-func TestRulesPicksBestWithMargin(t *testing.T) {
+// TestRulesPicksBest: the rules pick the best-scored option, and their confidence is the
+// chance that it rather than the runner-up suits, 0.9·0.7 / (0.9·0.7 + 0.3·0.1) = 0.955 for
+// churn (0.9) over contract (0.3), where the margin read 0.6.
+func TestRulesPicksBest(t *testing.T) {
 	req := columnRequest()
 	ans, err := reasoner.Rules{}.Decide(context.Background(), req)
 	if err != nil {
@@ -46,13 +50,13 @@ func TestRulesPicksBestWithMargin(t *testing.T) {
 	if got, _ := reasoner.Choice(ans.Value); got != "churn" {
 		t.Errorf("Rules.Decide choice = %q, want churn", got)
 	}
-	if diff := ans.Confidence - 0.6; diff > 1e-9 || diff < -1e-9 {
-		t.Errorf("Rules.Decide confidence = %v, want 0.6 (0.9 - 0.3)", ans.Confidence)
+	if ans.Confidence != 0.955 {
+		t.Errorf("Rules.Decide confidence = %v, want 0.955 (0.9 over 0.3)", ans.Confidence)
 	}
 	if ans.Reasoner != "rules" {
 		t.Errorf("Reasoner = %q, want rules", ans.Reasoner)
 	}
-	for _, want := range []string{`"churn"`, "named in the description", `"contract"`, "description", "columns"} {
+	for _, want := range []string{`"churn"`, "named in the description", `"contract"`, "description", "columns", `rather than "contract"`} {
 		if !strings.Contains(ans.Reasoning, want) {
 			t.Errorf("reasoning %q does not mention %q", ans.Reasoning, want)
 		}
@@ -62,13 +66,37 @@ func TestRulesPicksBestWithMargin(t *testing.T) {
 	}
 }
 
+// TestRulesConfidence: a tie is a coin flip the reasoning names, a lone option is as sure as
+// its score, and a choice between two options that both suit well is surer than the margin
+// between them said.
+func TestRulesConfidence(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts []reasoner.Option
+		want float64
+		says string
+	}{
+		{"tie", []reasoner.Option{{Value: "b", Score: 0.5}, {Value: "a", Score: 0.5}}, 0.5, "coin flip"},
+		{"alone", []reasoner.Option{{Value: "a", Score: 0.7}}, 0.7, ""},
+		{"both suit", []reasoner.Option{{Value: "a", Score: 0.9}, {Value: "b", Score: 0.6}}, 0.857, "rather than"},
+	} {
+		ans, err := reasoner.Rules{}.Decide(context.Background(), reasoner.Request{Options: tc.opts})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ans.Confidence != tc.want || !strings.Contains(ans.Reasoning, tc.says) {
+			t.Errorf("%s: Rules.Decide confidence %v, reasoning %q; want %v, saying %q", tc.name, ans.Confidence, ans.Reasoning, tc.want, tc.says)
+		}
+	}
+}
+
 func TestRulesIgnoresOptionOrder(t *testing.T) {
 	a := reasoner.Request{Options: []reasoner.Option{{Value: "b", Score: 0.5}, {Value: "a", Score: 0.5}}}
 	b := reasoner.Request{Options: []reasoner.Option{{Value: "a", Score: 0.5}, {Value: "b", Score: 0.5}}}
 	x, _ := reasoner.Rules{}.Decide(context.Background(), a)
 	y, _ := reasoner.Rules{}.Decide(context.Background(), b)
-	if string(x.Value) != string(y.Value) || x.Confidence != 0 {
-		t.Errorf("tied options: %s (conf %v) vs %s, want the same pick with confidence 0", x.Value, x.Confidence, y.Value)
+	if string(x.Value) != string(y.Value) || x.Confidence != y.Confidence {
+		t.Errorf("tied options: %s (conf %v) vs %s (conf %v), want the same pick and confidence", x.Value, x.Confidence, y.Value, y.Confidence)
 	}
 }
 
@@ -210,6 +238,10 @@ func TestRecord(t *testing.T) {
 	}
 	if d.Type != decision.TargetColumn || d.Reasoner != "rules" || !d.Time.Equal(now) || d.Evidence["description"] != "predict churn" {
 		t.Errorf("Record = %+v", d)
+	}
+	// The rules' confidence is the one the recorded alternatives give.
+	if want := decision.SuitConfidence(d.Alternatives); math.Abs(d.Confidence-want) > 5e-4 {
+		t.Errorf("recorded confidence %v, SuitConfidence of its alternatives %v", d.Confidence, want)
 	}
 	if _, err := json.Marshal(d); err != nil {
 		t.Errorf("decision does not marshal: %v", err)

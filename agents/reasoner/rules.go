@@ -9,6 +9,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/trainyard/trainyard/agents/decision"
 )
 
 // RulesName is the name the rules reasoner records.
@@ -21,9 +23,11 @@ var ErrNoRule = errors.New("no rule for this decision")
 // Rules is the embedded, deterministic reasoner. For a pick among options it
 // takes the best-scored option (ties go to the alphabetically first value, so
 // the order in which options are listed never matters) and reports as
-// confidence the margin between the best and the second-best score. For a
-// structured answer it returns the asking agent's proposal. Its reasoning
-// names the evidence it looked at.
+// confidence the chance that it, rather than the runner-up, is the option that
+// suits, reading each score as that chance for its option
+// (decision.SuitConfidence of the alternatives Record writes): 0.5 at a tie,
+// near 1 when the runner-up hardly suits. For a structured answer it returns
+// the asking agent's proposal. Its reasoning names the evidence it looked at.
 type Rules struct{}
 
 // Name returns "rules".
@@ -42,25 +46,22 @@ func (Rules) Decide(ctx context.Context, req Request) (Answer, error) {
 			Confidence: clamp01(req.Proposal.Confidence), Reasoner: RulesName}, nil
 	}
 	opts := sortedOptions(req.Options)
-	best := opts[0]
-	second := 0.0
-	if len(opts) > 1 {
-		second = opts[1].Score
-	}
-	value, err := json.Marshal(best.Value)
+	value, err := json.Marshal(opts[0].Value)
 	if err != nil {
 		return Answer{}, err
 	}
+	conf := round3(decision.SuitConfidence(alternatives(opts)))
 	return Answer{
 		Value:      value,
-		Reasoning:  explain(req, opts),
-		Confidence: round3(clamp01(best.Score - second)),
+		Reasoning:  explain(req, opts, conf),
+		Confidence: conf,
 		Reasoner:   RulesName,
 	}, nil
 }
 
-// explain writes what the rules looked at and why the best option won.
-func explain(req Request, opts []Option) string {
+// explain writes what the rules looked at and why the best option won, which
+// they did with confidence conf.
+func explain(req Request, opts []Option, conf float64) string {
 	var b strings.Builder
 	best := opts[0]
 	fmt.Fprintf(&b, "Chose %q with score %.2f", best.Value, best.Score)
@@ -73,7 +74,11 @@ func explain(req Request, opts []Option) string {
 		if len(ru.Evidence) > 0 {
 			fmt.Fprintf(&b, " (%s)", strings.Join(ru.Evidence, "; "))
 		}
-		fmt.Fprintf(&b, "; confidence is the margin %.2f", best.Score-ru.Score)
+		if ru.Score == best.Score {
+			fmt.Fprintf(&b, "; they tie, so the alphabetical order chose and the choice is a coin flip (confidence %.2f)", conf)
+		} else {
+			fmt.Fprintf(&b, "; confidence %.2f that it rather than %q is the one that suits", conf, ru.Value)
+		}
 	}
 	fmt.Fprintf(&b, ". Weighed %d option(s)", len(opts))
 	if len(req.Facts) > 0 {
