@@ -5,9 +5,10 @@ import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { DecisionType, type AuditEntry, ProjectService } from "@trainyard/client";
 import { enumWords, stageLabel } from "../lib/format";
 
-/** Plain words for a confidence between 0 and 1. A decision's confidence is how clearly its
- * choice beats the runner-up (0 at a tie), so a low one is a close call between options that may
- * all be fine, not a doubt about the choice. */
+/** Plain words for a confidence between 0 and 1. A decision's confidence is the chance that its
+ * choice is the better of it and the runner-up: 0.5 at a tie a rule broke, 0.6 for suitabilities
+ * of 0.55 over 0.45, near 1 for a clear choice. A low one is thus a close call between options
+ * that may all be fine, not a doubt about the choice. */
 export function confidenceWords(c: number): string {
   if (c >= 0.85) return "clear choice";
   if (c >= 0.6) return "fairly clear";
