@@ -78,10 +78,11 @@ func (p *Pipeline) clearTrials(ctx context.Context, id uuid.UUID, iter int) {
 //
 // So the stage ends within its budget plus max(5% of the budget, 2 s) (the tolerance,
 // automl.Overrun), plus the time to store the model, which grows with its trees; when it ends
-// later the stage's log says by how much, and how much of it the store took. A resumed stage (its worker's lease expired) starts its budget afresh: the worker
-// that resumes it cannot tell how much of the dead worker's time was work. A trainer that
-// replays a fixed number of trials with no clock is not bound by the budget at all
-// (TrainResult.Untimed), and the stage's log says so.
+// later the stage's log says by how much, and how much of it the store took. A resumed stage
+// (its worker's lease expired) starts its budget afresh: the worker that resumes it cannot
+// tell how much of the dead worker's time was work. A trainer that replays a fixed number of
+// trials with no clock is not bound by the budget at all (TrainResult.Untimed), and the
+// stage's log says so.
 
 // trainAttempts runs the stage's search, retrying a failed attempt with adjusted parameters
 // (maxTrainAttempts in all), every attempt within what is left of the stage's budget.
