@@ -66,7 +66,9 @@ func run(budget time.Duration, only string, timeout time.Duration) error {
 	}
 	defer os.RemoveAll(dir)
 	ctx := context.Background()
-	e, err := pipelinetest.Start(ctx, pipelinetest.Config{Dir: dir, Pipeline: pipeline.Options{MinBudget: 10 * time.Second}})
+	// Searches run against the wall clock, as `trainyard serve`'s do, so that the training
+	// column measures the budget; the tests' fixed number of trials would not.
+	e, err := pipelinetest.Start(ctx, pipelinetest.Config{Dir: dir, Trials: -1, Pipeline: pipeline.Options{MinBudget: 10 * time.Second}})
 	if err != nil {
 		return err
 	}
