@@ -1578,7 +1578,8 @@ type AuditEntry struct {
 	Evidence *structpb.Struct `protobuf:"bytes,9,opt,name=evidence,proto3" json:"evidence,omitempty"`
 	// Why, in words.
 	Reasoning string `protobuf:"bytes,10,opt,name=reasoning,proto3" json:"reasoning,omitempty"`
-	// How sure, 0 to 1 (e.g. the margin between the best and second-best option).
+	// How sure, 0 to 1: the chance that the choice is the better of it and its closest
+	// alternative (0.5 a tie that a rule broke; near 1 a clear choice).
 	Confidence float64 `protobuf:"fixed64,11,opt,name=confidence,proto3" json:"confidence,omitempty"`
 	// What made it: "rules", "gemini", "openai", or "rules (fallback from gemini)".
 	Reasoner string `protobuf:"bytes,12,opt,name=reasoner,proto3" json:"reasoner,omitempty"`

@@ -866,7 +866,8 @@ export type AuditEntry = Message<"trainyard.v1.AuditEntry"> & {
   reasoning: string;
 
   /**
-   * How sure, 0 to 1 (e.g. the margin between the best and second-best option).
+   * How sure, 0 to 1: the chance that the choice is the better of it and its closest
+   * alternative (0.5 a tie that a rule broke; near 1 a clear choice).
    *
    * @generated from field: double confidence = 11;
    */
