@@ -52,6 +52,7 @@ type config struct {
 	batchOnly         bool
 	batchQuoted       bool
 	floor             bool
+	only              string
 	loadGOGC          int
 }
 
@@ -70,6 +71,7 @@ func main() {
 	flag.BoolVar(&cfg.batchOnly, "batch-only", false, "measure batch prediction only (no peer, no single-row cells, no -out table)")
 	flag.BoolVar(&cfg.batchQuoted, "batch-quoted", false, "keep the target column in the batch input, its cells quoted as spambase.csv quotes them (\"spam\")")
 	flag.BoolVar(&cfg.floor, "floor", true, "also measure a server answering a fixed prediction over the same HTTP stack (REST and gRPC), the floor under every server")
+	flag.StringVar(&cfg.only, "only", "", "measure only the servers and protocols whose row name contains this (e.g. \"trainyard\", \"REST\"); the table is printed, not written to -out")
 	flag.IntVar(&cfg.peerWorkers, "peer-workers", 2, "uvicorn workers of the peer (one per core is fair)")
 	flag.IntVar(&cfg.peerPort, "peer-port", 18777, "the peer's port")
 	flag.IntVar(&cfg.loadGOGC, "load-gogc", 400, "GOGC of this process while it generates load (the latency cells); the batch job it runs keeps Go's default")
@@ -207,6 +209,9 @@ func run(ctx context.Context, cfg config) error {
 			targets = append(targets, t)
 		}
 	}
+	if cfg.only != "" {
+		targets = slices.DeleteFunc(targets, func(t target) bool { return !strings.Contains(t.name(), cfg.only) })
+	}
 	agree, err := agreement(rest, fastapi, 200)
 	if err != nil {
 		return err
@@ -241,7 +246,7 @@ func run(ctx context.Context, cfg config) error {
 		table += renderRates(rated, cfg.rateClients, peerMax)
 	}
 	fmt.Print("\n" + table)
-	if cfg.out != "" {
+	if cfg.out != "" && cfg.only == "" { // a partial table does not replace the results
 		return os.WriteFile(cfg.out, []byte(table), 0o644)
 	}
 	return nil
