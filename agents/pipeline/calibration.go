@@ -87,11 +87,8 @@ func (p *Pipeline) heldOutCalibration(val *scored, fit fitter, from string, iter
 	if err != nil {
 		return nil, nil
 	}
-	d := p.calibrationDecision(f, m, from, iteration)
-	if !f.cal.Softens() || lead(m, f.rows, f.after, f.before) < calibrationLead {
-		return nil, &d
-	}
-	return &f.cal, &d
+	cal, d := p.calibrationDecision(f, m, from, iteration)
+	return cal, &d
 }
 
 // measureCalibration fits the calibration of val's rows with fit and measures the log losses
@@ -143,14 +140,15 @@ func wordsOf(c model.Calibration) scalingWords {
 	}
 }
 
-// calibrationDecision records what heldOutCalibration makes of f, the calibration of the
-// held-out predictions from, with the log losses m as evidence. A calibration that sharpens
-// the probabilities is not applied, since a model that errs on few of the held-out rows gets
-// one fitted mostly to rows it labels right, and the cost of sharpening its next confident
-// error cannot be measured on them. A softening one is kept when its cross-fitted log loss
-// leads the model's own by calibrationLead; the confidence is that lead (measured) or, when
-// the model is left as it is, the chance that its own probabilities do no worse (1 − lead).
-func (p *Pipeline) calibrationDecision(f *calibrationFit, m metrics.Metric, from string, iteration int) decision.Decision {
+// calibrationDecision is heldOutCalibration's rule: it keeps f, the calibration of the
+// held-out predictions from, or not, and returns the kept calibration (nil when none) with the
+// decision that records why, the log losses m as evidence. A calibration that sharpens the
+// probabilities is not applied, since a model that errs on few of the held-out rows gets one
+// fitted mostly to rows it labels right, and the cost of sharpening its next confident error
+// cannot be measured on them. A softening one is kept when its cross-fitted log loss leads the
+// model's own by calibrationLead; the confidence is that lead (measured) or, when the model is
+// left as it is, the chance that its own probabilities do no worse (1 − lead).
+func (p *Pipeline) calibrationDecision(f *calibrationFit, m metrics.Metric, from string, iteration int) (*model.Calibration, decision.Decision) {
 	w := wordsOf(f.cal)
 	scaled := alt(w.name, f.after, fmt.Sprintf("log loss %.4f cross-fitted, %.4f on the rows it was fitted to", f.after, f.fitted))
 	raw := alt("the model's own probabilities", f.before, fmt.Sprintf("log loss %.4f", f.before))
@@ -161,17 +159,17 @@ func (p *Pipeline) calibrationDecision(f *calibrationFit, m metrics.Metric, from
 		w.how, w.name, from, f.rows, calibrationFolds-1, calibrationFolds, f.after, f.before)
 	const keep = "keep the probabilities as the model gives them"
 	if !f.cal.Softens() {
-		return p.decided(typeCalibration, keep,
+		return nil, p.decided(typeCalibration, keep,
 			reasoning+w.sharpens+"; the model is left as it is, since its few errors on these rows cannot show what sharpening its next confident error costs.",
 			[]decision.Alternative{raw, scaled}, evidence, 1-lead(m, f.rows, f.fitted, f.before))
 	}
 	gain := lead(m, f.rows, f.after, f.before)
 	if gain < calibrationLead {
-		return p.decided(typeCalibration, keep,
+		return nil, p.decided(typeCalibration, keep,
 			reasoning+"The drop, if any, is within the noise of a log loss measured on these rows, so the model is left as it is.",
 			[]decision.Alternative{raw, scaled}, evidence, 1-gain)
 	}
-	return p.measured(typeCalibration, "calibrate the probabilities by "+w.name,
+	return &f.cal, p.measured(typeCalibration, "calibrate the probabilities by "+w.name,
 		reasoning+"The model returns the calibrated probabilities: the "+w.name+" softens its overconfident probabilities by more than the noise of a log loss measured on these rows.",
 		m, f.rows, []decision.Alternative{scaled, raw}, evidence)
 }
