@@ -45,9 +45,9 @@ func IsPictures(path string) bool {
 }
 
 // ReadPictures reads a picture file, or a folder's picture files in name order, as rows of
-// one column, column, whose cells are the files' paths (Instances turns them into pictures).
-// skipped lists the folder's entries that are not picture files. Every picture is checked to
-// be a PNG, JPEG, GIF or WebP file.
+// one column, column, whose cells are the files' paths. skipped lists the folder's entries
+// that are not picture files. The files are not opened here: Instances opens each once, to
+// check that it is a PNG, JPEG, GIF or WebP picture, when it turns the cell into a picture.
 func ReadPictures(path, column string) (rows Rows, skipped []string, err error) {
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -61,9 +61,6 @@ func ReadPictures(path, column string) (rows Rows, skipped []string, err error) 
 	}
 	rows.Columns = []string{column}
 	for _, p := range paths {
-		if _, err := openPicture(p); err != nil {
-			return Rows{}, nil, err
-		}
 		rows.Values = append(rows.Values, map[string]any{column: p})
 	}
 	return rows, skipped, nil

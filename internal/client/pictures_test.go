@@ -80,12 +80,21 @@ func TestReadPictures(t *testing.T) {
 	for _, tc := range []struct{ path, want string }{
 		{"empty", "empty folder"},
 		{"texts", "has no pictures"},
-		{"fake.png", "fake.png is not a PNG, JPEG, GIF or WebP picture"},
-		{"mixed", "b.webp is not a PNG"},
 		{"gone.png", "no such file"},
 	} {
 		if _, _, err := ReadPictures(filepath.Join(dir, tc.path), "image"); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("ReadPictures(%s) = %v, want an error with %q", tc.path, err, tc.want)
+		}
+	}
+	// A file named like a picture that is not one is found out by Instances, which opens it.
+	features := []*trainyardv1.FeatureSpec{{Name: "image", Kind: trainyardv1.FeatureKind_FEATURE_KIND_IMAGE}}
+	for path, want := range map[string]string{"fake.png": "fake.png is not a PNG, JPEG, GIF or WebP picture", "mixed": "b.webp is not a PNG"} {
+		rows, _, err := ReadPictures(filepath.Join(dir, path), "image")
+		if err != nil {
+			t.Fatalf("ReadPictures(%s): %v", path, err)
+		}
+		if _, err := Instances(rows, features, ""); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Instances of ReadPictures(%s) = %v, want an error with %q", path, err, want)
 		}
 	}
 }
