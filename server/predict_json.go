@@ -41,13 +41,13 @@ type jsonDecoder struct {
 	width int
 }
 
-// maxKeyBytes bounds the keys a decoder keeps between bodies, maxKeptValues the Values and
-// maxKeptBody the body memory: a decoder that read a larger request goes back to the pool
+// maxKeyBytes bounds the keys a decoder keeps between bodies, maxKeptItems the rows and Values
+// and maxKeptBody the body memory: a decoder that read a larger request goes back to the pool
 // without them.
 const (
-	maxKeyBytes   = 64 << 10
-	maxKeptValues = 16 << 10
-	maxKeptBody   = 1 << 20
+	maxKeyBytes  = 64 << 10
+	maxKeptItems = 16 << 10
+	maxKeptBody  = 1 << 20
 )
 
 // jsonDecoders keeps decoders, and the keys they have seen, for reuse.
@@ -67,16 +67,22 @@ func (d *jsonDecoder) decode(body []byte) (*trainyardv1.PredictRequest, bool) {
 }
 
 // release returns the decoder to the pool: nothing may read the request it decoded after this.
+// The next decode resets it.
 func (d *jsonDecoder) release() {
-	if d.vals.vals.given > maxKeptValues {
+	d.trim()
+	jsonDecoders.Put(d)
+}
+
+// trim drops the memory of a request larger than the usual ones, so that the pool does not
+// keep it: a body of many rows, even empty ones, or of many Values.
+func (d *jsonDecoder) trim() {
+	if d.rows.given+d.vals.vals.given > maxKeptItems {
 		d.rows, d.maps, d.vals = arena[structpb.Struct]{}, fieldMaps{}, valueBlock{chunk: true}
 		d.req.Instances = nil
 	}
 	if cap(d.body) > maxKeptBody {
 		d.body = nil
 	}
-	d.reset()
-	jsonDecoders.Put(d)
 }
 
 // reset readies the decoder for a body, its request empty and every row, map and Value

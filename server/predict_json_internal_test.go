@@ -83,6 +83,26 @@ func TestJSONDecoderReuse(t *testing.T) {
 	}
 }
 
+// TestJSONDecoderTrim: a decoder keeps the memory of a usual request for the next, and drops
+// that of a request of many rows, even empty ones, before it goes back to the pool.
+func TestJSONDecoderTrim(t *testing.T) {
+	d := getJSONDecoder()
+	defer d.release()
+	for _, c := range []struct {
+		rows int
+		kept bool
+	}{{3, true}, {maxKeptItems + 1, false}} {
+		body := `{"instances": [` + strings.Repeat(`{},`, c.rows-1) + `{}]}`
+		if _, ok := d.decode([]byte(body)); !ok {
+			t.Fatalf("%d empty rows: declined", c.rows)
+		}
+		d.trim()
+		if kept := d.rows.slabs != nil && d.req.Instances != nil; kept != c.kept {
+			t.Errorf("after %d empty rows the decoder keeps its rows: %v, want %v", c.rows, kept, c.kept)
+		}
+	}
+}
+
 // FuzzDecodePredictJSON: on any body, the hand decoder either declines or agrees with the
 // gateway's JSON decoder.
 func FuzzDecodePredictJSON(f *testing.F) {
