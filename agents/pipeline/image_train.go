@@ -18,11 +18,12 @@ import (
 // imageIteration is the one training iteration of the image track.
 const imageIteration = 1
 
-// pick returns the examples at rows.
-func pick(ex []image.Example, rows []int) []image.Example {
-	out := make([]image.Example, len(rows))
+// pick returns the elements of xs at rows: the examples of some images, or the upload's rows
+// of the training images a trainer indexes.
+func pick[T any](xs []T, rows []int) []T {
+	out := make([]T, len(rows))
 	for i, r := range rows {
-		out[i] = ex[r]
+		out[i] = xs[r]
 	}
 	return out
 }
@@ -87,10 +88,7 @@ func (p *Pipeline) imageTrainStage(ctx context.Context, r *run) (*outcome, error
 	if err := p.putArtifact(ctx, stateKey(r.proj.ID, trainModelKey(imageIteration)), art); err != nil {
 		return nil, err
 	}
-	rec := imageTrainState{trainState: st, HeldOut: make([]int, len(c.HeldOut))}
-	for i, j := range c.HeldOut {
-		rec.HeldOut[i] = ds.Train[j]
-	}
+	rec := imageTrainState{trainState: st, HeldOut: pick(ds.Train, c.HeldOut)}
 	if err := p.putJSON(ctx, stateKey(r.proj.ID, trainKey(imageIteration)), &rec); err != nil {
 		return nil, err
 	}
