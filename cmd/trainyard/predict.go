@@ -88,10 +88,9 @@ type predictionReport struct {
 // answer with its probability otherwise.
 func reportFor(m *trainyardv1.Model, rows client.Rows, in client.Inputs, preds []*trainyardv1.Prediction) predictionReport {
 	if m.GetProblemType() == trainyardv1.ProblemType_PROBLEM_TYPE_IMAGE_OBJECT_DETECTION {
-		sizes := client.PictureSizes(in.Pictures)
 		return predictionReport{
-			csv:    func(w io.Writer) error { return client.WriteDetections(w, rows, preds, sizes) },
-			answer: func(i int, p *trainyardv1.Prediction) (string, []string) { return objectLines(p, sizes[i]) },
+			csv:    func(w io.Writer) error { return client.WriteDetections(w, rows, preds, in.Pictures) },
+			answer: func(i int, p *trainyardv1.Prediction) (string, []string) { return objectLines(p, in.Pictures[i].Dims) },
 		}
 	}
 	classes := m.GetClasses()

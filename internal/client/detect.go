@@ -3,12 +3,11 @@ package client
 import (
 	"encoding/csv"
 	goimage "image"
-	_ "image/gif" // the formats PictureSizes reads, as the server takes them
+	_ "image/gif" // the formats pictureSize reads, as the server takes them
 	_ "image/jpeg"
 	_ "image/png"
 	"io"
 	"math"
-	"os"
 	"strconv"
 
 	_ "golang.org/x/image/webp"
@@ -19,27 +18,9 @@ import (
 // PictureSize is a picture's width and height in pixels; zero when unknown.
 type PictureSize struct{ Width, Height int }
 
-// PictureSizes reads the size of each row's picture file from the file's header, for boxes in
-// pixels. Rows without a picture file (a picture given inline as base64) or whose file cannot
-// be read get the zero size.
-func PictureSizes(pictures []Picture) []PictureSize {
-	out := make([]PictureSize, len(pictures))
-	for i, p := range pictures {
-		if p.Path != "" {
-			out[i] = pictureSize(p.Path)
-		}
-	}
-	return out
-}
-
-// pictureSize reads the size of the picture file at path, or the zero size.
-func pictureSize(path string) PictureSize {
-	f, err := os.Open(path)
-	if err != nil {
-		return PictureSize{}
-	}
-	defer f.Close()
-	cfg, _, err := goimage.DecodeConfig(f)
+// pictureSize reads a picture's size from its header in r, or returns the zero size.
+func pictureSize(r io.Reader) PictureSize {
+	cfg, _, err := goimage.DecodeConfig(r)
 	if err != nil {
 		return PictureSize{}
 	}
@@ -82,8 +63,8 @@ var detectionColumns = []string{"object", "label", "confidence", "xmin", "ymin",
 // confident), label, confidence, the box's edges xmin, ymin, xmax and ymax, box_unit (px, or
 // fraction for a picture whose size is unknown) and error. A row has one line per object, or
 // one line with the object columns empty when nothing was found or it could not be scored.
-// sizes[i] is the size of row i's picture.
-func WriteDetections(w io.Writer, rows Rows, preds []*trainyardv1.Prediction, sizes []PictureSize) error {
+// pictures[i] is row i's picture file, whose size gives the boxes in pixels.
+func WriteDetections(w io.Writer, rows Rows, preds []*trainyardv1.Prediction, pictures []Picture) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(append(append([]string{}, rows.Columns...), detectionColumns...)); err != nil {
 		return err
@@ -98,8 +79,8 @@ func WriteDetections(w io.Writer, rows Rows, preds []*trainyardv1.Prediction, si
 			continue
 		}
 		var size PictureSize
-		if i < len(sizes) {
-			size = sizes[i]
+		if i < len(pictures) {
+			size = pictures[i].Dims
 		}
 		for j, o := range p.GetObjects() {
 			b := ObjectBox(o, size)

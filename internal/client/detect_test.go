@@ -15,7 +15,7 @@ func TestWriteDetections(t *testing.T) {
 	square := &trainyardv1.DetectedObject{Label: "square", Confidence: 0.5, Xmin: 0.25, Ymin: 0.1, Xmax: 0.5, Ymax: 0.3}
 	preds := []*trainyardv1.Prediction{{Objects: []*trainyardv1.DetectedObject{square}}, {Objects: []*trainyardv1.DetectedObject{square}}, {Error: "not a picture"}}
 	var b strings.Builder
-	if err := WriteDetections(&b, rows, preds, []PictureSize{{Width: 640, Height: 480}, {}, {}}); err != nil {
+	if err := WriteDetections(&b, rows, preds, []Picture{{Path: "a.png", Dims: PictureSize{Width: 640, Height: 480}}, {}, {Path: "c.png"}}); err != nil {
 		t.Fatal(err)
 	}
 	want := "image,object,label,confidence,xmin,ymin,xmax,ymax,box_unit,error\n" +

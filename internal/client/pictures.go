@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +19,9 @@ type Picture struct {
 	Path string
 	// Size is the file's size in bytes, for splitting pictures into Predict calls.
 	Size int64
+	// Dims is the picture's size in pixels, read from its header when the file is checked,
+	// for an object detector's boxes in pixels; zero when the header cannot be read.
+	Dims PictureSize
 }
 
 // ImageColumn returns the name of the model's image input, or "" when the model takes rows
@@ -115,19 +119,27 @@ func pictureCell(cell, dir string) (Picture, bool, error) {
 	return p, true, err
 }
 
-// openPicture checks that path is a PNG, JPEG, GIF or WebP file and returns it with its size.
+// openPicture checks that path is a PNG, JPEG, GIF or WebP file and returns it with its
+// sizes in bytes and pixels, in one opening of the file.
 func openPicture(path string) (Picture, error) {
-	fi, err := os.Stat(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return Picture{}, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
 	if err != nil {
 		return Picture{}, err
 	}
 	if fi.IsDir() {
 		return Picture{}, fmt.Errorf("%s is a folder, not a picture", path)
 	}
-	if sniff(path) == "" {
+	r := bufio.NewReader(f)
+	head, _ := r.Peek(12) // the longest magic, WebP's RIFF....WEBP; fewer bytes in a short file
+	if image.Format(head) == "" {
 		return Picture{}, fmt.Errorf("%s is not a PNG, JPEG, GIF or WebP picture", path)
 	}
-	return Picture{Path: path, Size: fi.Size()}, nil
+	return Picture{Path: path, Size: fi.Size(), Dims: pictureSize(r)}, nil
 }
 
 // sniff names the picture format path starts with, or "" when it is not a picture or

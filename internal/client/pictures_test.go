@@ -110,8 +110,8 @@ func TestIsPictures(t *testing.T) {
 }
 
 // TestInstancesPictures: cells of an image column that name picture files (relative to the
-// rows' folder, with or without a dot) become pictures sent as bytes; base64 and data: URLs
-// stay text; a missing or non-picture file is an error naming its row.
+// rows' folder, with or without a dot) become pictures sent as bytes, their size in pixels
+// read; base64 and data: URLs stay text; a missing or non-picture file is an error naming its row.
 func TestInstancesPictures(t *testing.T) {
 	dir := t.TempDir()
 	pic := pngBytes(t)
@@ -138,7 +138,10 @@ func TestInstancesPictures(t *testing.T) {
 			{Fields: map[string]*structpb.Value{"id": str("4")}},
 			{Fields: map[string]*structpb.Value{"id": str("5"), "image": structpb.NewNullValue()}},
 		},
-		Pictures: []Picture{{Path: filepath.Join(dir, "photos/a.png"), Size: int64(len(pic))}, {}, {}, {Path: filepath.Join(dir, "photos/b"), Size: int64(len(pic))}, {}},
+		Pictures: []Picture{
+			{Path: filepath.Join(dir, "photos/a.png"), Size: int64(len(pic)), Dims: PictureSize{Width: 3, Height: 2}}, {}, {},
+			{Path: filepath.Join(dir, "photos/b"), Size: int64(len(pic)), Dims: PictureSize{Width: 3, Height: 2}}, {},
+		},
 	}
 	if diff := cmp.Diff(want, got, protocmp.Transform()); diff != "" {
 		t.Errorf("Instances mismatch (-want +got):\n%s", diff)
