@@ -93,16 +93,16 @@ func (p *Pipeline) imageTrainStage(ctx context.Context, r *run) (*outcome, error
 		return nil, err
 	}
 	out := &outcome{next: store.StageEvaluation}
-	out.decide(p.imageLearnerChoice(&st, len(ds.Train), budget, map[string]any{"shape": c.Shape, "train_images": len(ds.Train), "seconds": seconds}))
+	out.decide(p.imageLearnerChoice(&st, len(ds.Train), len(c.HeldOut), budget, map[string]any{"shape": c.Shape, "train_images": len(ds.Train), "seconds": seconds}))
 	out.message = fmt.Sprintf("trained %s: validation accuracy %.4f", c.Learner, st.Score)
 	out.logs = append(out.logs, out.message)
 	return out, nil
 }
 
 // imageLearnerChoice records which image learner st kept among the ones trained on train images:
-// the kept one first, with its lead in accuracy on the tenth of the images FitClassifier holds
-// out as the confidence.
-func (p *Pipeline) imageLearnerChoice(st *trainState, train int, budget time.Duration, evidence map[string]any) decision.Decision {
+// the kept one first, with its lead in accuracy on the heldOut images FitClassifier held out
+// (about a tenth, at least one per class) as the confidence.
+func (p *Pipeline) imageLearnerChoice(st *trainState, train, heldOut int, budget time.Duration, evidence map[string]any) decision.Decision {
 	var alts []decision.Alternative
 	for _, t := range st.Trials {
 		a := alt(t.Learner, t.Score, fmt.Sprintf("validation accuracy %.4f in %.1fs", t.Score, t.Seconds))
@@ -114,7 +114,7 @@ func (p *Pipeline) imageLearnerChoice(st *trainState, train int, budget time.Dur
 	}
 	return p.measured(typeModelChoice, fmt.Sprintf("keep %s (validation accuracy %.4f)", st.Members[0], st.Score),
 		fmt.Sprintf("Both learners trained on 90%% of the %d training images within the %s budget; the one with the higher accuracy on the other 10%% is kept (the baseline wins ties).", train, budget),
-		st.metric(), train/10, alts, evidence)
+		st.metric(), heldOut, alts, evidence)
 }
 
 // imageEvaluateStage is EVALUATION for images: the model's probabilities are calibrated on the

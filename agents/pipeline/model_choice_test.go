@@ -90,11 +90,11 @@ func TestImageLearnerChoice(t *testing.T) {
 			{Number: 2, Learner: "cnn", Score: cnn, Status: "ok"},
 		}}
 	}
-	d := p.imageLearnerChoice(choose(2, 0.6, 0.8), 1000, time.Minute, nil)
+	d := p.imageLearnerChoice(choose(2, 0.6, 0.8), 1000, 100, time.Minute, nil)
 	if d.Alternatives[0].Option != "cnn" || d.Confidence <= 0.99 || strings.Contains(d.Reasoning, "broke the tie") {
 		t.Errorf("first alternative %q, confidence %v, reasoning %q; want cnn (0.8 over 0.6 on 100 images) first, surely, no tie", d.Alternatives[0].Option, d.Confidence, d.Reasoning)
 	}
-	tie := p.imageLearnerChoice(choose(1, 0.7, 0.7), 1000, time.Minute, nil)
+	tie := p.imageLearnerChoice(choose(1, 0.7, 0.7), 1000, 100, time.Minute, nil)
 	if tie.Alternatives[0].Option != "pixels_logistic" || tie.Confidence != 0.5 || !strings.Contains(tie.Reasoning, "pixels_logistic ties cnn on accuracy (0.7): the rule broke the tie") {
 		t.Errorf("tie: first alternative %q, confidence %v, reasoning %q; want the baseline first, 0.5, saying the rule broke the tie", tie.Alternatives[0].Option, tie.Confidence, tie.Reasoning)
 	}
