@@ -82,17 +82,26 @@ func serveChild(dir string) error {
 	go func() { _ = http.Serve(pln, pm) }()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	if err := json.NewEncoder(os.Stdout).Encode(childReady{Addr: ln.Addr().String(), Pprof: pln.Addr().String()}); err != nil {
+	if err := announce(ctx, childReady{Addr: ln.Addr().String(), Pprof: pln.Addr().String()}, served); err != nil {
+		return err
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+// announce writes a child's addresses as its first line, for startChild, and waits until the
+// child is interrupted (nil: shut down) or a server stops serving (its error).
+func announce(ctx context.Context, ready childReady, served <-chan error) error {
+	if err := json.NewEncoder(os.Stdout).Encode(ready); err != nil {
 		return err
 	}
 	select {
 	case err := <-served:
 		return err
 	case <-ctx.Done():
+		return nil
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return srv.Shutdown(sctx)
 }
 
 // floorAnswer is the floor child's answer to every REST prediction.
@@ -130,13 +139,8 @@ func floorChild() error {
 	served := make(chan error, 2)
 	go func() { served <- srv.Serve(ln) }()
 	go func() { served <- gs.Serve(gln) }()
-	if err := json.NewEncoder(os.Stdout).Encode(childReady{Addr: ln.Addr().String(), GRPC: gln.Addr().String()}); err != nil {
+	if err := announce(ctx, childReady{Addr: ln.Addr().String(), GRPC: gln.Addr().String()}, served); err != nil {
 		return err
-	}
-	select {
-	case err := <-served:
-		return err
-	case <-ctx.Done():
 	}
 	gs.Stop()
 	return srv.Close()
