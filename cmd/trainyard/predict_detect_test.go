@@ -24,8 +24,7 @@ import (
 
 	trainyardv1 "github.com/trainyard/trainyard/gen/go/trainyard/v1"
 	"github.com/trainyard/trainyard/internal/blob"
-	"github.com/trainyard/trainyard/internal/datasets"
-	"github.com/trainyard/trainyard/internal/serving"
+	"github.com/trainyard/trainyard/internal/config"
 	"github.com/trainyard/trainyard/internal/store"
 	"github.com/trainyard/trainyard/internal/vertex"
 	"github.com/trainyard/trainyard/internal/vertex/vertextest"
@@ -149,19 +148,9 @@ func startVertexAPI(t *testing.T, dataDir string, vc *vertex.Client) (base, key 
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer, err := blob.NewSigner(make([]byte, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dp := server.DataPlane{Datasets: datasets.New(st, bl, datasets.Options{}), Blobs: bl, Signer: signer, RemoveEndpoint: vc.Remove}
-	reg, err := serving.New(serving.Options{Blobs: bl, Remote: vc})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := api.MountDataPlane(dp); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := api.MountServing(dp, server.Serving{Registry: reg}); err != nil {
+	cfg := config.Default()
+	cfg.DataDir = dataDir
+	if _, err := mountDataServices(api, st, bl, cfg, vc); err != nil {
 		t.Fatal(err)
 	}
 	go api.Serve(ln)

@@ -24,6 +24,7 @@ import (
 	"github.com/trainyard/trainyard/internal/queue"
 	"github.com/trainyard/trainyard/internal/serving"
 	"github.com/trainyard/trainyard/internal/store"
+	"github.com/trainyard/trainyard/internal/vertex"
 	"github.com/trainyard/trainyard/server"
 )
 
@@ -132,7 +133,13 @@ func serve(ctx context.Context, e env, cfg config.Config, log *slog.Logger, admi
 	if sessions != nil {
 		srv.HandleSignIn("POST /api/v1/auth/google", oidc.Handler(sessions, st, log))
 	}
-	batcher, err := mountDataServices(ctx, srv, st, bl, cfg)
+	// Models the Vertex AI backend deployed are served through their endpoints and undeployed
+	// when deleted.
+	vc, err := vertextrainer.ClientFromURL(ctx, cfg.TrainerURL)
+	if err != nil {
+		return err
+	}
+	batcher, err := mountDataServices(srv, st, bl, cfg, vc)
 	if err != nil {
 		return err
 	}
@@ -186,8 +193,9 @@ func serve(ctx context.Context, e env, cfg config.Config, log *slog.Logger, admi
 
 // mountDataServices mounts the dataset, model and prediction handlers and their hand-written
 // routes (uploads, downloads, reports, predictions, the Open Inference Protocol) on srv, and
-// returns the batch prediction runner.
-func mountDataServices(ctx context.Context, srv *server.Server, st *store.Store, bl *blob.Store, cfg config.Config) (*serving.Batcher, error) {
+// returns the batch prediction runner. vc, when not nil, is the Vertex AI client that serves
+// the models deployed to its endpoints and undeploys them when they are deleted.
+func mountDataServices(srv *server.Server, st *store.Store, bl *blob.Store, cfg config.Config, vc *vertex.Client) (*serving.Batcher, error) {
 	secret, err := blob.LoadOrCreateSecret(cfg.DataDir)
 	if err != nil {
 		return nil, fmt.Errorf("link-signing secret: %w", err)
@@ -199,12 +207,6 @@ func mountDataServices(ctx context.Context, srv *server.Server, st *store.Store,
 	ds := datasets.New(st, bl, datasets.Options{MaxBytes: cfg.MaxDatasetBytes, Retention: cfg.DataRetention})
 	dp := server.DataPlane{Datasets: ds, Blobs: bl, Signer: signer}
 	var sv server.Serving
-	// Models the Vertex AI backend deployed are served through their endpoints and undeployed
-	// when deleted.
-	vc, err := vertextrainer.ClientFromURL(ctx, cfg.TrainerURL)
-	if err != nil {
-		return nil, err
-	}
 	if vc != nil {
 		dp.RemoveEndpoint = vc.Remove
 		if sv.Registry, err = serving.New(serving.Options{Blobs: bl, Remote: vc}); err != nil {
