@@ -3,14 +3,16 @@ package server_test
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"testing"
 
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	trainyardv1 "github.com/trainyard/trainyard/gen/go/trainyard/v1"
 	"github.com/trainyard/trainyard/internal/store"
+	"github.com/trainyard/trainyard/server"
 )
 
 // BenchmarkGetProject measures one authenticated GetProject through the whole chain (auth
@@ -59,22 +61,8 @@ func BenchmarkRESTPredict(b *testing.B) {
 
 // spambaseBody is {"instances": [row]} of spambase.csv's first row without its class.
 func spambaseBody(tb testing.TB) []byte {
-	r := csv.NewReader(bytes.NewReader(readShared(tb, "spambase.csv")))
-	header, err := r.Read()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	row, err := r.Read()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	inst := map[string]any{}
-	for i, name := range header {
-		if x, err := strconv.ParseFloat(row[i], 64); err == nil {
-			inst[name] = x
-		}
-	}
-	body, err := json.Marshal(map[string]any{"instances": []any{inst}})
+	inst := server.SpambaseInstance(tb, sharedPath(tb, "spambase.csv"))
+	body, err := protojson.Marshal(&trainyardv1.PredictRequest{Instances: []*structpb.Struct{inst}})
 	if err != nil {
 		tb.Fatal(err)
 	}

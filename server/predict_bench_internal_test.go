@@ -34,7 +34,7 @@ func BenchmarkPredictOne(b *testing.B) {
 		b.Fatal(err)
 	}
 	lm := loadedFromArtifact(b, res.Artifact)
-	inst := spambaseInstance(b, path)
+	inst := SpambaseInstance(b, path)
 	var pred model.Prediction
 	for b.Loop() {
 		if p := predictOne(ctx, lm, inst, nil, false, &pred); p.Error != "" {
@@ -71,8 +71,9 @@ func loadedFromArtifact(tb testing.TB, a *model.Artifact) *serving.Loaded {
 	return lm
 }
 
-// spambaseInstance returns the first row of spambase.csv as a request instance of numbers.
-func spambaseInstance(tb testing.TB, path string) *structpb.Struct {
+// SpambaseInstance returns the first row of spambase.csv as a request instance of numbers
+// (exported for the package's external tests).
+func SpambaseInstance(tb testing.TB, path string) *structpb.Struct {
 	file, err := os.Open(path)
 	if err != nil {
 		tb.Fatal(err)
