@@ -33,15 +33,15 @@ func (m *Loaded) Predict(ctx context.Context, row Values, out *model.Prediction)
 	}
 	var in any
 	var params map[string]any
-	if !m.IsImage() {
-		in = m.Map(row)
-	} else { // AutoML image: {"content": base64}, every class's confidence asked for
+	if m.IsImage() { // AutoML image: {"content": base64}, every class's confidence asked for
 		b, err := m.image(row)
 		if err != nil {
 			return err
 		}
 		in = map[string]any{"content": base64.StdEncoding.EncodeToString(b)}
 		params = map[string]any{"confidenceThreshold": 0.0, "maxPredictions": float64(len(m.Predictor.Classes()))}
+	} else {
+		in = m.Map(row)
 	}
 	preds, err := m.remote.PredictWith(ctx, m.Endpoint, []any{in}, params)
 	if err != nil {
