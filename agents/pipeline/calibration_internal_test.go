@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trainyard/trainyard/agents/decision"
 	"github.com/trainyard/trainyard/ml/automl"
+	"github.com/trainyard/trainyard/ml/model"
 )
 
 // softmaxScored returns n multiclass validation rows of k classes whose labels follow
@@ -36,46 +38,6 @@ func softmaxScored(r *rand.Rand, n, k int, sharpen float64) *scored {
 	return s
 }
 
-// TestTemperatureCalibration: the temperature of overconfident validation predictions is
-// kept, softening them (T near the factor their logits were multiplied by), with a measured
-// decision; calibrated and timid predictions are left as they are, and a binary classifier
-// gets no temperature decision (it takes a Platt scaling).
-func TestTemperatureCalibration(t *testing.T) {
-	r := rand.New(rand.NewPCG(3, 4))
-	p := &Pipeline{now: time.Now}
-	for _, c := range []struct {
-		n       int
-		sharpen float64
-		keep    bool
-		why     string
-	}{
-		{2000, 3, true, "softens its overconfident probabilities"},
-		{40, 4, true, "softens its overconfident probabilities"},
-		{2000, 1, false, "within the noise"},
-		{2000, 0.4, false, "would sharpen"},
-	} {
-		val := softmaxScored(r, c.n, 5, c.sharpen)
-		cal, d := p.temperatureCalibration(val, "test rows", 1)
-		if d == nil {
-			t.Fatalf("%d rows, logits ×%v: no decision", c.n, c.sharpen)
-		}
-		if (cal != nil) != c.keep || !strings.Contains(d.Reasoning, c.why) {
-			t.Errorf("%d rows, logits ×%v: calibration %v, decision %q (%s); want kept %v, saying %q", c.n, c.sharpen, cal, d.Decision, d.Reasoning, c.keep, c.why)
-		}
-		ev := d.Evidence
-		if before, after := ev["logloss_before"].(float64), ev["logloss_after"].(float64); c.keep && !(after < before && d.Confidence >= calibrationLead) {
-			t.Errorf("%d rows, logits ×%v: kept with cross-fitted log loss %.4f against %.4f, confidence %.3f", c.n, c.sharpen, after, before, d.Confidence)
-		}
-		if c.keep && c.n > 1000 && math.Abs(cal.Temperature-c.sharpen) > 0.3 {
-			t.Errorf("%d rows, logits ×%v: temperature %v, want about %v", c.n, c.sharpen, cal.Temperature, c.sharpen)
-		}
-	}
-	bin := &scored{task: automl.Binary, classes: []string{"no", "yes"}, width: 2, y: []float64{0, 1, 0, 1, 1}, proba: []float64{0.9, 0.1, 0.2, 0.8, 0.6, 0.4, 0.3, 0.7, 0.1, 0.9}}
-	if cal, d := p.temperatureCalibration(bin, "test rows", 1); cal != nil || d != nil {
-		t.Errorf("binary predictions: temperature %v, decision %v; want none", cal, d)
-	}
-}
-
 // logisticScored returns n binary validation rows whose labels follow σ(z), z ~ N(0.5, 2²),
 // scored σ(z·sharpen): overconfident above 1, timid below.
 func logisticScored(r *rand.Rand, n int, sharpen float64) *scored {
@@ -92,45 +54,92 @@ func logisticScored(r *rand.Rand, n int, sharpen float64) *scored {
 	return s
 }
 
-// TestCheckedPlattCalibration: a binary classifier's overconfident held-out predictions get
-// the Platt scaling a binary model of rows takes (slope near the inverse of the factor their
-// log-odds were multiplied by), kept with a measured decision; calibrated and timid ones are
-// left as they are, with the decision saying why, and a multiclass classifier gets no Platt
-// decision (it takes a temperature).
-func TestCheckedPlattCalibration(t *testing.T) {
-	r := rand.New(rand.NewPCG(5, 6))
+// TestHeldOutCalibration: the scaling of overconfident held-out predictions is kept, softening
+// them, with a measured decision: a multiclass classifier's temperature near the factor its
+// logits were multiplied by, a binary one's Platt slope near its inverse. Calibrated and timid
+// predictions are left as they are, with the decision saying why, and predictions of the other
+// task get no decision of that kind (a binary classifier takes a Platt scaling, a multiclass one
+// a temperature).
+func TestHeldOutCalibration(t *testing.T) {
 	p := &Pipeline{now: time.Now}
-	for _, c := range []struct {
+	type run struct {
 		n       int
 		sharpen float64
 		keep    bool
 		why     string
-	}{
-		{2000, 3, true, "softens its overconfident probabilities"},
-		{60, 5, true, "softens its overconfident probabilities"},
-		{2000, 1, false, "within the noise"},
-		{2000, 0.4, false, "slope above 1 would sharpen"},
-	} {
-		val := logisticScored(r, c.n, c.sharpen)
-		cal, d := p.checkedPlattCalibration(t.Context(), val, "test rows", 1)
-		if d == nil {
-			t.Fatalf("%d rows, log-odds ×%v: no decision", c.n, c.sharpen)
-		}
-		if (cal != nil) != c.keep || !strings.Contains(d.Reasoning, c.why) {
-			t.Errorf("%d rows, log-odds ×%v: calibration %v, decision %q (%s); want kept %v, saying %q", c.n, c.sharpen, cal, d.Decision, d.Reasoning, c.keep, c.why)
-		}
-		ev := d.Evidence
-		if ev["slope"] == nil || ev["temperature"] != nil {
-			t.Errorf("%d rows, log-odds ×%v: evidence %v, want a slope and no temperature", c.n, c.sharpen, ev)
-		}
-		if before, after := ev["logloss_before"].(float64), ev["logloss_after"].(float64); c.keep && !(after < before) {
-			t.Errorf("%d rows, log-odds ×%v: kept with cross-fitted log loss %.4f against %.4f", c.n, c.sharpen, after, before)
-		}
-		if c.keep && c.n > 1000 && math.Abs(cal.A-1/c.sharpen) > 0.05 {
-			t.Errorf("%d rows, log-odds ×%v: slope %v, want about %v", c.n, c.sharpen, cal.A, 1/c.sharpen)
-		}
 	}
-	if cal, d := p.checkedPlattCalibration(t.Context(), softmaxScored(r, 200, 5, 3), "test rows", 1); cal != nil || d != nil {
-		t.Errorf("multiclass predictions: Platt scaling %v, decision %v; want none", cal, d)
+	for _, k := range []struct {
+		name      string
+		seed      uint64
+		draw      func(r *rand.Rand, n int, sharpen float64) *scored
+		calibrate func(val *scored) (*model.Calibration, *decision.Decision)
+		// param is the evidence key of the scaling's parameter, got reads it, want is where it
+		// should land for predictions sharpened by a factor, within tol; other is the evidence
+		// key of the other scaling's parameter.
+		param, other string
+		got          func(c *model.Calibration) float64
+		want         func(sharpen float64) float64
+		tol          float64
+		runs         []run
+		otherTask    func(r *rand.Rand) *scored
+	}{
+		{
+			name: "temperature", seed: 3,
+			draw: func(r *rand.Rand, n int, sharpen float64) *scored { return softmaxScored(r, n, 5, sharpen) },
+			calibrate: func(val *scored) (*model.Calibration, *decision.Decision) {
+				return p.temperatureCalibration(val, "test rows", 1)
+			},
+			param: "temperature", other: "slope",
+			got:  func(c *model.Calibration) float64 { return c.Temperature },
+			want: func(sharpen float64) float64 { return sharpen }, tol: 0.3,
+			runs: []run{
+				{2000, 3, true, "softens its overconfident probabilities"},
+				{40, 4, true, "softens its overconfident probabilities"},
+				{2000, 1, false, "within the noise"},
+				{2000, 0.4, false, "would sharpen"},
+			},
+			otherTask: func(r *rand.Rand) *scored { return logisticScored(r, 200, 3) },
+		},
+		{
+			name: "Platt scaling", seed: 5,
+			draw: logisticScored,
+			calibrate: func(val *scored) (*model.Calibration, *decision.Decision) {
+				return p.checkedPlattCalibration(t.Context(), val, "test rows", 1)
+			},
+			param: "slope", other: "temperature",
+			got:  func(c *model.Calibration) float64 { return c.A },
+			want: func(sharpen float64) float64 { return 1 / sharpen }, tol: 0.05,
+			runs: []run{
+				{2000, 3, true, "softens its overconfident probabilities"},
+				{60, 5, true, "softens its overconfident probabilities"},
+				{2000, 1, false, "within the noise"},
+				{2000, 0.4, false, "slope above 1 would sharpen"},
+			},
+			otherTask: func(r *rand.Rand) *scored { return softmaxScored(r, 200, 5, 3) },
+		},
+	} {
+		r := rand.New(rand.NewPCG(k.seed, k.seed+1))
+		for _, c := range k.runs {
+			cal, d := k.calibrate(k.draw(r, c.n, c.sharpen))
+			if d == nil {
+				t.Fatalf("%s, %d rows sharpened ×%v: no decision", k.name, c.n, c.sharpen)
+			}
+			if (cal != nil) != c.keep || !strings.Contains(d.Reasoning, c.why) {
+				t.Errorf("%s, %d rows sharpened ×%v: calibration %v, decision %q (%s); want kept %v, saying %q", k.name, c.n, c.sharpen, cal, d.Decision, d.Reasoning, c.keep, c.why)
+			}
+			ev := d.Evidence
+			if ev[k.param] == nil || ev[k.other] != nil {
+				t.Errorf("%s, %d rows sharpened ×%v: evidence %v, want a %s and no %s", k.name, c.n, c.sharpen, ev, k.param, k.other)
+			}
+			if before, after := ev["logloss_before"].(float64), ev["logloss_after"].(float64); c.keep && !(after < before && d.Confidence >= calibrationLead) {
+				t.Errorf("%s, %d rows sharpened ×%v: kept with cross-fitted log loss %.4f against %.4f, confidence %.3f", k.name, c.n, c.sharpen, after, before, d.Confidence)
+			}
+			if c.keep && c.n > 1000 && math.Abs(k.got(cal)-k.want(c.sharpen)) > k.tol {
+				t.Errorf("%s, %d rows sharpened ×%v: %s %v, want about %v", k.name, c.n, c.sharpen, k.param, k.got(cal), k.want(c.sharpen))
+			}
+		}
+		if cal, d := k.calibrate(k.otherTask(r)); cal != nil || d != nil {
+			t.Errorf("predictions of the other task: %s %v, decision %v; want none", k.name, cal, d)
+		}
 	}
 }
