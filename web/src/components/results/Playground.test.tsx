@@ -1,39 +1,46 @@
 import { describe, expect, it } from "vitest";
 import { fireEvent, render, screen, within } from "@testing-library/react";
-import { create } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { createRouterTransport } from "@connectrpc/connect";
 import { TransportProvider } from "@connectrpc/connect-query";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { DetectedObjectSchema, FeatureKind, ModelSchema, PredictionService, PredictResponseSchema, ProblemType, type PredictRequest } from "@trainyard/client";
+import { DetectedObjectSchema, FeatureKind, ModelSchema, PredictionService, PredictResponseSchema, ProblemType, type Model, type PredictRequest } from "@trainyard/client";
 import { Playground, imageSource } from "./Playground";
 import { labelColor } from "./Detections";
 
 // The eight bytes every PNG file starts with: enough for a picture the test picks.
 const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
+/** Renders the Playground of model against an in-memory PredictionService that answers every
+ * call with answer, and returns the requests it received. */
+function renderPlayground(model: Model, answer: MessageInitShape<typeof PredictResponseSchema>): PredictRequest[] {
+  const sent: PredictRequest[] = [];
+  const transport = createRouterTransport(({ service }) => {
+    service(PredictionService, {
+      predict(req) {
+        sent.push(req);
+        return create(PredictResponseSchema, answer);
+      },
+    });
+  });
+  render(
+    <TransportProvider transport={transport}>
+      <QueryClientProvider client={new QueryClient()}>
+        <Playground model={model} />
+      </QueryClientProvider>
+    </TransportProvider>,
+  );
+  return sent;
+}
+
 describe("Playground for an image model", () => {
   it("offers a picture to choose, not a text field, and sends it without asking for an explanation", async () => {
-    const sent: PredictRequest[] = [];
-    const transport = createRouterTransport(({ service }) => {
-      service(PredictionService, {
-        predict(req) {
-          sent.push(req);
-          return create(PredictResponseSchema, { predictions: [{ result: { case: "label", value: "bag" }, probabilities: { bag: 0.9, coat: 0.1 } }] });
-        },
-      });
-    });
     const model = create(ModelSchema, {
       name: "models/m1",
       targetColumn: "label",
       features: [{ name: "image", kind: FeatureKind.IMAGE, example: "iVBORw0KGgo=" }],
     });
-    render(
-      <TransportProvider transport={transport}>
-        <QueryClientProvider client={new QueryClient()}>
-          <Playground model={model} />
-        </QueryClientProvider>
-      </TransportProvider>,
-    );
+    const sent = renderPlayground(model, { predictions: [{ result: { case: "label", value: "bag" }, probabilities: { bag: 0.9, coat: 0.1 } }] });
     expect(screen.queryByRole("textbox")).toBeNull();
     expect(screen.getByRole("img", { name: "the example picture" }).getAttribute("src")).toBe("data:image/png;base64,iVBORw0KGgo=");
 
@@ -54,38 +61,23 @@ describe("Playground for an image model", () => {
 
 describe("Playground for an object detector", () => {
   it("draws the boxes it found over the picture sent, with their labels and scores, and lists them", async () => {
-    const sent: PredictRequest[] = [];
-    const transport = createRouterTransport(({ service }) => {
-      service(PredictionService, {
-        predict(req) {
-          sent.push(req);
-          return create(PredictResponseSchema, {
-            predictions: [
-              {
-                objects: [
-                  { label: "square", confidence: 0.92, xmin: 0.1, ymin: 0.1, xmax: 0.3, ymax: 0.5 },
-                  { label: "bar", confidence: 0.61, xmin: 0.5, ymin: 0.7, xmax: 0.9, ymax: 0.8 },
-                  { label: "square", confidence: 0.2, xmin: 0.6, ymin: 0.1, xmax: 0.7, ymax: 0.2 },
-                ],
-              },
-            ],
-          });
-        },
-      });
-    });
     const model = create(ModelSchema, {
       name: "models/d1",
       problemType: ProblemType.IMAGE_OBJECT_DETECTION,
       classes: ["bar", "square"],
       features: [{ name: "image", kind: FeatureKind.IMAGE, example: "iVBORw0KGgo=" }],
     });
-    render(
-      <TransportProvider transport={transport}>
-        <QueryClientProvider client={new QueryClient()}>
-          <Playground model={model} />
-        </QueryClientProvider>
-      </TransportProvider>,
-    );
+    const sent = renderPlayground(model, {
+      predictions: [
+        {
+          objects: [
+            { label: "square", confidence: 0.92, xmin: 0.1, ymin: 0.1, xmax: 0.3, ymax: 0.5 },
+            { label: "bar", confidence: 0.61, xmin: 0.5, ymin: 0.7, xmax: 0.9, ymax: 0.8 },
+            { label: "square", confidence: 0.2, xmin: 0.6, ymin: 0.1, xmax: 0.7, ymax: 0.2 },
+          ],
+        },
+      ],
+    });
     expect(screen.getByText(/see the objects the model finds/)).toBeTruthy();
     fireEvent.change(screen.getByLabelText("image: choose a picture"), { target: { files: [new File([png], "shapes.png", { type: "image/png" })] } });
     await screen.findByRole("img", { name: "the chosen picture, shapes.png" });
