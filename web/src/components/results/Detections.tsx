@@ -1,6 +1,7 @@
 import { useId, useState } from "react";
-import { Alert, Box, Paper, Slider, Typography } from "@mui/material";
+import { Alert, Box, Slider, Typography } from "@mui/material";
 import type { DetectedObject, Prediction } from "@trainyard/client";
+import { PredictionPaper } from "./PredictionPaper";
 
 /** Box colors, told apart by people with the common color vision deficiencies (Okabe–Ito). */
 const colors = ["#d55e00", "#0072b2", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000"];
@@ -34,7 +35,7 @@ export function DetectionView({ p, picture, labels }: { p: Prediction; picture: 
   if (p.error) return <Alert severity="error">{p.error}</Alert>;
   const shown = p.objects.filter((o) => o.confidence >= minimum);
   return (
-    <Paper sx={{ p: 3 }} data-testid="prediction">
+    <PredictionPaper warnings={p.warnings}>
       <Typography variant="overline" color="text.secondary">
         Objects found
       </Typography>
@@ -70,12 +71,7 @@ export function DetectionView({ p, picture, labels }: { p: Prediction; picture: 
           <Slider size="small" min={0} max={1} step={0.05} value={minimum} onChange={(_, v) => setMinimum(v as number)} aria-labelledby={`${id}-minimum`} valueLabelDisplay="auto" valueLabelFormat={score} />
         </Box>
       )}
-      {p.warnings.map((w) => (
-        <Alert key={w} severity="warning" sx={{ mt: 1 }}>
-          {w}
-        </Alert>
-      ))}
-    </Paper>
+    </PredictionPaper>
   );
 }
 

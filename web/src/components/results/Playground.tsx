@@ -4,6 +4,7 @@ import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { Alert, Box, Button, FormControl, InputLabel, MenuItem, Paper, Select, TextField, Typography } from "@mui/material";
 import { PredictionService, FeatureKind, ProblemType, type FeatureSpec, type Model, type Prediction } from "@trainyard/client";
 import { DetectionView } from "./Detections";
+import { PredictionPaper } from "./PredictionPaper";
 
 /** The starting value of a feature's field: its example, else the middle of its range. */
 export function initialValue(f: FeatureSpec): string {
@@ -189,7 +190,7 @@ export function PredictionView({ p, target, threshold }: { p: Prediction; target
   const answer = p.result.case === "label" ? p.result.value : p.result.case === "value" ? Number(p.result.value.toPrecision(5)).toLocaleString() : "—";
   const maxC = Math.max(1e-12, ...p.contributions.map((c) => Math.abs(c.contribution)));
   return (
-    <Paper sx={{ p: 3 }} data-testid="prediction">
+    <PredictionPaper warnings={p.warnings}>
       <Typography variant="overline" color="text.secondary">
         Predicted {target || "value"}
       </Typography>
@@ -250,12 +251,7 @@ export function PredictionView({ p, target, threshold }: { p: Prediction; target
           </Typography>
         </Box>
       )}
-      {p.warnings.map((w) => (
-        <Alert key={w} severity="warning" sx={{ mt: 1 }}>
-          {w}
-        </Alert>
-      ))}
-    </Paper>
+    </PredictionPaper>
   );
 }
 
