@@ -1,7 +1,6 @@
 package pipeline_test
 
 import (
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"os"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/trainyard/trainyard/agents/pipeline"
 	"github.com/trainyard/trainyard/agents/pipeline/pipelinetest"
-	"github.com/trainyard/trainyard/internal/store"
 	"github.com/trainyard/trainyard/ml/datasets"
 	"github.com/trainyard/trainyard/ml/image"
 	"github.com/trainyard/trainyard/ml/metrics"
@@ -115,11 +113,7 @@ func TestTabularTemperature(t *testing.T) {
 // worse than without the temperature, with the same labels.
 func tabularTemperature(t *testing.T, file, description string, budget int64) {
 	e := startEnv(t, pipelinetest.Config{Trainer: evaluatedOnly{pipeline.LocalTrainer{Trials: pipelinetest.Trials}}})
-	p := submit(t, e, pipelinetest.Submission{DatasetID: upload(t, e, file), Description: description, BudgetSeconds: budget})
-	p = wait(t, e, p.ID, 120*time.Second)
-	if p.Stage != store.StageCompleted || p.ModelID == nil {
-		t.Fatalf("stage = %s (%s), want COMPLETED with a model", p.Stage, p.ErrorMessage)
-	}
+	p := completed(t, e, pipelinetest.Submission{DatasetID: upload(t, e, file), Description: description, BudgetSeconds: budget}, 120*time.Second)
 	choice, ev := calibrationDecision(t, e, p.ID)
 	_, loaded, _ := deployedModel(t, e, p)
 	art := loaded.Predictor.Artifact()
@@ -196,15 +190,7 @@ func TestImageTemperature(t *testing.T) {
 	t.Parallel()
 	e := startEnv(t, pipelinetest.Config{})
 	path, _ := imageZip(t, "fashion_mnist", "train", 50)
-	ds, err := e.Upload(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := submit(t, e, pipelinetest.Submission{DatasetID: ds.ID, Description: "classify the clothing in each picture", BudgetSeconds: 6})
-	p = wait(t, e, p.ID, 120*time.Second)
-	if p.Stage != store.StageCompleted || p.ModelID == nil {
-		t.Fatalf("stage = %s (%s), want COMPLETED with a model", p.Stage, p.ErrorMessage)
-	}
+	p := completed(t, e, pipelinetest.Submission{DatasetID: uploadPath(t, e, path), Description: "classify the clothing in each picture", BudgetSeconds: 6}, 120*time.Second)
 	choice, ev := calibrationDecision(t, e, p.ID)
 	metrics, loaded, _ := deployedModel(t, e, p)
 	art := loaded.Predictor.Artifact()
@@ -241,15 +227,7 @@ func TestImagePlatt(t *testing.T) {
 	e := startEnv(t, pipelinetest.Config{})
 	classes := []string{"shirt", "tshirt_top"}
 	path, _ := imageZip(t, "fashion_mnist", "train", 300, classes...)
-	ds, err := e.Upload(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := submit(t, e, pipelinetest.Submission{DatasetID: ds.ID, Description: "tell shirts from T-shirts", BudgetSeconds: 6})
-	p = wait(t, e, p.ID, 120*time.Second)
-	if p.Stage != store.StageCompleted || p.ModelID == nil {
-		t.Fatalf("stage = %s (%s), want COMPLETED with a model", p.Stage, p.ErrorMessage)
-	}
+	p := completed(t, e, pipelinetest.Submission{DatasetID: uploadPath(t, e, path), Description: "tell shirts from T-shirts", BudgetSeconds: 6}, 120*time.Second)
 	choice, ev := calibrationDecision(t, e, p.ID)
 	metrics, loaded, _ := deployedModel(t, e, p)
 	art := loaded.Predictor.Artifact()

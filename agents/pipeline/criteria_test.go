@@ -18,7 +18,6 @@ import (
 	"github.com/trainyard/trainyard/agents/pipeline/pipelinetest"
 	trainyardv1 "github.com/trainyard/trainyard/gen/go/trainyard/v1"
 	"github.com/trainyard/trainyard/internal/serving"
-	"github.com/trainyard/trainyard/internal/store"
 	mlmodel "github.com/trainyard/trainyard/ml/model"
 )
 
@@ -44,12 +43,8 @@ func TestRecallCriterionIsServed(t *testing.T) {
 	t.Parallel()
 	e := startEnv(t, pipelinetest.Config{Trainer: evaluatedOnly{pipeline.LocalTrainer{Trials: pipelinetest.Trials}}})
 	ctx := context.Background()
-	p := submit(t, e, pipelinetest.Submission{DatasetID: upload(t, e, "telco_churn.csv"),
-		Description: "predict which customers will churn; we need at least 90% recall on churners", BudgetSeconds: 10})
-	p = wait(t, e, p.ID, 120*time.Second)
-	if p.Stage != store.StageCompleted || p.ModelID == nil {
-		t.Fatalf("stage = %s (%s), want COMPLETED with a model", p.Stage, p.ErrorMessage)
-	}
+	p := completed(t, e, pipelinetest.Submission{DatasetID: upload(t, e, "telco_churn.csv"),
+		Description: "predict which customers will churn; we need at least 90% recall on churners", BudgetSeconds: 10}, 120*time.Second)
 	pa := analysisOf(t, p)
 	if len(pa.GetSuccessCriteria()) != 1 || pa.GetSuccessCriteria()[0].GetMetric() != "recall" {
 		t.Fatalf("criteria = %v, want one on recall", pa.GetSuccessCriteria())

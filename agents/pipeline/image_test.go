@@ -91,11 +91,7 @@ func TestImageProject(t *testing.T) {
 	if ds.DataType != store.DataTypeImage {
 		t.Fatalf("uploaded archive has data type %s, want IMAGE", ds.DataType)
 	}
-	p := submit(t, e, pipelinetest.Submission{DatasetID: ds.ID, Description: "classify the clothing in each picture", BudgetSeconds: 6})
-	p = wait(t, e, p.ID, 120*time.Second)
-	if p.Stage != store.StageCompleted || p.ModelID == nil {
-		t.Fatalf("stage = %s (%s), want COMPLETED with a model", p.Stage, p.ErrorMessage)
-	}
+	p := completed(t, e, pipelinetest.Submission{DatasetID: ds.ID, Description: "classify the clothing in each picture", BudgetSeconds: 6}, 120*time.Second)
 	for _, typ := range []string{"target_column", "split", "model_family", "budget", "model_choice", "deployment"} {
 		if len(decisionsOf(audit(t, e, p.ID), typ)) == 0 {
 			t.Errorf("no %s decision recorded", typ)

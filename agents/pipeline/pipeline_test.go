@@ -71,6 +71,17 @@ func wait(t *testing.T, e *pipelinetest.Env, id uuid.UUID, timeout time.Duration
 	return p
 }
 
+// completed submits s, waits up to timeout for the project to finish, and fails the test
+// unless it completed with a model.
+func completed(t *testing.T, e *pipelinetest.Env, s pipelinetest.Submission, timeout time.Duration) *ent.Project {
+	t.Helper()
+	p := wait(t, e, submit(t, e, s).ID, timeout)
+	if p.Stage != store.StageCompleted || p.ModelID == nil {
+		t.Fatalf("%q: stage = %s (%s), want COMPLETED with a model", s.Description, p.Stage, p.ErrorMessage)
+	}
+	return p
+}
+
 // audit returns a project's decisions.
 func audit(t *testing.T, e *pipelinetest.Env, id uuid.UUID) []*ent.AuditEntry {
 	t.Helper()
