@@ -23,49 +23,36 @@ import (
 	"github.com/trainyard/trainyard/ml/model"
 )
 
-// fashionPictures copies the first n pictures of each class of a fashion_mnist split into dir
-// and returns their paths in name order.
+// fashionPictures copies the first n pictures of each class of a fashion_mnist split into dir,
+// named class_file, and returns their paths in name order.
 func fashionPictures(t *testing.T, split, dir string, n int) []string {
 	t.Helper()
-	root := filepath.Join(sharedDataset(t, "fashion_mnist"), split)
-	classes, err := os.ReadDir(root)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []string
-	for _, c := range classes {
-		files, err := os.ReadDir(filepath.Join(root, c.Name()))
-		if err != nil {
+	for _, e := range fashionExamples(t, split, n) {
+		p := filepath.Join(dir, e.Label+"_"+e.Name)
+		if err := os.WriteFile(p, e.Data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		for _, f := range files[:min(n, len(files))] {
-			b, err := os.ReadFile(filepath.Join(root, c.Name(), f.Name()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			p := filepath.Join(dir, c.Name()+"_"+f.Name())
-			if err := os.WriteFile(p, b, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, p)
-		}
+		out = append(out, p)
 	}
 	sort.Strings(out)
 	return out
 }
 
+// fashionExamples returns the first n pictures of each class of a fashion_mnist split.
+func fashionExamples(t *testing.T, split string, n int) []image.Example {
+	t.Helper()
+	ex, err := image.ReadFolders(filepath.Join(sharedDataset(t, "fashion_mnist"), split), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ex
+}
+
 // fitFashion fits the pixel baseline on a few fashion_mnist pictures of each class.
 func fitFashion(t *testing.T) *model.Artifact {
 	t.Helper()
-	var train []image.Example
-	for _, p := range fashionPictures(t, "train", t.TempDir(), 20) {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		label, _, _ := strings.Cut(filepath.Base(p), "_")
-		train = append(train, image.Example{Name: filepath.Base(p), Label: label, Data: b})
-	}
+	train := fashionExamples(t, "train", 20)
 	c, err := image.FitClassifier(context.Background(), train, image.ClassifierParams{SkipNet: true, Seed: 1, Budget: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
