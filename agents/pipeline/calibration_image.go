@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/trainyard/trainyard/ml/image"
+	"github.com/trainyard/trainyard/ml/metrics"
 )
 
 // imageTrainState is the image track's training record: the trainState every stage reads, and
@@ -28,13 +29,11 @@ func imageValidation(ctx context.Context, task string, c *image.Classifier, held
 	if err != nil {
 		return nil, fmt.Errorf("predict validation images: %w", err)
 	}
-	right := 0
-	for i, y := range val.y {
-		if float64(val.classOf(i)) == y {
-			right++
-		}
+	got, err := metrics.Accuracy(val.y, val.predicted())
+	if err != nil {
+		return nil, fmt.Errorf("score validation images: %w", err)
 	}
-	if got := float64(right) / float64(max(1, len(val.y))); math.Abs(got-acc) > 1e-9 {
+	if math.Abs(got-acc) > 1e-9 {
 		return nil, fmt.Errorf("the recorded held-out training images are not the model's: accuracy %.4f on them, the trainer recorded %.4f", got, acc)
 	}
 	return val, nil
