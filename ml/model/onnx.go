@@ -93,12 +93,15 @@ func (a *Artifact) onnxOptions(opt ONNXOptions) ONNXOptions {
 		opt.Metadata = append(opt.Metadata, [2]string{"trainyard.threshold", strconv.FormatFloat(a.Threshold, 'g', -1, 64)})
 	}
 	opt.Calibration = nil
-	switch c := a.Calibration; {
-	case c != nil && c.Temperature != 0:
-		opt.Calibration = &onnx.Calibration{Temperature: c.Temperature}
+	c := a.Calibration
+	if c == nil {
+		return opt
+	}
+	cal := onnx.Calibration(*c) // the same parameters: a new one fails to compile here until the export takes it
+	opt.Calibration = &cal
+	if c.Temperature != 0 {
 		opt.Metadata = append(opt.Metadata, [2]string{"trainyard.calibration", "temperature t=" + strconv.FormatFloat(c.Temperature, 'g', -1, 64)})
-	case c != nil:
-		opt.Calibration = &onnx.Calibration{A: c.A, B: c.B}
+	} else {
 		opt.Metadata = append(opt.Metadata, [2]string{"trainyard.calibration", fmt.Sprintf("platt a=%s b=%s",
 			strconv.FormatFloat(c.A, 'g', -1, 64), strconv.FormatFloat(c.B, 'g', -1, 64))})
 	}
