@@ -406,6 +406,29 @@ func TestMetricsByTask(t *testing.T) {
 	}
 }
 
+// TestMetricOptionsRareClass: for a multiclass target whose rarest class is under a quarter of
+// its even share, macro F1 leads and accuracy's evidence says it hides that class; with even
+// classes accuracy leads, saying nothing of a rare class.
+func TestMetricOptionsRareClass(t *testing.T) {
+	for _, tc := range []struct {
+		minority float64
+		lead     string
+		hides    bool
+	}{{0.02, "f1_macro", true}, {1.0 / 3, "accuracy", false}} {
+		opts := metricOptions(Multiclass, tc.minority, 3, nil)
+		best := opts[0]
+		for _, o := range opts[1:] {
+			if o.Score > best.Score {
+				best = o
+			}
+		}
+		acc := opts[slices.IndexFunc(opts, func(o reasoner.Option) bool { return o.Value == "accuracy" })]
+		if hides := strings.Contains(strings.Join(acc.Evidence, "; "), "hides the rare class"); best.Value != tc.lead || hides != tc.hides {
+			t.Errorf("rarest class %.0f%% of 3: %s leads (%v); accuracy's evidence %q; want %s to lead, hiding said %v", 100*tc.minority, best.Value, opts, acc.Evidence, tc.lead, tc.hides)
+		}
+	}
+}
+
 // TestMetricConfidence: the metric a rule dictates is a clear or fairly clear choice (ROC AUC
 // for churn read 0.05 as a margin over PR AUC, 0.59 when 0.85 and 0.8 were read as chances to
 // suit), while the first of two goals the user set leads the second only by the order of

@@ -44,8 +44,8 @@ const goalSuits = 0.95
 // 0.6 of their scores below them.
 func metricOptions(task ProblemType, minority float64, classes int, criteria []SuccessCriterion) []reasoner.Option {
 	var base []reasoner.Option
-	opt := func(name string, score float64, why string) {
-		base = append(base, reasoner.Option{Value: name, Score: score, Evidence: []string{why}})
+	opt := func(name string, score float64, why ...string) {
+		base = append(base, reasoner.Option{Value: name, Score: score, Evidence: why})
 	}
 	switch task {
 	case Binary:
@@ -63,16 +63,16 @@ func metricOptions(task ProblemType, minority float64, classes int, criteria []S
 			opt("logloss", 0.5, "rewards calibrated probabilities")
 		}
 	case Multiclass:
-		opt("accuracy", 0.85, "share of correct classes, easy to read")
-		opt("f1_macro", 0.75, "weighs every class equally")
-		opt("logloss", 0.6, "rewards calibrated probabilities")
+		const accuracy, macro = "share of correct classes, easy to read", "weighs every class equally"
 		if minority > 0 && minority*float64(classes) < 0.25 {
 			rare := fmt.Sprintf("the rarest class is %.1f%% of rows, under a quarter of its even share", 100*minority)
-			base[0].Score = 0.65
-			base[0].Evidence = append(base[0].Evidence, "hides the rare class: "+rare)
-			base[1].Score = 0.9
-			base[1].Evidence = append(base[1].Evidence, rare)
+			opt("accuracy", 0.65, accuracy, "hides the rare class: "+rare)
+			opt("f1_macro", 0.9, macro, rare)
+		} else {
+			opt("accuracy", 0.85, accuracy)
+			opt("f1_macro", 0.75, macro)
 		}
+		opt("logloss", 0.6, "rewards calibrated probabilities")
 	case Regression:
 		opt("rmse", 0.85, "error in the target's own unit, penalizes large misses")
 		opt("mae", 0.75, "typical error in the target's own unit, robust to outliers")
