@@ -179,7 +179,7 @@ func (p *Pipeline) calibrationDecision(f *calibrationFit, m metrics.Metric, from
 // is where that calibration sharpens or none fits, as heldOutCalibration would.
 func crossFittedLogLoss(val *scored, fit fitter, m metrics.Metric) (float64, error) {
 	w := val.width
-	out := &scored{width: w, y: make([]float64, 0, len(val.y)), proba: make([]float64, 0, len(val.proba))}
+	y, proba := make([]float64, 0, len(val.y)), make([][]float64, 0, len(val.y))
 	for f := range calibrationFolds {
 		rest := &scored{task: val.task, width: w}
 		var held []int
@@ -196,8 +196,8 @@ func crossFittedLogLoss(val *scored, fit fitter, m metrics.Metric) (float64, err
 			if cal != nil && cal.Softens() {
 				cal.Calibrate(row)
 			}
-			out.y, out.proba = append(out.y, val.y[i]), append(out.proba, row...)
+			y, proba = append(y, val.y[i]), append(proba, row)
 		}
 	}
-	return m.Compute(out.y, metrics.Predictions{Proba: out.probaRows()})
+	return m.Compute(y, metrics.Predictions{Proba: proba})
 }
