@@ -194,21 +194,7 @@ func TestImageTemperature(t *testing.T) {
 	choice, ev := calibrationDecision(t, e, p.ID)
 	metrics, loaded, _ := deployedModel(t, e, p)
 	art := loaded.Predictor.Artifact()
-	pics := unseenPictures(t, "fashion_mnist", 30)
-	raw, err := art.Image.PredictProba(pics)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var y []float64
-	var scaled, unscaled [][]float64
-	for i, e := range pics {
-		var d mlmodel.Prediction
-		if err := art.PredictImage(e.Data, &d); err != nil {
-			t.Fatal(err)
-		}
-		y = append(y, float64(slices.Index(art.Classes, e.Label)))
-		scaled, unscaled = append(scaled, d.Probabilities), append(unscaled, raw[i])
-	}
+	y, scaled, _, unscaled := servedPictures(t, art, unseenPictures(t, "fashion_mnist", 30))
 	served, before, acc := checkTemperature(t, art, choice, ev, y, scaled, unscaled)
 	t.Logf("%s with %s (evidence %+v); project test images: %v; %d unseen pictures: log loss %.4f served, %.4f without the temperature; accuracy %.4f either way",
 		choice, art.Image.Learner, ev, metrics.GetValues(), len(y), served, before, acc)
@@ -236,30 +222,39 @@ func TestImagePlatt(t *testing.T) {
 	}
 	checkHeldOut(t, e, p.ID, path, art)
 	pics := slices.DeleteFunc(unseenPictures(t, "fashion_mnist", 100), func(e image.Example) bool { return !slices.Contains(classes, e.Label) })
-	raw, err := art.Image.PredictProba(pics)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var y []float64
-	var served [][]float64
+	y, served, class, raw := servedPictures(t, art, pics)
 	rightServed, rightRaw := 0, 0
-	for i, e := range pics {
-		var d mlmodel.Prediction
-		if err := art.PredictImage(e.Data, &d); err != nil {
-			t.Fatal(err)
-		}
-		k := slices.Index(art.Classes, e.Label)
-		y, served = append(y, float64(k)), append(served, d.Probabilities)
-		if d.Class == k {
+	for i, k := range y {
+		if float64(class[i]) == k {
 			rightServed++
 		}
-		if argmax(raw[i]) == k {
+		if float64(argmax(raw[i])) == k {
 			rightRaw++
 		}
 	}
 	after, before := checkCalibration(t, art, choice, ev, y, served, raw)
 	t.Logf("%s with %s (evidence %+v); project test images: %v; %d unseen pictures: log loss %.4f served, %.4f without the scaling; accuracy %.4f served, %.4f without",
 		choice, art.Image.Learner, ev, metrics.GetValues(), len(y), after, before, float64(rightServed)/float64(len(y)), float64(rightRaw)/float64(len(y)))
+}
+
+// servedPictures predicts pics with the deployed image model art as it serves them and without
+// its calibration: the pictures' labels y (class indexes), the served probabilities and
+// classes, and the uncalibrated probabilities.
+func servedPictures(t *testing.T, art *mlmodel.Artifact, pics []image.Example) (y []float64, served [][]float64, class []int, raw [][]float64) {
+	t.Helper()
+	raw, err := art.Image.PredictProba(pics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range pics {
+		var d mlmodel.Prediction
+		if err := art.PredictImage(e.Data, &d); err != nil {
+			t.Fatal(err)
+		}
+		y = append(y, float64(slices.Index(art.Classes, e.Label)))
+		served, class = append(served, d.Probabilities), append(class, d.Class)
+	}
+	return y, served, class, raw
 }
 
 // checkHeldOut checks the training record of the image project id, uploaded as the zip at
